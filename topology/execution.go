@@ -1,0 +1,124 @@
+package topology
+
+import "fmt"
+
+// MaxParallelism is the number of key groups, as Flink's default
+// maxParallelism of 128: a key belongs to key group hash(key) mod 128, and
+// key group g to subtask g*parallelism/128 of a keyed operator.
+const MaxParallelism = 128
+
+// Subtask is one parallel instance of an operator.
+type Subtask struct {
+	// ID is the subtask's index in ExecutionGraph.Subtasks.
+	ID int
+	// Operator is the index of its operator in Graph.Operators.
+	Operator int
+	// Index is the subtask index within its operator (0..parallelism-1).
+	Index int
+	// Name is "operator[index]", as Flink's web UI shows subtasks.
+	Name string
+	// Inputs are the channel IDs that feed the subtask, ordered by input
+	// edge and then by sender subtask index (Flink's input channel order).
+	Inputs []int
+	// Outputs has one gate per output edge.
+	Outputs []OutputGate
+}
+
+// OutputGate is the set of channels one subtask writes for one output edge
+// (Flink's ResultPartition with its subpartitions).
+type OutputGate struct {
+	// Edge is the index of the edge in Graph.Edges.
+	Edge int
+	// Partitioning is the edge's partitioning.
+	Partitioning Partitioning
+	// Channels are channel IDs, indexed by receiver subtask index; forward
+	// gates hold exactly one channel.
+	Channels []int
+}
+
+// Channel is a point-to-point connection from one subtask to another.
+type Channel struct {
+	// ID is the channel's index in ExecutionGraph.Channels.
+	ID int
+	// Edge is the index of the logical edge it belongs to.
+	Edge int
+	// From and To are subtask IDs.
+	From, To int
+	// Name is "from->to" with subtask names.
+	Name string
+}
+
+// ExecutionGraph is the graph of subtasks and channels, Flink's
+// ExecutionGraph: what actually runs.
+type ExecutionGraph struct {
+	// Graph is the logical graph it was expanded from.
+	Graph *Graph
+	// Subtasks, sources first in topological operator order.
+	Subtasks []Subtask
+	// Channels, grouped by edge.
+	Channels []Channel
+	// ByOperator lists the subtask IDs of each operator by index.
+	ByOperator [][]int
+}
+
+// Expand validates g and builds its execution graph.
+func Expand(g *Graph) (*ExecutionGraph, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	order, _ := g.Order()
+	eg := &ExecutionGraph{Graph: g, ByOperator: make([][]int, len(g.Operators))}
+	for _, op := range order {
+		o := &g.Operators[op]
+		for i := range o.Parallelism {
+			id := len(eg.Subtasks)
+			eg.Subtasks = append(eg.Subtasks, Subtask{ID: id, Operator: op, Index: i, Name: fmt.Sprintf("%s[%d]", o.Name, i)})
+			eg.ByOperator[op] = append(eg.ByOperator[op], id)
+		}
+	}
+	for ei, e := range g.Edges {
+		senders, receivers := eg.ByOperator[g.Index(e.From)], eg.ByOperator[g.Index(e.To)]
+		for si, s := range senders {
+			gate := OutputGate{Edge: ei, Partitioning: e.Partitioning}
+			for ri, r := range receivers {
+				if e.Partitioning == Forward && ri != si {
+					continue
+				}
+				id := len(eg.Channels)
+				eg.Channels = append(eg.Channels, Channel{ID: id, Edge: ei, From: s, To: r,
+					Name: eg.Subtasks[s].Name + "->" + eg.Subtasks[r].Name})
+				gate.Channels = append(gate.Channels, id)
+			}
+			eg.Subtasks[s].Outputs = append(eg.Subtasks[s].Outputs, gate)
+		}
+	}
+	// Inputs ordered by edge, then sender: walk channels in creation order
+	// (grouped by edge, then by sender).
+	for _, c := range eg.Channels {
+		eg.Subtasks[c.To].Inputs = append(eg.Subtasks[c.To].Inputs, c.ID)
+	}
+	return eg, nil
+}
+
+// Op returns the operator of subtask id.
+func (eg *ExecutionGraph) Op(id int) *Operator {
+	return &eg.Graph.Operators[eg.Subtasks[id].Operator]
+}
+
+// KeyGroup is the key group of key, from a MurmurHash3 finalizer as Flink
+// mixes key hashes before taking them modulo MaxParallelism.
+func KeyGroup(key int64) int {
+	h := uint64(key)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return int(h % MaxParallelism)
+}
+
+// KeyOwner is the index of the subtask of an operator with the given
+// parallelism that owns key (Flink's KeyGroupRangeAssignment).
+func KeyOwner(key int64, parallelism int) int {
+	return KeyGroup(key) * parallelism / MaxParallelism
+}

@@ -1,0 +1,187 @@
+package topology
+
+import (
+	"slices"
+	"strings"
+)
+
+// Validate checks the graph and returns the first problem as an *Error:
+// names, kinds and parameters of operators, edges that name unknown
+// operators or break a rule of their partitioning, and cycles. A valid graph
+// can be expanded.
+func (g *Graph) Validate() error {
+	if len(g.Operators) == 0 {
+		return opErr(-1, "the topology has no operators; at least one source and one sink are needed")
+	}
+	for i := range g.Operators {
+		if err := g.validateOperator(i); err != nil {
+			return err
+		}
+	}
+	ins := make([]int, len(g.Operators))
+	outs := make([]int, len(g.Operators))
+	for i, e := range g.Edges {
+		from, to := g.Index(e.From), g.Index(e.To)
+		switch {
+		case from < 0:
+			return edgeErr(i, "edge %s -> %s: unknown operator %q (operators: %s)", e.From, e.To, e.From, g.names())
+		case to < 0:
+			return edgeErr(i, "edge %s -> %s: unknown operator %q (operators: %s)", e.From, e.To, e.To, g.names())
+		case from == to:
+			return edgeErr(i, "edge %s -> %s: an operator cannot feed itself (the job graph must be acyclic)", e.From, e.To)
+		case !slices.Contains(Partitionings, e.Partitioning):
+			return edgeErr(i, "edge %s -> %s: unknown partitioning %q (allowed: %s)", e.From, e.To, e.Partitioning, joinStrings(Partitionings))
+		case g.Operators[to].Kind == Source:
+			return edgeErr(i, "edge %s -> %s: a source has no inputs", e.From, e.To)
+		case g.Operators[from].Kind == Sink:
+			return edgeErr(i, "edge %s -> %s: a sink has no outputs", e.From, e.To)
+		case e.Partitioning == Forward && g.Operators[from].Parallelism != g.Operators[to].Parallelism:
+			return edgeErr(i, "edge %s -> %s: forward needs the same parallelism on both sides (%d vs %d); use rebalance or hash",
+				e.From, e.To, g.Operators[from].Parallelism, g.Operators[to].Parallelism)
+		case g.Operators[to].Kind == Aggregate && e.Partitioning != Hash:
+			return edgeErr(i, "edge %s -> %s: an aggregate holds keyed state, so its inputs must be partitioned by hash (keyBy), not %s",
+				e.From, e.To, e.Partitioning)
+		}
+		for j := range i {
+			if g.Edges[j].From == e.From && g.Edges[j].To == e.To {
+				return edgeErr(i, "edge %s -> %s is declared twice", e.From, e.To)
+			}
+		}
+		outs[from]++
+		ins[to]++
+	}
+	for i, op := range g.Operators {
+		if op.Kind != Source && ins[i] == 0 {
+			return opErr(i, "operator %q (%s) has no input edge; only sources may", op.Name, op.Kind)
+		}
+		if op.Kind != Sink && outs[i] == 0 {
+			return opErr(i, "operator %q (%s) has no output edge; only sinks may", op.Name, op.Kind)
+		}
+	}
+	if _, err := g.Order(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (g *Graph) validateOperator(i int) error {
+	op := &g.Operators[i]
+	switch {
+	case op.Name == "":
+		return opErr(i, "operator %d has no name", i+1)
+	case strings.ContainsAny(op.Name, "[]\" ->"):
+		return opErr(i, "operator name %q may not contain spaces, brackets, quotes or arrows", op.Name)
+	case g.Index(op.Name) != i:
+		return opErr(i, "operator name %q is used twice", op.Name)
+	case !slices.Contains(Kinds, op.Kind):
+		return opErr(i, "operator %q: unknown kind %q (allowed: %s)", op.Name, op.Kind, joinStrings(Kinds))
+	case op.Parallelism < 1 || op.Parallelism > 1024:
+		return opErr(i, "operator %q: parallelism %d is out of range (allowed: 1..1024)", op.Name, op.Parallelism)
+	case op.Cost < 0:
+		return opErr(i, "operator %q: cost must not be negative", op.Name)
+	case op.OutputBytes < 0:
+		return opErr(i, "operator %q: output_bytes must not be negative", op.Name)
+	}
+	for idx, c := range op.SubtaskCost {
+		if idx < 0 || idx >= op.Parallelism {
+			return opErr(i, "operator %q: subtask_cost names subtask %d, but subtasks are 0..%d", op.Name, idx, op.Parallelism-1)
+		}
+		if c < 0 {
+			return opErr(i, "operator %q: subtask_cost must not be negative", op.Name)
+		}
+	}
+	switch op.Kind {
+	case Source:
+		return validateSource(i, op)
+	case Filter:
+		if op.KeepPercent < 0 || op.KeepPercent > 100 {
+			return opErr(i, "operator %q: keep_percent %d is out of range (allowed: 0..100)", op.Name, op.KeepPercent)
+		}
+	case Aggregate:
+		if op.Func != Count && op.Func != Sum {
+			return opErr(i, "operator %q: unknown aggregate function %q (allowed: count, sum)", op.Name, op.Func)
+		}
+		if op.StateBytesPerKey < 0 {
+			return opErr(i, "operator %q: state_bytes_per_key must not be negative", op.Name)
+		}
+	}
+	if op.Source != nil && op.Kind != Source {
+		return opErr(i, "operator %q: only a source has a workload", op.Name)
+	}
+	return nil
+}
+
+func validateSource(i int, op *Operator) error {
+	s := op.Source
+	switch {
+	case s == nil:
+		return opErr(i, "source %q has no workload", op.Name)
+	case s.Rate <= 0 || s.Rate > 1e9:
+		return opErr(i, "source %q: rate %g is out of range (allowed: > 0 and <= 1e9 records/s per partition)", op.Name, s.Rate)
+	case s.Records < 0:
+		return opErr(i, "source %q: records must not be negative (0 means unbounded)", op.Name)
+	case s.Keys < 1 || s.Keys > 1<<20:
+		return opErr(i, "source %q: keys %d is out of range (allowed: 1..1048576)", op.Name, s.Keys)
+	case s.Distribution != Uniform && s.Distribution != Zipf:
+		return opErr(i, "source %q: unknown key distribution %q (allowed: uniform, zipf)", op.Name, s.Distribution)
+	case s.Distribution == Zipf && (s.ZipfS <= 0 || s.ZipfS > 10):
+		return opErr(i, "source %q: zipf_s %g is out of range (allowed: > 0 and <= 10)", op.Name, s.ZipfS)
+	case s.MaxValue < 1:
+		return opErr(i, "source %q: max_value must be at least 1", op.Name)
+	case s.RecordBytes < 1:
+		return opErr(i, "source %q: record_bytes must be at least 1", op.Name)
+	}
+	return nil
+}
+
+// Order returns the operator indices in topological order (sources first,
+// ties by declaration order), or an *Error naming an edge of a cycle.
+func (g *Graph) Order() ([]int, error) {
+	n := len(g.Operators)
+	indeg := make([]int, n)
+	for _, e := range g.Edges {
+		indeg[g.Index(e.To)]++
+	}
+	order := make([]int, 0, n)
+	done := make([]bool, n)
+	for len(order) < n {
+		next := -1
+		for i := range n {
+			if !done[i] && indeg[i] == 0 {
+				next = i
+				break
+			}
+		}
+		if next < 0 {
+			for i, e := range g.Edges {
+				if !done[g.Index(e.From)] && !done[g.Index(e.To)] {
+					return nil, edgeErr(i, "edge %s -> %s is part of a cycle; the job graph must be acyclic", e.From, e.To)
+				}
+			}
+		}
+		done[next] = true
+		order = append(order, next)
+		for _, e := range g.Edges {
+			if g.Index(e.From) == next {
+				indeg[g.Index(e.To)]--
+			}
+		}
+	}
+	return order, nil
+}
+
+func (g *Graph) names() string {
+	names := make([]string, len(g.Operators))
+	for i, op := range g.Operators {
+		names[i] = op.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func joinStrings[S ~string](xs []S) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = string(x)
+	}
+	return strings.Join(parts, ", ")
+}
