@@ -1,0 +1,294 @@
+package sim
+
+// barrierHandler is a task's barrier handling state. In exactly-once modes
+// it follows Flink's SingleCheckpointBarrierHandler (one checkpoint at a
+// time; aligned, unaligned, or aligned with a timeout that switches to
+// unaligned); in at-least-once mode it follows CheckpointBarrierTracker.
+type barrierHandler struct {
+	// ck is the current checkpoint id (currentCheckpointId) and lastDone
+	// the last one triggered or cancelled here
+	// (lastCancelledOrCompletedCheckpointId): a checkpoint is pending while
+	// they differ.
+	ck, lastDone int64
+	aligned      []bool // per input: barrier ck received or channel ended
+	numAligned   int
+	target       int   // targetChannelCount: open inputs when ck started
+	firstAt      int64 // when the first barrier of ck was taken
+	trigger      int64 // ck's trigger time, from its barrier
+	unaligned    bool  // ck was taken unaligned: inputs are being persisted
+
+	tracked       []trackedCheckpoint // at-least-once: ascending ids
+	latestTracked int64
+}
+
+// trackedCheckpoint is a checkpoint the at-least-once tracker counts
+// barriers for.
+type trackedCheckpoint struct {
+	id      int64
+	seen    []bool
+	count   int
+	target  int
+	firstAt int64
+	aborted bool
+}
+
+// maxTracked is CheckpointBarrierTracker.MAX_CHECKPOINTS_TO_TRACK.
+const maxTracked = 50
+
+func (h *barrierHandler) pending() bool { return h.ck > 0 && h.ck != h.lastDone }
+
+// alternating reports whether checkpoints start aligned and may time out
+// into unaligned ones.
+func (s *Sim) alternating() bool {
+	return s.cfg.Checkpoint.Mode == Unaligned && s.cfg.Checkpoint.AlignedCheckpointTimeout > 0
+}
+
+// timedOut reports whether a checkpoint triggered at trigger has exceeded
+// the aligned checkpoint timeout: measured, as since Flink 1.14, from the
+// checkpoint's trigger time carried by the barrier, so every task of the
+// job times out at the same instant.
+func (s *Sim) timedOut(trigger int64) bool {
+	return s.alternating() && s.now-trigger > int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)
+}
+
+func (s *Sim) onBarrier(t *task, c *channel, it item) {
+	if s.cfg.Checkpoint.Mode == AtLeastOnce {
+		s.trackBarrier(t, c, it)
+		return
+	}
+	n := it.ck
+	if t.ck > n || (t.ck == n && !t.pending()) {
+		// Obsolete: its checkpoint was subsumed or cancelled here. Let the
+		// upstream, which paused after this barrier, send again.
+		if !it.priority {
+			s.resume(c)
+		}
+		return
+	}
+	if n > t.ck {
+		if t.pending() {
+			s.abortAtTask(t, t.ck, ReasonSubsumed)
+		}
+		t.ck, t.firstAt, t.trigger, t.unaligned = n, s.now, it.trigger, false
+		clear(t.aligned)
+		t.numAligned, t.target = 0, t.openInputs
+		s.coord.firstBarrier(t, n, s.now)
+		if s.alternating() {
+			s.q.push(event{at: max(s.now, it.trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1),
+				kind: evAlignTimeout, a: t.id, b: n})
+		}
+	}
+	t.aligned[c.input] = true
+	t.numAligned++
+	if t.unaligned {
+		// Collecting channel state: this channel's state is complete with
+		// the records the barrier overtook at the receiver.
+		s.persistQueued(t, c, int(it.overtook))
+		if it.blocking {
+			c.blocked = true
+		}
+		s.maybeAligned(t)
+		return
+	}
+	if s.cfg.Checkpoint.Mode == Unaligned && (!s.alternating() || it.priority || (s.timedOut(it.trigger) && t.numAligned < t.target)) {
+		s.startUnaligned(t, c, it)
+		return
+	}
+	if t.numAligned < t.target {
+		c.blocked = true
+		s.trace(TraceEvent{Kind: ChannelBlocked, Subtask: t.id, Channel: c.id, Checkpoint: n})
+		return
+	}
+	s.maybeAligned(t)
+}
+
+// maybeAligned triggers (aligned) or completes the channel state
+// (unaligned) of the current checkpoint once every input is aligned.
+func (s *Sim) maybeAligned(t *task) {
+	if !t.pending() || t.numAligned < t.target {
+		return
+	}
+	n := t.ck
+	t.lastDone = n
+	s.unblockAll(t)
+	if t.unaligned {
+		t.unaligned = false
+		s.channelStateDone(t, n)
+		return
+	}
+	s.coord.alignmentEnd(t, n, s.now)
+	s.triggerAtTask(t, n, t.trigger, false)
+}
+
+// startUnaligned takes checkpoint t.ck unaligned at once: on its first
+// barrier (c, it), or when alignment timed out (c nil).
+func (s *Sim) startUnaligned(t *task, c *channel, it item) {
+	n := t.ck
+	t.unaligned = true
+	s.coord.alignmentEnd(t, n, s.now)
+	s.triggerAtTask(t, n, t.trigger, true)
+	if c != nil {
+		s.persistQueued(t, c, int(it.overtook))
+	}
+	// Barriers already queued behind data on the other inputs jump ahead.
+	for i, id := range t.inputs {
+		if !t.aligned[i] {
+			s.prioritize(&s.chans[id], n)
+		}
+	}
+	s.maybeAligned(t)
+}
+
+// alignmentTimeout switches a checkpoint that is still aligning to
+// unaligned. Channels that already delivered their barrier stay blocked
+// and persist nothing; the others are persisted up to their barrier.
+func (s *Sim) alignmentTimeout(t *task, n int64) {
+	if t.ck != n || !t.pending() || t.unaligned || t.numAligned >= t.target {
+		return
+	}
+	if t.busy {
+		t.timeoutDue = n
+		return
+	}
+	s.trace(TraceEvent{Channel: -1, Kind: AlignmentTimedOut, Subtask: t.id, Checkpoint: n})
+	s.startUnaligned(t, nil, item{})
+}
+
+// prioritize turns barrier n, if it is queued on c, into a priority barrier
+// that overtakes the data ahead of it when it arrives (at once if it has).
+func (s *Sim) prioritize(c *channel, n int64) {
+	for i := range c.in.len() {
+		it := c.in.at(i)
+		if it.kind == itemBarrier && it.ck == n && !it.priority {
+			it.priority, it.timeoutable = true, false
+			c.prio++
+			if it.arrival <= s.now {
+				s.jumpPriority(c)
+			}
+			return
+		}
+	}
+}
+
+// jumpPriority moves every arrived priority barrier of c to the head of
+// the queue, ahead of the data it overtakes, and counts that data.
+func (s *Sim) jumpPriority(c *channel) {
+	for i := 0; i < c.in.len() && c.prio > 0; i++ {
+		it := c.in.at(i)
+		if it.arrival > s.now {
+			return
+		}
+		if it.kind != itemBarrier || !it.priority || it.jumped {
+			continue
+		}
+		c.prio--
+		var overtook int32
+		for j := range i {
+			if c.in.at(j).kind == itemRecord {
+				overtook++
+			}
+		}
+		b := c.in.remove(i)
+		b.jumped, b.overtook = true, overtook
+		c.in.pushFront(b)
+		if b.overtook > 0 {
+			s.trace(TraceEvent{Kind: BarrierOvertook, Channel: c.id, Subtask: c.to, Checkpoint: b.ck, N: int64(b.overtook)})
+		}
+	}
+}
+
+func (s *Sim) onCancel(t *task, n int64) {
+	if s.cfg.Checkpoint.Mode == AtLeastOnce {
+		s.trackCancel(t, n)
+		return
+	}
+	if n > t.ck || (n == t.ck && t.pending() && t.numAligned > 0) {
+		s.abortAtTask(t, n, ReasonCancelled)
+	}
+}
+
+func (s *Sim) onEndOfPartition(t *task, c *channel) {
+	if s.cfg.Checkpoint.Mode == AtLeastOnce {
+		s.trackEndOfPartition(t, c)
+		return
+	}
+	// With checkpoints after tasks finish (Flink >= 1.15) an ended channel
+	// counts as having delivered every later barrier.
+	if !t.pending() || t.aligned[c.input] {
+		return
+	}
+	t.aligned[c.input] = true
+	t.numAligned++
+	if !t.unaligned && s.timedOut(t.trigger) && t.numAligned < t.target {
+		s.startUnaligned(t, nil, item{})
+		return
+	}
+	s.maybeAligned(t)
+}
+
+// abortAtTask aborts checkpoint n at a task (Flink's abortInternal): the
+// alignment is dropped, every channel resumes, the task declines n to the
+// coordinator and broadcasts a cancel marker downstream.
+func (s *Sim) abortAtTask(t *task, n int64, why Reason) {
+	t.ck = max(t.ck, n)
+	t.lastDone = max(t.lastDone, n)
+	t.unaligned = false
+	clear(t.aligned)
+	t.numAligned = 0
+	s.unblockAll(t)
+	s.dropSnap(t, n)
+	s.trace(TraceEvent{Channel: -1, Kind: TaskCheckpointAborted, Subtask: t.id, Checkpoint: n, Reason: why})
+	s.coord.decline(s, t, n, why)
+	s.broadcastEvent(t, item{kind: itemCancel, ck: n})
+}
+
+func (s *Sim) unblockAll(t *task) {
+	for _, id := range t.inputs {
+		c := &s.chans[id]
+		if c.blocked || c.paused {
+			if c.blocked {
+				s.trace(TraceEvent{Kind: ChannelUnblocked, Subtask: t.id, Channel: c.id})
+			}
+			s.resume(c)
+		}
+	}
+}
+
+// collecting reports whether records taken from c now belong to the
+// channel state of an unaligned checkpoint.
+func (s *Sim) collecting(t *task, c *channel) bool {
+	return t.unaligned && t.pending() && !t.aligned[c.input]
+}
+
+// persistQueued adds the first n records queued on c to the input channel
+// state of the task's current checkpoint: the records a priority barrier
+// overtook at the receiver.
+func (s *Sim) persistQueued(t *task, c *channel, n int) {
+	var recs, bytes int64
+	for i := 0; i < c.in.len() && recs < int64(n); i++ {
+		if it := c.in.at(i); it.kind == itemRecord {
+			it.persisted = t.ck
+			recs++
+			bytes += int64(it.bytes)
+		}
+	}
+	s.addPersisted(t, c, recs, bytes)
+}
+
+// persistTaken adds a record the task takes from c to the input channel
+// state of its current checkpoint.
+func (s *Sim) persistTaken(t *task, c *channel, it *item) {
+	it.persisted = t.ck
+	s.addPersisted(t, c, 1, int64(it.bytes))
+}
+
+func (s *Sim) addPersisted(t *task, c *channel, recs, bytes int64) {
+	if recs == 0 {
+		return
+	}
+	if sn := t.snap(t.ck); sn != nil {
+		sn.persistedRecs += recs
+		sn.persistedBytes += bytes
+	}
+	s.trace(TraceEvent{Kind: InFlightPersisted, Subtask: t.id, Channel: c.id, Checkpoint: t.ck, N: recs, Value: bytes})
+}

@@ -1,0 +1,161 @@
+package sim
+
+// itemKind is what travels on a channel.
+type itemKind uint8
+
+const (
+	itemRecord  itemKind = iota
+	itemBarrier          // checkpoint barrier
+	itemCancel           // CancelCheckpointMarker
+	itemEOP              // end of partition
+)
+
+// item is a record or an event on a channel.
+type item struct {
+	arrival int64 // when it reaches the receiver; set on transmission
+	key     int64
+	value   int64
+	// ck is the checkpoint id of a barrier or cancel marker; for a record,
+	// its epoch: the id of the last barrier its sender had emitted on the
+	// channel before it. A record with epoch < n is before the cut of
+	// checkpoint n on its channel.
+	ck int64
+	// trigger is a barrier's checkpoint trigger time (Flink's barrier
+	// timestamp), from which the aligned checkpoint timeout is measured.
+	trigger int64
+	// persisted is the id of the checkpoint whose channel state holds the
+	// record, or 0.
+	persisted int64
+	// overtook counts the records a priority barrier jumped at the
+	// receiver (they follow it in the queue).
+	overtook int32
+	bytes    int32
+	kind     itemKind
+	// jumped marks a priority barrier that already overtook the data
+	// queued at the receiver.
+	jumped bool
+	// priority marks an unaligned barrier: it overtakes queued data and
+	// needs no credit.
+	priority bool
+	// timeoutable marks an aligned barrier of a checkpoint with an aligned
+	// checkpoint timeout: it turns into a priority barrier if it is still
+	// queued at the sender when the timeout passes.
+	timeoutable bool
+	// blocking marks an aligned exactly-once barrier: once transmitted,
+	// the sender stops sending on the channel until the receiver resumes
+	// consumption after alignment (Flink's isBlockingUpstream).
+	blocking bool
+}
+
+// channel is a FIFO connection from one subtask to another with Flink's
+// credit-based flow control. Items first wait in the sender's output queue
+// (out); a record is transmitted only with a credit, events need none.
+// Transmitted items (in) travel with latency and queue at the receiver
+// until it consumes them; consuming a record returns its credit.
+type channel struct {
+	id       int32
+	from, to int32
+	input    int // index among the receiver's inputs
+	out      deque[item]
+	in       deque[item]
+	outRecs  int   // records in out
+	credit   int   // records that may still be transmitted
+	lastArr  int64 // arrival time of the last transmitted item (FIFO)
+	epoch    int64 // id of the last barrier the sender emitted here
+	paused   bool  // the sender stopped after a blocking barrier
+	blocked  bool  // the receiver holds the channel back (alignment)
+	ended    bool  // the receiver consumed end of partition
+	inRecs   int   // records in `in` (in flight or queued at the receiver)
+	prio     int   // priority barriers in `in` that have not yet jumped the queue
+	outBytes int64 // bytes of records in out
+}
+
+// transmit moves items from the sender's output queue onto the wire while
+// credit and the pause allow.
+func (s *Sim) transmit(c *channel) {
+	for c.out.len() > 0 && !c.paused {
+		head := c.out.at(0)
+		if head.kind == itemRecord && c.credit == 0 {
+			break
+		}
+		it := c.out.popFront()
+		if it.kind == itemRecord {
+			c.credit--
+			c.outRecs--
+			c.outBytes -= int64(it.bytes)
+		}
+		s.wire(c, it)
+	}
+	// Freed output space may release a backpressured sender.
+	s.tasks[c.from].maybeResume(s)
+}
+
+// wire puts an item on the network: it arrives after the channel's latency,
+// never before an item sent earlier on the same channel.
+func (s *Sim) wire(c *channel, it item) {
+	it.arrival = max(c.lastArr, s.now+s.latency())
+	c.lastArr = it.arrival
+	if it.kind == itemRecord {
+		c.inRecs++
+		s.trace(TraceEvent{Kind: RecordSent, Subtask: c.from, Channel: c.id, Key: it.key, Value: it.value})
+	}
+	if it.kind == itemBarrier {
+		c.paused = c.paused || it.blocking
+		if it.priority {
+			c.prio++
+		}
+		if it.timeoutable {
+			s.timeoutableSent(c, it.ck)
+		}
+	}
+	c.in.pushBack(it)
+	s.q.push(event{at: it.arrival, kind: evArrive, a: c.id, b: it.ck})
+}
+
+// latency draws one item's network delay.
+func (s *Sim) latency() int64 {
+	l := int64(s.cfg.Channels.Latency)
+	if j := int64(s.cfg.Channels.Jitter); j > 0 {
+		l += s.rng.Int64N(j)
+	}
+	return l
+}
+
+// send appends an item to the sender's output queue and transmits what
+// can be.
+func (s *Sim) send(c *channel, it item) {
+	if it.kind == itemRecord {
+		it.ck = c.epoch
+		c.outRecs++
+		c.outBytes += int64(it.bytes)
+	}
+	c.out.pushBack(it)
+	s.transmit(c)
+}
+
+// sendPriority sends an unaligned barrier at once, ahead of the records
+// waiting in the output queue (or ahead of the first n of them), which become
+// output channel state of the checkpoint. It returns the records and bytes
+// it overtook.
+func (s *Sim) sendPriority(c *channel, it item, n int) (recs, bytes int64) {
+	for i := range n {
+		r := c.out.at(i)
+		if r.kind == itemRecord {
+			r.persisted = it.ck
+			recs++
+			bytes += int64(r.bytes)
+		}
+	}
+	it.priority, it.blocking, it.timeoutable = true, false, false
+	s.wire(c, it)
+	return recs, bytes
+}
+
+// resume lets the sender transmit again after alignment.
+func (s *Sim) resume(c *channel) {
+	c.blocked = false
+	if c.paused {
+		c.paused = false
+		s.transmit(c)
+	}
+}

@@ -1,0 +1,277 @@
+package sim
+
+import (
+	"maps"
+	"slices"
+)
+
+// maxQueuedRequests bounds the queued periodic trigger requests, as
+// Flink's CheckpointRequestDecider does.
+const maxQueuedRequests = 1000
+
+// coordinator is Flink's CheckpointCoordinator with its
+// CheckpointRequestDecider: it triggers checkpoints periodically, collects
+// acknowledgements, and completes, expires or aborts checkpoints.
+type coordinator struct {
+	stats          []*CheckpointStats // by id-1
+	pending        []int64            // ids in progress, ascending
+	queued         int                // periodic requests waiting for a free slot
+	lastCompletion int64              // -1 before the first completion
+	gen            int64              // generation of the periodic timer
+	retained       []int64            // completed checkpoints kept, oldest first
+	running        int                // subtasks not finished
+	sourcesRunning int
+}
+
+func (co *coordinator) get(n int64) *CheckpointStats {
+	if n < 1 || int(n) > len(co.stats) {
+		return nil
+	}
+	return co.stats[n-1]
+}
+
+func (co *coordinator) triggerTime(n int64) int64 { return co.get(n).TriggerAt }
+
+func (co *coordinator) interval(s *Sim) int64 {
+	return max(int64(s.cfg.Checkpoint.Interval), int64(s.cfg.Checkpoint.MinPause))
+}
+
+// start schedules the first periodic trigger at a uniformly random time in
+// [minPause, interval], as Flink's getRandomInitDelay does.
+func (co *coordinator) start(s *Sim) {
+	co.lastCompletion = -1
+	if s.cfg.Checkpoint.Interval == 0 {
+		return
+	}
+	lo := int64(s.cfg.Checkpoint.MinPause)
+	first := lo + s.rng.Int64N(co.interval(s)-lo+1)
+	s.q.push(event{at: first, kind: evPeriodicTrigger, b: co.gen})
+}
+
+// periodic handles a tick of the periodic timer: the timer keeps its fixed
+// rate and the tick becomes a trigger request.
+func (co *coordinator) periodic(s *Sim, gen int64) {
+	if gen != co.gen || co.sourcesRunning == 0 {
+		return
+	}
+	s.q.push(event{at: s.now + co.interval(s), kind: evPeriodicTrigger, b: co.gen})
+	if co.queued < maxQueuedRequests {
+		co.queued++
+	}
+	co.decide(s)
+}
+
+// decide executes a queued request if a slot is free. A request that comes
+// too early after the last completion is dropped and the periodic timer is
+// moved to lastCompletion + minPause.
+func (co *coordinator) decide(s *Sim) {
+	if co.queued == 0 || len(co.pending) >= s.cfg.Checkpoint.MaxConcurrent || co.sourcesRunning == 0 {
+		return
+	}
+	co.queued--
+	if co.lastCompletion >= 0 {
+		if next := co.lastCompletion + int64(s.cfg.Checkpoint.MinPause); next > s.now {
+			co.gen++
+			s.q.push(event{at: next, kind: evPeriodicTrigger, b: co.gen})
+			return
+		}
+	}
+	co.trigger(s)
+}
+
+// trigger starts a new checkpoint at every running source.
+func (co *coordinator) trigger(s *Sim) {
+	n := int64(len(co.stats) + 1)
+	cs := &CheckpointStats{ID: n, TriggerAt: s.now, Total: len(s.tasks),
+		Offsets: make([]int64, s.partitions), Subtasks: make([]SubtaskStats, len(s.tasks)),
+		states: make([]map[int64]int64, len(s.tasks))}
+	for p := range cs.Offsets {
+		cs.Offsets[p] = -1
+	}
+	co.stats = append(co.stats, cs)
+	co.pending = append(co.pending, n)
+	s.trace(TraceEvent{Channel: -1, Kind: CheckpointTriggered, Subtask: -1, Checkpoint: n})
+	s.q.push(event{at: s.now + int64(s.cfg.Checkpoint.Timeout), kind: evExpire, b: n})
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		cs.Subtasks[i] = SubtaskStats{Subtask: i, FirstBarrierAt: -1}
+		if t.finished {
+			cs.Subtasks[i].Finished, cs.Subtasks[i].Acked = true, true
+			cs.Acked++
+		}
+	}
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if t.isSource() && !t.finished {
+			t.triggers = append(t.triggers, n)
+			s.q.push(event{at: s.now, kind: evWake, a: t.id})
+		}
+	}
+}
+
+func (co *coordinator) row(t *task, n int64) *SubtaskStats {
+	if cs := co.get(n); cs != nil {
+		return &cs.Subtasks[t.id]
+	}
+	return nil
+}
+
+func (co *coordinator) firstBarrier(t *task, n, at int64) {
+	if r := co.row(t, n); r != nil && r.FirstBarrierAt < 0 {
+		r.FirstBarrierAt = at
+		r.StartDelay = at - co.get(n).TriggerAt
+	}
+}
+
+// alignmentEnd records the end of alignment; firstAt is used by sources,
+// whose first "barrier" is the trigger itself.
+func (co *coordinator) alignmentEnd(t *task, n, at int64) {
+	if r := co.row(t, n); r != nil {
+		if r.FirstBarrierAt < 0 {
+			co.firstBarrier(t, n, at)
+		}
+		r.Alignment = max(0, at-r.FirstBarrierAt)
+	}
+}
+
+// sourceOffset records a source partition's offset in checkpoint n; the
+// source's "first barrier" is the moment it took the trigger.
+func (co *coordinator) sourceOffset(s *Sim, t *task, n, offset int64) {
+	if cs := co.get(n); cs != nil {
+		cs.Offsets[t.part] = offset
+		co.firstBarrier(t, n, s.now)
+	}
+}
+
+func (co *coordinator) syncStart(t *task, n, at int64, unaligned bool) {
+	if r := co.row(t, n); r != nil {
+		if r.FirstBarrierAt < 0 {
+			co.firstBarrier(t, n, at)
+		}
+		r.syncStart = at
+		r.Unaligned = unaligned
+		if unaligned {
+			r.Alignment = 0
+		}
+	}
+}
+
+func (co *coordinator) syncEnd(t *task, n, at, bytes int64) {
+	if r := co.row(t, n); r != nil {
+		r.Sync = at - r.syncStart
+		r.StateBytes = bytes
+	}
+}
+
+// ack records a subtask's acknowledgement and completes the checkpoint
+// when every subtask acknowledged.
+func (co *coordinator) ack(s *Sim, t *task, sn *taskSnap) {
+	cs := co.get(sn.id)
+	if cs == nil || cs.Status != InProgress {
+		return
+	}
+	r := &cs.Subtasks[t.id]
+	if r.Acked {
+		return
+	}
+	r.Acked, r.AckAt = true, s.now
+	r.Async = s.now - sn.syncEnd
+	r.PersistedRecords, r.PersistedBytes = sn.persistedRecs, sn.persistedBytes
+	cs.Acked++
+	cs.states[t.id] = sn.state
+	cs.StateBytes += sn.stateBytes
+	cs.PersistedRecords += sn.persistedRecs
+	cs.PersistedBytes += sn.persistedBytes
+	if cs.Acked == cs.Total {
+		co.complete(s, cs)
+	}
+}
+
+// complete finalizes a checkpoint: it is retained (dropping the oldest
+// beyond numRetained), older pending checkpoints are subsumed, and every
+// task is notified.
+func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
+	cs.Status, cs.EndAt = Completed, s.now
+	co.lastCompletion = s.now
+	co.removePending(cs.ID)
+	s.checkReference(cs)
+	co.retained = append(co.retained, cs.ID)
+	if len(co.retained) > s.cfg.Checkpoint.NumRetained {
+		co.get(co.retained[0]).states = nil
+		co.retained = co.retained[1:]
+	}
+	s.trace(TraceEvent{Channel: -1, Kind: CheckpointCompleted, Subtask: -1, Checkpoint: cs.ID, N: cs.StateBytes})
+	for len(co.pending) > 0 && co.pending[0] < cs.ID {
+		co.abort(s, co.pending[0], ReasonSubsumed)
+	}
+	for i := range s.tasks {
+		if !s.tasks[i].finished {
+			s.trace(TraceEvent{Channel: -1, Kind: NotifyComplete, Subtask: int32(i), Checkpoint: cs.ID})
+		}
+	}
+	co.decide(s)
+}
+
+// decline aborts checkpoint n on a subtask's decline.
+func (co *coordinator) decline(s *Sim, t *task, n int64, why Reason) {
+	if cs := co.get(n); cs != nil && cs.Status == InProgress {
+		co.abort(s, n, why)
+	}
+}
+
+// expire aborts checkpoint n if it is still in progress at its timeout.
+func (co *coordinator) expire(s *Sim, n int64) {
+	if cs := co.get(n); cs != nil && cs.Status == InProgress {
+		co.abort(s, n, ReasonExpired)
+	}
+}
+
+// abort discards pending checkpoint n and notifies every task
+// (notifyCheckpointAborted).
+func (co *coordinator) abort(s *Sim, n int64, why Reason) {
+	cs := co.get(n)
+	cs.Status, cs.EndAt, cs.Reason = Aborted, s.now, why
+	kind := CheckpointAborted
+	if why == ReasonExpired {
+		cs.Status, kind = Expired, CheckpointExpired
+	}
+	cs.states = nil
+	co.removePending(n)
+	s.trace(TraceEvent{Channel: -1, Kind: kind, Subtask: -1, Checkpoint: n, Reason: why})
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if t.lastSnap < n {
+			t.abortedCk = append(t.abortedCk, n)
+		}
+		s.dropSnap(t, n)
+	}
+	co.decide(s)
+}
+
+func (co *coordinator) removePending(n int64) {
+	if i := slices.Index(co.pending, n); i >= 0 {
+		co.pending = slices.Delete(co.pending, i, i+1)
+	}
+}
+
+// taskFinished counts a finished subtask as acknowledged for every pending
+// checkpoint it has not snapshotted: with checkpoints after tasks finish a
+// finished task has nothing left to snapshot.
+func (co *coordinator) taskFinished(s *Sim, t *task) {
+	co.running--
+	if t.isSource() {
+		co.sourcesRunning--
+	}
+	for _, n := range slices.Clone(co.pending) {
+		cs := co.get(n)
+		r := &cs.Subtasks[t.id]
+		if cs.Status == InProgress && !r.Acked && t.lastSnap < n {
+			r.Acked, r.Finished, r.AckAt = true, true, s.now
+			cs.states[t.id] = maps.Clone(t.state)
+			cs.Acked++
+			if cs.Acked == cs.Total {
+				co.complete(s, cs)
+			}
+		}
+	}
+}

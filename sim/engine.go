@@ -1,0 +1,211 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// Sim is one simulation run. Create it with New, then call Step until it
+// returns false, or Run. A Sim is not safe for concurrent use; a run never
+// starts goroutines.
+type Sim struct {
+	// Tracer, if set, receives every trace event in order.
+	Tracer func(TraceEvent)
+
+	cfg        Config
+	eg         *topology.ExecutionGraph
+	q          queue
+	now        int64
+	rng        *rand.Rand
+	fired      int64
+	traced     int64
+	until      int64
+	maxEvents  int64
+	partitions int
+	tasks      []task
+	chans      []channel
+	coord      coordinator
+	stop       StopReason
+	cut        cutChecker
+	ref        reference
+}
+
+// StopReason says why a run ended.
+type StopReason uint8
+
+// The stop reasons.
+const (
+	// Running: the run has not ended.
+	Running StopReason = iota
+	// EndTime: the virtual end time was reached.
+	EndTime
+	// EventBudget: the event budget was spent.
+	EventBudget
+	// Quiescent: nothing was left to happen.
+	Quiescent
+)
+
+var stopNames = [...]string{"running", "end time", "event budget", "quiescent"}
+
+// String names the reason.
+func (r StopReason) String() string { return stopNames[r] }
+
+// New validates cfg and builds a run: the execution graph, the tasks, the
+// channels and the coordinator, with one PCG random source seeded from
+// cfg.Seed.
+func New(cfg Config) (*Sim, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	eg, err := topology.Expand(cfg.Graph)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{cfg: cfg, eg: eg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))}
+	s.until = int64(cfg.Until)
+	s.maxEvents = cfg.MaxEvents
+	if s.maxEvents == 0 {
+		s.maxEvents = DefaultMaxEvents
+	}
+	s.chans = make([]channel, len(eg.Channels))
+	for i, c := range eg.Channels {
+		s.chans[i] = channel{id: int32(i), from: int32(c.From), to: int32(c.To), credit: cfg.Channels.Capacity}
+	}
+	s.tasks = make([]task, len(eg.Subtasks))
+	for i, st := range eg.Subtasks {
+		op := eg.Op(i)
+		t := &s.tasks[i]
+		*t = task{id: int32(i), op: op, opIdx: st.Operator, cost: int64(op.CostOf(st.Index)), wakeAt: -1, curCh: -1}
+		for in, id := range st.Inputs {
+			t.inputs = append(t.inputs, int32(id))
+			s.chans[id].input = in
+		}
+		t.openInputs = len(t.inputs)
+		t.aligned = make([]bool, len(t.inputs))
+		for _, g := range st.Outputs {
+			gt := gate{part: g.Partitioning}
+			for _, id := range g.Channels {
+				gt.chans = append(gt.chans, int32(id))
+			}
+			if gt.part == topology.Rebalance {
+				// Flink's RebalancePartitioner starts at a random channel.
+				gt.rr = s.rng.IntN(len(gt.chans))
+			}
+			t.outputs = append(t.outputs, gt)
+		}
+		switch op.Kind {
+		case topology.Source:
+			t.part = int32(s.partitions)
+			t.log = newSourceLog(op.Source, cfg.Seed, s.partitions)
+			s.partitions++
+			s.coord.sourcesRunning++
+		case topology.Aggregate:
+			t.state = map[int64]int64{}
+		}
+	}
+	s.coord.running = len(s.tasks)
+	s.initReference()
+	s.coord.start(s)
+	for i := range s.tasks {
+		if s.tasks[i].isSource() {
+			s.q.push(event{at: 0, kind: evSourceNext, a: int32(i)})
+		}
+	}
+	return s, nil
+}
+
+// Step fires the next event. It returns false once the run has ended.
+func (s *Sim) Step() bool {
+	if s.stop != Running {
+		return false
+	}
+	switch {
+	case s.q.len() == 0:
+		s.stop = Quiescent
+	case s.until > 0 && s.q.peekTime() > s.until:
+		s.now = s.until
+		s.stop = EndTime
+	case s.fired >= s.maxEvents:
+		s.stop = EventBudget
+	}
+	if s.stop != Running {
+		return false
+	}
+	e := s.q.pop()
+	s.now = e.at
+	s.fired++
+	s.dispatch(e)
+	return true
+}
+
+// Run steps until the end and returns the result.
+func (s *Sim) Run() *Result {
+	for s.Step() {
+	}
+	return s.Result()
+}
+
+func (s *Sim) dispatch(e event) {
+	switch e.kind {
+	case evSourceNext:
+		t := &s.tasks[e.a]
+		if t.wakeAt == e.at {
+			t.wakeAt = -1
+		}
+		s.tryWork(t)
+	case evArrive:
+		c := &s.chans[e.a]
+		if c.prio > 0 {
+			s.jumpPriority(c)
+		}
+		s.tryWork(&s.tasks[c.to])
+	case evProcessDone:
+		s.processDone(&s.tasks[e.a])
+	case evSyncDone:
+		s.syncDone(&s.tasks[e.a], e.b)
+	case evAsyncDone:
+		s.asyncDone(&s.tasks[e.a], e.b)
+	case evPeriodicTrigger:
+		s.coord.periodic(s, e.b)
+	case evExpire:
+		s.coord.expire(s, e.b)
+	case evAlignTimeout:
+		s.alignmentTimeout(&s.tasks[e.a], e.b)
+	case evOutputTimeout:
+		s.outputTimeout(&s.chans[e.a], e.b)
+	case evWake:
+		s.tryWork(&s.tasks[e.a])
+	default:
+		panic(fmt.Sprintf("sim: unknown event kind %d", e.kind))
+	}
+}
+
+// trace emits a trace event stamped with the current time.
+func (s *Sim) trace(ev TraceEvent) {
+	if s.Tracer == nil {
+		s.traced++
+		return
+	}
+	ev.Seq = s.traced
+	ev.At = s.now
+	s.traced++
+	s.Tracer(ev)
+}
+
+func (s *Sim) taskFinished(t *task) { s.coord.taskFinished(s, t) }
+
+func (s *Sim) channelName(id int) string { return s.eg.Channels[id].Name }
+
+// Now is the current virtual time in nanoseconds.
+func (s *Sim) Now() int64 { return s.now }
+
+// Events is the number of events fired so far.
+func (s *Sim) Events() int64 { return s.fired }
+
+// Graph is the execution graph being run.
+func (s *Sim) Graph() *topology.ExecutionGraph { return s.eg }
+
+// Config is the run's configuration.
+func (s *Sim) Config() Config { return s.cfg }

@@ -1,0 +1,87 @@
+package sim
+
+// event is one scheduled happening. It is a small value type so that the
+// queue holds events inline, without pointers or interface boxing: the
+// engine's hot path allocates nothing per event.
+type event struct {
+	at   int64  // virtual time, ns
+	seq  uint64 // schedule order: breaks ties between equal times
+	kind eventKind
+	a    int32 // subtask or channel
+	b    int64 // checkpoint id or generation
+}
+
+// eventKind says what an event does when it fires.
+type eventKind uint8
+
+const (
+	evSourceNext      eventKind = iota // a source subtask may emit its next record
+	evArrive                           // an item reaches the receiver of channel a
+	evProcessDone                      // subtask a finished processing its record
+	evSyncDone                         // subtask a finished the sync phase of checkpoint b
+	evAsyncDone                        // subtask a finished the async phase of checkpoint b
+	evPeriodicTrigger                  // the coordinator's periodic timer (b = generation)
+	evExpire                           // checkpoint b times out
+	evAlignTimeout                     // subtask a: aligned checkpoint timeout of checkpoint b
+	evOutputTimeout                    // channel a: a timeoutable barrier b queued at the sender times out
+	evWake                             // subtask a may continue (credit came back)
+)
+
+// queue is a binary min-heap of events ordered by (at, seq). It is written
+// out rather than built on container/heap so that events stay values and
+// comparisons inline.
+type queue struct {
+	items []event
+	seq   uint64
+}
+
+func (q *queue) less(i, j int) bool {
+	a, b := &q.items[i], &q.items[j]
+	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+}
+
+// push schedules e; its seq is assigned here.
+func (q *queue) push(e event) {
+	e.seq = q.seq
+	q.seq++
+	q.items = append(q.items, e)
+	i := len(q.items) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !q.less(i, p) {
+			break
+		}
+		q.items[i], q.items[p] = q.items[p], q.items[i]
+		i = p
+	}
+}
+
+// pop removes and returns the earliest event; the queue must not be empty.
+func (q *queue) pop() event {
+	top := q.items[0]
+	n := len(q.items) - 1
+	q.items[0] = q.items[n]
+	q.items = q.items[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && q.less(r, l) {
+			m = r
+		}
+		if !q.less(m, i) {
+			break
+		}
+		q.items[i], q.items[m] = q.items[m], q.items[i]
+		i = m
+	}
+	return top
+}
+
+func (q *queue) len() int { return len(q.items) }
+
+// peekTime is the time of the earliest event; the queue must not be empty.
+func (q *queue) peekTime() int64 { return q.items[0].at }

@@ -1,0 +1,147 @@
+package sim
+
+import "fmt"
+
+// Result is what a run produced: the checkpoints as Flink's web UI would
+// list them, a summary, and the verdicts of the invariant checkers.
+type Result struct {
+	// Scenario is the Config's name and Seed its seed.
+	Scenario string
+	Seed     uint64
+	// VirtualEnd is the virtual time at which the run ended.
+	VirtualEnd int64
+	// Events is the number of events fired.
+	Events int64
+	// Stop says why the run ended.
+	Stop StopReason
+	// Mode is the checkpointing mode.
+	Mode Mode
+	// Checkpoints in id order.
+	Checkpoints []CheckpointStats
+	// Summary of the run.
+	Summary Summary
+	// Invariants checked over the run.
+	Invariants []Invariant
+}
+
+// Summary condenses a run.
+type Summary struct {
+	// RecordsIn is the number of records the sources read; RecordsOut the
+	// number the sinks received.
+	RecordsIn, RecordsOut int64
+	// Checkpoints by final status.
+	Completed, Expired, Aborted, InProgress int
+	// End-to-end durations of completed checkpoints (ns).
+	MeanEndToEnd, MaxEndToEnd int64
+	// Largest alignment of a subtask per completed checkpoint (ns).
+	MeanAlignment, MaxAlignment int64
+	// PersistedBytes is the in-flight data persisted by completed checkpoints.
+	PersistedBytes int64
+}
+
+// Invariant is the verdict of one checker.
+type Invariant struct {
+	// Name of the checker.
+	Name string
+	// OK reports whether it held.
+	OK bool
+	// Detail explains the verdict.
+	Detail string
+}
+
+// OK reports whether every invariant held.
+func (r *Result) OK() bool {
+	for _, inv := range r.Invariants {
+		if !inv.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// Result describes the run so far (it may be called before the end).
+func (s *Sim) Result() *Result {
+	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop, Mode: s.cfg.Checkpoint.Mode}
+	for _, cs := range s.coord.stats {
+		c := *cs
+		c.Subtasks = append([]SubtaskStats(nil), cs.Subtasks...)
+		c.Offsets = append([]int64(nil), cs.Offsets...)
+		c.states = nil
+		r.Checkpoints = append(r.Checkpoints, c)
+	}
+	sm := &r.Summary
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		switch {
+		case t.isSource():
+			sm.RecordsIn += t.processed
+		case len(t.outputs) == 0:
+			sm.RecordsOut += t.processed
+		}
+	}
+	var e2e, align int64
+	for i := range r.Checkpoints {
+		c := &r.Checkpoints[i]
+		switch c.Status {
+		case Completed:
+			sm.Completed++
+			e2e += c.EndToEnd()
+			sm.MaxEndToEnd = max(sm.MaxEndToEnd, c.EndToEnd())
+			a := c.MaxAlignment()
+			align += a
+			sm.MaxAlignment = max(sm.MaxAlignment, a)
+			sm.PersistedBytes += c.PersistedBytes
+		case Expired:
+			sm.Expired++
+		case Aborted:
+			sm.Aborted++
+		default:
+			sm.InProgress++
+		}
+	}
+	if sm.Completed > 0 {
+		sm.MeanEndToEnd = e2e / int64(sm.Completed)
+		sm.MeanAlignment = align / int64(sm.Completed)
+	}
+	r.Invariants = s.invariants()
+	return r
+}
+
+// invariants runs the checkers over the run so far.
+func (s *Sim) invariants() []Invariant {
+	missing, extra, detail := s.cutReport()
+	var nMissing, nExtra int64
+	for _, v := range missing {
+		nMissing += v
+	}
+	for _, v := range extra {
+		nExtra += v
+	}
+	var invs []Invariant
+	completed := 0
+	for _, cs := range s.coord.stats {
+		if cs.Status == Completed {
+			completed++
+		}
+	}
+	if s.cfg.Checkpoint.Mode == AtLeastOnce {
+		d := fmt.Sprintf("%d completed checkpoint(s): no record from before a cut is missing; %d record(s) from after a cut are in snapshots and would be counted twice after a recovery", completed, nExtra)
+		if nMissing > 0 {
+			d = detail
+		}
+		invs = append(invs, Invariant{Name: "at-least-once-snapshot", OK: nMissing == 0, Detail: d})
+	} else {
+		d := fmt.Sprintf("%d completed checkpoint(s) are consistent cuts (state plus persisted channel state)", completed)
+		if nMissing+nExtra > 0 {
+			d = detail
+		}
+		invs = append(invs, Invariant{Name: "consistent-snapshot", OK: nMissing+nExtra == 0 && s.cut.overflow == 0, Detail: d})
+		r := &s.ref
+		d = fmt.Sprintf("keyed state of %d checkpoint(s) equals the failure-free reference at their source offsets", r.checked)
+		if r.bad > 0 {
+			d = fmt.Sprintf("%d of %d checkpoint(s) differ from the reference: %s", r.bad, r.checked, r.detail)
+		}
+		invs = append(invs, Invariant{Name: "snapshot-state", OK: r.bad == 0, Detail: d})
+	}
+	return invs
+}

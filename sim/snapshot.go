@@ -1,0 +1,222 @@
+package sim
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// taskSnap is a checkpoint a task has triggered and not yet acknowledged.
+type taskSnap struct {
+	id             int64
+	syncEnd        int64
+	asyncDue       int64 // when the state upload finishes
+	stateBytes     int64
+	persistedRecs  int64
+	persistedBytes int64
+	bytesAtSyncEnd int64 // persisted bytes already counted in asyncDue
+	syncDone       bool
+	channelDone    bool // input channel state complete (always, unless unaligned)
+	outPending     int  // timeoutable barriers still queued at the sender
+	// state is the copy of the keyed state taken in the sync phase.
+	state map[int64]int64
+	// offset is a source's partition offset.
+	offset int64
+}
+
+func (t *task) snap(n int64) *taskSnap {
+	for _, sn := range t.snaps {
+		if sn.id == n {
+			return sn
+		}
+	}
+	return nil
+}
+
+// dropSnap forgets checkpoint n at the task: its async phase and channel
+// state writing are cancelled and it will not be acknowledged.
+func (s *Sim) dropSnap(t *task, n int64) {
+	for i, sn := range t.snaps {
+		if sn.id == n {
+			t.snaps = append(t.snaps[:i], t.snaps[i+1:]...)
+			return
+		}
+	}
+}
+
+// triggerAtTask takes checkpoint n at a task, in Flink's order
+// (SubtaskCheckpointCoordinatorImpl.checkpointState): broadcast the barrier
+// downstream first, then the synchronous snapshot, during which the task
+// processes nothing, then the asynchronous upload, then the
+// acknowledgement. An unaligned barrier overtakes the records waiting in the
+// output queues, which become output channel state.
+func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
+	if t.lastSnap >= n {
+		return
+	}
+	if s.abortedBefore(t, n) {
+		// The coordinator aborted n before this task got to it: tell the
+		// downstream tasks instead of snapshotting.
+		s.broadcastEvent(t, item{kind: itemCancel, ck: n})
+		return
+	}
+	t.lastSnap = n
+	t.abortedCk = slices.DeleteFunc(t.abortedCk, func(id int64) bool { return id <= n })
+	sn := &taskSnap{id: n, channelDone: !unaligned}
+	if t.isSource() {
+		sn.offset = t.offset
+		s.coord.sourceOffset(s, t, n, t.offset)
+		s.trace(TraceEvent{Channel: -1, Kind: BarrierInjected, Subtask: t.id, Checkpoint: n, N: t.offset})
+	}
+	t.snaps = append(t.snaps, sn)
+	b := item{kind: itemBarrier, ck: n, trigger: trigger}
+	mode := s.cfg.Checkpoint.Mode
+	b.blocking = mode != AtLeastOnce && !unaligned
+	b.timeoutable = b.blocking && s.alternating()
+	chans := 0
+	for g := range t.outputs {
+		for _, id := range t.outputs[g].chans {
+			c := &s.chans[id]
+			c.epoch = n
+			chans++
+			if unaligned {
+				r, by := s.sendPriority(c, b, c.out.len())
+				sn.persistedRecs += r
+				sn.persistedBytes += by
+				if r > 0 {
+					s.trace(TraceEvent{Kind: InFlightPersisted, Subtask: t.id, Channel: c.id, Checkpoint: n, N: r, Value: by})
+				}
+				continue
+			}
+			if b.timeoutable {
+				sn.outPending++
+				s.q.push(event{at: max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1), kind: evOutputTimeout, a: c.id, b: n})
+			}
+			s.send(c, b)
+		}
+	}
+	s.trace(TraceEvent{Channel: -1, Kind: BarrierForwarded, Subtask: t.id, Checkpoint: n, N: int64(chans)})
+	if t.state != nil {
+		sn.state = maps.Clone(t.state)
+	}
+	sn.stateBytes = stateBytesOf(t)
+	s.coord.syncStart(t, n, s.now, unaligned)
+	s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncStart, Subtask: t.id, Checkpoint: n})
+	t.busy = true
+	s.q.push(event{at: s.now + int64(s.cfg.Checkpoint.SyncDuration), kind: evSyncDone, a: t.id, b: n})
+}
+
+// abortedBefore reports whether the coordinator told the task that n was
+// aborted before the task triggered it.
+func (s *Sim) abortedBefore(t *task, n int64) bool {
+	return slices.Contains(t.abortedCk, n)
+}
+
+// syncDone ends the sync phase of checkpoint n and starts its upload.
+func (s *Sim) syncDone(t *task, n int64) {
+	t.busy = false
+	if sn := t.snap(n); sn != nil {
+		sn.syncDone = true
+		sn.syncEnd = s.now
+		sn.bytesAtSyncEnd = sn.persistedBytes
+		sn.asyncDue = s.now + int64(s.cfg.Checkpoint.AsyncBase) + s.uploadTime(sn.stateBytes+sn.persistedBytes)
+		s.coord.syncEnd(t, n, s.now, sn.stateBytes)
+		s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncEnd, Subtask: t.id, Checkpoint: n, N: sn.stateBytes})
+		s.q.push(event{at: sn.asyncDue, kind: evAsyncDone, a: t.id, b: n})
+	}
+	s.tryWork(t)
+}
+
+// uploadTime is how long checkpoint storage takes for bytes.
+func (s *Sim) uploadTime(bytes int64) int64 {
+	return int64(float64(bytes) / float64(s.cfg.Checkpoint.StorageBandwidth) * 1e9)
+}
+
+// channelStateDone marks the input channel state of n complete: the
+// remaining persisted bytes are uploaded, then the task can acknowledge.
+func (s *Sim) channelStateDone(t *task, n int64) {
+	sn := t.snap(n)
+	if sn == nil {
+		return
+	}
+	sn.channelDone = true
+	if sn.syncDone {
+		if due := s.now + s.uploadTime(sn.persistedBytes-sn.bytesAtSyncEnd); due > sn.asyncDue {
+			sn.asyncDue = due
+			s.q.push(event{at: due, kind: evAsyncDone, a: t.id, b: n})
+			return
+		}
+	}
+	s.maybeAck(t, sn)
+}
+
+// timeoutableSent notes that a timeoutable barrier left the output queue
+// before its timeout.
+func (s *Sim) timeoutableSent(c *channel, n int64) {
+	t := &s.tasks[c.from]
+	if sn := t.snap(n); sn != nil {
+		sn.outPending--
+		s.maybeAck(t, sn)
+	}
+}
+
+// outputTimeout turns barrier n, if it still waits in c's output queue,
+// into a priority barrier; the records it overtakes become output channel
+// state (PipelinedSubpartition.alignedBarrierTimeout).
+func (s *Sim) outputTimeout(c *channel, n int64) {
+	for i := range c.out.len() {
+		b := c.out.at(i)
+		if b.kind != itemBarrier || b.ck != n {
+			continue
+		}
+		it := c.out.remove(i)
+		recs, bytes := s.sendPriority(c, it, i)
+		t := &s.tasks[c.from]
+		sn := t.snap(n)
+		if sn != nil {
+			sn.persistedRecs += recs
+			sn.persistedBytes += bytes
+			sn.outPending--
+		}
+		if recs > 0 {
+			s.trace(TraceEvent{Kind: InFlightPersisted, Subtask: t.id, Channel: c.id, Checkpoint: n, N: recs, Value: bytes})
+		}
+		if sn != nil {
+			s.maybeAck(t, sn)
+		}
+		return
+	}
+}
+
+// asyncDone fires when an upload may have finished.
+func (s *Sim) asyncDone(t *task, n int64) {
+	sn := t.snap(n)
+	if sn == nil || s.now < sn.asyncDue {
+		return
+	}
+	s.maybeAck(t, sn)
+}
+
+// maybeAck acknowledges a checkpoint once its upload finished, its channel
+// state is complete and its barriers left the output queues.
+func (s *Sim) maybeAck(t *task, sn *taskSnap) {
+	if !sn.syncDone || s.now < sn.asyncDue || !sn.channelDone || sn.outPending > 0 {
+		return
+	}
+	s.dropSnap(t, sn.id)
+	s.trace(TraceEvent{Channel: -1, Kind: SnapshotAsyncEnd, Subtask: t.id, Checkpoint: sn.id})
+	s.trace(TraceEvent{Channel: -1, Kind: CheckpointAcked, Subtask: t.id, Checkpoint: sn.id, N: sn.stateBytes})
+	s.coord.ack(s, t, sn)
+}
+
+// stateBytesOf is the size of a subtask's state now.
+func stateBytesOf(t *task) int64 {
+	switch t.op.Kind {
+	case topology.Aggregate:
+		return int64(len(t.state)) * int64(t.op.StateBytesPerKey)
+	case topology.Source:
+		return 8
+	}
+	return 0
+}

@@ -1,0 +1,75 @@
+package sim
+
+import (
+	"math"
+	"sort"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// sourceLog is one partition of a source's replayable log. The record at an
+// offset is a pure function of (seed, partition, offset): rewinding the
+// offset replays exactly the same records, as a Kafka partition does.
+type sourceLog struct {
+	spec   *topology.SourceSpec
+	seed   uint64
+	part   uint64
+	period float64   // ns between records
+	zipf   []float64 // cumulative distribution for Zipf keys
+}
+
+func newSourceLog(spec *topology.SourceSpec, seed uint64, part int) *sourceLog {
+	l := &sourceLog{spec: spec, seed: seed, part: uint64(part), period: 1e9 / spec.Rate}
+	if spec.Distribution == topology.Zipf {
+		l.zipf = zipfCDF(spec.Keys, spec.ZipfS)
+	}
+	return l
+}
+
+// zipfCDF is the cumulative distribution of P(k) ∝ 1/(k+1)^s over n keys.
+func zipfCDF(n int, s float64) []float64 {
+	cdf := make([]float64, n)
+	sum := 0.0
+	for k := range n {
+		sum += 1 / math.Pow(float64(k+1), s)
+		cdf[k] = sum
+	}
+	for k := range cdf {
+		cdf[k] /= sum
+	}
+	return cdf
+}
+
+// available is the virtual time at which offset appears in the partition.
+func (l *sourceLog) available(offset int64) int64 {
+	return int64(float64(offset) * l.period)
+}
+
+// ended reports whether a bounded partition has no record at offset.
+func (l *sourceLog) ended(offset int64) bool {
+	return l.spec.Records > 0 && offset >= l.spec.Records
+}
+
+// record returns the key and value at offset.
+func (l *sourceLog) record(offset int64) (key, value int64) {
+	h1 := mix(l.seed ^ mix(l.part+0x9e3779b97f4a7c15) ^ mix(uint64(offset)*0xbf58476d1ce4e5b9))
+	h2 := mix(h1 ^ 0x94d049bb133111eb)
+	if l.zipf != nil {
+		u := float64(h1>>11) / (1 << 53)
+		key = int64(sort.SearchFloat64s(l.zipf, u))
+		key = min(key, int64(len(l.zipf)-1))
+	} else {
+		key = int64(h1 % uint64(l.spec.Keys))
+	}
+	return key, 1 + int64(h2%uint64(l.spec.MaxValue))
+}
+
+// mix is the SplitMix64 finalizer: a bijective 64-bit hash.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}

@@ -1,0 +1,281 @@
+package sim
+
+import (
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// gate is one output edge of a subtask: the channels it writes and how it
+// picks among them.
+type gate struct {
+	part  topology.Partitioning
+	chans []int32
+	rr    int // next channel of a rebalance gate
+}
+
+// task is the runtime of one subtask: Flink's StreamTask with its mailbox
+// reduced to "one record, barrier or timer at a time".
+type task struct {
+	id      int32
+	op      *topology.Operator
+	opIdx   int
+	cost    int64
+	inputs  []int32
+	outputs []gate
+
+	busy          bool  // processing a record or taking a sync snapshot
+	cur           item  // the record being processed
+	curCh         int32 // its channel, -1 for a source
+	backpressured bool
+	finished      bool
+	openInputs    int
+
+	// Source only.
+	log      *sourceLog
+	part     int32 // global partition index
+	offset   int64 // next offset to read
+	wakeAt   int64 // time of the scheduled evSourceNext, or -1
+	triggers []int64
+
+	// Keyed state of an aggregate: key -> count or sum.
+	state map[int64]int64
+	// Counters.
+	processed, emitted int64
+
+	barrierHandler
+	snaps      []*taskSnap
+	lastSnap   int64   // id of the last checkpoint this task snapshotted
+	abortedCk  []int64 // checkpoints the coordinator aborted before this task took them
+	timeoutDue int64   // aligned checkpoint timeout that fired while busy, or 0
+}
+
+func (t *task) isSource() bool { return t.log != nil }
+
+// tryWork runs the task's loop until it has to wait: for an input, for
+// credit, or for the end of a record's processing or a sync phase.
+func (s *Sim) tryWork(t *task) {
+	for !t.busy && !t.finished {
+		if t.timeoutDue != 0 {
+			n := t.timeoutDue
+			t.timeoutDue = 0
+			s.alignmentTimeout(t, n)
+			continue
+		}
+		if t.isSource() {
+			if !s.sourceStep(t) {
+				return
+			}
+			continue
+		}
+		c := s.nextInput(t)
+		if c == nil {
+			return
+		}
+		it := c.in.popFront()
+		switch it.kind {
+		case itemRecord:
+			s.takeRecord(t, c, it)
+		case itemBarrier:
+			s.trace(TraceEvent{Kind: BarrierReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
+			s.onBarrier(t, c, it)
+		case itemCancel:
+			s.trace(TraceEvent{Kind: CancelMarkerReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
+			s.onCancel(t, it.ck)
+		case itemEOP:
+			s.trace(TraceEvent{Kind: EndOfPartition, Subtask: t.id, Channel: c.id})
+			c.ended = true
+			t.openInputs--
+			s.onEndOfPartition(t, c)
+			if t.openInputs == 0 {
+				s.finish(t)
+			}
+		}
+	}
+}
+
+// nextInput picks the channel whose head item the task takes next: a
+// priority barrier first, then the item that arrived earliest (ties by input
+// order), skipping channels held back by alignment. A backpressured task
+// takes only priority barriers: Flink processes priority events even when
+// the output has no buffer.
+func (s *Sim) nextInput(t *task) *channel {
+	var best *channel
+	for _, id := range t.inputs {
+		c := &s.chans[id]
+		if c.in.len() == 0 {
+			continue
+		}
+		h := c.in.at(0)
+		if h.arrival > s.now {
+			continue
+		}
+		if h.priority && h.kind == itemBarrier {
+			return c
+		}
+		if c.blocked || t.backpressured {
+			continue
+		}
+		if best == nil || h.arrival < best.in.at(0).arrival {
+			best = c
+		}
+	}
+	return best
+}
+
+// takeRecord starts processing a record from c.
+func (s *Sim) takeRecord(t *task, c *channel, it item) {
+	if s.collecting(t, c) {
+		s.persistTaken(t, c, &it)
+	}
+	s.checkCut(t, it)
+	c.inRecs--
+	c.credit++
+	s.transmit(c)
+	t.busy, t.cur, t.curCh = true, it, c.id
+	s.q.push(event{at: s.now + t.cost, kind: evProcessDone, a: t.id})
+}
+
+// processDone finishes the current record: apply the operator and emit.
+func (s *Sim) processDone(t *task) {
+	it := t.cur
+	t.busy = false
+	t.processed++
+	var n int64
+	if t.isSource() {
+		n = t.offset - 1
+	}
+	s.trace(TraceEvent{Kind: RecordProcessed, Subtask: t.id, Channel: t.curCh, Key: it.key, Value: it.value, N: n})
+	out, ok := s.apply(t, it)
+	if ok {
+		s.emit(t, out)
+	}
+	s.tryWork(t)
+}
+
+// apply runs the operator on a record; ok is false when nothing is emitted.
+func (s *Sim) apply(t *task, it item) (out item, ok bool) {
+	out = item{kind: itemRecord, key: it.key, value: it.value, bytes: it.bytes}
+	if t.op.OutputBytes > 0 {
+		out.bytes = int32(t.op.OutputBytes)
+	}
+	switch t.op.Kind {
+	case topology.Map:
+		out.value = it.value*t.op.Multiply + t.op.Add
+	case topology.Filter:
+		return out, keeps(t.op, it.key, it.value)
+	case topology.Aggregate:
+		if t.op.Func == topology.Sum {
+			t.state[it.key] += it.value
+		} else {
+			t.state[it.key]++
+		}
+		out.value = t.state[it.key]
+	case topology.Sink:
+		return out, false
+	}
+	return out, true
+}
+
+// emit routes a record to the output channels of every gate.
+func (s *Sim) emit(t *task, it item) {
+	for g := range t.outputs {
+		gt := &t.outputs[g]
+		switch gt.part {
+		case topology.Forward:
+			s.send(&s.chans[gt.chans[0]], it)
+		case topology.Rebalance:
+			s.send(&s.chans[gt.chans[gt.rr]], it)
+			gt.rr = (gt.rr + 1) % len(gt.chans)
+		case topology.Hash:
+			s.send(&s.chans[gt.chans[topology.KeyOwner(it.key, len(gt.chans))]], it)
+		case topology.Broadcast:
+			for _, c := range gt.chans {
+				s.send(&s.chans[c], it)
+			}
+		}
+	}
+	t.emitted++
+	if !t.backpressured && s.outputFull(t) {
+		t.backpressured = true
+		s.trace(TraceEvent{Channel: -1, Kind: Backpressured, Subtask: t.id})
+	}
+}
+
+// outputFull reports whether any output channel holds more records than
+// its output buffer while waiting for credit.
+func (s *Sim) outputFull(t *task) bool {
+	for g := range t.outputs {
+		for _, c := range t.outputs[g].chans {
+			if s.chans[c].outRecs > s.cfg.Channels.OutputBuffer {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maybeResume releases a backpressured task once its outputs drained.
+func (t *task) maybeResume(s *Sim) {
+	if t.backpressured && !s.outputFull(t) {
+		t.backpressured = false
+		s.trace(TraceEvent{Channel: -1, Kind: BackpressureReleased, Subtask: t.id})
+		s.q.push(event{at: s.now, kind: evWake, a: t.id})
+	}
+}
+
+// broadcastEvent sends an event item on every output channel.
+func (s *Sim) broadcastEvent(t *task, it item) {
+	for g := range t.outputs {
+		for _, c := range t.outputs[g].chans {
+			s.send(&s.chans[c], it)
+		}
+	}
+}
+
+// finish ends a subtask whose input is exhausted: it forwards end of
+// partition and tells the coordinator.
+func (s *Sim) finish(t *task) {
+	t.finished = true
+	s.broadcastEvent(t, item{kind: itemEOP})
+	s.trace(TraceEvent{Channel: -1, Kind: SubtaskFinished, Subtask: t.id})
+	s.taskFinished(t)
+}
+
+// sourceStep reads the next record of a source's partition if it is
+// available and the source is not backpressured. It reports whether the
+// source started work.
+func (s *Sim) sourceStep(t *task) bool {
+	if len(t.triggers) > 0 {
+		n := t.triggers[0]
+		t.triggers = t.triggers[1:]
+		// A source's barrier is unaligned from the start in unaligned mode;
+		// with an aligned checkpoint timeout it starts aligned.
+		s.triggerAtTask(t, n, s.coord.triggerTime(n), s.cfg.Checkpoint.Mode == Unaligned && !s.alternating())
+		return true
+	}
+	if t.backpressured {
+		return false
+	}
+	if t.log.ended(t.offset) {
+		s.finish(t)
+		return false
+	}
+	if at := t.log.available(t.offset); at > s.now {
+		if t.wakeAt != at {
+			t.wakeAt = at
+			s.q.push(event{at: at, kind: evSourceNext, a: t.id})
+		}
+		return false
+	}
+	key, value := t.log.record(t.offset)
+	t.offset++
+	it := item{kind: itemRecord, key: key, value: value, bytes: int32(t.op.Source.RecordBytes)}
+	t.busy, t.cur, t.curCh = true, it, -1
+	s.q.push(event{at: s.now + t.cost, kind: evProcessDone, a: t.id})
+	return true
+}
+
+// keeps decides a filter by a hash of the record, so a replay filters the
+// same records.
+func keeps(op *topology.Operator, key, value int64) bool {
+	return int(mix(uint64(key)*0x9e3779b97f4a7c15^uint64(value))%100) < op.KeepPercent
+}

@@ -1,0 +1,214 @@
+package sim
+
+import (
+	"hash"
+	"hash/fnv"
+	"io"
+	"strconv"
+)
+
+// TraceKind is the type of a trace event.
+type TraceKind uint8
+
+// The trace event kinds. Subtask, Channel and Checkpoint of a TraceEvent are
+// set where the kind's comment names them.
+const (
+	// RecordSent: Channel's sender transmitted a record (Key, Value).
+	RecordSent TraceKind = iota
+	// RecordReceived: a record reached the receiver of Channel.
+	RecordReceived
+	// RecordProcessed: Subtask finished processing a record from Channel
+	// (-1 for a source reading its log; N is the source offset then).
+	RecordProcessed
+	// BarrierInjected: source Subtask emitted barrier Checkpoint at offset N.
+	BarrierInjected
+	// BarrierReceived: Subtask took barrier Checkpoint from Channel.
+	BarrierReceived
+	// BarrierForwarded: Subtask emitted barrier Checkpoint on its N output
+	// channels.
+	BarrierForwarded
+	// BarrierOvertook: an unaligned (priority) barrier Checkpoint jumped
+	// ahead of N records on Channel.
+	BarrierOvertook
+	// ChannelBlocked: Subtask holds Channel back while aligning Checkpoint.
+	ChannelBlocked
+	// ChannelUnblocked: Subtask resumes reading Channel.
+	ChannelUnblocked
+	// Backpressured: Subtask has no credit to send and stopped processing.
+	Backpressured
+	// BackpressureReleased: Subtask got credit back and continues.
+	BackpressureReleased
+	// SnapshotSyncStart: Subtask started the sync phase of Checkpoint.
+	SnapshotSyncStart
+	// SnapshotSyncEnd: Subtask finished the sync phase; N is state bytes.
+	SnapshotSyncEnd
+	// SnapshotAsyncEnd: Subtask finished the async phase of Checkpoint.
+	SnapshotAsyncEnd
+	// CheckpointAcked: Subtask acknowledged Checkpoint to the coordinator.
+	CheckpointAcked
+	// CheckpointTriggered: the coordinator triggered Checkpoint.
+	CheckpointTriggered
+	// CheckpointCompleted: every subtask acknowledged Checkpoint.
+	CheckpointCompleted
+	// CheckpointExpired: Checkpoint exceeded the checkpoint timeout.
+	CheckpointExpired
+	// CheckpointAborted: the coordinator discarded Checkpoint (Reason).
+	CheckpointAborted
+	// TaskCheckpointAborted: Subtask aborted Checkpoint locally (Reason)
+	// and declined it.
+	TaskCheckpointAborted
+	// CancelMarkerReceived: Subtask took a cancel marker for Checkpoint
+	// from Channel.
+	CancelMarkerReceived
+	// EndOfPartition: Subtask's input Channel ended.
+	EndOfPartition
+	// InFlightPersisted: Subtask persisted N records (Value bytes) of
+	// Channel as channel state of Checkpoint.
+	InFlightPersisted
+	// AlignmentTimedOut: Subtask switched Checkpoint from aligned to
+	// unaligned.
+	AlignmentTimedOut
+	// NotifyComplete: Subtask was notified that Checkpoint completed.
+	NotifyComplete
+	// SubtaskFinished: Subtask consumed all its input and finished.
+	SubtaskFinished
+	numTraceKinds
+)
+
+var traceKindNames = [numTraceKinds]string{
+	"record_sent", "record_received", "record_processed",
+	"barrier_injected", "barrier_received", "barrier_forwarded", "barrier_overtook",
+	"channel_blocked", "channel_unblocked", "backpressured", "backpressure_released",
+	"snapshot_sync_start", "snapshot_sync_end", "snapshot_async_end", "checkpoint_acked",
+	"checkpoint_triggered", "checkpoint_completed", "checkpoint_expired", "checkpoint_aborted",
+	"task_checkpoint_aborted", "cancel_marker_received", "end_of_partition",
+	"in_flight_persisted", "alignment_timed_out", "notify_complete", "subtask_finished",
+}
+
+// String is the kind's snake_case name, as in JSON traces.
+func (k TraceKind) String() string {
+	if k < numTraceKinds {
+		return traceKindNames[k]
+	}
+	return "unknown"
+}
+
+// Reason says why a checkpoint was aborted, with Flink's failure reasons.
+type Reason uint8
+
+// The abort reasons.
+const (
+	NoReason Reason = iota
+	// ReasonSubsumed: a newer checkpoint's barrier arrived first, or a newer
+	// checkpoint completed (CHECKPOINT_DECLINED_SUBSUMED /
+	// CHECKPOINT_SUBSUMED).
+	ReasonSubsumed
+	// ReasonCancelled: a cancel marker arrived (CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER).
+	ReasonCancelled
+	// ReasonExpired: the checkpoint timeout passed (CHECKPOINT_EXPIRED).
+	ReasonExpired
+	// ReasonDeclined: a subtask declined the checkpoint.
+	ReasonDeclined
+	// ReasonFinished: the job finished before the checkpoint completed.
+	ReasonFinished
+)
+
+var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished"}
+
+// String is the reason's name.
+func (r Reason) String() string { return reasonNames[r] }
+
+// TraceEvent is one entry of a run's trace: a fixed-size value, cheap to
+// emit and to store.
+type TraceEvent struct {
+	// Seq numbers trace events from 0 in emission order.
+	Seq int64
+	// At is the virtual time in nanoseconds.
+	At int64
+	// Kind of event.
+	Kind TraceKind
+	// Reason, for aborts.
+	Reason Reason
+	// Subtask and Channel IDs in the execution graph, or -1.
+	Subtask, Channel int32
+	// Checkpoint id, or 0.
+	Checkpoint int64
+	// Key and Value of a record.
+	Key, Value int64
+	// N is a count or size whose meaning depends on Kind.
+	N int64
+}
+
+// AppendJSON appends ev as one JSON object (no newline), naming subtasks
+// and channels as the execution graph does.
+func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, ev.Seq, 10)
+	b = append(b, `,"t":`...)
+	b = strconv.AppendInt(b, ev.At, 10)
+	b = append(b, `,"kind":"`...)
+	b = append(b, ev.Kind.String()...)
+	b = append(b, '"')
+	if ev.Subtask >= 0 {
+		b = append(b, `,"subtask":`...)
+		b = strconv.AppendQuote(b, s.eg.Subtasks[ev.Subtask].Name)
+	}
+	if ev.Channel >= 0 {
+		b = append(b, `,"channel":`...)
+		b = strconv.AppendQuote(b, s.channelName(int(ev.Channel)))
+	}
+	if ev.Checkpoint != 0 {
+		b = append(b, `,"checkpoint":`...)
+		b = strconv.AppendInt(b, ev.Checkpoint, 10)
+	}
+	if ev.Reason != NoReason {
+		b = append(b, `,"reason":"`...)
+		b = append(b, ev.Reason.String()...)
+		b = append(b, '"')
+	}
+	switch ev.Kind {
+	case RecordSent, RecordReceived, RecordProcessed:
+		b = append(b, `,"key":`...)
+		b = strconv.AppendInt(b, ev.Key, 10)
+		b = append(b, `,"value":`...)
+		b = strconv.AppendInt(b, ev.Value, 10)
+	case InFlightPersisted:
+		b = append(b, `,"bytes":`...)
+		b = strconv.AppendInt(b, ev.Value, 10)
+	}
+	if ev.N != 0 {
+		b = append(b, `,"n":`...)
+		b = strconv.AppendInt(b, ev.N, 10)
+	}
+	return append(b, '}')
+}
+
+// JSONLWriter returns a tracer that writes every trace event of s as one
+// JSON line to w, and a function that reports the first write error.
+func (s *Sim) JSONLWriter(w io.Writer) (tracer func(TraceEvent), err func() error) {
+	var buf []byte
+	var first error
+	return func(ev TraceEvent) {
+			if first != nil {
+				return
+			}
+			buf = append(s.AppendJSON(buf[:0], ev), '\n')
+			_, first = w.Write(buf)
+		}, func() error {
+			return first
+		}
+}
+
+// TraceHasher returns a tracer that hashes the JSONL form of every trace
+// event, and a function returning the hash so far: two runs with equal
+// hashes had byte-identical traces.
+func (s *Sim) TraceHasher() (tracer func(TraceEvent), sum func() uint64) {
+	var h hash.Hash64 = fnv.New64a()
+	var buf []byte
+	return func(ev TraceEvent) {
+			buf = append(s.AppendJSON(buf[:0], ev), '\n')
+			h.Write(buf)
+		}, func() uint64 {
+			return h.Sum64()
+		}
+}
