@@ -1,0 +1,157 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize is the largest scenario file Parse accepts, in bytes.
+const MaxFileSize = 1 << 20
+
+// document checks the raw bytes and parses them into the YAML tree of the
+// file's single document, whose root node it returns.
+func (d *decoder) document(data []byte) (root *yaml.Node, err error) {
+	if len(data) > MaxFileSize {
+		return nil, &Error{File: d.file, Msg: fmt.Sprintf("the file is too large (%d bytes; a scenario file may have at most %d)", len(data), MaxFileSize)}
+	}
+	if err := d.checkText(data); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// The YAML library reports errors by panicking internally and
+		// recovering; should one escape, it is still a clean error.
+		if r := recover(); r != nil {
+			root, err = nil, &Error{File: d.file, Msg: fmt.Sprintf("the YAML parser failed: %v", r)}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, d.empty()
+		}
+		return nil, d.syntaxError(data, err)
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, d.syntaxError(data, err)
+	default:
+		return nil, d.errAt(&extra, "a scenario file holds one YAML document, but a second one starts here")
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, d.empty()
+	}
+	root = doc.Content[0]
+	if err := d.noAliases(root); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+// empty is the error of a file without a document.
+func (d *decoder) empty() *Error {
+	return &Error{File: d.file, Msg: "the file is empty; a scenario needs at least the fields name and operators"}
+}
+
+// checkText rejects bytes the YAML library would refuse without saying
+// where: invalid UTF-8 and control characters.
+func (d *decoder) checkText(data []byte) *Error {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return &Error{File: d.file, Line: line, Column: col,
+				Msg: fmt.Sprintf("the file is not valid UTF-8 (byte 0x%02x); save it as UTF-8", data[i])}
+		}
+		if !yamlChar(r) {
+			return &Error{File: d.file, Line: line, Column: col,
+				Msg: fmt.Sprintf("character %U is not allowed in YAML; write it as an escape in a double-quoted string", r)}
+		}
+		i += size
+		switch {
+		case r == '\n', r == '\r' && (i == len(data) || data[i] != '\n'):
+			line, col = line+1, 1
+		default:
+			col++
+		}
+	}
+	return nil
+}
+
+// yamlChar reports whether YAML allows r in a file (YAML 1.2, 5.1).
+func yamlChar(r rune) bool {
+	switch {
+	case r == '\t', r == '\n', r == '\r', r == 0x85:
+		return true
+	case r >= 0x20 && r <= 0x7E, r >= 0xA0 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD:
+		return true
+	}
+	return r >= 0x10000 && r <= 0x10FFFF
+}
+
+// parserProblems are the messages the YAML library's parser (as opposed to
+// its scanner) reports with a 0-based line number; the scanner's are
+// 1-based.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected node content":     true,
+	"did not find expected key":              true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found duplicate %TAG directive":         true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// syntaxError turns an error of the YAML library into an *Error. The library
+// gives only a line, and none for problems on the first line.
+func (d *decoder) syntaxError(data []byte, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if n, err := strconv.Atoi(num); err == nil && n > 0 {
+				line, msg = n, text
+			}
+		}
+	}
+	if parserProblems[msg] {
+		line++
+	}
+	e := &Error{File: d.file, Line: max(line, 1), Msg: "invalid YAML: " + msg}
+	if name, ok := strings.CutPrefix(msg, "unknown anchor '"); ok && line == 0 {
+		name = strings.TrimSuffix(name, "' referenced")
+		if i := bytes.Index(data, []byte("*"+name)); i >= 0 {
+			e.Line = 1 + bytes.Count(data[:i], []byte("\n"))
+			e.Column = 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
+		}
+		e.Msg = fmt.Sprintf("alias *%s refers to no anchor; aliases are not supported in scenario files anyway: write the value out", name)
+	}
+	return e
+}
+
+// noAliases rejects YAML aliases anywhere in the tree: they make a small
+// file expand into a large one, and a scenario has no need for them.
+func (d *decoder) noAliases(n *yaml.Node) error {
+	if n.Kind == yaml.AliasNode {
+		return d.errAt(n, "aliases (*%s) are not supported in scenario files; write the value out", n.Value)
+	}
+	for _, c := range n.Content {
+		if err := d.noAliases(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

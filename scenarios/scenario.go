@@ -1,0 +1,104 @@
+package scenarios
+
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// Scenario is a decoded and validated scenario file.
+type Scenario struct {
+	// Name is the scenario's name (the name field).
+	Name string
+	// Description is the teaching text (the description field), possibly
+	// several lines.
+	Description string
+	// File is the file name the scenario was parsed from, as given to Parse.
+	File string
+	// Config is the run the scenario describes, with defaults filled in;
+	// Config.Name is Name.
+	Config sim.Config
+
+	// at is where each part of the file was written, for errors found
+	// after decoding.
+	at positions
+}
+
+// Defaults of the top-level fields.
+const (
+	// DefaultSeed is the seed of a scenario without a seed field.
+	DefaultSeed = 1
+	// DefaultUntil is the virtual run length of a scenario without an
+	// until field.
+	DefaultUntil = 10 * time.Second
+)
+
+// Parse decodes and validates one scenario file. filename is only used in
+// error messages and Scenario.File. Every error is an *Error with the
+// position of the problem; Parse never panics.
+//
+// Parse rejects what would make a file ambiguous or costly: unknown and
+// duplicate keys, more than one YAML document, YAML aliases (*name), and
+// files larger than MaxFileSize.
+func Parse(filename string, data []byte) (*Scenario, error) {
+	d := &decoder{file: filename, positions: positions{values: make(map[string]position)}}
+	root, err := d.document(data)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scenario{
+		File: filename,
+		Config: sim.Config{
+			Seed:       DefaultSeed,
+			Until:      DefaultUntil,
+			Channels:   sim.DefaultChannelConfig(),
+			Checkpoint: sim.DefaultCheckpointConfig(),
+		},
+	}
+	if err := d.scenario(root, s); err != nil {
+		return nil, err
+	}
+	s.Config.Name = s.Name
+	s.at = d.positions
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// decoder holds the state of one Parse.
+type decoder struct {
+	file string
+	positions
+}
+
+// scenario decodes the top-level mapping: the table of the format's
+// sections.
+func (d *decoder) scenario(root *yaml.Node, s *Scenario) error {
+	d.root = at(root)
+	cfg := &s.Config
+	g := &topology.Graph{}
+	cfg.Graph = g
+	fields := []field{
+		{name: "name", required: true, set: str(&s.Name)},
+		{name: "description", set: text(&s.Description)},
+		{name: "seed", set: unsigned(&cfg.Seed)},
+		{name: "until", set: duration(&cfg.Until)},
+		{name: "max_events", set: integer(&cfg.MaxEvents)},
+		{name: "operators", required: true, set: d.operators(g)},
+		{name: "edges", set: d.edges(g)},
+		{name: "channels", set: d.section("channels", channelFields(&cfg.Channels))},
+		{name: "checkpoint", set: d.section("checkpoint", checkpointFields(&cfg.Checkpoint))},
+	}
+	return d.wrap("", d.mapping(root, "", "at top level", fields))
+}
+
+// section decodes a nested mapping with its own field table.
+func (d *decoder) section(name string, fields []field) setter {
+	return func(n *yaml.Node) error {
+		return d.mapping(n, name, "in "+name, fields)
+	}
+}
