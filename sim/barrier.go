@@ -264,31 +264,26 @@ func (s *Sim) collecting(t *task, c *channel) bool {
 // state of the task's current checkpoint: the records a priority barrier
 // overtook at the receiver.
 func (s *Sim) persistQueued(t *task, c *channel, n int) {
-	var recs, bytes int64
-	for i := 0; i < c.in.len() && recs < int64(n); i++ {
+	for i, done := 0, 0; i < c.in.len() && done < n; i++ {
 		if it := c.in.at(i); it.kind == itemRecord {
-			it.persisted = t.ck
-			recs++
-			bytes += int64(it.bytes)
+			s.persist(t, c, it, t.ck)
+			done++
 		}
 	}
-	s.addPersisted(t, c, recs, bytes)
 }
 
 // persistTaken adds a record the task takes from c to the input channel
 // state of its current checkpoint.
-func (s *Sim) persistTaken(t *task, c *channel, it *item) {
-	it.persisted = t.ck
-	s.addPersisted(t, c, 1, int64(it.bytes))
-}
+func (s *Sim) persistTaken(t *task, c *channel, it *item) { s.persist(t, c, it, t.ck) }
 
-func (s *Sim) addPersisted(t *task, c *channel, recs, bytes int64) {
-	if recs == 0 {
-		return
+// persist puts one record of channel c into the channel state that task t
+// writes for checkpoint n: input channel state when t is c's receiver,
+// output channel state when t is its sender.
+func (s *Sim) persist(t *task, c *channel, it *item, n int64) {
+	it.persisted = n
+	if sn := t.snap(n); sn != nil {
+		sn.persistedRecs++
+		sn.persistedBytes += int64(it.bytes)
 	}
-	if sn := t.snap(t.ck); sn != nil {
-		sn.persistedRecs += recs
-		sn.persistedBytes += bytes
-	}
-	s.trace(TraceEvent{Kind: InFlightPersisted, Subtask: t.id, Channel: c.id, Checkpoint: t.ck, N: recs, Value: bytes})
+	s.trace(TraceEvent{Kind: InFlightPersisted, Subtask: t.id, Channel: c.id, Checkpoint: n, Key: it.key, Value: it.value, N: int64(it.bytes)})
 }

@@ -133,22 +133,17 @@ func (s *Sim) send(c *channel, it item) {
 	s.transmit(c)
 }
 
-// sendPriority sends an unaligned barrier at once, ahead of the records
-// waiting in the output queue (or ahead of the first n of them), which become
-// output channel state of the checkpoint. It returns the records and bytes
-// it overtook.
-func (s *Sim) sendPriority(c *channel, it item, n int) (recs, bytes int64) {
+// sendPriority sends an unaligned barrier of the sender t at once, ahead
+// of the first n records waiting in the output queue, which become output
+// channel state of the checkpoint.
+func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 	for i := range n {
-		r := c.out.at(i)
-		if r.kind == itemRecord {
-			r.persisted = it.ck
-			recs++
-			bytes += int64(r.bytes)
+		if r := c.out.at(i); r.kind == itemRecord {
+			s.persist(t, c, r, it.ck)
 		}
 	}
 	it.priority, it.blocking, it.timeoutable = true, false, false
 	s.wire(c, it)
-	return recs, bytes
 }
 
 // resume lets the sender transmit again after alignment.

@@ -100,6 +100,9 @@ type Config struct {
 	Until time.Duration
 	// MaxEvents is the event budget; 0 means DefaultMaxEvents.
 	MaxEvents int64
+	// Script, if set, replaces the workload (and Graph) with an exact
+	// input sequence for one task.
+	Script *Script
 }
 
 // DefaultMaxEvents bounds a run whose Config sets no budget, so that an
@@ -131,6 +134,14 @@ func DefaultChannelConfig() ChannelConfig {
 // Validate checks the config, including the graph, and returns the first
 // problem. Errors from the graph are *topology.Error.
 func (c *Config) Validate() error {
+	if c.Script != nil {
+		if err := c.Script.validate(); err != nil {
+			return err
+		}
+		if c.Checkpoint.Interval != 0 {
+			return fmt.Errorf("a scripted run has no periodic checkpoints: its barriers come from the script (set checkpoint interval to 0)")
+		}
+	}
 	if c.Graph == nil {
 		return fmt.Errorf("no topology")
 	}

@@ -30,7 +30,13 @@ func (co *coordinator) get(n int64) *CheckpointStats {
 	return co.stats[n-1]
 }
 
-func (co *coordinator) triggerTime(n int64) int64 { return co.get(n).TriggerAt }
+// triggerTime is checkpoint n's trigger time (0 if unknown).
+func (co *coordinator) triggerTime(n int64) int64 {
+	if cs := co.get(n); cs != nil {
+		return cs.TriggerAt
+	}
+	return 0
+}
 
 func (co *coordinator) interval(s *Sim) int64 {
 	return max(int64(s.cfg.Checkpoint.Interval), int64(s.cfg.Checkpoint.MinPause))
@@ -82,7 +88,24 @@ func (co *coordinator) decide(s *Sim) {
 // trigger starts a new checkpoint at every running source.
 func (co *coordinator) trigger(s *Sim) {
 	n := int64(len(co.stats) + 1)
-	cs := &CheckpointStats{ID: n, TriggerAt: s.now, Total: len(s.tasks),
+	co.register(s, n, s.now)
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if t.isSource() && !t.finished {
+			t.triggers = append(t.triggers, n)
+			s.q.push(event{at: s.now, kind: evWake, a: t.id})
+		}
+	}
+}
+
+// register creates checkpoint n, triggered at time at. Subtasks that have
+// finished count as acknowledged. In a scripted run only the task under
+// test takes part.
+func (co *coordinator) register(s *Sim, n, at int64) {
+	for int64(len(co.stats)) < n-1 { // ids a script skips
+		co.stats = append(co.stats, &CheckpointStats{ID: int64(len(co.stats) + 1), Status: Aborted, Reason: ReasonSubsumed})
+	}
+	cs := &CheckpointStats{ID: n, TriggerAt: at, Total: len(s.tasks),
 		Offsets: make([]int64, s.partitions), Subtasks: make([]SubtaskStats, len(s.tasks)),
 		states: make([]map[int64]int64, len(s.tasks))}
 	for p := range cs.Offsets {
@@ -91,20 +114,13 @@ func (co *coordinator) trigger(s *Sim) {
 	co.stats = append(co.stats, cs)
 	co.pending = append(co.pending, n)
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointTriggered, Subtask: -1, Checkpoint: n})
-	s.q.push(event{at: s.now + int64(s.cfg.Checkpoint.Timeout), kind: evExpire, b: n})
+	s.q.push(event{at: at + int64(s.cfg.Checkpoint.Timeout), kind: evExpire, b: n})
 	for i := range s.tasks {
 		t := &s.tasks[i]
 		cs.Subtasks[i] = SubtaskStats{Subtask: i, FirstBarrierAt: -1}
-		if t.finished {
+		if t.finished || (s.cfg.Script != nil && t.id != s.scriptTask) {
 			cs.Subtasks[i].Finished, cs.Subtasks[i].Acked = true, true
 			cs.Acked++
-		}
-	}
-	for i := range s.tasks {
-		t := &s.tasks[i]
-		if t.isSource() && !t.finished {
-			t.triggers = append(t.triggers, n)
-			s.q.push(event{at: s.now, kind: evWake, a: t.id})
 		}
 	}
 }

@@ -29,6 +29,8 @@ type Sim struct {
 	coord      coordinator
 	stop       StopReason
 	cut        cutChecker
+	scriptTask int32    // the task under test of a scripted run
+	script     []string // ScriptLog lines
 	ref        reference
 }
 
@@ -56,6 +58,9 @@ func (r StopReason) String() string { return stopNames[r] }
 // channels and the coordinator, with one PCG random source seeded from
 // cfg.Seed.
 func New(cfg Config) (*Sim, error) {
+	if cfg.Script != nil {
+		cfg.Graph = cfg.Script.Graph()
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -107,6 +112,10 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.coord.running = len(s.tasks)
 	s.initReference()
+	if cfg.Script != nil {
+		s.scriptStart()
+		return s, nil
+	}
 	s.coord.start(s)
 	for i := range s.tasks {
 		if s.tasks[i].isSource() {
@@ -177,6 +186,8 @@ func (s *Sim) dispatch(e event) {
 		s.outputTimeout(&s.chans[e.a], e.b)
 	case evWake:
 		s.tryWork(&s.tasks[e.a])
+	case evScript:
+		s.scriptStep(int(e.a))
 	default:
 		panic(fmt.Sprintf("sim: unknown event kind %d", e.kind))
 	}
@@ -184,6 +195,9 @@ func (s *Sim) dispatch(e event) {
 
 // trace emits a trace event stamped with the current time.
 func (s *Sim) trace(ev TraceEvent) {
+	if s.cfg.Script != nil {
+		s.scriptLog(ev)
+	}
 	if s.Tracer == nil {
 		s.traced++
 		return

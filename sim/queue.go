@@ -25,6 +25,7 @@ const (
 	evAlignTimeout                     // subtask a: aligned checkpoint timeout of checkpoint b
 	evOutputTimeout                    // channel a: a timeoutable barrier b queued at the sender times out
 	evWake                             // subtask a may continue (credit came back)
+	evScript                           // script step a becomes available
 )
 
 // queue is a binary min-heap of events ordered by (at, seq). It is written

@@ -81,12 +81,7 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
 			c.epoch = n
 			chans++
 			if unaligned {
-				r, by := s.sendPriority(c, b, c.out.len())
-				sn.persistedRecs += r
-				sn.persistedBytes += by
-				if r > 0 {
-					s.trace(TraceEvent{Kind: InFlightPersisted, Subtask: t.id, Channel: c.id, Checkpoint: n, N: r, Value: by})
-				}
+				s.sendPriority(t, c, b, c.out.len())
 				continue
 			}
 			if b.timeoutable {
@@ -171,18 +166,10 @@ func (s *Sim) outputTimeout(c *channel, n int64) {
 			continue
 		}
 		it := c.out.remove(i)
-		recs, bytes := s.sendPriority(c, it, i)
 		t := &s.tasks[c.from]
-		sn := t.snap(n)
-		if sn != nil {
-			sn.persistedRecs += recs
-			sn.persistedBytes += bytes
+		s.sendPriority(t, c, it, i)
+		if sn := t.snap(n); sn != nil {
 			sn.outPending--
-		}
-		if recs > 0 {
-			s.trace(TraceEvent{Kind: InFlightPersisted, Subtask: t.id, Channel: c.id, Checkpoint: n, N: recs, Value: bytes})
-		}
-		if sn != nil {
 			s.maybeAck(t, sn)
 		}
 		return

@@ -62,8 +62,9 @@ const (
 	CancelMarkerReceived
 	// EndOfPartition: Subtask's input Channel ended.
 	EndOfPartition
-	// InFlightPersisted: Subtask persisted N records (Value bytes) of
-	// Channel as channel state of Checkpoint.
+	// InFlightPersisted: Subtask persisted a record (Key, Value, N bytes)
+	// of Channel as channel state of Checkpoint: input channel state when
+	// Subtask receives on Channel, output channel state when it sends.
 	InFlightPersisted
 	// AlignmentTimedOut: Subtask switched Checkpoint from aligned to
 	// unaligned.
@@ -167,13 +168,10 @@ func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
 		b = append(b, '"')
 	}
 	switch ev.Kind {
-	case RecordSent, RecordReceived, RecordProcessed:
+	case RecordSent, RecordReceived, RecordProcessed, InFlightPersisted:
 		b = append(b, `,"key":`...)
 		b = strconv.AppendInt(b, ev.Key, 10)
 		b = append(b, `,"value":`...)
-		b = strconv.AppendInt(b, ev.Value, 10)
-	case InFlightPersisted:
-		b = append(b, `,"bytes":`...)
 		b = strconv.AppendInt(b, ev.Value, 10)
 	}
 	if ev.N != 0 {
