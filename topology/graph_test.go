@@ -1,0 +1,90 @@
+package topology
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func valid() *Graph {
+	return &Graph{
+		Operators: []Operator{
+			{Name: "src", Kind: Source, Parallelism: 2, Source: &SourceSpec{Rate: 100, Keys: 10, Distribution: Uniform, MaxValue: 10, RecordBytes: 10}},
+			{Name: "m", Kind: Map, Parallelism: 2, Multiply: 1},
+			{Name: "count", Kind: Aggregate, Parallelism: 3, Func: Count},
+			{Name: "sink", Kind: Sink, Parallelism: 1},
+		},
+		Edges: []Edge{
+			{From: "src", To: "m", Partitioning: Forward},
+			{From: "m", To: "count", Partitioning: Hash},
+			{From: "count", To: "sink", Partitioning: Rebalance},
+		},
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(g *Graph)
+		msg    string
+		op, ed int
+	}{
+		{"unknown operator", func(g *Graph) { g.Edges[1].To = "cnt" }, `edge m -> cnt: unknown operator "cnt" (operators: src, m, count, sink)`, -1, 1},
+		{"forward parallelism", func(g *Graph) { g.Operators[1].Parallelism = 3 }, "edge src -> m: forward needs the same parallelism on both sides (2 vs 3); use rebalance or hash", -1, 0},
+		{"aggregate needs hash", func(g *Graph) { g.Edges[1].Partitioning = Rebalance }, "edge m -> count: an aggregate holds keyed state, so its inputs must be partitioned by hash (keyBy), not rebalance", -1, 1},
+		{"cycle", func(g *Graph) {
+			g.Operators = append(g.Operators, Operator{Name: "m2", Kind: Map, Parallelism: 2})
+			g.Edges = append(g.Edges, Edge{From: "m", To: "m2", Partitioning: Forward}, Edge{From: "m2", To: "m", Partitioning: Forward})
+		}, "edge m -> m2 is part of a cycle; the job graph must be acyclic", -1, 3},
+		{"self loop", func(g *Graph) { g.Edges[0].To = "src" }, "edge src -> src: an operator cannot feed itself (the job graph must be acyclic)", -1, 0},
+		{"unknown kind", func(g *Graph) { g.Operators[1].Kind = "flatmap" }, `operator "m": unknown kind "flatmap" (allowed: source, map, filter, aggregate, sink)`, 1, -1},
+		{"duplicate name", func(g *Graph) { g.Operators[1].Name = "src" }, `operator name "src" is used twice`, 1, -1},
+		{"parallelism", func(g *Graph) { g.Operators[2].Parallelism = 0 }, `operator "count": parallelism 0 is out of range (allowed: 1..1024)`, 2, -1},
+		{"no output", func(g *Graph) { g.Edges = g.Edges[1:] }, `operator "src" (source) has no output edge; only sinks may`, 0, -1},
+		{"sink output", func(g *Graph) { g.Edges = append(g.Edges, Edge{From: "sink", To: "m", Partitioning: Rebalance}) }, "edge sink -> m: a sink has no outputs", -1, 3},
+		{"zipf", func(g *Graph) { g.Operators[0].Source.Distribution = Zipf }, `source "src": zipf_s 0 is out of range (allowed: > 0 and <= 10)`, 0, -1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := valid()
+			tc.change(g)
+			err := g.Validate()
+			require.Error(t, err)
+			var te *Error
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, tc.msg, te.Msg)
+			assert.Equal(t, tc.op, te.Operator)
+			assert.Equal(t, tc.ed, te.Edge)
+		})
+	}
+}
+
+func TestExpand(t *testing.T) {
+	eg, err := Expand(valid())
+	require.NoError(t, err)
+	require.Len(t, eg.Subtasks, 8)
+	// forward 2, hash 2x3, rebalance 3x1
+	require.Len(t, eg.Channels, 2+6+3)
+	count0 := eg.ByOperator[2][0]
+	assert.Equal(t, "count[0]", eg.Subtasks[count0].Name)
+	assert.Len(t, eg.Subtasks[count0].Inputs, 2, "a count subtask reads one channel per m subtask")
+	m1 := eg.ByOperator[1][1]
+	require.Len(t, eg.Subtasks[m1].Outputs, 1)
+	assert.Len(t, eg.Subtasks[m1].Outputs[0].Channels, 3, "hash writes one channel per receiver")
+	for _, c := range eg.Channels {
+		assert.Contains(t, eg.Subtasks[c.To].Inputs, c.ID)
+	}
+	assert.Contains(t, eg.DOT(), `"m[1]" -> "count[2]";`)
+	assert.Contains(t, valid().DOT(), `"m" -> "count" [label="hash"];`)
+}
+
+func TestKeyOwnerCoversAllSubtasks(t *testing.T) {
+	seen := map[int]bool{}
+	for k := range int64(1000) {
+		o := KeyOwner(k, 3)
+		require.True(t, o >= 0 && o < 3)
+		seen[o] = true
+	}
+	assert.Len(t, seen, 3)
+}
