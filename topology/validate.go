@@ -153,11 +153,7 @@ func (g *Graph) Order() ([]int, error) {
 			}
 		}
 		if next < 0 {
-			for i, e := range g.Edges {
-				if !done[g.Index(e.From)] && !done[g.Index(e.To)] {
-					return nil, edgeErr(i, "edge %s -> %s is part of a cycle; the job graph must be acyclic", e.From, e.To)
-				}
-			}
+			return nil, g.cycleEdge(done)
 		}
 		done[next] = true
 		order = append(order, next)
@@ -168,6 +164,40 @@ func (g *Graph) Order() ([]int, error) {
 		}
 	}
 	return order, nil
+}
+
+// cycleEdge names an edge of a cycle among the operators not done: it
+// peels off operators that feed no remaining operator (they only hang
+// below a cycle), then reports the first edge left.
+func (g *Graph) cycleEdge(done []bool) *Error {
+	core := make([]bool, len(done))
+	for i := range core {
+		core[i] = !done[i]
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := range core {
+			if !core[i] {
+				continue
+			}
+			feeds := false
+			for _, e := range g.Edges {
+				if g.Index(e.From) == i && core[g.Index(e.To)] {
+					feeds = true
+					break
+				}
+			}
+			if !feeds {
+				core[i], changed = false, true
+			}
+		}
+	}
+	for i, e := range g.Edges {
+		if core[g.Index(e.From)] && core[g.Index(e.To)] {
+			return edgeErr(i, "edge %s -> %s is part of a cycle; the job graph must be acyclic", e.From, e.To)
+		}
+	}
+	return edgeErr(-1, "the job graph has a cycle")
 }
 
 func (g *Graph) names() string {
