@@ -1,0 +1,38 @@
+package scenarios
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// TestBundledScenariosRun runs every bundled scenario and checks the effect
+// its description teaches, loosely enough to survive changes of the model's
+// details: if one fails, the description likely needs rewriting too.
+func TestBundledScenariosRun(t *testing.T) {
+	summary := make(map[string]sim.Summary)
+	for _, name := range Bundled() {
+		s, err := Load(name)
+		require.NoError(t, err)
+		x, err := sim.New(s.Config)
+		require.NoError(t, err, name)
+		r := x.Run()
+		assert.True(t, r.OK(), "%s: invariants: %+v", name, r.Invariants)
+		assert.GreaterOrEqual(t, r.Summary.Completed, 5, "%s completes checkpoints", name)
+		summary[name] = r.Summary
+	}
+	ms := func(d int64) time.Duration { return time.Duration(d) }
+
+	// minimal: quick checkpoints, no real alignment.
+	assert.Less(t, ms(summary["minimal"].MaxEndToEnd), 50*time.Millisecond)
+	// alignment: join_count waits for the barriers behind parse's queue.
+	assert.Greater(t, ms(summary["alignment"].MeanAlignment), 20*time.Millisecond)
+	// slow-subtask: checkpoints are slow because of one subtask, and the
+	// backpressure slows the sources below their rate.
+	assert.Greater(t, ms(summary["slow-subtask"].MeanEndToEnd), 100*time.Millisecond)
+	assert.Less(t, summary["slow-subtask"].RecordsIn, int64(9000))
+}
