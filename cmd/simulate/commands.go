@@ -1,0 +1,110 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// load resolves a scenario name or file; its problems are bad input.
+func load(nameOrPath string) (*scenarios.Scenario, error) {
+	sc, err := scenarios.Load(nameOrPath)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return sc, nil
+}
+
+// onlyOne returns the single positional argument, or def when there is
+// none and def is not empty.
+func onlyOne(pos []string, def, what string) (string, error) {
+	switch {
+	case len(pos) == 1:
+		return pos[0], nil
+	case len(pos) == 0 && def != "":
+		return def, nil
+	case len(pos) == 0:
+		return "", bad("%s needs a scenario file or bundled name", what)
+	}
+	return "", bad("%s takes one scenario, got %d: %s", what, len(pos), strings.Join(pos, " "))
+}
+
+func listCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(stdout, "Usage: simulate list\n\nLists the bundled scenarios with the first line of their description.")
+	}
+	pos, err := parseFlags(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return bad("list takes no arguments")
+	}
+	for _, name := range scenarios.Bundled() {
+		desc, err := scenarios.Describe(name)
+		if err != nil {
+			return err
+		}
+		first := firstLine(desc)
+		mark := " "
+		if name == scenarios.DefaultName {
+			mark = "*"
+		}
+		fmt.Fprintf(stdout, "%s %-16s %s\n", mark, name, first)
+	}
+	fmt.Fprintln(stdout, "\n* the default scenario. Run one with: simulate run NAME")
+	return nil
+}
+
+func validateCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(stdout, "Usage: simulate validate FILE|NAME\n\nChecks a scenario file; prints file:line:column and the problem, or nothing if it is valid.")
+	}
+	pos, err := parseFlags(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	name, err := onlyOne(pos, "", "validate")
+	if err != nil {
+		return err
+	}
+	_, err = load(name)
+	return err
+}
+
+func graphCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
+	execution := fs.Bool("execution", false, "print the execution graph of subtasks and channels instead of the job graph")
+	fs.Usage = func() {
+		fmt.Fprintln(stdout, "Usage: simulate graph FILE|NAME [--execution]\n\nPrints the job graph in Graphviz DOT (render with: dot -Tsvg).")
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	name, err := onlyOne(pos, "", "graph")
+	if err != nil {
+		return err
+	}
+	sc, err := load(name)
+	if err != nil {
+		return err
+	}
+	if !*execution {
+		fmt.Fprint(stdout, sc.Config.Graph.DOT())
+		return nil
+	}
+	eg, err := topology.Expand(sc.Config.Graph)
+	if err != nil {
+		return usageError{err}
+	}
+	fmt.Fprint(stdout, eg.DOT())
+	return nil
+}

@@ -1,0 +1,116 @@
+// Command simulate runs ckptsim scenarios: simulated Flink jobs taking
+// checkpoints, with the checkpoint table Flink's web UI shows and the
+// verdicts of the invariant checkers.
+//
+// Usage:
+//
+//	simulate                          run the default bundled scenario
+//	simulate run [FILE|NAME] [flags]  run a scenario
+//	simulate list                     list the bundled scenarios
+//	simulate validate FILE|NAME       check a scenario file
+//	simulate graph FILE|NAME          print the job graph as Graphviz DOT
+//
+// Exit codes: 0 success, 1 a run's invariants failed, 2 bad input.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitChecks   = 1
+	exitBadUsage = 2
+)
+
+// usageError is bad input from the command line or a scenario file.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+func bad(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// errChecksFailed reports a run whose invariants did not hold.
+var errChecksFailed = errors.New("invariants failed")
+
+const topUsage = `simulate runs ckptsim scenarios: a simulated Apache Flink job taking checkpoints.
+
+Usage:
+  simulate                          run the default bundled scenario
+  simulate run [FILE|NAME] [flags]  run a scenario (simulate run --help)
+  simulate list                     list the bundled scenarios
+  simulate validate FILE|NAME       check a scenario file, print nothing if it is valid
+  simulate graph FILE|NAME [--execution]
+                                    print the job graph (or execution graph) as Graphviz DOT
+
+Exit codes: 0 success, 1 a run's invariants failed, 2 bad input.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line args and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout)
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errChecksFailed):
+		return exitChecks
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "simulate:", err)
+		return exitBadUsage
+	default:
+		fmt.Fprintln(stderr, "simulate:", err)
+		return exitBadUsage
+	}
+}
+
+func dispatch(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return runCmd(nil, stdout)
+	}
+	switch args[0] {
+	case "run":
+		return runCmd(args[1:], stdout)
+	case "list":
+		return listCmd(args[1:], stdout)
+	case "validate":
+		return validateCmd(args[1:], stdout)
+	case "graph":
+		return graphCmd(args[1:], stdout)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, topUsage)
+		return nil
+	}
+	return bad("unknown command %q (commands: run, list, validate, graph; see simulate --help)", args[0])
+}
+
+// parseFlags parses flags that may come before or after the positional
+// arguments, and returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
+	fs.SetOutput(stdout)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

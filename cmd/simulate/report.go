@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// writeText prints the header, the checkpoint table, the summary and the
+// invariants.
+func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, subtasks bool) error {
+	cfg := s.Config()
+	mode := string(cfg.Checkpoint.Mode)
+	if cfg.Checkpoint.AlignedCheckpointTimeout > 0 {
+		mode = fmt.Sprintf("aligned, unaligned after %v (aligned checkpoint timeout)", cfg.Checkpoint.AlignedCheckpointTimeout)
+	}
+	eg := s.Graph()
+	fmt.Fprintf(w, "ckptsim · scenario %s · seed %d · mode %s\n", r.Scenario, r.Seed, mode)
+	if d := strings.TrimSpace(sc.Description); d != "" {
+		fmt.Fprintf(w, "%s\n", d)
+	}
+	fmt.Fprintf(w, "%d subtasks, %d channels · interval %v · run ended at %s (%s) after %d events\n\n",
+		len(eg.Subtasks), len(eg.Channels), cfg.Checkpoint.Interval, dur(r.VirtualEnd), r.Stop, r.Events)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "ID\tSTATUS\tTRIGGERED\tEND-TO-END\tACKED\tSTATE\tMAX ALIGNMENT\tIN-FLIGHT DATA\t")
+	for i := range r.Checkpoints {
+		c := &r.Checkpoints[i]
+		status := c.Status.String()
+		if c.Reason != sim.NoReason && c.Status == sim.Aborted {
+			status += " (" + c.Reason.String() + ")"
+		}
+		e2e := "-"
+		if c.Status != sim.InProgress {
+			e2e = dur(c.EndToEnd())
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t\n", c.ID, status, dur(c.TriggerAt), e2e,
+			c.Acked, c.Total, size(c.StateBytes), dur(c.MaxAlignment()), size(c.PersistedBytes))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Checkpoints) == 0 {
+		fmt.Fprintln(w, "(no checkpoint was triggered)")
+	}
+	if subtasks {
+		writeSubtasks(w, s, r)
+	}
+	sm := r.Summary
+	fmt.Fprintf(w, "\nSummary: %d records read by sources, %d received by sinks\n", sm.RecordsIn, sm.RecordsOut)
+	fmt.Fprintf(w, "  checkpoints: %d completed, %d expired, %d aborted, %d in progress\n", sm.Completed, sm.Expired, sm.Aborted, sm.InProgress)
+	fmt.Fprintf(w, "  end-to-end duration: mean %s, max %s · alignment: mean %s, max %s · persisted in-flight data %s\n",
+		dur(sm.MeanEndToEnd), dur(sm.MaxEndToEnd), dur(sm.MeanAlignment), dur(sm.MaxAlignment), size(sm.PersistedBytes))
+	fmt.Fprintln(w, "\nInvariants:")
+	for _, inv := range r.Invariants {
+		mark := "ok  "
+		if !inv.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", mark, inv.Name, inv.Detail)
+	}
+	return nil
+}
+
+// writeSubtasks prints the per-subtask figures of every checkpoint.
+func writeSubtasks(w io.Writer, s *sim.Sim, r *sim.Result) {
+	eg := s.Graph()
+	for i := range r.Checkpoints {
+		c := &r.Checkpoints[i]
+		fmt.Fprintf(w, "\nCheckpoint %d (%s)\n", c.ID, c.Status)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "SUBTASK\tACKED\tSTART DELAY\tALIGNMENT\tSYNC\tASYNC\tSTATE\tIN-FLIGHT DATA\tUNALIGNED\t")
+		for _, st := range c.Subtasks {
+			ack := "no"
+			switch {
+			case st.Finished:
+				ack = "finished"
+			case st.Acked:
+				ack = dur(st.AckAt - c.TriggerAt)
+			}
+			delay := "-"
+			if st.FirstBarrierAt >= 0 {
+				delay = dur(st.StartDelay)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t\n", eg.Subtasks[st.Subtask].Name, ack, delay,
+				dur(st.Alignment), dur(st.Sync), dur(st.Async), size(st.StateBytes), size(st.PersistedBytes), st.Unaligned)
+		}
+		tw.Flush()
+	}
+}
+
+// dur formats virtual nanoseconds with about three significant digits.
+func dur(ns int64) string {
+	d := time.Duration(ns)
+	switch {
+	case d == 0:
+		return "0s"
+	case d < time.Microsecond:
+		return d.String()
+	case d < time.Millisecond:
+		return d.Round(10 * time.Nanosecond).String()
+	case d < time.Second:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// size formats a byte count with binary units.
+func size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// JSON shapes of `simulate run --format json`; the names are stable.
+type jsonResult struct {
+	Scenario     string           `json:"scenario"`
+	Seed         uint64           `json:"seed"`
+	Mode         string           `json:"mode"`
+	VirtualEndNs int64            `json:"virtual_end_ns"`
+	Events       int64            `json:"events"`
+	Stop         string           `json:"stop"`
+	Checkpoints  []jsonCheckpoint `json:"checkpoints"`
+	Summary      jsonSummary      `json:"summary"`
+	Invariants   []jsonInvariant  `json:"invariants"`
+}
+
+type jsonCheckpoint struct {
+	ID                      int64         `json:"id"`
+	Status                  string        `json:"status"`
+	Reason                  string        `json:"reason,omitempty"`
+	TriggerNs               int64         `json:"trigger_ns"`
+	EndToEndNs              int64         `json:"end_to_end_ns"`
+	Acked                   int           `json:"acked"`
+	Total                   int           `json:"total"`
+	StateBytes              int64         `json:"state_bytes"`
+	MaxAlignmentNs          int64         `json:"max_alignment_ns"`
+	PersistedInFlightBytes  int64         `json:"persisted_in_flight_bytes"`
+	PersistedInFlightRecord int64         `json:"persisted_in_flight_records"`
+	SourceOffsets           []int64       `json:"source_offsets"`
+	Subtasks                []jsonSubtask `json:"subtasks"`
+}
+
+type jsonSubtask struct {
+	Subtask                 string `json:"subtask"`
+	Acked                   bool   `json:"acked"`
+	Finished                bool   `json:"finished,omitempty"`
+	AckNs                   int64  `json:"ack_ns,omitempty"`
+	StartDelayNs            int64  `json:"start_delay_ns"`
+	AlignmentNs             int64  `json:"alignment_ns"`
+	SyncNs                  int64  `json:"sync_ns"`
+	AsyncNs                 int64  `json:"async_ns"`
+	StateBytes              int64  `json:"state_bytes"`
+	PersistedInFlightBytes  int64  `json:"persisted_in_flight_bytes"`
+	PersistedInFlightRecord int64  `json:"persisted_in_flight_records"`
+	Unaligned               bool   `json:"unaligned"`
+}
+
+type jsonSummary struct {
+	RecordsIn       int64 `json:"records_in"`
+	RecordsOut      int64 `json:"records_out"`
+	Completed       int   `json:"completed"`
+	Expired         int   `json:"expired"`
+	Aborted         int   `json:"aborted"`
+	InProgress      int   `json:"in_progress"`
+	MeanEndToEndNs  int64 `json:"mean_end_to_end_ns"`
+	MaxEndToEndNs   int64 `json:"max_end_to_end_ns"`
+	MeanAlignmentNs int64 `json:"mean_alignment_ns"`
+	MaxAlignmentNs  int64 `json:"max_alignment_ns"`
+	PersistedBytes  int64 `json:"persisted_in_flight_bytes"`
+}
+
+type jsonInvariant struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// writeJSON prints the result as one JSON object.
+func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result) error {
+	eg := s.Graph()
+	out := jsonResult{Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), VirtualEndNs: r.VirtualEnd,
+		Events: r.Events, Stop: strings.ReplaceAll(r.Stop.String(), " ", "_"), Checkpoints: []jsonCheckpoint{}}
+	for i := range r.Checkpoints {
+		c := &r.Checkpoints[i]
+		jc := jsonCheckpoint{ID: c.ID, Status: c.Status.String(), TriggerNs: c.TriggerAt, EndToEndNs: c.EndToEnd(),
+			Acked: c.Acked, Total: c.Total, StateBytes: c.StateBytes, MaxAlignmentNs: c.MaxAlignment(),
+			PersistedInFlightBytes: c.PersistedBytes, PersistedInFlightRecord: c.PersistedRecords, SourceOffsets: c.Offsets}
+		if c.Reason != sim.NoReason {
+			jc.Reason = c.Reason.String()
+		}
+		for _, st := range c.Subtasks {
+			jc.Subtasks = append(jc.Subtasks, jsonSubtask{Subtask: eg.Subtasks[st.Subtask].Name, Acked: st.Acked, Finished: st.Finished,
+				AckNs: st.AckAt, StartDelayNs: st.StartDelay, AlignmentNs: st.Alignment, SyncNs: st.Sync, AsyncNs: st.Async,
+				StateBytes: st.StateBytes, PersistedInFlightBytes: st.PersistedBytes, PersistedInFlightRecord: st.PersistedRecords, Unaligned: st.Unaligned})
+		}
+		out.Checkpoints = append(out.Checkpoints, jc)
+	}
+	sm := r.Summary
+	out.Summary = jsonSummary{RecordsIn: sm.RecordsIn, RecordsOut: sm.RecordsOut, Completed: sm.Completed, Expired: sm.Expired,
+		Aborted: sm.Aborted, InProgress: sm.InProgress, MeanEndToEndNs: sm.MeanEndToEnd, MaxEndToEndNs: sm.MaxEndToEnd,
+		MeanAlignmentNs: sm.MeanAlignment, MaxAlignmentNs: sm.MaxAlignment, PersistedBytes: sm.PersistedBytes}
+	for _, inv := range r.Invariants {
+		out.Invariants = append(out.Invariants, jsonInvariant{Name: inv.Name, OK: inv.OK, Detail: inv.Detail})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// runOptions are the flags of simulate run.
+type runOptions struct {
+	seed           uint64
+	seedSet        bool
+	until          time.Duration
+	trace          string
+	force          bool
+	format         string
+	mode           string
+	alignedTimeout time.Duration
+	subtasks       bool
+}
+
+func runCmd(args []string, stdout io.Writer) error {
+	var o runOptions
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.Func("seed", "override the scenario's seed (an unsigned integer)", func(v string) error {
+		_, err := fmt.Sscan(v, &o.seed)
+		o.seedSet = true
+		return err
+	})
+	fs.DurationVar(&o.until, "until", 0, "override the virtual run length (e.g. 30s)")
+	fs.StringVar(&o.trace, "trace", "", "write every trace event as a JSON line to this `file` (.jsonl)")
+	fs.BoolVar(&o.force, "force", false, "allow --trace to overwrite an existing file")
+	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.StringVar(&o.mode, "mode", "", "override the checkpointing mode: aligned, unaligned or at-least-once")
+	fs.DurationVar(&o.alignedTimeout, "aligned-timeout", -1, "override the aligned checkpoint timeout (unaligned mode; 0 = unaligned from the start)")
+	fs.BoolVar(&o.subtasks, "subtasks", false, "also print every checkpoint's per-subtask figures (text format)")
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: simulate run [FILE|NAME] [flags]\n\nRuns a scenario (default %q) and prints its checkpoint table, a summary and the invariants.\nExit code 1 when an invariant fails, 2 on bad input.\n\nFlags:\n", scenarios.DefaultName)
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	name, err := onlyOne(pos, scenarios.DefaultName, "run")
+	if err != nil {
+		return err
+	}
+	if o.format != "text" && o.format != "json" {
+		return bad("--format %q: allowed are text and json", o.format)
+	}
+	sc, err := load(name)
+	if err != nil {
+		return err
+	}
+	cfg, err := o.apply(sc.Config)
+	if err != nil {
+		return err
+	}
+	s, err := sim.New(cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	finish, err := o.openTrace(s)
+	if err != nil {
+		return err
+	}
+	res := s.Run()
+	if err := finish(); err != nil {
+		return err
+	}
+	if o.format == "json" {
+		err = writeJSON(stdout, s, res)
+	} else {
+		err = writeText(stdout, sc, s, res, o.subtasks)
+	}
+	if err != nil {
+		return err
+	}
+	if !res.OK() {
+		return errChecksFailed
+	}
+	return nil
+}
+
+// apply overrides the scenario's config with the flags.
+func (o *runOptions) apply(cfg sim.Config) (sim.Config, error) {
+	if o.seedSet {
+		cfg.Seed = o.seed
+	}
+	if o.until > 0 {
+		cfg.Until = o.until
+	}
+	if o.mode != "" {
+		if !slices.Contains(sim.Modes, sim.Mode(o.mode)) {
+			return cfg, bad("--mode %q: allowed are aligned, unaligned and at-least-once", o.mode)
+		}
+		cfg.Checkpoint.Mode = sim.Mode(o.mode)
+		if cfg.Checkpoint.Mode != sim.Unaligned {
+			cfg.Checkpoint.AlignedCheckpointTimeout = 0
+		}
+	}
+	if o.alignedTimeout >= 0 {
+		if cfg.Checkpoint.Mode != sim.Unaligned {
+			return cfg, bad("--aligned-timeout applies to unaligned mode only (add --mode unaligned)")
+		}
+		cfg.Checkpoint.AlignedCheckpointTimeout = o.alignedTimeout
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, usageError{err}
+	}
+	return cfg, nil
+}
+
+// openTrace attaches a JSONL trace writer when --trace is given. It never
+// overwrites a file unless --force says so. The returned function flushes
+// and closes it.
+func (o *runOptions) openTrace(s *sim.Sim) (func() error, error) {
+	if o.trace == "" {
+		return func() error { return nil }, nil
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if o.force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(o.trace, flags, 0o644)
+	if err != nil {
+		if os.IsExist(err) {
+			return nil, bad("--trace %s: the file exists; add --force to overwrite it", o.trace)
+		}
+		return nil, usageError{err}
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	tracer, werr := s.JSONLWriter(w)
+	s.Tracer = tracer
+	return func() error {
+		err := werr()
+		if ferr := w.Flush(); err == nil {
+			err = ferr
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing trace %s: %w", o.trace, err)
+		}
+		return nil
+	}, nil
+}
+
+// firstLine is the first sentence of a description, unwrapped.
+func firstLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if first, _, ok := strings.Cut(s, ". "); ok {
+		return first + "."
+	}
+	return s
+}
