@@ -166,9 +166,6 @@ func (co *coordinator) syncStart(t *task, n, at int64, unaligned bool) {
 		}
 		r.syncStart = at
 		r.Unaligned = unaligned
-		if unaligned {
-			r.Alignment = 0
-		}
 	}
 }
 

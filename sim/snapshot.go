@@ -63,7 +63,8 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
 	}
 	t.lastSnap = n
 	t.abortedCk = slices.DeleteFunc(t.abortedCk, func(id int64) bool { return id <= n })
-	sn := &taskSnap{id: n, channelDone: !unaligned}
+	// A source has no input channel state to collect.
+	sn := &taskSnap{id: n, channelDone: !unaligned || t.isSource()}
 	if t.isSource() {
 		sn.offset = t.offset
 		s.coord.sourceOffset(s, t, n, t.offset)
