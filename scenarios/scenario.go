@@ -75,14 +75,19 @@ type decoder struct {
 	positions
 }
 
-// scenario decodes the top-level mapping: the table of the format's
-// sections.
+// scenario decodes the top-level mapping into s.
 func (d *decoder) scenario(root *yaml.Node, s *Scenario) error {
 	d.root = at(root)
+	return d.wrap("", d.mapping(root, "", "at top level", d.topFields(s)))
+}
+
+// topFields is the table of the top level: the format's sections. A new
+// section is a new row here, with its own table.
+func (d *decoder) topFields(s *Scenario) []field {
 	cfg := &s.Config
 	g := &topology.Graph{}
 	cfg.Graph = g
-	fields := []field{
+	return []field{
 		{name: "name", required: true, set: str(&s.Name)},
 		{name: "description", set: text(&s.Description)},
 		{name: "seed", set: unsigned(&cfg.Seed)},
@@ -93,7 +98,6 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) error {
 		{name: "channels", set: d.section("channels", channelFields(&cfg.Channels))},
 		{name: "checkpoint", set: d.section("checkpoint", checkpointFields(&cfg.Checkpoint))},
 	}
-	return d.wrap("", d.mapping(root, "", "at top level", fields))
 }
 
 // section decodes a nested mapping with its own field table.

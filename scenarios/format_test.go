@@ -1,0 +1,44 @@
+package scenarios
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// TestFormatDocumentsEveryField keeps FORMAT.md in step with the decoder's
+// tables: every key has a row.
+func TestFormatDocumentsEveryField(t *testing.T) {
+	doc, err := os.ReadFile("FORMAT.md")
+	require.NoError(t, err)
+	var names []string
+	add := func(fields []field) {
+		for _, f := range fields {
+			names = append(names, f.name)
+		}
+	}
+	add((&decoder{}).topFields(&Scenario{}))
+	add(checkpointFields(&sim.CheckpointConfig{}))
+	add(channelFields(&sim.ChannelConfig{}))
+	add(edgeFields(&topology.Edge{}))
+	for _, r := range operatorTable {
+		names = append(names, r.name)
+	}
+	for _, name := range names {
+		assert.Contains(t, string(doc), "| `"+name+"` |", "FORMAT.md has no row for %s", name)
+	}
+	for _, k := range topology.Kinds {
+		assert.Contains(t, string(doc), "### `"+string(k)+"`", "FORMAT.md has no section for kind %s", k)
+	}
+	for _, p := range topology.Partitionings {
+		assert.Contains(t, string(doc), "- `"+string(p)+"`", "FORMAT.md does not explain partitioning %s", p)
+	}
+	for _, m := range sim.Modes {
+		assert.Contains(t, string(doc), "`"+string(m)+"`", "FORMAT.md does not explain mode %s", m)
+	}
+}
