@@ -14,16 +14,22 @@ import (
 // its description teaches, loosely enough to survive changes of the model's
 // details: if one fails, the description likely needs rewriting too.
 func TestBundledScenariosRun(t *testing.T) {
-	summary := make(map[string]sim.Summary)
-	for _, name := range Bundled() {
+	run := func(name string, mode sim.Mode) sim.Summary {
 		s, err := Load(name)
 		require.NoError(t, err)
+		if mode != "" {
+			s.Config.Checkpoint.Mode = mode
+		}
 		x, err := sim.New(s.Config)
 		require.NoError(t, err, name)
 		r := x.Run()
 		assert.True(t, r.OK(), "%s: invariants: %+v", name, r.Invariants)
 		assert.GreaterOrEqual(t, r.Summary.Completed, 5, "%s completes checkpoints", name)
-		summary[name] = r.Summary
+		return r.Summary
+	}
+	summary := make(map[string]sim.Summary)
+	for _, name := range Bundled() {
+		summary[name] = run(name, "")
 	}
 	ms := func(d int64) time.Duration { return time.Duration(d) }
 
@@ -35,4 +41,12 @@ func TestBundledScenariosRun(t *testing.T) {
 	// backpressure slows the sources below their rate.
 	assert.Greater(t, ms(summary["slow-subtask"].MeanEndToEnd), 100*time.Millisecond)
 	assert.Less(t, summary["slow-subtask"].RecordsIn, int64(9000))
+
+	// Both descriptions suggest mode: unaligned: barriers overtake the
+	// queues, so checkpoints get much faster and persist in-flight data.
+	for _, name := range []string{"alignment", "slow-subtask"} {
+		u := run(name, sim.Unaligned)
+		assert.Less(t, u.MeanEndToEnd, summary[name].MeanEndToEnd/2, name)
+		assert.Positive(t, u.PersistedBytes, name)
+	}
 }
