@@ -103,10 +103,14 @@ func get(n *yaml.Node, key string) *yaml.Node {
 }
 
 // list decodes sequence n item by item; what names the items in messages
-// ("operators"). A problem with an item's value is prefixed with its number.
-func (d *decoder) list(n *yaml.Node, what string, each func(i int, item *yaml.Node) error) error {
+// ("operators"), and limit is how many there may be. A problem with an
+// item's value is prefixed with its number.
+func (d *decoder) list(n *yaml.Node, what string, limit int, each func(i int, item *yaml.Node) error) error {
 	if n.Kind != yaml.SequenceNode {
 		return bad(n, "expected a list of %s, got %s", what, describe(n))
+	}
+	if len(n.Content) > limit {
+		return bad(n.Content[limit], "too many %s (a scenario may have at most %d)", what, limit)
 	}
 	for i, item := range n.Content {
 		if err := each(i, item); err != nil {

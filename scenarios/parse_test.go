@@ -123,6 +123,10 @@ var badFiles = []struct {
 		`t.yaml:3:5: operator "src": subtask_cost names subtask 3, but subtasks are 0..0`},
 	{"operator name used twice", "name: a\noperators:\n  - {name: x, kind: source}\n  - {name: x, kind: sink}\n",
 		`t.yaml:4:5: operator name "x" is used twice`},
+	{"too many operators", "name: a\noperators:\n" + strings.Repeat("  - {name: x, kind: sink}\n", MaxOperators+1),
+		`t.yaml:103:5: operators: too many operators (a scenario may have at most 100)`},
+	{"too many edges", "name: a\n" + graph + strings.Repeat("  - {from: src, to: sink}\n", MaxEdges),
+		`t.yaml:206:5: edges: too many edges (a scenario may have at most 200)`},
 	{"operator without input", "name: a\noperators:\n  - {name: src, kind: source}\n  - {name: sink, kind: sink}\n",
 		`t.yaml:3:5: operator "src" (source) has no output edge; only sinks may`},
 

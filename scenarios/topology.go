@@ -10,6 +10,15 @@ import (
 	"github.com/ckptsim/ckptsim/topology"
 )
 
+// Limits on the size of a job: scenarios teach with small graphs, and
+// validating a graph takes time that grows quickly with its size.
+const (
+	// MaxOperators is the most operators a scenario may have.
+	MaxOperators = 100
+	// MaxEdges is the most edges a scenario may have.
+	MaxEdges = 200
+)
+
 // Operator defaults that topology leaves to the scenario format.
 const (
 	// DefaultCost is the per-record cost of operators other than sources
@@ -124,7 +133,7 @@ func operatorFields(op *topology.Operator) []field {
 // operators decodes the operators list into g.
 func (d *decoder) operators(g *topology.Graph) setter {
 	return func(n *yaml.Node) error {
-		return d.list(n, "operators", func(i int, item *yaml.Node) error {
+		return d.list(n, "operators", MaxOperators, func(i int, item *yaml.Node) error {
 			op, err := d.operator(i, item)
 			if err != nil {
 				return err
@@ -204,7 +213,7 @@ func edgeFields(e *topology.Edge) []field {
 // edges decodes the edges list into g; partitioning defaults to forward.
 func (d *decoder) edges(g *topology.Graph) setter {
 	return func(n *yaml.Node) error {
-		return d.list(n, "edges", func(i int, item *yaml.Node) error {
+		return d.list(n, "edges", MaxEdges, func(i int, item *yaml.Node) error {
 			e := topology.Edge{Partitioning: topology.Forward}
 			where := fmt.Sprintf("in edge %d", i+1)
 			if err := d.mapping(item, fmt.Sprintf("edges[%d]", i), where, edgeFields(&e)); err != nil {
