@@ -1,0 +1,110 @@
+package sim
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// newSim builds a run from cfg and fails the test if cfg is invalid.
+func newSim(t testing.TB, cfg Config) *Sim {
+	t.Helper()
+	s, err := New(cfg)
+	require.NoError(t, err)
+	return s
+}
+
+// runHashed runs cfg with a TraceHasher and returns the trace hash, the
+// number of trace events and the result.
+func runHashed(t testing.TB, cfg Config) (uint64, int64, *Result) {
+	t.Helper()
+	s := newSim(t, cfg)
+	h, sum := s.TraceHasher()
+	var n int64
+	s.Tracer = func(ev TraceEvent) { n++; h(ev) }
+	r := s.Run()
+	return sum(), n, r
+}
+
+// runTraced runs cfg and returns every trace event, the result and the
+// finished run.
+func runTraced(t testing.TB, cfg Config) ([]TraceEvent, *Result, *Sim) {
+	t.Helper()
+	s := newSim(t, cfg)
+	var evs []TraceEvent
+	s.Tracer = func(ev TraceEvent) { evs = append(evs, ev) }
+	r := s.Run()
+	return evs, r, s
+}
+
+// subtaskID returns the execution-graph ID of the subtask called name
+// (e.g. "count[0]").
+func subtaskID(t testing.TB, s *Sim, name string) int32 {
+	t.Helper()
+	for _, st := range s.Graph().Subtasks {
+		if st.Name == name {
+			return int32(st.ID)
+		}
+	}
+	require.FailNow(t, "no such subtask", name)
+	return -1
+}
+
+// channelID returns the ID of the channel called name (e.g. "a[0]->agg[0]").
+func channelID(t testing.TB, s *Sim, name string) int32 {
+	t.Helper()
+	for _, c := range s.Graph().Channels {
+		if c.Name == name {
+			return int32(c.ID)
+		}
+	}
+	require.FailNow(t, "no such channel", name)
+	return -1
+}
+
+// requireInvariants fails unless every invariant of r is named in names
+// (when given) and holds.
+func requireInvariants(t testing.TB, r *Result, names ...string) {
+	t.Helper()
+	require.NotEmpty(t, r.Invariants)
+	for _, inv := range r.Invariants {
+		if len(names) > 0 {
+			require.Contains(t, names, inv.Name)
+		}
+		require.Truef(t, inv.OK, "invariant %s: %s", inv.Name, inv.Detail)
+	}
+}
+
+// countStatus counts the checkpoints of r with status st.
+func countStatus(r *Result, st Status) int {
+	n := 0
+	for i := range r.Checkpoints {
+		if r.Checkpoints[i].Status == st {
+			n++
+		}
+	}
+	return n
+}
+
+// describeCheckpoints is a compact listing of r's checkpoints for failure
+// messages.
+func describeCheckpoints(r *Result) string {
+	s := ""
+	for i := range r.Checkpoints {
+		c := &r.Checkpoints[i]
+		s += fmt.Sprintf("#%d %s %s [%d, %d]; ", c.ID, c.Status, c.Reason, c.TriggerAt, c.EndAt)
+	}
+	return s
+}
+
+// skipBug skips a test that demonstrates a known engine bug, with
+// t.Skip("BUG: ..."), unless CKPTSIM_RUN_BUGS=1 is set: then the test runs
+// and fails until the bug is fixed.
+func skipBug(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CKPTSIM_RUN_BUGS") != "1" {
+		t.Skip("BUG: " + what)
+	}
+}
