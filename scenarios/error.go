@@ -14,8 +14,9 @@ import (
 // Line and Column are 1-based. Column is 0 when only the line is known: the
 // YAML library reports syntax errors by line only. Line is 0 only for
 // problems of the whole file: a file that holds no YAML document (empty or
-// only comments) and a file larger than MaxFileSize. Load also returns an
-// *Error with Line 0 for an unknown bundled name.
+// only comments), a file larger than MaxFileSize, and an internal failure of
+// the YAML library, should one ever happen. Load also returns an *Error with
+// Line 0 for an unknown scenario name.
 type Error struct {
 	// File is the file name given to Parse.
 	File string
