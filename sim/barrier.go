@@ -280,7 +280,10 @@ func (s *Sim) persistTaken(t *task, c *channel, it *item) { s.persist(t, c, it, 
 // writes for checkpoint n: input channel state when t is c's receiver,
 // output channel state when t is its sender.
 func (s *Sim) persist(t *task, c *channel, it *item, n int64) {
-	it.persisted = n
+	if it.persistedTo == 0 {
+		it.persistedFrom = n
+	}
+	it.persistedTo = n
 	if sn := t.snap(n); sn != nil {
 		sn.persistedRecs++
 		sn.persistedBytes += int64(it.bytes)

@@ -23,9 +23,11 @@ type item struct {
 	// trigger is a barrier's checkpoint trigger time (Flink's barrier
 	// timestamp), from which the aligned checkpoint timeout is measured.
 	trigger int64
-	// persisted is the id of the checkpoint whose channel state holds the
-	// record, or 0.
-	persisted int64
+	// persistedFrom..persistedTo are the ids of the checkpoints whose
+	// channel state holds the record (0..0: none). A record waiting in an
+	// output queue can be overtaken by the barriers of several successive
+	// unaligned checkpoints and is then in the channel state of each.
+	persistedFrom, persistedTo int64
 	// overtook counts the records a priority barrier jumped at the
 	// receiver (they follow it in the queue).
 	overtook int32

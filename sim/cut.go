@@ -42,7 +42,7 @@ type cutChecker struct {
 func (c *cutChecker) add(o cutObservation) {
 	if n := len(c.obs); n > 0 {
 		last := &c.obs[n-1]
-		if last.task == o.task && last.lo == o.lo && last.hi == o.hi && last.except == o.except && last.extra == o.extra {
+		if last.task == o.task && last.lo == o.lo && last.hi == o.hi && last.extra == o.extra {
 			last.count++
 			return
 		}
@@ -61,8 +61,19 @@ func (s *Sim) checkCut(t *task, it item) {
 	switch {
 	case it.ck > n:
 		s.cut.add(cutObservation{task: t.id, lo: n + 1, hi: it.ck, extra: true})
-	case it.ck < n && !(it.persisted == n && it.ck == n-1):
-		s.cut.add(cutObservation{task: t.id, lo: it.ck + 1, hi: n, except: it.persisted})
+	case it.ck < n:
+		// Checkpoints it.ck+1..n miss the record, except those that
+		// persisted it.
+		lo, hi := it.ck+1, n
+		if it.persistedTo > 0 {
+			if it.persistedFrom > lo {
+				s.cut.add(cutObservation{task: t.id, lo: lo, hi: it.persistedFrom - 1})
+			}
+			lo = it.persistedTo + 1
+		}
+		if lo <= hi {
+			s.cut.add(cutObservation{task: t.id, lo: lo, hi: hi})
+		}
 	}
 }
 
@@ -79,7 +90,7 @@ func (s *Sim) cutReport() (missing, extra map[int64]int64, detail string) {
 		}
 		n := cs.ID
 		for _, o := range s.cut.obs {
-			if n < o.lo || n > o.hi || n == o.except {
+			if n < o.lo || n > o.hi {
 				continue
 			}
 			if o.extra {
