@@ -76,8 +76,9 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 			eg.ByOperator[op] = append(eg.ByOperator[op], id)
 		}
 	}
+	index := g.indexes()
 	for ei, e := range g.Edges {
-		senders, receivers := eg.ByOperator[g.Index(e.From)], eg.ByOperator[g.Index(e.To)]
+		senders, receivers := eg.ByOperator[index[e.From]], eg.ByOperator[index[e.To]]
 		for si, s := range senders {
 			gate := OutputGate{Edge: ei, Partitioning: e.Partitioning}
 			for ri, r := range receivers {

@@ -13,15 +13,22 @@ func (g *Graph) Validate() error {
 	if len(g.Operators) == 0 {
 		return opErr(-1, "the topology has no operators; at least one source and one sink are needed")
 	}
+	names := make(map[string]bool, len(g.Operators))
 	for i := range g.Operators {
 		if err := g.validateOperator(i); err != nil {
 			return err
 		}
+		if names[g.Operators[i].Name] {
+			return opErr(i, "operator name %q is used twice", g.Operators[i].Name)
+		}
+		names[g.Operators[i].Name] = true
 	}
 	ins := make([]int, len(g.Operators))
 	outs := make([]int, len(g.Operators))
+	index := g.indexes()
+	seen := map[[2]int]bool{}
 	for i, e := range g.Edges {
-		from, to := g.Index(e.From), g.Index(e.To)
+		from, to := lookup(index, e.From), lookup(index, e.To)
 		switch {
 		case from < 0:
 			return edgeErr(i, "edge %s -> %s: unknown operator %q (operators: %s)", e.From, e.To, e.From, g.names())
@@ -42,11 +49,10 @@ func (g *Graph) Validate() error {
 			return edgeErr(i, "edge %s -> %s: an aggregate holds keyed state, so its inputs must be partitioned by hash (keyBy), not %s",
 				e.From, e.To, e.Partitioning)
 		}
-		for j := range i {
-			if g.Edges[j].From == e.From && g.Edges[j].To == e.To {
-				return edgeErr(i, "edge %s -> %s is declared twice", e.From, e.To)
-			}
+		if seen[[2]int{from, to}] {
+			return edgeErr(i, "edge %s -> %s is declared twice", e.From, e.To)
 		}
+		seen[[2]int{from, to}] = true
 		outs[from]++
 		ins[to]++
 	}
@@ -69,10 +75,8 @@ func (g *Graph) validateOperator(i int) error {
 	switch {
 	case op.Name == "":
 		return opErr(i, "operator %d has no name", i+1)
-	case strings.ContainsAny(op.Name, "[]\" ->"):
-		return opErr(i, "operator name %q may not contain spaces, brackets, quotes or arrows", op.Name)
-	case g.Index(op.Name) != i:
-		return opErr(i, "operator name %q is used twice", op.Name)
+	case strings.ContainsAny(op.Name, "[]\" \t\n") || strings.Contains(op.Name, "->"):
+		return opErr(i, "operator name %q may not contain spaces, brackets, quotes or arrows (->)", op.Name)
 	case !slices.Contains(Kinds, op.Kind):
 		return opErr(i, "operator %q: unknown kind %q (allowed: %s)", op.Name, op.Kind, joinStrings(Kinds))
 	case op.Parallelism < 1 || op.Parallelism > 1024:
@@ -135,12 +139,20 @@ func validateSource(i int, op *Operator) error {
 }
 
 // Order returns the operator indices in topological order (sources first,
-// ties by declaration order), or an *Error naming an edge of a cycle.
+// ties by declaration order), or an *Error naming an edge of a cycle. The
+// edges must name known operators (Validate checks that first).
 func (g *Graph) Order() ([]int, error) {
 	n := len(g.Operators)
+	index := g.indexes()
 	indeg := make([]int, n)
+	succ := make([][]int, n)
 	for _, e := range g.Edges {
-		indeg[g.Index(e.To)]++
+		from, to := lookup(index, e.From), lookup(index, e.To)
+		if from < 0 || to < 0 {
+			continue
+		}
+		indeg[to]++
+		succ[from] = append(succ[from], to)
 	}
 	order := make([]int, 0, n)
 	done := make([]bool, n)
@@ -157,43 +169,55 @@ func (g *Graph) Order() ([]int, error) {
 		}
 		done[next] = true
 		order = append(order, next)
-		for _, e := range g.Edges {
-			if g.Index(e.From) == next {
-				indeg[g.Index(e.To)]--
-			}
+		for _, to := range succ[next] {
+			indeg[to]--
 		}
 	}
 	return order, nil
+}
+
+// indexes maps operator names to their index (the first one, for a
+// duplicated name).
+func (g *Graph) indexes() map[string]int {
+	m := make(map[string]int, len(g.Operators))
+	for i := len(g.Operators) - 1; i >= 0; i-- {
+		m[g.Operators[i].Name] = i
+	}
+	return m
+}
+
+func lookup(index map[string]int, name string) int {
+	if i, ok := index[name]; ok {
+		return i
+	}
+	return -1
 }
 
 // cycleEdge names an edge of a cycle among the operators not done: it
 // peels off operators that feed no remaining operator (they only hang
 // below a cycle), then reports the first edge left.
 func (g *Graph) cycleEdge(done []bool) *Error {
+	index := g.indexes()
 	core := make([]bool, len(done))
 	for i := range core {
 		core[i] = !done[i]
 	}
 	for changed := true; changed; {
 		changed = false
+		feeds := make([]bool, len(core))
+		for _, e := range g.Edges {
+			if from, to := lookup(index, e.From), lookup(index, e.To); from >= 0 && to >= 0 && core[to] {
+				feeds[from] = true
+			}
+		}
 		for i := range core {
-			if !core[i] {
-				continue
-			}
-			feeds := false
-			for _, e := range g.Edges {
-				if g.Index(e.From) == i && core[g.Index(e.To)] {
-					feeds = true
-					break
-				}
-			}
-			if !feeds {
+			if core[i] && !feeds[i] {
 				core[i], changed = false, true
 			}
 		}
 	}
 	for i, e := range g.Edges {
-		if core[g.Index(e.From)] && core[g.Index(e.To)] {
+		if from, to := lookup(index, e.From), lookup(index, e.To); from >= 0 && to >= 0 && core[from] && core[to] {
 			return edgeErr(i, "edge %s -> %s is part of a cycle; the job graph must be acyclic", e.From, e.To)
 		}
 	}
