@@ -66,17 +66,7 @@ func (s *Sim) onBarrier(t *task, c *channel, it item) {
 		return
 	}
 	if n > t.ck {
-		if t.pending() {
-			s.abortAtTask(t, t.ck, ReasonSubsumed)
-		}
-		t.ck, t.firstAt, t.trigger, t.unaligned = n, s.now, it.trigger, false
-		clear(t.aligned)
-		t.numAligned, t.target = 0, t.openInputs
-		s.coord.firstBarrier(t, n, s.now)
-		if s.alternating() {
-			s.q.push(event{at: max(s.now, it.trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1),
-				kind: evAlignTimeout, a: t.id, b: n})
-		}
+		s.newCheckpoint(t, n, it.trigger)
 	}
 	t.aligned[c.input] = true
 	t.numAligned++
@@ -100,6 +90,38 @@ func (s *Sim) onBarrier(t *task, c *channel, it item) {
 		return
 	}
 	s.maybeAligned(t)
+}
+
+// newCheckpoint starts checkpoint n at a task, on its first barrier or
+// announcement (Flink's checkNewCheckpoint): an older pending checkpoint is
+// aborted as subsumed, and with an aligned checkpoint timeout the timer is
+// set for the checkpoint's deadline.
+func (s *Sim) newCheckpoint(t *task, n, trigger int64) {
+	if t.pending() {
+		s.abortAtTask(t, t.ck, ReasonSubsumed)
+	}
+	t.ck, t.firstAt, t.trigger, t.unaligned = n, s.now, trigger, false
+	clear(t.aligned)
+	t.numAligned, t.target = 0, t.openInputs
+	s.coord.firstBarrier(t, n, s.now)
+	if s.alternating() {
+		s.q.push(event{at: max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1),
+			kind: evAlignTimeout, a: t.id, b: n})
+	}
+}
+
+// announce handles the announcement of a timeoutable barrier that reached
+// the receiver's input queue behind data (Flink's EventAnnouncement, sent
+// as a priority event): the task learns of checkpoint n before the barrier
+// reaches the head of the queue, so its alignment timer runs and, at the
+// deadline, the barrier can overtake the data ahead of it.
+func (s *Sim) announce(c *channel, n, trigger int64) {
+	t := &s.tasks[c.to]
+	if t.finished || n <= t.ck {
+		return
+	}
+	s.trace(TraceEvent{Kind: BarrierAnnounced, Subtask: t.id, Channel: c.id, Checkpoint: n})
+	s.newCheckpoint(t, n, trigger)
 }
 
 // maybeAligned triggers (aligned) or completes the channel state

@@ -108,6 +108,7 @@ func (s *Sim) wire(c *channel, it item) {
 		}
 		if it.timeoutable {
 			s.timeoutableSent(c, it.ck)
+			s.q.push(event{at: it.arrival, kind: evAnnounce, a: c.id, b: it.ck})
 		}
 	}
 	c.in.pushBack(it)

@@ -188,6 +188,9 @@ func (s *Sim) dispatch(e event) {
 		s.tryWork(&s.tasks[e.a])
 	case evScript:
 		s.scriptStep(int(e.a))
+	case evAnnounce:
+		c := &s.chans[e.a]
+		s.announce(c, e.b, s.barrierTrigger(c, e.b))
 	default:
 		panic(fmt.Sprintf("sim: unknown event kind %d", e.kind))
 	}
@@ -206,6 +209,16 @@ func (s *Sim) trace(ev TraceEvent) {
 	ev.At = s.now
 	s.traced++
 	s.Tracer(ev)
+}
+
+// barrierTrigger is the trigger time carried by barrier n queued on c.
+func (s *Sim) barrierTrigger(c *channel, n int64) int64 {
+	for i := range c.in.len() {
+		if it := c.in.at(i); it.kind == itemBarrier && it.ck == n {
+			return it.trigger
+		}
+	}
+	return s.coord.triggerTime(n)
 }
 
 func (s *Sim) taskFinished(t *task) { s.coord.taskFinished(s, t) }

@@ -26,6 +26,7 @@ const (
 	evOutputTimeout                    // channel a: a timeoutable barrier b queued at the sender times out
 	evWake                             // subtask a may continue (credit came back)
 	evScript                           // script step a becomes available
+	evAnnounce                         // a timeoutable barrier b reaches the receiver of channel a
 )
 
 // queue is a binary min-heap of events ordered by (at, seq). It is written

@@ -73,6 +73,10 @@ const (
 	NotifyComplete
 	// SubtaskFinished: Subtask consumed all its input and finished.
 	SubtaskFinished
+	// BarrierAnnounced: barrier Checkpoint reached Subtask's input Channel
+	// behind data and was announced ahead of it (aligned checkpoint
+	// timeout).
+	BarrierAnnounced
 	numTraceKinds
 )
 
@@ -84,6 +88,7 @@ var traceKindNames = [numTraceKinds]string{
 	"checkpoint_triggered", "checkpoint_completed", "checkpoint_expired", "checkpoint_aborted",
 	"task_checkpoint_aborted", "cancel_marker_received", "end_of_partition",
 	"in_flight_persisted", "alignment_timed_out", "notify_complete", "subtask_finished",
+	"barrier_announced",
 }
 
 // String is the kind's snake_case name, as in JSON traces.
