@@ -3,6 +3,7 @@ package scenarios
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,6 +26,8 @@ func TestFormatDocumentsEveryField(t *testing.T) {
 	add((&decoder{}).topFields(&Scenario{}))
 	add(checkpointFields(&sim.CheckpointConfig{}))
 	add(channelFields(&sim.ChannelConfig{}))
+	var step time.Duration
+	add((&decoder{}).scriptFields(&sim.Script{}, &step))
 	add(edgeFields(&topology.Edge{}))
 	for _, r := range operatorTable {
 		names = append(names, r.name)

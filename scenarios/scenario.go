@@ -63,10 +63,22 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 	}
 	s.Config.Name = s.Name
 	s.at = d.positions
+	if s.Config.Script == nil && !d.has("operators") {
+		return nil, d.root.err(filename, "missing required field \"operators\" at top level (or a script section)")
+	}
+	if err := s.scriptDefaults(d.has); err != nil {
+		return nil, err
+	}
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// has reports whether the file gave the value at path ("checkpoint.interval").
+func (d *decoder) has(path string) bool {
+	_, ok := d.values[path]
+	return ok
 }
 
 // decoder holds the state of one Parse.
@@ -93,10 +105,11 @@ func (d *decoder) topFields(s *Scenario) []field {
 		{name: "seed", set: unsigned(&cfg.Seed)},
 		{name: "until", set: duration(&cfg.Until)},
 		{name: "max_events", set: integer(&cfg.MaxEvents)},
-		{name: "operators", required: true, set: d.operators(g)},
+		{name: "operators", set: d.operators(g)},
 		{name: "edges", set: d.edges(g)},
 		{name: "channels", set: d.section("channels", channelFields(&cfg.Channels))},
 		{name: "checkpoint", set: d.section("checkpoint", checkpointFields(&cfg.Checkpoint))},
+		{name: "script", set: d.script(cfg)},
 	}
 }
 

@@ -45,6 +45,8 @@ var configErrors = []struct {
 	// fields one message covers.
 	when func(c *sim.Config) bool
 }{
+	{"scripted run has no periodic checkpoints", "checkpoint.interval", nil},
+	{"script", "script", nil},
 	{"aligned checkpoint timeout", "checkpoint.aligned_checkpoint_timeout", nil},
 	{"checkpoint interval", "checkpoint.interval", nil},
 	{"checkpointing mode", "checkpoint.mode", nil},

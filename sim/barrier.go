@@ -74,8 +74,8 @@ func (s *Sim) onBarrier(t *task, c *channel, it item) {
 		// Collecting channel state: this channel's state is complete with
 		// the records the barrier overtook at the receiver.
 		s.persistQueued(t, c, int(it.overtook))
-		if it.blocking {
-			c.blocked = true
+		if it.blocking && t.numAligned < t.target {
+			s.block(t, c, n)
 		}
 		s.maybeAligned(t)
 		return
@@ -85,8 +85,7 @@ func (s *Sim) onBarrier(t *task, c *channel, it item) {
 		return
 	}
 	if t.numAligned < t.target {
-		c.blocked = true
-		s.trace(TraceEvent{Kind: ChannelBlocked, Subtask: t.id, Channel: c.id, Checkpoint: n})
+		s.block(t, c, n)
 		return
 	}
 	s.maybeAligned(t)
@@ -262,6 +261,12 @@ func (s *Sim) abortAtTask(t *task, n int64, why Reason) {
 	s.trace(TraceEvent{Channel: -1, Kind: TaskCheckpointAborted, Subtask: t.id, Checkpoint: n, Reason: why})
 	s.coord.decline(s, t, n, why)
 	s.broadcastEvent(t, item{kind: itemCancel, ck: n})
+}
+
+// block holds channel c back until the task's alignment of n ends.
+func (s *Sim) block(t *task, c *channel, n int64) {
+	c.blocked = true
+	s.trace(TraceEvent{Kind: ChannelBlocked, Subtask: t.id, Channel: c.id, Checkpoint: n})
 }
 
 func (s *Sim) unblockAll(t *task) {

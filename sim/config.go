@@ -142,10 +142,14 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("a scripted run has no periodic checkpoints: its barriers come from the script (set checkpoint interval to 0)")
 		}
 	}
-	if c.Graph == nil {
+	g := c.Graph
+	if c.Script != nil {
+		g = c.Script.Graph() // the script's job replaces Graph
+	}
+	if g == nil {
 		return fmt.Errorf("no topology")
 	}
-	if err := c.Graph.Validate(); err != nil {
+	if err := g.Validate(); err != nil {
 		return err
 	}
 	ck := &c.Checkpoint

@@ -49,6 +49,12 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, s
 	if len(r.Checkpoints) == 0 {
 		fmt.Fprintln(w, "(no checkpoint was triggered)")
 	}
+	if log := s.ScriptLog(); len(log) > 0 {
+		fmt.Fprintln(w, "\nAt the scripted task, in order:")
+		for _, line := range log {
+			fmt.Fprintln(w, "  "+line)
+		}
+	}
 	if subtasks {
 		writeSubtasks(w, s, r)
 	}
@@ -136,6 +142,7 @@ type jsonResult struct {
 	Checkpoints  []jsonCheckpoint `json:"checkpoints"`
 	Summary      jsonSummary      `json:"summary"`
 	Invariants   []jsonInvariant  `json:"invariants"`
+	ScriptLog    []string         `json:"script_log,omitempty"`
 }
 
 type jsonCheckpoint struct {
@@ -193,7 +200,7 @@ type jsonInvariant struct {
 func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result) error {
 	eg := s.Graph()
 	out := jsonResult{Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), VirtualEndNs: r.VirtualEnd,
-		Events: r.Events, Stop: strings.ReplaceAll(r.Stop.String(), " ", "_"), Checkpoints: []jsonCheckpoint{}}
+		Events: r.Events, Stop: strings.ReplaceAll(r.Stop.String(), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog()}
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
 		jc := jsonCheckpoint{ID: c.ID, Status: c.Status.String(), TriggerNs: c.TriggerAt, EndToEndNs: c.EndToEnd(),
