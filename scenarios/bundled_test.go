@@ -16,7 +16,7 @@ import (
 )
 
 func TestBundledNames(t *testing.T) {
-	assert.Equal(t, []string{"minimal", "alignment", "slow-subtask"}, Bundled())
+	assert.Equal(t, []string{"minimal", "alignment", "backpressure", "slow-subtask"}, Bundled())
 	assert.Equal(t, DefaultName, Bundled()[0])
 }
 
@@ -111,7 +111,7 @@ func TestLoad(t *testing.T) {
 	assert.EqualError(t, err, bad+`:2:7: seed: expected a non-negative integer, got "x"`)
 
 	_, err = Load("nosuch")
-	assert.EqualError(t, err, `unknown scenario "nosuch" (bundled: minimal, alignment, slow-subtask; or give the path of a .yaml file)`)
+	assert.EqualError(t, err, `unknown scenario "nosuch" (bundled: minimal, alignment, backpressure, slow-subtask; or give the path of a .yaml file)`)
 	var e *Error
 	assert.True(t, errors.As(err, &e))
 

@@ -29,7 +29,9 @@ func TestBundledScenariosRun(t *testing.T) {
 	}
 	summary := make(map[string]sim.Summary)
 	for _, name := range Bundled() {
-		summary[name] = run(name, "")
+		if name != "backpressure" { // expires by design: TestBackpressureModes
+			summary[name] = run(name, "")
+		}
 	}
 	ms := func(d int64) time.Duration { return time.Duration(d) }
 
@@ -49,4 +51,40 @@ func TestBundledScenariosRun(t *testing.T) {
 		assert.Less(t, u.MeanEndToEnd, summary[name].MeanEndToEnd/2, name)
 		assert.Positive(t, u.PersistedBytes, name)
 	}
+}
+
+// TestBackpressureModes checks what the backpressure scenario teaches:
+// aligned checkpoints expire behind full buffers, unaligned ones complete
+// fast at the cost of persisted in-flight data, and aligned with a timeout
+// sits in between.
+func TestBackpressureModes(t *testing.T) {
+	run := func(mode sim.Mode, timeout time.Duration) sim.Summary {
+		s, err := Load("backpressure")
+		require.NoError(t, err)
+		s.Config.Checkpoint.Mode = mode
+		s.Config.Checkpoint.AlignedCheckpointTimeout = timeout
+		x, err := sim.New(s.Config)
+		require.NoError(t, err)
+		r := x.Run()
+		require.True(t, r.OK(), "%+v", r.Invariants)
+		return r.Summary
+	}
+	aligned := run(sim.Aligned, 0)
+	assert.GreaterOrEqual(t, aligned.Expired, 5, "aligned checkpoints expire at the 300ms timeout")
+	assert.LessOrEqual(t, aligned.Completed, 2)
+	assert.Zero(t, aligned.PersistedBytes)
+
+	unaligned := run(sim.Unaligned, 0)
+	assert.Zero(t, unaligned.Expired)
+	assert.GreaterOrEqual(t, unaligned.Completed, 9)
+	assert.Less(t, time.Duration(unaligned.MaxEndToEnd), 50*time.Millisecond)
+	assert.Positive(t, unaligned.PersistedBytes)
+
+	between := run(sim.Unaligned, 100*time.Millisecond)
+	assert.Zero(t, between.Expired)
+	assert.GreaterOrEqual(t, between.Completed, 9)
+	assert.Greater(t, between.MeanEndToEnd, unaligned.MeanEndToEnd)
+	assert.Less(t, time.Duration(between.MaxEndToEnd), 300*time.Millisecond)
+	assert.Positive(t, between.PersistedBytes)
+	assert.Less(t, between.PersistedBytes, unaligned.PersistedBytes)
 }
