@@ -1,0 +1,403 @@
+package sim
+
+import (
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"unsafe"
+)
+
+// Read-only views of a run's state, for a UI or a debugger: what is queued
+// on each channel, what each subtask is doing, its keyed state, and the
+// checkpoints so far. None of them changes the run. Clone copies a run, so
+// that a UI can keep snapshots and travel back in time.
+
+// QueuedKind is what an item queued on a channel is.
+type QueuedKind uint8
+
+// The kinds of queued items.
+const (
+	// QueuedRecord is a data record.
+	QueuedRecord QueuedKind = iota
+	// QueuedBarrier is a checkpoint barrier.
+	QueuedBarrier
+	// QueuedCancel is a cancel checkpoint marker.
+	QueuedCancel
+	// QueuedEndOfPartition is the end of the sender's partition.
+	QueuedEndOfPartition
+)
+
+// QueuedItem is one item queued on a channel.
+type QueuedItem struct {
+	// Kind of item.
+	Kind QueuedKind
+	// Checkpoint is the id of a barrier or cancel marker; for a record,
+	// its epoch: the id of the last barrier its sender emitted before it.
+	Checkpoint int64
+	// Priority marks an unaligned barrier, which overtakes queued data.
+	Priority bool
+	// Persisted marks a record that is in the channel state of a
+	// checkpoint (PersistedFrom..PersistedTo).
+	Persisted                  bool
+	PersistedFrom, PersistedTo int64
+	// AtSender marks an item still in the sender's output queue; otherwise
+	// it is on the wire (InFlight) or queued at the receiver.
+	AtSender bool
+	// InFlight marks a transmitted item that has not reached the receiver.
+	InFlight bool
+}
+
+// ChannelView is the state of one channel.
+type ChannelView struct {
+	// Queued items: AtSender in the sender's output queue, the others on
+	// the wire or at the receiver; Records of each are the data records.
+	AtSender, AtReceiver           int
+	SenderRecords, ReceiverRecords int
+	SenderBytes                    int64
+	// Credit is how many more records the receiver's buffer takes.
+	Credit int
+	// Blocked: the receiver holds the channel back while aligning.
+	Blocked bool
+	// Paused: the sender stopped after an aligned barrier until the
+	// receiver resumes the channel.
+	Paused bool
+	// Ended: the receiver consumed end of partition.
+	Ended bool
+	// Full: the sender holds more records than its output buffer, which
+	// backpressures it.
+	Full bool
+	// Epoch is the id of the last barrier the sender emitted here.
+	Epoch int64
+}
+
+// ChannelView returns the state of channel id (an execution graph channel).
+func (s *Sim) ChannelView(id int) ChannelView {
+	c := &s.chans[id]
+	return ChannelView{
+		AtSender: c.out.len(), AtReceiver: c.in.len(),
+		SenderRecords: c.outRecs, ReceiverRecords: c.inRecs, SenderBytes: c.outBytes,
+		Credit: c.credit, Blocked: c.blocked, Paused: c.paused, Ended: c.ended,
+		Full:  c.outRecs > s.cfg.Channels.OutputBuffer,
+		Epoch: c.epoch,
+	}
+}
+
+// AppendQueued appends the items queued on channel id to buf in the order
+// the receiver will take them: first the receiver's queue from its head,
+// then the sender's output queue from its head.
+func (s *Sim) AppendQueued(buf []QueuedItem, id int) []QueuedItem {
+	c := &s.chans[id]
+	for i := range c.in.len() {
+		it := c.in.at(i)
+		q := queuedOf(it)
+		q.InFlight = it.arrival > s.now
+		buf = append(buf, q)
+	}
+	for i := range c.out.len() {
+		q := queuedOf(c.out.at(i))
+		q.AtSender = true
+		buf = append(buf, q)
+	}
+	return buf
+}
+
+func queuedOf(it *item) QueuedItem {
+	return QueuedItem{Kind: QueuedKind(it.kind), Checkpoint: it.ck, Priority: it.priority,
+		Persisted: it.persistedTo > 0, PersistedFrom: it.persistedFrom, PersistedTo: it.persistedTo}
+}
+
+// Activity is what a subtask is doing at the current instant.
+type Activity uint8
+
+// The activities, from the most to the least specific.
+const (
+	// ActivityIdle: waiting for input.
+	ActivityIdle Activity = iota
+	// ActivityProcessing: processing a record.
+	ActivityProcessing
+	// ActivitySync: taking the synchronous part of a snapshot; the task
+	// processes nothing.
+	ActivitySync
+	// ActivityBackpressured: stopped, its output queues are full.
+	ActivityBackpressured
+	// ActivityFinished: its input is exhausted.
+	ActivityFinished
+)
+
+var activityNames = [...]string{"idle", "processing", "sync snapshot", "backpressured", "finished"}
+
+// String names the activity.
+func (a Activity) String() string { return activityNames[a] }
+
+// SnapshotPhase is where a checkpoint the subtask took but has not yet
+// acknowledged stands.
+type SnapshotPhase uint8
+
+// The snapshot phases.
+const (
+	// PhaseSync: the synchronous snapshot is being taken.
+	PhaseSync SnapshotPhase = iota
+	// PhaseAsync: the state is uploading.
+	PhaseAsync
+	// PhaseChannelState: uploaded, but the input channel state of an
+	// unaligned checkpoint is still being collected.
+	PhaseChannelState
+	// PhaseOutput: waiting for its aligned barriers (aligned checkpoint
+	// timeout) to leave the output queues.
+	PhaseOutput
+	// PhaseAck: ready to acknowledge.
+	PhaseAck
+)
+
+var phaseNames = [...]string{"sync", "async upload", "collecting channel state", "barriers queued at output", "acknowledging"}
+
+// String names the phase.
+func (p SnapshotPhase) String() string { return phaseNames[p] }
+
+// PendingSnapshot is a checkpoint a subtask has snapshotted and not yet
+// acknowledged.
+type PendingSnapshot struct {
+	Checkpoint int64
+	Phase      SnapshotPhase
+	// StateBytes is the snapshotted state; PersistedRecords and
+	// PersistedBytes the in-flight data persisted so far.
+	StateBytes                       int64
+	PersistedRecords, PersistedBytes int64
+	// AsyncDue is when the upload finishes (once the sync phase ended).
+	AsyncDue int64
+	// Offset is a source's partition offset in the snapshot.
+	Offset int64
+}
+
+// SubtaskView is the state of one subtask.
+type SubtaskView struct {
+	Activity Activity
+	// Checkpoint is the checkpoint the barrier handler is at (Flink's
+	// currentCheckpointId; for at-least-once the newest one tracked) and
+	// Pending says whether its barriers are still being collected.
+	Checkpoint int64
+	Pending    bool
+	// AlignedInputs of TargetInputs delivered the barrier of Checkpoint
+	// (or ended) while it is pending.
+	AlignedInputs, TargetInputs int
+	// Unaligned: the pending checkpoint was taken unaligned and its input
+	// channel state is being collected.
+	Unaligned bool
+	// FirstBarrierAt is when the pending checkpoint's first barrier (or
+	// announcement) came.
+	FirstBarrierAt int64
+	// LastSnapshot is the id of the last checkpoint the subtask snapshotted.
+	LastSnapshot int64
+	// Processed and Emitted count records.
+	Processed, Emitted int64
+	// Source only: Partition (global index) and Offset, the next offset
+	// to read.
+	Source    bool
+	Partition int
+	Offset    int64
+	// StateKeys is the number of keys of an aggregate's keyed state and
+	// StateBytes the size a snapshot would have now.
+	StateKeys  int
+	StateBytes int64
+	// Snapshots not yet acknowledged, oldest first.
+	Snapshots []PendingSnapshot
+	// Tracked are the checkpoints an at-least-once subtask counts barriers
+	// for.
+	Tracked []int64
+}
+
+// SubtaskView returns the state of subtask id (an execution graph subtask).
+func (s *Sim) SubtaskView(id int) SubtaskView {
+	t := &s.tasks[id]
+	v := SubtaskView{
+		Checkpoint: t.ck, Pending: t.pending(), Unaligned: t.unaligned && t.pending(),
+		LastSnapshot: t.lastSnap, Processed: t.processed, Emitted: t.emitted,
+		Source: t.isSource(), StateKeys: len(t.state), StateBytes: stateBytesOf(t), FirstBarrierAt: -1,
+	}
+	if v.Pending {
+		v.AlignedInputs, v.TargetInputs, v.FirstBarrierAt = t.numAligned, t.target, t.firstAt
+	}
+	if v.Source {
+		v.Partition, v.Offset = int(t.part), t.offset
+	}
+	if s.cfg.Checkpoint.Mode == AtLeastOnce {
+		v.Checkpoint = t.latestTracked
+		for _, tc := range t.tracked {
+			if !tc.aborted {
+				v.Tracked = append(v.Tracked, tc.id)
+			}
+		}
+	}
+	syncing := false
+	for _, sn := range t.snaps {
+		p := PendingSnapshot{Checkpoint: sn.id, StateBytes: sn.stateBytes, PersistedRecords: sn.persistedRecs,
+			PersistedBytes: sn.persistedBytes, Offset: sn.offset}
+		switch {
+		case !sn.syncDone:
+			p.Phase, syncing = PhaseSync, true
+		case s.now < sn.asyncDue:
+			p.Phase, p.AsyncDue = PhaseAsync, sn.asyncDue
+		case !sn.channelDone:
+			p.Phase, p.AsyncDue = PhaseChannelState, sn.asyncDue
+		case sn.outPending > 0:
+			p.Phase, p.AsyncDue = PhaseOutput, sn.asyncDue
+		default:
+			p.Phase, p.AsyncDue = PhaseAck, sn.asyncDue
+		}
+		v.Snapshots = append(v.Snapshots, p)
+	}
+	switch {
+	case t.finished:
+		v.Activity = ActivityFinished
+	case t.busy && syncing:
+		v.Activity = ActivitySync
+	case t.busy:
+		v.Activity = ActivityProcessing
+	case t.backpressured:
+		v.Activity = ActivityBackpressured
+	}
+	return v
+}
+
+// KeyValue is one key of a keyed state.
+type KeyValue struct{ Key, Value int64 }
+
+// AppendKeyedState appends the keyed state of subtask id to buf, sorted by
+// key (nothing for a subtask without keyed state).
+func (s *Sim) AppendKeyedState(buf []KeyValue, id int) []KeyValue {
+	t := &s.tasks[id]
+	n := len(buf)
+	for k, v := range t.state {
+		buf = append(buf, KeyValue{k, v})
+	}
+	slices.SortFunc(buf[n:], func(a, b KeyValue) int { return cmpInt64(a.Key, b.Key) })
+	return buf
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// NumCheckpoints is the number of checkpoints triggered so far; their ids
+// are 1..NumCheckpoints.
+func (s *Sim) NumCheckpoints() int { return len(s.coord.stats) }
+
+// CheckpointView returns a copy of checkpoint n's figures so far, with the
+// per-subtask rows when subtasks is set (they are the costly part to copy).
+func (s *Sim) CheckpointView(n int64, subtasks bool) (CheckpointStats, bool) {
+	cs := s.coord.get(n)
+	if cs == nil {
+		return CheckpointStats{}, false
+	}
+	c := *cs
+	c.states = nil
+	c.Offsets = slices.Clone(cs.Offsets)
+	c.Subtasks = nil
+	if subtasks {
+		c.Subtasks = slices.Clone(cs.Subtasks)
+	}
+	return c, true
+}
+
+// TraceCount is the number of trace events emitted so far: the Seq the
+// next one gets.
+func (s *Sim) TraceCount() int64 { return s.traced }
+
+// Stopped says why the run ended, or Running.
+func (s *Sim) Stopped() StopReason { return s.stop }
+
+// NextEventAt is the time of the next event to fire, if any.
+func (s *Sim) NextEventAt() (int64, bool) {
+	if s.stop != Running || s.q.len() == 0 {
+		return 0, false
+	}
+	return s.q.peekTime(), true
+}
+
+// Clone returns an independent copy of the run: stepping either leaves the
+// other as it was, and the copy continues exactly as the original would,
+// trace event for trace event. The copy has no Tracer. Immutable parts
+// (the graph, the source logs, snapshots already taken) are shared.
+func (s *Sim) Clone() *Sim {
+	c := *s
+	c.Tracer = nil
+	c.rng = cloneRand(s.rng)
+	c.q.items = slices.Clone(s.q.items)
+	c.tasks = slices.Clone(s.tasks)
+	for i := range c.tasks {
+		cloneTask(&c.tasks[i])
+	}
+	c.chans = slices.Clone(s.chans)
+	for i := range c.chans {
+		ch := &c.chans[i]
+		ch.out.buf = slices.Clone(ch.out.buf)
+		ch.in.buf = slices.Clone(ch.in.buf)
+	}
+	co := &c.coord
+	co.stats = slices.Clone(co.stats)
+	for i, cs := range co.stats {
+		x := *cs
+		x.Offsets = slices.Clone(cs.Offsets)
+		x.Subtasks = slices.Clone(cs.Subtasks)
+		x.states = slices.Clone(cs.states) // the maps are never changed once taken
+		co.stats[i] = &x
+	}
+	co.pending = slices.Clone(co.pending)
+	co.retained = slices.Clone(co.retained)
+	c.cut.obs = slices.Clone(s.cut.obs)
+	c.script = slices.Clone(s.script)
+	r := &c.ref
+	r.offsets = slices.Clone(r.offsets)
+	r.state = slices.Clone(r.state)
+	for op, subs := range r.state {
+		if subs == nil {
+			continue
+		}
+		r.state[op] = slices.Clone(subs)
+		for i, m := range subs {
+			r.state[op][i] = maps.Clone(m)
+		}
+	}
+	return &c
+}
+
+// cloneTask deep-copies what a task changes while it runs; the operator,
+// its inputs, its output channel lists and its source log never change.
+func cloneTask(t *task) {
+	t.outputs = slices.Clone(t.outputs)
+	t.triggers = slices.Clone(t.triggers)
+	if t.state != nil {
+		t.state = maps.Clone(t.state)
+	}
+	t.aligned = slices.Clone(t.aligned)
+	t.tracked = slices.Clone(t.tracked)
+	for i := range t.tracked {
+		t.tracked[i].seen = slices.Clone(t.tracked[i].seen)
+	}
+	t.snaps = slices.Clone(t.snaps)
+	for i, sn := range t.snaps {
+		x := *sn // x.state is never changed once taken
+		t.snaps[i] = &x
+	}
+	t.abortedCk = slices.Clone(t.abortedCk)
+}
+
+// cloneRand copies a *rand.Rand over a PCG source. math/rand/v2's Rand
+// holds nothing but its source and does not expose it, so the source is
+// read through Rand's layout; cloneRand panics if the source is not the
+// PCG that New creates. (Keeping the *rand.PCG in Sim would avoid this.)
+func cloneRand(r *rand.Rand) *rand.Rand {
+	src := (*struct{ src rand.Source })(unsafe.Pointer(r)).src
+	pcg, ok := src.(*rand.PCG)
+	if !ok {
+		panic("sim: Clone: the random source is not a *rand.PCG")
+	}
+	p := *pcg
+	return rand.New(&p)
+}

@@ -1,0 +1,275 @@
+package sim
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// cloneConfigs are runs that exercise every kind of state Clone copies:
+// each mode, the aligned checkpoint timeout (announcements, output
+// timeouts), backpressure, finishing sources and concurrent checkpoints.
+func cloneConfigs() map[string]Config {
+	fanIn := func(mode Mode, timeout time.Duration) Config {
+		slow := agg("slow", 2, 0)
+		slow.Kind = topology.Map
+		slow.Cost = 1100 * time.Microsecond
+		cfg := Config{
+			Name: "fan-in", Seed: 11,
+			Graph: &topology.Graph{
+				Operators: []topology.Operator{src("busy", 2, 1000, 0), slow, src("quiet", 2, 100, 0), agg("join", 2, 100*time.Microsecond), sink("sink", 1)},
+				Edges: []topology.Edge{
+					{From: "busy", To: "slow", Partitioning: topology.Forward},
+					{From: "slow", To: "join", Partitioning: topology.Hash},
+					{From: "quiet", To: "join", Partitioning: topology.Hash},
+					{From: "join", To: "sink", Partitioning: topology.Rebalance},
+				},
+			},
+			Channels:   ChannelConfig{Latency: time.Millisecond, Jitter: 300 * time.Microsecond, Capacity: 20, OutputBuffer: 2},
+			Checkpoint: DefaultCheckpointConfig(),
+			Until:      2 * time.Second,
+		}
+		cfg.Checkpoint.Mode = mode
+		cfg.Checkpoint.AlignedCheckpointTimeout = timeout
+		cfg.Checkpoint.Interval = 200 * time.Millisecond
+		cfg.Checkpoint.MaxConcurrent = 2
+		cfg.Checkpoint.Timeout = 300 * time.Millisecond
+		return cfg
+	}
+	bounded := pipeline()
+	bounded.Graph.Operators[0].Source.Records = 700
+	bounded.Until = 0
+	return map[string]Config{
+		"pipeline":       pipeline(),
+		"bounded":        bounded,
+		"aligned":        fanIn(Aligned, 0),
+		"unaligned":      fanIn(Unaligned, 0),
+		"aligned-tmo":    fanIn(Unaligned, 20*time.Millisecond),
+		"at-least-once":  fanIn(AtLeastOnce, 0),
+		"unaligned-tiny": fanIn(Unaligned, 3*time.Millisecond),
+	}
+}
+
+// traceOf steps s to the end, collecting the trace.
+func traceOf(s *Sim) []TraceEvent {
+	var evs []TraceEvent
+	s.Tracer = func(ev TraceEvent) { evs = append(evs, ev) }
+	for s.Step() {
+	}
+	return evs
+}
+
+func TestCloneContinuesIdentically(t *testing.T) {
+	for name, cfg := range cloneConfigs() {
+		t.Run(name, func(t *testing.T) {
+			want, wantRes, full := runTraced(t, cfg)
+			total := full.Events()
+			require.Greater(t, total, int64(1000))
+			for _, k := range []int64{0, 1, 2, total / 7, total / 3, total / 2, total - 1, total} {
+				b := newSim(t, cfg)
+				var prefix []TraceEvent
+				b.Tracer = func(ev TraceEvent) { prefix = append(prefix, ev) }
+				for b.Events() < k && b.Step() {
+				}
+				c1, c2 := b.Clone(), b.Clone()
+				require.Nil(t, c1.Tracer)
+				require.Equal(t, b.TraceCount(), c1.TraceCount())
+				// The first clone runs to the end before the original and
+				// the second clone continue: no state may be shared.
+				got1 := append(slices.Clone(prefix), traceOf(c1)...)
+				b.Tracer = nil
+				gotB := append(slices.Clone(prefix), traceOf(b)...)
+				got2 := append(slices.Clone(prefix), traceOf(c2)...)
+				require.Equalf(t, len(want), len(got1), "k=%d: clone's trace length", k)
+				require.Equalf(t, want, got1, "k=%d: a clone continued", k)
+				require.Equalf(t, want, gotB, "k=%d: the original continued after its clone ran", k)
+				require.Equalf(t, want, got2, "k=%d: a second clone", k)
+				require.Equal(t, wantRes, c1.Result())
+				require.Equal(t, wantRes, b.Result())
+				require.Equal(t, wantRes, c2.Result())
+			}
+		})
+	}
+}
+
+// TestCloneTraceHash checks with the trace hash, as the determinism tests
+// do, that a clone taken every few thousand events and continued gives the
+// original's trace: the way a UI travels in time.
+func TestCloneTraceHash(t *testing.T) {
+	cfg := cloneConfigs()["aligned-tmo"]
+	want, _, _ := runHashed(t, cfg)
+	s := newSim(t, cfg)
+	h, sum := s.TraceHasher()
+	s.Tracer = h
+	var snaps []*Sim
+	for s.Step() {
+		if s.Events()%5000 == 0 {
+			c := s.Clone()
+			snaps = append(snaps, c)
+		}
+	}
+	require.Equal(t, want, sum())
+	require.NotEmpty(t, snaps)
+	// Restore a clone of a clone from the middle and finish it with a
+	// hasher fed the same prefix.
+	mid := snaps[len(snaps)/2]
+	ref := newSim(t, cfg)
+	h2, sum2 := ref.TraceHasher()
+	ref.Tracer = h2
+	for ref.Events() < mid.Events() && ref.Step() {
+	}
+	c := mid.Clone()
+	c.Tracer = h2
+	for c.Step() {
+	}
+	require.Equal(t, want, sum2())
+}
+
+// TestCloneKnowsEveryField fails when a field that holds a reference
+// (slice, map, pointer, function, interface) is added to the run's state:
+// Clone copies structs shallowly and must be told how to copy it (or that
+// it is never changed and may be shared).
+func TestCloneKnowsEveryField(t *testing.T) {
+	// Each reference field Clone deep-copies, or shares because it never
+	// changes after New or after being taken.
+	known := map[string]string{
+		"Sim.Tracer": "reset", "Sim.cfg.Graph": "shared", "Sim.cfg.Script": "shared",
+		"Sim.eg": "shared", "Sim.q.items": "copied", "Sim.rng": "copied",
+		"Sim.tasks": "copied", "Sim.chans": "copied",
+		"Sim.coord.stats": "copied", "Sim.coord.pending": "copied", "Sim.coord.retained": "copied",
+		"Sim.cut.obs": "copied", "Sim.script": "copied",
+		"Sim.ref.offsets": "copied", "Sim.ref.state": "copied", "Sim.ref.logs": "shared", "Sim.ref.srcOp": "shared",
+		"task.op": "shared", "task.inputs": "shared", "task.outputs": "copied", "task.cur": "value",
+		"task.log": "shared", "task.triggers": "copied", "task.state": "copied",
+		"task.barrierHandler.aligned": "copied", "task.barrierHandler.tracked": "copied",
+		"task.snaps": "copied", "task.abortedCk": "copied",
+		"gate.chans": "shared", "trackedCheckpoint.seen": "copied",
+		"taskSnap.state":  "shared",
+		"channel.out.buf": "copied", "channel.in.buf": "copied",
+		"CheckpointStats.Offsets": "copied", "CheckpointStats.Subtasks": "copied", "CheckpointStats.states": "copied",
+	}
+	seen := map[string]bool{}
+	var walk func(prefix string, typ reflect.Type)
+	walk = func(prefix string, typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name := prefix + "." + f.Name
+			ft := f.Type
+			switch ft.Kind() {
+			case reflect.Struct:
+				if strings.HasPrefix(ft.PkgPath(), "github.com/ckptsim/ckptsim/sim") && ft.Name() != "Config" {
+					walk(name, ft)
+					continue
+				}
+				if ft.Name() == "Config" {
+					walk(name, ft)
+				}
+				continue
+			case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Func, reflect.Interface, reflect.Chan:
+			default:
+				continue
+			}
+			seen[name] = true
+			if _, ok := known[name]; !ok {
+				t.Errorf("%s (%s) holds a reference: teach Clone (sim/inspect.go) to copy it, then list it here", name, ft)
+			}
+			// Elements of copied slices are structs with references of
+			// their own; shared ones are not changed at all.
+			if known[name] != "copied" {
+				continue
+			}
+			elem := ft
+			for elem.Kind() == reflect.Slice || elem.Kind() == reflect.Pointer {
+				elem = elem.Elem()
+			}
+			if elem.Kind() == reflect.Struct && strings.HasPrefix(elem.PkgPath(), "github.com/ckptsim/ckptsim/sim") {
+				walk(elem.Name(), elem)
+			}
+		}
+	}
+	walk("Sim", reflect.TypeFor[Sim]())
+	for name := range known {
+		if !seen[name] && !strings.HasPrefix(name, "task.cur") {
+			t.Errorf("%s is listed but no longer exists", name)
+		}
+	}
+}
+
+func TestInspectViews(t *testing.T) {
+	cfg := cloneConfigs()["aligned"]
+	s := newSim(t, cfg)
+	blockedSeen, barrierSeen, syncSeen, keyed := false, false, false, false
+	var buf []QueuedItem
+	var kv []KeyValue
+	for s.Step() {
+		if s.Events()%97 != 0 {
+			continue
+		}
+		for id := range s.Graph().Channels {
+			v := s.ChannelView(id)
+			buf = s.AppendQueued(buf[:0], id)
+			require.Equal(t, v.AtReceiver+v.AtSender, len(buf))
+			recs := 0
+			for _, it := range buf {
+				if it.Kind == QueuedRecord {
+					recs++
+				}
+				if it.Kind == QueuedBarrier {
+					barrierSeen = true
+				}
+			}
+			require.Equal(t, v.SenderRecords+v.ReceiverRecords, recs)
+			blockedSeen = blockedSeen || v.Blocked
+		}
+		for id := range s.Graph().Subtasks {
+			v := s.SubtaskView(id)
+			syncSeen = syncSeen || v.Activity == ActivitySync
+			kv = s.AppendKeyedState(kv[:0], id)
+			require.Equal(t, v.StateKeys, len(kv))
+			require.True(t, slices.IsSortedFunc(kv, func(a, b KeyValue) int { return cmpInt64(a.Key, b.Key) }))
+			keyed = keyed || len(kv) > 0
+		}
+	}
+	require.True(t, blockedSeen, "an aligned fan-in blocks channels")
+	require.True(t, barrierSeen, "barriers are seen queued")
+	require.True(t, syncSeen, "a sync phase is seen")
+	require.True(t, keyed, "keyed state is seen")
+	res := s.Result()
+	require.Equal(t, len(res.Checkpoints), s.NumCheckpoints())
+	for _, want := range res.Checkpoints {
+		got, ok := s.CheckpointView(want.ID, true)
+		require.True(t, ok)
+		require.Equal(t, want, got)
+		head, _ := s.CheckpointView(want.ID, false)
+		require.Nil(t, head.Subtasks)
+	}
+	_, ok := s.CheckpointView(int64(s.NumCheckpoints()+1), false)
+	require.False(t, ok)
+	require.NotEqual(t, Running, s.Stopped())
+	_, ok = s.NextEventAt()
+	require.False(t, ok)
+}
+
+func TestQueuedKindsMatchItems(t *testing.T) {
+	require.Equal(t, QueuedRecord, QueuedKind(itemRecord))
+	require.Equal(t, QueuedBarrier, QueuedKind(itemBarrier))
+	require.Equal(t, QueuedCancel, QueuedKind(itemCancel))
+	require.Equal(t, QueuedEndOfPartition, QueuedKind(itemEOP))
+}
+
+func BenchmarkClone(b *testing.B) {
+	cfg := cloneConfigs()["aligned"]
+	s, err := New(cfg)
+	require.NoError(b, err)
+	for s.Events() < 20000 && s.Step() {
+	}
+	for b.Loop() {
+		_ = s.Clone()
+	}
+}
