@@ -100,6 +100,11 @@ type Config struct {
 	Until time.Duration
 	// MaxEvents is the event budget; 0 means DefaultMaxEvents.
 	MaxEvents int64
+	// Recovery configures restarts, failover and restore; its zero value
+	// means DefaultRecoveryConfig.
+	Recovery RecoveryConfig
+	// Faults are injected into the run.
+	Faults []Fault
 	// Script, if set, replaces the workload (and Graph) with an exact
 	// input sequence for one task.
 	Script *Script
@@ -176,6 +181,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("snapshot durations must not be negative")
 	case ck.StorageBandwidth < 1:
 		return fmt.Errorf("storage bandwidth must be at least 1 byte/s")
+	}
+	if err := c.Recovery.validate(); err != nil {
+		return err
+	}
+	for i := range c.Faults {
+		if err := c.Faults[i].validate(i); err != nil {
+			return err
+		}
 	}
 	ch := &c.Channels
 	switch {

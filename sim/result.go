@@ -16,6 +16,10 @@ type Result struct {
 	Stop StopReason
 	// Mode is the checkpointing mode.
 	Mode Mode
+	// Job is the job's status at the end of the run.
+	Job JobStatus
+	// Failovers lists every failover of the job, in order.
+	Failovers []FailoverStats
 	// Checkpoints in id order.
 	Checkpoints []CheckpointStats
 	// Summary of the run.
@@ -37,6 +41,65 @@ type Summary struct {
 	MeanAlignment, MaxAlignment int64
 	// PersistedBytes is the in-flight data persisted by completed checkpoints.
 	PersistedBytes int64
+	// RecordsBetweenCheckpoints is the mean number of records the sources
+	// read between the completion of a checkpoint and the trigger of the
+	// next: the work done while no checkpoint is in progress.
+	RecordsBetweenCheckpoints int64
+	// Restarts is the number of restarts of the job (or of regions).
+	Restarts int
+	// MeanRestoreTime and MaxRestoreTime are the durations of the restores
+	// (from the redeployment to the last restored subtask), ns.
+	MeanRestoreTime, MaxRestoreTime int64
+	// Duplicates and Lost compare the sinks' output with the failure-free
+	// output: records written more than once, and records never written.
+	// For an exactly-once (two-phase commit) sink only committed output
+	// counts.
+	Duplicates, Lost int64
+	// MeanCommitLatency and MaxCommitLatency are how long a record written
+	// to a two-phase commit sink waited until its transaction committed and
+	// a read-committed reader could see it, ns.
+	MeanCommitLatency, MaxCommitLatency int64
+}
+
+// JobStatus is the job's state, as Flink names it.
+type JobStatus uint8
+
+// The job statuses.
+const (
+	JobRunning JobStatus = iota
+	JobRestarting
+	JobFailed
+	JobFinished
+	JobCanceled
+)
+
+var jobNames = [...]string{"RUNNING", "RESTARTING", "FAILED", "FINISHED", "CANCELED"}
+
+// String is the status in Flink's upper-case spelling.
+func (j JobStatus) String() string { return jobNames[j] }
+
+// FailoverStats describe one failover: what failed, what restarted, and
+// where it recovered from.
+type FailoverStats struct {
+	// At is the failure time.
+	At int64
+	// Cause says what failed ("crash of count[1]", "checkpoint failures
+	// exceeded the tolerable number", ...).
+	Cause string
+	// Subtasks is the number of subtasks restarted (the region, or all).
+	Subtasks int
+	// RestoredFrom is the checkpoint (or savepoint) id the restart restored
+	// from, 0 for a start without state, -1 if the job failed instead.
+	RestoredFrom int64
+	// Savepoint reports whether RestoredFrom is a savepoint.
+	Savepoint bool
+	// Skipped are retained checkpoints found unreadable on the way.
+	Skipped []int64
+	// RestartAt is when the restarted subtasks were redeployed, and
+	// RestoredAt when the last of them finished restoring (0 if not yet).
+	RestartAt, RestoredAt int64
+	// LocalRestores counts subtasks restored from their local copy.
+	LocalRestores int
 }
 
 // Invariant is the verdict of one checker.

@@ -77,6 +77,26 @@ const (
 	Sum AggregateFunc = "sum"
 )
 
+// SinkMode is how a sink writes to the outside world.
+type SinkMode string
+
+// The sink modes.
+const (
+	// AtLeastOnceSink writes each record at once; a replay writes it again.
+	AtLeastOnceSink SinkMode = "at-least-once"
+	// TwoPhaseCommitSink writes into one transaction per checkpoint,
+	// pre-committed when the barrier passes and committed on
+	// notifyCheckpointComplete (Flink's TwoPhaseCommitSinkFunction);
+	// readers see committed data only (read-committed).
+	TwoPhaseCommitSink SinkMode = "exactly-once"
+	// UpsertSink writes by key: a replayed record overwrites its key, so
+	// the final table is right although intermediate values may repeat.
+	UpsertSink SinkMode = "idempotent"
+)
+
+// SinkModes lists the sink modes.
+var SinkModes = []SinkMode{AtLeastOnceSink, TwoPhaseCommitSink, UpsertSink}
+
 // SourceSpec is the workload of a source operator: the content and the pace
 // of its partitioned log. The log is a pure function of the run's seed, the
 // partition and the offset, so rewinding an offset replays the same records.
@@ -123,6 +143,8 @@ type Operator struct {
 	Func AggregateFunc
 	// StateBytesPerKey is the keyed state size of one key of an Aggregate.
 	StateBytesPerKey int
+	// SinkMode is how a Sink writes ("" is at-least-once).
+	SinkMode SinkMode
 }
 
 // CostOf is the processing cost of one record in subtask index.

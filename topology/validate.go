@@ -109,6 +109,9 @@ func (g *Graph) validateOperator(i int) error {
 			return opErr(i, "operator %q: state_bytes_per_key must not be negative", op.Name)
 		}
 	}
+	if op.SinkMode != "" && (op.Kind != Sink || !slices.Contains(SinkModes, op.SinkMode)) {
+		return opErr(i, "operator %q: sink mode %q applies to sinks only (allowed: at-least-once, exactly-once, idempotent)", op.Name, op.SinkMode)
+	}
 	if op.Source != nil && op.Kind != Source {
 		return opErr(i, "operator %q: only a source has a workload", op.Name)
 	}
