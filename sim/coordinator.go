@@ -119,7 +119,9 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 		t := &s.tasks[i]
 		cs.Subtasks[i] = SubtaskStats{Subtask: i, FirstBarrierAt: -1}
 		if t.finished || (s.cfg.Script != nil && t.id != s.scriptTask) {
+			// A finished subtask's final state is its part of the snapshot.
 			cs.Subtasks[i].Finished, cs.Subtasks[i].Acked = true, true
+			cs.states[i] = maps.Clone(t.state)
 			cs.Acked++
 		}
 	}

@@ -372,7 +372,6 @@ func TestSubsumedByNewerCompletion(t *testing.T) {
 // finished aggregate must be its final state, as for a checkpoint that was
 // pending when the task finished; the snapshot-state invariant must hold.
 func TestFinishedTaskStateInLaterCheckpoints(t *testing.T) {
-	skipBug(t, "coordinator.register marks finished subtasks Acked without storing their final keyed state (states[i] stays nil), so snapshot-state fails for every checkpoint triggered after a bounded aggregate finished")
 	cfg := subsumeJob(1)
 	s := newSim(t, cfg)
 	r := s.Run()
