@@ -140,6 +140,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 	// changes after New or after being taken.
 	known := map[string]string{
 		"Sim.Tracer": "reset", "Sim.cfg.Graph": "shared", "Sim.cfg.Script": "shared",
+		"Sim.cfg.Recovery.Savepoints": "shared", "Sim.cfg.Faults": "shared",
 		"Sim.eg": "shared", "Sim.q.items": "copied", "Sim.rng": "copied",
 		"Sim.tasks": "copied", "Sim.chans": "copied",
 		"Sim.coord.stats": "copied", "Sim.coord.pending": "copied", "Sim.coord.retained": "copied",
