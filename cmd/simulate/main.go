@@ -47,6 +47,7 @@ Usage:
   simulate validate FILE|NAME       check a scenario file, print nothing if it is valid
   simulate graph FILE|NAME [--execution]
                                     print the job graph (or execution graph) as Graphviz DOT
+  simulate tui [FILE|NAME] [flags]  terminal UI: watch barriers flow, step through checkpoints and back
 
 Exit codes: 0 success, 1 a run's invariants failed, 2 bad input.
 `
@@ -88,6 +89,8 @@ func dispatch(args []string, stdout io.Writer) error {
 		return validateCmd(args[1:], stdout)
 	case "graph":
 		return graphCmd(args[1:], stdout)
+	case "tui":
+		return tuiCmd(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

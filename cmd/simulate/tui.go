@@ -1,0 +1,62 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/tui"
+)
+
+// tuiScreen opens the screen the UI draws on; tests replace it with a
+// simulation screen.
+var tuiScreen = func() (tcell.Screen, error) { return nil, nil }
+
+// tuiCmd opens the terminal UI on a scenario.
+func tuiCmd(args []string, stdout io.Writer) error {
+	var o runOptions
+	fs := flag.NewFlagSet("tui", flag.ContinueOnError)
+	fs.Func("seed", "override the scenario's seed (an unsigned integer)", func(v string) error {
+		_, err := fmt.Sscan(v, &o.seed)
+		o.seedSet = true
+		return err
+	})
+	fs.DurationVar(&o.until, "until", 0, "override the virtual run length (e.g. 30s)")
+	fs.StringVar(&o.mode, "mode", "", "override the checkpointing mode: aligned, unaligned or at-least-once")
+	fs.DurationVar(&o.alignedTimeout, "aligned-timeout", -1, "override the aligned checkpoint timeout (unaligned mode; 0 = unaligned from the start)")
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: simulate tui [FILE|NAME] [flags]\n\nOpens the terminal UI on a scenario (default %q): watch barriers flow through\nthe job, step through checkpoints and back in time. Press ? in the UI for the keys.\nNO_COLOR=1 draws without colour.\n\nFlags:\n", scenarios.DefaultName)
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	name, err := onlyOne(pos, scenarios.DefaultName, "tui")
+	if err != nil {
+		return err
+	}
+	sc, err := load(name)
+	if err != nil {
+		return err
+	}
+	cfg, err := o.apply(sc.Config)
+	if err != nil {
+		return err
+	}
+	scr, err := tuiScreen()
+	if err != nil {
+		return err
+	}
+	u, err := tui.New(cfg, tui.Options{Screen: scr, Description: sc.Description})
+	if err != nil {
+		return usageError{err}
+	}
+	if err := u.Run(); err != nil {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,319 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// checkpointPane is the table Flink's web UI shows, as of the cursor, and
+// below it the selected checkpoint's per-subtask figures with a line on
+// what made it slow (or what it waits for).
+type checkpointPane struct {
+	*tview.Box
+	u   *UI
+	off int // first checkpoint row shown
+	// geometry of the last draw, for the mouse
+	tableRows, subY, subOff int
+	explain                 struct {
+		n, traceLen int64
+		text        string
+	}
+}
+
+func newCheckpointPane(u *UI) *checkpointPane {
+	return &checkpointPane{Box: paneBox("Checkpoints"), u: u}
+}
+
+// column is a table column: its header and width; columns that do not fit
+// are left out from the right.
+type column struct {
+	head  string
+	w     int
+	right bool
+}
+
+var ckColumns = []column{
+	{"ID", 4, true}, {"STATUS", 12, false}, {"TRIGGERED", 10, true}, {"END-TO-END", 11, true},
+	{"ACKED", 7, true}, {"STATE", 10, true}, {"IN-FLIGHT", 10, true}, {"ALIGNMENT", 10, true},
+}
+
+var subColumns = []column{
+	{"SUBTASK", 0, false}, {"ACK", 4, false}, {"DELAY", 8, true}, {"ALIGN", 8, true}, {"SYNC", 7, true},
+	{"ASYNC", 8, true}, {"STATE", 9, true}, {"IN-FLIGHT", 10, true},
+}
+
+// drawRow draws cells under the columns that fit in w; styles may be nil
+// (all in st) or one per cell.
+func drawRow(scr tcell.Screen, x, y, w int, cols []column, cells []string, st tcell.Style, styles []tcell.Style) {
+	cx := x
+	for i, c := range cols {
+		if cx+c.w > x+w || i >= len(cells) {
+			break
+		}
+		s := cells[i]
+		if c.right {
+			s = padLeft(s, c.w-1) + " "
+		} else {
+			s = pad(s, c.w)
+		}
+		cst := st
+		if styles != nil && styles[i] != (tcell.Style{}) {
+			cst = styles[i]
+		}
+		text(scr, cx, y, x+w, s, cst)
+		cx += c.w
+	}
+}
+
+func (u *UI) statusStyle(st sim.Status) tcell.Style {
+	switch st {
+	case sim.Completed:
+		return u.th.completed
+	case sim.InProgress:
+		return u.th.inProgress
+	}
+	return u.th.failed
+}
+
+func (p *checkpointPane) Draw(scr tcell.Screen) {
+	u := p.u
+	s := u.m.Sim()
+	n := int64(s.NumCheckpoints())
+	sel := u.selectedCheckpoint()
+	p.SetTitle(fmt.Sprintf(" Checkpoints · %d triggered ", n))
+	p.DrawForSubclass(scr, p)
+	x, y, w, h := p.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return
+	}
+	th := &u.th
+	// The table takes about half the height, the selected checkpoint the
+	// rest.
+	tableH := max(2, min(int(n)+1, (h-1)/2))
+	if h < 6 {
+		tableH = h
+	}
+	p.tableRows = tableH - 1
+	drawRow(scr, x, y, w, ckColumns, []string{"ID", "STATUS", "TRIGGERED", "END-TO-END", "ACKED", "STATE", "IN-FLIGHT", "ALIGNMENT"}, th.header, nil)
+	if sel > 0 {
+		p.off = clampScroll(p.off, int(sel-1), int(n), p.tableRows)
+	}
+	for i := 0; i < p.tableRows && int64(p.off+i) < n; i++ {
+		id := int64(p.off + i + 1)
+		cs, _ := s.CheckpointView(id, false)
+		e2e := fmtDur(cs.EndToEnd())
+		if cs.Status == sim.InProgress {
+			e2e = "+" + fmtDur(u.m.Now()-cs.TriggerAt)
+		}
+		status := cs.Status.String()
+		row := []string{itoa(id), status, fmtTimeMs(cs.TriggerAt), e2e,
+			fmt.Sprintf("%d/%d", cs.Acked, cs.Total), fmtBytes(cs.StateBytes), fmtBytes(cs.PersistedBytes), ""}
+		st := th.base
+		if id == sel {
+			st = th.selected
+		}
+		styles := make([]tcell.Style, len(row))
+		if id != sel {
+			styles[1] = u.statusStyle(cs.Status)
+		}
+		drawRow(scr, x, y+1+i, w, ckColumns, row, st, styles)
+		if len(ckColumns) > 7 {
+			// Alignment needs the subtask rows: only for rows shown.
+			full, _ := s.CheckpointView(id, true)
+			p.drawCell(scr, x, y+1+i, w, ckColumns, 7, fmtDur(full.MaxAlignment()), st)
+		}
+	}
+	if h < 6 || sel == 0 {
+		if sel == 0 && h > 1 {
+			text(scr, x, y+1, x+w, "no checkpoint yet: the first trigger comes within the interval", th.dim)
+		}
+		return
+	}
+
+	// The selected checkpoint.
+	cs, _ := s.CheckpointView(sel, true)
+	ry := y + tableH
+	head := fmt.Sprintf("── ck%d %s ", sel, cs.Status)
+	cx := text(scr, x, ry, x+w, head, u.statusStyle(cs.Status).Bold(true))
+	fill(scr, cx, ry, x+w-cx, '─', th.dim)
+	ry++
+	why := p.why(sel)
+	lines := wrap("why: "+why, w)
+	whyH := min(len(lines), max(1, (y+h-ry)/3))
+	for i := 0; i < whyH; i++ {
+		text(scr, x, ry+i, x+w, lines[i], th.bold)
+	}
+	ry += whyH
+	if ry >= y+h {
+		return
+	}
+	cols := append([]column(nil), subColumns...)
+	nameW := 8
+	for _, name := range u.m.names {
+		nameW = max(nameW, len([]rune(name))+2)
+	}
+	cols[0].w = min(nameW, 18)
+	drawRow(scr, x, ry, w, cols, []string{"SUBTASK", "ACK", "DELAY", "ALIGN", "SYNC", "ASYNC", "STATE", "IN-FLIGHT"}, th.header, nil)
+	ry++
+	p.subY = ry - y
+	rows := y + h - ry
+	slow := -1
+	if cs.Status == sim.Completed {
+		for i := range cs.Subtasks {
+			r := &cs.Subtasks[i]
+			if r.Acked && !r.Finished && (slow < 0 || r.AckAt > cs.Subtasks[slow].AckAt) {
+				slow = i
+			}
+		}
+	}
+	p.subOff = clampScroll(p.subOff, u.rank[u.sub], len(u.order), rows)
+	for i := 0; i < rows && p.subOff+i < len(u.order); i++ {
+		id := u.order[p.subOff+i]
+		r := &cs.Subtasks[id]
+		ack := "-"
+		switch {
+		case r.Finished:
+			ack = "fin"
+		case r.Acked:
+			ack = "yes"
+		}
+		name := u.m.names[id]
+		if id == slow {
+			name += " ◀"
+		}
+		dash := func(d int64, ok bool) string {
+			if !ok {
+				return "-"
+			}
+			return fmtDur(d)
+		}
+		started := r.FirstBarrierAt >= 0
+		synced := r.Sync > 0 || r.Acked
+		inflight := fmtBytes(r.PersistedBytes)
+		if r.Unaligned {
+			inflight += " U"
+		}
+		row := []string{name, ack, dash(r.StartDelay, started), dash(r.Alignment, started && (synced || r.Alignment > 0)),
+			dash(r.Sync, synced), dash(r.Async, r.Acked && !r.Finished), dash(r.StateBytes, false), inflight}
+		if synced {
+			row[6] = fmtBytes(r.StateBytes)
+		}
+		st := th.base
+		if id == u.sub {
+			st = th.selected
+		}
+		drawRow(scr, x, ry+i, w, cols, row, st, nil)
+	}
+}
+
+// drawCell draws one cell of a table row.
+func (p *checkpointPane) drawCell(scr tcell.Screen, x, y, w int, cols []column, i int, s string, st tcell.Style) {
+	cx := x
+	for j := 0; j < i; j++ {
+		cx += cols[j].w
+	}
+	if cx+cols[i].w > x+w {
+		return
+	}
+	text(scr, cx, y, x+w, padLeft(s, cols[i].w-1)+" ", st)
+}
+
+// why caches the explanation of checkpoint n at the cursor.
+func (p *checkpointPane) why(n int64) string {
+	t := p.u.m.TraceLen()
+	if p.explain.n != n || p.explain.traceLen != t {
+		p.explain.n, p.explain.traceLen = n, t
+		p.explain.text = p.u.m.Explain(n)
+	}
+	return p.explain.text
+}
+
+// wrap breaks s into lines of at most w runes at spaces.
+func wrap(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	var lines []string
+	var cur []rune
+	for _, word := range strings.Fields(s) {
+		r := []rune(word)
+		if len(cur) > 0 && len(cur)+1+len(r) > w {
+			lines = append(lines, string(cur))
+			cur = nil
+		}
+		if len(cur) > 0 {
+			cur = append(cur, ' ')
+		}
+		cur = append(cur, r...)
+		for len(cur) > w {
+			lines = append(lines, string(cur[:w]))
+			cur = cur[w:]
+		}
+	}
+	if len(cur) > 0 {
+		lines = append(lines, string(cur))
+	}
+	return lines
+}
+
+func (p *checkpointPane) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
+	return p.WrapInputHandler(func(ev *tcell.EventKey, _ func(tview.Primitive)) {
+		u := p.u
+		n := int64(u.m.Sim().NumCheckpoints())
+		sel := u.selectedCheckpoint()
+		move := func(d int64) {
+			if n == 0 {
+				return
+			}
+			sel = max(1, min(n, sel+d))
+			u.ck = sel
+			if sel == n {
+				u.ck = 0 // the last row follows new checkpoints
+			}
+		}
+		switch ev.Key() {
+		case tcell.KeyUp:
+			move(-1)
+		case tcell.KeyDown:
+			move(1)
+		case tcell.KeyPgUp:
+			move(-10)
+		case tcell.KeyPgDn:
+			move(10)
+		case tcell.KeyEnter:
+			if sel > 0 {
+				u.setPlaying(false)
+				u.m.GoTo(u.m.EventOf(u.m.marks[sel-1].triggerSeq))
+				u.ck = sel
+				u.msg = fmt.Sprintf("at the trigger of checkpoint %d", sel)
+			}
+		}
+	})
+}
+
+func (p *checkpointPane) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {
+	return p.u.paneMouse(p, p.Box, func(_, y int) {
+		u := p.u
+		n := int64(u.m.Sim().NumCheckpoints())
+		switch {
+		case y >= 1 && y <= p.tableRows:
+			if id := int64(p.off + y); id <= n {
+				u.ck = id
+			}
+		case p.subY > 0 && y >= p.subY:
+			if i := p.subOff + y - p.subY; i < len(u.order) {
+				u.selectSubtask(u.order[i])
+			}
+		}
+	}, func(d int) {
+		n := int64(p.u.m.Sim().NumCheckpoints())
+		if n > 0 {
+			p.u.ck = max(1, min(n, p.u.selectedCheckpoint()+int64(d/3)))
+		}
+	})
+}

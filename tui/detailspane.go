@@ -1,0 +1,192 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// detailsPane shows the selected subtask: what it does, its checkpoint
+// and pending snapshots, its input and output channels, its source offset
+// and its keyed state, sorted by key.
+type detailsPane struct {
+	*tview.Box
+	u   *UI
+	off int
+	sub int
+	kv  []sim.KeyValue
+}
+
+func newDetailsPane(u *UI) *detailsPane {
+	return &detailsPane{Box: paneBox("Details"), u: u, sub: -1}
+}
+
+// dline is one line of styled parts.
+type dline []dpart
+
+type dpart struct {
+	s  string
+	st tcell.Style
+}
+
+// lines builds the content for subtask id, in w columns.
+func (p *detailsPane) lines(id, w int) []dline {
+	u := p.u
+	th := &u.th
+	s := u.m.Sim()
+	eg := u.m.Graph()
+	op := eg.Op(id)
+	v := s.SubtaskView(id)
+	var out []dline
+	add := func(parts ...dpart) { out = append(out, dline(parts)) }
+	plain := func(format string, args ...any) dpart { return dpart{fmt.Sprintf(format, args...), th.base} }
+
+	kind := string(op.Kind)
+	if op.Kind == topology.Aggregate {
+		kind += " (" + string(op.Func) + ")"
+	}
+	g, gst, act := u.activity(id, v)
+	add(dpart{u.m.names[id], th.bold}, plain(" %s · ", kind), dpart{string(g), gst}, plain(" %s", act))
+	add(plain("processed %s · emitted %s", fmtCount(v.Processed), fmtCount(v.Emitted)))
+	if v.Source {
+		add(plain("source partition %d · offset %s", v.Partition, fmtCount(v.Offset)))
+	}
+	// The barrier handler.
+	switch {
+	case v.Pending && v.Unaligned:
+		add(dpart{fmt.Sprintf("checkpoint %d: unaligned, %d/%d inputs delivered the barrier, persisting the others", v.Checkpoint, v.AlignedInputs, v.TargetInputs), th.prio})
+	case v.Pending:
+		add(dpart{fmt.Sprintf("checkpoint %d: aligning, %d/%d inputs delivered the barrier, since %s", v.Checkpoint, v.AlignedInputs, v.TargetInputs, fmtTime(v.FirstBarrierAt)), th.lane[laneAlign]})
+	case v.Checkpoint > 0:
+		add(plain("checkpoint %d: barrier handled; last snapshot ck%d", v.Checkpoint, v.LastSnapshot))
+	default:
+		add(dpart{"no barrier yet", th.dim})
+	}
+	if len(v.Tracked) > 0 {
+		add(plain("at-least-once: counting barriers of %v", v.Tracked))
+	}
+	for _, sn := range v.Snapshots {
+		line := fmt.Sprintf("snapshot ck%d: %s, state %s", sn.Checkpoint, sn.Phase, fmtBytes(sn.StateBytes))
+		if sn.PersistedRecords > 0 {
+			line += fmt.Sprintf(", in-flight %d records %s", sn.PersistedRecords, fmtBytes(sn.PersistedBytes))
+		}
+		if sn.Phase == sim.PhaseAsync {
+			line += " until " + fmtTime(sn.AsyncDue)
+		}
+		add(dpart{line, th.lane[laneAsync]})
+	}
+	// Channels.
+	st := eg.Subtasks[id]
+	if len(st.Inputs) > 0 {
+		add(dpart{"inputs", th.header})
+	}
+	for _, ch := range st.Inputs {
+		c := s.ChannelView(ch)
+		parts := []dpart{plain("  %s  %d queued, credit %d", u.m.chNames[ch], c.ReceiverRecords, c.Credit)}
+		if c.Blocked {
+			parts = append(parts, dpart{" BLOCKED", th.blocked})
+		}
+		if c.Ended {
+			parts = append(parts, dpart{" ended", th.dim})
+		}
+		add(parts...)
+	}
+	outs := 0
+	for _, g := range st.Outputs {
+		outs += len(g.Channels)
+	}
+	if outs > 0 {
+		add(dpart{"outputs", th.header})
+	}
+	for _, g := range st.Outputs {
+		for _, ch := range g.Channels {
+			c := s.ChannelView(ch)
+			parts := []dpart{plain("  %s  %s, %d waiting to send (%s)", u.m.chNames[ch], g.Partitioning, c.SenderRecords, fmtBytes(c.SenderBytes))}
+			if c.Full {
+				parts = append(parts, dpart{" FULL: backpressure", th.warn})
+			}
+			if c.Paused {
+				parts = append(parts, dpart{" paused after barrier", th.dim})
+			}
+			add(parts...)
+		}
+	}
+	if op.Kind == topology.Sink {
+		add(dpart{"pending sink transactions: none (sinks are not transactional in this model)", th.dim})
+	}
+	// Keyed state.
+	if op.Kind == topology.Aggregate {
+		p.kv = s.AppendKeyedState(p.kv[:0], id)
+		add(dpart{fmt.Sprintf("keyed state: %d keys, %s", len(p.kv), fmtBytes(v.StateBytes)), th.header})
+		cellW := 0
+		cells := make([]string, len(p.kv))
+		for i, kv := range p.kv {
+			cells[i] = fmt.Sprintf("%d=%d", kv.Key, kv.Value)
+			cellW = max(cellW, len(cells[i])+2)
+		}
+		perLine := max(1, (w-2)/max(cellW, 1))
+		for i := 0; i < len(cells); i += perLine {
+			var b strings.Builder
+			b.WriteString("  ")
+			for _, c := range cells[i:min(i+perLine, len(cells))] {
+				b.WriteString(pad(c, cellW))
+			}
+			add(plain("%s", strings.TrimRight(b.String(), " ")))
+		}
+	}
+	return out
+}
+
+func (p *detailsPane) Draw(scr tcell.Screen) {
+	u := p.u
+	p.SetTitle(" Details · " + u.m.names[u.sub] + " ")
+	p.DrawForSubclass(scr, p)
+	x, y, w, h := p.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return
+	}
+	if p.sub != u.sub {
+		p.sub, p.off = u.sub, 0
+	}
+	lines := p.lines(u.sub, w)
+	p.off = max(0, min(p.off, len(lines)-h))
+	for i := 0; i < h && p.off+i < len(lines); i++ {
+		cx := x
+		for _, part := range lines[p.off+i] {
+			cx = text(scr, cx, y+i, x+w, part.s, part.st)
+		}
+	}
+	if len(lines) > h {
+		if p.off > 0 {
+			text(scr, x+w-1, y, x+w, "↑", u.th.dim)
+		}
+		if p.off+h < len(lines) {
+			text(scr, x+w-1, y+h-1, x+w, "↓", u.th.dim)
+		}
+	}
+}
+
+func (p *detailsPane) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
+	return p.WrapInputHandler(func(ev *tcell.EventKey, _ func(tview.Primitive)) {
+		_, _, _, h := p.GetInnerRect()
+		switch ev.Key() {
+		case tcell.KeyUp:
+			p.off = max(0, p.off-1)
+		case tcell.KeyDown:
+			p.off++
+		case tcell.KeyPgUp:
+			p.off = max(0, p.off-max(1, h-1))
+		case tcell.KeyPgDn:
+			p.off += max(1, h-1)
+		}
+	})
+}
+
+func (p *detailsPane) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {
+	return p.u.paneMouse(p, p.Box, nil, func(d int) { p.off = max(0, p.off+d) })
+}

@@ -1,0 +1,225 @@
+package tui
+
+import (
+	"fmt"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// graphPane lists the subtasks in topological order, each followed by its
+// input channels drawn as ribbons of what they hold.
+type graphPane struct {
+	*tview.Box
+	u       *UI
+	off     int // first row shown
+	lastSel int
+	rows    []graphRow
+	buf     []sim.QueuedItem
+}
+
+// graphRow is a subtask (ch -1) or one of its input channels.
+type graphRow struct {
+	sub, ch int
+}
+
+func newGraphPane(u *UI) *graphPane {
+	p := &graphPane{Box: paneBox("Graph"), u: u, lastSel: -1}
+	for _, id := range u.order {
+		p.rows = append(p.rows, graphRow{id, -1})
+		for _, ch := range u.m.Graph().Subtasks[id].Inputs {
+			p.rows = append(p.rows, graphRow{id, ch})
+		}
+	}
+	return p
+}
+
+// activity describes what a subtask is doing: a glyph (the one its
+// timeline lane uses), its style and a few words.
+func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
+	th := &u.th
+	var g rune
+	var st tcell.Style
+	var s string
+	switch v.Activity {
+	case sim.ActivityFinished:
+		return '⊣', th.finished, "finished"
+	case sim.ActivitySync:
+		g, st, s = 'S', th.lane[laneSync], fmt.Sprintf("sync snapshot ck%d", v.LastSnapshot)
+	case sim.ActivityBackpressured:
+		g, st, s = '▓', th.lane[laneBP], "backpressured"
+	case sim.ActivityProcessing:
+		g, st, s = '█', th.lane[laneBusy], "processing"
+	default:
+		g, st, s = '·', th.idle, "idle"
+	}
+	if v.Pending && !v.Source {
+		mode := "aligning"
+		if v.Unaligned {
+			mode = "unaligned, persisting"
+		}
+		if v.Activity != sim.ActivitySync {
+			g, st = '░', th.lane[laneAlign]
+			if v.Unaligned {
+				g, st = '»', th.prio
+			}
+		}
+		s += fmt.Sprintf(" · %s ck%d %d/%d", mode, v.Checkpoint, v.AlignedInputs, v.TargetInputs)
+	}
+	for _, sn := range v.Snapshots {
+		if sn.Phase != sim.PhaseSync {
+			s += fmt.Sprintf(" · ck%d %s", sn.Checkpoint, sn.Phase)
+			if g == '·' {
+				g, st = '~', th.lane[laneAsync]
+			}
+			break
+		}
+	}
+	if v.Source {
+		s += fmt.Sprintf(" · offset %d", v.Offset)
+	}
+	return g, st, s
+}
+
+func (p *graphPane) Draw(scr tcell.Screen) {
+	u := p.u
+	p.DrawForSubclass(scr, p)
+	x, y, w, h := p.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return
+	}
+	s := u.m.Sim()
+	// Keep the selected subtask and its inputs in view when the selection
+	// changed.
+	if u.sub != p.lastSel {
+		first, last := -1, -1
+		for i, r := range p.rows {
+			if r.sub == u.sub {
+				if first < 0 {
+					first = i
+				}
+				last = i
+			}
+		}
+		p.off = clampScroll(p.off, min(last, first+h-1), len(p.rows), h)
+		p.off = clampScroll(p.off, first, len(p.rows), h)
+		p.lastSel = u.sub
+	}
+	p.off = max(0, min(p.off, len(p.rows)-h))
+	nameW := 4
+	for _, name := range u.m.names {
+		nameW = max(nameW, len([]rune(name))+1)
+	}
+	nameW = min(nameW, max(8, w/3))
+	ribW := max(4, min(40, w-nameW-16))
+	th := &u.th
+	maxX := x + w
+	for i := 0; i < h && p.off+i < len(p.rows); i++ {
+		r := p.rows[p.off+i]
+		row := y + i
+		if r.ch < 0 {
+			v := s.SubtaskView(r.sub)
+			g, gst, act := u.activity(r.sub, v)
+			nst := th.bold
+			mark := ' '
+			if r.sub == u.sub {
+				nst, mark = th.selected, '▶'
+			}
+			cx := text(scr, x, row, maxX, string(mark), th.bold)
+			text(scr, cx, row, maxX, pad(u.m.names[r.sub], nameW), nst)
+			cx += nameW
+			cx = text(scr, cx, row, maxX, string(g), gst)
+			text(scr, cx+1, row, maxX, act, th.base)
+			continue
+		}
+		// An input channel: sender name, ribbon, counts and flags.
+		c := s.ChannelView(r.ch)
+		from := u.m.Graph().Channels[r.ch].From
+		cx := text(scr, x+2, row, maxX, pad(u.m.names[from], nameW-1), th.label)
+		lb, rb := '[', ']'
+		bst := th.dim
+		if c.Blocked {
+			bst = th.blocked
+		}
+		cx = text(scr, cx, row, maxX, string(lb), bst)
+		p.buf = s.AppendQueued(p.buf[:0], r.ch)
+		for _, cell := range ribbon(p.buf, ribW, th) {
+			if cx < maxX {
+				scr.SetContent(cx, row, cell.r, nil, cell.st)
+			}
+			cx++
+		}
+		cx = text(scr, cx, row, maxX, string(rb)+"▶", bst)
+		cx = text(scr, cx+1, row, maxX, fmt.Sprintf("%d", c.ReceiverRecords), th.base)
+		if c.SenderRecords > 0 {
+			cx = text(scr, cx, row, maxX, fmt.Sprintf("+%d", c.SenderRecords), th.sender)
+		}
+		for _, f := range []struct {
+			on   bool
+			text string
+			st   tcell.Style
+		}{
+			{c.Blocked, "BLOCKED", th.blocked},
+			{c.Paused && !c.Blocked, "paused", th.warn},
+			{c.Full, "FULL", th.warn},
+			{c.Credit == 0, "no credit", th.warn},
+			{c.Ended, "ended", th.dim},
+		} {
+			if f.on {
+				cx = text(scr, cx+1, row, maxX, f.text, f.st)
+			}
+		}
+	}
+	if p.off > 0 {
+		text(scr, x+w-1, y, maxX, "↑", th.dim)
+	}
+	if p.off+h < len(p.rows) {
+		text(scr, x+w-1, y+h-1, maxX, "↓", th.dim)
+	}
+}
+
+func (p *graphPane) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
+	return p.WrapInputHandler(func(ev *tcell.EventKey, _ func(tview.Primitive)) {
+		u := p.u
+		switch ev.Key() {
+		case tcell.KeyUp:
+			u.moveSubtask(-1)
+		case tcell.KeyDown:
+			u.moveSubtask(1)
+		case tcell.KeyPgUp:
+			u.moveSubtask(-10)
+		case tcell.KeyPgDn:
+			u.moveSubtask(10)
+		case tcell.KeyEnter:
+			u.filterSubtask(u.sub)
+		}
+	})
+}
+
+func (p *graphPane) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {
+	return p.u.paneMouse(p, p.Box, func(_, y int) {
+		if i := p.off + y; i < len(p.rows) {
+			p.u.selectSubtask(p.rows[i].sub)
+			p.lastSel = p.u.sub // a click does not scroll
+		}
+	}, func(d int) {
+		p.off = max(0, p.off+d)
+	})
+}
+
+// filterSubtask toggles a log filter on a subtask.
+func (u *UI) filterSubtask(id int) {
+	text := "sub:" + u.m.names[id]
+	if u.filter.text == text {
+		text = ""
+	}
+	u.filter, _ = parseFilter(text)
+	u.log.back = 0
+	if text == "" {
+		u.msg = "log filter cleared"
+	} else {
+		u.msg = "log filtered: " + text
+	}
+}

@@ -1,0 +1,345 @@
+package tui
+
+import (
+	"sort"
+	"time"
+
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// Model is a run under inspection with a cursor that can travel both ways.
+// The engine is deterministic, so the model records the trace once, as far
+// as the run has ever been stepped (the frontier), and keeps a clone of the
+// engine every snapEvery events. Going back to event k restores the clone
+// at or before k and steps it forward; the recorded trace is not changed
+// by that, and every replayed trace event is checked against it.
+//
+// Event k means: the engine has fired k events (sim.Sim.Events); the trace
+// at event k is the trace events those k events emitted.
+type Model struct {
+	cfg sim.Config
+	eg  *topology.ExecutionGraph
+	cur *sim.Sim
+
+	trace   traceStore
+	stepEnd []int64 // stepEnd[j]: trace events emitted by the first j events; len = frontier+1
+	// snaps[i] is the run at event i*snapEvery, never stepped itself.
+	snaps     []*sim.Sim
+	snapEvery int64
+	maxSnaps  int
+
+	// The end of the run, once the frontier reached it.
+	ended    bool
+	endAt    int64 // events of the whole run
+	endStop  sim.StopReason
+	mismatch int64 // replayed trace events that differ from the recording
+
+	lanes   *lanes
+	marks   []ckMark // by checkpoint id - 1
+	names   []string // subtask names
+	chNames []string // channel names
+}
+
+// ckMark is where a checkpoint begins and ends in the trace.
+type ckMark struct {
+	trigger, end       int64 // times
+	triggerSeq, endSeq int64 // trace indexes; endSeq -1 while in progress
+	status             sim.Status
+}
+
+// Snapshot spacing: a clone every defaultSnapEvery events, at most
+// maxSnapshots of them (then every other one is dropped and the spacing
+// doubles), so memory stays bounded and going back costs at most one
+// clone plus snapEvery steps.
+const (
+	defaultSnapEvery = 4096
+	maxSnapshots     = 256
+)
+
+// NewModel builds a run of cfg at event 0.
+func NewModel(cfg sim.Config) (*Model, error) {
+	s, err := sim.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{cfg: cfg, eg: s.Graph(), snapEvery: defaultSnapEvery, maxSnaps: maxSnapshots}
+	for _, st := range m.eg.Subtasks {
+		m.names = append(m.names, st.Name)
+	}
+	for _, c := range m.eg.Channels {
+		m.chNames = append(m.chNames, c.Name)
+	}
+	m.lanes = newLanes(m.eg, cfg.Checkpoint.SyncDuration)
+	m.snaps = []*sim.Sim{s.Clone()}
+	m.cur = s
+	m.cur.Tracer = m.record
+	m.stepEnd = []int64{s.TraceCount()}
+	return m, nil
+}
+
+// record receives every trace event of the current engine: new ones are
+// appended, replayed ones compared with the recording.
+func (m *Model) record(ev sim.TraceEvent) {
+	n := m.trace.len()
+	switch {
+	case ev.Seq == n:
+		m.trace.append(ev)
+		m.observe(ev)
+	case ev.Seq < n:
+		if m.trace.at(ev.Seq) != ev {
+			m.mismatch++
+		}
+	default:
+		m.mismatch++
+	}
+}
+
+// observe updates what is derived from the trace: timeline lanes and
+// checkpoint marks.
+func (m *Model) observe(ev sim.TraceEvent) {
+	m.lanes.observe(ev)
+	switch ev.Kind {
+	case sim.CheckpointTriggered:
+		for int64(len(m.marks)) < ev.Checkpoint {
+			m.marks = append(m.marks, ckMark{trigger: ev.At, triggerSeq: ev.Seq, endSeq: -1})
+		}
+	case sim.CheckpointCompleted, sim.CheckpointExpired, sim.CheckpointAborted:
+		if i := ev.Checkpoint - 1; i >= 0 && i < int64(len(m.marks)) && m.marks[i].endSeq < 0 {
+			mk := &m.marks[i]
+			mk.end, mk.endSeq = ev.At, ev.Seq
+			mk.status = map[sim.TraceKind]sim.Status{sim.CheckpointCompleted: sim.Completed,
+				sim.CheckpointExpired: sim.Expired, sim.CheckpointAborted: sim.Aborted}[ev.Kind]
+		}
+	}
+}
+
+// step fires one event of the current engine.
+func (m *Model) step() bool {
+	if !m.cur.Step() {
+		if k := m.cur.Events(); !m.ended && k == int64(len(m.stepEnd))-1 {
+			m.ended, m.endAt, m.endStop = true, k, m.cur.Stopped()
+		}
+		return false
+	}
+	k := m.cur.Events()
+	if k == int64(len(m.stepEnd)) {
+		m.stepEnd = append(m.stepEnd, m.cur.TraceCount())
+		if k%m.snapEvery == 0 {
+			m.snaps = append(m.snaps, m.cur.Clone())
+			if len(m.snaps) > m.maxSnaps {
+				kept := m.snaps[:0]
+				for i, s := range m.snaps {
+					if i%2 == 0 {
+						kept = append(kept, s)
+					}
+				}
+				clear(m.snaps[len(kept):])
+				m.snaps = kept
+				m.snapEvery *= 2
+			}
+		}
+	}
+	return true
+}
+
+// Sim is the engine at the cursor. Callers must only read it.
+func (m *Model) Sim() *sim.Sim { return m.cur }
+
+// Config is the run's configuration.
+func (m *Model) Config() sim.Config { return m.cfg }
+
+// Graph is the execution graph.
+func (m *Model) Graph() *topology.ExecutionGraph { return m.eg }
+
+// Event is the cursor: the number of events fired.
+func (m *Model) Event() int64 { return m.cur.Events() }
+
+// Now is the virtual time at the cursor.
+func (m *Model) Now() int64 { return m.cur.Now() }
+
+// TraceLen is the number of trace events at the cursor.
+func (m *Model) TraceLen() int64 { return m.cur.TraceCount() }
+
+// Frontier is the furthest event the run has been stepped to.
+func (m *Model) Frontier() int64 { return int64(len(m.stepEnd)) - 1 }
+
+// End reports the number of events of the whole run once it is known.
+func (m *Model) End() (int64, bool) { return m.endAt, m.ended }
+
+// AtEnd reports whether the cursor is at the end of the run.
+func (m *Model) AtEnd() bool {
+	return m.cur.Stopped() != sim.Running || (m.ended && m.Event() == m.endAt)
+}
+
+// Mismatches counts replayed trace events that differed from the first
+// run: always 0 for a deterministic engine.
+func (m *Model) Mismatches() int64 { return m.mismatch }
+
+// TraceAt returns trace event i (i < the frontier's trace length).
+func (m *Model) TraceAt(i int64) sim.TraceEvent { return m.trace.at(i) }
+
+// SubtaskName and ChannelName name graph elements ("" for -1).
+func (m *Model) SubtaskName(id int32) string {
+	if id < 0 || int(id) >= len(m.names) {
+		return ""
+	}
+	return m.names[id]
+}
+
+// ChannelName names a channel ("" for -1).
+func (m *Model) ChannelName(id int32) string {
+	if id < 0 || int(id) >= len(m.chNames) {
+		return ""
+	}
+	return m.chNames[id]
+}
+
+// GoTo moves the cursor to event k (clamped to the run).
+func (m *Model) GoTo(k int64) {
+	k = max(k, 0)
+	if k < m.cur.Events() {
+		i := min(k/m.snapEvery, int64(len(m.snaps)-1))
+		m.cur = m.snaps[i].Clone()
+		m.cur.Tracer = m.record
+	}
+	for m.cur.Events() < k && m.step() {
+	}
+}
+
+// Next moves to the next event that emits a trace event (events that
+// emit none are internal wake-ups); it reports whether it moved.
+func (m *Model) Next() bool {
+	before := m.cur.TraceCount()
+	moved := false
+	for m.cur.TraceCount() == before {
+		if !m.step() {
+			return moved
+		}
+		moved = true
+	}
+	return true
+}
+
+// Prev moves back to the previous event that emitted a trace event (or
+// event 0); it reports whether it moved.
+func (m *Model) Prev() bool {
+	k := m.Event()
+	if k == 0 {
+		return false
+	}
+	j := k - 1
+	for j > 0 && m.stepEnd[j] == m.stepEnd[j-1] {
+		j--
+	}
+	m.GoTo(j)
+	return true
+}
+
+// seekBudget bounds how many events a search steps through.
+const seekBudget = 20_000_000
+
+// SeekNext moves forward to the first event that emits a trace event
+// matching match. It reports whether one was found; if not, the cursor is
+// at the end of the run (or seekBudget events further).
+func (m *Model) SeekNext(match func(sim.TraceEvent) bool) bool {
+	for n := 0; n < seekBudget; n++ {
+		before := m.cur.TraceCount()
+		if !m.step() {
+			return false
+		}
+		for i := before; i < m.cur.TraceCount(); i++ {
+			if match(m.trace.at(i)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SeekPrev moves back to the last earlier event that emitted a trace event
+// matching match; it reports whether there was one.
+func (m *Model) SeekPrev(match func(sim.TraceEvent) bool) bool {
+	k := m.Event()
+	if k == 0 {
+		return false
+	}
+	for i := m.stepEnd[k-1] - 1; i >= 0; i-- {
+		if match(m.trace.at(i)) {
+			m.GoTo(m.EventOf(i))
+			return true
+		}
+	}
+	return false
+}
+
+// EventOf is the event that emitted trace event i (i below the frontier's
+// trace length): going there shows i as the latest trace event.
+func (m *Model) EventOf(i int64) int64 {
+	return int64(sort.Search(len(m.stepEnd), func(j int) bool { return m.stepEnd[j] > i }))
+}
+
+// AdvanceTo steps while the next event is due at or before time t, for at
+// most budget wall time (0: no limit). It reports whether it stopped
+// because the run ended.
+func (m *Model) AdvanceTo(t int64, budget time.Duration) (ended bool) {
+	start := time.Now()
+	for n := 1; ; n++ {
+		at, ok := m.cur.NextEventAt()
+		if !ok {
+			m.step() // let the engine note its end
+			return true
+		}
+		if at > t {
+			return false
+		}
+		if !m.step() {
+			return true
+		}
+		if budget > 0 && n%1024 == 0 && time.Since(start) > budget {
+			return false
+		}
+	}
+}
+
+// GoToTime moves the cursor to the last event at or before time t.
+func (m *Model) GoToTime(t int64) {
+	if t >= m.Now() {
+		m.AdvanceTo(t, 0)
+		return
+	}
+	// The first trace event after t; the cursor goes to just before the
+	// event that emitted it.
+	n := m.trace.len()
+	i := int64(sort.Search(int(n), func(i int) bool { return m.trace.at(int64(i)).At > t }))
+	if i >= n {
+		m.AdvanceTo(t, 0)
+		return
+	}
+	m.GoTo(m.EventOf(i) - 1)
+	if m.Now() > t {
+		m.Prev() // a silent event after t: back to the one that emitted trace event i-1
+	}
+}
+
+// traceStore keeps trace events in fixed-size chunks, so that a long run
+// never copies its whole trace to grow it.
+type traceStore struct {
+	chunks [][]sim.TraceEvent
+	n      int64
+}
+
+const traceChunk = 1 << 14
+
+func (ts *traceStore) len() int64 { return ts.n }
+
+func (ts *traceStore) append(ev sim.TraceEvent) {
+	if ts.n%traceChunk == 0 {
+		ts.chunks = append(ts.chunks, make([]sim.TraceEvent, 0, traceChunk))
+	}
+	c := &ts.chunks[len(ts.chunks)-1]
+	*c = append(*c, ev)
+	ts.n++
+}
+
+func (ts *traceStore) at(i int64) sim.TraceEvent { return ts.chunks[i/traceChunk][i%traceChunk] }

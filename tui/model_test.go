@@ -1,0 +1,210 @@
+package tui
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// scenarioConfig loads a bundled scenario, shortened to until.
+func scenarioConfig(t testing.TB, name string, until time.Duration) sim.Config {
+	t.Helper()
+	sc, err := scenarios.Load(name)
+	require.NoError(t, err)
+	cfg := sc.Config
+	if until > 0 {
+		cfg.Until = until
+	}
+	return cfg
+}
+
+// headless runs cfg to event k without a UI and returns the engine and
+// the trace so far.
+func headless(t testing.TB, cfg sim.Config, k int64) (*sim.Sim, []sim.TraceEvent) {
+	t.Helper()
+	s, err := sim.New(cfg)
+	require.NoError(t, err)
+	var evs []sim.TraceEvent
+	s.Tracer = func(ev sim.TraceEvent) { evs = append(evs, ev) }
+	for s.Events() < k && s.Step() {
+	}
+	return s, evs
+}
+
+// digest describes everything the UI reads from an engine.
+func digest(s *sim.Sim) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "events %d now %d trace %d stop %v\n", s.Events(), s.Now(), s.TraceCount(), s.Stopped())
+	var q []sim.QueuedItem
+	for id := range s.Graph().Channels {
+		q = s.AppendQueued(q[:0], id)
+		fmt.Fprintf(&b, "ch%d %+v %v\n", id, s.ChannelView(id), q)
+	}
+	var kv []sim.KeyValue
+	for id := range s.Graph().Subtasks {
+		kv = s.AppendKeyedState(kv[:0], id)
+		fmt.Fprintf(&b, "st%d %+v %v\n", id, s.SubtaskView(id), kv)
+	}
+	for n := int64(1); n <= int64(s.NumCheckpoints()); n++ {
+		cs, _ := s.CheckpointView(n, true)
+		fmt.Fprintf(&b, "ck%d %+v\n", n, cs)
+	}
+	return b.String()
+}
+
+// requireSameState fails with the first difference between the digests
+// of two engines.
+func requireSameState(t testing.TB, want, got *sim.Sim) {
+	t.Helper()
+	a, b := digest(want), digest(got)
+	if a == b {
+		return
+	}
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			t.Fatalf("state at event %d differs from the headless run:\nheadless: %.300s\nmodel:    %.300s", want.Events(), al[i], bl[i])
+		}
+	}
+	t.Fatalf("state at event %d differs in length", want.Events())
+}
+
+// TestModelMatchesHeadless: whatever way the cursor gets to event k —
+// forward, back through a snapshot, by search — the engine state and the
+// trace the model holds at k are those of a headless run stepped k times.
+func TestModelMatchesHeadless(t *testing.T) {
+	for _, name := range []string{"alignment", "slow-subtask"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := scenarioConfig(t, name, 1500*time.Millisecond)
+			m, err := NewModel(cfg)
+			require.NoError(t, err)
+			m.snapEvery, m.maxSnaps = 512, 8 // exercise thinning
+			full, fullTrace := headless(t, cfg, 1<<62)
+			total := full.Events()
+			m.GoTo(total + 10)
+			require.Equal(t, total, m.Event())
+			end, ok := m.End()
+			require.True(t, ok)
+			require.Equal(t, total, end)
+			require.Equal(t, int64(len(fullTrace)), m.trace.len())
+			for i, ev := range fullTrace {
+				require.Equal(t, ev, m.TraceAt(int64(i)))
+			}
+			require.Greater(t, m.snapEvery, int64(512), "snapshots were thinned")
+			rng := rand.New(rand.NewPCG(1, 2))
+			ks := []int64{0, 1, total / 2, total - 1, total}
+			for range 12 {
+				ks = append(ks, rng.Int64N(total+1))
+			}
+			for _, k := range ks {
+				m.GoTo(k)
+				require.Equal(t, k, m.Event())
+				h, tr := headless(t, cfg, k)
+				if m.Sim().Stopped() != sim.Running {
+					h.Step()
+				}
+				requireSameState(t, h, m.Sim())
+				require.Equal(t, int64(len(tr)), m.TraceLen())
+			}
+			require.Zero(t, m.Mismatches())
+		})
+	}
+}
+
+func TestModelNextPrev(t *testing.T) {
+	cfg := scenarioConfig(t, "minimal", 300*time.Millisecond)
+	m, err := NewModel(cfg)
+	require.NoError(t, err)
+	var visited []int64
+	for range 200 {
+		before := m.TraceLen()
+		require.True(t, m.Next())
+		require.Greater(t, m.TraceLen(), before, "every step forward shows a trace event")
+		visited = append(visited, m.Event())
+	}
+	for i := len(visited) - 2; i >= 0; i-- {
+		require.True(t, m.Prev())
+		require.Equal(t, visited[i], m.Event())
+	}
+	require.True(t, m.Prev())
+	require.False(t, m.Prev())
+	require.Zero(t, m.Event())
+}
+
+func TestModelSeek(t *testing.T) {
+	cfg := scenarioConfig(t, "alignment", 3*time.Second)
+	m, err := NewModel(cfg)
+	require.NoError(t, err)
+	completed := func(ev sim.TraceEvent) bool { return ev.Kind == sim.CheckpointCompleted }
+	require.True(t, m.SeekNext(completed))
+	last := m.TraceAt(m.TraceLen() - 1)
+	found := false
+	for i := m.stepEnd[m.Event()-1]; i < m.TraceLen(); i++ {
+		found = found || completed(m.TraceAt(i))
+	}
+	require.True(t, found, "the cursor's event emitted the completion (last: %+v)", last)
+	first := m.Event()
+	require.True(t, m.SeekNext(completed))
+	second := m.Event()
+	require.Greater(t, second, first)
+	require.True(t, m.SeekPrev(completed))
+	require.Equal(t, first, m.Event())
+	require.False(t, m.SeekPrev(completed))
+	// A kind that never happens runs to the end.
+	require.False(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.CheckpointExpired }))
+	require.True(t, m.AtEnd())
+	// Time travel by time.
+	m.GoToTime(int64(time.Second))
+	require.LessOrEqual(t, m.Now(), int64(time.Second))
+	m.Next()
+	require.Greater(t, m.Now(), int64(time.Second)-int64(time.Millisecond))
+	require.Zero(t, m.Mismatches())
+}
+
+func TestExplain(t *testing.T) {
+	cfg := scenarioConfig(t, "alignment", 2500*time.Millisecond)
+	m, err := NewModel(cfg)
+	require.NoError(t, err)
+	m.GoTo(1 << 40)
+	text := m.Explain(1)
+	t.Log(text)
+	require.Contains(t, text, "slowest ")
+	require.Contains(t, text, "join_count[")
+	require.Contains(t, text, "aligned")
+	require.Contains(t, text, "parse[")
+	// In progress: what it waits for.
+	m.GoToTime(m.marks[1].trigger + int64(20*time.Millisecond))
+	require.Contains(t, m.Explain(2), "waiting for")
+	require.Empty(t, m.Explain(99))
+}
+
+func TestFilter(t *testing.T) {
+	cfg := scenarioConfig(t, "minimal", 2*time.Second)
+	m, err := NewModel(cfg)
+	require.NoError(t, err)
+	m.GoTo(1 << 40)
+	f, err := parseFilter("ck:1 kind:barrier -sub:sink")
+	require.NoError(t, err)
+	idx, total := f.before(m, m.TraceLen(), 1000, 0)
+	require.Equal(t, len(idx), total)
+	require.NotEmpty(t, idx)
+	for _, i := range idx {
+		ev := m.TraceAt(i)
+		require.Equal(t, int64(1), ev.Checkpoint)
+		require.Contains(t, ev.Kind.String(), "barrier")
+		require.NotContains(t, m.SubtaskName(ev.Subtask), "sink")
+	}
+	_, err = parseFilter("ck:x")
+	require.Error(t, err)
+	all, _ := parseFilter("")
+	idx, total = all.before(m, 10, 3, 2)
+	require.Equal(t, []int64{5, 6, 7}, idx)
+	require.Equal(t, 10, total)
+}

@@ -1,0 +1,396 @@
+package tui
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// testUI is a UI on a simulation screen, driven synchronously: keys go
+// through the same path as in the application's event loop, and every
+// key is followed by a redraw.
+type testUI struct {
+	t   testing.TB
+	u   *UI
+	scr tcell.SimulationScreen
+}
+
+func newTestUI(t testing.TB, cfg sim.Config, w, h int) *testUI {
+	t.Helper()
+	scr := tcell.NewSimulationScreen("UTF-8")
+	u, err := New(cfg, Options{Screen: scr, Mono: true})
+	require.NoError(t, err)
+	scr.SetSize(w, h)
+	tu := &testUI{t: t, u: u, scr: scr}
+	tu.draw()
+	return tu
+}
+
+func (tu *testUI) draw() { tu.u.app.ForceDraw() }
+
+// key sends one key event as tview's event loop would: the global keys
+// first, then the focused primitive.
+func (tu *testUI) key(k tcell.Key, r rune) {
+	ev := tcell.NewEventKey(k, r, tcell.ModNone)
+	if ev = tu.u.onKey(ev); ev != nil {
+		if h := tu.u.pages.InputHandler(); h != nil {
+			h(ev, func(p tview.Primitive) { tu.u.app.SetFocus(p) })
+		}
+	}
+	tu.draw()
+}
+
+// keys sends runes, each as a key.
+func (tu *testUI) keys(s string) {
+	for _, r := range s {
+		tu.key(tcell.KeyRune, r)
+	}
+}
+
+// click sends a left click at (x, y).
+func (tu *testUI) click(x, y int) {
+	ev := tcell.NewEventMouse(x, y, tcell.Button1, tcell.ModNone)
+	if h := tu.u.pages.MouseHandler(); h != nil {
+		h(tview.MouseLeftClick, ev, func(p tview.Primitive) { tu.u.app.SetFocus(p) })
+	}
+	tu.draw()
+}
+
+// emitted reports whether the event at the cursor emitted a trace event
+// of kind for checkpoint n.
+func emitted(m *Model, kind sim.TraceKind, n int64) bool {
+	for i := m.stepEnd[m.Event()-1]; i < m.TraceLen(); i++ {
+		if ev := m.TraceAt(i); ev.Kind == kind && ev.Checkpoint == n {
+			return true
+		}
+	}
+	return false
+}
+
+// lines returns the screen as text, one string per row.
+func (tu *testUI) lines() []string {
+	cells, w, h := tu.scr.GetContents()
+	out := make([]string, h)
+	for y := range h {
+		var b strings.Builder
+		for x := range w {
+			c := cells[y*w+x]
+			if len(c.Runes) > 0 {
+				b.WriteString(string(c.Runes))
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		out[y] = b.String()
+	}
+	return out
+}
+
+func (tu *testUI) screen() string { return strings.Join(tu.lines(), "\n") }
+
+func (tu *testUI) statusLine() string {
+	l := tu.lines()
+	return l[len(l)-1]
+}
+
+// until presses key until the screen contains want (at most n times).
+func (tu *testUI) until(want string, n int, press func()) {
+	tu.t.Helper()
+	for range n {
+		if strings.Contains(tu.screen(), want) {
+			return
+		}
+		press()
+	}
+	require.Contains(tu.t, tu.screen(), want)
+}
+
+func TestKeysDriveTheRun(t *testing.T) {
+	cfg := scenarioConfig(t, "minimal", 3*time.Second)
+	tu := newTestUI(t, cfg, 120, 40)
+	m := tu.u.m
+	require.Contains(t, tu.statusLine(), "minimal │ aligned │ seed 1 │ t 0.000000s │ event 0")
+	tu.keys("nnnnn")
+	k := m.Event()
+	require.Positive(t, k)
+	require.Contains(t, tu.statusLine(), "event "+fmtCount(k))
+	require.Contains(t, tu.statusLine(), "t "+fmtTime(m.Now()))
+	tu.key(tcell.KeyLeft, 0)
+	require.Less(t, m.Event(), k)
+	tu.key(tcell.KeyRight, 0)
+	require.Equal(t, k, m.Event())
+	tu.keys("p")
+	require.Less(t, m.Event(), k)
+
+	// c: to the next completed checkpoint; the table shows it.
+	tu.keys("c")
+	require.True(t, emitted(m, sim.CheckpointCompleted, 1))
+	require.Regexp(t, `  1 COMPLETED\s+0\.\d{3}s\s+\d`, tu.screen())
+	require.Contains(t, tu.screen(), "why: slowest ")
+	require.Contains(t, tu.statusLine(), "checkpoint_completed ck=1")
+	tu.keys("c")
+	require.Contains(t, tu.screen(), "  2 COMPLETED")
+
+	// Speed.
+	tu.keys("]]")
+	require.Contains(t, tu.statusLine(), "50ms/s")
+	tu.keys("[")
+	require.Contains(t, tu.statusLine(), "20ms/s")
+
+	// Play, then pause: playback advances virtual time.
+	before := m.Now()
+	tu.keys(" ")
+	require.Contains(t, tu.statusLine(), "▶ playing")
+	tu.u.lastTick = time.Now().Add(-time.Second)
+	tu.u.tick(time.Now())
+	tu.draw()
+	require.Greater(t, m.Now(), before)
+	tu.keys(" ")
+	require.Contains(t, tu.statusLine(), "⏸ paused")
+
+	// N / P: checkpoint events.
+	tu.keys("N")
+	require.NotZero(t, m.TraceAt(m.TraceLen()-1).Checkpoint)
+	at := m.Event()
+	tu.keys("N")
+	tu.keys("P")
+	require.Equal(t, at, m.Event())
+
+	// Home, End, restart.
+	tu.key(tcell.KeyEnd, 0)
+	require.True(t, m.AtEnd())
+	require.Contains(t, tu.statusLine(), "■ ended")
+	require.Contains(t, tu.statusLine(), "event "+fmtCount(m.Event())+"/"+fmtCount(m.Event()))
+	tu.keys("r")
+	require.Zero(t, m.Event())
+	require.Zero(t, m.Mismatches())
+}
+
+func TestFocusZoomHelp(t *testing.T) {
+	tu := newTestUI(t, scenarioConfig(t, "minimal", time.Second), 120, 40)
+	require.Equal(t, "╔", string([]rune(tu.lines()[0])[0]), "the graph has the focus")
+	tu.key(tcell.KeyTab, 0)
+	require.Equal(t, "┌", string([]rune(tu.lines()[0])[0]))
+	require.True(t, tu.u.timeline.HasFocus())
+	tu.key(tcell.KeyBacktab, 0)
+	tu.key(tcell.KeyBacktab, 0)
+	require.True(t, tu.u.log.HasFocus())
+	tu.keys("z")
+	require.Contains(t, tu.lines()[0], "╔ Log")
+	tu.key(tcell.KeyEscape, 0)
+	require.Contains(t, tu.lines()[0], "Graph")
+	tu.keys("?")
+	require.Contains(t, tu.screen(), "keys (Esc closes)")
+	require.Contains(t, tu.screen(), "next completed checkpoint")
+	tu.keys("n") // swallowed by the help
+	require.Zero(t, tu.u.m.Event())
+	tu.key(tcell.KeyEscape, 0)
+	require.NotContains(t, tu.screen(), "keys (Esc closes)")
+}
+
+func TestAlignmentOnScreen(t *testing.T) {
+	tu := newTestUI(t, scenarioConfig(t, "alignment", 2*time.Second), 120, 40)
+	// The first checkpoint: barriers enter the ribbons, the orders
+	// channels of join_count get blocked.
+	tu.until("BLOCKED", 200, func() { tu.keys("N") })
+	scr := tu.screen()
+	require.Contains(t, scr, "|1", "a barrier in a ribbon")
+	require.Contains(t, scr, "aligning ck1")
+	require.Contains(t, scr, "IN_PROGRESS")
+	require.Contains(t, scr, "why: in progress")
+	// The timeline shows the alignment.
+	require.Contains(t, scr, "░")
+	// After completion the table has the row and the explanation names
+	// the alignment.
+	tu.keys("c")
+	scr = tu.screen()
+	require.Contains(t, scr, "COMPLETED")
+	require.Contains(t, scr, "aligned")
+	require.Contains(t, scr, "✓", "completion marker on the timeline")
+}
+
+func TestUnalignedOvertakingOnScreen(t *testing.T) {
+	cfg := scenarioConfig(t, "alignment", 2*time.Second)
+	cfg.Checkpoint.Mode = sim.Unaligned
+	tu := newTestUI(t, cfg, 120, 40)
+	m := tu.u.m
+	found := m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.InFlightPersisted })
+	require.True(t, found)
+	tu.draw()
+	scr := tu.screen()
+	require.Contains(t, scr, "»1", "an unaligned barrier in a ribbon")
+	require.Contains(t, scr, "*", "persisted records in a ribbon")
+	require.Contains(t, scr, "unaligned")
+}
+
+func TestLogFilterAndTravel(t *testing.T) {
+	tu := newTestUI(t, scenarioConfig(t, "minimal", 3*time.Second), 120, 40)
+	m := tu.u.m
+	tu.keys("cc")
+	tu.keys("/")
+	require.True(t, tu.u.prompting)
+	require.Contains(t, tu.statusLine(), "filter:")
+	tu.keys("kind:checkpoint_completed")
+	tu.key(tcell.KeyEnter, 0)
+	require.False(t, tu.u.prompting)
+	scr := tu.screen()
+	require.Contains(t, scr, "2 of ")
+	require.Contains(t, scr, "checkpoint_completed ck=1")
+	require.Contains(t, scr, "checkpoint_completed ck=2")
+	require.NotContains(t, scr, "record_sent")
+	// Select the older line in the log and travel there.
+	for !tu.u.log.HasFocus() {
+		tu.key(tcell.KeyTab, 0)
+	}
+	tu.key(tcell.KeyUp, 0)
+	tu.key(tcell.KeyEnter, 0)
+	require.True(t, emitted(m, sim.CheckpointCompleted, 1))
+	// A bad filter is refused and the old one kept.
+	tu.keys("/")
+	tu.key(tcell.KeyCtrlU, 0)
+	tu.keys("ck:zero")
+	tu.key(tcell.KeyEnter, 0)
+	require.Contains(t, tu.statusLine(), "a checkpoint id is a number")
+	require.Equal(t, "kind:checkpoint_completed", tu.u.filter.text)
+	// Go to by time and by checkpoint.
+	tu.keys("g")
+	tu.keys("1.5s")
+	tu.key(tcell.KeyEnter, 0)
+	require.LessOrEqual(t, m.Now(), int64(1500*time.Millisecond))
+	require.Greater(t, m.Now(), int64(1400*time.Millisecond))
+	tu.keys("g")
+	tu.keys("ck2")
+	tu.key(tcell.KeyEnter, 0)
+	require.True(t, emitted(m, sim.CheckpointTriggered, 2))
+}
+
+func TestMouse(t *testing.T) {
+	tu := newTestUI(t, scenarioConfig(t, "minimal", 2*time.Second), 120, 40)
+	tu.keys("c")
+	// Click on the graph row of count[1].
+	for y, l := range tu.lines() {
+		if i := strings.Index(l, " count[1] "); i > 0 && y < 16 {
+			tu.click(5, y)
+			break
+		}
+	}
+	require.Equal(t, "count[1]", tu.u.m.names[tu.u.sub])
+	require.Contains(t, tu.screen(), "Details · count[1]")
+	// Click in the timeline, left of the cursor: travel back in time.
+	now := tu.u.m.Now()
+	tl := tu.u.timeline
+	x, y, _, _ := tl.GetInnerRect()
+	tu.click(x+tl.labelW+2, y+3)
+	require.Less(t, tu.u.m.Now(), now)
+	require.True(t, tl.HasFocus())
+}
+
+// TestScreenSizesAndColour: the UI fits 80x24, redraws on resize and
+// draws no colour in mono (NO_COLOR).
+func TestScreenSizesAndColour(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	scr := tcell.NewSimulationScreen("UTF-8")
+	u, err := New(scenarioConfig(t, "alignment", time.Second), Options{Screen: scr})
+	require.NoError(t, err)
+	require.True(t, u.th.mono)
+	scr.SetSize(80, 24)
+	tu := &testUI{t: t, u: u, scr: scr}
+	tu.keys("c")
+	l := tu.lines()
+	require.Len(t, l, 24)
+	require.Len(t, []rune(l[0]), 80)
+	require.Contains(t, l[23], "alignment │ aligned │ seed 7")
+	require.Contains(t, tu.screen(), "Graph")
+	require.Contains(t, tu.screen(), "Timeline")
+	require.Contains(t, tu.screen(), "COMPLETED")
+	cells, _, _ := scr.GetContents()
+	for _, c := range cells {
+		fg, bg, _ := c.Style.Decompose()
+		require.Equal(t, tcell.ColorDefault, fg)
+		require.Equal(t, tcell.ColorDefault, bg)
+	}
+	scr.SetSize(160, 50)
+	tu.draw()
+	l = tu.lines()
+	require.Len(t, l, 50)
+	require.Contains(t, l[49], "alignment │ aligned")
+	// Tiny screens do not crash.
+	for _, sz := range [][2]int{{20, 6}, {1, 1}, {80, 3}} {
+		scr.SetSize(sz[0], sz[1])
+		tu.draw()
+	}
+}
+
+// TestUIShowsHeadlessRun: after any sequence of keys the UI is at some
+// event k, and what it shows — engine state, status bar, log — is what a
+// headless run shows after k events.
+func TestUIShowsHeadlessRun(t *testing.T) {
+	cfg := scenarioConfig(t, "alignment", 1500*time.Millisecond)
+	tu := newTestUI(t, cfg, 120, 40)
+	tu.u.m.snapEvery = 1000
+	rng := rand.New(rand.NewPCG(5, 6))
+	presses := []func(){
+		func() { tu.keys("n") }, func() { tu.keys("p") }, func() { tu.keys("N") }, func() { tu.keys("P") },
+		func() { tu.keys("c") }, func() { tu.key(tcell.KeyLeft, 0) }, func() { tu.key(tcell.KeyRight, 0) },
+		func() { tu.keys("g"); tu.keys(itoa(rng.Int64N(30000))); tu.key(tcell.KeyEnter, 0) },
+		func() { tu.keys("g"); tu.keys(itoa(rng.Int64N(1500)) + "ms"); tu.key(tcell.KeyEnter, 0) },
+	}
+	for range 40 {
+		presses[rng.IntN(len(presses))]()
+		m := tu.u.m
+		k := m.Event()
+		h, trace := headless(t, cfg, k)
+		if m.Sim().Stopped() != sim.Running {
+			h.Step() // the UI looked past the last event and saw the end
+		}
+		requireSameState(t, h, m.Sim())
+		require.Contains(t, tu.statusLine(), "event "+fmtCount(k))
+		require.Contains(t, tu.statusLine(), "t "+fmtTime(h.Now()))
+		// The log's last line is the headless trace's last event.
+		if len(trace) > 0 {
+			want := tu.u.logLine(trace[len(trace)-1])
+			require.Contains(t, tu.screen(), "▶"+want[:min(len(want), 40)])
+			shown := tu.u.log.shown
+			require.Equal(t, int64(len(trace)-1), shown[len(shown)-1])
+			for _, i := range shown {
+				require.Equal(t, trace[i], m.TraceAt(i))
+			}
+		}
+	}
+	require.Zero(t, tu.u.m.Mismatches())
+}
+
+// TestRunAndQuit runs the real event loop on a simulation screen and
+// quits with q.
+func TestRunAndQuit(t *testing.T) {
+	scr := tcell.NewSimulationScreen("UTF-8")
+	u, err := New(scenarioConfig(t, "minimal", time.Second), Options{Screen: scr, Mono: true})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- u.Run() }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cells, w, _ := scr.GetContents()
+		if w > 0 && strings.Contains(string(cells[0].Bytes), "╔") {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the UI drew nothing")
+		time.Sleep(10 * time.Millisecond)
+	}
+	scr.InjectKey(tcell.KeyRune, ' ', tcell.ModNone) // play
+	time.Sleep(150 * time.Millisecond)
+	scr.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("q did not quit")
+	}
+}
