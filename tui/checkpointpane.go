@@ -29,31 +29,48 @@ func newCheckpointPane(u *UI) *checkpointPane {
 	return &checkpointPane{Box: paneBox("Checkpoints"), u: u}
 }
 
-// column is a table column: its header and width; columns that do not fit
-// are left out from the right.
+// column is a table column: its header, width and priority; when the
+// pane is narrow, the columns of lowest priority (highest number) are
+// left out.
 type column struct {
 	head  string
 	w     int
 	right bool
+	prio  int
 }
 
 var ckColumns = []column{
-	{"ID", 4, true}, {"STATUS", 12, false}, {"TRIGGERED", 10, true}, {"END-TO-END", 11, true},
-	{"ACKED", 7, true}, {"STATE", 10, true}, {"IN-FLIGHT", 10, true}, {"ALIGNMENT", 10, true},
+	{"ID", 4, true, 0}, {"STATUS", 12, false, 1}, {"TRIGGERED", 10, true, 4}, {"END-TO-END", 11, true, 2},
+	{"ACKED", 7, true, 3}, {"STATE", 10, true, 5}, {"IN-FLIGHT", 10, true, 6}, {"ALIGNMENT", 10, true, 7},
 }
 
 var subColumns = []column{
-	{"SUBTASK", 0, false}, {"ACK", 4, false}, {"DELAY", 8, true}, {"ALIGN", 8, true}, {"SYNC", 7, true},
-	{"ASYNC", 8, true}, {"STATE", 9, true}, {"IN-FLIGHT", 10, true},
+	{"SUBTASK", 0, false, 0}, {"ACK", 4, false, 1}, {"DELAY", 8, true, 3}, {"ALIGN", 8, true, 2}, {"SYNC", 7, true, 5},
+	{"ASYNC", 8, true, 4}, {"STATE", 9, true, 6}, {"IN-FLIGHT", 10, true, 7},
 }
 
-// drawRow draws cells under the columns that fit in w; styles may be nil
-// (all in st) or one per cell.
-func drawRow(scr tcell.Screen, x, y, w int, cols []column, cells []string, st tcell.Style, styles []tcell.Style) {
+// fitColumns keeps the columns of highest priority that fit in w.
+func fitColumns(cols []column, w int) []bool {
+	show := make([]bool, len(cols))
+	used := 0
+	for prio := 0; prio < len(cols); prio++ {
+		for i, c := range cols {
+			if c.prio == prio && used+c.w <= w {
+				show[i] = true
+				used += c.w
+			}
+		}
+	}
+	return show
+}
+
+// drawRow draws the cells of the columns shown; styles may be nil (all
+// in st) or one per cell.
+func drawRow(scr tcell.Screen, x, y, w int, cols []column, show []bool, cells []string, st tcell.Style, styles []tcell.Style) {
 	cx := x
 	for i, c := range cols {
-		if cx+c.w > x+w || i >= len(cells) {
-			break
+		if !show[i] || i >= len(cells) {
+			continue
 		}
 		s := cells[i]
 		if c.right {
@@ -99,20 +116,20 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 		tableH = h
 	}
 	p.tableRows = tableH - 1
-	drawRow(scr, x, y, w, ckColumns, []string{"ID", "STATUS", "TRIGGERED", "END-TO-END", "ACKED", "STATE", "IN-FLIGHT", "ALIGNMENT"}, th.header, nil)
+	show := fitColumns(ckColumns, w)
+	drawRow(scr, x, y, w, ckColumns, show, []string{"ID", "STATUS", "TRIGGERED", "END-TO-END", "ACKED", "STATE", "IN-FLIGHT", "ALIGNMENT"}, th.header, nil)
 	if sel > 0 {
 		p.off = clampScroll(p.off, int(sel-1), int(n), p.tableRows)
 	}
 	for i := 0; i < p.tableRows && int64(p.off+i) < n; i++ {
 		id := int64(p.off + i + 1)
-		cs, _ := s.CheckpointView(id, false)
+		cs, _ := s.CheckpointView(id, true)
 		e2e := fmtDur(cs.EndToEnd())
 		if cs.Status == sim.InProgress {
 			e2e = "+" + fmtDur(u.m.Now()-cs.TriggerAt)
 		}
-		status := cs.Status.String()
-		row := []string{itoa(id), status, fmtTimeMs(cs.TriggerAt), e2e,
-			fmt.Sprintf("%d/%d", cs.Acked, cs.Total), fmtBytes(cs.StateBytes), fmtBytes(cs.PersistedBytes), ""}
+		row := []string{itoa(id), cs.Status.String(), fmtTimeMs(cs.TriggerAt), e2e,
+			fmt.Sprintf("%d/%d", cs.Acked, cs.Total), fmtBytes(cs.StateBytes), fmtBytes(cs.PersistedBytes), fmtDur(cs.MaxAlignment())}
 		st := th.base
 		if id == sel {
 			st = th.selected
@@ -121,12 +138,7 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 		if id != sel {
 			styles[1] = u.statusStyle(cs.Status)
 		}
-		drawRow(scr, x, y+1+i, w, ckColumns, row, st, styles)
-		if len(ckColumns) > 7 {
-			// Alignment needs the subtask rows: only for rows shown.
-			full, _ := s.CheckpointView(id, true)
-			p.drawCell(scr, x, y+1+i, w, ckColumns, 7, fmtDur(full.MaxAlignment()), st)
-		}
+		drawRow(scr, x, y+1+i, w, ckColumns, show, row, st, styles)
 	}
 	if h < 6 || sel == 0 {
 		if sel == 0 && h > 1 {
@@ -158,7 +170,8 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 		nameW = max(nameW, len([]rune(name))+2)
 	}
 	cols[0].w = min(nameW, 18)
-	drawRow(scr, x, ry, w, cols, []string{"SUBTASK", "ACK", "DELAY", "ALIGN", "SYNC", "ASYNC", "STATE", "IN-FLIGHT"}, th.header, nil)
+	show = fitColumns(cols, w)
+	drawRow(scr, x, ry, w, cols, show, []string{"SUBTASK", "ACK", "DELAY", "ALIGN", "SYNC", "ASYNC", "STATE", "IN-FLIGHT"}, th.header, nil)
 	ry++
 	p.subY = ry - y
 	rows := y + h - ry
@@ -207,20 +220,8 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 		if id == u.sub {
 			st = th.selected
 		}
-		drawRow(scr, x, ry+i, w, cols, row, st, nil)
+		drawRow(scr, x, ry+i, w, cols, show, row, st, nil)
 	}
-}
-
-// drawCell draws one cell of a table row.
-func (p *checkpointPane) drawCell(scr tcell.Screen, x, y, w int, cols []column, i int, s string, st tcell.Style) {
-	cx := x
-	for j := 0; j < i; j++ {
-		cx += cols[j].w
-	}
-	if cx+cols[i].w > x+w {
-		return
-	}
-	text(scr, cx, y, x+w, padLeft(s, cols[i].w-1)+" ", st)
 }
 
 // why caches the explanation of checkpoint n at the cursor.

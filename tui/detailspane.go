@@ -62,6 +62,8 @@ func (p *detailsPane) lines(id, w int) []dline {
 		add(dpart{fmt.Sprintf("checkpoint %d: unaligned, %d/%d inputs delivered the barrier, persisting the others", v.Checkpoint, v.AlignedInputs, v.TargetInputs), th.prio})
 	case v.Pending:
 		add(dpart{fmt.Sprintf("checkpoint %d: aligning, %d/%d inputs delivered the barrier, since %s", v.Checkpoint, v.AlignedInputs, v.TargetInputs, fmtTime(v.FirstBarrierAt)), th.lane[laneAlign]})
+	case v.Source:
+		add(plain("triggered by the coordinator; last snapshot ck%d", v.LastSnapshot))
 	case v.Checkpoint > 0:
 		add(plain("checkpoint %d: barrier handled; last snapshot ck%d", v.Checkpoint, v.LastSnapshot))
 	default:
@@ -153,12 +155,11 @@ func (p *detailsPane) Draw(scr tcell.Screen) {
 	if p.sub != u.sub {
 		p.sub, p.off = u.sub, 0
 	}
-	lines := p.lines(u.sub, w)
+	lines := wrapLines(p.lines(u.sub, w), w)
 	p.off = max(0, min(p.off, len(lines)-h))
 	for i := 0; i < h && p.off+i < len(lines); i++ {
-		cx := x
-		for _, part := range lines[p.off+i] {
-			cx = text(scr, cx, y+i, x+w, part.s, part.st)
+		for j, c := range lines[p.off+i] {
+			scr.SetContent(x+j, y+i, c.r, nil, c.st)
 		}
 	}
 	if len(lines) > h {
@@ -169,6 +170,43 @@ func (p *detailsPane) Draw(scr tcell.Screen) {
 			text(scr, x+w-1, y+h-1, x+w, "↓", u.th.dim)
 		}
 	}
+}
+
+// wrapLines lays styled lines out in cells, w wide: a longer line goes on
+// on the next, indented.
+func wrapLines(lines []dline, w int) [][]rcell {
+	var out [][]rcell
+	const indent = 4
+	for _, l := range lines {
+		var cur []rcell
+		for _, part := range l {
+			for _, r := range part.s {
+				if len(cur) == w && w > 2*indent {
+					// Break after the last space, if there is one far
+					// enough right.
+					cut := w
+					for i := w - 1; i > w/2; i-- {
+						if cur[i].r == ' ' {
+							cut = i + 1
+							break
+						}
+					}
+					next := make([]rcell, indent, w)
+					for i := range next {
+						next[i] = rcell{' ', part.st}
+					}
+					next = append(next, cur[cut:]...)
+					out = append(out, cur[:cut])
+					cur = next
+				}
+				if len(cur) < w {
+					cur = append(cur, rcell{r, part.st})
+				}
+			}
+		}
+		out = append(out, cur)
+	}
+	return out
 }
 
 func (p *detailsPane) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {

@@ -108,9 +108,9 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 		p.lastSel = u.sub
 	}
 	p.off = max(0, min(p.off, len(p.rows)-h))
-	nameW := 4
+	nameW := 4 // room for the longest name, indented under its receiver, and a space
 	for _, name := range u.m.names {
-		nameW = max(nameW, len([]rune(name))+1)
+		nameW = max(nameW, len([]rune(name))+3)
 	}
 	nameW = min(nameW, max(8, w/3))
 	ribW := max(4, min(40, w-nameW-16))
@@ -137,7 +137,8 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 		// An input channel: sender name, ribbon, counts and flags.
 		c := s.ChannelView(r.ch)
 		from := u.m.Graph().Channels[r.ch].From
-		cx := text(scr, x+2, row, maxX, pad(u.m.names[from], nameW-1), th.label)
+		cx := text(scr, x+2, row, maxX, pad(u.m.names[from], nameW-2), th.label)
+		cx++
 		lb, rb := '[', ']'
 		bst := th.dim
 		if c.Blocked {

@@ -198,7 +198,10 @@ func (m *Model) ChannelName(id int32) string {
 // GoTo moves the cursor to event k (clamped to the run).
 func (m *Model) GoTo(k int64) {
 	k = max(k, 0)
-	if k < m.cur.Events() {
+	cur := m.cur.Events()
+	// Back, or forward past a snapshot within the recorded run: start from
+	// the snapshot at or before k.
+	if k < cur || (k <= m.Frontier() && k/m.snapEvery > cur/m.snapEvery) {
 		i := min(k/m.snapEvery, int64(len(m.snaps)-1))
 		m.cur = m.snaps[i].Clone()
 		m.cur.Tracer = m.record
