@@ -118,9 +118,6 @@ func (p *detailsPane) lines(id, w int) []dline {
 			add(parts...)
 		}
 	}
-	if op.Kind == topology.Sink {
-		add(dpart{"pending sink transactions: none (sinks are not transactional in this model)", th.dim})
-	}
 	// Keyed state.
 	if op.Kind == topology.Aggregate {
 		p.kv = s.AppendKeyedState(p.kv[:0], id)

@@ -14,11 +14,13 @@ import (
 type laneState uint8
 
 const (
-	laneBusy  laneState = iota // processing a record
-	laneAlign                  // some input blocked by alignment
-	laneBP                     // backpressured
-	laneSync                   // synchronous snapshot
-	laneAsync                  // asynchronous upload
+	laneBusy    laneState = iota // processing a record
+	laneAlign                    // some input blocked by alignment
+	laneBP                       // backpressured
+	laneSync                     // synchronous snapshot
+	laneAsync                    // asynchronous upload
+	laneFailed                   // failed, until redeployed
+	laneRestore                  // restoring state after a failover
 	numLaneStates
 )
 
@@ -136,9 +138,42 @@ func (ls *lanes) observe(ev sim.TraceEvent) {
 	case sim.SubtaskFinished:
 		l := &ls.l[sub]
 		l.finished, l.finishedSeq = at, seq
-		for st := range numLaneStates {
-			ls.close(sub, st, at, seq)
-		}
+		ls.closeAll(sub, at, seq)
+	default:
+		ls.observeRecovery(ev.Kind.String(), ev)
+	}
+}
+
+// observeRecovery follows failures and recoveries by the names of their
+// trace kinds (subtask_failed, subtask_restoring, subtask_restored), so
+// that the lanes show them whichever engine version emits them.
+func (ls *lanes) observeRecovery(kind string, ev sim.TraceEvent) {
+	sub, at, seq := ev.Subtask, ev.At, ev.Seq
+	if sub < 0 || int(sub) >= len(ls.l) {
+		return
+	}
+	switch kind {
+	case "subtask_failed":
+		// The subtask is cancelled: whatever it was doing ends.
+		ls.closeAll(sub, at, seq)
+		l := &ls.l[sub]
+		l.blocked = 0
+		clear(l.async)
+		l.finished = -1
+		ls.open(sub, laneFailed, at, seq)
+	case "subtask_restoring":
+		ls.close(sub, laneFailed, at, seq)
+		ls.open(sub, laneRestore, at, seq)
+	case "subtask_restored":
+		ls.close(sub, laneFailed, at, seq)
+		ls.close(sub, laneRestore, at, seq)
+	}
+}
+
+// closeAll ends every open span of subtask sub.
+func (ls *lanes) closeAll(sub int32, at, seq int64) {
+	for st := range numLaneStates {
+		ls.close(sub, st, at, seq)
 	}
 }
 

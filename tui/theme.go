@@ -46,6 +46,8 @@ func newTheme(mono bool) theme {
 		t.lane[st] = d
 	}
 	t.lane[laneSync] = d.Bold(true)
+	t.lane[laneFailed] = d.Bold(true).Reverse(true)
+	t.lane[laneRestore] = d.Bold(true)
 	if mono {
 		return t
 	}
@@ -66,6 +68,8 @@ func newTheme(mono bool) theme {
 	t.lane[laneBP] = fg(tcell.ColorFuchsia)
 	t.lane[laneSync] = fg(tcell.ColorYellow).Bold(true)
 	t.lane[laneAsync] = fg(tcell.ColorDodgerBlue)
+	t.lane[laneFailed] = d.Background(tcell.ColorRed).Foreground(tcell.ColorWhite).Bold(true)
+	t.lane[laneRestore] = fg(tcell.ColorAqua).Bold(true)
 	t.completed = fg(tcell.ColorGreen)
 	t.failed = fg(tcell.ColorRed).Bold(true)
 	t.inProgress = fg(tcell.ColorYellow)

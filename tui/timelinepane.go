@@ -43,11 +43,15 @@ func newTimelinePane(u *UI) *timelinePane {
 	return &timelinePane{Box: paneBox("Timeline"), u: u, zoom: defaultZoom, follow: true, lastSel: -1}
 }
 
-// laneGlyph is what a lane shows in one column, by priority: sync
-// snapshot, aligning, backpressure, processing (by how busy), async
+// laneGlyph is what a lane shows in one column, by priority: failed,
+// restoring, sync snapshot, aligning, backpressure, processing (by how busy), async
 // upload, idle.
 func laneGlyph(lc *laneCells, c int, th *theme) (rune, tcell.Style) {
 	switch {
+	case lc.present[laneFailed][c]:
+		return 'X', th.lane[laneFailed]
+	case lc.present[laneRestore][c]:
+		return 'R', th.lane[laneRestore]
 	case lc.present[laneSync][c]:
 		return 'S', th.lane[laneSync]
 	case lc.present[laneAlign][c]:

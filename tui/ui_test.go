@@ -10,6 +10,7 @@ import (
 	"github.com/rivo/tview"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
 )
 
@@ -393,4 +394,38 @@ func TestRunAndQuit(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("q did not quit")
 	}
+}
+
+// TestEveryBundledScenario opens the UI on every bundled scenario, plays
+// through it and back, at the smallest supported size.
+func TestEveryBundledScenario(t *testing.T) {
+	for _, name := range scenarios.Bundled() {
+		t.Run(name, func(t *testing.T) {
+			sc, err := scenarios.Load(name)
+			require.NoError(t, err)
+			tu := newTestUI(t, sc.Config, 80, 24)
+			tu.keys("cNf")
+			for range 4 {
+				tu.key(tcell.KeyTab, 0)
+				tu.key(tcell.KeyDown, 0)
+				tu.key(tcell.KeyEnter, 0)
+			}
+			tu.key(tcell.KeyEnd, 0)
+			require.True(t, tu.u.m.AtEnd())
+			require.Contains(t, tu.statusLine(), "ended")
+			tu.keys("z?")
+			tu.key(tcell.KeyEscape, 0)
+			tu.key(tcell.KeyHome, 0)
+			require.Zero(t, tu.u.m.Event())
+			require.Zero(t, tu.u.m.Mismatches())
+		})
+	}
+}
+
+// TestFailureKey: f finds the expired checkpoints of the backpressure
+// scenario.
+func TestFailureKey(t *testing.T) {
+	tu := newTestUI(t, scenarioConfig(t, "backpressure", 0), 120, 40)
+	tu.keys("f")
+	require.Regexp(t, `checkpoint_expired|task_checkpoint_aborted|checkpoint_aborted|alignment_timed_out`, tu.statusLine())
 }
