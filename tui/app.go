@@ -208,6 +208,14 @@ func (u *UI) onKey(ev *tcell.EventKey) *tcell.EventKey {
 		switch {
 		case ev.Key() == tcell.KeyEscape, ev.Key() == tcell.KeyEnter, ev.Rune() == '?', ev.Rune() == 'q':
 			u.showHelp(false)
+		case ev.Key() == tcell.KeyUp:
+			u.help.off = max(0, u.help.off-1)
+		case ev.Key() == tcell.KeyDown:
+			u.help.off++
+		case ev.Key() == tcell.KeyPgUp:
+			u.help.off = max(0, u.help.off-10)
+		case ev.Key() == tcell.KeyPgDn:
+			u.help.off += 10
 		}
 		return nil
 	}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 )
@@ -13,21 +15,21 @@ var keyTable = [][2]string{
 	{"p  ←", "previous event: time travel back"},
 	{"N  P", "next / previous checkpoint event"},
 	{"c", "next completed checkpoint"},
-	{"f", "next failure: checkpoint expired, aborted or declined, alignment timeout, task failure or recovery"},
+	{"f", "next failure: a checkpoint expired, aborted or declined, a task failure or recovery"},
 	{"[  ]", "slower / faster playback"},
 	{"Home  End", "start / end of the run"},
 	{"g", "go to an event number, a time (2.5s, 300ms) or a checkpoint (ck3)"},
 	{"r", "restart: back to event 0"},
 	{"Tab  Shift-Tab", "next / previous pane (the focused pane has a double border)"},
 	{"↑ ↓ PgUp PgDn", "select a subtask (graph, timeline), a checkpoint, a log line; scroll details"},
-	{"Enter", "graph: filter the log by the subtask · checkpoints: go to the trigger · log: go to the event · timeline: follow the cursor"},
+	{"Enter", "graph: filter the log by subtask · checkpoints: go to its trigger · log: go to the event · timeline: follow"},
 	{"+  -", "timeline: zoom in / out"},
 	{"h  l", "timeline: scroll back / forward in time"},
 	{"/", "filter the log: ck:3 kind:barrier sub:count[1] ch:src[0] text, -word excludes"},
 	{"z", "zoom the focused pane to the whole screen (Esc or z again)"},
 	{"?", "this help (Esc closes)"},
 	{"q  Ctrl-C", "quit"},
-	{"mouse", "click selects a subtask, checkpoint or log line; a click in the timeline travels to that time; the wheel scrolls"},
+	{"mouse", "a click selects a subtask, checkpoint or log line, or travels to the time clicked in the timeline; wheel scrolls"},
 }
 
 // legend explains the glyphs.
@@ -35,57 +37,127 @@ var legend = []string{
 	"Ribbons (sender ─▶ receiver, next item on the right): · record  * record persisted as channel state",
 	"  |3 barrier of checkpoint 3  »3 unaligned barrier (overtakes records)  x3 cancel marker  ⊣ end of partition",
 	"  ┊ left of it: the sender's output queue  [ ] highlighted + BLOCKED: held back by alignment  FULL: backpressure",
-	"Lanes: █▄▁ processing (how busy)  ░ aligning  ▓ backpressured  S sync snapshot  ~ async upload  ⊣ finished  X failed  R restoring",
+	"Lanes: █▄▁ busy  ░ aligning  ▓ backpressured  S sync snapshot  ~ async upload  ⊣ finished  X failed  R restoring",
 	"  markers: n checkpoint n triggered, ✓ completed, ✗ expired/aborted; the highlighted column is the cursor",
 }
 
-// helpView is the overlay ? opens.
+// helpView is the overlay ? opens; ↑ ↓ scroll it on small screens.
 type helpView struct {
 	*tview.Box
-	u *UI
+	u   *UI
+	off int
 }
 
 func newHelpView(u *UI) *helpView {
 	return &helpView{Box: tview.NewBox(), u: u}
 }
 
+// helpLine is a line of the help: a key (bold) and text.
+type helpLine struct {
+	key, text string
+	keyed     bool // a row of the key table (continued rows have no key)
+	st        tcell.Style
+}
+
+// content lays the help out for width w.
+func (h *helpView) content(w int) []helpLine {
+	th := &h.u.th
+	var out []helpLine
+	if desc := wrap(firstSentence(h.u.opt.Description), w); len(desc) > 0 {
+		for _, l := range desc[:min(len(desc), 2)] {
+			out = append(out, helpLine{text: l, st: th.dim})
+		}
+		out = append(out, helpLine{})
+	}
+	const keyW = 16
+	for _, k := range keyTable {
+		for i, l := range wrap(k[1], max(10, w-keyW)) {
+			key := k[0]
+			if i > 0 {
+				key = ""
+			}
+			out = append(out, helpLine{key: key, text: l, keyed: true, st: th.base})
+		}
+	}
+	out = append(out, helpLine{})
+	for _, l := range legend {
+		indent := len(l) - len(strings.TrimLeft(l, " "))
+		for i, part := range wrapItems(strings.TrimSpace(l), max(10, w-indent-2)) {
+			prefix := strings.Repeat(" ", indent)
+			if i > 0 {
+				prefix += "  "
+			}
+			out = append(out, helpLine{text: prefix + part, st: th.base})
+		}
+	}
+	return out
+}
+
 func (h *helpView) Draw(scr tcell.Screen) {
 	th := &h.u.th
 	sw, sh := scr.Size()
 	w := min(sw-2, 118)
-	lines := len(keyTable) + len(legend) + 6
-	if h.u.opt.Description != "" {
-		lines += 2
+	lines := h.content(w - 4)
+	ht := min(sh-2, len(lines)+2)
+	if w < 10 || ht < 3 {
+		return
 	}
-	ht := min(sh-2, lines)
+	h.off = max(0, min(h.off, len(lines)-(ht-2)))
 	x, y := (sw-w)/2, (sh-ht)/2
-	box := tview.NewBox().SetBorder(true).SetTitle(" ckptsim · keys (Esc closes) ")
+	title := " ckptsim · keys (Esc closes) "
+	if len(lines) > ht-2 {
+		title = " ckptsim · keys (↑ ↓ scroll, Esc closes) "
+	}
+	box := tview.NewBox().SetBorder(true).SetTitle(title)
 	box.SetRect(x, y, w, ht)
 	box.Draw(scr)
 	ix, iy, iw, ih := box.GetInnerRect()
 	maxX := ix + iw
-	row := iy
-	put := func(s string, st tcell.Style) {
-		if row < iy+ih {
-			text(scr, ix+1, row, maxX, s, st)
+	for i := 0; i < ih && h.off+i < len(lines); i++ {
+		l := lines[h.off+i]
+		cx := ix + 1
+		if l.keyed {
+			cx = text(scr, cx, iy+i, maxX, pad(l.key, 16), th.bold)
 		}
-		row++
+		text(scr, cx, iy+i, maxX, l.text, l.st)
 	}
-	if d := h.u.opt.Description; d != "" {
-		put(firstSentence(d), th.dim)
-		row++
+	if h.off+ih < len(lines) {
+		text(scr, ix+iw-1, iy+ih-1, maxX, "↓", th.dim)
 	}
-	for _, k := range keyTable {
-		if row < iy+ih {
-			cx := text(scr, ix+1, row, maxX, pad(k[0], 16), th.bold)
-			text(scr, cx, row, maxX, k[1], th.base)
+}
+
+// wrapItems wraps a line of items separated by two spaces, keeping each
+// item whole where it fits.
+func wrapItems(s string, w int) []string {
+	var lines []string
+	cur := ""
+	for _, item := range strings.Split(s, "  ") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
 		}
-		row++
+		switch {
+		case cur == "":
+			cur = item
+		case len([]rune(cur))+2+len([]rune(item)) <= w:
+			cur += "  " + item
+		default:
+			lines = append(lines, cur)
+			cur = item
+		}
 	}
-	row++
-	for _, l := range legend {
-		put(l, th.base)
+	if cur != "" {
+		lines = append(lines, cur)
 	}
+	var out []string
+	for _, l := range lines {
+		if len([]rune(l)) > w {
+			out = append(out, wrap(l, w)...) // an item longer than a line
+		} else {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // firstSentence is the first sentence of a description, on one line.

@@ -192,6 +192,8 @@ func TestFocusZoomHelp(t *testing.T) {
 	require.Contains(t, tu.screen(), "next completed checkpoint")
 	tu.keys("n") // swallowed by the help
 	require.Zero(t, tu.u.m.Event())
+	tu.key(tcell.KeyDown, 0) // scrolls the help
+	tu.key(tcell.KeyPgDn, 0)
 	tu.key(tcell.KeyEscape, 0)
 	require.NotContains(t, tu.screen(), "keys (Esc closes)")
 }
@@ -322,6 +324,15 @@ func TestScreenSizesAndColour(t *testing.T) {
 	l = tu.lines()
 	require.Len(t, l, 50)
 	require.Contains(t, l[49], "alignment │ aligned")
+	// The help scrolls at 80x24 to its last line.
+	scr.SetSize(80, 24)
+	tu.keys("?")
+	require.Contains(t, tu.screen(), "↑ ↓ scroll")
+	for range 5 {
+		tu.key(tcell.KeyPgDn, 0)
+	}
+	require.Contains(t, tu.screen(), "is the cursor")
+	tu.key(tcell.KeyEscape, 0)
 	// Tiny screens do not crash.
 	for _, sz := range [][2]int{{20, 6}, {1, 1}, {80, 3}} {
 		scr.SetSize(sz[0], sz[1])
