@@ -32,6 +32,14 @@ func TestFormatDocumentsEveryField(t *testing.T) {
 	for _, r := range operatorTable {
 		names = append(names, r.name)
 	}
+	for _, r := range restartTable {
+		names = append(names, r.name)
+	}
+	add((&decoder{}).recoveryFields(&sim.RecoveryConfig{}, new(bool)))
+	for _, r := range faultTable {
+		names = append(names, r.name)
+	}
+	add(expectFields(&Scenario{}))
 	for _, name := range names {
 		assert.Contains(t, string(doc), "| `"+name+"` |", "FORMAT.md has no row for %s", name)
 	}
@@ -43,5 +51,17 @@ func TestFormatDocumentsEveryField(t *testing.T) {
 	}
 	for _, m := range sim.Modes {
 		assert.Contains(t, string(doc), "`"+string(m)+"`", "FORMAT.md does not explain mode %s", m)
+	}
+	for _, k := range sim.RestartKinds {
+		assert.Contains(t, string(doc), "`"+string(k)+"`:", "FORMAT.md does not explain restart strategy %s", k)
+	}
+	for _, k := range sim.FaultKinds {
+		assert.Contains(t, string(doc), "| `"+string(k)+"` |", "FORMAT.md has no row for fault kind %s", k)
+	}
+	for _, m := range topology.SinkModes {
+		assert.Contains(t, string(doc), "`"+string(m)+"`:", "FORMAT.md does not explain sink mode %s", m)
+	}
+	for _, j := range jobStatuses {
+		assert.Contains(t, string(doc), "`"+j+"`", "FORMAT.md does not list job status %s", j)
 	}
 }

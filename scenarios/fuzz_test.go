@@ -59,6 +59,10 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range hostile {
 		f.Add([]byte(tc.yaml))
 	}
+	for _, tc := range badFailureFiles {
+		f.Add([]byte(tc.yaml))
+	}
+	f.Add([]byte(everyFailureField))
 	f.Fuzz(checkParse)
 }
 

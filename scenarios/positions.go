@@ -28,4 +28,6 @@ type positions struct {
 	// opAt and edgeAt are the positions of each operator's and edge's
 	// mapping, by index in the graph.
 	opAt, edgeAt []position
+	// faultAt are the positions of each fault's mapping.
+	faultAt []position
 }

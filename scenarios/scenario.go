@@ -21,6 +21,9 @@ type Scenario struct {
 	// Config is the run the scenario describes, with defaults filled in;
 	// Config.Name is Name.
 	Config sim.Config
+	// Expect are the outcomes the file expects of a run (the expect
+	// section), in the file's order; Check evaluates them.
+	Expect []Expectation
 
 	// at is where each part of the file was written, for errors found
 	// after decoding.
@@ -62,6 +65,11 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 		return nil, err
 	}
 	s.Config.Name = s.Name
+	// Without either section Recovery stays the zero value, which sim
+	// reads as its defaults.
+	if d.has("restart") || d.has("recovery") {
+		s.Config.Recovery = d.recovery
+	}
 	s.at = d.positions
 	if s.Config.Script == nil && !d.has("operators") {
 		return nil, d.root.err(filename, "missing required field \"operators\" at top level (or a script section)")
@@ -85,6 +93,10 @@ func (d *decoder) has(path string) bool {
 type decoder struct {
 	file string
 	positions
+	// recovery collects the restart and recovery sections, from
+	// sim.DefaultRecoveryConfig; it becomes Config.Recovery if the file
+	// has either.
+	recovery sim.RecoveryConfig
 }
 
 // scenario decodes the top-level mapping into s.
@@ -99,6 +111,7 @@ func (d *decoder) topFields(s *Scenario) []field {
 	cfg := &s.Config
 	g := &topology.Graph{}
 	cfg.Graph = g
+	d.recovery = sim.DefaultRecoveryConfig()
 	return []field{
 		{name: "name", required: true, set: str(&s.Name)},
 		{name: "description", set: text(&s.Description)},
@@ -109,7 +122,11 @@ func (d *decoder) topFields(s *Scenario) []field {
 		{name: "edges", set: d.edges(g)},
 		{name: "channels", set: d.section("channels", channelFields(&cfg.Channels))},
 		{name: "checkpoint", set: d.section("checkpoint", checkpointFields(&cfg.Checkpoint))},
+		{name: "restart", set: d.restart(&d.recovery.Restart)},
+		{name: "recovery", set: d.recoverySection(&d.recovery)},
+		{name: "faults", set: d.faults(cfg)},
 		{name: "script", set: d.script(cfg)},
+		{name: "expect", set: d.section("expect", expectFields(s))},
 	}
 }
 

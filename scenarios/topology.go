@@ -111,6 +111,9 @@ var operatorTable = []opField{
 	{name: "state_bytes_per_key", kinds: []topology.Kind{topology.Aggregate}, set: func(o *topology.Operator) setter {
 		return byteSize(&o.StateBytesPerKey)
 	}},
+	{name: "sink_mode", kinds: []topology.Kind{topology.Sink}, set: func(o *topology.Operator) setter {
+		return oneOf(&o.SinkMode, topology.SinkModes)
+	}},
 }
 
 // operatorFields is the field table for op, whose Kind is set: fields of

@@ -11,6 +11,9 @@ import (
 // validate runs sim's validation (which includes the graph's) and moves its
 // errors to the position that caused them.
 func (s *Scenario) validate() error {
+	if err := s.checkFaultTargets(); err != nil {
+		return err
+	}
 	err := s.Config.Validate()
 	if err == nil {
 		return nil
@@ -67,7 +70,13 @@ var configErrors = []struct {
 
 // configErrorAt is the best position for a sim validation message.
 func (s *Scenario) configErrorAt(msg string) position {
+	if p, ok := s.faultErrorAt(msg); ok {
+		return p
+	}
 	lower := strings.ToLower(msg)
+	if p, ok := s.recoveryErrorAt(lower); ok {
+		return p
+	}
 	for _, e := range configErrors {
 		if !strings.Contains(lower, e.contains) || (e.when != nil && !e.when(&s.Config)) {
 			continue
