@@ -63,6 +63,7 @@ func TestBackpressureModes(t *testing.T) {
 		require.NoError(t, err)
 		s.Config.Checkpoint.Mode = mode
 		s.Config.Checkpoint.AlignedCheckpointTimeout = timeout
+		require.Equal(t, -1, s.Config.Recovery.TolerableFailures, "the scenario tolerates expired checkpoints")
 		x, err := sim.New(s.Config)
 		require.NoError(t, err)
 		r := x.Run()

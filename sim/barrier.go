@@ -47,6 +47,8 @@ func (s *Sim) alternating() bool {
 // the aligned checkpoint timeout: measured, as since Flink 1.14, from the
 // checkpoint's trigger time carried by the barrier, so every task of the
 // job times out at the same instant.
+//
+// Savepoints are always aligned and never time out.
 func (s *Sim) timedOut(trigger int64) bool {
 	return s.alternating() && s.now-trigger > int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)
 }
@@ -80,7 +82,8 @@ func (s *Sim) onBarrier(t *task, c *channel, it item) {
 		s.maybeAligned(t)
 		return
 	}
-	if s.cfg.Checkpoint.Mode == Unaligned && (!s.alternating() || it.priority || (s.timedOut(it.trigger) && t.numAligned < t.target)) {
+	if s.cfg.Checkpoint.Mode == Unaligned && !s.coord.isSavepoint(n) &&
+		(!s.alternating() || it.priority || (s.timedOut(it.trigger) && t.numAligned < t.target)) {
 		s.startUnaligned(t, c, it)
 		return
 	}
@@ -103,9 +106,9 @@ func (s *Sim) newCheckpoint(t *task, n, trigger int64) {
 	clear(t.aligned)
 	t.numAligned, t.target = 0, t.openInputs
 	s.coord.firstBarrier(t, n, s.now)
-	if s.alternating() {
-		s.q.push(event{at: max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1),
-			kind: evAlignTimeout, a: t.id, b: n})
+	s.phaseHook(t, Aligning, n)
+	if s.alternating() && !s.coord.isSavepoint(n) {
+		s.schedule(t, max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1), evAlignTimeout, n)
 	}
 }
 
@@ -314,6 +317,12 @@ func (s *Sim) persist(t *task, c *channel, it *item, n int64) {
 	if sn := t.snap(n); sn != nil {
 		sn.persistedRecs++
 		sn.persistedBytes += int64(it.bytes)
+		p := persistedRecord{channel: c.id, item: *it}
+		if c.to == t.id {
+			sn.inState = append(sn.inState, p)
+		} else {
+			sn.outState = append(sn.outState, p)
+		}
 	}
 	s.trace(TraceEvent{Kind: InFlightPersisted, Subtask: t.id, Channel: c.id, Checkpoint: n, Key: it.key, Value: it.value, N: int64(it.bytes)})
 }

@@ -28,6 +28,10 @@ type item struct {
 	// output queue can be overtaken by the barriers of several successive
 	// unaligned checkpoints and is then in the channel state of each.
 	persistedFrom, persistedTo int64
+	// part and off are the record's origin: the source partition and
+	// offset it derives from (its lineage, for the end-to-end checks).
+	part int32
+	off  int64
 	// overtook counts the records a priority barrier jumped at the
 	// receiver (they follow it in the queue).
 	overtook int32
@@ -56,6 +60,7 @@ type item struct {
 // until it consumes them; consuming a record returns its credit.
 type channel struct {
 	id       int32
+	attempt  uint32 // incarnation: a restart resets the channel
 	from, to int32
 	input    int // index among the receiver's inputs
 	out      deque[item]
@@ -77,7 +82,7 @@ type channel struct {
 func (s *Sim) transmit(c *channel) {
 	for c.out.len() > 0 && !c.paused {
 		head := c.out.at(0)
-		if head.kind == itemRecord && c.credit == 0 {
+		if head.kind == itemRecord && c.credit <= 0 {
 			break
 		}
 		it := c.out.popFront()
@@ -95,7 +100,7 @@ func (s *Sim) transmit(c *channel) {
 // wire puts an item on the network: it arrives after the channel's latency,
 // never before an item sent earlier on the same channel.
 func (s *Sim) wire(c *channel, it item) {
-	it.arrival = max(c.lastArr, s.now+s.latency())
+	it.arrival = max(c.lastArr, s.channelDelay(c, s.now+s.latency()))
 	c.lastArr = it.arrival
 	if it.kind == itemRecord {
 		c.inRecs++
@@ -108,11 +113,11 @@ func (s *Sim) wire(c *channel, it item) {
 		}
 		if it.timeoutable {
 			s.timeoutableSent(c, it.ck)
-			s.q.push(event{at: it.arrival, kind: evAnnounce, a: c.id, b: it.ck})
+			s.scheduleOn(c, it.arrival, evAnnounce, it.ck)
 		}
 	}
 	c.in.pushBack(it)
-	s.q.push(event{at: it.arrival, kind: evArrive, a: c.id, b: it.ck})
+	s.scheduleOn(c, it.arrival, evArrive, it.ck)
 }
 
 // latency draws one item's network delay.

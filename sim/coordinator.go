@@ -21,6 +21,74 @@ type coordinator struct {
 	retained       []int64            // completed checkpoints kept, oldest first
 	running        int                // subtasks not finished
 	sourcesRunning int
+	scheduled      bool    // the periodic timer runs
+	savepointsDone []int64 // completed savepoints, oldest first
+}
+
+// stop stops the periodic timer and forgets queued requests (on a global
+// failover, a failure or the end of the job).
+func (co *coordinator) stop() {
+	co.gen++
+	co.scheduled = false
+	co.queued = 0
+}
+
+// lastID is the id of the latest checkpoint triggered.
+func (co *coordinator) lastID() int64 { return int64(len(co.stats)) }
+
+// isSavepoint reports whether checkpoint n is a savepoint.
+func (co *coordinator) isSavepoint(n int64) bool {
+	cs := co.get(n)
+	return cs != nil && cs.Savepoint
+}
+
+// abortNeeding aborts the pending checkpoints that a restarted subtask
+// (restart[i], or every subtask when restart is nil) has not acknowledged
+// (Flink's failUnacknowledgedPendingCheckpointsFor: not a counted failure).
+func (co *coordinator) abortNeeding(s *Sim, restart []bool) {
+	for _, n := range slices.Clone(co.pending) {
+		cs := co.get(n)
+		for i := range cs.Subtasks {
+			if (restart == nil || restart[i]) && !cs.Subtasks[i].Acked {
+				co.abort(s, n, ReasonTaskFailure)
+				break
+			}
+		}
+	}
+}
+
+// restorePoint picks what a restart restores: the latest completed
+// checkpoint or savepoint (the latest checkpoint first, with
+// preferCheckpointForRecovery), skipping unreadable ones. It returns nil
+// with ok for a job that never completed one (it starts without state),
+// and !ok when none of those retained can be read.
+func (co *coordinator) restorePoint(s *Sim) (cs *CheckpointStats, skipped []int64, ok bool) {
+	cands := slices.Clone(co.retained)
+	if s.cfg.Recovery.PreferCheckpointForRecovery {
+		cands = append(slices.Clone(co.savepointsDone), cands...)
+	} else {
+		cands = append(cands, co.savepointsDone...)
+		slices.Sort(cands)
+	}
+	for i := len(cands) - 1; i >= 0; i-- {
+		n := cands[i]
+		if !s.job.corrupt[n] {
+			return co.get(n), skipped, true
+		}
+		skipped = append(skipped, n)
+		co.retained = slices.DeleteFunc(co.retained, func(id int64) bool { return id == n })
+		co.savepointsDone = slices.DeleteFunc(co.savepointsDone, func(id int64) bool { return id == n })
+	}
+	return nil, skipped, len(skipped) == 0
+}
+
+// savepoint triggers a savepoint: an aligned checkpoint that is not
+// subject to max concurrent checkpoints or the min pause.
+func (co *coordinator) savepoint(s *Sim) {
+	if !s.allRunning() || co.sourcesRunning == 0 {
+		return
+	}
+	co.trigger(s, true)
 }
 
 func (co *coordinator) get(n int64) *CheckpointStats {
@@ -49,9 +117,10 @@ func (co *coordinator) start(s *Sim) {
 	if s.cfg.Checkpoint.Interval == 0 {
 		return
 	}
+	co.scheduled = true
 	lo := int64(s.cfg.Checkpoint.MinPause)
 	first := lo + s.rng.Int64N(co.interval(s)-lo+1)
-	s.q.push(event{at: first, kind: evPeriodicTrigger, b: co.gen})
+	s.q.push(event{at: s.now + first, kind: evPeriodicTrigger, b: co.gen})
 }
 
 // periodic handles a tick of the periodic timer: the timer keeps its fixed
@@ -75,6 +144,9 @@ func (co *coordinator) decide(s *Sim) {
 		return
 	}
 	co.queued--
+	if !s.allRunning() {
+		return // NOT_ALL_REQUIRED_TASKS_RUNNING: dropped, not a failure
+	}
 	if co.lastCompletion >= 0 {
 		if next := co.lastCompletion + int64(s.cfg.Checkpoint.MinPause); next > s.now {
 			co.gen++
@@ -82,18 +154,19 @@ func (co *coordinator) decide(s *Sim) {
 			return
 		}
 	}
-	co.trigger(s)
+	co.trigger(s, false)
 }
 
-// trigger starts a new checkpoint at every running source.
-func (co *coordinator) trigger(s *Sim) {
+// trigger starts a new checkpoint (or savepoint) at every running source.
+func (co *coordinator) trigger(s *Sim, savepoint bool) {
 	n := int64(len(co.stats) + 1)
 	co.register(s, n, s.now)
+	co.get(n).Savepoint = savepoint
 	for i := range s.tasks {
 		t := &s.tasks[i]
 		if t.isSource() && !t.finished {
 			t.triggers = append(t.triggers, n)
-			s.q.push(event{at: s.now, kind: evWake, a: t.id})
+			s.schedule(t, s.now, evWake, 0)
 		}
 	}
 }
@@ -107,10 +180,11 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 	}
 	cs := &CheckpointStats{ID: n, TriggerAt: at, Total: len(s.tasks),
 		Offsets: make([]int64, s.partitions), Subtasks: make([]SubtaskStats, len(s.tasks)),
-		states: make([]map[int64]int64, len(s.tasks))}
+		states: make([]map[int64]int64, len(s.tasks)), txns: make([][]*txn, len(s.tasks))}
 	for p := range cs.Offsets {
 		cs.Offsets[p] = -1
 	}
+	cs.readAtTrigger = s.sourceReads
 	co.stats = append(co.stats, cs)
 	co.pending = append(co.pending, n)
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointTriggered, Subtask: -1, Checkpoint: n})
@@ -194,6 +268,9 @@ func (co *coordinator) ack(s *Sim, t *task, sn *taskSnap) {
 	r.PersistedRecords, r.PersistedBytes = sn.persistedRecs, sn.persistedBytes
 	cs.Acked++
 	cs.states[t.id] = sn.state
+	cs.txns[t.id] = sn.txns
+	cs.inState = append(cs.inState, sn.inState...)
+	cs.outState = append(cs.outState, sn.outState...)
 	cs.StateBytes += sn.stateBytes
 	cs.PersistedRecords += sn.persistedRecs
 	cs.PersistedBytes += sn.persistedBytes
@@ -206,22 +283,31 @@ func (co *coordinator) ack(s *Sim, t *task, sn *taskSnap) {
 // beyond numRetained), older pending checkpoints are subsumed, and every
 // task is notified.
 func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
-	cs.Status, cs.EndAt = Completed, s.now
+	cs.Status, cs.EndAt, cs.readAtEnd = Completed, s.now, s.sourceReads
 	co.lastCompletion = s.now
 	co.removePending(cs.ID)
 	s.checkReference(cs)
-	co.retained = append(co.retained, cs.ID)
-	if len(co.retained) > s.cfg.Checkpoint.NumRetained {
-		co.get(co.retained[0]).states = nil
-		co.retained = co.retained[1:]
+	s.job.failedCheckpoints, s.job.lastSuccess = 0, cs.ID
+	if cs.Savepoint {
+		co.savepointsDone = append(co.savepointsDone, cs.ID)
+	} else {
+		co.retained = append(co.retained, cs.ID)
+		if len(co.retained) > s.cfg.Checkpoint.NumRetained {
+			co.get(co.retained[0]).discard()
+			co.retained = co.retained[1:]
+		}
 	}
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointCompleted, Subtask: -1, Checkpoint: cs.ID, N: cs.StateBytes})
 	for len(co.pending) > 0 && co.pending[0] < cs.ID {
 		co.abort(s, co.pending[0], ReasonSubsumed)
 	}
 	for i := range s.tasks {
-		if !s.tasks[i].finished {
+		t := &s.tasks[i]
+		if !t.finished && !s.job.waiting[i] {
 			s.trace(TraceEvent{Channel: -1, Kind: NotifyComplete, Subtask: int32(i), Checkpoint: cs.ID})
+			if len(t.sink.pending) > 0 {
+				s.commitUpTo(t, cs.ID)
+			}
 		}
 	}
 	co.decide(s)
@@ -250,7 +336,7 @@ func (co *coordinator) abort(s *Sim, n int64, why Reason) {
 	if why == ReasonExpired {
 		cs.Status, kind = Expired, CheckpointExpired
 	}
-	cs.states = nil
+	cs.discard()
 	co.removePending(n)
 	s.trace(TraceEvent{Channel: -1, Kind: kind, Subtask: -1, Checkpoint: n, Reason: why})
 	for i := range s.tasks {
@@ -260,7 +346,28 @@ func (co *coordinator) abort(s *Sim, n int64, why Reason) {
 		}
 		s.dropSnap(t, n)
 	}
+	if co.countFailure(s, n, why) {
+		s.failover("checkpoint failures exceeded the tolerable number ("+why.String()+")", nil...)
+	}
 	co.decide(s)
+}
+
+// countFailure counts a failed checkpoint as Flink's
+// CheckpointFailureManager does: expiries and declines (storage errors)
+// count, once per checkpoint id above the last success; subsumption,
+// cancellation and task failures do not. It reports whether the job must
+// fail over because the tolerable number was exceeded.
+func (co *coordinator) countFailure(s *Sim, n int64, why Reason) bool {
+	if (why != ReasonExpired && why != ReasonDeclined) || n <= s.job.lastSuccess || co.isSavepoint(n) {
+		return false
+	}
+	s.job.failedCheckpoints++
+	tol := s.cfg.Recovery.TolerableFailures
+	if tol >= 0 && s.job.failedCheckpoints > tol {
+		s.job.failedCheckpoints = 0
+		return true
+	}
+	return false
 }
 
 func (co *coordinator) removePending(n int64) {

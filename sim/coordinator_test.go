@@ -12,9 +12,11 @@ import (
 )
 
 // slowCheckpoints is the pipeline with checkpoints that take about
-// asyncBase each: the async phase dominates.
+// asyncBase each: the async phase dominates. Expired checkpoints are
+// tolerated, so that the job keeps running.
 func slowCheckpoints(interval, asyncBase time.Duration) Config {
 	cfg := pipeline()
+	cfg.Recovery.TolerableFailures = -1
 	cfg.Until = 4 * time.Second
 	cfg.Checkpoint.Interval = interval
 	cfg.Checkpoint.AsyncBase = asyncBase

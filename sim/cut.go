@@ -63,8 +63,9 @@ func (s *Sim) checkCut(t *task, it item) {
 		s.cut.add(cutObservation{task: t.id, lo: n + 1, hi: it.ck, extra: true})
 	case it.ck < n:
 		// Checkpoints it.ck+1..n miss the record, except those that
-		// persisted it.
-		lo, hi := it.ck+1, n
+		// persisted it; checkpoints up to the one this incarnation was
+		// restored from are none of its business.
+		lo, hi := max(it.ck, t.floor)+1, n
 		if it.persistedTo > 0 {
 			if it.persistedFrom > lo {
 				s.cut.add(cutObservation{task: t.id, lo: lo, hi: it.persistedFrom - 1})

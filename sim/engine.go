@@ -18,6 +18,7 @@ type Sim struct {
 	eg         *topology.ExecutionGraph
 	q          queue
 	now        int64
+	pcg        *rand.PCG
 	rng        *rand.Rand
 	fired      int64
 	traced     int64
@@ -29,9 +30,17 @@ type Sim struct {
 	coord      coordinator
 	stop       StopReason
 	cut        cutChecker
-	scriptTask int32    // the task under test of a scripted run
-	script     []string // ScriptLog lines
-	ref        reference
+	job        job
+	// faultSubtask and faultChannel are the resolved targets of each
+	// fault (-1: none).
+	faultSubtask, faultChannel []int32
+	// outputs are the records the sinks made visible, in order.
+	outputs []output
+	// sourceReads counts the records all sources read, replays included.
+	sourceReads int64
+	scriptTask  int32    // the task under test of a scripted run
+	script      []string // ScriptLog lines
+	ref         reference
 }
 
 // StopReason says why a run ended.
@@ -61,6 +70,7 @@ func New(cfg Config) (*Sim, error) {
 	if cfg.Script != nil {
 		cfg.Graph = cfg.Script.Graph()
 	}
+	cfg.Recovery = cfg.Recovery.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -68,7 +78,8 @@ func New(cfg Config) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{cfg: cfg, eg: eg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))}
+	s := &Sim{cfg: cfg, eg: eg, pcg: rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)}
+	s.rng = rand.New(s.pcg)
 	s.until = int64(cfg.Until)
 	s.maxEvents = cfg.MaxEvents
 	if s.maxEvents == 0 {
@@ -112,6 +123,18 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.coord.running = len(s.tasks)
 	s.initReference()
+	s.job = job{restarter: restarter{cfg: cfg.Recovery.Restart}, region: regions(eg),
+		waiting: make([]bool, len(s.tasks)), localLost: make([]bool, len(s.tasks)), corrupt: map[int64]bool{}}
+	if s.faultSubtask, s.faultChannel, err = s.faultTargets(); err != nil {
+		return nil, err
+	}
+	s.scheduleFaults()
+	for _, at := range cfg.Recovery.Savepoints {
+		s.q.push(event{at: int64(at), kind: evSavepoint})
+	}
+	if cfg.Recovery.CancelAt > 0 {
+		s.q.push(event{at: int64(cfg.Recovery.CancelAt), kind: evCancel})
+	}
 	if cfg.Script != nil {
 		s.scriptStart()
 		return s, nil
@@ -119,7 +142,7 @@ func New(cfg Config) (*Sim, error) {
 	s.coord.start(s)
 	for i := range s.tasks {
 		if s.tasks[i].isSource() {
-			s.q.push(event{at: 0, kind: evSourceNext, a: int32(i)})
+			s.schedule(&s.tasks[i], 0, evSourceNext, 0)
 		}
 	}
 	return s, nil
@@ -143,6 +166,9 @@ func (s *Sim) Step() bool {
 		return false
 	}
 	e := s.q.pop()
+	if e.at < s.now {
+		panic(fmt.Sprintf("sim: event %d scheduled in the past (%d < %d)", e.kind, e.at, s.now))
+	}
 	s.now = e.at
 	s.fired++
 	s.dispatch(e)
@@ -156,41 +182,72 @@ func (s *Sim) Run() *Result {
 	return s.Result()
 }
 
+// schedule plans an event for task t's current incarnation.
+func (s *Sim) schedule(t *task, at int64, kind eventKind, b int64) {
+	s.q.push(event{at: at, kind: kind, a: t.id, b: b, gen: t.attempt})
+}
+
+// scheduleOn plans an event for channel c's current incarnation.
+func (s *Sim) scheduleOn(c *channel, at int64, kind eventKind, b int64) {
+	s.q.push(event{at: at, kind: kind, a: c.id, b: b, gen: c.attempt})
+}
+
 func (s *Sim) dispatch(e event) {
 	switch e.kind {
-	case evSourceNext:
+	case evSourceNext, evProcessDone, evSyncDone, evAsyncDone, evAlignTimeout, evWake, evRestored:
 		t := &s.tasks[e.a]
-		if t.wakeAt == e.at {
-			t.wakeAt = -1
+		if e.gen != t.attempt {
+			return // for an incarnation that a restart ended
 		}
-		s.tryWork(t)
-	case evArrive:
+		switch e.kind {
+		case evSourceNext:
+			if t.wakeAt == e.at {
+				t.wakeAt = -1
+			}
+			s.tryWork(t)
+		case evProcessDone:
+			s.processDone(t)
+		case evSyncDone:
+			s.syncDone(t, e.b)
+		case evAsyncDone:
+			s.asyncDone(t, e.b)
+		case evAlignTimeout:
+			s.alignmentTimeout(t, e.b)
+		case evWake:
+			s.tryWork(t)
+		case evRestored:
+			s.restored(t)
+		}
+	case evArrive, evOutputTimeout, evAnnounce:
 		c := &s.chans[e.a]
-		if c.prio > 0 {
-			s.jumpPriority(c)
+		if e.gen != c.attempt {
+			return
 		}
-		s.tryWork(&s.tasks[c.to])
-	case evProcessDone:
-		s.processDone(&s.tasks[e.a])
-	case evSyncDone:
-		s.syncDone(&s.tasks[e.a], e.b)
-	case evAsyncDone:
-		s.asyncDone(&s.tasks[e.a], e.b)
+		switch e.kind {
+		case evArrive:
+			if c.prio > 0 {
+				s.jumpPriority(c)
+			}
+			s.tryWork(&s.tasks[c.to])
+		case evOutputTimeout:
+			s.outputTimeout(c, e.b)
+		case evAnnounce:
+			s.announce(c, e.b, s.barrierTrigger(c, e.b))
+		}
 	case evPeriodicTrigger:
 		s.coord.periodic(s, e.b)
 	case evExpire:
 		s.coord.expire(s, e.b)
-	case evAlignTimeout:
-		s.alignmentTimeout(&s.tasks[e.a], e.b)
-	case evOutputTimeout:
-		s.outputTimeout(&s.chans[e.a], e.b)
-	case evWake:
-		s.tryWork(&s.tasks[e.a])
 	case evScript:
 		s.scriptStep(int(e.a))
-	case evAnnounce:
-		c := &s.chans[e.a]
-		s.announce(c, e.b, s.barrierTrigger(c, e.b))
+	case evFault:
+		s.strike(int(e.a))
+	case evRestart:
+		s.restart(e.b)
+	case evSavepoint:
+		s.coord.savepoint(s)
+	case evCancel:
+		s.cancel()
 	default:
 		panic(fmt.Sprintf("sim: unknown event kind %d", e.kind))
 	}

@@ -260,6 +260,14 @@ func (f *Fault) validate(i int) error {
 // withDefaults fills the zero fields of r with DefaultRecoveryConfig's.
 func (r RecoveryConfig) withDefaults() RecoveryConfig {
 	d := DefaultRecoveryConfig()
+	if r.Restart.Kind == "" && r.Failover == "" && r.RemoteBandwidth == 0 && r.LocalBandwidth == 0 &&
+		r.RestoreBase == 0 && r.Externalized == "" {
+		// An unset RecoveryConfig is the default one, with the fields
+		// that do not take part in that test.
+		d.TolerableFailures, d.PreferCheckpointForRecovery, d.LocalRecovery = r.TolerableFailures, r.PreferCheckpointForRecovery, r.LocalRecovery
+		d.Savepoints, d.CancelAt = r.Savepoints, r.CancelAt
+		return d
+	}
 	if r.Restart.Kind == "" {
 		r.Restart = d.Restart
 	}

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"unsafe"
 )
 
 // Read-only views of a run's state, for a UI or a debugger: what is queued
@@ -327,11 +326,42 @@ func (s *Sim) NextEventAt() (int64, bool) {
 func (s *Sim) Clone() *Sim {
 	c := *s
 	c.Tracer = nil
-	c.rng = cloneRand(s.rng)
+	pcg := *s.pcg
+	c.pcg = &pcg
+	c.rng = rand.New(c.pcg)
 	c.q.items = slices.Clone(s.q.items)
+	// Transactions are shared between a sink, its snapshots and the
+	// checkpoints that hold them, and are changed by commits: each is
+	// copied once and every holder gets the copy.
+	txns := map[*txn]*txn{}
+	cloneTxn := func(x *txn) *txn {
+		if x == nil {
+			return nil
+		}
+		if y, ok := txns[x]; ok {
+			return y
+		}
+		y := *x
+		y.recs = slices.Clone(x.recs)
+		txns[x] = &y
+		return &y
+	}
+	cloneTxns := func(xs []*txn) []*txn {
+		ys := slices.Clone(xs)
+		for i, x := range ys {
+			ys[i] = cloneTxn(x)
+		}
+		return ys
+	}
 	c.tasks = slices.Clone(s.tasks)
 	for i := range c.tasks {
-		cloneTask(&c.tasks[i])
+		t := &c.tasks[i]
+		cloneTask(t)
+		t.sink.open = cloneTxn(t.sink.open)
+		t.sink.pending = cloneTxns(t.sink.pending)
+		for _, sn := range t.snaps {
+			sn.txns = cloneTxns(sn.txns)
+		}
 	}
 	c.chans = slices.Clone(s.chans)
 	for i := range c.chans {
@@ -346,10 +376,24 @@ func (s *Sim) Clone() *Sim {
 		x.Offsets = slices.Clone(cs.Offsets)
 		x.Subtasks = slices.Clone(cs.Subtasks)
 		x.states = slices.Clone(cs.states) // the maps are never changed once taken
+		x.txns = slices.Clone(cs.txns)
+		for j := range x.txns {
+			x.txns[j] = cloneTxns(x.txns[j])
+		}
+		x.inState = slices.Clone(cs.inState)
+		x.outState = slices.Clone(cs.outState)
 		co.stats[i] = &x
 	}
 	co.pending = slices.Clone(co.pending)
 	co.retained = slices.Clone(co.retained)
+	co.savepointsDone = slices.Clone(co.savepointsDone)
+	j := &c.job
+	j.restarter.failures = slices.Clone(j.restarter.failures)
+	j.failovers = slices.Clone(j.failovers) // their Skipped lists are never changed
+	j.waiting = slices.Clone(j.waiting)
+	j.localLost = slices.Clone(j.localLost)
+	j.fired = slices.Clone(j.fired)
+	c.outputs = slices.Clone(s.outputs)
 	c.cut.obs = slices.Clone(s.cut.obs)
 	c.script = slices.Clone(s.script)
 	r := &c.ref
@@ -383,21 +427,9 @@ func cloneTask(t *task) {
 	t.snaps = slices.Clone(t.snaps)
 	for i, sn := range t.snaps {
 		x := *sn // x.state is never changed once taken
+		x.inState = slices.Clone(sn.inState)
+		x.outState = slices.Clone(sn.outState)
 		t.snaps[i] = &x
 	}
 	t.abortedCk = slices.Clone(t.abortedCk)
-}
-
-// cloneRand copies a *rand.Rand over a PCG source. math/rand/v2's Rand
-// holds nothing but its source and does not expose it, so the source is
-// read through Rand's layout; cloneRand panics if the source is not the
-// PCG that New creates. (Keeping the *rand.PCG in Sim would avoid this.)
-func cloneRand(r *rand.Rand) *rand.Rand {
-	src := (*struct{ src rand.Source })(unsafe.Pointer(r)).src
-	pcg, ok := src.(*rand.PCG)
-	if !ok {
-		panic("sim: Clone: the random source is not a *rand.PCG")
-	}
-	p := *pcg
-	return rand.New(&p)
 }

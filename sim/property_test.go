@@ -126,6 +126,9 @@ func genConfig(t *rapid.T, pm propMode, bounded bool) Config {
 			AsyncBase:        ms(t, 0, 30, "async"),
 			StorageBandwidth: int64(rapid.IntRange(1, 100).Draw(t, "bandwidthMB")) << 20,
 		},
+		// Checkpoint failures are tolerated: these properties are about
+		// checkpoints, not failovers.
+		Recovery:  RecoveryConfig{TolerableFailures: -1},
 		Until:     until,
 		MaxEvents: 5_000_000,
 	}
@@ -146,6 +149,13 @@ func checkInvariants(t *rapid.T, pm propMode, r *Result) {
 	want := []string{"consistent-snapshot", "snapshot-state"}
 	if pm.mode == AtLeastOnce {
 		want = []string{"at-least-once-snapshot"}
+	}
+	if r.Job == JobFinished {
+		// A drained run is also checked end to end.
+		if pm.mode != AtLeastOnce {
+			want = append(want, "exactly-once-state")
+		}
+		want = append(want, "no-loss", "end-to-end")
 	}
 	if len(r.Invariants) != len(want) {
 		t.Fatalf("invariants %+v, want %v", r.Invariants, want)

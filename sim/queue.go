@@ -6,9 +6,10 @@ package sim
 type event struct {
 	at   int64  // virtual time, ns
 	seq  uint64 // schedule order: breaks ties between equal times
+	b    int64  // checkpoint id or generation
+	a    int32  // subtask or channel
+	gen  uint32 // the subtask's or channel's incarnation: stale after a restart
 	kind eventKind
-	a    int32 // subtask or channel
-	b    int64 // checkpoint id or generation
 }
 
 // eventKind says what an event does when it fires.
@@ -27,6 +28,11 @@ const (
 	evWake                             // subtask a may continue (credit came back)
 	evScript                           // script step a becomes available
 	evAnnounce                         // a timeoutable barrier b reaches the receiver of channel a
+	evFault                            // fault a strikes
+	evRestart                          // the job (or a region) is redeployed; b = failover number
+	evRestored                         // subtask a finished restoring its state
+	evSavepoint                        // a savepoint is triggered
+	evCancel                           // the job is cancelled
 )
 
 // queue is a binary min-heap of events ordered by (at, seq). It is written

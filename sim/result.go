@@ -1,6 +1,11 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
 
 // Result is what a run produced: the checkpoints as Flink's web UI would
 // list them, a summary, and the verdicts of the invariant checkers.
@@ -124,7 +129,8 @@ func (r *Result) OK() bool {
 
 // Result describes the run so far (it may be called before the end).
 func (s *Sim) Result() *Result {
-	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop, Mode: s.cfg.Checkpoint.Mode}
+	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
+		Mode: s.cfg.Checkpoint.Mode, Job: s.job.status, Failovers: slices.Clone(s.job.failovers)}
 	for _, cs := range s.coord.stats {
 		c := *cs
 		c.Subtasks = append([]SubtaskStats(nil), cs.Subtasks...)
@@ -166,8 +172,55 @@ func (s *Sim) Result() *Result {
 		sm.MeanEndToEnd = e2e / int64(sm.Completed)
 		sm.MeanAlignment = align / int64(sm.Completed)
 	}
-	r.Invariants = s.invariants()
+	sm.RecordsBetweenCheckpoints = s.recordsBetweenCheckpoints()
+	var restore int64
+	for _, f := range r.Failovers {
+		if f.RestartAt > 0 {
+			sm.Restarts++
+		}
+		if f.RestoredAt > 0 {
+			d := f.RestoredAt - f.RestartAt
+			restore += d
+			sm.MaxRestoreTime = max(sm.MaxRestoreTime, d)
+		}
+	}
+	if sm.Restarts > 0 {
+		sm.MeanRestoreTime = restore / int64(sm.Restarts)
+	}
+	var latency, committed int64
+	for _, o := range s.outputs {
+		if d := o.visible - o.written; s.tasks[o.sink].op.SinkMode == topology.TwoPhaseCommitSink {
+			latency += d
+			committed++
+			sm.MaxCommitLatency = max(sm.MaxCommitLatency, d)
+		}
+	}
+	if committed > 0 {
+		sm.MeanCommitLatency = latency / committed
+	}
+	if ec := s.endCheck(); ec.drained {
+		sm.Duplicates, sm.Lost = ec.duplicates, ec.lost
+	}
+	r.Invariants = append(s.invariants(), s.endInvariants()...)
 	return r
+}
+
+// recordsBetweenCheckpoints is the mean number of records the sources read
+// between a checkpoint's completion and the next trigger.
+func (s *Sim) recordsBetweenCheckpoints() int64 {
+	var sum, n int64
+	for i, cs := range s.coord.stats {
+		if cs.Status != Completed || i+1 >= len(s.coord.stats) {
+			continue
+		}
+		next := s.coord.stats[i+1]
+		sum += max(0, next.readAtTrigger-cs.readAtEnd)
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
 }
 
 // invariants runs the checkers over the run so far.

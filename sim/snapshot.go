@@ -21,6 +21,11 @@ type taskSnap struct {
 	outPending     int  // timeoutable barriers still queued at the sender
 	// state is the copy of the keyed state taken in the sync phase.
 	state map[int64]int64
+	// txns are a two-phase commit sink's pending transactions.
+	txns []*txn
+	// inState and outState are the records persisted as input and output
+	// channel state.
+	inState, outState []persistedRecord
 	// offset is a source's partition offset.
 	offset int64
 }
@@ -61,6 +66,7 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
 		s.broadcastEvent(t, item{kind: itemCancel, ck: n})
 		return
 	}
+	s.phaseHook(t, SyncPhase, n)
 	t.lastSnap = n
 	t.abortedCk = slices.DeleteFunc(t.abortedCk, func(id int64) bool { return id <= n })
 	// A source has no input channel state to collect.
@@ -74,7 +80,7 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
 	b := item{kind: itemBarrier, ck: n, trigger: trigger}
 	mode := s.cfg.Checkpoint.Mode
 	b.blocking = mode != AtLeastOnce && !unaligned
-	b.timeoutable = b.blocking && s.alternating()
+	b.timeoutable = b.blocking && s.alternating() && !s.coord.isSavepoint(n)
 	chans := 0
 	for g := range t.outputs {
 		for _, id := range t.outputs[g].chans {
@@ -87,7 +93,7 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
 			}
 			if b.timeoutable {
 				sn.outPending++
-				s.q.push(event{at: max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1), kind: evOutputTimeout, a: c.id, b: n})
+				s.scheduleOn(c, max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1), evOutputTimeout, n)
 			}
 			s.send(c, b)
 		}
@@ -96,11 +102,12 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
 	if t.state != nil {
 		sn.state = maps.Clone(t.state)
 	}
+	s.preCommit(t, sn, n)
 	sn.stateBytes = stateBytesOf(t)
 	s.coord.syncStart(t, n, s.now, unaligned)
 	s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncStart, Subtask: t.id, Checkpoint: n})
 	t.busy = true
-	s.q.push(event{at: s.now + int64(s.cfg.Checkpoint.SyncDuration), kind: evSyncDone, a: t.id, b: n})
+	s.schedule(t, s.now+int64(s.cfg.Checkpoint.SyncDuration), evSyncDone, n)
 }
 
 // abortedBefore reports whether the coordinator told the task that n was
@@ -116,10 +123,12 @@ func (s *Sim) syncDone(t *task, n int64) {
 		sn.syncDone = true
 		sn.syncEnd = s.now
 		sn.bytesAtSyncEnd = sn.persistedBytes
-		sn.asyncDue = s.now + int64(s.cfg.Checkpoint.AsyncBase) + s.uploadTime(sn.stateBytes+sn.persistedBytes)
+		upload := int64(s.cfg.Checkpoint.AsyncBase) + s.uploadTime(sn.stateBytes+sn.persistedBytes)
+		sn.asyncDue = s.now + int64(float64(upload)*s.uploadFactor(t))
+		s.phaseHook(t, AsyncPhase, n)
 		s.coord.syncEnd(t, n, s.now, sn.stateBytes)
 		s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncEnd, Subtask: t.id, Checkpoint: n, N: sn.stateBytes})
-		s.q.push(event{at: sn.asyncDue, kind: evAsyncDone, a: t.id, b: n})
+		s.schedule(t, sn.asyncDue, evAsyncDone, n)
 	}
 	s.tryWork(t)
 }
@@ -140,7 +149,7 @@ func (s *Sim) channelStateDone(t *task, n int64) {
 	if sn.syncDone {
 		if due := s.now + s.uploadTime(sn.persistedBytes-sn.bytesAtSyncEnd); due > sn.asyncDue {
 			sn.asyncDue = due
-			s.q.push(event{at: due, kind: evAsyncDone, a: t.id, b: n})
+			s.schedule(t, due, evAsyncDone, n)
 			return
 		}
 	}
@@ -183,6 +192,13 @@ func (s *Sim) asyncDone(t *task, n int64) {
 	if sn == nil || s.now < sn.asyncDue {
 		return
 	}
+	if s.uploadFails(t, n) {
+		// The upload to checkpoint storage failed: the subtask declines.
+		s.dropSnap(t, n)
+		s.trace(TraceEvent{Kind: TaskCheckpointAborted, Subtask: t.id, Channel: -1, Checkpoint: n, Reason: ReasonDeclined})
+		s.coord.decline(s, t, n, ReasonDeclined)
+		return
+	}
 	s.maybeAck(t, sn)
 }
 
@@ -193,6 +209,9 @@ func (s *Sim) maybeAck(t *task, sn *taskSnap) {
 		return
 	}
 	s.dropSnap(t, sn.id)
+	if s.cfg.Recovery.LocalRecovery {
+		t.localCopy = sn.id
+	}
 	s.trace(TraceEvent{Channel: -1, Kind: SnapshotAsyncEnd, Subtask: t.id, Checkpoint: sn.id})
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointAcked, Subtask: t.id, Checkpoint: sn.id, N: sn.stateBytes})
 	s.coord.ack(s, t, sn)
@@ -207,4 +226,10 @@ func stateBytesOf(t *task) int64 {
 		return 8
 	}
 	return 0
+}
+
+// persistedRecord is a record of a checkpoint's channel state.
+type persistedRecord struct {
+	channel int32
+	item    item
 }

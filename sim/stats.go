@@ -41,9 +41,40 @@ type CheckpointStats struct {
 	// Subtasks has one row per subtask, by subtask ID.
 	Subtasks []SubtaskStats
 
-	// states holds each acknowledged subtask's keyed state, by subtask ID,
-	// while the checkpoint is retained.
-	states []map[int64]int64
+	// Savepoint reports whether this is a savepoint (always aligned, not
+	// counted against max concurrent checkpoints, kept apart from the
+	// retained checkpoints).
+	Savepoint bool
+
+	// What recovery needs while the checkpoint is retained: each
+	// acknowledged subtask's keyed state and pending sink transactions, by
+	// subtask ID, and the persisted channel state.
+	readAtTrigger, readAtEnd int64 // source records read so far
+	states                   []map[int64]int64
+	txns                     [][]*txn
+	inState, outState        []persistedRecord
+}
+
+// discard drops what only recovery needs, once the checkpoint is no longer
+// retained.
+func (c *CheckpointStats) discard() {
+	c.states, c.txns, c.inState, c.outState = nil, nil, nil, nil
+}
+
+// channelBytes is the size of the channel state subtask t restores: what
+// was persisted on its input channels, by it or by their senders.
+func (c *CheckpointStats) channelBytes(t *task) int64 {
+	var n int64
+	for _, list := range [][]persistedRecord{c.inState, c.outState} {
+		for _, p := range list {
+			for _, in := range t.inputs {
+				if in == p.channel {
+					n += int64(p.item.bytes)
+				}
+			}
+		}
+	}
+	return n
 }
 
 // EndToEnd is the trigger-to-end duration, or 0 while in progress.

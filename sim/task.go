@@ -16,6 +16,7 @@ type gate struct {
 // reduced to "one record, barrier or timer at a time".
 type task struct {
 	id      int32
+	attempt uint32 // incarnation: a restart starts a new one
 	op      *topology.Operator
 	opIdx   int
 	cost    int64
@@ -43,6 +44,10 @@ type task struct {
 
 	barrierHandler
 	snaps      []*taskSnap
+	floor      int64 // the checkpoint this incarnation was restored from
+	restoring  bool  // loading its state after a restart
+	localCopy  int64 // checkpoint of the task-local state copy (local recovery)
+	sink       sinkState
 	lastSnap   int64   // id of the last checkpoint this task snapshotted
 	abortedCk  []int64 // checkpoints the coordinator aborted before this task took them
 	timeoutDue int64   // aligned checkpoint timeout that fired while busy, or 0
@@ -53,7 +58,7 @@ func (t *task) isSource() bool { return t.log != nil }
 // tryWork runs the task's loop until it has to wait: for an input, for
 // credit, or for the end of a record's processing or a sync phase.
 func (s *Sim) tryWork(t *task) {
-	for !t.busy && !t.finished {
+	for !t.busy && !t.finished && !t.restoring && !s.job.waiting[t.id] {
 		if t.timeoutDue != 0 {
 			n := t.timeoutDue
 			t.timeoutDue = 0
@@ -131,7 +136,7 @@ func (s *Sim) takeRecord(t *task, c *channel, it item) {
 	c.credit++
 	s.transmit(c)
 	t.busy, t.cur, t.curCh = true, it, c.id
-	s.q.push(event{at: s.now + t.cost, kind: evProcessDone, a: t.id})
+	s.schedule(t, s.now+s.costOf(t), evProcessDone, 0)
 }
 
 // processDone finishes the current record: apply the operator and emit.
@@ -153,7 +158,7 @@ func (s *Sim) processDone(t *task) {
 
 // apply runs the operator on a record; ok is false when nothing is emitted.
 func (s *Sim) apply(t *task, it item) (out item, ok bool) {
-	out = item{kind: itemRecord, key: it.key, value: it.value, bytes: it.bytes}
+	out = item{kind: itemRecord, key: it.key, value: it.value, bytes: it.bytes, part: it.part, off: it.off}
 	if t.op.OutputBytes > 0 {
 		out.bytes = int32(t.op.OutputBytes)
 	}
@@ -170,6 +175,7 @@ func (s *Sim) apply(t *task, it item) (out item, ok bool) {
 		}
 		out.value = t.state[it.key]
 	case topology.Sink:
+		s.write(t, it)
 		return out, false
 	}
 	return out, true
@@ -218,7 +224,7 @@ func (t *task) maybeResume(s *Sim) {
 	if t.backpressured && !s.outputFull(t) {
 		t.backpressured = false
 		s.trace(TraceEvent{Channel: -1, Kind: BackpressureReleased, Subtask: t.id})
-		s.q.push(event{at: s.now, kind: evWake, a: t.id})
+		s.schedule(t, s.now, evWake, 0)
 	}
 }
 
@@ -238,6 +244,12 @@ func (s *Sim) finish(t *task) {
 	s.broadcastEvent(t, item{kind: itemEOP})
 	s.trace(TraceEvent{Channel: -1, Kind: SubtaskFinished, Subtask: t.id})
 	s.taskFinished(t)
+	if s.coord.running == 0 {
+		s.finishSinks()
+		s.job.status = JobFinished
+		s.coord.stop()
+		s.trace(TraceEvent{Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(JobFinished)})
+	}
 }
 
 // sourceStep reads the next record of a source's partition if it is
@@ -249,7 +261,7 @@ func (s *Sim) sourceStep(t *task) bool {
 		t.triggers = t.triggers[1:]
 		// A source's barrier is unaligned from the start in unaligned mode;
 		// with an aligned checkpoint timeout it starts aligned.
-		s.triggerAtTask(t, n, s.coord.triggerTime(n), s.cfg.Checkpoint.Mode == Unaligned && !s.alternating())
+		s.triggerAtTask(t, n, s.coord.triggerTime(n), s.cfg.Checkpoint.Mode == Unaligned && !s.alternating() && !s.coord.isSavepoint(n))
 		return true
 	}
 	if t.backpressured {
@@ -262,15 +274,16 @@ func (s *Sim) sourceStep(t *task) bool {
 	if at := t.log.available(t.offset); at > s.now {
 		if t.wakeAt != at {
 			t.wakeAt = at
-			s.q.push(event{at: at, kind: evSourceNext, a: t.id})
+			s.schedule(t, at, evSourceNext, 0)
 		}
 		return false
 	}
 	key, value := t.log.record(t.offset)
 	t.offset++
-	it := item{kind: itemRecord, key: key, value: value, bytes: int32(t.op.Source.RecordBytes)}
+	s.sourceReads++
+	it := item{kind: itemRecord, key: key, value: value, bytes: int32(t.op.Source.RecordBytes), part: t.part, off: t.offset - 1}
 	t.busy, t.cur, t.curCh = true, it, -1
-	s.q.push(event{at: s.now + t.cost, kind: evProcessDone, a: t.id})
+	s.schedule(t, s.now+s.costOf(t), evProcessDone, 0)
 	return true
 }
 

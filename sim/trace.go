@@ -77,6 +77,20 @@ const (
 	// behind data and was announced ahead of it (aligned checkpoint
 	// timeout).
 	BarrierAnnounced
+	// SubtaskFailed: Subtask was cancelled by a failover.
+	SubtaskFailed
+	// JobFailover: the job reacted to a failure; N subtasks restart.
+	JobFailover
+	// JobStatusChanged: the job's status became JobStatus(N).
+	JobStatusChanged
+	// SubtaskRestoring: Subtask was redeployed and restores N bytes of
+	// state from Checkpoint (0: none).
+	SubtaskRestoring
+	// SubtaskRestored: Subtask finished restoring and runs.
+	SubtaskRestored
+	// TransactionCommitted: a two-phase commit sink Subtask committed the
+	// transaction of Checkpoint, N records.
+	TransactionCommitted
 	numTraceKinds
 )
 
@@ -88,7 +102,8 @@ var traceKindNames = [numTraceKinds]string{
 	"checkpoint_triggered", "checkpoint_completed", "checkpoint_expired", "checkpoint_aborted",
 	"task_checkpoint_aborted", "cancel_marker_received", "end_of_partition",
 	"in_flight_persisted", "alignment_timed_out", "notify_complete", "subtask_finished",
-	"barrier_announced",
+	"barrier_announced", "subtask_failed", "job_failover", "job_status_changed",
+	"subtask_restoring", "subtask_restored", "transaction_committed",
 }
 
 // String is the kind's snake_case name, as in JSON traces.
@@ -117,9 +132,11 @@ const (
 	ReasonDeclined
 	// ReasonFinished: the job finished before the checkpoint completed.
 	ReasonFinished
+	// ReasonTaskFailure: a subtask it needed failed (TASK_FAILURE).
+	ReasonTaskFailure
 )
 
-var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished"}
+var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished", "task failure"}
 
 // String is the reason's name.
 func (r Reason) String() string { return reasonNames[r] }

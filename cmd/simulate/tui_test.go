@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,9 +27,23 @@ func TestTUICommand(t *testing.T) {
 	require.Contains(t, out, "simulate tui [FILE|NAME]")
 }
 
+// readyScreen is a simulation screen that says when the UI initialised
+// it, so that the test reads it only from then on.
+type readyScreen struct {
+	tcell.SimulationScreen
+	once  sync.Once
+	ready chan struct{}
+}
+
+func (s *readyScreen) Init() error {
+	err := s.SimulationScreen.Init()
+	s.once.Do(func() { close(s.ready) })
+	return err
+}
+
 // TestTUIRuns opens the UI on a simulation screen and quits it.
 func TestTUIRuns(t *testing.T) {
-	scr := tcell.NewSimulationScreen("UTF-8")
+	scr := &readyScreen{SimulationScreen: tcell.NewSimulationScreen("UTF-8"), ready: make(chan struct{})}
 	old := tuiScreen
 	tuiScreen = func() (tcell.Screen, error) { return scr, nil }
 	defer func() { tuiScreen = old }()
@@ -37,6 +52,11 @@ func TestTUIRuns(t *testing.T) {
 		code, _, _ := runArgs("tui", "alignment", "--mode", "unaligned", "--seed", "3")
 		done <- code
 	}()
+	select {
+	case <-scr.ready:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the UI did not start")
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		cells, w, h := scr.GetContents()

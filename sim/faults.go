@@ -1,0 +1,162 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+)
+
+// faultTargets resolves the subtask and channel names of the faults.
+func (s *Sim) faultTargets() (subtask, channel []int32, err error) {
+	subtask = make([]int32, len(s.cfg.Faults))
+	channel = make([]int32, len(s.cfg.Faults))
+	for i, f := range s.cfg.Faults {
+		subtask[i], channel[i] = -1, -1
+		if f.Subtask != "" {
+			subtask[i] = -2
+			for _, st := range s.eg.Subtasks {
+				if st.Name == f.Subtask {
+					subtask[i] = int32(st.ID)
+				}
+			}
+			if subtask[i] < 0 {
+				return nil, nil, fmt.Errorf("fault %d (%s): unknown subtask %q", i+1, f.Kind, f.Subtask)
+			}
+		}
+		if f.Channel != "" {
+			channel[i] = -2
+			for _, c := range s.eg.Channels {
+				if c.Name == f.Channel {
+					channel[i] = int32(c.ID)
+				}
+			}
+			if channel[i] < 0 {
+				return nil, nil, fmt.Errorf("fault %d (%s): unknown channel %q", i+1, f.Kind, f.Channel)
+			}
+		}
+	}
+	return subtask, channel, nil
+}
+
+// scheduleFaults plans the faults that strike at a time.
+func (s *Sim) scheduleFaults() {
+	s.job.fired = make([]bool, len(s.cfg.Faults))
+	for i, f := range s.cfg.Faults {
+		switch {
+		case f.Kind == Crash && f.Phase == AtTime:
+			s.q.push(event{at: int64(f.At), kind: evFault, a: int32(i)})
+		case f.Kind == RandomCrashes:
+			s.q.push(event{at: int64(f.At) + s.expDraw(f.MTBF.Nanoseconds()), kind: evFault, a: int32(i)})
+		case f.Kind == CorruptCheckpoint:
+			s.job.corrupt[f.Checkpoint] = true
+		}
+	}
+}
+
+// expDraw draws an exponentially distributed delay with the given mean.
+func (s *Sim) expDraw(mean int64) int64 {
+	return max(1, int64(math.Round(s.rng.ExpFloat64()*float64(mean))))
+}
+
+// strike makes fault i happen now.
+func (s *Sim) strike(i int) {
+	f := &s.cfg.Faults[i]
+	switch f.Kind {
+	case Crash:
+		s.crash(s.faultSubtask[i], f.MachineLost)
+	case RandomCrashes:
+		if f.Until > 0 && s.now > int64(f.Until) {
+			return
+		}
+		victim := s.faultSubtask[i]
+		if victim < 0 {
+			victim = int32(s.rng.IntN(len(s.tasks)))
+		}
+		s.crash(victim, f.MachineLost)
+		s.q.push(event{at: s.now + s.expDraw(f.MTBF.Nanoseconds()), kind: evFault, a: int32(i)})
+	}
+}
+
+// crash fails one subtask. A subtask already waiting for a restart cannot
+// fail again.
+func (s *Sim) crash(id int32, machineLost bool) {
+	if s.job.waiting[id] || s.job.status != JobRunning && s.job.status != JobRestarting {
+		return
+	}
+	if machineLost {
+		s.job.localLost[id] = true
+	}
+	s.failover("crash of "+s.eg.Subtasks[id].Name, id)
+}
+
+// phaseHook crashes subtask t if a fault says it crashes in this phase of
+// checkpoint n (for Restoring, n counts failovers).
+func (s *Sim) phaseHook(t *task, phase Phase, n int64) {
+	for i := range s.cfg.Faults {
+		f := &s.cfg.Faults[i]
+		if f.Kind == Crash && f.Phase == phase && f.Checkpoint == n && s.faultSubtask[i] == t.id && !s.job.fired[i] {
+			s.job.fired[i] = true
+			s.q.push(event{at: s.now, kind: evFault, a: int32(i)})
+		}
+	}
+}
+
+// window reports whether fault f is active now.
+func (s *Sim) window(f *Fault) bool {
+	return s.now >= int64(f.At) && (f.Until == 0 || s.now < int64(f.Until))
+}
+
+// costOf is subtask t's processing cost now, slowed by Slow faults.
+func (s *Sim) costOf(t *task) int64 {
+	cost := t.cost
+	for i := range s.cfg.Faults {
+		if f := &s.cfg.Faults[i]; f.Kind == Slow && s.faultSubtask[i] == t.id && s.window(f) {
+			cost = int64(float64(cost) * f.Factor)
+		}
+	}
+	return cost
+}
+
+// channelDelay is when an item sent now on c arrives: latency, delay
+// spikes and partitions (delivery resumes when a partition heals).
+func (s *Sim) channelDelay(c *channel, arrival int64) int64 {
+	for i := range s.cfg.Faults {
+		f := &s.cfg.Faults[i]
+		if s.faultChannel[i] != c.id || !s.window(f) {
+			continue
+		}
+		switch f.Kind {
+		case DelaySpike:
+			arrival += int64(f.Delay)
+		case Partition:
+			if f.Until == 0 {
+				arrival = math.MaxInt64 / 2 // never delivered
+			} else {
+				arrival = max(arrival, int64(f.Until))
+			}
+		}
+	}
+	return arrival
+}
+
+// uploadFactor is how much slower subtask t's async phase is now.
+func (s *Sim) uploadFactor(t *task) float64 {
+	factor := 1.0
+	for i := range s.cfg.Faults {
+		f := &s.cfg.Faults[i]
+		if f.Kind == SlowUpload && (s.faultSubtask[i] < 0 || s.faultSubtask[i] == t.id) && s.window(f) {
+			factor *= f.Factor
+		}
+	}
+	return factor
+}
+
+// uploadFails reports whether subtask t's upload of checkpoint n fails.
+func (s *Sim) uploadFails(t *task, n int64) bool {
+	for i := range s.cfg.Faults {
+		f := &s.cfg.Faults[i]
+		if f.Kind == FailUpload && s.faultSubtask[i] == t.id && f.Checkpoint == n {
+			return true
+		}
+	}
+	return false
+}

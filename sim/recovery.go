@@ -1,0 +1,301 @@
+package sim
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// job is the JobMaster's view of the job: its status, the failovers, the
+// restart strategy and what recovery needs to know.
+type job struct {
+	status    JobStatus
+	restarter restarter
+	failovers []FailoverStats
+	// waiting marks the subtasks that failed (or were restarted with a
+	// failed one) and wait for the pending restart; restoring counts the
+	// redeployed subtasks still loading their state.
+	waiting   []bool
+	restoring int
+	// restartSeq numbers restarts: only the latest scheduled one runs.
+	restartSeq int64
+	// region is the pipelined region of each subtask.
+	region []int
+	// localLost marks subtasks whose local state copy was lost with their
+	// machine.
+	localLost []bool
+	// corrupt marks completed checkpoints that cannot be read back.
+	corrupt map[int64]bool
+	// failedCheckpoints counts consecutive counted checkpoint failures
+	// since the last success (CheckpointFailureManager).
+	failedCheckpoints int
+	lastSuccess       int64
+	// fired marks the faults that already struck.
+	fired []bool
+}
+
+// regions computes Flink's pipelined regions: in streaming every channel
+// is pipelined, so a region is a connected component of the execution
+// graph.
+func regions(eg *topology.ExecutionGraph) []int {
+	parent := make([]int, len(eg.Subtasks))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for _, c := range eg.Channels {
+		a, b := find(c.From), find(c.To)
+		if a != b {
+			parent[max(a, b)] = min(a, b)
+		}
+	}
+	region := make([]int, len(parent))
+	for i := range region {
+		region[i] = find(i)
+	}
+	return region
+}
+
+// running reports whether every subtask is deployed and restored.
+func (s *Sim) allRunning() bool {
+	return s.job.status == JobRunning && s.job.restoring == 0 && !slices.Contains(s.job.waiting, true)
+}
+
+// failover reacts to a failure of the given subtasks (nil: a global
+// failure) as Flink's scheduler does: the failover strategy picks the
+// subtasks to restart, they are cancelled and their channels reset, the
+// pending checkpoints that need them are aborted, and the restart strategy
+// decides whether and when they are redeployed.
+func (s *Sim) failover(cause string, failed ...int32) {
+	j := &s.job
+	if j.status == JobFailed || j.status == JobFinished || j.status == JobCanceled {
+		return
+	}
+	restart := make([]bool, len(s.tasks))
+	for i := range restart {
+		restart[i] = failed == nil || s.cfg.Recovery.Failover == FullFailover
+	}
+	for _, id := range failed {
+		for i := range restart {
+			restart[i] = restart[i] || j.region[i] == j.region[id]
+		}
+	}
+	n := 0
+	for i := range s.tasks {
+		if restart[i] {
+			if !j.waiting[i] {
+				s.stopTask(&s.tasks[i])
+				j.waiting[i] = true
+			}
+			n++
+		}
+	}
+	for i := range s.chans {
+		c := &s.chans[i]
+		if restart[c.from] || restart[c.to] {
+			s.resetChannel(c)
+		}
+	}
+	s.coord.abortNeeding(s, restart)
+	fs := FailoverStats{At: s.now, Cause: cause, Subtasks: n}
+	ok, delay := j.restarter.failure(s.now, s.rng.Float64)
+	s.trace(TraceEvent{Kind: JobFailover, Subtask: -1, Channel: -1, N: int64(n)})
+	if !ok {
+		fs.RestoredFrom = -1
+		j.failovers = append(j.failovers, fs)
+		s.stopJob(JobFailed)
+		return
+	}
+	if !slices.Contains(j.waiting, false) {
+		j.status = JobRestarting
+		s.coord.stop()
+	}
+	j.failovers = append(j.failovers, fs)
+	j.restartSeq++
+	s.q.push(event{at: s.now + delay, kind: evRestart, b: j.restartSeq})
+}
+
+// stopTask cancels a subtask: whatever it was doing is dropped.
+func (s *Sim) stopTask(t *task) {
+	if t.finished { // it runs again once restarted
+		s.coord.running++
+		if t.isSource() {
+			s.coord.sourcesRunning++
+		}
+	}
+	t.attempt++
+	t.busy, t.backpressured, t.finished = false, false, false
+	t.snaps, t.triggers = nil, nil
+	t.timeoutDue, t.wakeAt = 0, -1
+	t.tracked = nil
+	t.unaligned = false
+	if t.restoring {
+		t.restoring = false
+		s.job.restoring--
+	}
+	s.trace(TraceEvent{Kind: SubtaskFailed, Subtask: t.id, Channel: -1})
+}
+
+// resetChannel drops everything on a channel of a restarted subtask.
+func (s *Sim) resetChannel(c *channel) {
+	*c = channel{id: c.id, attempt: c.attempt + 1, from: c.from, to: c.to, input: c.input,
+		credit: s.cfg.Channels.Capacity, lastArr: s.now}
+}
+
+// stopJob ends the job for good: every subtask stops.
+func (s *Sim) stopJob(status JobStatus) {
+	j := &s.job
+	for i := range s.tasks {
+		if !j.waiting[i] {
+			s.stopTask(&s.tasks[i])
+		}
+		j.waiting[i] = false
+	}
+	for i := range s.chans {
+		s.resetChannel(&s.chans[i])
+	}
+	s.coord.abortNeeding(s, nil)
+	s.coord.stop()
+	j.status = status
+	j.restartSeq++ // a pending restart no longer runs
+	s.trace(TraceEvent{Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(status)})
+}
+
+// restart redeploys the waiting subtasks and restores them from the latest
+// readable checkpoint.
+func (s *Sim) restart(seq int64) {
+	j := &s.job
+	if seq != j.restartSeq || j.status == JobFailed || j.status == JobCanceled {
+		return
+	}
+	fs := &j.failovers[len(j.failovers)-1]
+	cs, skipped, ok := s.coord.restorePoint(s)
+	fs.Skipped = skipped
+	if !ok {
+		fs.RestoredFrom = -1
+		fs.Cause += fmt.Sprintf("; no readable checkpoint to restore (unreadable: %v)", skipped)
+		s.stopJob(JobFailed)
+		return
+	}
+	fs.RestartAt = s.now
+	if cs != nil {
+		fs.RestoredFrom, fs.Savepoint = cs.ID, cs.Savepoint
+	}
+	j.status = JobRunning
+	for i := range s.tasks {
+		if j.waiting[i] {
+			j.waiting[i] = false
+			if s.restore(&s.tasks[i], cs) {
+				fs.LocalRestores++
+			}
+		}
+	}
+	if cs != nil {
+		s.replayChannelState(cs)
+	}
+}
+
+// restore redeploys subtask t with its state in cs (nil: no state). It
+// reports whether the state came from the task-local copy.
+func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
+	j := &s.job
+	t.attempt++
+	t.restoring = true
+	j.restoring++
+	t.openInputs = len(t.inputs)
+	t.ck, t.lastDone = s.coord.lastID(), s.coord.lastID()
+	clear(t.aligned)
+	t.numAligned = 0
+	var id, bytes int64
+	if cs != nil {
+		id = cs.ID
+		bytes = cs.Subtasks[t.id].StateBytes + cs.channelBytes(t)
+	}
+	t.lastSnap, t.floor = id, id
+	switch {
+	case t.state != nil:
+		t.state = map[int64]int64{}
+		if cs != nil && cs.states[t.id] != nil {
+			t.state = maps.Clone(cs.states[t.id])
+		}
+	case t.isSource():
+		t.offset = 0
+		if cs != nil {
+			t.offset = cs.Offsets[t.part]
+			if t.offset < 0 { // the source had finished
+				t.offset = t.log.spec.Records
+			}
+		}
+	}
+	s.restoreSink(t, cs)
+	for _, c := range t.outputs {
+		for _, ch := range c.chans {
+			s.chans[ch].epoch = id
+		}
+	}
+	r := &s.cfg.Recovery
+	bw := r.RemoteBandwidth
+	if r.LocalRecovery && !j.localLost[t.id] && t.localCopy == id && id > 0 {
+		bw, local = r.LocalBandwidth, true
+	}
+	s.trace(TraceEvent{Kind: SubtaskRestoring, Subtask: t.id, Channel: -1, Checkpoint: id, N: bytes})
+	s.phaseHook(t, Restoring, int64(len(j.failovers)))
+	s.schedule(t, s.now+int64(r.RestoreBase)+int64(float64(bytes)/float64(bw)*1e9), evRestored, 0)
+	return local
+}
+
+// restored lets a subtask run once its state is loaded.
+func (s *Sim) restored(t *task) {
+	j := &s.job
+	t.restoring = false
+	j.restoring--
+	s.trace(TraceEvent{Kind: SubtaskRestored, Subtask: t.id, Channel: -1})
+	if j.restoring == 0 && !slices.Contains(j.waiting, true) {
+		fs := &j.failovers[len(j.failovers)-1]
+		fs.RestoredAt = s.now
+		if !s.coord.scheduled {
+			s.coord.start(s)
+		}
+	}
+	s.tryWork(t)
+}
+
+// replayChannelState puts the in-flight data a checkpoint persisted back
+// on its channels, ahead of any new data: on each channel first what the
+// receiver had persisted (input channel state), then what the sender had
+// (output channel state), each in its original order.
+func (s *Sim) replayChannelState(cs *CheckpointStats) {
+	for _, list := range [][]persistedRecord{cs.inState, cs.outState} {
+		for _, p := range list {
+			c := &s.chans[p.channel]
+			it := p.item
+			it.arrival = s.now
+			c.in.pushBack(it)
+			c.inRecs++
+			c.credit--
+			s.scheduleOn(c, s.now, evArrive, 0)
+		}
+	}
+}
+
+// cancel cancels the job; retained checkpoints survive only when they are
+// externalized with RETAIN_ON_CANCELLATION.
+func (s *Sim) cancel() {
+	if s.job.status == JobFailed || s.job.status == JobFinished {
+		return
+	}
+	s.stopJob(JobCanceled)
+	if s.cfg.Recovery.Externalized != RetainOnCancellation {
+		s.coord.retained = nil
+		s.coord.savepointsDone = s.coord.savepointsDone[:0:0]
+	}
+}

@@ -1,0 +1,123 @@
+package sim
+
+import "github.com/ckptsim/ckptsim/topology"
+
+// output is one record written to the outside world by a sink.
+type output struct {
+	part      int32 // origin: source partition and offset
+	off       int64
+	key       int64
+	value     int64
+	written   int64 // when the sink wrote it
+	visible   int64 // when a read-committed reader could see it
+	sink      int32
+	committed bool
+}
+
+// txn is a transaction of a two-phase commit sink: the records a sink
+// subtask wrote between two checkpoints.
+type txn struct {
+	sink      int32
+	ck        int64 // the checkpoint that pre-committed it
+	recs      []output
+	committed bool
+}
+
+// sinkState is a sink subtask's side of the outside world.
+type sinkState struct {
+	open    *txn   // the transaction being written (two-phase commit)
+	pending []*txn // pre-committed, waiting for notifyCheckpointComplete
+}
+
+// write hands a record to sink subtask t.
+func (s *Sim) write(t *task, it item) {
+	o := output{part: it.part, off: it.off, key: it.key, value: it.value, written: s.now, sink: t.id}
+	if t.op.SinkMode != topology.TwoPhaseCommitSink {
+		o.visible, o.committed = s.now, true
+		s.outputs = append(s.outputs, o)
+		return
+	}
+	if t.sink.open == nil {
+		t.sink.open = &txn{sink: t.id}
+	}
+	t.sink.open.recs = append(t.sink.open.recs, o)
+}
+
+// preCommit is the sink's snapshotState of checkpoint n
+// (TwoPhaseCommitSinkFunction): the open transaction is pre-committed under
+// n and a new one begins. The snapshot holds the pending transactions.
+func (s *Sim) preCommit(t *task, sn *taskSnap, n int64) {
+	if t.op.Kind != topology.Sink || t.op.SinkMode != topology.TwoPhaseCommitSink {
+		return
+	}
+	if t.sink.open != nil {
+		t.sink.open.ck = n
+		t.sink.pending = append(t.sink.pending, t.sink.open)
+		t.sink.open = nil
+	}
+	sn.txns = append([]*txn(nil), t.sink.pending...)
+}
+
+// commitUpTo commits every pending transaction of sink t pre-committed
+// for a checkpoint <= n: notifyCheckpointComplete commits them all, so a
+// transaction of an aborted checkpoint is committed by the next success.
+func (s *Sim) commitUpTo(t *task, n int64) {
+	keep := t.sink.pending[:0]
+	for _, x := range t.sink.pending {
+		if x.ck <= n {
+			s.commit(x)
+		} else {
+			keep = append(keep, x)
+		}
+	}
+	t.sink.pending = keep
+}
+
+// commit makes a transaction visible; committing twice is a no-op, as
+// Flink requires of recoverAndCommit.
+func (s *Sim) commit(x *txn) {
+	if x.committed {
+		return
+	}
+	x.committed = true
+	for _, o := range x.recs {
+		o.visible, o.committed = s.now, true
+		s.outputs = append(s.outputs, o)
+	}
+	s.trace(TraceEvent{Kind: TransactionCommitted, Subtask: x.sink, Channel: -1, Checkpoint: x.ck, N: int64(len(x.recs))})
+}
+
+// restoreSink recovers a two-phase commit sink from checkpoint cs: the
+// transactions its snapshot held are committed (recoverAndCommit), the
+// others were aborted with the failed attempt.
+func (s *Sim) restoreSink(t *task, cs *CheckpointStats) {
+	if t.op.Kind != topology.Sink {
+		return
+	}
+	t.sink = sinkState{}
+	if cs == nil {
+		return
+	}
+	for _, x := range cs.txns[t.id] {
+		s.commit(x)
+	}
+}
+
+// finishSinks commits what the sinks hold when the job finishes: Flink
+// takes a final checkpoint after the end of input, whose completion
+// commits the last transactions.
+func (s *Sim) finishSinks() {
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if t.op.Kind != topology.Sink {
+			continue
+		}
+		for _, x := range t.sink.pending {
+			s.commit(x)
+		}
+		if t.sink.open != nil {
+			s.commit(t.sink.open)
+		}
+		t.sink = sinkState{}
+	}
+}
