@@ -387,14 +387,17 @@ func TestRunAndQuit(t *testing.T) {
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- u.Run() }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		cells, w, _ := scr.GetContents()
-		if w > 0 && strings.Contains(string(cells[0].Bytes), "╔") {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "the UI drew nothing")
-		time.Sleep(10 * time.Millisecond)
+	// The screen is read on the UI's goroutine, which draws it.
+	corner := make(chan string, 1)
+	u.app.QueueUpdate(func() {
+		cells, _, _ := scr.GetContents()
+		corner <- string(cells[0].Bytes)
+	})
+	select {
+	case c := <-corner:
+		require.Equal(t, "╔", c, "the UI drew its panes")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the UI did not run")
 	}
 	scr.InjectKey(tcell.KeyRune, ' ', tcell.ModNone) // play
 	time.Sleep(150 * time.Millisecond)

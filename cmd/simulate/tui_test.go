@@ -28,17 +28,38 @@ func TestTUICommand(t *testing.T) {
 }
 
 // readyScreen is a simulation screen that says when the UI initialised
-// it, so that the test reads it only from then on.
+// it, and keeps a copy of its bottom line each time the UI shows it, for
+// the test to read without racing the UI's goroutine.
 type readyScreen struct {
 	tcell.SimulationScreen
 	once  sync.Once
 	ready chan struct{}
+	mu    sync.Mutex
+	last  string
 }
 
 func (s *readyScreen) Init() error {
 	err := s.SimulationScreen.Init()
 	s.once.Do(func() { close(s.ready) })
 	return err
+}
+
+func (s *readyScreen) Show() {
+	s.SimulationScreen.Show()
+	cells, w, h := s.GetContents()
+	var b strings.Builder
+	for x := 0; h > 0 && x < w; x++ {
+		b.Write(cells[(h-1)*w+x].Bytes)
+	}
+	s.mu.Lock()
+	s.last = b.String()
+	s.mu.Unlock()
+}
+
+func (s *readyScreen) bottom() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
 
 // TestTUIRuns opens the UI on a simulation screen and quits it.
@@ -58,16 +79,8 @@ func TestTUIRuns(t *testing.T) {
 		t.Fatal("the UI did not start")
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		cells, w, h := scr.GetContents()
-		var last strings.Builder
-		for x := 0; h > 0 && x < w; x++ {
-			last.Write(cells[(h-1)*w+x].Bytes)
-		}
-		if strings.Contains(last.String(), "alignment │ unaligned │ seed 3") {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "no status bar: %q", last.String())
+	for !strings.Contains(scr.bottom(), "alignment │ unaligned │ seed 3") {
+		require.True(t, time.Now().Before(deadline), "no status bar: %q", scr.bottom())
 		time.Sleep(10 * time.Millisecond)
 	}
 	scr.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
