@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestCheckComparisons(t *testing.T) {
 		{"max_commit_latency", `"==0"`, 0, true},
 	} {
 		s := expecting(t, "  "+tc.key+": "+tc.want+"\n")
-		r := &sim.Result{}
+		r := &sim.Result{Invariants: []sim.Invariant{{Name: "no-loss", OK: true}}}
 		row := s.Expect[0].row
 		for _, set := range []struct {
 			name string
@@ -107,7 +108,7 @@ func TestCheckReadsEveryField(t *testing.T) {
   job: FINISHED
 `)
 	ms := int64(time.Millisecond)
-	r := &sim.Result{Job: sim.JobFinished, Summary: sim.Summary{Duplicates: 1, Lost: 2, Restarts: 3, Completed: 4, Expired: 5,
+	r := &sim.Result{Job: sim.JobFinished, Invariants: []sim.Invariant{{Name: "no-loss", OK: true}}, Summary: sim.Summary{Duplicates: 1, Lost: 2, Restarts: 3, Completed: 4, Expired: 5,
 		Aborted: 6, RecordsBetweenCheckpoints: 7, MaxRestoreTime: 8 * ms, MeanRestoreTime: 9 * ms, MaxEndToEnd: 10 * ms,
 		MeanEndToEnd: 11 * ms, MaxCommitLatency: 12 * ms}}
 	res := s.Check(r)
@@ -205,8 +206,56 @@ func TestCheckRun(t *testing.T) {
 	assert.Equal(t, ExpectationResult{Name: "expired_checkpoints", Want: ">0", Got: "0", OK: false, Line: 15}, res[5])
 }
 
+// TestCheckNotDrained: duplicates and lost are not counted for a run that
+// did not drain (no no-loss invariant), so 0 is no answer.
+func TestCheckNotDrained(t *testing.T) {
+	s := expecting(t, "  duplicates: 0\n  lost: \"<1\"\n  restarts: 0\n")
+	for _, er := range s.Check(&sim.Result{})[:2] {
+		assert.False(t, er.OK)
+		assert.Equal(t, "not checked: counted only when the run drains (no no-loss invariant)", er.Got)
+	}
+	assert.True(t, s.Check(&sim.Result{})[2].OK, "restarts are counted in any run")
+}
+
 func TestCheckWithoutExpectations(t *testing.T) {
 	s, err := Parse("n.yaml", []byte("name: n\n"+jobGraph))
 	require.NoError(t, err)
 	assert.Empty(t, s.Check(&sim.Result{}))
+}
+
+// TestCheckRunDrained: a crash in a drained run, with both sink modes: the
+// two-phase commit sink writes every record once, the at-least-once sink
+// duplicates the replayed ones.
+func TestCheckRunDrained(t *testing.T) {
+	const job = `name: d
+until: 0s
+operators:
+  - {name: src, kind: source, records: 3000}
+  - {name: count, kind: aggregate, parallelism: 2}
+  - {name: sink, kind: sink, sink_mode: %s}
+edges:
+  - {from: src, to: count, partitioning: hash}
+  - {from: count, to: sink, partitioning: rebalance}
+restart: {strategy: fixed-delay, attempts: 3, delay: 200ms}
+faults:
+  - {kind: crash, subtask: "count[1]", at: 1500ms}
+expect:
+  exactly_once_state: true
+  no_loss: true
+  end_to_end: true
+  consistent_snapshots: true
+  restarts: 1
+  lost: 0
+  job: FINISHED
+  duplicates: "%s"
+`
+	for _, tc := range []struct{ mode, duplicates string }{{"exactly-once", "0"}, {"at-least-once", ">0"}} {
+		s, err := Parse("d.yaml", []byte(fmt.Sprintf(job, tc.mode, tc.duplicates)))
+		require.NoError(t, err)
+		x, err := sim.New(s.Config)
+		require.NoError(t, err)
+		for _, er := range s.Check(x.Run()) {
+			assert.True(t, er.OK, "%s: %+v", tc.mode, er)
+		}
+	}
 }
