@@ -12,9 +12,9 @@ import (
 	"github.com/ckptsim/ckptsim/sim"
 )
 
-// writeText prints the header, the checkpoint table, the summary and the
-// invariants.
-func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, subtasks bool) error {
+// writeText prints the header, the checkpoint table, the summary, the
+// invariants and the expectations' verdicts.
+func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult, subtasks bool) error {
 	cfg := s.Config()
 	mode := string(cfg.Checkpoint.Mode)
 	if cfg.Checkpoint.AlignedCheckpointTimeout > 0 {
@@ -63,6 +63,8 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, s
 	fmt.Fprintf(w, "  checkpoints: %d completed, %d expired, %d aborted, %d in progress\n", sm.Completed, sm.Expired, sm.Aborted, sm.InProgress)
 	fmt.Fprintf(w, "  end-to-end duration: mean %s, max %s · alignment: mean %s, max %s · persisted in-flight data %s\n",
 		dur(sm.MeanEndToEnd), dur(sm.MaxEndToEnd), dur(sm.MeanAlignment), dur(sm.MaxAlignment), size(sm.PersistedBytes))
+	fmt.Fprintf(w, "  records read between a checkpoint's completion and the next trigger: %d on average\n", sm.RecordsBetweenCheckpoints)
+	writeFailovers(w, r)
 	fmt.Fprintln(w, "\nInvariants:")
 	for _, inv := range r.Invariants {
 		mark := "ok  "
@@ -71,6 +73,7 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, s
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, inv.Name, inv.Detail)
 	}
+	writeExpectations(w, sc.File, exps)
 	return nil
 }
 
@@ -133,16 +136,19 @@ func size(n int64) string {
 
 // JSON shapes of `simulate run --format json`; the names are stable.
 type jsonResult struct {
-	Scenario     string           `json:"scenario"`
-	Seed         uint64           `json:"seed"`
-	Mode         string           `json:"mode"`
-	VirtualEndNs int64            `json:"virtual_end_ns"`
-	Events       int64            `json:"events"`
-	Stop         string           `json:"stop"`
-	Checkpoints  []jsonCheckpoint `json:"checkpoints"`
-	Summary      jsonSummary      `json:"summary"`
-	Invariants   []jsonInvariant  `json:"invariants"`
-	ScriptLog    []string         `json:"script_log,omitempty"`
+	Scenario     string            `json:"scenario"`
+	Seed         uint64            `json:"seed"`
+	Mode         string            `json:"mode"`
+	VirtualEndNs int64             `json:"virtual_end_ns"`
+	Events       int64             `json:"events"`
+	Stop         string            `json:"stop"`
+	Job          string            `json:"job"`
+	Checkpoints  []jsonCheckpoint  `json:"checkpoints"`
+	Failovers    []jsonFailover    `json:"failovers"`
+	Summary      jsonSummary       `json:"summary"`
+	Invariants   []jsonInvariant   `json:"invariants"`
+	Expectations []jsonExpectation `json:"expectations"`
+	ScriptLog    []string          `json:"script_log,omitempty"`
 }
 
 type jsonCheckpoint struct {
@@ -188,6 +194,15 @@ type jsonSummary struct {
 	MeanAlignmentNs int64 `json:"mean_alignment_ns"`
 	MaxAlignmentNs  int64 `json:"max_alignment_ns"`
 	PersistedBytes  int64 `json:"persisted_in_flight_bytes"`
+
+	RecordsBetweenCheckpoints int64 `json:"records_between_checkpoints"`
+	Restarts                  int   `json:"restarts"`
+	MeanRestoreNs             int64 `json:"mean_restore_ns"`
+	MaxRestoreNs              int64 `json:"max_restore_ns"`
+	Duplicates                int64 `json:"duplicates"`
+	Lost                      int64 `json:"lost"`
+	MeanCommitLatencyNs       int64 `json:"mean_commit_latency_ns"`
+	MaxCommitLatencyNs        int64 `json:"max_commit_latency_ns"`
 }
 
 type jsonInvariant struct {
@@ -197,10 +212,11 @@ type jsonInvariant struct {
 }
 
 // writeJSON prints the result as one JSON object.
-func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result) error {
+func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult) error {
 	eg := s.Graph()
 	out := jsonResult{Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), VirtualEndNs: r.VirtualEnd,
-		Events: r.Events, Stop: strings.ReplaceAll(r.Stop.String(), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog()}
+		Events: r.Events, Stop: strings.ReplaceAll(r.Stop.String(), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
+		Expectations: jsonExpectations(exps)}
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
 		jc := jsonCheckpoint{ID: c.ID, Status: c.Status.String(), TriggerNs: c.TriggerAt, EndToEndNs: c.EndToEnd(),
@@ -219,11 +235,82 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result) error {
 	sm := r.Summary
 	out.Summary = jsonSummary{RecordsIn: sm.RecordsIn, RecordsOut: sm.RecordsOut, Completed: sm.Completed, Expired: sm.Expired,
 		Aborted: sm.Aborted, InProgress: sm.InProgress, MeanEndToEndNs: sm.MeanEndToEnd, MaxEndToEndNs: sm.MaxEndToEnd,
-		MeanAlignmentNs: sm.MeanAlignment, MaxAlignmentNs: sm.MaxAlignment, PersistedBytes: sm.PersistedBytes}
+		MeanAlignmentNs: sm.MeanAlignment, MaxAlignmentNs: sm.MaxAlignment, PersistedBytes: sm.PersistedBytes,
+		RecordsBetweenCheckpoints: sm.RecordsBetweenCheckpoints, Restarts: sm.Restarts, MeanRestoreNs: sm.MeanRestoreTime,
+		MaxRestoreNs: sm.MaxRestoreTime, Duplicates: sm.Duplicates, Lost: sm.Lost,
+		MeanCommitLatencyNs: sm.MeanCommitLatency, MaxCommitLatencyNs: sm.MaxCommitLatency}
+	out.Job = r.Job.String()
+	out.Failovers = jsonFailovers(r)
 	for _, inv := range r.Invariants {
 		out.Invariants = append(out.Invariants, jsonInvariant{Name: inv.Name, OK: inv.OK, Detail: inv.Detail})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// writeFailovers prints the job's status and every failover, if any.
+func writeFailovers(w io.Writer, r *sim.Result) {
+	sm := r.Summary
+	if len(r.Failovers) == 0 && r.Job == sim.JobRunning {
+		return
+	}
+	fmt.Fprintf(w, "  job %s · %d restart(s), restore time mean %s, max %s", r.Job, sm.Restarts, dur(sm.MeanRestoreTime), dur(sm.MaxRestoreTime))
+	if sm.MaxCommitLatency > 0 {
+		fmt.Fprintf(w, " · commit latency (read-committed) mean %s, max %s", dur(sm.MeanCommitLatency), dur(sm.MaxCommitLatency))
+	}
+	fmt.Fprintln(w)
+	if len(r.Failovers) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nFailovers:")
+	for _, f := range r.Failovers {
+		fmt.Fprintf(w, "  %s  %s: %d subtask(s) restart", dur(f.At), f.Cause, f.Subtasks)
+		switch {
+		case f.RestoredFrom < 0:
+			fmt.Fprint(w, "; the job FAILED")
+		case f.RestartAt == 0:
+			fmt.Fprint(w, "; restart pending")
+		case f.RestoredFrom == 0:
+			fmt.Fprintf(w, "; redeployed at %s without state", dur(f.RestartAt))
+		default:
+			kind := "checkpoint"
+			if f.Savepoint {
+				kind = "savepoint"
+			}
+			fmt.Fprintf(w, "; redeployed at %s from %s %d", dur(f.RestartAt), kind, f.RestoredFrom)
+		}
+		if len(f.Skipped) > 0 {
+			fmt.Fprintf(w, " (unreadable, skipped: %v)", f.Skipped)
+		}
+		if f.RestoredAt > 0 {
+			fmt.Fprintf(w, ", restored in %s", dur(f.RestoredAt-f.RestartAt))
+			if f.LocalRestores > 0 {
+				fmt.Fprintf(w, " (%d from local copies)", f.LocalRestores)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// jsonFailover is one failover in the JSON output.
+type jsonFailover struct {
+	AtNs          int64   `json:"at_ns"`
+	Cause         string  `json:"cause"`
+	Subtasks      int     `json:"subtasks"`
+	RestoredFrom  int64   `json:"restored_from"`
+	Savepoint     bool    `json:"savepoint,omitempty"`
+	Skipped       []int64 `json:"skipped,omitempty"`
+	RestartNs     int64   `json:"restart_ns"`
+	RestoredNs    int64   `json:"restored_ns"`
+	LocalRestores int     `json:"local_restores"`
+}
+
+func jsonFailovers(r *sim.Result) []jsonFailover {
+	out := []jsonFailover{}
+	for _, f := range r.Failovers {
+		out = append(out, jsonFailover{AtNs: f.At, Cause: f.Cause, Subtasks: f.Subtasks, RestoredFrom: f.RestoredFrom,
+			Savepoint: f.Savepoint, Skipped: f.Skipped, RestartNs: f.RestartAt, RestoredNs: f.RestoredAt, LocalRestores: f.LocalRestores})
+	}
+	return out
 }

@@ -43,7 +43,7 @@ func runCmd(args []string, stdout io.Writer) error {
 	fs.DurationVar(&o.alignedTimeout, "aligned-timeout", -1, "override the aligned checkpoint timeout (unaligned mode; 0 = unaligned from the start)")
 	fs.BoolVar(&o.subtasks, "subtasks", false, "also print every checkpoint's per-subtask figures (text format)")
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: simulate run [FILE|NAME] [flags]\n\nRuns a scenario (default %q) and prints its checkpoint table, a summary and the invariants.\nExit code 1 when an invariant fails, 2 on bad input.\n\nFlags:\n", scenarios.DefaultName)
+		fmt.Fprintf(stdout, "Usage: simulate run [FILE|NAME] [flags]\n\nRuns a scenario (default %q) and prints its checkpoint table, a summary, the invariants and the scenario's expectations.\nExit code 1 when an invariant or an expectation fails, 2 on bad input.\n\nFlags:\n", scenarios.DefaultName)
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args, stdout)
@@ -77,10 +77,11 @@ func runCmd(args []string, stdout io.Writer) error {
 	if err := finish(); err != nil {
 		return err
 	}
+	exps := sc.Check(res)
 	if o.format == "json" {
-		err = writeJSON(stdout, s, res)
+		err = writeJSON(stdout, s, res, exps)
 	} else {
-		err = writeText(stdout, sc, s, res, o.subtasks)
+		err = writeText(stdout, sc, s, res, exps, o.subtasks)
 	}
 	if err != nil {
 		return err
@@ -88,7 +89,7 @@ func runCmd(args []string, stdout io.Writer) error {
 	if !res.OK() {
 		return errChecksFailed
 	}
-	return nil
+	return expectationsFailed(exps)
 }
 
 // apply overrides the scenario's config with the flags.
