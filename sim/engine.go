@@ -56,9 +56,11 @@ const (
 	EventBudget
 	// Quiescent: nothing was left to happen.
 	Quiescent
+	// JobEnded: the job finished, failed or was cancelled.
+	JobEnded
 )
 
-var stopNames = [...]string{"running", "end time", "event budget", "quiescent"}
+var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended"}
 
 // String names the reason.
 func (r StopReason) String() string { return stopNames[r] }
@@ -154,6 +156,8 @@ func (s *Sim) Step() bool {
 		return false
 	}
 	switch {
+	case s.job.status == JobFinished || s.job.status == JobFailed || s.job.status == JobCanceled:
+		s.stop = JobEnded
 	case s.q.len() == 0:
 		s.stop = Quiescent
 	case s.until > 0 && s.q.peekTime() > s.until:

@@ -208,8 +208,8 @@ func TestPropertyBoundedDrains(t *testing.T) {
 					t.Fatalf("generated an invalid config: %v", err)
 				}
 				r := s.Run()
-				if r.Stop != Quiescent {
-					t.Fatalf("run stopped by %s at %v, want quiescence", r.Stop, time.Duration(r.VirtualEnd))
+				if r.Stop != JobEnded || r.Job != JobFinished {
+					t.Fatalf("run stopped by %s at %v with the job %s, want a finished job", r.Stop, time.Duration(r.VirtualEnd), r.Job)
 				}
 				var want int64
 				for _, op := range cfg.Graph.Operators {
