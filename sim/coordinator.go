@@ -111,9 +111,9 @@ func (co *coordinator) interval(s *Sim) int64 {
 }
 
 // start schedules the first periodic trigger at a uniformly random time in
-// [minPause, interval], as Flink's getRandomInitDelay does.
+// [minPause, interval] from now, as Flink's getRandomInitDelay does, when
+// the job starts and again when it runs after a global failover.
 func (co *coordinator) start(s *Sim) {
-	co.lastCompletion = -1
 	if s.cfg.Checkpoint.Interval == 0 {
 		return
 	}

@@ -191,8 +191,9 @@ func (s *Sim) restart(seq int64) {
 		fs.RestoredFrom, fs.Savepoint = cs.ID, cs.Savepoint
 	}
 	j.status = JobRunning
+	restarted := slices.Clone(j.waiting)
 	for i := range s.tasks {
-		if j.waiting[i] {
+		if restarted[i] {
 			j.waiting[i] = false
 			if s.restore(&s.tasks[i], cs) {
 				fs.LocalRestores++
@@ -200,7 +201,7 @@ func (s *Sim) restart(seq int64) {
 		}
 	}
 	if cs != nil {
-		s.replayChannelState(cs)
+		s.replayChannelState(cs, restarted)
 	}
 }
 
@@ -270,13 +271,16 @@ func (s *Sim) restored(t *task) {
 }
 
 // replayChannelState puts the in-flight data a checkpoint persisted back
-// on its channels, ahead of any new data: on each channel first what the
+// on the channels of the restarted subtasks, ahead of any new data: on each channel first what the
 // receiver had persisted (input channel state), then what the sender had
 // (output channel state), each in its original order.
-func (s *Sim) replayChannelState(cs *CheckpointStats) {
+func (s *Sim) replayChannelState(cs *CheckpointStats, restarted []bool) {
 	for _, list := range [][]persistedRecord{cs.inState, cs.outState} {
 		for _, p := range list {
 			c := &s.chans[p.channel]
+			if !restarted[c.to] {
+				continue // a region that kept running
+			}
 			it := p.item
 			it.arrival = s.now
 			c.in.pushBack(it)
