@@ -121,9 +121,13 @@ const (
 	ActivityBackpressured
 	// ActivityFinished: its input is exhausted.
 	ActivityFinished
+	// ActivityFailed: cancelled by a failover, waiting to be redeployed.
+	ActivityFailed
+	// ActivityRestoring: redeployed, loading its state.
+	ActivityRestoring
 )
 
-var activityNames = [...]string{"idle", "processing", "sync snapshot", "backpressured", "finished"}
+var activityNames = [...]string{"idle", "processing", "sync snapshot", "backpressured", "finished", "failed", "restoring"}
 
 // String names the activity.
 func (a Activity) String() string { return activityNames[a] }
@@ -203,6 +207,22 @@ type SubtaskView struct {
 	// Tracked are the checkpoints an at-least-once subtask counts barriers
 	// for.
 	Tracked []int64
+	// RestoredFrom is the checkpoint this incarnation of the subtask was
+	// restored from (0: none).
+	RestoredFrom int64
+	// A two-phase commit sink's transactions: SinkOpenRecords written to
+	// the open one (-1: none open), and SinkPending, the pre-committed
+	// ones waiting for the completion of their checkpoint, oldest first.
+	SinkOpenRecords int
+	SinkPending     []SinkTransaction
+}
+
+// SinkTransaction is a pre-committed transaction of a two-phase commit
+// sink.
+type SinkTransaction struct {
+	// Checkpoint that pre-committed it; Records written to it.
+	Checkpoint int64
+	Records    int
 }
 
 // SubtaskView returns the state of subtask id (an execution graph subtask).
@@ -212,6 +232,13 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 		Checkpoint: t.ck, Pending: t.pending(), Unaligned: t.unaligned && t.pending(),
 		LastSnapshot: t.lastSnap, Processed: t.processed, Emitted: t.emitted,
 		Source: t.isSource(), StateKeys: len(t.state), StateBytes: stateBytesOf(t), FirstBarrierAt: -1,
+		RestoredFrom: t.floor, SinkOpenRecords: -1,
+	}
+	if t.sink.open != nil {
+		v.SinkOpenRecords = len(t.sink.open.recs)
+	}
+	for _, x := range t.sink.pending {
+		v.SinkPending = append(v.SinkPending, SinkTransaction{Checkpoint: x.ck, Records: len(x.recs)})
 	}
 	if v.Pending {
 		v.AlignedInputs, v.TargetInputs, v.FirstBarrierAt = t.numAligned, t.target, t.firstAt
@@ -246,6 +273,10 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 		v.Snapshots = append(v.Snapshots, p)
 	}
 	switch {
+	case id < len(s.job.waiting) && s.job.waiting[id]:
+		v.Activity = ActivityFailed
+	case t.restoring:
+		v.Activity = ActivityRestoring
 	case t.finished:
 		v.Activity = ActivityFinished
 	case t.busy && syncing:
@@ -282,6 +313,9 @@ func cmpInt64(a, b int64) int {
 	}
 	return 0
 }
+
+// JobStatus is the job's status now.
+func (s *Sim) JobStatus() JobStatus { return s.job.status }
 
 // NumCheckpoints is the number of checkpoints triggered so far; their ids
 // are 1..NumCheckpoints.

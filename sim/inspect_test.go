@@ -281,3 +281,36 @@ func BenchmarkClone(b *testing.B) {
 		_ = s.Clone()
 	}
 }
+
+// TestInspectRecovery: the views show a failover (failed, restoring, the
+// job restarting, the checkpoint restored from) and a two-phase commit
+// sink's transactions.
+func TestInspectRecovery(t *testing.T) {
+	cfg := pipeline()
+	cfg.Until = 3 * time.Second
+	cfg.Graph.Operators[2].SinkMode = topology.TwoPhaseCommitSink
+	cfg.Faults = []Fault{{Kind: Crash, Subtask: "count[1]", At: 1500 * time.Millisecond}}
+	s := newSim(t, cfg)
+	seen := map[Activity]bool{}
+	restarting, restored, open, pending := false, false, false, false
+	for s.Step() {
+		for id := range s.Graph().Subtasks {
+			v := s.SubtaskView(id)
+			seen[v.Activity] = true
+			restored = restored || v.RestoredFrom > 0
+			open = open || v.SinkOpenRecords > 0
+			pending = pending || len(v.SinkPending) > 0
+			for _, p := range v.SinkPending {
+				require.Positive(t, p.Checkpoint)
+			}
+		}
+		restarting = restarting || s.JobStatus() == JobRestarting
+	}
+	require.True(t, seen[ActivityFailed], "a subtask waits for its restart")
+	require.True(t, seen[ActivityRestoring], "a subtask restores")
+	require.True(t, restarting, "the job restarts")
+	require.True(t, restored, "subtasks are restored from a checkpoint")
+	require.True(t, open, "the sink writes into an open transaction")
+	require.True(t, pending, "pre-committed transactions wait for their checkpoint")
+	require.Equal(t, JobRunning, s.JobStatus())
+}

@@ -69,6 +69,9 @@ func (p *detailsPane) lines(id, w int) []dline {
 	default:
 		add(dpart{"no barrier yet", th.dim})
 	}
+	if v.RestoredFrom > 0 {
+		add(plain("restored from checkpoint %d", v.RestoredFrom))
+	}
 	if len(v.Tracked) > 0 {
 		add(plain("at-least-once: counting barriers of %v", v.Tracked))
 	}
@@ -116,6 +119,16 @@ func (p *detailsPane) lines(id, w int) []dline {
 				parts = append(parts, dpart{" paused after barrier", th.dim})
 			}
 			add(parts...)
+		}
+	}
+	// A two-phase commit sink's transactions.
+	if v.SinkOpenRecords >= 0 || len(v.SinkPending) > 0 {
+		add(dpart{"sink transactions", th.header})
+		if v.SinkOpenRecords >= 0 {
+			add(plain("  open: %d records, pre-committed at the next checkpoint", v.SinkOpenRecords))
+		}
+		for _, x := range v.SinkPending {
+			add(plain("  pre-committed by ck%d: %d records, committed when a checkpoint >= %d completes", x.Checkpoint, x.Records, x.Checkpoint))
 		}
 	}
 	// Keyed state.

@@ -46,6 +46,14 @@ func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 	switch v.Activity {
 	case sim.ActivityFinished:
 		return '⊣', th.finished, "finished"
+	case sim.ActivityFailed:
+		return 'X', th.lane[laneFailed], "failed, waiting for the restart"
+	case sim.ActivityRestoring:
+		s := "restoring, no checkpoint"
+		if v.RestoredFrom > 0 {
+			s = fmt.Sprintf("restoring from ck%d", v.RestoredFrom)
+		}
+		return 'R', th.lane[laneRestore], s
 	case sim.ActivitySync:
 		g, st, s = 'S', th.lane[laneSync], fmt.Sprintf("sync snapshot ck%d", v.LastSnapshot)
 	case sim.ActivityBackpressured:

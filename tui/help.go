@@ -38,7 +38,7 @@ var legend = []string{
 	"  |3 barrier of checkpoint 3  »3 unaligned barrier (overtakes records)  x3 cancel marker  ⊣ end of partition",
 	"  ┊ left of it: the sender's output queue  [ ] highlighted + BLOCKED: held back by alignment  FULL: backpressure",
 	"Lanes: █▄▁ busy  ░ aligning  ▓ backpressured  S sync snapshot  ~ async upload  ⊣ finished  X failed  R restoring",
-	"  markers: n checkpoint n triggered, ✓ completed, ✗ expired/aborted; the highlighted column is the cursor",
+	"  markers: n checkpoint n triggered  ✓ completed  ✗ expired/aborted  ! job failover  the highlighted column is the cursor",
 }
 
 // helpView is the overlay ? opens; ↑ ↓ scroll it on small screens.

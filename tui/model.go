@@ -35,10 +35,11 @@ type Model struct {
 	endStop  sim.StopReason
 	mismatch int64 // replayed trace events that differ from the recording
 
-	lanes   *lanes
-	marks   []ckMark // by checkpoint id - 1
-	names   []string // subtask names
-	chNames []string // channel names
+	lanes     *lanes
+	marks     []ckMark   // by checkpoint id - 1
+	failovers [][2]int64 // time and trace index of each job failover
+	names     []string   // subtask names
+	chNames   []string   // channel names
 }
 
 // ckMark is where a checkpoint begins and ends in the trace.
@@ -100,6 +101,8 @@ func (m *Model) record(ev sim.TraceEvent) {
 func (m *Model) observe(ev sim.TraceEvent) {
 	m.lanes.observe(ev)
 	switch ev.Kind {
+	case sim.JobFailover:
+		m.failovers = append(m.failovers, [2]int64{ev.At, ev.Seq})
 	case sim.CheckpointTriggered:
 		for int64(len(m.marks)) < ev.Checkpoint {
 			m.marks = append(m.marks, ckMark{trigger: ev.At, triggerSeq: ev.Seq, endSeq: -1})

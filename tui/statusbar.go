@@ -5,6 +5,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"github.com/ckptsim/ckptsim/sim"
 )
 
 // statusBar is the bottom line: scenario, mode, seed, virtual time, events,
@@ -40,6 +42,9 @@ func (b *statusBar) fields() []string {
 		cfg.Name, mode, fmt.Sprintf("seed %d", cfg.Seed),
 		"t " + fmtTime(m.Now()), "event " + events,
 		play, fmtSpeed(speeds[u.speed]),
+	}
+	if job := m.Sim().JobStatus(); job != sim.JobRunning {
+		f = append(f, "job "+job.String())
 	}
 	if n := m.Mismatches(); n > 0 {
 		f = append(f, fmt.Sprintf("REPLAY MISMATCH %d", n))

@@ -124,6 +124,13 @@ func (p *timelinePane) Draw(scr tcell.Screen) {
 			marks[c] = '┊'
 		}
 	}
+	for _, f := range m.failovers {
+		if f[1] < T && f[0] >= start && f[0] < end {
+			c := colOf(f[0])
+			text(scr, x+labelW+c, y, maxX, "!", th.failed)
+			marks[c] = '┊'
+		}
+	}
 	if h > 1 {
 		text(scr, x, y+1, maxX, pad("time", labelW), th.dim)
 		step := int64(10)

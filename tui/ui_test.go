@@ -12,6 +12,7 @@ import (
 
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // testUI is a UI on a simulation screen, driven synchronously: keys go
@@ -442,4 +443,39 @@ func TestFailureKey(t *testing.T) {
 	tu := newTestUI(t, scenarioConfig(t, "backpressure", 0), 120, 40)
 	tu.keys("f")
 	require.Regexp(t, `checkpoint_expired|task_checkpoint_aborted|checkpoint_aborted|alignment_timed_out`, tu.statusLine())
+}
+
+// TestRecoveryOnScreen: a crash fails the job over; the UI shows the
+// failed subtasks, the restart, the restore and the lanes.
+func TestRecoveryOnScreen(t *testing.T) {
+	cfg := scenarioConfig(t, "alignment", 4*time.Second)
+	cfg.Faults = []sim.Fault{{Kind: sim.Crash, Subtask: "join_count[1]", At: 2300 * time.Millisecond}}
+	cfg.Graph.Operators[4].SinkMode = topology.TwoPhaseCommitSink
+	tu := newTestUI(t, cfg, 120, 40)
+	m := tu.u.m
+	tu.until("subtask_failed", 20, func() { tu.keys("f") })
+	scr := tu.screen()
+	require.Contains(t, scr, "failed, waiting for the restart")
+	require.Contains(t, tu.statusLine(), "job RESTARTING")
+	require.Contains(t, scr, "X", "failed lanes")
+	require.Contains(t, scr, "!", "failover marker")
+	// On to the restore.
+	require.True(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.SubtaskRestoring }))
+	tu.draw()
+	require.Contains(t, tu.screen(), "restoring from ck2")
+	require.True(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.SubtaskRestored }))
+	tu.keys("g")
+	tu.keys("3.5s")
+	tu.key(tcell.KeyEnter, 0)
+	scr = tu.screen()
+	require.Contains(t, scr, "R", "restoring lanes")
+	require.NotContains(t, tu.statusLine(), "job RESTARTING")
+	// The sink's transactions are in its details.
+	for tu.u.m.names[tu.u.sub] != "sink[0]" {
+		tu.u.moveSubtask(1)
+	}
+	tu.draw()
+	require.Contains(t, tu.screen(), "sink transactions")
+	require.Contains(t, tu.screen(), "restored from checkpoint 2")
+	require.Zero(t, m.Mismatches())
 }
