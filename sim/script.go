@@ -284,8 +284,8 @@ func (s *Sim) scriptLog(ev TraceEvent) {
 }
 
 // ScriptLog is, for a scripted run, what happened at the task under test,
-// one line per happening in order: "processed rN", "checkpoint N
-// triggered", "checkpoint N aborted: REASON", "blocked cI", "unblocked cI",
+// one line per happening in order: "processed rN", "emitted rN" (with
+// Emit), "checkpoint N triggered", "checkpoint N aborted: REASON", "blocked cI", "unblocked cI",
 // "persisted cI: rN" (input channel state), "persisted output: oN" (output
 // channel state), "checkpoint N alignment timed out", "checkpoint N
 // completed".

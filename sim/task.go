@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"fmt"
+
 	"github.com/ckptsim/ckptsim/topology"
 )
 
@@ -200,6 +202,9 @@ func (s *Sim) emit(t *task, it item) {
 		}
 	}
 	t.emitted++
+	if s.cfg.Script != nil && t.id == s.scriptTask {
+		s.script = append(s.script, fmt.Sprintf("emitted r%d", it.value))
+	}
 	if !t.backpressured && s.outputFull(t) {
 		t.backpressured = true
 		s.trace(TraceEvent{Channel: -1, Kind: Backpressured, Subtask: t.id})
