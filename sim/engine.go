@@ -38,9 +38,14 @@ type Sim struct {
 	outputs []output
 	// sourceReads counts the records all sources read, replays included.
 	sourceReads int64
-	scriptTask  int32    // the task under test of a scripted run
-	script      []string // ScriptLog lines
-	ref         reference
+	// bounded reports whether every source is bounded, so the run can
+	// drain and be checked end to end.
+	bounded bool
+	// Commit latencies of two-phase commit sinks.
+	commitLatency, maxCommitLatency, committedRecs int64
+	scriptTask                                     int32    // the task under test of a scripted run
+	script                                         []string // ScriptLog lines
+	ref                                            reference
 }
 
 // StopReason says why a run ended.
@@ -124,6 +129,12 @@ func New(cfg Config) (*Sim, error) {
 		}
 	}
 	s.coord.running = len(s.tasks)
+	s.bounded = true
+	for _, op := range cfg.Graph.Operators {
+		if op.Kind == topology.Source && op.Source.Records == 0 {
+			s.bounded = false
+		}
+	}
 	s.coord.lastCompletion = -1
 	s.initReference()
 	s.job = job{restarter: restarter{cfg: cfg.Recovery.Restart}, region: regions(eg),
@@ -260,17 +271,23 @@ func (s *Sim) dispatch(e event) {
 
 // trace emits a trace event stamped with the current time.
 func (s *Sim) trace(ev TraceEvent) {
+	if s.Tracer == nil && s.cfg.Script == nil {
+		s.traced++ // kept small so that it inlines and costs nothing untraced
+		return
+	}
+	s.emitTrace(ev)
+}
+
+func (s *Sim) emitTrace(ev TraceEvent) {
 	if s.cfg.Script != nil {
 		s.scriptLog(ev)
-	}
-	if s.Tracer == nil {
-		s.traced++
-		return
 	}
 	ev.Seq = s.traced
 	ev.At = s.now
 	s.traced++
-	s.Tracer(ev)
+	if s.Tracer != nil {
+		s.Tracer(ev)
+	}
 }
 
 // barrierTrigger is the trigger time carried by barrier n queued on c.

@@ -43,33 +43,33 @@ type queue struct {
 	seq   uint64
 }
 
-func (q *queue) less(i, j int) bool {
-	a, b := &q.items[i], &q.items[j]
-	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
-}
-
-// push schedules e; its seq is assigned here.
+// push schedules e; its seq is assigned here. Sifting moves a hole
+// rather than swapping, which halves the copies of the event structs.
 func (q *queue) push(e event) {
 	e.seq = q.seq
 	q.seq++
 	q.items = append(q.items, e)
-	i := len(q.items) - 1
+	items := q.items
+	i := len(items) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !q.less(i, p) {
+		if !before(&e, &items[p]) {
 			break
 		}
-		q.items[i], q.items[p] = q.items[p], q.items[i]
+		items[i] = items[p]
 		i = p
 	}
+	items[i] = e
 }
 
 // pop removes and returns the earliest event; the queue must not be empty.
 func (q *queue) pop() event {
-	top := q.items[0]
-	n := len(q.items) - 1
-	q.items[0] = q.items[n]
-	q.items = q.items[:n]
+	items := q.items
+	top := items[0]
+	n := len(items) - 1
+	last := items[n]
+	q.items = items[:n]
+	items = q.items
 	i := 0
 	for {
 		l := 2*i + 1
@@ -77,16 +77,24 @@ func (q *queue) pop() event {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && q.less(r, l) {
+		if r := l + 1; r < n && before(&items[r], &items[l]) {
 			m = r
 		}
-		if !q.less(m, i) {
+		if !before(&items[m], &last) {
 			break
 		}
-		q.items[i], q.items[m] = q.items[m], q.items[i]
+		items[i] = items[m]
 		i = m
 	}
+	if n > 0 {
+		items[i] = last
+	}
 	return top
+}
+
+// before orders events by time, then by the order they were scheduled.
+func before(a, b *event) bool {
+	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
 func (q *queue) len() int { return len(q.items) }

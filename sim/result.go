@@ -3,8 +3,6 @@ package sim
 import (
 	"fmt"
 	"slices"
-
-	"github.com/ckptsim/ckptsim/topology"
 )
 
 // Result is what a run produced: the checkpoints as Flink's web UI would
@@ -187,16 +185,9 @@ func (s *Sim) Result() *Result {
 	if sm.Restarts > 0 {
 		sm.MeanRestoreTime = restore / int64(sm.Restarts)
 	}
-	var latency, committed int64
-	for _, o := range s.outputs {
-		if d := o.visible - o.written; s.tasks[o.sink].op.SinkMode == topology.TwoPhaseCommitSink {
-			latency += d
-			committed++
-			sm.MaxCommitLatency = max(sm.MaxCommitLatency, d)
-		}
-	}
-	if committed > 0 {
-		sm.MeanCommitLatency = latency / committed
+	if s.committedRecs > 0 {
+		sm.MeanCommitLatency = s.commitLatency / s.committedRecs
+		sm.MaxCommitLatency = s.maxCommitLatency
 	}
 	if ec := s.endCheck(); ec.drained {
 		sm.Duplicates, sm.Lost = ec.duplicates, ec.lost
