@@ -23,6 +23,11 @@ type Result struct {
 	Job JobStatus
 	// Failovers lists every failover of the job, in order.
 	Failovers []FailoverStats
+	// Retained are the ids of the completed checkpoints and savepoints
+	// still in checkpoint storage: the newest num-retained checkpoints, or
+	// after a cancellation only those externalized with
+	// RETAIN_ON_CANCELLATION.
+	Retained []int64
 	// Checkpoints in id order.
 	Checkpoints []CheckpointStats
 	// Summary of the run.
@@ -129,6 +134,8 @@ func (r *Result) OK() bool {
 func (s *Sim) Result() *Result {
 	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
 		Mode: s.cfg.Checkpoint.Mode, Job: s.job.status, Failovers: slices.Clone(s.job.failovers)}
+	r.Retained = append(slices.Clone(s.coord.retained), s.coord.savepointsDone...)
+	slices.Sort(r.Retained)
 	for _, cs := range s.coord.stats {
 		c := *cs
 		c.Subtasks = append([]SubtaskStats(nil), cs.Subtasks...)

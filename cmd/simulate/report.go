@@ -36,6 +36,9 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		if c.Reason != sim.NoReason && c.Status == sim.Aborted {
 			status += " (" + c.Reason.String() + ")"
 		}
+		if c.Savepoint {
+			status = "SAVEPOINT " + status
+		}
 		e2e := "-"
 		if c.Status != sim.InProgress {
 			e2e = dur(c.EndToEnd())
@@ -145,6 +148,7 @@ type jsonResult struct {
 	Job          string            `json:"job"`
 	Checkpoints  []jsonCheckpoint  `json:"checkpoints"`
 	Failovers    []jsonFailover    `json:"failovers"`
+	Retained     []int64           `json:"retained"`
 	Summary      jsonSummary       `json:"summary"`
 	Invariants   []jsonInvariant   `json:"invariants"`
 	Expectations []jsonExpectation `json:"expectations"`
@@ -155,6 +159,7 @@ type jsonCheckpoint struct {
 	ID                      int64         `json:"id"`
 	Status                  string        `json:"status"`
 	Reason                  string        `json:"reason,omitempty"`
+	Savepoint               bool          `json:"savepoint,omitempty"`
 	TriggerNs               int64         `json:"trigger_ns"`
 	EndToEndNs              int64         `json:"end_to_end_ns"`
 	Acked                   int           `json:"acked"`
@@ -225,6 +230,7 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 		if c.Reason != sim.NoReason {
 			jc.Reason = c.Reason.String()
 		}
+		jc.Savepoint = c.Savepoint
 		for _, st := range c.Subtasks {
 			jc.Subtasks = append(jc.Subtasks, jsonSubtask{Subtask: eg.Subtasks[st.Subtask].Name, Acked: st.Acked, Finished: st.Finished,
 				AckNs: st.AckAt, StartDelayNs: st.StartDelay, AlignmentNs: st.Alignment, SyncNs: st.Sync, AsyncNs: st.Async,
@@ -241,6 +247,7 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 		MeanCommitLatencyNs: sm.MeanCommitLatency, MaxCommitLatencyNs: sm.MaxCommitLatency}
 	out.Job = r.Job.String()
 	out.Failovers = jsonFailovers(r)
+	out.Retained = append([]int64{}, r.Retained...)
 	for _, inv := range r.Invariants {
 		out.Invariants = append(out.Invariants, jsonInvariant{Name: inv.Name, OK: inv.OK, Detail: inv.Detail})
 	}
@@ -255,7 +262,8 @@ func writeFailovers(w io.Writer, r *sim.Result) {
 	if len(r.Failovers) == 0 && r.Job == sim.JobRunning {
 		return
 	}
-	fmt.Fprintf(w, "  job %s · %d restart(s), restore time mean %s, max %s", r.Job, sm.Restarts, dur(sm.MeanRestoreTime), dur(sm.MaxRestoreTime))
+	fmt.Fprintf(w, "  job %s · %d restart(s), restore time mean %s, max %s · retained in storage: %v", r.Job, sm.Restarts,
+		dur(sm.MeanRestoreTime), dur(sm.MaxRestoreTime), r.Retained)
 	if sm.MaxCommitLatency > 0 {
 		fmt.Fprintf(w, " · commit latency (read-committed) mean %s, max %s", dur(sm.MeanCommitLatency), dur(sm.MaxCommitLatency))
 	}
