@@ -134,6 +134,7 @@ func (s *Sim) takeRecord(t *task, c *channel, it item) {
 		s.persistTaken(t, c, &it)
 	}
 	s.checkCut(t, it)
+	s.trace(TraceEvent{Kind: RecordReceived, Subtask: t.id, Channel: c.id, Key: it.key, Value: it.value})
 	c.inRecs--
 	c.credit++
 	s.transmit(c)

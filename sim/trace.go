@@ -15,7 +15,8 @@ type TraceKind uint8
 const (
 	// RecordSent: Channel's sender transmitted a record (Key, Value).
 	RecordSent TraceKind = iota
-	// RecordReceived: a record reached the receiver of Channel.
+	// RecordReceived: Subtask took a record (Key, Value) from Channel and
+	// starts processing it.
 	RecordReceived
 	// RecordProcessed: Subtask finished processing a record from Channel
 	// (-1 for a source reading its log; N is the source offset then).
