@@ -1,0 +1,454 @@
+package scenarios
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// Marshal writes sc as a scenario file named name with the given
+// description. Parsing the result gives sc back, with Name set to name:
+// the same job, workload, channels, checkpointing, seed and end, so the
+// same trace, byte for byte. Fields at the format's defaults are left
+// out (the checkpoint interval and mode, the run's seed and end are always
+// written); operators and edges are written one per line.
+//
+// Marshal fails when the format cannot express sc exactly: a scripted
+// run, faults and recovery settings (not written yet), an invalid config,
+// or a value the parser would never produce (a field set on an operator
+// kind that does not take it, zipf_s on a uniform source). It reads what
+// it wrote back and fails rather than return a file that would replay a
+// different run. An empty subtask_cost map is written as none. The
+// description may be empty; name must be a valid scenario name.
+func Marshal(sc sim.Config, name, description string) ([]byte, error) {
+	switch {
+	case sc.Script != nil:
+		return nil, fmt.Errorf("scenarios: Marshal does not write scripted runs")
+	case len(sc.Faults) > 0:
+		return nil, fmt.Errorf("scenarios: Marshal does not write faults yet")
+	case strings.TrimSpace(name) == "":
+		return nil, fmt.Errorf("scenarios: a scenario needs a name")
+	case !utf8.ValidString(name) || !utf8.ValidString(description):
+		return nil, fmt.Errorf("scenarios: name and description must be UTF-8")
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("scenarios: the config is invalid: %w", err)
+	}
+	m := &mapping{}
+	m.str("name", name)
+	if description != "" {
+		m.add("description", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: description, Style: textStyle(description)})
+	}
+	m.raw("seed", "!!int", strconv.FormatUint(sc.Seed, 10))
+	m.dur("until", sc.Until)
+	if sc.MaxEvents != 0 {
+		m.raw("max_events", "!!int", strconv.FormatInt(sc.MaxEvents, 10))
+	}
+	ops := &yaml.Node{Kind: yaml.SequenceNode}
+	for i := range sc.Graph.Operators {
+		n, err := operatorNode(&sc.Graph.Operators[i])
+		if err != nil {
+			return nil, err
+		}
+		ops.Content = append(ops.Content, n)
+	}
+	m.add("operators", ops)
+	if len(sc.Graph.Edges) > 0 {
+		edges := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, e := range sc.Graph.Edges {
+			em := &mapping{}
+			em.str("from", e.From)
+			em.str("to", e.To)
+			em.str("partitioning", string(e.Partitioning))
+			edges.Content = append(edges.Content, em.flow())
+		}
+		m.add("edges", edges)
+	}
+	if ch := channelsNode(sc.Channels); ch != nil {
+		m.add("channels", ch)
+	}
+	m.add("checkpoint", checkpointNode(sc.Checkpoint))
+	if !reflect.DeepEqual(sc.Recovery, sim.RecoveryConfig{}) {
+		restart, recovery := recoveryNodes(sc.Recovery)
+		if restart != nil {
+			m.add("restart", restart)
+		}
+		if recovery != nil {
+			m.add("recovery", recovery)
+		}
+	}
+
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{m.node()}}); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	// Read it back: a field the writer does not know (a newer one) must
+	// not be dropped silently, or the file would replay another run.
+	back, err := Parse(name+".yaml", buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: the written scenario does not parse: %w", err)
+	}
+	want := normalized(sc)
+	want.Name = name
+	if !reflect.DeepEqual(back.Config, want) {
+		return nil, fmt.Errorf("scenarios: the format cannot express this config exactly (it reads back differently)")
+	}
+	return buf.Bytes(), nil
+}
+
+// normalized is cfg as a parsed scenario holds it: no empty subtask_cost
+// maps.
+func normalized(cfg sim.Config) sim.Config {
+	g := *cfg.Graph
+	g.Operators = slices.Clone(g.Operators)
+	for i := range g.Operators {
+		if len(g.Operators[i].SubtaskCost) == 0 {
+			g.Operators[i].SubtaskCost = nil
+		}
+	}
+	cfg.Graph = &g
+	return cfg
+}
+
+// textStyle is a literal block (|) for plain text, which reads as
+// written, and a double-quoted string with escapes for text a block
+// cannot hold: tabs, control characters, leading or trailing spaces.
+func textStyle(s string) yaml.Style {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, " ") || strings.HasSuffix(line, " ") {
+			return yaml.DoubleQuotedStyle
+		}
+		for _, r := range line {
+			if !unicode.IsPrint(r) {
+				return yaml.DoubleQuotedStyle
+			}
+		}
+	}
+	return yaml.LiteralStyle
+}
+
+// mapping builds a YAML mapping node in field order.
+type mapping struct{ content []*yaml.Node }
+
+func (m *mapping) add(key string, v *yaml.Node) {
+	m.content = append(m.content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+}
+
+func (m *mapping) raw(key, tag, value string) {
+	m.add(key, &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value})
+}
+
+func (m *mapping) str(key, value string) { m.raw(key, "!!str", value) }
+
+func (m *mapping) dur(key string, d time.Duration) { m.str(key, durationText(d)) }
+
+func (m *mapping) int(key string, v int64) { m.raw(key, "!!int", strconv.FormatInt(v, 10)) }
+
+func (m *mapping) node() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Content: m.content} }
+
+func (m *mapping) flow() *yaml.Node {
+	n := m.node()
+	n.Style = yaml.FlowStyle
+	return n
+}
+
+// durationText writes a duration as Go prints it (1.5ms, 1m30s, 0s), with
+// us for microseconds: time.ParseDuration reads it back exactly.
+func durationText(d time.Duration) string {
+	return strings.ReplaceAll(d.String(), "µs", "us")
+}
+
+// number adds a float that strconv.ParseFloat reads back exactly.
+func (m *mapping) number(key string, f float64) {
+	text := strconv.FormatFloat(f, 'g', -1, 64)
+	tag := "!!float"
+	if !strings.ContainsAny(text, ".eEnN") {
+		tag = "!!int"
+	}
+	m.raw(key, tag, text)
+}
+
+// sizeText writes a byte count in the largest binary unit that divides it
+// (64KiB, 100MiB), as parseSize reads it back.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// operatorNode writes one operator, leaving out the defaults of its kind.
+func operatorNode(op *topology.Operator) (*yaml.Node, error) {
+	def := defaultOperator(op.Kind)
+	if err := representable(op, &def); err != nil {
+		return nil, err
+	}
+	m := &mapping{}
+	m.str("name", op.Name)
+	m.str("kind", string(op.Kind))
+	if op.Parallelism != def.Parallelism {
+		m.int("parallelism", int64(op.Parallelism))
+	}
+	if op.Cost != def.Cost {
+		m.dur("cost", op.Cost)
+	}
+	if len(op.SubtaskCost) > 0 {
+		sm := &mapping{}
+		for _, idx := range slices.Sorted(maps.Keys(op.SubtaskCost)) {
+			sm.content = append(sm.content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(idx)},
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: durationText(op.SubtaskCost[idx])})
+		}
+		m.add("subtask_cost", sm.flow())
+	}
+	if op.OutputBytes != 0 {
+		m.str("output_bytes", sizeText(int64(op.OutputBytes)))
+	}
+	switch op.Kind {
+	case topology.Source:
+		s, d := op.Source, def.Source
+		m.number("rate", s.Rate)
+		if s.Records != d.Records {
+			m.int("records", s.Records)
+		}
+		m.int("keys", int64(s.Keys))
+		if s.Distribution != d.Distribution {
+			m.str("distribution", string(s.Distribution))
+		}
+		if s.ZipfS != d.ZipfS {
+			m.number("zipf_s", s.ZipfS)
+		}
+		if s.MaxValue != d.MaxValue {
+			m.int("max_value", s.MaxValue)
+		}
+		if s.RecordBytes != d.RecordBytes {
+			m.str("record_bytes", sizeText(int64(s.RecordBytes)))
+		}
+	case topology.Map:
+		if op.Multiply != def.Multiply {
+			m.int("multiply", op.Multiply)
+		}
+		if op.Add != def.Add {
+			m.int("add", op.Add)
+		}
+	case topology.Filter:
+		m.int("keep_percent", int64(op.KeepPercent))
+	case topology.Aggregate:
+		m.str("function", string(op.Func))
+		if op.StateBytesPerKey != def.StateBytesPerKey {
+			m.str("state_bytes_per_key", sizeText(int64(op.StateBytesPerKey)))
+		}
+	case topology.Sink:
+		if op.SinkMode != def.SinkMode {
+			m.str("sink_mode", string(op.SinkMode))
+		}
+	}
+	return m.flow(), nil
+}
+
+// representable reports a value of op that a parsed scenario cannot
+// have: fields of other kinds, which the parser rejects or fills in with
+// their defaults.
+func representable(op, def *topology.Operator) error {
+	bad := func(field string) error {
+		return fmt.Errorf("scenarios: operator %q: a %s operator cannot have %s in a scenario file", op.Name, op.Kind, field)
+	}
+	switch {
+	case op.Kind != topology.Source && op.Source != nil:
+		return bad("a workload")
+	case op.Kind == topology.Sink && op.OutputBytes != 0:
+		return bad("output_bytes")
+	case op.Kind != topology.Map && (op.Multiply != def.Multiply || op.Add != def.Add):
+		return bad("multiply or add")
+	case op.Kind != topology.Filter && op.KeepPercent != def.KeepPercent:
+		return bad("keep_percent")
+	case op.Kind != topology.Aggregate && (op.Func != def.Func || op.StateBytesPerKey != def.StateBytesPerKey):
+		return bad("an aggregate function or state size")
+	case op.Kind != topology.Sink && op.SinkMode != def.SinkMode:
+		return bad("sink_mode")
+	case op.Kind == topology.Source && (math.IsNaN(op.Source.Rate) || math.IsNaN(op.Source.ZipfS)):
+		return fmt.Errorf("scenarios: source %q: rate and zipf_s must be numbers, not NaN", op.Name)
+	case op.Kind == topology.Source && op.Source.Distribution != topology.Zipf && op.Source.ZipfS != def.Source.ZipfS:
+		return fmt.Errorf("scenarios: source %q: zipf_s %v is only written with distribution: zipf (a %s source reads back with the default %v)",
+			op.Name, op.Source.ZipfS, op.Source.Distribution, def.Source.ZipfS)
+	}
+	return nil
+}
+
+// channelsNode writes the channel settings that differ from the
+// defaults, or nil if none does.
+func channelsNode(c sim.ChannelConfig) *yaml.Node {
+	d := sim.DefaultChannelConfig()
+	m := &mapping{}
+	if c.Latency != d.Latency {
+		m.dur("latency", c.Latency)
+	}
+	if c.Jitter != d.Jitter {
+		m.dur("jitter", c.Jitter)
+	}
+	if c.Capacity != d.Capacity {
+		m.int("capacity", int64(c.Capacity))
+	}
+	if c.OutputBuffer != d.OutputBuffer {
+		m.int("output_buffer", int64(c.OutputBuffer))
+	}
+	if len(m.content) == 0 {
+		return nil
+	}
+	return m.node()
+}
+
+// checkpointNode writes the interval, the mode and the knobs that differ
+// from the defaults.
+func checkpointNode(c sim.CheckpointConfig) *yaml.Node {
+	d := sim.DefaultCheckpointConfig()
+	m := &mapping{}
+	m.dur("interval", c.Interval)
+	m.str("mode", string(c.Mode))
+	durs := []struct {
+		key       string
+		got, want time.Duration
+	}{
+		{"aligned_checkpoint_timeout", c.AlignedCheckpointTimeout, d.AlignedCheckpointTimeout},
+		{"min_pause", c.MinPause, d.MinPause},
+	}
+	for _, f := range durs {
+		if f.got != f.want {
+			m.dur(f.key, f.got)
+		}
+	}
+	if c.MaxConcurrent != d.MaxConcurrent {
+		m.int("max_concurrent", int64(c.MaxConcurrent))
+	}
+	if c.Timeout != d.Timeout {
+		m.dur("timeout", c.Timeout)
+	}
+	if c.NumRetained != d.NumRetained {
+		m.int("num_retained", int64(c.NumRetained))
+	}
+	if c.SyncDuration != d.SyncDuration {
+		m.dur("sync_duration", c.SyncDuration)
+	}
+	if c.AsyncBase != d.AsyncBase {
+		m.dur("async_base", c.AsyncBase)
+	}
+	if c.StorageBandwidth != d.StorageBandwidth {
+		m.str("storage_bandwidth", sizeText(c.StorageBandwidth)+"/s")
+	}
+	return m.node()
+}
+
+// recoveryNodes writes a non-zero RecoveryConfig as the restart and
+// recovery sections, which the parser fills in from
+// sim.DefaultRecoveryConfig: the strategy's keys that differ from
+// sim.DefaultRestartStrategy, and the recovery keys that differ from
+// sim.DefaultRecoveryConfig. At least one section is written, so that the
+// parser does not read back the zero value.
+func recoveryNodes(r sim.RecoveryConfig) (restart, recovery *yaml.Node) {
+	d := sim.DefaultRecoveryConfig()
+	rs, ds := r.Restart, d.Restart
+	rm := &mapping{}
+	if rs.Kind != ds.Kind {
+		rm.str("strategy", string(rs.Kind))
+	}
+	takes := func(kinds ...sim.RestartKind) bool { return slices.Contains(kinds, rs.Kind) }
+	if takes(sim.FixedDelay) && rs.Attempts != ds.Attempts {
+		rm.int("attempts", int64(rs.Attempts))
+	}
+	if takes(sim.FixedDelay, sim.FailureRate, sim.ExponentialDelay) && rs.Delay != ds.Delay {
+		rm.dur("delay", rs.Delay)
+	}
+	if takes(sim.FailureRate) {
+		if rs.MaxFailures != ds.MaxFailures {
+			rm.int("max_failures", int64(rs.MaxFailures))
+		}
+		if rs.Interval != ds.Interval {
+			rm.dur("interval", rs.Interval)
+		}
+	}
+	if takes(sim.ExponentialDelay) {
+		if rs.MaxDelay != ds.MaxDelay {
+			rm.dur("max_delay", rs.MaxDelay)
+		}
+		if rs.Multiplier != ds.Multiplier {
+			rm.number("multiplier", rs.Multiplier)
+		}
+		if rs.ResetThreshold != ds.ResetThreshold {
+			rm.dur("reset_threshold", rs.ResetThreshold)
+		}
+		if rs.Jitter != ds.Jitter {
+			rm.number("jitter", rs.Jitter)
+		}
+	}
+	cm := &mapping{}
+	if r.Failover != d.Failover {
+		cm.str("failover", string(r.Failover))
+	}
+	if r.TolerableFailures != d.TolerableFailures {
+		if r.TolerableFailures == -1 {
+			cm.str("tolerable_failed_checkpoints", "unlimited")
+		} else {
+			cm.int("tolerable_failed_checkpoints", int64(r.TolerableFailures))
+		}
+	}
+	if r.PreferCheckpointForRecovery != d.PreferCheckpointForRecovery {
+		cm.raw("prefer_checkpoint_for_recovery", "!!bool", strconv.FormatBool(r.PreferCheckpointForRecovery))
+	}
+	if r.LocalRecovery != d.LocalRecovery {
+		cm.raw("local_recovery", "!!bool", strconv.FormatBool(r.LocalRecovery))
+	}
+	if r.RestoreBase != d.RestoreBase {
+		cm.dur("restore_base", r.RestoreBase)
+	}
+	if r.RemoteBandwidth != d.RemoteBandwidth {
+		cm.str("remote_bandwidth", sizeText(r.RemoteBandwidth)+"/s")
+	}
+	if r.LocalBandwidth != d.LocalBandwidth {
+		cm.str("local_bandwidth", sizeText(r.LocalBandwidth)+"/s")
+	}
+	if len(r.Savepoints) > 0 {
+		sp := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, t := range r.Savepoints {
+			sp.Content = append(sp.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: durationText(t)})
+		}
+		cm.add("savepoints", sp)
+	}
+	if r.CancelAt != d.CancelAt {
+		cm.dur("cancel_at", r.CancelAt)
+	}
+	if r.Externalized != d.Externalized {
+		cm.str("externalized", string(r.Externalized))
+	}
+	if len(rm.content) > 0 || len(cm.content) == 0 {
+		if len(rm.content) == 0 {
+			rm.str("strategy", string(rs.Kind))
+		}
+		restart = rm.node()
+	}
+	if len(cm.content) > 0 {
+		recovery = cm.node()
+	}
+	return restart, recovery
+}
