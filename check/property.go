@@ -1,0 +1,429 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// Property is a statement about every run of a class of scenarios.
+type Property struct {
+	// Name identifies the property on the command line.
+	Name string
+	// Doc says what the property states, in one or two sentences.
+	Doc string
+	// Negative marks a property that is false on purpose: checking it
+	// must find a counterexample (a teaching example, not a bug).
+	Negative bool
+	// Focus, if set, tightens bounds to scenarios the property applies
+	// to; a check of this property alone generates within them.
+	Focus func(*Bounds)
+	// Check judges a run: nil if the property holds, an error wrapping
+	// ErrNotApplicable if the run is outside the property's class, any
+	// other error if it is violated.
+	Check func(*Run) error
+}
+
+// ErrNotApplicable is wrapped by a property's Check when a run is outside
+// the class of scenarios the property speaks about.
+var ErrNotApplicable = errors.New("not applicable")
+
+func notApplicable(why string) error { return fmt.Errorf("%w: %s", ErrNotApplicable, why) }
+
+// errFaults is the verdict of the fault-free properties on a run with
+// faults: a recovery replays records and restarts tasks, which their
+// statements do not account for.
+var errFaults = notApplicable("the run injects faults")
+
+// errFailover is their verdict on a run whose job failed over (after too
+// many failed checkpoints, say).
+var errFailover = notApplicable("the job failed over")
+
+// The shipped properties are about fault-free runs: the generators inject
+// no faults and tolerate failed checkpoints, and the properties that assume
+// no failover do not apply to a run with one. The properties that need
+// failures and recoveries (exactly-once state after a recovery, end-to-end
+// exactly-once with a two-phase-commit sink) will come with fault
+// generators.
+var (
+	// ConsistentCut: every completed checkpoint is a consistent cut. In
+	// the exactly-once modes the engine's consistent-snapshot invariant
+	// must hold (state plus persisted channel state is exactly what was
+	// ahead of the barriers); in at-least-once mode the at-least-once-
+	// snapshot invariant (no record from before a cut is missing). In
+	// aligned and at-least-once mode the check is repeated from the
+	// trace, independently of the engine's bookkeeping.
+	ConsistentCut = Property{
+		Name: "consistent-cut",
+		Doc:  "every completed checkpoint is a consistent cut (at-least-once: no record from before a cut is missing)",
+		Check: func(r *Run) error {
+			if r.Result.Summary.Completed == 0 {
+				return notApplicable("no checkpoint completed")
+			}
+			name := "consistent-snapshot"
+			if r.Config.Checkpoint.Mode == sim.AtLeastOnce {
+				name = "at-least-once-snapshot"
+			}
+			if err := invariantHolds(r, name); err != nil {
+				return err
+			}
+			extra, missing, ok := r.CutCounts()
+			switch {
+			case !ok:
+			case missing > 0:
+				return fmt.Errorf("from the trace: %d record(s) from before a cut are in neither the state nor the channel state of a completed checkpoint, yet the engine reported no problem", missing)
+			case extra > 0 && r.Config.Checkpoint.Mode == sim.Aligned:
+				return fmt.Errorf("from the trace: %d record(s) from after a cut are in the state of a completed aligned checkpoint, yet the engine reported no problem", extra)
+			}
+			return nil
+		},
+	}
+
+	// SnapshotState: the keyed state of every completed exactly-once
+	// checkpoint without channel state equals a failure-free reference
+	// computed from the source logs up to its offsets (the engine's
+	// snapshot-state invariant).
+	SnapshotState = Property{
+		Name: "snapshot-state",
+		Doc:  "the keyed state of every completed exactly-once checkpoint equals the failure-free reference at its source offsets",
+		Focus: func(b *Bounds) {
+			b.Modes = []sim.Mode{sim.Aligned, sim.Unaligned}
+			b.Aggregates.Min = max(b.Aggregates.Min, min(1, b.Aggregates.Max))
+		},
+		Check: func(r *Run) error {
+			if r.Config.Checkpoint.Mode == sim.AtLeastOnce {
+				return notApplicable("at-least-once mode")
+			}
+			if r.Result.Summary.Completed == 0 {
+				return notApplicable("no checkpoint completed")
+			}
+			return invariantHolds(r, "snapshot-state")
+		},
+	}
+
+	// Determinism: running the same Config again gives the identical
+	// trace and result.
+	Determinism = Property{
+		Name: "determinism",
+		Doc:  "a second run of the same scenario gives the identical trace (hash) and result",
+		Check: func(r *Run) error {
+			again, err := Simulate(r.Config)
+			if err != nil {
+				return err
+			}
+			r.Events += again.Events
+			switch {
+			case again.TraceEvents != r.TraceEvents || again.TraceHash != r.TraceHash:
+				return fmt.Errorf("the second run's trace differs: %d events, hash %016x; first run: %d events, hash %016x",
+					again.TraceEvents, again.TraceHash, r.TraceEvents, r.TraceHash)
+			case !reflect.DeepEqual(again.Result, r.Result):
+				return fmt.Errorf("the second run's result differs although its trace is identical")
+			}
+			return nil
+		},
+	}
+
+	// Liveness: without faults, checkpoints keep completing. It applies to
+	// unbounded runs whose checkpoint timeout exceeds CheckpointBound (so
+	// no checkpoint may expire) and that last long enough for two
+	// completions: the first completion comes within the first interval
+	// plus one window, and every later window (interval + min pause +
+	// CheckpointBound) holds a completion, up to the end of the run.
+	Liveness = Property{
+		Name: "liveness",
+		Doc:  "without faults, checkpoints keep completing: one at least every interval + min pause + bound on a checkpoint's duration",
+		Focus: func(b *Bounds) {
+			b.Bounded = Never
+			b.Timeout.Min = max(b.Timeout.Min, min(b.Timeout.Max, 10*time.Second))
+			b.Until.Min = max(b.Until.Min, min(b.Until.Max, b.Until.Max/2))
+		},
+		Check: checkLiveness,
+	}
+
+	// BoundedDrain: with bounded sources and no end time, the job finishes
+	// with every subtask finished, the sources have read every record, the
+	// sinks' output is the failure-free output (the engine's Lost and
+	// Duplicates are 0), and no record was lost or duplicated on the way: every
+	// record sent on a channel was processed by its receiver, and every
+	// subtask sent each record it emitted exactly once per output edge
+	// (once per receiver for broadcast).
+	BoundedDrain = Property{
+		Name:  "bounded-drain",
+		Doc:   "bounded sources drain: the job finishes, all records are read and written once, and every channel and output delivers each record exactly once",
+		Focus: func(b *Bounds) { b.Bounded = Always },
+		Check: checkDrain,
+	}
+
+	// AtLeastOnceIsExactlyOnce is false on purpose: it claims that an
+	// at-least-once checkpoint holds no record from after its cut. A task
+	// with several inputs keeps processing the inputs that already
+	// delivered barrier n while it waits for the others, so its snapshot
+	// of n includes records from after the cut; after a recovery from n
+	// they would be replayed and counted (or written by a
+	// non-transactional sink) twice. simulate check refutes it.
+	AtLeastOnceIsExactlyOnce = Property{
+		Name:     "at-least-once-is-exactly-once",
+		Doc:      "at-least-once checkpoints hold no record from after their cut, so a recovery would count nothing twice",
+		Negative: true,
+		Focus:    func(b *Bounds) { b.Modes = []sim.Mode{sim.AtLeastOnce} },
+		Check: func(r *Run) error {
+			if r.Config.Checkpoint.Mode != sim.AtLeastOnce {
+				return notApplicable("not at-least-once mode")
+			}
+			if r.Result.Summary.Completed == 0 {
+				return notApplicable("no checkpoint completed")
+			}
+			extra, _, ok := r.CutCounts()
+			if !ok {
+				return notApplicable("the run has faults or failovers")
+			}
+			if extra > 0 {
+				return fmt.Errorf("%d record(s) from after a cut are in the snapshots of %d completed checkpoint(s): a recovery from one of them would replay them, and a non-transactional sink would write them twice",
+					extra, r.Result.Summary.Completed)
+			}
+			return nil
+		},
+	}
+)
+
+// Properties returns the shipped properties, the negative one last.
+func Properties() []Property {
+	return []Property{ConsistentCut, SnapshotState, Determinism, Liveness, BoundedDrain, AtLeastOnceIsExactlyOnce}
+}
+
+// Lookup returns the shipped property called name.
+func Lookup(name string) (Property, bool) {
+	for _, p := range Properties() {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Property{}, false
+}
+
+// invariantHolds fails unless the engine reported invariant name as held.
+func invariantHolds(r *Run, name string) error {
+	inv, ok := r.Invariant(name)
+	switch {
+	case !ok:
+		return fmt.Errorf("the engine did not check invariant %s", name)
+	case !inv.OK:
+		return fmt.Errorf("invariant %s failed: %s", name, inv.Detail)
+	}
+	return nil
+}
+
+// LivenessK is how many checkpoints a run must be long enough to complete
+// for the liveness property to apply.
+const LivenessK = 2
+
+func checkLiveness(r *Run) error {
+	cfg, res := &r.Config, r.Result
+	ck := &cfg.Checkpoint
+	switch {
+	case len(cfg.Faults) > 0:
+		return errFaults
+	case len(res.Failovers) > 0:
+		return errFailover
+	case ck.Interval == 0:
+		return notApplicable("checkpointing is off")
+	case cfg.Until == 0 || slices.ContainsFunc(cfg.Graph.Operators, func(op topology.Operator) bool { return op.Source != nil && op.Source.Records > 0 }):
+		return notApplicable("bounded sources")
+	case res.Stop != sim.EndTime:
+		return notApplicable("the run stopped by " + res.Stop.String())
+	}
+	bound := CheckpointBound(cfg, r.Graph)
+	if ck.Timeout < bound {
+		return notApplicable(fmt.Sprintf("checkpoint timeout %v is below the bound %v on a checkpoint's duration", ck.Timeout, bound))
+	}
+	tick := max(ck.Interval, ck.MinPause)
+	window := tick + ck.MinPause + bound
+	if cfg.Until < tick+LivenessK*window {
+		return notApplicable(fmt.Sprintf("the run (%v) is shorter than %v", cfg.Until, tick+LivenessK*window))
+	}
+	var ends []int64
+	for _, c := range res.Checkpoints {
+		if c.Status == sim.Completed {
+			ends = append(ends, c.EndAt)
+		}
+	}
+	slices.Sort(ends)
+	last := int64(tick)
+	for _, e := range ends {
+		if e-last > int64(window) {
+			break
+		}
+		last = e
+	}
+	if int64(cfg.Until)-last > int64(window) {
+		return fmt.Errorf("no checkpoint completed between %v and %v although one must every %v (interval %v + min pause %v + bound %v); %d completed, %d expired, %d aborted, %d in progress",
+			time.Duration(last), min(time.Duration(last)+window, cfg.Until), window, ck.Interval, ck.MinPause, bound,
+			res.Summary.Completed, res.Summary.Expired, res.Summary.Aborted, res.Summary.InProgress)
+	}
+	return nil
+}
+
+// CheckpointBound is a conservative bound on the end-to-end duration of a
+// checkpoint in a fault-free run of cfg: the time to process and transmit
+// every record that can be ahead of its barriers, one after the other (a
+// channel carries at most capacity records per latency), plus the network
+// latency and the synchronous phases along the longest path, plus the
+// asynchronous phase uploading all keyed state and all in-flight data that
+// could be persisted; doubled, plus 10ms.
+//
+// Ahead of a barrier at an operator are at most the records in its input
+// channels (capacity plus output buffer plus two per channel) and the
+// records its upstream operators emit from the records ahead of their own
+// barriers (once per receiver for broadcast).
+func CheckpointBound(cfg *sim.Config, eg *topology.ExecutionGraph) time.Duration {
+	g := cfg.Graph
+	ch, ck := &cfg.Channels, &cfg.Checkpoint
+	perChannel := int64(ch.Capacity + ch.OutputBuffer + 2)
+	order, err := g.Order()
+	if err != nil {
+		return time.Duration(1<<63 - 1)
+	}
+	ahead := make([]int64, len(g.Operators))
+	depth := make([]int64, len(g.Operators))
+	var work, keys, stateBytes, recordBytes int64
+	for _, i := range order {
+		op := &g.Operators[i]
+		if op.Source != nil {
+			ahead[i] = int64(op.Parallelism)
+			keys += int64(op.Source.Keys)
+			recordBytes = max(recordBytes, int64(op.Source.RecordBytes))
+		}
+		for _, e := range g.Edges {
+			if e.To != op.Name {
+				continue
+			}
+			from := g.Index(e.From)
+			senders := int64(g.Operators[from].Parallelism)
+			channels := senders * int64(op.Parallelism)
+			copies := int64(1)
+			switch e.Partitioning {
+			case topology.Forward:
+				channels = senders
+			case topology.Broadcast:
+				copies = int64(op.Parallelism)
+			}
+			ahead[i] += channels*perChannel + ahead[from]*copies
+			depth[i] = max(depth[i], depth[from]+1)
+		}
+		cost := op.Cost
+		for _, c := range op.SubtaskCost {
+			cost = max(cost, c)
+		}
+		// A channel carries at most Capacity records per latency: credit
+		// returns at once, the records take the latency.
+		work += ahead[i] * (int64(cost) + int64(ch.Latency+ch.Jitter)/int64(ch.Capacity))
+		recordBytes = max(recordBytes, int64(op.OutputBytes))
+		if op.Kind == topology.Aggregate {
+			stateBytes += keys * int64(op.StateBytesPerKey)
+		}
+	}
+	hops := slices.Max(depth) + 1
+	inFlight := int64(len(eg.Channels)) * perChannel * recordBytes * int64(ck.MaxConcurrent)
+	upload := (stateBytes + inFlight) * int64(time.Second) / max(ck.StorageBandwidth, 1)
+	perHop := int64(ch.Latency+ch.Jitter) + int64(ck.SyncDuration)*int64(ck.MaxConcurrent)
+	total := work + hops*perHop + int64(ck.AsyncBase) + upload
+	return 2*time.Duration(total) + boundSlack
+}
+
+// boundSlack is added to CheckpointBound.
+const boundSlack = 10 * time.Millisecond
+
+func checkDrain(r *Run) error {
+	cfg, res := &r.Config, r.Result
+	switch {
+	case len(cfg.Faults) > 0:
+		return errFaults
+	case len(res.Failovers) > 0:
+		return errFailover
+	}
+	var want int64
+	for _, op := range cfg.Graph.Operators {
+		if op.Source != nil {
+			if op.Source.Records == 0 {
+				return notApplicable("unbounded sources")
+			}
+			want += int64(op.Parallelism) * op.Source.Records
+		}
+	}
+	if cfg.Until != 0 {
+		return notApplicable("the run has an end time")
+	}
+	o := r.obs
+	switch {
+	case res.Stop != sim.Quiescent && (res.Stop != sim.JobEnded || res.Job != sim.JobFinished):
+		return fmt.Errorf("the run stopped by %s at %v with the job %s, not finished", res.Stop, time.Duration(res.VirtualEnd), res.Job)
+	case o.finished != len(r.Graph.Subtasks):
+		return fmt.Errorf("only %d of %d subtasks finished", o.finished, len(r.Graph.Subtasks))
+	case res.Summary.RecordsIn != want:
+		return fmt.Errorf("the sources read %d records, want %d", res.Summary.RecordsIn, want)
+	case (res.Summary.Lost != 0 || res.Summary.Duplicates != 0) && !filterAfterAggregate(cfg.Graph):
+		return fmt.Errorf("compared with the failure-free output the sinks lost %d records and wrote %d twice", res.Summary.Lost, res.Summary.Duplicates)
+	}
+	for _, c := range r.Graph.Channels {
+		if o.sent[c.ID] != o.taken[c.ID] {
+			return fmt.Errorf("channel %s: %d records sent, %d processed by the receiver", c.Name, o.sent[c.ID], o.taken[c.ID])
+		}
+	}
+	for _, st := range r.Graph.Subtasks {
+		op := r.Graph.Op(st.ID)
+		emitted := o.processed[st.ID]
+		for gi, gate := range st.Outputs {
+			var sent int64
+			for _, c := range gate.Channels {
+				sent += o.sent[c]
+			}
+			copies := int64(1)
+			if gate.Partitioning == topology.Broadcast {
+				copies = int64(len(gate.Channels))
+			}
+			if op.Kind == topology.Filter && gi == 0 {
+				emitted = sent / copies
+			}
+			if sent != emitted*copies {
+				return fmt.Errorf("%s emitted %d records but sent %d on its output to %s (want %d)", st.Name, emitted, sent,
+					cfg.Graph.Edges[gate.Edge].To, emitted*copies)
+			}
+		}
+		if op.Kind == topology.Filter && emitted > o.processed[st.ID] {
+			return fmt.Errorf("filter %s emitted %d records from %d", st.Name, emitted, o.processed[st.ID])
+		}
+	}
+	return nil
+}
+
+// filterAfterAggregate reports whether a filter lies downstream of an
+// aggregate. The engine's failure-free reference of the sinks' output
+// (Summary.Lost and Duplicates) lets such a filter decide on the
+// aggregate's input value instead of its output, so its counts are wrong
+// there even in a fault-free run; bounded-drain then relies on its own
+// channel accounting only.
+func filterAfterAggregate(g *topology.Graph) bool {
+	order, err := g.Order()
+	if err != nil {
+		return false
+	}
+	below := make([]bool, len(g.Operators)) // has an aggregate upstream or is one
+	for _, i := range order {
+		op := &g.Operators[i]
+		for _, e := range g.Edges {
+			if e.To == op.Name && below[g.Index(e.From)] {
+				below[i] = true
+			}
+		}
+		if below[i] && op.Kind == topology.Filter {
+			return true
+		}
+		below[i] = below[i] || op.Kind == topology.Aggregate
+	}
+	return false
+}
