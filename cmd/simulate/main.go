@@ -9,6 +9,7 @@
 //	simulate list                     list the bundled scenarios
 //	simulate validate FILE|NAME       check a scenario file
 //	simulate graph FILE|NAME          print the job graph as Graphviz DOT
+//	simulate check [flags]            property-check random scenarios
 //
 // Exit codes: 0 success, 1 a run's invariants failed, 2 bad input.
 package main
@@ -48,6 +49,9 @@ Usage:
   simulate graph FILE|NAME [--execution]
                                     print the job graph (or execution graph) as Graphviz DOT
   simulate tui [FILE|NAME] [flags]  terminal UI: watch barriers flow, step through checkpoints and back
+  simulate check [--runs N] [--seed S] [--mode M] [--property NAME] [--workers K] [--out DIR]
+                                    check properties on random scenarios, shrink and write
+                                    counterexamples (simulate check --help)
 
 Exit codes: 0 success, 1 a run's invariants failed, 2 bad input.
 `
@@ -58,7 +62,7 @@ func main() {
 
 // run executes the command line args and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdout)
+	err := dispatch(args, stdout, stderr)
 	var ue usageError
 	switch {
 	case err == nil:
@@ -76,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func dispatch(args []string, stdout io.Writer) error {
+func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return runCmd(nil, stdout)
 	}
@@ -91,11 +95,13 @@ func dispatch(args []string, stdout io.Writer) error {
 		return graphCmd(args[1:], stdout)
 	case "tui":
 		return tuiCmd(args[1:], stdout)
+	case "check":
+		return checkCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil
 	}
-	return bad("unknown command %q (commands: run, list, validate, graph; see simulate --help)", args[0])
+	return bad("unknown command %q (commands: run, list, validate, graph, tui, check; see simulate --help)", args[0])
 }
 
 // parseFlags parses flags that may come before or after the positional

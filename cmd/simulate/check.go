@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ckptsim/ckptsim/check"
+	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// checkOptions are the flags of simulate check.
+type checkOptions struct {
+	runs       int
+	seed       uint64
+	mode       string
+	property   string
+	workers    int
+	out        string
+	shrinkRuns int
+}
+
+const checkUsage = `Usage: simulate check [flags] [FILE|NAME...]
+
+Runs --runs random scenarios, seeds --seed .. --seed+runs-1, and judges each
+by the properties. Each scenario is a pure function of its seed (and --mode,
+--property), so a sweep can be split across machines by seed ranges and any
+seed replayed; --workers only splits the seeds among cores and never changes
+a result. On a failure it shrinks the scenario, writes the smallest it finds
+to --out as a scenario file (never overwriting one) and prints how to replay
+it; the exit code is then 1.
+
+With scenario files (or bundled names) it judges those instead.
+
+Properties (the default is all but the negative one):
+%s
+Flags:
+`
+
+func checkCmd(args []string, stdout, stderr io.Writer) error {
+	var o checkOptions
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.IntVar(&o.runs, "runs", 1000, "number of random scenarios")
+	fs.Func("seed", "first seed (an unsigned integer; default 1)", func(v string) error {
+		_, err := fmt.Sscan(v, &o.seed)
+		return err
+	})
+	o.seed = 1
+	fs.StringVar(&o.mode, "mode", "", "only this checkpointing mode: aligned, unaligned or at-least-once (default: all)")
+	fs.StringVar(&o.property, "property", "", "only this property, generating scenarios it applies to (default: all but the negative one)")
+	fs.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "worker goroutines")
+	fs.StringVar(&o.out, "out", ".", "directory for the scenario files of counterexamples")
+	fs.IntVar(&o.shrinkRuns, "shrink-runs", check.DefaultShrinkRuns, "most candidate scenarios one shrink may run")
+	fs.Usage = func() {
+		var b strings.Builder
+		for _, p := range check.Properties() {
+			doc := p.Doc
+			if p.Negative {
+				doc = "NEGATIVE, false on purpose: " + doc
+			}
+			fmt.Fprintf(&b, "  %s\n      %s\n", p.Name, doc)
+		}
+		fmt.Fprintf(stdout, checkUsage, b.String())
+		fs.PrintDefaults()
+	}
+	files, err := parseFlags(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	props, b, err := o.setup()
+	if err != nil {
+		return err
+	}
+	if len(files) > 0 {
+		return checkFiles(files, props, stdout)
+	}
+	if o.runs < 1 {
+		return bad("--runs must be at least 1")
+	}
+	if o.workers < 1 {
+		return bad("--workers must be at least 1")
+	}
+	return o.sweep(b, props, stdout, stderr)
+}
+
+// setup resolves --property and --mode into the properties and bounds.
+func (o *checkOptions) setup() ([]check.Property, check.Bounds, error) {
+	b := check.DefaultBounds()
+	var props []check.Property
+	if o.property == "" || o.property == "all" {
+		for _, p := range check.Properties() {
+			if !p.Negative {
+				props = append(props, p)
+			}
+		}
+	} else {
+		p, ok := check.Lookup(o.property)
+		if !ok {
+			var names []string
+			for _, p := range check.Properties() {
+				names = append(names, p.Name)
+			}
+			return nil, b, bad("--property %q: allowed are %s", o.property, strings.Join(names, ", "))
+		}
+		props = []check.Property{p}
+		if p.Focus != nil {
+			p.Focus(&b)
+		}
+	}
+	if o.mode != "" {
+		m := sim.Mode(o.mode)
+		if !slices.Contains(sim.Modes, m) {
+			return nil, b, bad("--mode %q: allowed are aligned, unaligned and at-least-once", o.mode)
+		}
+		b.Modes = []sim.Mode{m}
+	}
+	return props, b, nil
+}
+
+// checkFiles judges scenario files.
+func checkFiles(files []string, props []check.Property, stdout io.Writer) error {
+	failed := false
+	for _, f := range files {
+		sc, err := load(f)
+		if err != nil {
+			return err
+		}
+		run, verdicts, err := check.Evaluate(sc.Config, props...)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: ERROR %v\n", f, err)
+			failed = true
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: %d events\n", f, run.Events)
+		for _, v := range verdicts {
+			fmt.Fprintf(stdout, "  %-4s %-30s %s\n", v.Status, v.Property, v.Detail)
+			failed = failed || v.Status == check.Fail
+		}
+	}
+	if failed {
+		return errChecksFailed
+	}
+	return nil
+}
+
+// sweep runs the random scenarios and reports.
+func (o *checkOptions) sweep(b check.Bounds, props []check.Property, stdout, stderr io.Writer) error {
+	names := make([]string, len(props))
+	for i, p := range props {
+		names[i] = p.Name
+	}
+	mode := o.mode
+	if mode == "" {
+		mode = "all"
+	}
+	last := o.seed + uint64(o.runs) - 1
+	fmt.Fprintf(stdout, "simulate check: seeds %d..%d, mode %s, %d worker(s)\nproperties: %s\n\n", o.seed, last, mode, o.workers, strings.Join(names, ", "))
+
+	start := time.Now()
+	lastPrint := start
+	done, failures := 0, 0
+	sw := &check.Sweep{Bounds: b, Properties: props, Seed: o.seed, Runs: o.runs, Workers: o.workers,
+		OnResult: func(r check.SeedResult) {
+			done++
+			if r.Failed() {
+				failures++
+			}
+			if now := time.Now(); now.Sub(lastPrint) >= time.Second || done == o.runs {
+				lastPrint = now
+				fmt.Fprintf(stderr, "check: %d/%d runs, %d failed, %.0f runs/s\n", done, o.runs, failures, float64(done)/now.Sub(start).Seconds())
+			}
+		}}
+	rep := sw.Run(context.Background())
+
+	fmt.Fprintf(stdout, "%-32s %8s %8s %8s\n", "PROPERTY", "PASSED", "FAILED", "SKIPPED")
+	for _, st := range rep.Stats {
+		fmt.Fprintf(stdout, "%-32s %8d %8d %8d\n", st.Property.Name, st.Passed, st.Failed, st.Skipped)
+	}
+	secs := rep.Elapsed.Seconds()
+	fmt.Fprintf(stdout, "\n%d runs, %d events simulated in %.2fs: %.0f runs/s, %.0f runs/s per worker, %.1f M events/s\n",
+		rep.Runs, rep.Events, secs, float64(rep.Runs)/secs, float64(rep.Runs)/secs/float64(o.workers), float64(rep.Events)/secs/1e6)
+	if !rep.Failed() {
+		fmt.Fprintln(stdout, "OK: every property held (or did not apply) on every run")
+		return nil
+	}
+	for _, st := range rep.Stats {
+		if st.Failed > 0 {
+			if err := o.counterexample(b, st, stdout); err != nil {
+				return err
+			}
+		}
+	}
+	if rep.Errors > 0 {
+		if err := o.engineError(b, rep, stdout); err != nil {
+			return err
+		}
+	}
+	return errChecksFailed
+}
+
+// maxShrinkSeeds is how many of the lowest failing seeds are shrunk; the
+// smallest result is kept.
+const maxShrinkSeeds = 5
+
+// counterexample shrinks the lowest failing seeds of a property, writes
+// the smallest result and says how to replay it.
+func (o *checkOptions) counterexample(b check.Bounds, st check.PropertyStats, stdout io.Writer) error {
+	p := st.Property
+	what := "FAIL"
+	if p.Negative {
+		what = "REFUTED (as expected: a negative property)"
+	}
+	fmt.Fprintf(stdout, "\n%s %s: %d of %d runs; lowest failing seed %d:\n  %s\n", what, p.Name, st.Failed, st.Passed+st.Failed+st.Skipped,
+		st.FailingSeeds[0], verdictOf(st.First, p.Name).Detail)
+	best, bestSeed, bestStats := check.ShrinkSeeds(b, st.FailingSeeds[:min(len(st.FailingSeeds), maxShrinkSeeds)], p, o.shrinkRuns)
+	_, verdicts, err := check.Evaluate(best, p)
+	if err != nil {
+		return err
+	}
+	detail := verdicts[0].Detail
+	name := fmt.Sprintf("%s-seed-%d", p.Name, bestSeed)
+	kind := "property"
+	if p.Negative {
+		kind = "negative property (false on purpose)"
+	}
+	desc := fmt.Sprintf("A counterexample to the %s %s: %s.\nViolated: %s.\nFound by simulate check at seed %d (simulate check --seed %d --runs 1 --property %s%s), shrunk in %d steps.",
+		kind, p.Name, p.Doc, strings.TrimSuffix(detail, "."), bestSeed, bestSeed, p.Name, o.modeFlag(), bestStats.Steps)
+	path, err := writeScenario(o.out, name, best, desc)
+	if err != nil {
+		return err
+	}
+	sz := check.Size(best)
+	fmt.Fprintf(stdout, "  shrunk seed %d in %d steps (%d candidate runs) to %d operators, %d subtasks, %d edges:\n  %s\n",
+		bestSeed, bestStats.Steps, bestStats.Runs, sz.Operators, sz.Subtasks, sz.Edges, detail)
+	fmt.Fprintf(stdout, "  wrote %s\n  replay: simulate run %s\n          simulate check --property %s %s\n", path, path, p.Name, path)
+	return nil
+}
+
+// engineError shrinks the lowest seed the engine refused or panicked on.
+func (o *checkOptions) engineError(b check.Bounds, rep *check.Report, stdout io.Writer) error {
+	seed := rep.FirstError.Seed
+	fmt.Fprintf(stdout, "\nERROR the engine failed on %d run(s); lowest seed %d:\n  %v\n", rep.Errors, seed, rep.FirstError.Err)
+	fails := func(c sim.Config) bool { _, _, err := check.Evaluate(c); return err != nil }
+	small, stats := check.Shrink(check.Scenario(b, seed), fails, o.shrinkRuns)
+	_, _, err := check.Evaluate(small)
+	desc := fmt.Sprintf("The engine fails on this scenario:\n%v\n\nsimulate check found it at seed %d and shrank it in %d steps.", err, seed, stats.Steps)
+	path, werr := writeScenario(o.out, fmt.Sprintf("engine-error-seed-%d", seed), small, desc)
+	if werr != nil {
+		return werr
+	}
+	fmt.Fprintf(stdout, "  wrote %s\n  replay: simulate run %s\n", path, path)
+	return nil
+}
+
+func (o *checkOptions) modeFlag() string {
+	if o.mode == "" {
+		return ""
+	}
+	return " --mode " + o.mode
+}
+
+func verdictOf(r *check.SeedResult, name string) check.Verdict {
+	for _, v := range r.Verdicts {
+		if v.Property == name {
+			return v
+		}
+	}
+	return check.Verdict{}
+}
+
+// writeScenario writes cfg as dir/name.yaml, or dir/name-2.yaml and so on
+// if that exists: it never overwrites a file.
+func writeScenario(dir, name string, cfg sim.Config, desc string) (string, error) {
+	data, err := scenarios.Marshal(cfg, name, desc)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	for i := 1; i < 1000; i++ {
+		path := filepath.Join(dir, name+".yaml")
+		if i > 1 {
+			path = filepath.Join(dir, fmt.Sprintf("%s-%d.yaml", name, i))
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		_, werr := f.Write(data)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		return path, werr
+	}
+	return "", fmt.Errorf("%s: too many files named %s-N.yaml", dir, name)
+}
