@@ -1,0 +1,660 @@
+package sim
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// Failover strategies, tolerable checkpoint failures, savepoints,
+// cancellation, local recovery and the restore of unaligned checkpoints.
+
+// twoPipelines is two disjoint keyed pipelines, a and b, each
+// src (p=1) -hash-> count (p=1) -forward-> sink (p=1, two-phase commit):
+// two pipelined regions.
+func twoPipelines(records int64) Config {
+	cfg := bounded(records, topology.TwoPhaseCommitSink)
+	var ops []topology.Operator
+	var edges []topology.Edge
+	for _, p := range []string{"a", "b"} {
+		snk := sink(p+"_sink", 1)
+		snk.SinkMode = topology.TwoPhaseCommitSink
+		ops = append(ops, src(p+"_src", 1, 1000, records), agg(p+"_count", 1, 200*time.Microsecond), snk)
+		edges = append(edges,
+			topology.Edge{From: p + "_src", To: p + "_count", Partitioning: topology.Hash},
+			topology.Edge{From: p + "_count", To: p + "_sink", Partitioning: topology.Forward})
+	}
+	cfg.Graph = &topology.Graph{Operators: ops, Edges: edges}
+	return cfg
+}
+
+// forwardChain is src (p=2) -forward-> map (p=2) -forward-> sink (p=2):
+// two regions, one per subtask index.
+func forwardChain(records int64) Config {
+	cfg := bounded(records, topology.TwoPhaseCommitSink)
+	snk := sink("sink", 2)
+	snk.SinkMode = topology.TwoPhaseCommitSink
+	cfg.Graph = &topology.Graph{
+		Operators: []topology.Operator{src("src", 2, 1000, records),
+			{Name: "map", Kind: topology.Map, Parallelism: 2, Cost: 200 * time.Microsecond, Multiply: 2, Add: 1}, snk},
+		Edges: []topology.Edge{{From: "src", To: "map", Partitioning: topology.Forward}, {From: "map", To: "sink", Partitioning: topology.Forward}},
+	}
+	return cfg
+}
+
+// names returns the names of the subtasks of the trace events.
+func names(s *Sim, evs []TraceEvent) []string {
+	var out []string
+	for _, ev := range evs {
+		out = append(out, s.eg.Subtasks[ev.Subtask].Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestRegions(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		regions int
+	}{
+		{"two pipelines", twoPipelines(10), 2},
+		{"forward chain of parallelism 2", forwardChain(10), 2},
+		{"hash and rebalance edges", bounded(10, ""), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(t, tc.cfg)
+			distinct := map[int]bool{}
+			for _, r := range s.job.region {
+				distinct[r] = true
+			}
+			assert.Len(t, distinct, tc.regions)
+		})
+	}
+}
+
+func TestFailoverStrategies(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cfg      Config
+		failover Failover
+		victim   string
+		want     []string
+	}{
+		{"region: two pipelines", twoPipelines(1500), RegionFailover, "a_count[0]",
+			[]string{"a_count[0]", "a_sink[0]", "a_src[0]"}},
+		{"full: two pipelines", twoPipelines(1500), FullFailover, "a_count[0]",
+			[]string{"a_count[0]", "a_sink[0]", "a_src[0]", "b_count[0]", "b_sink[0]", "b_src[0]"}},
+		{"region: forward chain", forwardChain(1500), RegionFailover, "map[1]",
+			[]string{"map[1]", "sink[1]", "src[1]"}},
+		{"region: all-to-all edges restart the whole job", bounded(1500, topology.TwoPhaseCommitSink), RegionFailover, "count[1]",
+			[]string{"count[0]", "count[1]", "sink[0]", "src[0]", "src[1]"}},
+		{"full: all-to-all edges", bounded(1500, topology.TwoPhaseCommitSink), FullFailover, "count[1]",
+			[]string{"count[0]", "count[1]", "sink[0]", "src[0]", "src[1]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Recovery.Failover = tc.failover
+			cfg.Faults = []Fault{crashAt(tc.victim, 450*time.Millisecond)}
+			evs, r, s := runTraced(t, cfg)
+			require.Len(t, r.Failovers, 1)
+			f := r.Failovers[0]
+			assert.Equal(t, len(tc.want), f.Subtasks)
+			assert.Equal(t, tc.want, names(s, ofKind(evs, SubtaskFailed)))
+			assert.Equal(t, tc.want, names(s, ofKind(evs, SubtaskRestoring)))
+			if len(tc.want) < len(s.tasks) {
+				// The other region kept running through the restart.
+				for i := range s.tasks {
+					name := s.eg.Subtasks[i].Name
+					if slices.Contains(tc.want, name) || s.tasks[i].isSource() {
+						continue
+					}
+					var during int
+					for _, ev := range at(evs, RecordProcessed, int32(i), 0) {
+						if ev.At > f.At && ev.At < f.RestartAt {
+							during++
+						}
+					}
+					assert.Positive(t, during, "%s processes records while the failed region waits for its restart", name)
+				}
+				assert.Equal(t, JobRunning, jobStatusAt(evs, f.At), "a region failover does not restart the job")
+			}
+			requireDrainedExactlyOnce(t, r)
+		})
+	}
+}
+
+// jobStatusAt is the job's status right after time at, from the trace.
+func jobStatusAt(evs []TraceEvent, at int64) JobStatus {
+	st := JobRunning
+	for _, ev := range evs {
+		if ev.At > at {
+			break
+		}
+		if ev.Kind == JobStatusChanged {
+			st = JobStatus(ev.N)
+		}
+	}
+	return st
+}
+
+func TestRegionFailoverRestartsEachRegionAfterItsOwnDelay(t *testing.T) {
+	skipBug(t, "a failure in another region while one region waits for its restart postpones that restart: "+
+		"only the latest scheduled restart runs (restartSeq), redeploying every waiting subtask at the new failure's time + delay, "+
+		"and the first failover never gets a RestartAt (Summary.Restarts counts 1 instead of 2); "+
+		"Flink's DefaultScheduler restarts each failure's regions after that failure's own backoff")
+	cfg := twoPipelines(1500)
+	cfg.Recovery.Restart = fixedDelay(10, 100*time.Millisecond)
+	cfg.Faults = []Fault{crashAt("a_count[0]", 400*time.Millisecond), crashAt("b_count[0]", 450*time.Millisecond)}
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Failovers, 2)
+	assert.Equal(t, int64(500*time.Millisecond), r.Failovers[0].RestartAt, "region a restarts 100ms after its failure")
+	assert.Equal(t, int64(550*time.Millisecond), r.Failovers[1].RestartAt, "region b restarts 100ms after its failure")
+	assert.Equal(t, 2, r.Summary.Restarts)
+}
+
+// expiring returns a job whose checkpoints whose upload starts in one of
+// the windows expire: count[0]'s upload takes 100 times longer there, far
+// beyond the 50ms timeout.
+func expiring(windows ...[2]time.Duration) Config {
+	cfg := bounded(3000, topology.TwoPhaseCommitSink)
+	cfg.Checkpoint.Timeout = 50 * time.Millisecond
+	for _, w := range windows {
+		cfg.Faults = append(cfg.Faults, Fault{Kind: SlowUpload, Subtask: "count[0]", Factor: 100, At: w[0], Until: w[1]})
+	}
+	return cfg
+}
+
+// expiredIDs lists the ids of r's expired checkpoints.
+func expiredIDs(r *Result) []int64 {
+	var ids []int64
+	for _, c := range r.Checkpoints {
+		if c.Status == Expired {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+func TestTolerableFailedCheckpoints(t *testing.T) {
+	window := [2]time.Duration{300 * time.Millisecond, 800 * time.Millisecond}
+	// Without faults tolerated, find which checkpoints expire.
+	base := expiring(window)
+	base.Recovery.TolerableFailures = -1
+	r := newSim(t, base).Run()
+	expired := expiredIDs(r)
+	require.GreaterOrEqual(t, len(expired), 4, describeCheckpoints(r))
+	for i := 1; i < len(expired); i++ {
+		require.Equal(t, expired[i-1]+1, expired[i], "consecutive expiries: %s", describeCheckpoints(r))
+	}
+	assert.Empty(t, r.Failovers, "-1 tolerates any number")
+	assert.Equal(t, JobFinished, r.Job)
+
+	for _, tol := range []int{0, 1, 3} {
+		t.Run("tolerable="+strconv.Itoa(tol), func(t *testing.T) {
+			cfg := base
+			cfg.Recovery.TolerableFailures = tol
+			r := newSim(t, cfg).Run()
+			require.NotEmpty(t, r.Failovers, describeCheckpoints(r))
+			f := r.Failovers[0]
+			// The failover comes with failure number tol+1.
+			nth := r.Checkpoints[expired[tol]-1]
+			assert.Equal(t, Expired, nth.Status)
+			assert.Equal(t, nth.EndAt, f.At)
+			assert.Equal(t, "checkpoint failures exceeded the tolerable number (expired)", f.Cause)
+			assert.Equal(t, 5, f.Subtasks, "a global failover")
+			assert.Equal(t, expired[0]-1, f.RestoredFrom)
+			for _, id := range expired[:tol] {
+				assert.Less(t, r.Checkpoints[id-1].EndAt, f.At)
+			}
+			assert.Equal(t, JobFinished, r.Job)
+		})
+	}
+
+	t.Run("a success resets the count", func(t *testing.T) {
+		// Two windows of expiries with completed checkpoints between
+		// them: with 2 tolerated failures and at most 2 in a row (the
+		// count restarts at every success) the job never fails over.
+		cfg := expiring([2]time.Duration{300 * time.Millisecond, 450 * time.Millisecond}, [2]time.Duration{900 * time.Millisecond, 1050 * time.Millisecond})
+		cfg.Recovery.TolerableFailures = -1
+		r := newSim(t, cfg).Run()
+		run, longest := 0, 0
+		var total int
+		for _, c := range r.Checkpoints {
+			switch c.Status {
+			case Expired:
+				run++
+				total++
+				longest = max(longest, run)
+			case Completed:
+				run = 0
+			}
+		}
+		require.Equal(t, 2, longest, describeCheckpoints(r))
+		require.GreaterOrEqual(t, total, 3, "more failures in all than tolerated")
+		cfg.Recovery.TolerableFailures = 2
+		r = newSim(t, cfg).Run()
+		assert.Empty(t, r.Failovers, describeCheckpoints(r))
+		cfg.Recovery.TolerableFailures = 1
+		r = newSim(t, cfg).Run()
+		assert.NotEmpty(t, r.Failovers, "but 1 is not enough")
+	})
+
+	t.Run("subsumed checkpoints do not count", func(t *testing.T) {
+		// With two concurrent checkpoints, a slow upload of one lets the
+		// next complete first: the slow one is subsumed, not failed.
+		cfg := bounded(2000, topology.TwoPhaseCommitSink)
+		cfg.Checkpoint.MaxConcurrent = 2
+		cfg.Checkpoint.AsyncBase = 5 * time.Millisecond
+		cfg.Recovery.TolerableFailures = 0
+		cfg.Faults = []Fault{{Kind: SlowUpload, Subtask: "count[0]", Factor: 40, At: 400 * time.Millisecond, Until: 480 * time.Millisecond}}
+		r := newSim(t, cfg).Run()
+		var subsumed int
+		for _, c := range r.Checkpoints {
+			if c.Status == Aborted && c.Reason == ReasonSubsumed {
+				subsumed++
+			}
+		}
+		require.Positive(t, subsumed, describeCheckpoints(r))
+		assert.Empty(t, r.Failovers)
+		requireDrainedExactlyOnce(t, r)
+	})
+
+	t.Run("checkpoints aborted by a task failure do not count", func(t *testing.T) {
+		cfg := bounded(1500, topology.TwoPhaseCommitSink)
+		cfg.Recovery.TolerableFailures = 0
+		cfg.Faults = []Fault{crashIn("count[0]", AsyncPhase, 3)}
+		r := newSim(t, cfg).Run()
+		require.Equal(t, ReasonTaskFailure, r.Checkpoints[2].Reason)
+		require.Len(t, r.Failovers, 1, "only the crash fails the job over")
+		assert.Equal(t, "crash of count[0]", r.Failovers[0].Cause)
+	})
+
+	t.Run("a failed savepoint does not count", func(t *testing.T) {
+		cfg := bounded(1500, topology.TwoPhaseCommitSink)
+		cfg.Recovery.TolerableFailures = 0
+		cfg.Recovery.Savepoints = []time.Duration{450 * time.Millisecond}
+		s := newSim(t, cfg)
+		r := s.Run()
+		var sp int64
+		for _, c := range r.Checkpoints {
+			if c.Savepoint {
+				sp = c.ID
+			}
+		}
+		require.Positive(t, sp)
+		cfg.Faults = []Fault{{Kind: FailUpload, Subtask: "count[0]", Checkpoint: sp}}
+		r = newSim(t, cfg).Run()
+		require.Equal(t, Aborted, r.Checkpoints[sp-1].Status)
+		require.Equal(t, ReasonDeclined, r.Checkpoints[sp-1].Reason)
+		assert.Empty(t, r.Failovers)
+	})
+}
+
+// savepointIDs lists the ids of r's savepoints.
+func savepointIDs(r *Result) []int64 {
+	var ids []int64
+	for _, c := range r.Checkpoints {
+		if c.Savepoint {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+func TestSavepoints(t *testing.T) {
+	cfg := bounded(1500, topology.TwoPhaseCommitSink)
+	cfg.Recovery.Savepoints = []time.Duration{450 * time.Millisecond, 1050 * time.Millisecond}
+
+	t.Run("triggered at their times", func(t *testing.T) {
+		s := newSim(t, cfg)
+		r := s.Run()
+		ids := savepointIDs(r)
+		require.Len(t, ids, 2)
+		for i, id := range ids {
+			c := r.Checkpoints[id-1]
+			assert.Equal(t, int64(cfg.Recovery.Savepoints[i]), c.TriggerAt)
+			assert.Equal(t, Completed, c.Status)
+			for _, row := range c.Subtasks {
+				assert.False(t, row.Unaligned)
+			}
+		}
+		assert.Equal(t, ids, s.coord.savepointsDone)
+		assert.NotContains(t, s.coord.retained, ids[0], "savepoints are not retained checkpoints")
+		requireInvariants(t, r)
+	})
+
+	// Between the first savepoint's completion and the next checkpoint.
+	r := newSim(t, cfg).Run()
+	sp := savepointIDs(r)[0]
+	spEnd := r.Checkpoints[sp-1].EndAt
+	next := r.Checkpoints[sp] // the periodic checkpoint after it
+	require.False(t, next.Savepoint)
+	require.Greater(t, next.TriggerAt, spEnd+int64(time.Millisecond))
+	crash := time.Duration(spEnd + (next.TriggerAt-spEnd)/2)
+
+	t.Run("recovery restores the newer savepoint", func(t *testing.T) {
+		cfg := cfg
+		cfg.Faults = []Fault{crashAt("count[0]", crash)}
+		r := newSim(t, cfg).Run()
+		require.NotEmpty(t, r.Failovers)
+		assert.Equal(t, sp, r.Failovers[0].RestoredFrom)
+		assert.True(t, r.Failovers[0].Savepoint)
+		requireDrainedExactlyOnce(t, r)
+	})
+	t.Run("prefer_checkpoint_for_recovery restores the checkpoint", func(t *testing.T) {
+		cfg := cfg
+		cfg.Recovery.PreferCheckpointForRecovery = true
+		cfg.Faults = []Fault{crashAt("count[0]", crash)}
+		r := newSim(t, cfg).Run()
+		require.NotEmpty(t, r.Failovers)
+		f := r.Failovers[0]
+		assert.False(t, f.Savepoint)
+		assert.Equal(t, sp-1, f.RestoredFrom, "the checkpoint completed before the savepoint")
+		assert.False(t, r.Checkpoints[sp-2].Savepoint)
+		// The savepoint's transactions were committed when it completed;
+		// rolling back behind it commits that output again.
+		requireRolledBack(t, r, sp, f.RestoredFrom)
+	})
+	t.Run("a newer checkpoint wins over an older savepoint", func(t *testing.T) {
+		cfg := cfg
+		cfg.Faults = []Fault{crashAt("count[0]", time.Duration(next.EndAt+int64(10*time.Millisecond)))}
+		r := newSim(t, cfg).Run()
+		require.NotEmpty(t, r.Failovers)
+		assert.Equal(t, next.ID, r.Failovers[0].RestoredFrom)
+		assert.False(t, r.Failovers[0].Savepoint)
+	})
+}
+
+func TestCancel(t *testing.T) {
+	for _, tc := range []struct {
+		ext    Externalized
+		retain bool
+	}{
+		{RetainOnCancellation, true},
+		{DeleteOnCancellation, false},
+		{NoExternalized, false},
+	} {
+		t.Run(string(tc.ext), func(t *testing.T) {
+			cfg := bounded(0, "")
+			cfg.Until = 3 * time.Second
+			cfg.Checkpoint.NumRetained = 2
+			cfg.Recovery.CancelAt = 1234 * time.Millisecond
+			cfg.Recovery.Externalized = tc.ext
+			// The same run without the cancellation, up to its time.
+			uncancelled := cfg
+			uncancelled.Recovery.CancelAt, uncancelled.Until = 0, 1234*time.Millisecond
+			before := newSim(t, uncancelled)
+			before.Run()
+			retainedBefore := before.coord.retained
+			require.Len(t, retainedBefore, 2)
+
+			s := newSim(t, cfg)
+
+			r := s.Run()
+			assert.Equal(t, JobCanceled, r.Job)
+			assert.Equal(t, JobEnded, r.Stop)
+			assert.Equal(t, int64(1234*time.Millisecond), r.VirtualEnd)
+			assert.Zero(t, r.Summary.InProgress, "the pending checkpoint is aborted")
+			if tc.retain {
+				assert.Equal(t, retainedBefore, s.coord.retained, "RETAIN_ON_CANCELLATION keeps the retained checkpoints")
+			} else {
+				assert.Empty(t, s.coord.retained, "the retained checkpoints are deleted")
+			}
+		})
+	}
+}
+
+func TestCancelKeepsSavepoints(t *testing.T) {
+	skipBug(t, "cancelling a job without RETAIN_ON_CANCELLATION deletes its savepoints (coord.savepointsDone) along with its checkpoints; "+
+		"in Flink savepoints belong to the user and are never deleted by the job: the externalized checkpoint cleanup applies to checkpoints only")
+	for _, ext := range []Externalized{RetainOnCancellation, DeleteOnCancellation, NoExternalized} {
+		cfg := bounded(0, "")
+		cfg.Until = 3 * time.Second
+		cfg.Recovery.Savepoints = []time.Duration{500 * time.Millisecond}
+		cfg.Recovery.CancelAt = time.Second
+		cfg.Recovery.Externalized = ext
+		s := newSim(t, cfg)
+		s.Run()
+		assert.Len(t, s.coord.savepointsDone, 1, "%s: the savepoint survives the cancellation", ext)
+	}
+}
+
+// bigState is a job whose count subtasks hold 2000 keys of 8 KiB each
+// (about 16 MiB): a remote restore at 50 MiB/s takes about 300ms.
+func bigState(local bool) Config {
+	cfg := bounded(3000, topology.TwoPhaseCommitSink)
+	cfg.Graph.Operators[0].Source.Keys = 4000
+	cfg.Graph.Operators[1].StateBytesPerKey = 8 << 10
+	cfg.Checkpoint.StorageBandwidth = 1 << 30
+	cfg.Recovery.LocalRecovery = local
+	return cfg
+}
+
+// restoreTimes returns, per subtask name, how long each restore of the
+// failover took (SubtaskRestoring to SubtaskRestored).
+func restoreTimes(s *Sim, evs []TraceEvent, from int64) map[string]int64 {
+	start := map[int32]int64{}
+	out := map[string]int64{}
+	for _, ev := range evs {
+		if ev.At < from {
+			continue
+		}
+		switch ev.Kind {
+		case SubtaskRestoring:
+			start[ev.Subtask] = ev.At
+		case SubtaskRestored:
+			if st, ok := start[ev.Subtask]; ok {
+				out[s.eg.Subtasks[ev.Subtask].Name] = ev.At - st
+				delete(start, ev.Subtask)
+			}
+		}
+	}
+	return out
+}
+
+func TestLocalRecovery(t *testing.T) {
+	crash := []Fault{crashAt("count[1]", 2500*time.Millisecond)}
+	remoteCfg, localCfg := bigState(false), bigState(true)
+	remoteCfg.Faults, localCfg.Faults = crash, crash
+	evsR, remote, sR := runTraced(t, remoteCfg)
+	evsL, local, sL := runTraced(t, localCfg)
+	require.Len(t, remote.Failovers, 1)
+	require.Len(t, local.Failovers, 1)
+	fr, fl := remote.Failovers[0], local.Failovers[0]
+	require.Equal(t, fr.RestoredFrom, fl.RestoredFrom)
+	cp := remote.Checkpoints[fr.RestoredFrom-1]
+	count1 := subtaskID(t, sR, "count[1]")
+	bytes := cp.Subtasks[count1].StateBytes
+	require.Greater(t, bytes, int64(10<<20), "a large state")
+
+	rc := DefaultRecoveryConfig()
+	wantRemote := int64(rc.RestoreBase) + int64(float64(bytes)/float64(rc.RemoteBandwidth)*1e9)
+	wantLocal := int64(rc.RestoreBase) + int64(float64(bytes)/float64(rc.LocalBandwidth)*1e9)
+	assert.Equal(t, wantRemote, restoreTimes(sR, evsR, fr.RestartAt)["count[1]"])
+	assert.Equal(t, wantLocal, restoreTimes(sL, evsL, fl.RestartAt)["count[1]"])
+
+	assert.Zero(t, fr.LocalRestores)
+	assert.Equal(t, 5, fl.LocalRestores, "every subtask has its local copy")
+	assert.Greater(t, remote.Summary.MaxRestoreTime, 10*local.Summary.MaxRestoreTime,
+		"remote %v, local %v", time.Duration(remote.Summary.MaxRestoreTime), time.Duration(local.Summary.MaxRestoreTime))
+	requireDrainedExactlyOnce(t, remote)
+	requireDrainedExactlyOnce(t, local)
+
+	t.Run("machine lost", func(t *testing.T) {
+		cfg := bigState(true)
+		cfg.Faults = []Fault{{Kind: Crash, Subtask: "count[1]", At: 2500 * time.Millisecond, MachineLost: true}}
+		evs, r, s := runTraced(t, cfg)
+		require.Len(t, r.Failovers, 1)
+		f := r.Failovers[0]
+		assert.Equal(t, 4, f.LocalRestores, "the lost machine's subtask restores remotely, the others locally")
+		times := restoreTimes(s, evs, f.RestartAt)
+		assert.Equal(t, wantRemote, times["count[1]"])
+		assert.Less(t, times["count[0]"], wantRemote/10)
+		assert.Equal(t, wantRemote, r.Summary.MaxRestoreTime, "the restore lasts until the remote download is done")
+		requireDrainedExactlyOnce(t, r)
+	})
+}
+
+// quietAfter returns a time after at when no checkpoint is in progress:
+// halfway between a completion and the next trigger.
+func quietAfter(t testing.TB, r *Result, at int64) time.Duration {
+	t.Helper()
+	for i := 0; i+1 < len(r.Checkpoints); i++ {
+		c, next := &r.Checkpoints[i], &r.Checkpoints[i+1]
+		if c.Status == Completed && c.EndAt > at && next.TriggerAt > c.EndAt {
+			return time.Duration(c.EndAt + (next.TriggerAt-c.EndAt)/2)
+		}
+	}
+	require.FailNow(t, "no quiet time", describeCheckpoints(r))
+	return 0
+}
+
+func TestLocalRecoveryAfterMachineLoss(t *testing.T) {
+	skipBug(t, "a subtask whose machine was lost never restores locally again (job.localLost is never cleared), "+
+		"although the redeployed subtask keeps a local copy of its new checkpoints on its new machine")
+	cfg := bigState(true)
+	cfg.Faults = []Fault{{Kind: Crash, Subtask: "count[1]", At: 1500 * time.Millisecond, MachineLost: true}}
+	probe := newSim(t, cfg).Run()
+	require.Len(t, probe.Failovers, 1)
+	cfg.Faults = append(cfg.Faults, crashAt("count[0]", quietAfter(t, probe, probe.Failovers[0].RestoredAt+int64(500*time.Millisecond))))
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Failovers, 2)
+	require.Greater(t, r.Checkpoints[r.Failovers[1].RestoredFrom-1].TriggerAt, r.Failovers[0].RestoredAt,
+		"the second restore is from a checkpoint taken after the first recovery")
+	assert.Equal(t, 4, r.Failovers[0].LocalRestores)
+	assert.Equal(t, 5, r.Failovers[1].LocalRestores, "count[1] has a local copy on its new machine")
+}
+
+func TestLocalRecoveryKeepsTheConfirmedCopy(t *testing.T) {
+	skipBug(t, "a subtask keeps only the local copy of the latest checkpoint it acknowledged: when that checkpoint "+
+		"then fails and the job restores the previous completed one, the subtask downloads it remotely; Flink's "+
+		"TaskLocalStateStore keeps every local snapshot newer than the last confirmed checkpoint (pruned on confirm), "+
+		"so the completed one is still local")
+	cfg := bigState(true)
+	probe := newSim(t, cfg).Run()
+	// count[1] crashes after the sources acknowledged checkpoint 20 and
+	// before count[1] did: 20 fails and the job restores 19.
+	c := &probe.Checkpoints[19]
+	s := newSim(t, cfg)
+	var acked int64
+	for _, name := range []string{"src[0]", "src[1]"} {
+		acked = max(acked, c.Subtasks[subtaskID(t, s, name)].AckAt)
+	}
+	crash := acked + int64(time.Millisecond)
+	require.Less(t, crash, c.Subtasks[subtaskID(t, s, "count[1]")].AckAt)
+	cfg.Faults = []Fault{crashAt("count[1]", time.Duration(crash))}
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Failovers, 1)
+	require.Equal(t, int64(19), r.Failovers[0].RestoredFrom)
+	assert.Equal(t, 5, r.Failovers[0].LocalRestores, "every subtask still has its local copy of checkpoint 19")
+}
+
+func TestUnalignedRecoveryReplaysChannelState(t *testing.T) {
+	for _, failover := range []Failover{FullFailover, RegionFailover} {
+		t.Run(string(failover), func(t *testing.T) {
+			// count[1] is slow and backpressures the job: unaligned
+			// checkpoints persist in-flight records.
+			cfg := bounded(1500, topology.TwoPhaseCommitSink)
+			cfg.Checkpoint.Mode = Unaligned
+			cfg.Recovery.Failover = failover
+			cfg.Graph.Operators[1].SubtaskCost = map[int]time.Duration{1: 2 * time.Millisecond}
+			cfg.Channels.Capacity = 20
+			probe := newSim(t, cfg).Run()
+			var ck *CheckpointStats
+			for i := range probe.Checkpoints {
+				if c := &probe.Checkpoints[i]; c.Status == Completed && c.PersistedRecords > 0 && c.EndAt > int64(300*time.Millisecond) {
+					ck = c
+					break
+				}
+			}
+			require.NotNil(t, ck, "a completed checkpoint with channel state: %s", describeCheckpoints(probe))
+
+			// Crash right after it completes.
+			cfg.Faults = []Fault{crashAt("count[0]", time.Duration(ck.EndAt+int64(time.Millisecond)))}
+			s := newSim(t, cfg)
+			var evs []TraceEvent
+			s.Tracer = func(ev TraceEvent) { evs = append(evs, ev) }
+			// What the checkpoint persisted, per channel in replay order:
+			// the receiver's input channel state, then the sender's output
+			// channel state.
+			var persisted map[int32][][2]int64
+			for s.Step() {
+				if persisted == nil && s.job.status == JobRestarting {
+					persisted = map[int32][][2]int64{}
+					cs := s.coord.get(ck.ID)
+					for _, list := range [][]persistedRecord{cs.inState, cs.outState} {
+						for _, p := range list {
+							persisted[p.channel] = append(persisted[p.channel], [2]int64{p.item.key, p.item.value})
+						}
+					}
+				}
+			}
+			r := s.Result()
+			require.NotEmpty(t, r.Failovers)
+			f := r.Failovers[0]
+			require.Equal(t, ck.ID, f.RestoredFrom)
+			require.NotEmpty(t, persisted)
+			// The restore downloads the channel state too.
+			var restoring int64
+			for _, ev := range ofKind(evs, SubtaskRestoring) {
+				if ev.At == f.RestartAt {
+					restoring += ev.N
+				}
+			}
+			assert.Equal(t, ck.StateBytes+ck.PersistedBytes, restoring)
+			// The persisted records are back on their channels ahead of
+			// any new record: they are the first records each receiver
+			// takes from the channel after the restart.
+			for c, want := range persisted {
+				var got [][2]int64
+				for _, ev := range ofKind(evs, RecordProcessed) {
+					if ev.At >= f.RestartAt && ev.Channel == c && len(got) < len(want) {
+						got = append(got, [2]int64{ev.Key, ev.Value})
+					}
+				}
+				assert.Equal(t, want, got, "channel %s", s.channelName(int(c)))
+			}
+			requireDrainedExactlyOnce(t, r)
+		})
+	}
+}
+
+func TestCountedCheckpointFailures(t *testing.T) {
+	// CheckpointFailureManager: expiries and declines count, once per
+	// checkpoint newer than the last success; the other reasons never do.
+	cfg := bounded(10, "")
+	cfg.Recovery.TolerableFailures = 2
+	s := newSim(t, cfg)
+	co := &s.coord
+	for _, why := range []Reason{ReasonSubsumed, ReasonCancelled, ReasonTaskFailure, ReasonFinished} {
+		assert.False(t, co.countFailure(s, 5, why), why.String())
+	}
+	assert.Zero(t, s.job.failedCheckpoints)
+
+	assert.False(t, co.countFailure(s, 5, ReasonExpired))
+	assert.False(t, co.countFailure(s, 6, ReasonDeclined))
+	assert.Equal(t, 2, s.job.failedCheckpoints)
+	assert.True(t, co.countFailure(s, 7, ReasonExpired), "the third in a row exceeds 2")
+	assert.Zero(t, s.job.failedCheckpoints, "the count starts over after the failover")
+
+	// A failure of a checkpoint older than the last success is ignored.
+	s.job.lastSuccess = 10
+	assert.False(t, co.countFailure(s, 9, ReasonExpired))
+	assert.False(t, co.countFailure(s, 10, ReasonDeclined))
+	assert.Zero(t, s.job.failedCheckpoints)
+	assert.False(t, co.countFailure(s, 11, ReasonExpired))
+	assert.Equal(t, 1, s.job.failedCheckpoints)
+
+	// -1 tolerates any number.
+	s.cfg.Recovery.TolerableFailures = -1
+	for n := int64(12); n < 100; n++ {
+		require.False(t, co.countFailure(s, n, ReasonExpired))
+	}
+}
