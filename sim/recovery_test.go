@@ -658,3 +658,33 @@ func TestCountedCheckpointFailures(t *testing.T) {
 		require.False(t, co.countFailure(s, n, ReasonExpired))
 	}
 }
+
+func TestLocalRecoveryDoesNotCoverSavepoints(t *testing.T) {
+	skipBug(t, "a restore from a savepoint counts as local (LocalRestores, restore at local_bandwidth): a savepoint's "+
+		"acknowledgement sets the subtask's local copy like a checkpoint's; Flink keeps no task-local copy of a savepoint "+
+		"(the state backends write a duplicating local stream only for checkpoints, not for CheckpointType.SAVEPOINT), so it is downloaded")
+	cfg := bigState(true)
+	cfg.Recovery.Savepoints = []time.Duration{1450 * time.Millisecond}
+	probe := newSim(t, cfg).Run()
+	sp := savepointIDs(probe)[0]
+	cfg.Faults = []Fault{crashAt("count[0]", quietAfter(t, probe, probe.Checkpoints[sp-1].EndAt-1))}
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Failovers, 1)
+	require.Equal(t, sp, r.Failovers[0].RestoredFrom)
+	require.True(t, r.Failovers[0].Savepoint)
+	assert.Zero(t, r.Failovers[0].LocalRestores, "a savepoint is read from checkpoint storage")
+}
+
+func TestCrashOfAFinishedSubtask(t *testing.T) {
+	skipBug(t, "a crash of a subtask that already FINISHED fails the job over (here a full restart from the latest checkpoint); "+
+		"in Flink a finished task holds no resources and cannot fail: a failure of its TaskManager does not fail a FINISHED execution")
+	cfg := bounded(1000, topology.TwoPhaseCommitSink)
+	cfg.Graph.Operators[1].SubtaskCost = map[int]time.Duration{1: 3 * time.Millisecond}
+	evs, probe, s := runTraced(t, cfg)
+	done := at(evs, SubtaskFinished, subtaskID(t, s, "src[0]"), 0)
+	require.Len(t, done, 1)
+	require.Less(t, done[0].At+int64(10*time.Millisecond), probe.VirtualEnd, "the job runs on after src[0] finished")
+	cfg.Faults = []Fault{crashAt("src[0]", time.Duration(done[0].At+int64(10*time.Millisecond)))}
+	r := newSim(t, cfg).Run()
+	assert.Empty(t, r.Failovers, "src[0] had finished: nothing to crash")
+}
