@@ -305,6 +305,9 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 		t := &s.tasks[i]
 		if !t.finished && !s.job.waiting[i] {
 			s.trace(TraceEvent{Channel: -1, Kind: NotifyComplete, Subtask: int32(i), Checkpoint: cs.ID})
+			if !cs.Savepoint {
+				t.localCopies = slices.DeleteFunc(t.localCopies, func(id int64) bool { return id < cs.ID })
+			}
 			if len(t.sink.pending) > 0 {
 				s.commitUpTo(t, cs.ID)
 			}

@@ -138,7 +138,7 @@ func New(cfg Config) (*Sim, error) {
 	s.coord.lastCompletion = -1
 	s.initReference()
 	s.job = job{restarter: restarter{cfg: cfg.Recovery.Restart}, region: regions(eg),
-		waiting: make([]bool, len(s.tasks)), localLost: make([]bool, len(s.tasks)), corrupt: map[int64]bool{}}
+		waiting: make([]bool, len(s.tasks)), corrupt: map[int64]bool{}}
 	if s.faultSubtask, s.faultChannel, err = s.faultTargets(); err != nil {
 		return nil, err
 	}

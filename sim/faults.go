@@ -78,12 +78,14 @@ func (s *Sim) strike(i int) {
 
 // crash fails one subtask. A subtask already waiting for a restart cannot
 // fail again.
+//
+// A FINISHED subtask cannot fail either: it holds no resources any more.
 func (s *Sim) crash(id int32, machineLost bool) {
-	if s.job.waiting[id] || s.job.status != JobRunning && s.job.status != JobRestarting {
+	if s.job.waiting[id] || s.tasks[id].finished || s.job.status != JobRunning && s.job.status != JobRestarting {
 		return
 	}
 	if machineLost {
-		s.job.localLost[id] = true
+		s.tasks[id].localCopies = nil // the local copies were on that machine
 	}
 	s.failover("crash of "+s.eg.Subtasks[id].Name, id)
 }

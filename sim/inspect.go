@@ -425,7 +425,6 @@ func (s *Sim) Clone() *Sim {
 	j.restarter.failures = slices.Clone(j.restarter.failures)
 	j.failovers = slices.Clone(j.failovers) // their Skipped lists are never changed
 	j.waiting = slices.Clone(j.waiting)
-	j.localLost = slices.Clone(j.localLost)
 	j.fired = slices.Clone(j.fired)
 	c.outputs = slices.Clone(s.outputs)
 	c.cut.obs = slices.Clone(s.cut.obs)
@@ -466,4 +465,5 @@ func cloneTask(t *task) {
 		t.snaps[i] = &x
 	}
 	t.abortedCk = slices.Clone(t.abortedCk)
+	t.localCopies = slices.Clone(t.localCopies)
 }

@@ -23,9 +23,6 @@ type job struct {
 	restartSeq int64
 	// region is the pipelined region of each subtask.
 	region []int
-	// localLost marks subtasks whose local state copy was lost with their
-	// machine.
-	localLost []bool
 	// corrupt marks completed checkpoints that cannot be read back.
 	corrupt map[int64]bool
 	// failedCheckpoints counts consecutive counted checkpoint failures
@@ -245,7 +242,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	}
 	r := &s.cfg.Recovery
 	bw := r.RemoteBandwidth
-	if r.LocalRecovery && !j.localLost[t.id] && t.localCopy == id && id > 0 {
+	if r.LocalRecovery && id > 0 && slices.Contains(t.localCopies, id) {
 		bw, local = r.LocalBandwidth, true
 	}
 	s.trace(TraceEvent{Kind: SubtaskRestoring, Subtask: t.id, Channel: -1, Checkpoint: id, N: bytes})
@@ -299,7 +296,7 @@ func (s *Sim) cancel() {
 	}
 	s.stopJob(JobCanceled)
 	if s.cfg.Recovery.Externalized != RetainOnCancellation {
+		// Savepoints belong to the user: only checkpoints are cleaned up.
 		s.coord.retained = nil
-		s.coord.savepointsDone = s.coord.savepointsDone[:0:0]
 	}
 }

@@ -412,8 +412,6 @@ func TestCancel(t *testing.T) {
 }
 
 func TestCancelKeepsSavepoints(t *testing.T) {
-	skipBug(t, "cancelling a job without RETAIN_ON_CANCELLATION deletes its savepoints (coord.savepointsDone) along with its checkpoints; "+
-		"in Flink savepoints belong to the user and are never deleted by the job: the externalized checkpoint cleanup applies to checkpoints only")
 	for _, ext := range []Externalized{RetainOnCancellation, DeleteOnCancellation, NoExternalized} {
 		cfg := bounded(0, "")
 		cfg.Until = 3 * time.Second
@@ -517,8 +515,6 @@ func quietAfter(t testing.TB, r *Result, at int64) time.Duration {
 }
 
 func TestLocalRecoveryAfterMachineLoss(t *testing.T) {
-	skipBug(t, "a subtask whose machine was lost never restores locally again (job.localLost is never cleared), "+
-		"although the redeployed subtask keeps a local copy of its new checkpoints on its new machine")
 	cfg := bigState(true)
 	cfg.Faults = []Fault{{Kind: Crash, Subtask: "count[1]", At: 1500 * time.Millisecond, MachineLost: true}}
 	probe := newSim(t, cfg).Run()
@@ -533,10 +529,6 @@ func TestLocalRecoveryAfterMachineLoss(t *testing.T) {
 }
 
 func TestLocalRecoveryKeepsTheConfirmedCopy(t *testing.T) {
-	skipBug(t, "a subtask keeps only the local copy of the latest checkpoint it acknowledged: when that checkpoint "+
-		"then fails and the job restores the previous completed one, the subtask downloads it remotely; Flink's "+
-		"TaskLocalStateStore keeps every local snapshot newer than the last confirmed checkpoint (pruned on confirm), "+
-		"so the completed one is still local")
 	cfg := bigState(true)
 	probe := newSim(t, cfg).Run()
 	// count[1] crashes after the sources acknowledged checkpoint 20 and
@@ -660,9 +652,6 @@ func TestCountedCheckpointFailures(t *testing.T) {
 }
 
 func TestLocalRecoveryDoesNotCoverSavepoints(t *testing.T) {
-	skipBug(t, "a restore from a savepoint counts as local (LocalRestores, restore at local_bandwidth): a savepoint's "+
-		"acknowledgement sets the subtask's local copy like a checkpoint's; Flink keeps no task-local copy of a savepoint "+
-		"(the state backends write a duplicating local stream only for checkpoints, not for CheckpointType.SAVEPOINT), so it is downloaded")
 	cfg := bigState(true)
 	cfg.Recovery.Savepoints = []time.Duration{1450 * time.Millisecond}
 	probe := newSim(t, cfg).Run()
@@ -676,8 +665,6 @@ func TestLocalRecoveryDoesNotCoverSavepoints(t *testing.T) {
 }
 
 func TestCrashOfAFinishedSubtask(t *testing.T) {
-	skipBug(t, "a crash of a subtask that already FINISHED fails the job over (here a full restart from the latest checkpoint); "+
-		"in Flink a finished task holds no resources and cannot fail: a failure of its TaskManager does not fail a FINISHED execution")
 	cfg := bounded(1000, topology.TwoPhaseCommitSink)
 	cfg.Graph.Operators[1].SubtaskCost = map[int]time.Duration{1: 3 * time.Millisecond}
 	evs, probe, s := runTraced(t, cfg)

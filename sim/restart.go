@@ -51,12 +51,12 @@ func (r *restarter) failure(now int64, jitter func() float64) (ok bool, delay in
 	if r.started && now-r.nextRestart >= int64(c.ResetThreshold) {
 		r.expAttempt = 0
 	}
+	// calculateActualBackoffTime: jitter the uncapped backoff, then cap.
 	b := float64(c.Delay) * math.Pow(c.Multiplier, float64(r.expAttempt))
-	b = math.Min(b, float64(c.MaxDelay))
 	if c.Jitter > 0 {
 		b += (2*jitter() - 1) * c.Jitter * b
 	}
-	d := max(int64(c.Delay), min(int64(b), int64(c.MaxDelay)))
+	d := max(int64(c.Delay), int64(math.Min(b, float64(c.MaxDelay))))
 	r.started = true
 	r.nextRestart = now + d
 	r.expAttempt++

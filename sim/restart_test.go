@@ -152,8 +152,6 @@ func TestRestarterExponentialJitter(t *testing.T) {
 }
 
 func TestRestarterExponentialMaxWithJitter(t *testing.T) {
-	skipBug(t, "exponential-delay applies the jitter after capping the backoff at max, so a backoff far above max is drawn in [max*(1-jitter), max]; "+
-		"Flink (calculateActualBackoffTime) jitters the uncapped backoff and then caps it: min(b + jitter, max) = max")
 	// b = 100ms * 2^10 = 102.4s, far above the 1s max: whatever the
 	// jitter, Flink waits exactly max.
 	rs := exponential(100*time.Millisecond, time.Second, 2, time.Hour, 0.1)

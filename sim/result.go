@@ -136,8 +136,10 @@ func (s *Sim) Result() *Result {
 		Mode: s.cfg.Checkpoint.Mode, Job: s.job.status, Failovers: slices.Clone(s.job.failovers)}
 	r.Retained = append(slices.Clone(s.coord.retained), s.coord.savepointsDone...)
 	slices.Sort(r.Retained)
+	missing, extra, detail := s.cutReport()
 	for _, cs := range s.coord.stats {
 		c := *cs
+		c.MissingRecords, c.ExtraRecords = missing[cs.ID], extra[cs.ID]
 		c.Subtasks = append([]SubtaskStats(nil), cs.Subtasks...)
 		c.Offsets = append([]int64(nil), cs.Offsets...)
 		c.states = nil
@@ -199,7 +201,7 @@ func (s *Sim) Result() *Result {
 	if ec := s.endCheck(); ec.drained {
 		sm.Duplicates, sm.Lost = ec.duplicates, ec.lost
 	}
-	r.Invariants = append(s.invariants(), s.endInvariants()...)
+	r.Invariants = append(s.invariants(missing, extra, detail), s.endInvariants()...)
 	return r
 }
 
@@ -221,9 +223,9 @@ func (s *Sim) recordsBetweenCheckpoints() int64 {
 	return sum / n
 }
 
-// invariants runs the checkers over the run so far.
-func (s *Sim) invariants() []Invariant {
-	missing, extra, detail := s.cutReport()
+// invariants turns the cut checker's report and the reference comparison
+// into verdicts.
+func (s *Sim) invariants(missing, extra map[int64]int64, detail string) []Invariant {
 	var nMissing, nExtra int64
 	for _, v := range missing {
 		nMissing += v

@@ -209,8 +209,8 @@ func (s *Sim) maybeAck(t *task, sn *taskSnap) {
 		return
 	}
 	s.dropSnap(t, sn.id)
-	if s.cfg.Recovery.LocalRecovery {
-		t.localCopy = sn.id
+	if s.cfg.Recovery.LocalRecovery && !s.coord.isSavepoint(sn.id) {
+		t.localCopies = append(t.localCopies, sn.id)
 	}
 	s.trace(TraceEvent{Channel: -1, Kind: SnapshotAsyncEnd, Subtask: t.id, Checkpoint: sn.id})
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointAcked, Subtask: t.id, Checkpoint: sn.id, N: sn.stateBytes})

@@ -35,6 +35,11 @@ type CheckpointStats struct {
 	// PersistedRecords and PersistedBytes are the in-flight data persisted
 	// as channel state (unaligned checkpoints).
 	PersistedRecords, PersistedBytes int64
+	// MissingRecords and ExtraRecords are the cut checker's counts for a
+	// completed checkpoint: records from before the cut in neither the
+	// state nor the channel state, and records from after the cut in the
+	// state (expected only in at-least-once mode).
+	MissingRecords, ExtraRecords int64
 	// Offsets are the source offsets of the snapshot, by source partition
 	// (-1 for a partition whose source had finished).
 	Offsets []int64

@@ -45,14 +45,18 @@ type task struct {
 	processed, emitted int64
 
 	barrierHandler
-	snaps      []*taskSnap
-	floor      int64 // the checkpoint this incarnation was restored from
-	restoring  bool  // loading its state after a restart
-	localCopy  int64 // checkpoint of the task-local state copy (local recovery)
-	sink       sinkState
-	lastSnap   int64   // id of the last checkpoint this task snapshotted
-	abortedCk  []int64 // checkpoints the coordinator aborted before this task took them
-	timeoutDue int64   // aligned checkpoint timeout that fired while busy, or 0
+	snaps     []*taskSnap
+	floor     int64 // the checkpoint this incarnation was restored from
+	restoring bool  // loading its state after a restart
+	// localCopies are the checkpoints of which the subtask keeps a
+	// task-local copy (local recovery): as Flink's TaskLocalStateStore,
+	// every snapshot newer than the last confirmed checkpoint, pruned when
+	// a checkpoint completes; never savepoints.
+	localCopies []int64
+	sink        sinkState
+	lastSnap    int64   // id of the last checkpoint this task snapshotted
+	abortedCk   []int64 // checkpoints the coordinator aborted before this task took them
+	timeoutDue  int64   // aligned checkpoint timeout that fired while busy, or 0
 }
 
 func (t *task) isSource() bool { return t.log != nil }

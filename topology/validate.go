@@ -123,7 +123,7 @@ func validateSource(i int, op *Operator) error {
 	switch {
 	case s == nil:
 		return opErr(i, "source %q has no workload", op.Name)
-	case s.Rate <= 0 || s.Rate > 1e9:
+	case !(s.Rate > 0 && s.Rate <= 1e9): // also refuses NaN
 		return opErr(i, "source %q: rate %g is out of range (allowed: > 0 and <= 1e9 records/s per partition)", op.Name, s.Rate)
 	case s.Records < 0:
 		return opErr(i, "source %q: records must not be negative (0 means unbounded)", op.Name)
@@ -131,7 +131,7 @@ func validateSource(i int, op *Operator) error {
 		return opErr(i, "source %q: keys %d is out of range (allowed: 1..1048576)", op.Name, s.Keys)
 	case s.Distribution != Uniform && s.Distribution != Zipf:
 		return opErr(i, "source %q: unknown key distribution %q (allowed: uniform, zipf)", op.Name, s.Distribution)
-	case s.Distribution == Zipf && (s.ZipfS <= 0 || s.ZipfS > 10):
+	case s.Distribution == Zipf && !(s.ZipfS > 0 && s.ZipfS <= 10):
 		return opErr(i, "source %q: zipf_s %g is out of range (allowed: > 0 and <= 10)", op.Name, s.ZipfS)
 	case s.MaxValue < 1:
 		return opErr(i, "source %q: max_value must be at least 1", op.Name)
