@@ -18,7 +18,8 @@ type statusBar struct {
 
 func newStatusBar(u *UI) *statusBar { return &statusBar{Box: tview.NewBox(), u: u} }
 
-// fields are the status bar's parts, most important first.
+// fields are the status bar's parts in display order, with their
+// priority: on a narrow screen the least important ones are left out.
 func (b *statusBar) fields() []string {
 	u := b.u
 	m := u.m
@@ -52,16 +53,39 @@ func (b *statusBar) fields() []string {
 	return f
 }
 
+// dropOrder lists the fields left out first when the bar is too narrow:
+// seed, speed, mode, then the scenario name.
+var dropOrder = []int{2, 6, 1, 0}
+
 func (b *statusBar) Draw(scr tcell.Screen) {
 	u := b.u
 	th := &u.th
 	x, y, w, _ := b.GetRect()
 	fill(scr, x, y, w, ' ', th.status)
+	fields := b.fields()
+	shown := make([]bool, len(fields))
+	width := 0
+	for i, f := range fields {
+		shown[i] = true
+		width += len([]rune(f)) + 3
+	}
+	for _, i := range dropOrder {
+		if width <= w {
+			break
+		}
+		shown[i] = false
+		width -= len([]rune(fields[i])) + 3
+	}
 	cx := x
-	for i, f := range b.fields() {
-		if i > 0 {
+	first := true
+	for i, f := range fields {
+		if !shown[i] {
+			continue
+		}
+		if !first {
 			cx = text(scr, cx, y, x+w, " │ ", th.status)
 		}
+		first = false
 		st := th.status
 		if i == 0 || i == 3 || i == 4 {
 			st = th.statusKey
