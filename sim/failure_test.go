@@ -395,7 +395,6 @@ func TestPartition(t *testing.T) {
 }
 
 func TestPartitionDeliversNothingInTheWindow(t *testing.T) {
-	skipBug(t, "a partition holds back only what is sent in its window: records already in flight when it starts are delivered during it")
 	const from, until = 500 * time.Millisecond, 900 * time.Millisecond
 	cfg := lightJob()
 	// A 20ms latency: records are always in flight on the channel.

@@ -48,6 +48,8 @@ func (s *Sim) scheduleFaults() {
 			s.q.push(event{at: int64(f.At) + s.expDraw(f.MTBF.Nanoseconds()), kind: evFault, a: int32(i)})
 		case f.Kind == CorruptCheckpoint:
 			s.job.corrupt[f.Checkpoint] = true
+		case f.Kind == Partition:
+			s.q.push(event{at: int64(f.At), kind: evFault, a: int32(i)})
 		}
 	}
 }
@@ -63,6 +65,8 @@ func (s *Sim) strike(i int) {
 	switch f.Kind {
 	case Crash:
 		s.crash(s.faultSubtask[i], f.MachineLost)
+	case Partition:
+		s.partition(&s.chans[s.faultChannel[i]], f)
 	case RandomCrashes:
 		if f.Until > 0 && s.now > int64(f.Until) {
 			return
@@ -88,6 +92,27 @@ func (s *Sim) crash(id int32, machineLost bool) {
 		s.tasks[id].localCopies = nil // the local copies were on that machine
 	}
 	s.failover("crash of "+s.eg.Subtasks[id].Name, id)
+}
+
+// partition starts a partition of channel c: what is on the wire stays
+// there until the partition heals (what is sent during it, channelDelay
+// holds back).
+func (s *Sim) partition(c *channel, f *Fault) {
+	heal := int64(math.MaxInt64 / 2) // never
+	if f.Until > 0 {
+		heal = int64(f.Until)
+	}
+	held := false
+	for i := range c.in.len() {
+		if it := c.in.at(i); it.arrival > s.now {
+			it.arrival = max(it.arrival, heal)
+			held = true
+		}
+	}
+	if held {
+		c.lastArr = max(c.lastArr, heal)
+		s.scheduleOn(c, heal, evArrive, 0)
+	}
 }
 
 // phaseHook crashes subtask t if a fault says it crashes in this phase of

@@ -425,6 +425,8 @@ func (s *Sim) Clone() *Sim {
 	j.restarter.failures = slices.Clone(j.restarter.failures)
 	j.failovers = slices.Clone(j.failovers) // their Skipped lists are never changed
 	j.waiting = slices.Clone(j.waiting)
+	j.waitingFor = slices.Clone(j.waitingFor)
+	j.restarts = slices.Clone(j.restarts)
 	j.fired = slices.Clone(j.fired)
 	c.outputs = slices.Clone(s.outputs)
 	c.cut.obs = slices.Clone(s.cut.obs)

@@ -15,12 +15,15 @@ type job struct {
 	restarter restarter
 	failovers []FailoverStats
 	// waiting marks the subtasks that failed (or were restarted with a
-	// failed one) and wait for the pending restart; restoring counts the
+	// failed one) and wait for their restart, waitingFor says which
+	// restart (an index in restarts, -1 for none); restoring counts the
 	// redeployed subtasks still loading their state.
-	waiting   []bool
-	restoring int
-	// restartSeq numbers restarts: only the latest scheduled one runs.
-	restartSeq int64
+	waiting    []bool
+	waitingFor []int
+	restoring  int
+	// restarts are the restarts scheduled so far, one per failover: each
+	// redeploys the subtasks still waiting for it after its own backoff.
+	restarts []restartReq
 	// region is the pipelined region of each subtask.
 	region []int
 	// corrupt marks completed checkpoints that cannot be read back.
@@ -31,6 +34,12 @@ type job struct {
 	lastSuccess       int64
 	// fired marks the faults that already struck.
 	fired []bool
+}
+
+// restartReq is a scheduled restart.
+type restartReq struct {
+	failover  int // index in failovers
+	restoring int // its redeployed subtasks still restoring
 }
 
 // regions computes Flink's pipelined regions: in streaming every channel
@@ -86,6 +95,10 @@ func (s *Sim) failover(cause string, failed ...int32) {
 			restart[i] = restart[i] || j.region[i] == j.region[id]
 		}
 	}
+	// The restart of this failure takes over the subtasks it restarts,
+	// also those an earlier failure's pending restart was waiting for.
+	req := len(j.restarts)
+	j.restarts = append(j.restarts, restartReq{failover: len(j.failovers)})
 	n := 0
 	for i := range s.tasks {
 		if restart[i] {
@@ -93,6 +106,7 @@ func (s *Sim) failover(cause string, failed ...int32) {
 				s.stopTask(&s.tasks[i])
 				j.waiting[i] = true
 			}
+			j.waitingFor[i] = req
 			n++
 		}
 	}
@@ -117,8 +131,7 @@ func (s *Sim) failover(cause string, failed ...int32) {
 		s.coord.stop()
 	}
 	j.failovers = append(j.failovers, fs)
-	j.restartSeq++
-	s.q.push(event{at: s.now + delay, kind: evRestart, b: j.restartSeq})
+	s.q.push(event{at: s.now + delay, kind: evRestart, b: int64(req)})
 }
 
 // stopTask cancels a subtask: whatever it was doing is dropped.
@@ -138,6 +151,7 @@ func (s *Sim) stopTask(t *task) {
 	if t.restoring {
 		t.restoring = false
 		s.job.restoring--
+		s.job.restarts[t.restartReq].restoring--
 	}
 	s.trace(TraceEvent{Kind: SubtaskFailed, Subtask: t.id, Channel: -1})
 }
@@ -155,7 +169,7 @@ func (s *Sim) stopJob(status JobStatus) {
 		if !j.waiting[i] {
 			s.stopTask(&s.tasks[i])
 		}
-		j.waiting[i] = false
+		j.waiting[i], j.waitingFor[i] = false, -1 // no pending restart runs
 	}
 	for i := range s.chans {
 		s.resetChannel(&s.chans[i])
@@ -163,18 +177,23 @@ func (s *Sim) stopJob(status JobStatus) {
 	s.coord.abortNeeding(s, nil)
 	s.coord.stop()
 	j.status = status
-	j.restartSeq++ // a pending restart no longer runs
 	s.trace(TraceEvent{Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(status)})
 }
 
-// restart redeploys the waiting subtasks and restores them from the latest
-// readable checkpoint.
-func (s *Sim) restart(seq int64) {
+// restart redeploys the subtasks waiting for restart req and restores
+// them from the latest readable checkpoint.
+func (s *Sim) restart(req int64) {
 	j := &s.job
-	if seq != j.restartSeq || j.status == JobFailed || j.status == JobCanceled {
-		return
+	restarted := make([]bool, len(s.tasks))
+	any := false
+	for i, r := range j.waitingFor {
+		restarted[i] = r == int(req)
+		any = any || restarted[i]
 	}
-	fs := &j.failovers[len(j.failovers)-1]
+	if !any || j.status == JobFailed || j.status == JobCanceled {
+		return // a later failover took its subtasks over
+	}
+	fs := &j.failovers[j.restarts[req].failover]
 	cs, skipped, ok := s.coord.restorePoint(s)
 	fs.Skipped = skipped
 	if !ok {
@@ -188,10 +207,11 @@ func (s *Sim) restart(seq int64) {
 		fs.RestoredFrom, fs.Savepoint = cs.ID, cs.Savepoint
 	}
 	j.status = JobRunning
-	restarted := slices.Clone(j.waiting)
 	for i := range s.tasks {
 		if restarted[i] {
-			j.waiting[i] = false
+			j.waiting[i], j.waitingFor[i] = false, -1
+			j.restarts[req].restoring++
+			s.tasks[i].restartReq = int(req)
 			if s.restore(&s.tasks[i], cs) {
 				fs.LocalRestores++
 			}
@@ -257,12 +277,13 @@ func (s *Sim) restored(t *task) {
 	t.restoring = false
 	j.restoring--
 	s.trace(TraceEvent{Kind: SubtaskRestored, Subtask: t.id, Channel: -1})
-	if j.restoring == 0 && !slices.Contains(j.waiting, true) {
-		fs := &j.failovers[len(j.failovers)-1]
-		fs.RestoredAt = s.now
-		if !s.coord.scheduled {
-			s.coord.start(s)
+	if req := &j.restarts[t.restartReq]; req.restoring > 0 {
+		if req.restoring--; req.restoring == 0 {
+			j.failovers[req.failover].RestoredAt = s.now
 		}
+	}
+	if j.restoring == 0 && !slices.Contains(j.waiting, true) && !s.coord.scheduled {
+		s.coord.start(s)
 	}
 	s.tryWork(t)
 }

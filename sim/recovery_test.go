@@ -145,10 +145,6 @@ func jobStatusAt(evs []TraceEvent, at int64) JobStatus {
 }
 
 func TestRegionFailoverRestartsEachRegionAfterItsOwnDelay(t *testing.T) {
-	skipBug(t, "a failure in another region while one region waits for its restart postpones that restart: "+
-		"only the latest scheduled restart runs (restartSeq), redeploying every waiting subtask at the new failure's time + delay, "+
-		"and the first failover never gets a RestartAt (Summary.Restarts counts 1 instead of 2); "+
-		"Flink's DefaultScheduler restarts each failure's regions after that failure's own backoff")
 	cfg := twoPipelines(1500)
 	cfg.Recovery.Restart = fixedDelay(10, 100*time.Millisecond)
 	cfg.Faults = []Fault{crashAt("a_count[0]", 400*time.Millisecond), crashAt("b_count[0]", 450*time.Millisecond)}

@@ -45,9 +45,10 @@ type task struct {
 	processed, emitted int64
 
 	barrierHandler
-	snaps     []*taskSnap
-	floor     int64 // the checkpoint this incarnation was restored from
-	restoring bool  // loading its state after a restart
+	snaps      []*taskSnap
+	floor      int64 // the checkpoint this incarnation was restored from
+	restoring  bool  // loading its state after a restart
+	restartReq int   // the restart that redeployed it
 	// localCopies are the checkpoints of which the subtask keeps a
 	// task-local copy (local recovery): as Flink's TaskLocalStateStore,
 	// every snapshot newer than the last confirmed checkpoint, pruned when
