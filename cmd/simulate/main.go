@@ -9,6 +9,7 @@
 //	simulate list                     list the bundled scenarios
 //	simulate validate FILE|NAME       check a scenario file
 //	simulate graph FILE|NAME          print the job graph as Graphviz DOT
+//	simulate tui [FILE|NAME]          terminal UI on a scenario
 //	simulate check [flags]            property-check random scenarios
 //
 // Exit codes: 0 success, 1 a run's invariants failed, 2 bad input.
