@@ -25,41 +25,16 @@ type endChecks struct {
 	upsertDetail     string
 }
 
-// copies counts, per sink, how many times a record of operator op with
-// key and value reaches a sink in a failure-free run: filters may drop it,
-// broadcast edges multiply it.
+// copies counts how many times a record of operator op reaches a sink in
+// a failure-free run.
 func (s *Sim) copies(op int, key, value int64) int64 {
-	g := s.cfg.Graph
-	if g.Operators[op].Kind == topology.Sink {
-		return 1
-	}
 	var n int64
-	for _, e := range g.Edges {
-		if e.From != g.Operators[op].Name {
-			continue
+	s.flow(op, key, value, func(to int, _, _ int64) bool {
+		if s.cfg.Graph.Operators[to].Kind == topology.Sink {
+			n++
 		}
-		to := g.Index(e.To)
-		o := &g.Operators[to]
-		fan := int64(1)
-		if e.Partitioning == topology.Broadcast {
-			fan = int64(o.Parallelism)
-		}
-		switch o.Kind {
-		case topology.Map:
-			n += fan * s.copies(to, key, value*o.Multiply+o.Add)
-		case topology.Filter:
-			if keeps(o, key, value) {
-				n += fan * s.copies(to, key, value)
-			}
-		case topology.Aggregate:
-			// Its output value depends on the order of its input, so
-			// a job with a filter after an aggregate is not checked
-			// (see checkable); nothing downstream reads the value here.
-			n += fan * s.copies(to, key, value)
-		default:
-			n += fan * s.copies(to, key, value)
-		}
-	}
+		return true
+	})
 	return n
 }
 

@@ -65,8 +65,30 @@ func (s *Sim) advanceReference(p int, offset int64) {
 	}
 }
 
-// propagate sends a record emitted by operator op along its output edges.
+// propagate feeds a record emitted by operator op into the reference
+// state of the first-level aggregates it reaches.
 func (s *Sim) propagate(op int, key, value int64) {
+	s.flow(op, key, value, func(to int, key, value int64) bool {
+		o := &s.cfg.Graph.Operators[to]
+		if st := s.ref.state[to]; st != nil {
+			m := st[topology.KeyOwner(key, o.Parallelism)]
+			if o.Func == topology.Sum {
+				m[key] += value
+			} else {
+				m[key]++
+			}
+		}
+		return false
+	})
+}
+
+// flow sends a record emitted by operator op through the logical graph
+// without time or channels: maps transform it, filters may drop it,
+// broadcast edges copy it to every receiver. reach is called for every
+// aggregate and sink a copy reaches, and the flow goes on past an
+// aggregate when reach returns true (with the record's value: what the
+// aggregate emits depends on the order of its input).
+func (s *Sim) flow(op int, key, value int64, reach func(op int, key, value int64) bool) {
 	g := s.cfg.Graph
 	for _, e := range g.Edges {
 		if e.From != g.Operators[op].Name {
@@ -81,20 +103,17 @@ func (s *Sim) propagate(op int, key, value int64) {
 		for range copies {
 			switch o.Kind {
 			case topology.Map:
-				s.propagate(to, key, value*o.Multiply+o.Add)
+				s.flow(to, key, value*o.Multiply+o.Add, reach)
 			case topology.Filter:
 				if keeps(o, key, value) {
-					s.propagate(to, key, value)
+					s.flow(to, key, value, reach)
 				}
 			case topology.Aggregate:
-				if st := s.ref.state[to]; st != nil {
-					m := st[topology.KeyOwner(key, o.Parallelism)]
-					if o.Func == topology.Sum {
-						m[key] += value
-					} else {
-						m[key]++
-					}
+				if reach(to, key, value) {
+					s.flow(to, key, value, reach)
 				}
+			case topology.Sink:
+				reach(to, key, value)
 			}
 		}
 	}

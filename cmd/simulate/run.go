@@ -30,17 +30,10 @@ type runOptions struct {
 func runCmd(args []string, stdout io.Writer) error {
 	var o runOptions
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.Func("seed", "override the scenario's seed (an unsigned integer)", func(v string) error {
-		_, err := fmt.Sscan(v, &o.seed)
-		o.seedSet = true
-		return err
-	})
-	fs.DurationVar(&o.until, "until", 0, "override the virtual run length (e.g. 30s)")
+	o.overrideFlags(fs)
 	fs.StringVar(&o.trace, "trace", "", "write every trace event as a JSON line to this `file` (.jsonl)")
 	fs.BoolVar(&o.force, "force", false, "allow --trace to overwrite an existing file")
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
-	fs.StringVar(&o.mode, "mode", "", "override the checkpointing mode: aligned, unaligned or at-least-once")
-	fs.DurationVar(&o.alignedTimeout, "aligned-timeout", -1, "override the aligned checkpoint timeout (unaligned mode; 0 = unaligned from the start)")
 	fs.BoolVar(&o.subtasks, "subtasks", false, "also print every checkpoint's per-subtask figures (text format)")
 	fs.Usage = func() {
 		fmt.Fprintf(stdout, "Usage: simulate run [FILE|NAME] [flags]\n\nRuns a scenario (default %q) and prints its checkpoint table, a summary, the invariants and the scenario's expectations.\nExit code 1 when an invariant or an expectation fails, 2 on bad input.\n\nFlags:\n", scenarios.DefaultName)
@@ -90,6 +83,19 @@ func runCmd(args []string, stdout io.Writer) error {
 		return errChecksFailed
 	}
 	return expectationsFailed(exps)
+}
+
+// overrideFlags defines the flags that override a scenario's settings,
+// shared by run and tui.
+func (o *runOptions) overrideFlags(fs *flag.FlagSet) {
+	fs.Func("seed", "override the scenario's seed (an unsigned integer)", func(v string) error {
+		_, err := fmt.Sscan(v, &o.seed)
+		o.seedSet = true
+		return err
+	})
+	fs.DurationVar(&o.until, "until", 0, "override the virtual run length (e.g. 30s)")
+	fs.StringVar(&o.mode, "mode", "", "override the checkpointing mode: aligned, unaligned or at-least-once")
+	fs.DurationVar(&o.alignedTimeout, "aligned-timeout", -1, "override the aligned checkpoint timeout (unaligned mode; 0 = unaligned from the start)")
 }
 
 // apply overrides the scenario's config with the flags.

@@ -19,14 +19,7 @@ var tuiScreen = func() (tcell.Screen, error) { return nil, nil }
 func tuiCmd(args []string, stdout io.Writer) error {
 	var o runOptions
 	fs := flag.NewFlagSet("tui", flag.ContinueOnError)
-	fs.Func("seed", "override the scenario's seed (an unsigned integer)", func(v string) error {
-		_, err := fmt.Sscan(v, &o.seed)
-		o.seedSet = true
-		return err
-	})
-	fs.DurationVar(&o.until, "until", 0, "override the virtual run length (e.g. 30s)")
-	fs.StringVar(&o.mode, "mode", "", "override the checkpointing mode: aligned, unaligned or at-least-once")
-	fs.DurationVar(&o.alignedTimeout, "aligned-timeout", -1, "override the aligned checkpoint timeout (unaligned mode; 0 = unaligned from the start)")
+	o.overrideFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stdout, "Usage: simulate tui [FILE|NAME] [flags]\n\nOpens the terminal UI on a scenario (default %q): watch barriers flow through\nthe job, step through checkpoints and back in time. Press ? in the UI for the keys.\nNO_COLOR=1 draws without colour.\n\nFlags:\n", scenarios.DefaultName)
 		fs.PrintDefaults()
