@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,11 @@ import (
 )
 
 func TestBundledNames(t *testing.T) {
-	assert.Equal(t, []string{"minimal", "alignment", "backpressure", "slow-subtask"}, Bundled())
+	// Alphabetical by file name: "x-y.yaml" sorts before "x.yaml".
+	assert.Equal(t, []string{"minimal", "alignment", "at-least-once-duplicates", "backpressure", "exponential-restarts",
+		"interval-vs-duration-longer", "interval-vs-duration", "large-state-recovery-local", "large-state-recovery",
+		"slow-checkpoints-min-pause", "slow-checkpoints", "slow-subtask", "tolerable-failures",
+		"unreadable-checkpoint-one-retained", "unreadable-checkpoint"}, Bundled())
 	assert.Equal(t, DefaultName, Bundled()[0])
 }
 
@@ -111,7 +116,7 @@ func TestLoad(t *testing.T) {
 	assert.EqualError(t, err, bad+`:2:7: seed: expected a non-negative integer, got "x"`)
 
 	_, err = Load("nosuch")
-	assert.EqualError(t, err, `unknown scenario "nosuch" (bundled: minimal, alignment, backpressure, slow-subtask; or give the path of a .yaml file)`)
+	assert.EqualError(t, err, `unknown scenario "nosuch" (bundled: `+strings.Join(Bundled(), ", ")+`; or give the path of a .yaml file)`)
 	var e *Error
 	assert.True(t, errors.As(err, &e))
 

@@ -1,0 +1,255 @@
+package scenarios
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// The teaching scenarios about failures and recovery: each bundled file
+// holds expectations, and the pairs (a job and the same job with one knob
+// changed) teach a comparison that these tests assert.
+
+// teaching lists the teaching scenarios, each with its counterpart where
+// it has one.
+var teaching = []string{
+	"slow-checkpoints", "slow-checkpoints-min-pause",
+	"large-state-recovery", "large-state-recovery-local",
+	"unreadable-checkpoint", "unreadable-checkpoint-one-retained",
+	"interval-vs-duration", "interval-vs-duration-longer",
+	"at-least-once-duplicates", "tolerable-failures", "exponential-restarts",
+}
+
+// load loads a bundled scenario.
+func load(t *testing.T, name string) *Scenario {
+	t.Helper()
+	s, err := Load(name)
+	require.NoError(t, err)
+	return s
+}
+
+// run runs cfg to its end.
+func run(t *testing.T, cfg sim.Config) *sim.Result {
+	t.Helper()
+	s, err := sim.New(cfg)
+	require.NoError(t, err)
+	return s.Run()
+}
+
+// runBundled runs a bundled scenario as its file says.
+func runBundled(t *testing.T, name string) *sim.Result {
+	t.Helper()
+	return run(t, load(t, name).Config)
+}
+
+// TestBundledExpectations runs every bundled scenario and requires each of
+// its expectations to hold, as simulate run does before it exits 0.
+func TestBundledExpectations(t *testing.T) {
+	for _, name := range Bundled() {
+		t.Run(name, func(t *testing.T) {
+			s := load(t, name)
+			r := run(t, s.Config)
+			for _, e := range s.Check(r) {
+				assert.True(t, e.OK, "%s: want %s, got %s (line %d)", e.Name, e.Want, e.Got, e.Line)
+			}
+			// Small runs: well under a second of wall time.
+			assert.Less(t, r.Events, int64(300_000), "events")
+		})
+	}
+}
+
+func TestTeachingScenariosAreBundled(t *testing.T) {
+	for _, name := range teaching {
+		s := load(t, name)
+		assert.GreaterOrEqual(t, len(s.Expect), 3, "%s: a teaching scenario says what it shows in expect", name)
+		lines := 0
+		for _, c := range s.Description {
+			if c == '\n' {
+				lines++
+			}
+		}
+		assert.True(t, lines >= 3 && lines <= 8, "%s: description of %d lines, want 3..8", name, lines)
+	}
+}
+
+// uploaded is how many bytes the completed checkpoints of r wrote.
+func uploaded(r *sim.Result) int64 {
+	var n int64
+	for _, c := range r.Checkpoints {
+		if c.Status == sim.Completed {
+			n += c.StateBytes
+		}
+	}
+	return n
+}
+
+// Tip 1: when checkpoints take longer than the interval, set a minimum
+// pause between them.
+func TestSlowCheckpointsMinPause(t *testing.T) {
+	without, with := runBundled(t, "slow-checkpoints"), runBundled(t, "slow-checkpoints-min-pause")
+	interval := int64(load(t, "slow-checkpoints").Config.Checkpoint.Interval)
+	for _, r := range []*sim.Result{without, with} {
+		assert.Greater(t, r.Summary.MeanEndToEnd, interval, "checkpoints slower than the interval")
+	}
+	// Without a pause the next checkpoint starts as the previous one
+	// completes; with 500ms the sources read 2000 records/s x 0.5s.
+	assert.Less(t, without.Summary.RecordsBetweenCheckpoints, int64(50))
+	assert.InDelta(t, 1000, with.Summary.RecordsBetweenCheckpoints, 50)
+	assert.LessOrEqual(t, 2*with.Summary.Completed, without.Summary.Completed+1, "half the checkpoints")
+	assert.Less(t, 2*uploaded(with), uploaded(without)+uploaded(with)/5, "half the upload volume")
+	assert.Equal(t, without.Summary.RecordsIn, with.Summary.RecordsIn, "the job keeps up either way")
+}
+
+// Tip 2: a large state restores slowly from remote storage; local recovery
+// restores it from the task's disk.
+func TestLargeStateLocalRecovery(t *testing.T) {
+	remote, local := runBundled(t, "large-state-recovery"), runBundled(t, "large-state-recovery-local")
+	require.Len(t, remote.Failovers, 1)
+	require.Len(t, local.Failovers, 1)
+	fr, fl := remote.Failovers[0], local.Failovers[0]
+	assert.Equal(t, fr.RestoredFrom, fl.RestoredFrom, "the same checkpoint")
+	assert.Zero(t, fr.LocalRestores)
+	assert.Equal(t, 5, fl.LocalRestores)
+	assert.Greater(t, remote.Summary.MaxRestoreTime, int64(500*time.Millisecond))
+	assert.Less(t, local.Summary.MaxRestoreTime, int64(100*time.Millisecond))
+	assert.Greater(t, remote.Summary.MaxRestoreTime, 10*local.Summary.MaxRestoreTime)
+
+	// The remote restore is the download of the largest subtask state.
+	cs := remote.Checkpoints[fr.RestoredFrom-1]
+	var largest int64
+	for _, row := range cs.Subtasks {
+		largest = max(largest, row.StateBytes)
+	}
+	rc := load(t, "large-state-recovery").Config.Recovery
+	want := int64(rc.RestoreBase) + int64(float64(largest)/float64(rc.RemoteBandwidth)*1e9)
+	assert.Equal(t, want, remote.Summary.MaxRestoreTime)
+
+	// The description's variant: the crashed subtask's machine is lost
+	// with its local copy, so it downloads its state again.
+	cfg := load(t, "large-state-recovery-local").Config
+	cfg.Faults = append([]sim.Fault(nil), cfg.Faults...)
+	cfg.Faults[0].MachineLost = true
+	lost := run(t, cfg)
+	require.Len(t, lost.Failovers, 1)
+	assert.Equal(t, 4, lost.Failovers[0].LocalRestores)
+	assert.Greater(t, lost.Summary.MaxRestoreTime, int64(500*time.Millisecond))
+	assert.Equal(t, sim.JobFinished, lost.Job)
+}
+
+// Tip 3: retain several checkpoints, so that recovery can roll back past
+// an unreadable one.
+func TestUnreadableCheckpoint(t *testing.T) {
+	three, one := runBundled(t, "unreadable-checkpoint"), runBundled(t, "unreadable-checkpoint-one-retained")
+	require.Len(t, three.Failovers, 1)
+	f := three.Failovers[0]
+	assert.Equal(t, []int64{6}, f.Skipped)
+	assert.Equal(t, int64(5), f.RestoredFrom)
+	assert.Equal(t, sim.JobFinished, three.Job)
+
+	require.Len(t, one.Failovers, 1)
+	assert.Equal(t, []int64{6}, one.Failovers[0].Skipped)
+	assert.Equal(t, int64(-1), one.Failovers[0].RestoredFrom)
+	assert.Equal(t, sim.JobFailed, one.Job)
+
+	// Readable, checkpoint 6 would have been restored: rolling back one
+	// more checkpoint replays 300ms more input (2 x 300 records), which
+	// the at-least-once sink writes twice.
+	cfg := load(t, "unreadable-checkpoint").Config
+	cfg.Faults = cfg.Faults[1:]
+	readable := run(t, cfg)
+	require.Len(t, readable.Failovers, 1)
+	assert.Equal(t, int64(6), readable.Failovers[0].RestoredFrom)
+	assert.InDelta(t, 600, three.Summary.Duplicates-readable.Summary.Duplicates, 10)
+}
+
+// Tip 4: an interval shorter than the checkpoint duration only makes the
+// checkpoints run back to back.
+func TestIntervalVsDuration(t *testing.T) {
+	short, long := runBundled(t, "interval-vs-duration"), runBundled(t, "interval-vs-duration-longer")
+	for _, r := range []*sim.Result{short, long} {
+		assert.InDelta(t, 550*time.Millisecond, time.Duration(r.Summary.MeanEndToEnd), float64(30*time.Millisecond))
+	}
+	// Asking for 50 checkpoints in 10s gives about 10s/550ms.
+	assert.Less(t, short.Summary.Completed, 20)
+	assert.Less(t, short.Summary.RecordsBetweenCheckpoints, int64(50))
+	assert.Greater(t, long.Summary.RecordsBetweenCheckpoints, int64(800))
+	// The sync phases of back-to-back checkpoints slow the job below its
+	// input rate; with the longer interval it reads all of it.
+	input := int64(2 * 1000 * 10)
+	assert.GreaterOrEqual(t, long.Summary.RecordsIn, input)
+	assert.Less(t, short.Summary.RecordsIn, input-500)
+}
+
+func TestAtLeastOnceDuplicates(t *testing.T) {
+	r := runBundled(t, "at-least-once-duplicates")
+	require.Len(t, r.Failovers, 1)
+	f := r.Failovers[0]
+	// The duplicates are the records read between the restored checkpoint
+	// and the crash: 2 partitions x 1 record/ms, less what was still on
+	// its way to the sink.
+	cs := r.Checkpoints[f.RestoredFrom-1]
+	since := (f.At - cs.TriggerAt) / int64(time.Millisecond)
+	assert.InDelta(t, 2*since, r.Summary.Duplicates, 20)
+	assert.Zero(t, r.Summary.Lost)
+
+	// The description's variants.
+	for _, mode := range []topology.SinkMode{topology.TwoPhaseCommitSink, topology.UpsertSink} {
+		cfg := load(t, "at-least-once-duplicates").Config
+		g := *cfg.Graph
+		g.Operators = append([]topology.Operator(nil), g.Operators...)
+		g.Operators[g.Index("sink")].SinkMode = mode
+		cfg.Graph = &g
+		r := run(t, cfg)
+		require.True(t, r.OK(), "%s: %+v", mode, r.Invariants)
+		if mode == topology.TwoPhaseCommitSink {
+			assert.Zero(t, r.Summary.Duplicates, "exactly once: nothing committed twice")
+			assert.Positive(t, r.Summary.MeanCommitLatency, "the output waits for the checkpoint")
+		} else {
+			assert.Positive(t, r.Summary.Duplicates, "upserts rewrite keys")
+			assert.Contains(t, r.Invariants[len(r.Invariants)-1].Detail, "the upsert tables equal the failure-free ones")
+		}
+	}
+}
+
+func TestTolerableFailuresScenario(t *testing.T) {
+	r := runBundled(t, "tolerable-failures")
+	require.Len(t, r.Failovers, 1)
+	f := r.Failovers[0]
+	assert.Equal(t, "checkpoint failures exceeded the tolerable number (expired)", f.Cause)
+	var expired []int64
+	for _, c := range r.Checkpoints {
+		if c.Status == sim.Expired {
+			expired = append(expired, c.ID)
+		}
+	}
+	assert.Equal(t, []int64{4, 5, 6}, expired)
+	assert.Equal(t, r.Checkpoints[5].EndAt, f.At, "the third expiry in a row")
+	assert.Equal(t, int64(3), f.RestoredFrom)
+
+	// Flink's default, 0, fails over at the first expiry; unlimited never.
+	cfg := load(t, "tolerable-failures").Config
+	cfg.Recovery.TolerableFailures = 0
+	r0 := run(t, cfg)
+	require.NotEmpty(t, r0.Failovers)
+	assert.Equal(t, r0.Checkpoints[3].EndAt, r0.Failovers[0].At)
+	cfg.Recovery.TolerableFailures = -1
+	rn := run(t, cfg)
+	assert.Empty(t, rn.Failovers)
+	assert.Equal(t, 3, rn.Summary.Expired)
+}
+
+func TestExponentialRestartsScenario(t *testing.T) {
+	r := runBundled(t, "exponential-restarts")
+	var delays []time.Duration
+	for _, f := range r.Failovers {
+		delays = append(delays, time.Duration(f.RestartAt-f.At))
+	}
+	ms := time.Millisecond
+	assert.Equal(t, []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, 100 * ms}, delays)
+	assert.Equal(t, sim.JobFinished, r.Job)
+}
