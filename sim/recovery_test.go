@@ -153,6 +153,37 @@ func TestRegionFailoverRestartsEachRegionAfterItsOwnDelay(t *testing.T) {
 	assert.Equal(t, int64(500*time.Millisecond), r.Failovers[0].RestartAt, "region a restarts 100ms after its failure")
 	assert.Equal(t, int64(550*time.Millisecond), r.Failovers[1].RestartAt, "region b restarts 100ms after its failure")
 	assert.Equal(t, 2, r.Summary.Restarts)
+
+	// With exponential delay both regions restart at a's restart time,
+	// and both failovers say so.
+	cfg.Recovery.Restart = exponential(100*time.Millisecond, time.Second, 2, time.Hour, 0)
+	r = newSim(t, cfg).Run()
+	require.Len(t, r.Failovers, 2)
+	assert.Equal(t, int64(500*time.Millisecond), r.Failovers[0].RestartAt)
+	assert.Equal(t, int64(500*time.Millisecond), r.Failovers[1].RestartAt)
+	assert.Equal(t, 2, r.Summary.Restarts)
+}
+
+func TestRegionFailoverExponentialDelayMergesFailures(t *testing.T) {
+	// Region b fails while region a waits for its restart at 500ms: with
+	// exponential delay the failure is merged into the pending restart
+	// (ExponentialDelayRestartBackoffTimeStrategy.notifyFailure), so b is
+	// redeployed at 500ms too, without growing the backoff.
+	cfg := twoPipelines(1500)
+	cfg.Recovery.Restart = exponential(100*time.Millisecond, time.Second, 2, time.Hour, 0)
+	cfg.Faults = []Fault{crashAt("a_count[0]", 400*time.Millisecond), crashAt("b_count[0]", 450*time.Millisecond),
+		crashAt("a_count[0]", 1200*time.Millisecond)}
+	evs, r, s := runTraced(t, cfg)
+	require.Len(t, r.Failovers, 3)
+	assert.Equal(t, int64(500*time.Millisecond), r.Failovers[1].RestartAt)
+	for _, name := range []string{"a_count[0]", "b_count[0]"} {
+		restoring := at(evs, SubtaskRestoring, subtaskID(t, s, name), 0)
+		require.NotEmpty(t, restoring)
+		assert.Equal(t, int64(500*time.Millisecond), restoring[0].At, name)
+	}
+	// The next failure after the restart doubles the backoff once.
+	assert.Equal(t, int64(1400*time.Millisecond), r.Failovers[2].RestartAt)
+	requireDrainedExactlyOnce(t, r)
 }
 
 // expiring returns a job whose checkpoints whose upload starts in one of
