@@ -67,6 +67,40 @@ func (g *Graph) Validate() error {
 	if _, err := g.Order(); err != nil {
 		return err
 	}
+	return g.checkSize()
+}
+
+// Limits on the size of the execution graph, so that a run's memory stays
+// bounded whatever a scenario asks for.
+const (
+	// MaxSubtasks is the most subtasks a job may expand to.
+	MaxSubtasks = 10_000
+	// MaxChannels is the most channels a job may expand to.
+	MaxChannels = 200_000
+)
+
+// checkSize refuses a graph whose execution graph would be too large.
+func (g *Graph) checkSize() error {
+	subtasks := 0
+	for _, op := range g.Operators {
+		subtasks += op.Parallelism
+	}
+	if subtasks > MaxSubtasks {
+		return opErr(-1, "the job has %d subtasks in all (at most %d): lower some parallelism", subtasks, MaxSubtasks)
+	}
+	index := g.indexes()
+	channels := 0
+	for i, e := range g.Edges {
+		from, to := g.Operators[index[e.From]].Parallelism, g.Operators[index[e.To]].Parallelism
+		n := from * to
+		if e.Partitioning == Forward {
+			n = from
+		}
+		if channels += n; channels > MaxChannels {
+			return edgeErr(i, "edge %s -> %s brings the job to more than %d channels (%d x %d subtasks are connected all-to-all): lower the parallelism or use forward",
+				e.From, e.To, MaxChannels, from, to)
+		}
+	}
 	return nil
 }
 
