@@ -27,6 +27,10 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	}
 	fmt.Fprintf(w, "%d subtasks, %d channels · interval %v · run ended at %s (%s) after %d events\n\n",
 		len(eg.Subtasks), len(eg.Channels), cfg.Checkpoint.Interval, dur(r.VirtualEnd), r.Stop, r.Events)
+	if r.Stop == sim.EventBudget {
+		fmt.Fprintf(w, "STOPPED EARLY: the event budget of %d events was spent at virtual time %s, before the run's end; raise max_events or lower until.\n\n",
+			r.Events, dur(r.VirtualEnd))
+	}
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "ID\tSTATUS\tTRIGGERED\tEND-TO-END\tACKED\tSTATE\tMAX ALIGNMENT\tIN-FLIGHT DATA\t")
