@@ -45,6 +45,10 @@ func listCmd(args []string, stdout io.Writer) error {
 	if len(pos) > 0 {
 		return bad("list takes no arguments")
 	}
+	width := 0
+	for _, name := range scenarios.Bundled() {
+		width = max(width, len(name))
+	}
 	for _, name := range scenarios.Bundled() {
 		desc, err := scenarios.Describe(name)
 		if err != nil {
@@ -55,7 +59,7 @@ func listCmd(args []string, stdout io.Writer) error {
 		if name == scenarios.DefaultName {
 			mark = "*"
 		}
-		fmt.Fprintf(stdout, "%s %-16s %s\n", mark, name, first)
+		fmt.Fprintf(stdout, "%s %-*s  %s\n", mark, width, name, first)
 	}
 	fmt.Fprintln(stdout, "\n* the default scenario. Run one with: simulate run NAME")
 	return nil

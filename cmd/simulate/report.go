@@ -277,20 +277,20 @@ func writeFailovers(w io.Writer, r *sim.Result) {
 	}
 	fmt.Fprintln(w, "\nFailovers:")
 	for _, f := range r.Failovers {
-		fmt.Fprintf(w, "  %s  %s: %d subtask(s) restart", dur(f.At), f.Cause, f.Subtasks)
+		fmt.Fprintf(w, "  %s  %s: %d subtask(s)", dur(f.At), f.Cause, f.Subtasks)
 		switch {
 		case f.RestoredFrom < 0:
-			fmt.Fprint(w, "; the job FAILED")
+			fmt.Fprint(w, " stopped; the job FAILED")
 		case f.RestartAt == 0:
-			fmt.Fprint(w, "; restart pending")
+			fmt.Fprint(w, " restart; restart pending")
 		case f.RestoredFrom == 0:
-			fmt.Fprintf(w, "; redeployed at %s without state", dur(f.RestartAt))
+			fmt.Fprintf(w, " restart; redeployed at %s without state", dur(f.RestartAt))
 		default:
 			kind := "checkpoint"
 			if f.Savepoint {
 				kind = "savepoint"
 			}
-			fmt.Fprintf(w, "; redeployed at %s from %s %d", dur(f.RestartAt), kind, f.RestoredFrom)
+			fmt.Fprintf(w, " restart; redeployed at %s from %s %d", dur(f.RestartAt), kind, f.RestoredFrom)
 		}
 		if len(f.Skipped) > 0 {
 			fmt.Fprintf(w, " (unreadable, skipped: %v)", f.Skipped)
