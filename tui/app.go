@@ -386,6 +386,24 @@ func (u *UI) selectSubtask(id int) {
 	}
 }
 
+// subtaskKey moves the subtask selection on the arrow and page keys, as
+// the graph and timeline panes do; it reports whether it used the key.
+func (u *UI) subtaskKey(k tcell.Key) bool {
+	switch k {
+	case tcell.KeyUp:
+		u.moveSubtask(-1)
+	case tcell.KeyDown:
+		u.moveSubtask(1)
+	case tcell.KeyPgUp:
+		u.moveSubtask(-10)
+	case tcell.KeyPgDn:
+		u.moveSubtask(10)
+	default:
+		return false
+	}
+	return true
+}
+
 // moveSubtask selects the subtask d places away in graph order.
 func (u *UI) moveSubtask(d int) {
 	i := max(0, min(len(u.order)-1, u.rank[u.sub]+d))

@@ -192,16 +192,10 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 func (p *graphPane) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
 	return p.WrapInputHandler(func(ev *tcell.EventKey, _ func(tview.Primitive)) {
 		u := p.u
-		switch ev.Key() {
-		case tcell.KeyUp:
-			u.moveSubtask(-1)
-		case tcell.KeyDown:
-			u.moveSubtask(1)
-		case tcell.KeyPgUp:
-			u.moveSubtask(-10)
-		case tcell.KeyPgDn:
-			u.moveSubtask(10)
-		case tcell.KeyEnter:
+		if u.subtaskKey(ev.Key()) {
+			return
+		}
+		if ev.Key() == tcell.KeyEnter {
 			u.filterSubtask(u.sub)
 		}
 	})

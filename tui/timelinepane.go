@@ -231,15 +231,10 @@ func (p *timelinePane) setZoom(z int) {
 func (p *timelinePane) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
 	return p.WrapInputHandler(func(ev *tcell.EventKey, _ func(tview.Primitive)) {
 		u := p.u
+		if u.subtaskKey(ev.Key()) {
+			return
+		}
 		switch ev.Key() {
-		case tcell.KeyUp:
-			u.moveSubtask(-1)
-		case tcell.KeyDown:
-			u.moveSubtask(1)
-		case tcell.KeyPgUp:
-			u.moveSubtask(-10)
-		case tcell.KeyPgDn:
-			u.moveSubtask(10)
 		case tcell.KeyEnter:
 			p.follow = true
 		case tcell.KeyRune:
