@@ -10,31 +10,29 @@ func (s *Sim) faultTargets() (subtask, channel []int32, err error) {
 	subtask = make([]int32, len(s.cfg.Faults))
 	channel = make([]int32, len(s.cfg.Faults))
 	for i, f := range s.cfg.Faults {
-		subtask[i], channel[i] = -1, -1
-		if f.Subtask != "" {
-			subtask[i] = -2
-			for _, st := range s.eg.Subtasks {
-				if st.Name == f.Subtask {
-					subtask[i] = int32(st.ID)
-				}
-			}
-			if subtask[i] < 0 {
-				return nil, nil, fmt.Errorf("fault %d (%s): unknown subtask %q", i+1, f.Kind, f.Subtask)
-			}
+		var ok bool
+		if subtask[i], ok = find(f.Subtask, len(s.eg.Subtasks), func(j int) string { return s.eg.Subtasks[j].Name }); !ok {
+			return nil, nil, fmt.Errorf("fault %d (%s): unknown subtask %q", i+1, f.Kind, f.Subtask)
 		}
-		if f.Channel != "" {
-			channel[i] = -2
-			for _, c := range s.eg.Channels {
-				if c.Name == f.Channel {
-					channel[i] = int32(c.ID)
-				}
-			}
-			if channel[i] < 0 {
-				return nil, nil, fmt.Errorf("fault %d (%s): unknown channel %q", i+1, f.Kind, f.Channel)
-			}
+		if channel[i], ok = find(f.Channel, len(s.eg.Channels), func(j int) string { return s.eg.Channels[j].Name }); !ok {
+			return nil, nil, fmt.Errorf("fault %d (%s): unknown channel %q", i+1, f.Kind, f.Channel)
 		}
 	}
 	return subtask, channel, nil
+}
+
+// find returns the index among n named things of the one called name:
+// -1 for no name, !ok for an unknown one.
+func find(name string, n int, nameOf func(int) string) (int32, bool) {
+	if name == "" {
+		return -1, true
+	}
+	for j := range n {
+		if nameOf(j) == name {
+			return int32(j), true
+		}
+	}
+	return -1, false
 }
 
 // scheduleFaults plans the faults that strike at a time.
