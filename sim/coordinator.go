@@ -196,6 +196,7 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 			// A finished subtask's final state is its part of the snapshot.
 			cs.Subtasks[i].Finished, cs.Subtasks[i].Acked = true, true
 			cs.states[i] = maps.Clone(t.state)
+			cs.txns[i] = slices.Clone(t.sink.pending)
 			cs.Acked++
 		}
 	}
@@ -303,14 +304,17 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 	}
 	for i := range s.tasks {
 		t := &s.tasks[i]
-		if !t.finished && !s.job.waiting[i] {
+		if s.job.waiting[i] {
+			continue
+		}
+		if !t.finished {
 			s.trace(TraceEvent{Channel: -1, Kind: NotifyComplete, Subtask: int32(i), Checkpoint: cs.ID})
 			if !cs.Savepoint {
 				t.localCopies = slices.DeleteFunc(t.localCopies, func(id int64) bool { return id < cs.ID })
 			}
-			if len(t.sink.pending) > 0 {
-				s.commitUpTo(t, cs.ID)
-			}
+		}
+		if len(t.sink.pending) > 0 {
+			s.commitUpTo(t, cs.ID) // a finished sink waited for this
 		}
 	}
 	co.decide(s)
@@ -393,6 +397,7 @@ func (co *coordinator) taskFinished(s *Sim, t *task) {
 		if cs.Status == InProgress && !r.Acked && t.lastSnap < n {
 			r.Acked, r.Finished, r.AckAt = true, true, s.now
 			cs.states[t.id] = maps.Clone(t.state)
+			cs.txns[t.id] = slices.Clone(t.sink.pending)
 			cs.Acked++
 			if cs.Acked == cs.Total {
 				co.complete(s, cs)

@@ -57,14 +57,18 @@ func (c *cutChecker) add(o cutObservation) {
 
 // checkCut classifies a record a task is about to process.
 func (s *Sim) checkCut(t *task, it item) {
+	// Checkpoints triggered before this incarnation of the task was
+	// restored (up to t.floor) belong to an earlier execution: none of its
+	// business.
 	n := t.lastSnap
 	switch {
 	case it.ck > n:
-		s.cut.add(cutObservation{task: t.id, lo: n + 1, hi: it.ck, extra: true})
+		if lo := max(n, t.floor) + 1; lo <= it.ck {
+			s.cut.add(cutObservation{task: t.id, lo: lo, hi: it.ck, extra: true})
+		}
 	case it.ck < n:
 		// Checkpoints it.ck+1..n miss the record, except those that
-		// persisted it; checkpoints up to the one this incarnation was
-		// restored from are none of its business.
+		// persisted it.
 		lo, hi := max(it.ck, t.floor)+1, n
 		if it.persistedTo > 0 {
 			if it.persistedFrom > lo {

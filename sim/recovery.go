@@ -207,6 +207,10 @@ func (s *Sim) restart(req int64) {
 		fs.RestoredFrom, fs.Savepoint = cs.ID, cs.Savepoint
 	}
 	j.status = JobRunning
+	// SchedulerBase.restoreState aborts every pending checkpoint when
+	// restarted tasks restore: one could otherwise complete with their
+	// snapshots from before the failure.
+	s.coord.abortNeeding(s, nil)
 	for i := range s.tasks {
 		if restarted[i] {
 			j.waiting[i], j.waitingFor[i] = false, -1
@@ -238,7 +242,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 		id = cs.ID
 		bytes = cs.Subtasks[t.id].StateBytes + cs.channelBytes(t)
 	}
-	t.lastSnap, t.floor = id, id
+	t.lastSnap, t.floor = id, s.coord.lastID()
 	switch {
 	case t.state != nil:
 		t.state = map[int64]int64{}

@@ -61,6 +61,22 @@ func (s *Sim) preCommit(t *task, sn *taskSnap, n int64) {
 	sn.txns = append([]*txn(nil), t.sink.pending...)
 }
 
+// finalPreCommit pre-commits the last transaction of a two-phase commit
+// sink that reached the end of its input. In Flink (FLIP-147) such a task
+// waits for a final checkpoint, whose snapshot pre-commits the transaction
+// and whose completion commits it, before it finishes; here the finished
+// sink takes part in every later checkpoint with its final state, so the
+// transaction is pre-committed for the first checkpoint it has not yet
+// snapshotted.
+func (s *Sim) finalPreCommit(t *task) {
+	if t.op.Kind != topology.Sink || t.sink.open == nil {
+		return
+	}
+	t.sink.open.ck = t.lastSnap + 1
+	t.sink.pending = append(t.sink.pending, t.sink.open)
+	t.sink.open = nil
+}
+
 // commitUpTo commits every pending transaction of sink t pre-committed
 // for a checkpoint <= n: notifyCheckpointComplete commits them all, so a
 // transaction of an aborted checkpoint is committed by the next success.

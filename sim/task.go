@@ -252,6 +252,7 @@ func (s *Sim) broadcastEvent(t *task, it item) {
 // partition and tells the coordinator.
 func (s *Sim) finish(t *task) {
 	t.finished = true
+	s.finalPreCommit(t)
 	s.broadcastEvent(t, item{kind: itemEOP})
 	s.trace(TraceEvent{Channel: -1, Kind: SubtaskFinished, Subtask: t.id})
 	s.taskFinished(t)
