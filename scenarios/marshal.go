@@ -26,19 +26,26 @@ import (
 // out (the checkpoint interval and mode, the run's seed and end are always
 // written); operators and edges are written one per line.
 //
+// The restart and recovery sections and the faults are written too, one
+// fault per line, with the keys of its kind.
+//
 // Marshal fails when the format cannot express sc exactly: a scripted
-// run, faults and recovery settings (not written yet), an invalid config,
-// or a value the parser would never produce (a field set on an operator
-// kind that does not take it, zipf_s on a uniform source). It reads what
-// it wrote back and fails rather than return a file that would replay a
-// different run. An empty subtask_cost map is written as none. The
-// description may be empty; name must be a valid scenario name.
+// run, an invalid config, or a value the parser would never produce (a
+// field set on an operator or fault kind that does not take it, zipf_s on
+// a uniform source, a crash with both a time and a phase, a fault on a
+// subtask or channel the job does not have). It reads what it wrote back
+// and fails rather than return a file that would replay a different run.
+// An empty subtask_cost map is written as none, an empty savepoints list
+// or faults list as none. The description may be empty; name must be a
+// valid scenario name.
 func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 	switch {
 	case sc.Script != nil:
 		return nil, fmt.Errorf("scenarios: Marshal does not write scripted runs")
-	case len(sc.Faults) > 0:
-		return nil, fmt.Errorf("scenarios: Marshal does not write faults yet")
+	case len(sc.Faults) > MaxFaults:
+		return nil, fmt.Errorf("scenarios: %d faults, a scenario file holds at most %d", len(sc.Faults), MaxFaults)
+	case len(sc.Recovery.Savepoints) > MaxSavepoints:
+		return nil, fmt.Errorf("scenarios: %d savepoints, a scenario file holds at most %d", len(sc.Recovery.Savepoints), MaxSavepoints)
 	case strings.TrimSpace(name) == "":
 		return nil, fmt.Errorf("scenarios: a scenario needs a name")
 	case !utf8.ValidString(name) || !utf8.ValidString(description):
@@ -47,6 +54,7 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, fmt.Errorf("scenarios: the config is invalid: %w", err)
 	}
+	sc = normalized(sc)
 	m := &mapping{}
 	m.str("name", name)
 	if description != "" {
@@ -90,6 +98,17 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 			m.add("recovery", recovery)
 		}
 	}
+	if len(sc.Faults) > 0 {
+		faults := &yaml.Node{Kind: yaml.SequenceNode}
+		for i := range sc.Faults {
+			n, err := faultNode(i, &sc.Faults[i])
+			if err != nil {
+				return nil, err
+			}
+			faults.Content = append(faults.Content, n)
+		}
+		m.add("faults", faults)
+	}
 
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -106,7 +125,7 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: the written scenario does not parse: %w", err)
 	}
-	want := normalized(sc)
+	want := sc
 	want.Name = name
 	if !reflect.DeepEqual(back.Config, want) {
 		return nil, fmt.Errorf("scenarios: the format cannot express this config exactly (it reads back differently)")
@@ -115,7 +134,7 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 }
 
 // normalized is cfg as a parsed scenario holds it: no empty subtask_cost
-// maps.
+// maps, savepoints or faults.
 func normalized(cfg sim.Config) sim.Config {
 	g := *cfg.Graph
 	g.Operators = slices.Clone(g.Operators)
@@ -125,6 +144,12 @@ func normalized(cfg sim.Config) sim.Config {
 		}
 	}
 	cfg.Graph = &g
+	if len(cfg.Recovery.Savepoints) == 0 {
+		cfg.Recovery.Savepoints = nil
+	}
+	if len(cfg.Faults) == 0 {
+		cfg.Faults = nil
+	}
 	return cfg
 }
 
@@ -451,4 +476,77 @@ func recoveryNodes(r sim.RecoveryConfig) (restart, recovery *yaml.Node) {
 		recovery = cm.node()
 	}
 	return restart, recovery
+}
+
+// faultNode writes fault i with the keys its kind takes: every key of the
+// fault table whose value is set, and at: for a crash at a time (a crash
+// needs at or phase). A value on a key the kind does not take, or a crash
+// with both a time and a phase, is an error.
+func faultNode(i int, f *sim.Fault) (*yaml.Node, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("scenarios: fault %d (%s): %s", i+1, f.Kind, fmt.Sprintf(format, args...))
+	}
+	if !slices.Contains(sim.FaultKinds, f.Kind) {
+		return nil, fmt.Errorf("scenarios: fault %d: unknown kind %q", i+1, f.Kind)
+	}
+	crash := f.Kind == sim.Crash
+	if crash && f.Phase != sim.AtTime {
+		switch {
+		case f.At != 0:
+			return nil, bad("a crash happens at a time or in a phase (%s), not both", f.Phase)
+		case f.Checkpoint < 1:
+			return nil, bad("a crash in phase %s needs a checkpoint (or failover number) >= 1", f.Phase)
+		}
+	}
+	if crash && f.Phase == sim.AtTime && f.Checkpoint != 0 {
+		return nil, bad("checkpoint %d applies to a crash only with a phase", f.Checkpoint)
+	}
+	set := map[string]bool{
+		"subtask":      f.Subtask != "",
+		"channel":      f.Channel != "",
+		"at":           f.At != 0 || crash && f.Phase == sim.AtTime,
+		"until":        f.Until != 0,
+		"phase":        f.Phase != sim.AtTime,
+		"checkpoint":   f.Checkpoint != 0,
+		"factor":       f.Factor != 0,
+		"delay":        f.Delay != 0,
+		"mtbf":         f.MTBF != 0,
+		"machine_lost": f.MachineLost,
+	}
+	m := &mapping{}
+	m.str("kind", string(f.Kind))
+	for _, row := range faultTable[1:] {
+		if !set[row.name] {
+			continue
+		}
+		if row.kinds != nil && !slices.Contains(row.kinds, f.Kind) {
+			return nil, bad("a %s fault has no %s in a scenario file (only %s faults do)", f.Kind, row.name, join(row.kinds))
+		}
+		switch row.name {
+		case "subtask":
+			m.str("subtask", f.Subtask)
+		case "channel":
+			m.str("channel", f.Channel)
+		case "at":
+			m.dur("at", f.At)
+		case "until":
+			m.dur("until", f.Until)
+		case "phase":
+			m.str("phase", string(f.Phase))
+		case "checkpoint":
+			m.int("checkpoint", f.Checkpoint)
+		case "factor":
+			if math.IsNaN(f.Factor) || math.IsInf(f.Factor, 0) {
+				return nil, bad("factor must be a finite number, not %v", f.Factor)
+			}
+			m.number("factor", f.Factor)
+		case "delay":
+			m.dur("delay", f.Delay)
+		case "mtbf":
+			m.dur("mtbf", f.MTBF)
+		case "machine_lost":
+			m.raw("machine_lost", "!!bool", "true")
+		}
+	}
+	return m.flow(), nil
 }
