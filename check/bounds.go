@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
 	"github.com/ckptsim/ckptsim/topology"
 )
@@ -34,8 +35,9 @@ const (
 // shrinking moves each drawn value towards its Min (or towards "off" for
 // the optional knobs).
 //
-// Fault schedules will get their own fields here, drawing no fault by
-// default so that existing callers keep fault-free runs.
+// By default about half of the runs get a fault schedule (Faults); set
+// Faults to Range{0, 0} for fault-free runs only, or Min to 1 for faults
+// in every run.
 type Bounds struct {
 	// Topology. The job is a DAG: Sources source operators, then Stateless
 	// map and filter operators and Aggregates keyed aggregates in random
@@ -97,10 +99,66 @@ type Bounds struct {
 	// runs assume (they do not apply to runs with a failover).
 	TolerableFailures Range
 
+	// Faults is the number of faults in a run's schedule. With Min 0 a
+	// run has no fault with probability 1/2 and otherwise 1..Max (so rapid
+	// shrinks towards none, then one); Max 0 rules faults out and Min >= 1
+	// gives every run a schedule. FaultKinds are the kinds drawn (every
+	// schedule the generators draw ends: windows have an end, partitions
+	// heal), CrashPhases where a crash strikes: at a time (sim.AtTime),
+	// when a subtask starts aligning, its sync or async phase of a
+	// checkpoint, or while it restores after a failover.
+	Faults      Range
+	FaultKinds  []sim.FaultKind
+	CrashPhases []sim.Phase
+	// FaultTimes bounds when a fault strikes or its window opens; a draw
+	// also stays within the run's expected length (Until, or the longest
+	// source partition's records / rate), so that faults strike while the
+	// job runs. FaultWindow is the length of a window (random crashes,
+	// slow, delay-spike, partition, slow-upload); the window of random
+	// crashes lasts one to five MTBFs within it.
+	FaultTimes, FaultWindow DurationRange
+	// FaultCheckpoint bounds the checkpoint of a crash in a phase, of a
+	// failed upload and of a corrupt checkpoint (also kept within the
+	// checkpoints the run can trigger), and the failover number of a crash
+	// while restoring (at most 3).
+	FaultCheckpoint Range
+	// MTBF is the mean time between random crashes (drawn log-uniformly:
+	// short and long ones are equally likely); SlowFactor the cost
+	// multiplier of slow and slow-upload faults; SpikeDelay a delay
+	// spike's extra delay; MachineLost whether a crash also loses the
+	// machine with the subtask's local state copy.
+	MTBF        DurationRange
+	SlowFactor  Range
+	SpikeDelay  DurationRange
+	MachineLost Choice
+
+	// Recovery, drawn for the runs with faults (fault-free runs keep
+	// Flink's defaults, but for TolerableFailures). RestartKinds are the
+	// restart strategies, each with enough restarts for any schedule the
+	// generators draw (fixed-delay EnoughRestarts attempts, failure-rate
+	// EnoughRestarts failures per interval; exponential-delay has no
+	// limit), so that the job finishes when a checkpoint it needs is
+	// readable; sim.NoRestart, if a caller allows it, fails the job at
+	// its first failover. RestartDelay bounds the delays (the initial
+	// backoff of exponential-delay). Failovers are the failover
+	// strategies, LocalRecovery task-local recovery, Savepoints the number
+	// of savepoints (at times within the run), PreferCheckpoint
+	// prefer-checkpoint-for-recovery when there are savepoints.
+	RestartKinds     []sim.RestartKind
+	RestartDelay     DurationRange
+	Failovers        []sim.Failover
+	LocalRecovery    Choice
+	Savepoints       Range
+	PreferCheckpoint Choice
+
 	// MaxEvents is the event budget of every generated run: a safety net
 	// against a run that does not stop, not a bound that shapes it.
 	MaxEvents int64
 }
+
+// EnoughRestarts is the number of restarts the generated fixed-delay and
+// failure-rate strategies allow: more than any generated schedule causes.
+const EnoughRestarts = 1000
 
 // DefaultBounds are small jobs that a property check runs in a few
 // milliseconds each (about a thousand records and a few dozen
@@ -142,6 +200,21 @@ func DefaultBounds() Bounds {
 		SinkModes:         []topology.SinkMode{"", topology.TwoPhaseCommitSink, topology.UpsertSink},
 		TolerableFailures: Range{-1, -1},
 
+		Faults:          Range{0, 3},
+		FaultKinds:      slices.Clone(sim.FaultKinds),
+		CrashPhases:     slices.Clone(sim.Phases),
+		FaultTimes:      DurationRange{0, 5 * time.Second},
+		FaultWindow:     DurationRange{time.Millisecond, 300 * time.Millisecond},
+		FaultCheckpoint: Range{1, 10},
+		MTBF:            DurationRange{5 * time.Millisecond, 200 * time.Millisecond},
+		SlowFactor:      Range{2, 20},
+		SpikeDelay:      DurationRange{100 * time.Microsecond, 50 * time.Millisecond},
+
+		RestartKinds: []sim.RestartKind{sim.ExponentialDelay, sim.FixedDelay, sim.FailureRate},
+		RestartDelay: DurationRange{0, 100 * time.Millisecond},
+		Failovers:    []sim.Failover{sim.RegionFailover, sim.FullFailover},
+		Savepoints:   Range{0, 2},
+
 		MaxEvents: 5_000_000,
 	}
 }
@@ -167,6 +240,10 @@ func (b *Bounds) Validate() error {
 		{"NumRetained", b.NumRetained, 1, 1 << 20},
 		{"StorageBandwidthMiBs", b.StorageBandwidthMiBs, 1, 1 << 30},
 		{"TolerableFailures", b.TolerableFailures, -1, 1 << 20},
+		{"Faults", b.Faults, 0, scenarios.MaxFaults},
+		{"FaultCheckpoint", b.FaultCheckpoint, 1, 1 << 30},
+		{"SlowFactor", b.SlowFactor, 1, 1 << 20},
+		{"Savepoints", b.Savepoints, 0, scenarios.MaxSavepoints},
 	}
 	for _, f := range ints {
 		if f.r.Min > f.r.Max || f.r.Min < f.lo || f.r.Max > f.hi {
@@ -190,6 +267,11 @@ func (b *Bounds) Validate() error {
 		{"Timeout", b.Timeout, time.Millisecond},
 		{"SyncDuration", b.SyncDuration, 0},
 		{"AsyncBase", b.AsyncBase, 0},
+		{"FaultTimes", b.FaultTimes, 0},
+		{"FaultWindow", b.FaultWindow, time.Microsecond},
+		{"MTBF", b.MTBF, time.Millisecond},
+		{"SpikeDelay", b.SpikeDelay, time.Microsecond},
+		{"RestartDelay", b.RestartDelay, 0},
 	}
 	for _, f := range durs {
 		if f.r.Min > f.r.Max || f.r.Min < f.lo {
@@ -217,13 +299,54 @@ func (b *Bounds) Validate() error {
 			return fmt.Errorf("bounds: unknown sink mode %q", m)
 		}
 	}
-	for _, c := range []Choice{b.SlowSubtask, b.Zipf, b.Bounded, b.AlignedTimeoutChoice} {
+	if b.Faults.Max > 0 {
+		if err := b.validateFaults(); err != nil {
+			return err
+		}
+	}
+	for _, c := range []Choice{b.SlowSubtask, b.Zipf, b.Bounded, b.AlignedTimeoutChoice, b.MachineLost, b.LocalRecovery, b.PreferCheckpoint} {
 		if c > Always {
 			return fmt.Errorf("bounds: unknown choice %d", c)
 		}
 	}
 	if b.MaxEvents < 1 {
 		return fmt.Errorf("bounds: MaxEvents must be at least 1")
+	}
+	return nil
+}
+
+// validateFaults checks the lists of the fault and recovery bounds, which
+// matter only when runs may have faults.
+func (b *Bounds) validateFaults() error {
+	switch {
+	case len(b.FaultKinds) == 0:
+		return fmt.Errorf("bounds: no fault kind allowed")
+	case len(b.RestartKinds) == 0:
+		return fmt.Errorf("bounds: no restart strategy allowed")
+	case len(b.Failovers) == 0:
+		return fmt.Errorf("bounds: no failover strategy allowed")
+	case slices.Contains(b.FaultKinds, sim.Crash) && len(b.CrashPhases) == 0:
+		return fmt.Errorf("bounds: crashes allowed but no crash phase")
+	}
+	for _, k := range b.FaultKinds {
+		if !slices.Contains(sim.FaultKinds, k) {
+			return fmt.Errorf("bounds: unknown fault kind %q", k)
+		}
+	}
+	for _, p := range b.CrashPhases {
+		if !slices.Contains(sim.Phases, p) {
+			return fmt.Errorf("bounds: unknown crash phase %q", p)
+		}
+	}
+	for _, k := range b.RestartKinds {
+		if !slices.Contains(sim.RestartKinds, k) {
+			return fmt.Errorf("bounds: unknown restart strategy %q", k)
+		}
+	}
+	for _, f := range b.Failovers {
+		if f != sim.FullFailover && f != sim.RegionFailover {
+			return fmt.Errorf("bounds: unknown failover strategy %q", f)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 // Package check turns the simulator into a property-testing library:
-// generators of random Flink jobs and checkpoint configurations for
-// pgregory.net/rapid, properties of Flink's checkpointing that every run
+// generators of random Flink jobs, checkpoint configurations and fault
+// schedules for pgregory.net/rapid, properties of Flink's checkpointing that every run
 // must satisfy, sweeps over seed ranges, and a deterministic shrinker that
 // turns a failing scenario into a small one you can save as a scenario file
 // and replay with `simulate run FILE`.
@@ -21,6 +21,20 @@
 //		})
 //	}
 //
+// Recoveries the same way: a property's Focus tightens the bounds to the
+// runs it speaks about, here bounded jobs with two-phase commit sinks and
+// a fault schedule in every run:
+//
+//	func TestRecoveriesAreExactlyOnce(t *testing.T) {
+//		b := check.DefaultBounds()
+//		check.EndToEnd.Focus(&b)
+//		b.Faults.Max = 1 // one fault per run is enough for me
+//		rapid.Check(t, func(t *rapid.T) {
+//			cfg := check.Configs(b).Draw(t, "scenario")
+//			check.Require(t, cfg, check.EndToEnd, check.ExactlyOnceState, check.NoLoss)
+//		})
+//	}
+//
 // Or build a scenario yourself (or load one with scenarios.Load) and call
 // Evaluate, or sweep a range of seeds with Sweep, as `simulate check`
 // does: Scenario(bounds, seed) is a pure function of its arguments, so a
@@ -29,40 +43,59 @@
 //
 // # Generators
 //
-// Configs draws a complete sim.Config; Graphs, Workloads, ChannelConfigs
-// and CheckpointConfigs draw its parts. The job is a DAG of sources,
-// maps, filters, keyed aggregates (always fed by hash partitioning) and
-// sinks, with forward, rebalance, hash and broadcast edges where valid;
-// workloads have uniform or Zipf keys and bounded or unbounded sources;
-// checkpointing covers every mode (unaligned with and without an aligned
-// checkpoint timeout) and every knob: interval, min pause, max concurrent,
-// timeout, num retained, sync and async durations. Bounds limit all of
-// it; DefaultBounds are small jobs that run in a few milliseconds.
+// Configs draws a complete sim.Config; Graphs, Workloads, ChannelConfigs,
+// CheckpointConfigs, FaultSchedules and RecoveryConfigs draw its parts.
+// The job is a DAG of sources, maps, filters, keyed aggregates (always fed
+// by hash partitioning) and sinks of every sink mode, with forward,
+// rebalance, hash and broadcast edges where valid; workloads have uniform
+// or Zipf keys and bounded or unbounded sources; checkpointing covers
+// every mode (unaligned with and without an aligned checkpoint timeout)
+// and every knob: interval, min pause, max concurrent, timeout, num
+// retained, sync and async durations. Bounds limit all of it;
+// DefaultBounds are small jobs that run in a few milliseconds.
+//
+// About half of the runs DefaultBounds draw get a fault schedule of one to
+// three faults of every kind (crashes at a time or in a phase of a
+// checkpoint or while restoring, random crashes, slow subtasks, delay
+// spikes, partitions, failed and slow uploads, corrupt checkpoints), at
+// times within the run, with a restart strategy that allows enough
+// restarts for the job to finish, full or region failover, maybe local
+// recovery and savepoints. Bounds.Faults sets how many (Range{0, 0}: none,
+// Min 1: every run), and the other fault and recovery fields of Bounds
+// what they may be. The schedule is drawn last, so a run without faults is
+// the scenario the same seed gave before the generators had faults.
 //
 // # Properties
 //
-// ConsistentCut, SnapshotState, Determinism, Liveness and BoundedDrain
-// hold on every fault-free run they apply to; AtLeastOnceIsExactlyOnce is
-// false on purpose, a teaching example that checking must refute. A
-// property that does not apply to a run (liveness with bounded sources,
-// say) reports ErrNotApplicable rather than passing silently.
+// ConsistentCut, SnapshotState and Determinism hold on every run, with
+// faults or without; Liveness and BoundedDrain on fault-free runs (they
+// do not apply to a run with faults or a failover). ExactlyOnceState,
+// EndToEnd and NoLoss compare a drained run (bounded sources, the job
+// FINISHED) with the failure-free reference, whatever failed and
+// recovered on the way: the final keyed state in the exactly-once modes,
+// the committed output of two-phase commit sinks (no duplicate, no loss),
+// and every sink's output in every mode (no loss). AtLeastOnceIsExactlyOnce
+// is false on purpose, a teaching example that checking must refute. A
+// property that does not apply to a run (liveness with bounded sources, an
+// end-to-end property on a job that failed) reports ErrNotApplicable rather
+// than passing silently; sweeps count those runs as skipped.
 //
-// Faults are not generated yet, and the default bounds tolerate any
-// number of failed checkpoints (Bounds.TolerableFailures), so that no
-// expired checkpoint fails the job over: these properties are about
-// fault-free runs, and do not apply to runs with faults or failovers. The
-// properties that need faults (exactly-once state after a recovery,
-// end-to-end exactly-once with a two-phase-commit sink) come with fault
-// generators; Bounds will then grow fields for fault schedules that
-// default to none, so existing callers keep their fault-free runs.
+// A property's Focus tightens bounds to the runs it applies to: the
+// properties about recovery draw bounded runs with faults in every run,
+// those about fault-free runs draw none.
 //
 // # Shrinking
 //
 // Under rapid.Check, rapid shrinks the generators' draws; their order is
 // chosen so that the minimum of every draw is the simple choice (few
-// operators, parallelism 1, forward edges, few records, no jitter). Shrink
-// and ShrinkProperty work on a sim.Config directly and deterministically:
-// they bypass and remove operators and edges, lower parallelism, shorten
-// the run, and move every knob to the scenario format's default, so the
-// written scenario is short.
+// operators, parallelism 1, forward edges, few records, no jitter, no
+// fault or one crash at a time). Shrink and ShrinkProperty work on a
+// sim.Config directly and deterministically: they drop faults, turn
+// random crashes into one crash at a time and of a subtask where one
+// struck, move fault times earlier and windows shorter, bypass and remove
+// operators and edges (moving faults off the subtasks and channels that
+// go), lower parallelism, shorten the run, and move every knob, the
+// restart strategy and the recovery settings to the scenario format's
+// defaults, so the written scenario is short: typically a source, a sink
+// and one fault.
 package check

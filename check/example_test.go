@@ -10,12 +10,14 @@ import (
 )
 
 // Generate a scenario within tightened bounds, deterministically from a
-// seed, and write it as a scenario file.
+// seed, and write it as a scenario file: a bounded job with one or two
+// faults, and the restart strategy and recovery settings drawn with them.
 func ExampleConfigs() {
 	b := check.DefaultBounds()
 	b.Sources, b.Stateless, b.Aggregates, b.Sinks = check.Range{Min: 1, Max: 1}, check.Range{Min: 0, Max: 0}, check.Range{Min: 1, Max: 1}, check.Range{Min: 1, Max: 1}
 	b.Modes = []sim.Mode{sim.Aligned}
 	b.Bounded, b.SlowSubtask, b.Zipf = check.Always, check.Never, check.Never
+	b.Faults = check.Range{Min: 1, Max: 2}
 	cfg := check.Configs(b).Example(7)
 	cfg.MaxEvents = 0
 	data, err := scenarios.Marshal(cfg, "generated", "")
@@ -49,8 +51,18 @@ func ExampleConfigs() {
 	//   sync_duration: 741us
 	//   async_base: 0s
 	//   storage_bandwidth: 39MiB/s
+	// restart:
+	//   delay: 2ms
+	//   max_delay: 2ms
+	//   multiplier: 3
+	//   reset_threshold: 1s
+	//   jitter: 0.5
 	// recovery:
 	//   tolerable_failed_checkpoints: unlimited
+	//   local_recovery: true
+	// faults:
+	//   - {kind: corrupt-checkpoint, checkpoint: 5}
+	//   - {kind: random-crashes, subtask: 'agg1[2]', at: 50us, until: 18.05ms, mtbf: 6ms}
 }
 
 // Judge one scenario by properties.
@@ -76,18 +88,23 @@ func ExampleEvaluate() {
 // Sweep a seed range, as simulate check does: the report depends only on
 // the bounds, the properties and the seeds.
 func ExampleSweep() {
-	sw := &check.Sweep{Bounds: check.DefaultBounds(), Properties: check.Properties(), Seed: 1, Runs: 50, Workers: 2}
+	sw := &check.Sweep{Bounds: check.DefaultBounds(), Properties: check.Properties(), Seed: 1, Runs: 100, Workers: 2}
 	rep := sw.Run(context.Background())
 	for _, st := range rep.Stats {
-		fmt.Printf("%-30s passed %2d failed %2d skipped %2d\n", st.Property.Name, st.Passed, st.Failed, st.Skipped)
+		fmt.Printf("%-30s passed %3d failed %2d skipped %3d\n", st.Property.Name, st.Passed, st.Failed, st.Skipped)
 	}
+	fmt.Printf("%d runs: %d with faults, %d failed over, %d drained\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Drained)
 	// Output:
-	// consistent-cut                 passed 35 failed  0 skipped 15
-	// snapshot-state                 passed 23 failed  0 skipped 27
-	// determinism                    passed 50 failed  0 skipped  0
-	// liveness                       passed  4 failed  0 skipped 46
-	// bounded-drain                  passed 23 failed  0 skipped 27
-	// at-least-once-is-exactly-once  passed 10 failed  2 skipped 38
+	// consistent-cut                 passed  67 failed  0 skipped  33
+	// snapshot-state                 passed  45 failed  0 skipped  55
+	// exactly-once-state             passed  22 failed  0 skipped  78
+	// end-to-end                     passed   4 failed  0 skipped  96
+	// no-loss                        passed  43 failed  0 skipped  57
+	// determinism                    passed 100 failed  0 skipped   0
+	// liveness                       passed   3 failed  0 skipped  97
+	// bounded-drain                  passed  19 failed  0 skipped  81
+	// at-least-once-is-exactly-once  passed  11 failed  0 skipped  89
+	// 100 runs: 61 with faults, 39 failed over, 48 drained
 }
 
 // Refute the negative property and shrink the counterexample.
@@ -104,5 +121,5 @@ func ExampleShrinkProperty() {
 		return
 	}
 	// Output:
-	// seed 2: {Subtasks:8 Operators:5 Edges:5 Records:10} shrinks to {Subtasks:4 Operators:4 Edges:4 Records:2}
+	// seed 2: {Subtasks:8 Operators:5 Edges:5 Faults:0 Records:10} shrinks to {Subtasks:4 Operators:4 Edges:4 Faults:0 Records:2}
 }

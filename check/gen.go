@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"pgregory.net/rapid"
@@ -51,14 +52,233 @@ func drawConfig(t *rapid.T, b *Bounds) sim.Config {
 		Checkpoint: drawCheckpoint(t, b),
 		MaxEvents:  b.MaxEvents,
 	}
-	if tol := drawInt(t, b.TolerableFailures, "tolerable failed checkpoints"); tol != 0 {
+	tol := drawInt(t, b.TolerableFailures, "tolerable failed checkpoints")
+	if tol != 0 {
 		cfg.Recovery = sim.DefaultRecoveryConfig()
 		cfg.Recovery.TolerableFailures = tol
 	}
 	if !bounded {
 		cfg.Until = drawDur(t, b.Until, time.Millisecond, "until")
 	}
+	// The fault schedule comes last, so that a fault-free run is the
+	// scenario these bounds drew before they had faults.
+	if drawCount(t, b.Faults, "faults") > 0 {
+		n := drawInt(t, Range{max(1, b.Faults.Min), b.Faults.Max}, "fault count")
+		cfg.Faults = drawFaults(t, b, &cfg, n)
+		cfg.Recovery = drawRecovery(t, b, &cfg)
+		cfg.Recovery.TolerableFailures = tol
+	}
 	return cfg
+}
+
+// drawCount draws whether a count in r is positive: always when Min > 0,
+// never when Max is 0, else with probability 1/2 (rapid shrinks to no).
+// The caller draws the count itself.
+func drawCount(t *rapid.T, r Range, label string) int {
+	switch {
+	case r.Max <= 0:
+		return 0
+	case r.Min > 0 || rapid.Bool().Draw(t, label+"?"):
+		return 1
+	}
+	return 0
+}
+
+// FaultSchedules generates fault schedules for the job of cfg: up to
+// Bounds.Faults.Max faults (at least one when Faults.Min >= 1) of the
+// kinds allowed, on its subtasks and channels, at times within the run's
+// expected length. Every schedule ends: windows close, partitions heal.
+// A run with a schedule also needs a RecoveryConfig that allows enough
+// restarts (RecoveryConfigs).
+func FaultSchedules(b Bounds, cfg sim.Config) *rapid.Generator[[]sim.Fault] {
+	mustValid(&b)
+	if _, err := topology.Expand(cfg.Graph); err != nil {
+		panic("check: FaultSchedules needs a valid job graph: " + err.Error())
+	}
+	return rapid.Custom(func(t *rapid.T) []sim.Fault {
+		if drawCount(t, b.Faults, "faults") == 0 {
+			return nil
+		}
+		return drawFaults(t, &b, &cfg, drawInt(t, Range{max(1, b.Faults.Min), b.Faults.Max}, "fault count"))
+	})
+}
+
+// RecoveryConfigs generates the recovery settings of a run of cfg with
+// faults: a restart strategy with enough restarts (see
+// Bounds.RestartKinds), a failover strategy, maybe local recovery, and
+// savepoints at times within the run. TolerableFailures is drawn from
+// Bounds.TolerableFailures.
+func RecoveryConfigs(b Bounds, cfg sim.Config) *rapid.Generator[sim.RecoveryConfig] {
+	mustValid(&b)
+	return rapid.Custom(func(t *rapid.T) sim.RecoveryConfig {
+		r := drawRecovery(t, &b, &cfg)
+		r.TolerableFailures = drawInt(t, b.TolerableFailures, "tolerable failed checkpoints")
+		return r
+	})
+}
+
+// RunLength is how long a run of cfg is expected to last in virtual time:
+// Until, or for bounded sources the longest partition's records / rate
+// (more if the job is backpressured), and 0 for unbounded sources without
+// an end.
+func RunLength(cfg *sim.Config) time.Duration {
+	if cfg.Until > 0 {
+		return cfg.Until
+	}
+	var d time.Duration
+	for _, op := range cfg.Graph.Operators {
+		if s := op.Source; s != nil && s.Records > 0 && s.Rate > 0 {
+			d = max(d, time.Duration(float64(s.Records)/s.Rate*float64(time.Second)))
+		}
+	}
+	return d
+}
+
+// drawFaults draws n faults for the job of cfg.
+func drawFaults(t *rapid.T, b *Bounds, cfg *sim.Config, n int) []sim.Fault {
+	eg, err := topology.Expand(cfg.Graph)
+	if err != nil {
+		panic("check: a generated graph is invalid: " + err.Error())
+	}
+	length := RunLength(cfg)
+	// Checkpoints the run can trigger: one per interval.
+	checkpoints := 1
+	if iv := cfg.Checkpoint.Interval; iv > 0 {
+		checkpoints = int(min(length/iv+1, 1<<20))
+	}
+	ckRange := Range{b.FaultCheckpoint.Min, max(b.FaultCheckpoint.Min, min(b.FaultCheckpoint.Max, checkpoints))}
+	times := DurationRange{b.FaultTimes.Min, max(b.FaultTimes.Min, min(b.FaultTimes.Max, length))}
+	subtask := func(label string) string {
+		return eg.Subtasks[rapid.IntRange(0, len(eg.Subtasks)-1).Draw(t, label)].Name
+	}
+	channel := func(label string) string {
+		return eg.Channels[rapid.IntRange(0, len(eg.Channels)-1).Draw(t, label)].Name
+	}
+	window := func(f *sim.Fault, label string) {
+		f.At = drawDur(t, times, 10*time.Microsecond, label+".at")
+		f.Until = f.At + drawDur(t, b.FaultWindow, 10*time.Microsecond, label+".window")
+	}
+	factor := func(label string) float64 { return float64(drawInt(t, b.SlowFactor, label)) }
+	kinds := rapid.SampledFrom(weighted(b.FaultKinds, faultWeights))
+	phases := rapid.SampledFrom(weighted(b.CrashPhases, phaseWeights))
+	faults := make([]sim.Fault, 0, n)
+	for i := range n {
+		label := fmt.Sprintf("fault%d", i+1)
+		f := sim.Fault{Kind: kinds.Draw(t, label+".kind")}
+		switch f.Kind {
+		case sim.Crash:
+			f.Subtask = subtask(label + ".subtask")
+			switch f.Phase = phases.Draw(t, label+".phase"); f.Phase {
+			case sim.AtTime:
+				f.At = drawDur(t, times, 10*time.Microsecond, label+".at")
+			case sim.Restoring:
+				f.Checkpoint = int64(drawInt(t, Range{b.FaultCheckpoint.Min, max(b.FaultCheckpoint.Min, min(b.FaultCheckpoint.Max, 3))}, label+".failover"))
+			default:
+				f.Checkpoint = int64(drawInt(t, ckRange, label+".checkpoint"))
+			}
+			f.MachineLost = drawChoice(t, b.MachineLost, label+".machine lost")
+		case sim.RandomCrashes:
+			// A window of one to five MTBFs (within FaultWindow): a few
+			// crashes on average.
+			f.MTBF = drawLogDur(t, b.MTBF, label+".mtbf")
+			f.At = drawDur(t, times, 10*time.Microsecond, label+".at")
+			span := f.MTBF * time.Duration(rapid.IntRange(1, 5).Draw(t, label+".mtbfs"))
+			f.Until = f.At + min(max(span, b.FaultWindow.Min), b.FaultWindow.Max)
+			if rapid.Bool().Draw(t, label+".one subtask?") {
+				f.Subtask = subtask(label + ".subtask")
+			}
+			f.MachineLost = drawChoice(t, b.MachineLost, label+".machine lost")
+		case sim.Slow:
+			f.Subtask = subtask(label + ".subtask")
+			f.Factor = factor(label + ".factor")
+			window(&f, label)
+		case sim.DelaySpike:
+			f.Channel = channel(label + ".channel")
+			f.Delay = drawDur(t, b.SpikeDelay, 100*time.Microsecond, label+".delay")
+			window(&f, label)
+		case sim.Partition:
+			f.Channel = channel(label + ".channel")
+			window(&f, label)
+		case sim.FailUpload:
+			f.Subtask = subtask(label + ".subtask")
+			f.Checkpoint = int64(drawInt(t, ckRange, label+".checkpoint"))
+		case sim.SlowUpload:
+			f.Factor = factor(label + ".factor")
+			window(&f, label)
+			if rapid.Bool().Draw(t, label+".one subtask?") {
+				f.Subtask = subtask(label + ".subtask")
+			}
+		case sim.CorruptCheckpoint:
+			f.Checkpoint = int64(drawInt(t, ckRange, label+".checkpoint"))
+		}
+		faults = append(faults, f)
+	}
+	return faults
+}
+
+// faultWeights and phaseWeights make the faults that fail the job over
+// more likely than the others (a weight not given is 1): most schedules
+// have a crash that strikes, so that the properties about recovery are
+// exercised.
+var (
+	faultWeights = map[sim.FaultKind]int{sim.Crash: 4, sim.RandomCrashes: 2}
+	phaseWeights = map[sim.Phase]int{sim.AtTime: 3}
+)
+
+// weighted repeats each of xs as often as its weight, in the order of xs
+// (rapid shrinks a SampledFrom towards the first).
+func weighted[T comparable](xs []T, weights map[T]int) []T {
+	var out []T
+	for _, x := range xs {
+		for range max(1, weights[x]) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// drawRecovery draws the recovery settings of a run with faults; the
+// tolerable failures are the caller's.
+func drawRecovery(t *rapid.T, b *Bounds, cfg *sim.Config) sim.RecoveryConfig {
+	r := sim.DefaultRecoveryConfig()
+	r.Restart = drawRestart(t, b)
+	r.Failover = rapid.SampledFrom(b.Failovers).Draw(t, "failover")
+	r.LocalRecovery = drawChoice(t, b.LocalRecovery, "local recovery")
+	if drawCount(t, b.Savepoints, "savepoints") > 0 {
+		length := RunLength(cfg)
+		for i := range drawInt(t, Range{max(1, b.Savepoints.Min), b.Savepoints.Max}, "savepoint count") {
+			r.Savepoints = append(r.Savepoints, drawDur(t, DurationRange{0, length}, 10*time.Microsecond, fmt.Sprintf("savepoint%d", i+1)))
+		}
+		slices.Sort(r.Savepoints)
+		r.PreferCheckpointForRecovery = drawChoice(t, b.PreferCheckpoint, "prefer checkpoint")
+	}
+	return r
+}
+
+// drawRestart draws a restart strategy of an allowed kind with enough
+// restarts for any generated schedule. Values at Flink's defaults come
+// first, so that shrinking leaves them out of a written scenario.
+func drawRestart(t *rapid.T, b *Bounds) sim.RestartStrategy {
+	rs := sim.DefaultRestartStrategy()
+	rs.Kind = rapid.SampledFrom(b.RestartKinds).Draw(t, "restart")
+	switch rs.Kind {
+	case sim.FixedDelay:
+		rs.Attempts = EnoughRestarts
+		rs.Delay = drawDur(t, b.RestartDelay, time.Millisecond, "restart delay")
+	case sim.FailureRate:
+		rs.MaxFailures = EnoughRestarts
+		rs.Delay = drawDur(t, b.RestartDelay, time.Millisecond, "restart delay")
+	case sim.ExponentialDelay:
+		r := b.RestartDelay
+		r.Min = max(r.Min, time.Millisecond)
+		r.Max = max(r.Max, r.Min)
+		rs.Delay = drawDur(t, r, time.Millisecond, "restart delay")
+		rs.MaxDelay = drawDur(t, DurationRange{rs.Delay, max(rs.Delay, 3*r.Max)}, time.Millisecond, "restart max delay")
+		rs.Multiplier = rapid.SampledFrom([]float64{1.5, 1, 2, 3}).Draw(t, "restart multiplier")
+		rs.Jitter = rapid.SampledFrom([]float64{0.1, 0, 0.5}).Draw(t, "restart jitter")
+		rs.ResetThreshold = rapid.SampledFrom([]time.Duration{time.Hour, 100 * time.Millisecond, time.Second}).Draw(t, "restart reset")
+	}
+	return rs
 }
 
 // Graphs generates job graphs with their workloads: sources, map, filter

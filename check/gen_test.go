@@ -82,6 +82,86 @@ func within(t require.TestingT, b Bounds, cfg sim.Config) {
 	inDur(b.Timeout, ck.Timeout, "timeout")
 	in(b.NumRetained, ck.NumRetained, "num retained")
 	assert.Equal(t, b.MaxEvents, cfg.MaxEvents)
+	withinFaults(t, b, cfg)
+}
+
+// withinFaults fails unless cfg's fault schedule and recovery settings
+// stay within b, and every fault ends.
+func withinFaults(t require.TestingT, b Bounds, cfg sim.Config) {
+	if len(cfg.Faults) == 0 {
+		assert.True(t, b.Faults.Min == 0, "no faults although Faults.Min is %d", b.Faults.Min)
+		def := sim.DefaultRecoveryConfig()
+		def.TolerableFailures = cfg.Recovery.TolerableFailures
+		assert.True(t, reflect.DeepEqual(cfg.Recovery, def) || reflect.DeepEqual(cfg.Recovery, sim.RecoveryConfig{}),
+			"a fault-free run keeps the default recovery settings but the tolerance: %+v", cfg.Recovery)
+		return
+	}
+	assert.True(t, len(cfg.Faults) >= max(1, b.Faults.Min) && len(cfg.Faults) <= b.Faults.Max, "%d faults outside %v", len(cfg.Faults), b.Faults)
+	eg, err := topology.Expand(cfg.Graph)
+	require.NoError(t, err)
+	subtasks, channels := map[string]bool{}, map[string]bool{}
+	for _, st := range eg.Subtasks {
+		subtasks[st.Name] = true
+	}
+	for _, c := range eg.Channels {
+		channels[c.Name] = true
+	}
+	inDur := func(r DurationRange, v time.Duration, what string) {
+		assert.True(t, v >= r.Min && v <= r.Max, "%s %v outside %v..%v", what, v, r.Min, r.Max)
+	}
+	for _, f := range cfg.Faults {
+		assert.Contains(t, b.FaultKinds, f.Kind)
+		assert.True(t, f.Subtask == "" || subtasks[f.Subtask], "unknown subtask %q", f.Subtask)
+		assert.True(t, f.Channel == "" || channels[f.Channel], "unknown channel %q", f.Channel)
+		if timed := f.Kind != sim.FailUpload && f.Kind != sim.CorruptCheckpoint && (f.Kind != sim.Crash || f.Phase == sim.AtTime); timed {
+			inDur(b.FaultTimes, f.At, "fault time")
+		} else {
+			assert.Zero(t, f.At)
+		}
+		switch f.Kind {
+		case sim.Crash:
+			assert.Contains(t, b.CrashPhases, f.Phase)
+			if f.Phase != sim.AtTime {
+				assert.True(t, f.Checkpoint >= int64(b.FaultCheckpoint.Min) && f.Checkpoint <= int64(b.FaultCheckpoint.Max), "checkpoint %d", f.Checkpoint)
+			}
+		case sim.RandomCrashes:
+			inDur(b.MTBF, f.MTBF, "mtbf")
+			inDur(b.FaultWindow, f.Until-f.At, "random crashes window")
+		case sim.Slow, sim.SlowUpload, sim.DelaySpike, sim.Partition:
+			inDur(b.FaultWindow, f.Until-f.At, string(f.Kind)+" window")
+		case sim.FailUpload, sim.CorruptCheckpoint:
+			assert.True(t, f.Checkpoint >= int64(b.FaultCheckpoint.Min) && f.Checkpoint <= int64(b.FaultCheckpoint.Max), "checkpoint %d", f.Checkpoint)
+		}
+		if f.Kind == sim.Slow || f.Kind == sim.SlowUpload {
+			assert.True(t, f.Factor >= float64(b.SlowFactor.Min) && f.Factor <= float64(b.SlowFactor.Max), "factor %v", f.Factor)
+		}
+		if f.Kind == sim.DelaySpike {
+			inDur(b.SpikeDelay, f.Delay, "spike delay")
+		}
+		if f.Kind != sim.Crash && f.Kind != sim.FailUpload && f.Kind != sim.CorruptCheckpoint {
+			assert.Greater(t, f.Until, f.At, "%s never ends", f.Kind)
+		}
+		if f.MachineLost {
+			assert.NotEqual(t, Never, b.MachineLost)
+		}
+	}
+	r := cfg.Recovery
+	assert.Contains(t, b.RestartKinds, r.Restart.Kind)
+	assert.Contains(t, b.Failovers, r.Failover)
+	switch r.Restart.Kind {
+	case sim.FixedDelay:
+		assert.Equal(t, EnoughRestarts, r.Restart.Attempts)
+	case sim.FailureRate:
+		assert.Equal(t, EnoughRestarts, r.Restart.MaxFailures)
+	}
+	if r.Restart.Kind != sim.ExponentialDelay && r.Restart.Kind != sim.NoRestart {
+		inDur(b.RestartDelay, r.Restart.Delay, "restart delay")
+	}
+	assert.True(t, len(r.Savepoints) >= b.Savepoints.Min && len(r.Savepoints) <= b.Savepoints.Max, "%d savepoints", len(r.Savepoints))
+	assert.True(t, slices.IsSorted(r.Savepoints))
+	assert.True(t, !r.PreferCheckpointForRecovery || len(r.Savepoints) > 0)
+	assert.True(t, r.TolerableFailures >= b.TolerableFailures.Min && r.TolerableFailures <= b.TolerableFailures.Max)
+	assert.Zero(t, r.CancelAt)
 }
 
 // TestConfigsValid: generated configs are valid and within their bounds,
@@ -95,10 +175,22 @@ func TestConfigsValid(t *testing.T) {
 	tight.AlignedTimeoutChoice = Always
 	tight.Bounded, tight.Zipf, tight.SlowSubtask = Always, Never, Always
 	tight.Records = Range{5, 10}
+	tight.Faults = Range{2, 2}
+	tight.FaultKinds = []sim.FaultKind{sim.Partition, sim.SlowUpload}
+	tight.FaultTimes, tight.FaultWindow = DurationRange{time.Millisecond, 5 * time.Millisecond}, DurationRange{time.Millisecond, time.Millisecond}
+	tight.RestartKinds, tight.Failovers = []sim.RestartKind{sim.FixedDelay}, []sim.Failover{sim.FullFailover}
+	tight.Savepoints, tight.TolerableFailures = Range{1, 1}, Range{0, 3}
 	wide := DefaultBounds()
 	wide.Sources, wide.Stateless, wide.Aggregates, wide.Sinks = Range{1, 4}, Range{0, 5}, Range{0, 4}, Range{1, 3}
 	wide.Parallelism = Range{1, 8}
-	for name, b := range map[string]Bounds{"default": DefaultBounds(), "tight": tight, "wide": wide} {
+	wide.Faults, wide.Savepoints = Range{0, 10}, Range{0, 5}
+	wide.RestartKinds = sim.RestartKinds
+	crashes := DefaultBounds()
+	crashes.Faults, crashes.FaultKinds, crashes.CrashPhases = Range{1, 3}, []sim.FaultKind{sim.Crash}, []sim.Phase{sim.Restoring, sim.SyncPhase}
+	crashes.MachineLost, crashes.LocalRecovery, crashes.PreferCheckpoint = Always, Always, Always
+	noFaults := DefaultBounds()
+	noFaults.Faults = Range{0, 0}
+	for name, b := range map[string]Bounds{"default": DefaultBounds(), "tight": tight, "wide": wide, "crashes": crashes, "no faults": noFaults} {
 		t.Run(name, rapid.MakeCheck(func(t *rapid.T) {
 			within(t, b, Configs(b).Draw(t, "config"))
 		}))
@@ -111,7 +203,95 @@ func TestConfigsValid(t *testing.T) {
 		c := sim.Config{Graph: Graphs(b).Draw(t, "graph"), Channels: ChannelConfigs(b).Draw(t, "channels"),
 			Checkpoint: CheckpointConfigs(b).Draw(t, "checkpoint"), Until: time.Second}
 		require.NoError(t, c.Validate())
+		b.Faults.Min = 1
+		c.Faults = FaultSchedules(b, c).Draw(t, "faults")
+		c.Recovery = RecoveryConfigs(b, c).Draw(t, "recovery")
+		require.NoError(t, c.Validate())
+		withinFaults(t, b, c)
+		_, err := sim.New(c)
+		require.NoError(t, err)
 	}))
+}
+
+// TestFaultFreeScenariosUnchanged: the fault schedule is drawn last, so a
+// scenario without faults is the one the same seed gives with faults
+// ruled out, as before the generators had faults.
+func TestFaultFreeScenariosUnchanged(t *testing.T) {
+	none := DefaultBounds()
+	none.Faults = Range{0, 0}
+	same := 0
+	for seed := uint64(1); seed <= 100; seed++ {
+		cfg := Scenario(DefaultBounds(), seed)
+		bare := Scenario(none, seed)
+		if len(cfg.Faults) == 0 {
+			require.Equal(t, bare, cfg, "seed %d", seed)
+			same++
+			continue
+		}
+		require.Equal(t, bare.Recovery.TolerableFailures, cfg.Recovery.TolerableFailures)
+		cfg.Faults, cfg.Recovery = nil, bare.Recovery
+		require.Equal(t, bare, cfg, "seed %d: all but the faults and the recovery settings", seed)
+	}
+	assert.Greater(t, same, 30)
+}
+
+// TestFaultCoverage: with faults in every run, the default bounds reach
+// every fault kind and crash phase, every restart strategy they allow,
+// both failover strategies, local recovery, savepoints, lost machines,
+// and schedules whose crashes fail the job over in most runs.
+func TestFaultCoverage(t *testing.T) {
+	b := DefaultBounds()
+	b.Faults.Min = 1
+	seen := map[string]int{}
+	n := 300
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		cfg := Scenario(b, seed)
+		for _, f := range cfg.Faults {
+			seen[string(f.Kind)]++
+			if f.Kind == sim.Crash {
+				seen["phase "+string(f.Phase)]++
+			}
+			if f.MachineLost {
+				seen["machine lost"]++
+			}
+		}
+		r := cfg.Recovery
+		seen[string(r.Restart.Kind)]++
+		seen[string(r.Failover)+" failover"]++
+		if r.LocalRecovery {
+			seen["local recovery"]++
+		}
+		if len(r.Savepoints) > 0 {
+			seen["savepoints"]++
+		}
+		if r.PreferCheckpointForRecovery {
+			seen["prefer checkpoint"]++
+		}
+	}
+	for _, want := range []string{"crash", "random-crashes", "slow", "delay-spike", "partition", "fail-upload", "slow-upload", "corrupt-checkpoint",
+		"phase ", "phase aligning", "phase sync", "phase async", "phase restoring", "machine lost",
+		"exponential-delay", "fixed-delay", "failure-rate", "region failover", "full failover", "local recovery", "savepoints", "prefer checkpoint"} {
+		assert.Greater(t, seen[want], 0, "no generated scenario has %s", want)
+	}
+	assert.Zero(t, seen["none"], "the default bounds allow no restart strategy without restarts")
+	assert.Greater(t, seen["crash"], seen["slow"], "crashes are the likeliest faults")
+
+	// Most schedules fail the job over, and the job still finishes.
+	failedOver, finished := 0, 0
+	for seed := uint64(1); seed <= 100; seed++ {
+		b := b
+		b.Bounded = Always
+		r, err := Simulate(Scenario(b, seed))
+		require.NoError(t, err)
+		if len(r.Result.Failovers) > 0 {
+			failedOver++
+		}
+		if r.Drained() {
+			finished++
+		}
+	}
+	assert.Greater(t, failedOver, 40)
+	assert.Greater(t, finished, 95)
 }
 
 // TestConfigsCoverage: the default bounds reach every mode, partitioning
@@ -177,6 +357,18 @@ func TestBoundsValidate(t *testing.T) {
 		"partitioning": func(b *Bounds) { b.Partitionings = []topology.Partitioning{"round-robin"} },
 		"budget":       func(b *Bounds) { b.MaxEvents = 0 },
 		"choice":       func(b *Bounds) { b.Zipf = 7 },
+		"fault kind":   func(b *Bounds) { b.FaultKinds = []sim.FaultKind{"meteor"} },
+		"no kind":      func(b *Bounds) { b.FaultKinds = nil },
+		"phase":        func(b *Bounds) { b.CrashPhases = []sim.Phase{"lunch"} },
+		"no phase":     func(b *Bounds) { b.CrashPhases = nil },
+		"restart":      func(b *Bounds) { b.RestartKinds = []sim.RestartKind{"reboot"} },
+		"no restart":   func(b *Bounds) { b.RestartKinds = nil },
+		"failover":     func(b *Bounds) { b.Failovers = []sim.Failover{"partial"} },
+		"faults":       func(b *Bounds) { b.Faults = Range{0, 2000} },
+		"mtbf":         func(b *Bounds) { b.MTBF = DurationRange{0, time.Second} },
+		"window":       func(b *Bounds) { b.FaultWindow = DurationRange{0, time.Second} },
+		"factor":       func(b *Bounds) { b.SlowFactor = Range{0, 3} },
+		"machine lost": func(b *Bounds) { b.MachineLost = 9 },
 	}
 	for name, f := range cases {
 		b := DefaultBounds()
@@ -185,4 +377,8 @@ func TestBoundsValidate(t *testing.T) {
 		assert.Panics(t, func() { Configs(b) }, name)
 	}
 	assert.True(t, slices.Equal(DefaultBounds().Modes, sim.Modes))
+	// Without faults, the fault bounds do not matter.
+	b := DefaultBounds()
+	b.Faults, b.FaultKinds, b.RestartKinds = Range{0, 0}, nil, nil
+	assert.NoError(t, b.Validate())
 }

@@ -44,12 +44,12 @@ var errFaults = notApplicable("the run injects faults")
 // many failed checkpoints, say).
 var errFailover = notApplicable("the job failed over")
 
-// The shipped properties are about fault-free runs: the generators inject
-// no faults and tolerate failed checkpoints, and the properties that assume
-// no failover do not apply to a run with one. The properties that need
-// failures and recoveries (exactly-once state after a recovery, end-to-end
-// exactly-once with a two-phase-commit sink) will come with fault
-// generators.
+// The shipped properties. Consistent cut, snapshot state and determinism
+// hold on every run, with or without faults; liveness and bounded drain
+// are about fault-free runs and do not apply to a run with faults or a
+// failover; exactly-once state, end-to-end and no loss compare a drained
+// run (bounded sources, the job FINISHED) with the failure-free reference,
+// whatever failed and recovered on the way.
 var (
 	// ConsistentCut: every completed checkpoint is a consistent cut. In
 	// the exactly-once modes the engine's consistent-snapshot invariant
@@ -106,6 +106,65 @@ var (
 		},
 	}
 
+	// ExactlyOnceState: in the exactly-once modes, the final keyed state
+	// of a drained run equals the failure-free reference over the whole
+	// input, however often the job failed over and restored (the engine's
+	// exactly-once-state invariant). It applies to runs whose job
+	// FINISHED and that have keyed state.
+	ExactlyOnceState = Property{
+		Name: "exactly-once-state",
+		Doc:  "in the exactly-once modes, a drained run's final keyed state equals the failure-free reference, whatever failed and recovered on the way",
+		Focus: focusRecovery(func(b *Bounds) {
+			b.Modes = exactlyOnceModes(b.Modes)
+			b.Aggregates.Min = max(b.Aggregates.Min, min(1, b.Aggregates.Max))
+		}),
+		Check: func(r *Run) error {
+			if r.Config.Checkpoint.Mode == sim.AtLeastOnce {
+				return notApplicable("at-least-once mode")
+			}
+			if !slices.ContainsFunc(r.Config.Graph.Operators, func(op topology.Operator) bool { return op.Kind == topology.Aggregate }) {
+				return notApplicable("no keyed state")
+			}
+			return endInvariant(r, "exactly-once-state")
+		},
+	}
+
+	// EndToEnd: in the exactly-once modes, with every sink a two-phase
+	// commit sink, the committed output of a drained run holds every
+	// record of the failure-free output exactly once: no duplicate, no
+	// loss (the engine's end-to-end invariant, and its Duplicates and Lost
+	// counts). It does not apply to a run that restored an older
+	// checkpoint than the latest one completed (an unreadable checkpoint,
+	// or prefer-checkpoint-for-recovery behind a newer savepoint): the
+	// output committed since is then written again, in Flink too.
+	EndToEnd = Property{
+		Name: "end-to-end",
+		Doc:  "in the exactly-once modes with two-phase commit sinks, a drained run's committed output has no duplicate and no lost record, whatever failed and recovered on the way",
+		Focus: focusRecovery(func(b *Bounds) {
+			b.Modes = exactlyOnceModes(b.Modes)
+			b.SinkModes = []topology.SinkMode{topology.TwoPhaseCommitSink}
+		}),
+		Check: checkEndToEnd,
+	}
+
+	// NoLoss: in every mode and with every sink, every record of a drained
+	// run reaches the sinks at least as often as in the failure-free
+	// output (the engine's no-loss invariant and its Lost count).
+	NoLoss = Property{
+		Name:  "no-loss",
+		Doc:   "in every mode and with every sink, a drained run loses no record: each reaches the sinks, whatever failed and recovered on the way",
+		Focus: focusRecovery(nil),
+		Check: func(r *Run) error {
+			if err := endInvariant(r, "no-loss"); err != nil {
+				return err
+			}
+			if lost := r.Result.Summary.Lost; lost != 0 {
+				return fmt.Errorf("the invariant no-loss held, yet the summary counts %d lost record(s)", lost)
+			}
+			return nil
+		},
+	}
+
 	// Determinism: running the same Config again gives the identical
 	// trace and result.
 	Determinism = Property{
@@ -139,6 +198,7 @@ var (
 		Doc:  "without faults, checkpoints keep completing: one at least every interval + min pause + bound on a checkpoint's duration",
 		Focus: func(b *Bounds) {
 			b.Bounded = Never
+			b.Faults = Range{0, 0}
 			b.Timeout.Min = max(b.Timeout.Min, min(b.Timeout.Max, 10*time.Second))
 			b.Until.Min = max(b.Until.Min, min(b.Until.Max, b.Until.Max/2))
 		},
@@ -155,7 +215,7 @@ var (
 	BoundedDrain = Property{
 		Name:  "bounded-drain",
 		Doc:   "bounded sources drain: the job finishes, all records are read and written once, and every channel and output delivers each record exactly once",
-		Focus: func(b *Bounds) { b.Bounded = Always },
+		Focus: func(b *Bounds) { b.Bounded, b.Faults = Always, Range{0, 0} },
 		Check: checkDrain,
 	}
 
@@ -170,7 +230,7 @@ var (
 		Name:     "at-least-once-is-exactly-once",
 		Doc:      "at-least-once checkpoints hold no record from after their cut, so a recovery would count nothing twice",
 		Negative: true,
-		Focus:    func(b *Bounds) { b.Modes = []sim.Mode{sim.AtLeastOnce} },
+		Focus:    func(b *Bounds) { b.Modes, b.Faults = []sim.Mode{sim.AtLeastOnce}, Range{0, 0} },
 		Check: func(r *Run) error {
 			if r.Config.Checkpoint.Mode != sim.AtLeastOnce {
 				return notApplicable("not at-least-once mode")
@@ -193,7 +253,102 @@ var (
 
 // Properties returns the shipped properties, the negative one last.
 func Properties() []Property {
-	return []Property{ConsistentCut, SnapshotState, Determinism, Liveness, BoundedDrain, AtLeastOnceIsExactlyOnce}
+	return []Property{ConsistentCut, SnapshotState, ExactlyOnceState, EndToEnd, NoLoss, Determinism, Liveness, BoundedDrain,
+		AtLeastOnceIsExactlyOnce}
+}
+
+// focusRecovery tightens bounds to drained runs with faults (bounded
+// sources, a fault schedule in every run unless faults are ruled out),
+// then applies more.
+func focusRecovery(more func(*Bounds)) func(*Bounds) {
+	return func(b *Bounds) {
+		b.Bounded = Always
+		if b.Faults.Max > 0 {
+			b.Faults.Min = max(b.Faults.Min, 1)
+		}
+		if more != nil {
+			more(b)
+		}
+	}
+}
+
+// exactlyOnceModes are the exactly-once modes among modes, or both when
+// there is none.
+func exactlyOnceModes(modes []sim.Mode) []sim.Mode {
+	out := slices.DeleteFunc(slices.Clone(modes), func(m sim.Mode) bool { return m == sim.AtLeastOnce })
+	if len(out) == 0 {
+		return []sim.Mode{sim.Aligned, sim.Unaligned}
+	}
+	return out
+}
+
+// Drained reports whether the run drained: its job FINISHED, every
+// subtask having ended its input, so that nothing is on its way any more
+// and the engine compared the output and the state with the failure-free
+// reference.
+func (r *Run) Drained() bool { return r.Result.Job == sim.JobFinished }
+
+// endInvariant judges a drained run by one of the engine's end-to-end
+// invariants; it does not apply to a run that did not drain, nor where
+// the engine's reference cannot follow the records (a filter reading an
+// aggregate's output).
+func endInvariant(r *Run, name string) error {
+	if !r.Drained() {
+		return notApplicable(fmt.Sprintf("the run did not drain: the job is %s (stopped by %s at %v)", r.Result.Job, r.Result.Stop, time.Duration(r.Result.VirtualEnd)))
+	}
+	if _, ok := r.Invariant(name); !ok && filterAfterAggregate(r.Config.Graph) {
+		return notApplicable("a filter reads an aggregate's output, which the failure-free reference does not follow")
+	}
+	return invariantHolds(r, name)
+}
+
+func checkEndToEnd(r *Run) error {
+	cfg, res := &r.Config, r.Result
+	if cfg.Checkpoint.Mode == sim.AtLeastOnce {
+		return notApplicable("at-least-once mode")
+	}
+	for _, op := range cfg.Graph.Operators {
+		if op.Kind == topology.Sink && op.SinkMode != topology.TwoPhaseCommitSink {
+			return notApplicable(fmt.Sprintf("sink %s is not a two-phase commit (exactly-once) sink", op.Name))
+		}
+	}
+	if older, why := RestoredOlder(res); older {
+		return notApplicable(why)
+	}
+	if err := endInvariant(r, "end-to-end"); err != nil {
+		return err
+	}
+	if d, l := res.Summary.Duplicates, res.Summary.Lost; d != 0 || l != 0 {
+		return fmt.Errorf("the invariant end-to-end held, yet the summary counts %d duplicate(s) and %d lost record(s)", d, l)
+	}
+	return nil
+}
+
+// RestoredOlder reports whether a failover of the run restored an older
+// checkpoint or savepoint than the latest one completed before its
+// restart, and why: an unreadable checkpoint was skipped, or
+// prefer-checkpoint-for-recovery chose a checkpoint over a newer
+// savepoint. A two-phase commit sink then writes again what it committed
+// after the restored checkpoint, as Flink's does.
+func RestoredOlder(res *sim.Result) (bool, string) {
+	for _, f := range res.Failovers {
+		if f.RestoredFrom < 0 || f.RestartAt == 0 {
+			continue
+		}
+		if len(f.Skipped) > 0 {
+			return true, fmt.Sprintf("the failover at %v skipped unreadable checkpoint(s) %v and restored an older one", time.Duration(f.At), f.Skipped)
+		}
+		var latest int64
+		for _, c := range res.Checkpoints {
+			if c.Status == sim.Completed && c.EndAt <= f.RestartAt {
+				latest = max(latest, c.ID)
+			}
+		}
+		if latest > f.RestoredFrom {
+			return true, fmt.Sprintf("the failover at %v restored %d although %d was completed (prefer-checkpoint-for-recovery behind a newer savepoint)", time.Duration(f.At), f.RestoredFrom, latest)
+		}
+	}
+	return false, ""
 }
 
 // Lookup returns the shipped property called name.

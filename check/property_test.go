@@ -34,19 +34,22 @@ func positive() []Property {
 	return ps
 }
 
-// requireClean fails unless no run failed a property or the engine.
-func requireClean(t *testing.T, rep *Report) {
+// sweepClean runs sw and fails t on an engine error or a property
+// failure, with the lowest failing seed's scenario.
+func sweepClean(t *testing.T, sw *Sweep) *Report {
 	t.Helper()
+	rep := sw.Run(context.Background())
 	if rep.FirstError != nil {
 		t.Fatalf("seed %d: %v", rep.FirstError.Seed, rep.FirstError.Err)
 	}
 	for _, st := range rep.Stats {
 		if st.First != nil {
 			v := verdict(st.First, st.Property.Name)
-			t.Errorf("%s failed on %d runs; seed %d: %s\n%s", st.Property.Name, st.Failed, st.First.Seed, v.Detail,
-				yamlOrError(Scenario(DefaultBounds(), st.First.Seed)))
+			t.Errorf("%s failed on %d runs (seeds %v); seed %d: %s\n%s", st.Property.Name, st.Failed, st.FailingSeeds, st.First.Seed, v.Detail,
+				yamlOrError(Scenario(sw.Bounds, st.First.Seed)))
 		}
 	}
+	return rep
 }
 
 func verdict(r *SeedResult, name string) Verdict {
@@ -59,14 +62,16 @@ func verdict(r *SeedResult, name string) Verdict {
 }
 
 // TestProperties: the shipped properties hold on a few hundred random
-// scenarios, and each applies to a fair share of them.
+// scenarios, about half of them with faults, and each applies to a fair
+// share of them.
 func TestProperties(t *testing.T) {
 	sw := &Sweep{Bounds: DefaultBounds(), Properties: positive(), Seed: 1, Runs: runs(400)}
-	rep := sw.Run(context.Background())
-	requireClean(t, rep)
+	rep := sweepClean(t, sw)
 	for _, st := range rep.Stats {
 		assert.Greater(t, st.Passed, rep.Runs/30, "%s applied to only %d of %d runs", st.Property.Name, st.Passed, rep.Runs)
 	}
+	assert.InDelta(t, rep.Runs/2, rep.WithFaults, float64(rep.Runs)/6, "runs with faults")
+	assert.Greater(t, rep.FailedOver, rep.Runs/5, "runs that failed over")
 }
 
 // TestPropertiesFocused: checked alone, a property generates scenarios it
@@ -80,8 +85,7 @@ func TestPropertiesFocused(t *testing.T) {
 			b := DefaultBounds()
 			p.Focus(&b)
 			sw := &Sweep{Bounds: b, Properties: []Property{p}, Seed: 1000, Runs: runs(150)}
-			rep := sw.Run(context.Background())
-			requireClean(t, rep)
+			rep := sweepClean(t, sw)
 			assert.Greater(t, rep.Stats[0].Passed, rep.Runs/3, "applied to %d of %d runs", rep.Stats[0].Passed, rep.Runs)
 		})
 	}
@@ -95,6 +99,7 @@ func TestCutCountsMatchEngine(t *testing.T) {
 	re := regexp.MustCompile(`(\d+) record\(s\) from after a cut`)
 	b := DefaultBounds()
 	b.Modes = []sim.Mode{sim.AtLeastOnce, sim.Aligned}
+	b.Faults = Range{0, 0} // the re-derivation is for fault-free runs
 	nonzero := 0
 	for seed := uint64(1); seed <= uint64(runs(300)); seed++ {
 		r, err := Simulate(Scenario(b, seed))
@@ -289,4 +294,18 @@ func TestRequire(t *testing.T) {
 	run := Require(&f, Scenario(DefaultBounds(), 1), positive()...)
 	assert.Empty(t, f.msg)
 	assert.NotNil(t, run)
+}
+
+// TestRapidRecoveries: the package documentation's recoveries under
+// rapid.Check: bounded jobs with two-phase commit sinks and one fault
+// each recover exactly once.
+func TestRapidRecoveries(t *testing.T) {
+	b := DefaultBounds()
+	EndToEnd.Focus(&b)
+	b.Faults.Max = 1
+	rapid.Check(t, func(rt *rapid.T) {
+		cfg := Configs(b).Draw(rt, "scenario")
+		require.Len(rt, cfg.Faults, 1)
+		Require(rt, cfg, EndToEnd, ExactlyOnceState, NoLoss)
+	})
 }

@@ -14,6 +14,8 @@ import (
 // ScenarioSize measures a scenario for comparing counterexamples.
 type ScenarioSize struct {
 	Subtasks, Operators, Edges int
+	// Faults is the number of faults.
+	Faults int
 	// Records is how many records the sources offer: their records when
 	// bounded, rate times run length when not.
 	Records int64
@@ -21,7 +23,7 @@ type ScenarioSize struct {
 
 // Size measures cfg.
 func Size(cfg sim.Config) ScenarioSize {
-	sz := ScenarioSize{Operators: len(cfg.Graph.Operators), Edges: len(cfg.Graph.Edges)}
+	sz := ScenarioSize{Operators: len(cfg.Graph.Operators), Edges: len(cfg.Graph.Edges), Faults: len(cfg.Faults)}
 	for _, op := range cfg.Graph.Operators {
 		sz.Subtasks += op.Parallelism
 		if s := op.Source; s != nil {
@@ -38,7 +40,8 @@ func Size(cfg sim.Config) ScenarioSize {
 	return sz
 }
 
-// Less orders sizes by subtasks, then operators, edges and records.
+// Less orders sizes by subtasks, then operators, edges, faults and
+// records.
 func (a ScenarioSize) Less(b ScenarioSize) bool {
 	switch {
 	case a.Subtasks != b.Subtasks:
@@ -47,6 +50,8 @@ func (a ScenarioSize) Less(b ScenarioSize) bool {
 		return a.Operators < b.Operators
 	case a.Edges != b.Edges:
 		return a.Edges < b.Edges
+	case a.Faults != b.Faults:
+		return a.Faults < b.Faults
 	}
 	return a.Records < b.Records
 }
@@ -88,12 +93,15 @@ func Violates(cfg sim.Config, p Property) bool {
 }
 
 // Shrink searches for a smaller scenario on which fails still holds, by
-// greedy steps over the configuration itself: bypass or remove operators
-// and edges, lower parallelism, simplify partitionings, shorten the run
-// and the sources, drop costs, jitter and the slow subtask, and move every
-// knob to its default (which a scenario file then omits). It tries at most
-// maxRuns candidates (0: DefaultShrinkRuns) and is deterministic: the
-// same input gives the same result, on any machine.
+// greedy steps over the configuration itself: drop faults, turn random
+// crashes into one crash at a time one of them struck, move fault times
+// and windows, bypass or remove operators and edges (faults on subtasks
+// and channels that no longer exist go with them), lower parallelism,
+// simplify partitionings, shorten the run and the sources, drop costs,
+// jitter and the slow subtask, and move every knob to its default (which a
+// scenario file then omits). It tries at most maxRuns candidates (0:
+// DefaultShrinkRuns) and is deterministic: the same input gives the same
+// result, on any machine.
 //
 // cfg itself must satisfy fails; Shrink returns it unchanged otherwise.
 func Shrink(cfg sim.Config, fails func(sim.Config) bool, maxRuns int) (sim.Config, ShrinkStats) {
@@ -102,15 +110,12 @@ func Shrink(cfg sim.Config, fails func(sim.Config) bool, maxRuns int) (sim.Confi
 	}
 	var st ShrinkStats
 	cur := cloneConfig(cfg)
+	cands := candidates(cur)
 	for improved := true; improved && st.Runs < maxRuns; {
 		improved = false
-		for i := 0; st.Runs < maxRuns; i++ {
-			cands := candidates(cur)
-			if i >= len(cands) {
-				break
-			}
+		for i := 0; st.Runs < maxRuns && i < len(cands); i++ {
 			c := cands[i]
-			if c.Validate() != nil {
+			if c.Validate() != nil || !targetsExist(&c) {
 				continue
 			}
 			st.Runs++
@@ -118,6 +123,7 @@ func Shrink(cfg sim.Config, fails func(sim.Config) bool, maxRuns int) (sim.Confi
 				cur = c
 				st.Steps++
 				improved = true
+				cands = candidates(cur)
 				i-- // the next candidate of the smaller scenario sits at i
 			}
 		}
@@ -135,19 +141,21 @@ func candidates(cfg sim.Config) []sim.Config {
 			out = append(out, c)
 		}
 	}
+	// The faults: fewer, simpler, earlier.
+	out = append(out, faultCandidates(cfg)...)
 	g := cfg.Graph
 	// The job graph.
 	for i := range g.Operators {
-		try(func(c *sim.Config) bool { return bypass(c.Graph, i) })
+		try(func(c *sim.Config) bool { return bypass(c.Graph, i) && retarget(c) })
 	}
 	for i := range g.Operators {
-		try(func(c *sim.Config) bool { removeOperator(c.Graph, i); return true })
+		try(func(c *sim.Config) bool { removeOperator(c.Graph, i); return retarget(c) })
 	}
 	for i := range g.Edges {
 		try(func(c *sim.Config) bool {
 			c.Graph.Edges = slices.Delete(c.Graph.Edges, i, i+1)
 			prune(c.Graph)
-			return true
+			return retarget(c)
 		})
 	}
 	// The length of the run and of the sources.
@@ -168,14 +176,14 @@ func candidates(cfg sim.Config) []sim.Config {
 	for i, op := range g.Operators {
 		for _, p := range uniq(1, op.Parallelism/2, op.Parallelism-1) {
 			if p >= 1 && p < op.Parallelism {
-				try(func(c *sim.Config) bool { setParallelism(c.Graph, i, p); return true })
+				try(func(c *sim.Config) bool { setParallelism(c.Graph, i, p); return retarget(c) })
 			}
 		}
 	}
 	for i, e := range g.Edges {
 		for _, p := range []topology.Partitioning{topology.Forward, topology.Rebalance} {
 			if e.Partitioning != p && simpler(p, e.Partitioning) {
-				try(func(c *sim.Config) bool { c.Graph.Edges[i].Partitioning = p; return true })
+				try(func(c *sim.Config) bool { c.Graph.Edges[i].Partitioning = p; return retarget(c) })
 			}
 		}
 	}
@@ -270,6 +278,7 @@ func candidates(cfg sim.Config) []sim.Config {
 	if ck.StorageBandwidth != dk.StorageBandwidth {
 		try(func(c *sim.Config) bool { c.Checkpoint.StorageBandwidth = dk.StorageBandwidth; return true })
 	}
+	out = append(out, recoveryCandidates(cfg)...)
 	if cfg.MaxEvents != 0 {
 		try(func(c *sim.Config) bool { c.MaxEvents = 0; return true })
 	}
@@ -373,9 +382,12 @@ func uniq(xs ...int) []int {
 }
 
 // cloneConfig copies cfg deeply enough that candidates never share a
-// graph, an operator's workload or its subtask costs.
+// graph, an operator's workload or its subtask costs, the faults or the
+// savepoints.
 func cloneConfig(cfg sim.Config) sim.Config {
 	c := cfg
+	c.Faults = slices.Clone(cfg.Faults)
+	c.Recovery.Savepoints = slices.Clone(cfg.Recovery.Savepoints)
 	if cfg.Graph != nil {
 		g := &topology.Graph{Operators: slices.Clone(cfg.Graph.Operators), Edges: slices.Clone(cfg.Graph.Edges)}
 		for i := range g.Operators {

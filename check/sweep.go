@@ -46,6 +46,11 @@ type SeedResult struct {
 	Events int64
 	// TraceHash of the first run.
 	TraceHash uint64
+	// Faults is the number of faults of the scenario, Failovers the
+	// number of failovers of its run; Drained says whether the run
+	// drained (its job FINISHED).
+	Faults, Failovers int
+	Drained           bool
 	// Verdicts, in the order of the sweep's properties.
 	Verdicts []Verdict
 	// Err is set when the engine refused the generated scenario or
@@ -107,6 +112,10 @@ type Report struct {
 	// on; FirstError is the lowest of them.
 	Errors     int
 	FirstError *SeedResult
+	// WithFaults counts the runs with a fault schedule, FailedOver those
+	// whose job failed over at least once, Drained those whose job
+	// FINISHED.
+	WithFaults, FailedOver, Drained int
 }
 
 // Failed reports whether any property failed or the engine erred.
@@ -190,6 +199,7 @@ func (sw *Sweep) one(gen *rapid.Generator[sim.Config], seed uint64) SeedResult {
 		return res
 	}
 	res.Events, res.TraceHash, res.Verdicts = run.Events, run.TraceHash, verdicts
+	res.Faults, res.Failovers, res.Drained = len(run.Config.Faults), len(run.Result.Failovers), run.Drained()
 	return res
 }
 
@@ -202,6 +212,15 @@ func (rep *Report) add(r SeedResult) {
 			rep.FirstError = &r
 		}
 		return
+	}
+	if r.Faults > 0 {
+		rep.WithFaults++
+	}
+	if r.Failovers > 0 {
+		rep.FailedOver++
+	}
+	if r.Drained {
+		rep.Drained++
 	}
 	for i, v := range r.Verdicts {
 		st := &rep.Stats[i]

@@ -82,7 +82,29 @@ func perturb(t *rapid.T, cfg *sim.Config) {
 		if rapid.Bool().Draw(t, "savepoints?") {
 			r.Savepoints = []time.Duration{100 * time.Millisecond, 1500 * time.Microsecond}
 		}
-		cfg.Recovery = r
+		if rapid.Bool().Draw(t, "cancel?") {
+			r.CancelAt = time.Duration(rapid.Int64Range(1, 1<<40).Draw(t, "cancel at"))
+			r.Externalized = rapid.SampledFrom([]sim.Externalized{sim.NoExternalized, sim.RetainOnCancellation, sim.DeleteOnCancellation}).Draw(t, "externalized")
+		}
+		if len(cfg.Faults) == 0 || rapid.Bool().Draw(t, "keep generated recovery?") {
+			cfg.Recovery = r
+		}
+	}
+	for i := range cfg.Faults {
+		f := &cfg.Faults[i]
+		if !rapid.Bool().Draw(t, "odd fault?") {
+			continue
+		}
+		switch f.Kind {
+		case sim.Slow, sim.SlowUpload:
+			f.Factor = rapid.SampledFrom([]float64{0.25, 1.5, 1e-9, 12345.678}).Draw(t, "factor")
+		case sim.Partition:
+			f.Until = 0 // never heals
+		case sim.Crash, sim.RandomCrashes:
+			f.MachineLost = !f.MachineLost
+		case sim.DelaySpike:
+			f.Delay = time.Duration(rapid.Int64Range(1, 1<<40).Draw(t, "spike ns"))
+		}
 	}
 	if rapid.Bool().Draw(t, "odd knobs?") {
 		cfg.Checkpoint.StorageBandwidth = rapid.Int64Range(1, math.MaxInt64).Draw(t, "bandwidth")
@@ -126,8 +148,12 @@ func TestMarshalSameTrace(t *testing.T) {
 		runs = 15
 	}
 	b := check.DefaultBounds()
+	withFaults := 0
 	for seed := uint64(1); seed <= runs; seed++ {
 		cfg := check.Scenario(b, seed)
+		if len(cfg.Faults) > 0 {
+			withFaults++
+		}
 		data, err := scenarios.Marshal(cfg, cfg.Name, "seed scenario")
 		require.NoError(t, err)
 		sc, err := scenarios.Parse("m.yaml", data)
@@ -138,4 +164,35 @@ func TestMarshalSameTrace(t *testing.T) {
 		require.Equal(t, h1, h2, "seed %d: trace hashes differ\n%s", seed, data)
 		require.Equal(t, r1, r2)
 	}
+	require.Greater(t, withFaults, int(runs)/5, "too few scenarios with faults")
+}
+
+// TestMarshalSameTraceFaults: scenarios with a fault schedule in every
+// run, bounded so that the job drains and recovers, written and parsed
+// back, run to the identical trace.
+func TestMarshalSameTraceFaults(t *testing.T) {
+	runs := uint64(60)
+	if testing.Short() {
+		runs = 15
+	}
+	b := check.DefaultBounds()
+	b.Faults.Min, b.Bounded, b.Savepoints.Min = 1, check.Always, 1
+	failovers := 0
+	for seed := uint64(1); seed <= runs; seed++ {
+		cfg := check.Scenario(b, seed)
+		require.NotEmpty(t, cfg.Faults)
+		data, err := scenarios.Marshal(cfg, cfg.Name, "")
+		require.NoError(t, err)
+		sc, err := scenarios.Parse("m.yaml", data)
+		require.NoError(t, err, "%s", data)
+		require.Equal(t, cfg, sc.Config)
+		h1, r1 := traceHash(t, cfg)
+		h2, r2 := traceHash(t, sc.Config)
+		require.Equal(t, h1, h2, "seed %d: trace hashes differ\n%s", seed, data)
+		require.Equal(t, r1, r2)
+		if len(r1.Failovers) > 0 {
+			failovers++
+		}
+	}
+	require.Greater(t, failovers, int(runs)/4, "too few runs failed over")
 }
