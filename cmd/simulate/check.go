@@ -27,7 +27,12 @@ type checkOptions struct {
 	workers    int
 	out        string
 	shrinkRuns int
+	faults     string
+	maxFaults  int
 }
+
+// faultChoices are the values of --faults.
+var faultChoices = []string{"none", "some", "always"}
 
 const checkUsage = `Usage: simulate check [flags] [FILE|NAME...]
 
@@ -38,6 +43,20 @@ seed replayed; --workers only splits the seeds among cores and never changes
 a result. On a failure it shrinks the scenario, writes the smallest it finds
 to --out as a scenario file (never overwriting one) and prints how to replay
 it; the exit code is then 1.
+
+Faults: by default (--faults some) about half of the scenarios get a fault
+schedule of 1..--max-faults faults of every kind (crashes at a time, in a
+phase of a checkpoint or while restoring, random crashes, slow subtasks,
+delay spikes, partitions, failed and slow uploads, corrupt checkpoints), with
+a restart strategy that allows enough restarts for the job to finish, full or
+region failover, maybe local recovery and savepoints. --faults none keeps
+every run fault-free, --faults always gives every run a schedule. A property
+that does not apply to a run (the end-to-end properties to a job that did not
+finish, liveness to a run with faults) counts it as skipped. --property NAME
+alone generates the scenarios NAME applies to: for exactly-once-state,
+end-to-end and no-loss bounded jobs with faults in every run, for liveness,
+bounded-drain and the negative property fault-free ones; an explicit --faults
+overrides that.
 
 With scenario files (or bundled names) it judges those instead.
 
@@ -60,6 +79,8 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "worker goroutines")
 	fs.StringVar(&o.out, "out", ".", "directory for the scenario files of counterexamples")
 	fs.IntVar(&o.shrinkRuns, "shrink-runs", check.DefaultShrinkRuns, "most candidate scenarios one shrink may run")
+	fs.StringVar(&o.faults, "faults", "", "fault schedules: none, some (about half of the runs) or always (default: some, or what --property needs)")
+	fs.IntVar(&o.maxFaults, "max-faults", check.DefaultBounds().Faults.Max, "most faults in a run's schedule")
 	fs.Usage = func() {
 		var b strings.Builder
 		for _, p := range check.Properties() {
@@ -123,7 +144,35 @@ func (o *checkOptions) setup() ([]check.Property, check.Bounds, error) {
 		}
 		b.Modes = []sim.Mode{m}
 	}
+	if o.maxFaults < 1 || o.maxFaults > scenarios.MaxFaults {
+		return nil, b, bad("--max-faults must be 1..%d", scenarios.MaxFaults)
+	}
+	switch o.faults {
+	case "":
+		if b.Faults.Max > 0 {
+			b.Faults.Max = o.maxFaults
+		}
+	case "none":
+		b.Faults = check.Range{}
+	case "some":
+		b.Faults = check.Range{Min: 0, Max: o.maxFaults}
+	case "always":
+		b.Faults = check.Range{Min: 1, Max: o.maxFaults}
+	default:
+		return nil, b, bad("--faults %q: allowed are %s", o.faults, strings.Join(faultChoices, ", "))
+	}
 	return props, b, nil
+}
+
+// faultsWord describes the bounds' fault schedules.
+func faultsWord(b check.Bounds) string {
+	switch {
+	case b.Faults.Max == 0:
+		return "none"
+	case b.Faults.Min == 0:
+		return fmt.Sprintf("about half of the runs, 1..%d", b.Faults.Max)
+	}
+	return fmt.Sprintf("every run, %d..%d", b.Faults.Min, b.Faults.Max)
 }
 
 // checkFiles judges scenario files.
@@ -163,7 +212,7 @@ func (o *checkOptions) sweep(b check.Bounds, props []check.Property, stdout, std
 		mode = "all"
 	}
 	last := o.seed + uint64(o.runs) - 1
-	fmt.Fprintf(stdout, "simulate check: seeds %d..%d, mode %s, %d worker(s)\nproperties: %s\n\n", o.seed, last, mode, o.workers, strings.Join(names, ", "))
+	fmt.Fprintf(stdout, "simulate check: seeds %d..%d, mode %s, faults: %s, %d worker(s)\nproperties: %s\n\n", o.seed, last, mode, faultsWord(b), o.workers, strings.Join(names, ", "))
 
 	start := time.Now()
 	lastPrint := start
@@ -186,7 +235,8 @@ func (o *checkOptions) sweep(b check.Bounds, props []check.Property, stdout, std
 		fmt.Fprintf(stdout, "%-32s %8d %8d %8d\n", st.Property.Name, st.Passed, st.Failed, st.Skipped)
 	}
 	secs := rep.Elapsed.Seconds()
-	fmt.Fprintf(stdout, "\n%d runs, %d events simulated in %.2fs: %.0f runs/s, %.0f runs/s per worker, %.1f M events/s\n",
+	fmt.Fprintf(stdout, "\n%d runs: %d with faults, %d failed over, %d drained (job FINISHED)\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Drained)
+	fmt.Fprintf(stdout, "%d runs, %d events simulated in %.2fs: %.0f runs/s, %.0f runs/s per worker, %.1f M events/s\n",
 		rep.Runs, rep.Events, secs, float64(rep.Runs)/secs, float64(rep.Runs)/secs/float64(o.workers), float64(rep.Events)/secs/1e6)
 	if !rep.Failed() {
 		fmt.Fprintln(stdout, "OK: every property held (or did not apply) on every run")
@@ -232,8 +282,8 @@ func (o *checkOptions) counterexample(b check.Bounds, st check.PropertyStats, st
 	if p.Negative {
 		kind = "negative property (false on purpose)"
 	}
-	desc := fmt.Sprintf("A counterexample to the %s %s: %s.\nViolated: %s.\nFound by simulate check at seed %d (simulate check --seed %d --runs 1 --property %s%s), shrunk in %d steps.",
-		kind, p.Name, p.Doc, strings.TrimSuffix(detail, "."), bestSeed, bestSeed, p.Name, o.modeFlag(), bestStats.Steps)
+	desc := fmt.Sprintf("A counterexample to the %s %s: %s.\nViolated: %s.\nFound by simulate check at seed %d (simulate check --seed %d --runs 1%s), shrunk in %d steps.",
+		kind, p.Name, p.Doc, strings.TrimSuffix(detail, "."), bestSeed, bestSeed, o.flags(), bestStats.Steps)
 	path, err := writeScenario(o.out, name, best, desc)
 	if err != nil {
 		return err
@@ -261,11 +311,23 @@ func (o *checkOptions) engineError(b check.Bounds, rep *check.Report, stdout io.
 	return nil
 }
 
-func (o *checkOptions) modeFlag() string {
-	if o.mode == "" {
-		return ""
+// flags are the flags besides --seed and --runs that reproduce a seed's
+// scenario (a --property focuses the bounds).
+func (o *checkOptions) flags() string {
+	var f string
+	if o.property != "" {
+		f += " --property " + o.property
 	}
-	return " --mode " + o.mode
+	if o.mode != "" {
+		f += " --mode " + o.mode
+	}
+	if o.faults != "" {
+		f += " --faults " + o.faults
+	}
+	if o.maxFaults != check.DefaultBounds().Faults.Max {
+		f += fmt.Sprintf(" --max-faults %d", o.maxFaults)
+	}
+	return f
 }
 
 func verdictOf(r *check.SeedResult, name string) check.Verdict {

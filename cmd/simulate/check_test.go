@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/check"
+	"github.com/ckptsim/ckptsim/sim"
 )
 
 // TestCheckSweep: a sweep of random scenarios passes every property,
@@ -15,11 +18,65 @@ import (
 func TestCheckSweep(t *testing.T) {
 	code, out, errs := runArgs("check", "--runs", "40", "--seed", "7", "--workers", "2", "--out", t.TempDir())
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, errs)
-	for _, want := range []string{"seeds 7..46", "PROPERTY", "consistent-cut", "snapshot-state", "determinism", "liveness", "bounded-drain", "runs/s", "events simulated", "OK"} {
+	for _, want := range []string{"seeds 7..46", "faults: about half of the runs, 1..3", "PROPERTY", "consistent-cut", "snapshot-state",
+		"exactly-once-state", "end-to-end", "no-loss", "determinism", "liveness", "bounded-drain", "runs/s", "events simulated", "OK"} {
 		assert.Contains(t, out, want)
 	}
+	assert.Regexp(t, `40 runs: [1-9]\d* with faults, [1-9]\d* failed over, [1-9]\d* drained`, out)
 	assert.NotContains(t, out, "at-least-once-is-exactly-once")
 	assert.Contains(t, errs, "40/40 runs")
+}
+
+// TestCheckFaults: --faults none keeps every run fault-free, --faults
+// always gives each a schedule of at most --max-faults faults; a property
+// about recoveries alone generates bounded runs with faults in every run,
+// and an explicit --faults overrides that.
+func TestCheckFaults(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--faults", "none"}, []string{"faults: none", "20 runs: 0 with faults, 0 failed over"}},
+		{[]string{"--faults", "always", "--max-faults", "1"}, []string{"faults: every run, 1..1", "20 runs: 20 with faults"}},
+		{[]string{"--property", "end-to-end"}, []string{"faults: every run, 1..3", "20 runs: 20 with faults", "end-to-end"}},
+		{[]string{"--property", "no-loss", "--faults", "none"}, []string{"faults: none", "20 runs: 0 with faults, 0 failed over, 20 drained"}},
+		{[]string{"--property", "liveness"}, []string{"faults: none"}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			args := append([]string{"check", "--runs", "20", "--seed", "3", "--out", dir}, tc.args...)
+			code, out, errs := runArgs(args...)
+			require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+			for _, w := range tc.want {
+				assert.Contains(t, out, w)
+			}
+		})
+	}
+}
+
+// TestCheckFileWithFaults: a generated scenario with faults, written as a
+// scenario file, is judged by the properties about recoveries.
+func TestCheckFileWithFaults(t *testing.T) {
+	b := check.DefaultBounds()
+	check.NoLoss.Focus(&b)
+	var cfg sim.Config
+	for seed := uint64(1); ; seed++ {
+		cfg = check.Scenario(b, seed)
+		run, vs, err := check.Evaluate(cfg, check.NoLoss)
+		require.NoError(t, err)
+		if vs[0].Status == check.Pass && len(run.Result.Failovers) > 0 {
+			break
+		}
+	}
+	path, err := writeScenario(t.TempDir(), "faulty", cfg, "")
+	require.NoError(t, err)
+	code, out, errs := runArgs("check", path)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	assert.Regexp(t, `pass no-loss`, out)
+	code, out, _ = runArgs("run", path)
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "Failovers:")
 }
 
 // timing removes the lines that depend on wall time or the worker count.
@@ -92,6 +149,8 @@ func TestCheckBadInput(t *testing.T) {
 		{[]string{"check", "--runs", "0"}, "--runs must be at least 1"},
 		{[]string{"check", "--workers", "0"}, "--workers must be at least 1"},
 		{[]string{"check", "--seed", "-1"}, "seed"},
+		{[]string{"check", "--faults", "often"}, "allowed are none, some, always"},
+		{[]string{"check", "--max-faults", "0"}, "--max-faults must be 1..1000"},
 		{[]string{"check", "no-such-scenario"}, "no-such-scenario"},
 	}
 	for _, tc := range cases {
@@ -104,6 +163,9 @@ func TestCheckBadInput(t *testing.T) {
 	code, out, _ := runArgs("check", "--help")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "NEGATIVE")
+	for _, want := range []string{"exactly-once-state", "end-to-end", "no-loss", "-faults", "-max-faults", "--faults none"} {
+		assert.Contains(t, out, want)
+	}
 	code, out, _ = runArgs("check", "minimal", "--mode", "aligned")
 	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, "pass consistent-cut")
