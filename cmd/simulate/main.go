@@ -50,7 +50,8 @@ Usage:
   simulate graph FILE|NAME [--execution]
                                     print the job graph (or execution graph) as Graphviz DOT
   simulate tui [FILE|NAME] [flags]  terminal UI: watch barriers flow, step through checkpoints and back
-  simulate check [--runs N] [--seed S] [--mode M] [--property NAME] [--workers K] [--out DIR]
+  simulate check [--runs N] [--seed S] [--mode M] [--property NAME] [--faults none|some|always]
+                 [--workers K] [--out DIR]
                                     check properties on random scenarios, shrink and write
                                     counterexamples (simulate check --help)
 
