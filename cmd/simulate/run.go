@@ -39,24 +39,12 @@ func runCmd(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "Usage: simulate run [FILE|NAME] [flags]\n\nRuns a scenario (default %q) and prints its checkpoint table, a summary, the invariants and the scenario's expectations.\nExit code 1 when an invariant or an expectation fails, 2 on bad input.\n\nFlags:\n", scenarios.DefaultName)
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args, stdout)
-	if err != nil {
-		return err
-	}
-	name, err := onlyOne(pos, scenarios.DefaultName, "run")
+	sc, cfg, err := o.scenario(fs, args, stdout, "run")
 	if err != nil {
 		return err
 	}
 	if o.format != "text" && o.format != "json" {
 		return bad("--format %q: allowed are text and json", o.format)
-	}
-	sc, err := load(name)
-	if err != nil {
-		return err
-	}
-	cfg, err := o.apply(sc.Config)
-	if err != nil {
-		return err
 	}
 	s, err := sim.New(cfg)
 	if err != nil {
@@ -96,6 +84,26 @@ func (o *runOptions) overrideFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.until, "until", 0, "override the virtual run length (e.g. 30s)")
 	fs.StringVar(&o.mode, "mode", "", "override the checkpointing mode: aligned, unaligned or at-least-once")
 	fs.DurationVar(&o.alignedTimeout, "aligned-timeout", -1, "override the aligned checkpoint timeout (unaligned mode; 0 = unaligned from the start)")
+}
+
+// scenario parses a command's flags and its one optional scenario
+// argument (the default scenario without one), loads the scenario and
+// applies the overrides.
+func (o *runOptions) scenario(fs *flag.FlagSet, args []string, stdout io.Writer, cmd string) (*scenarios.Scenario, sim.Config, error) {
+	pos, err := parseFlags(fs, args, stdout)
+	if err != nil {
+		return nil, sim.Config{}, err
+	}
+	name, err := onlyOne(pos, scenarios.DefaultName, cmd)
+	if err != nil {
+		return nil, sim.Config{}, err
+	}
+	sc, err := load(name)
+	if err != nil {
+		return nil, sim.Config{}, err
+	}
+	cfg, err := o.apply(sc.Config)
+	return sc, cfg, err
 }
 
 // apply overrides the scenario's config with the flags.

@@ -24,19 +24,7 @@ func tuiCmd(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "Usage: simulate tui [FILE|NAME] [flags]\n\nOpens the terminal UI on a scenario (default %q): watch barriers flow through\nthe job, step through checkpoints and back in time. Press ? in the UI for the keys.\nNO_COLOR=1 draws without colour.\n\nFlags:\n", scenarios.DefaultName)
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args, stdout)
-	if err != nil {
-		return err
-	}
-	name, err := onlyOne(pos, scenarios.DefaultName, "tui")
-	if err != nil {
-		return err
-	}
-	sc, err := load(name)
-	if err != nil {
-		return err
-	}
-	cfg, err := o.apply(sc.Config)
+	sc, cfg, err := o.scenario(fs, args, stdout, "tui")
 	if err != nil {
 		return err
 	}
