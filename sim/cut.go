@@ -29,7 +29,6 @@ const maxCutObservations = 1 << 16
 type cutObservation struct {
 	task   int32
 	lo, hi int64 // checkpoints lo..hi are affected
-	except int64 // ...but not this one (the record is in its channel state)
 	extra  bool
 	count  int64
 }

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -97,14 +96,4 @@ func describeCheckpoints(r *Result) string {
 		s += fmt.Sprintf("#%d %s %s [%d, %d]; ", c.ID, c.Status, c.Reason, c.TriggerAt, c.EndAt)
 	}
 	return s
-}
-
-// skipBug skips a test that demonstrates a known engine bug, with
-// t.Skip("BUG: ..."), unless CKPTSIM_RUN_BUGS=1 is set: then the test runs
-// and fails until the bug is fixed.
-func skipBug(t testing.TB, what string) {
-	t.Helper()
-	if os.Getenv("CKPTSIM_RUN_BUGS") != "1" {
-		t.Skip("BUG: " + what)
-	}
 }

@@ -9,9 +9,6 @@ import (
 	"github.com/ckptsim/ckptsim/sim"
 )
 
-// filterHelp describes the log filter syntax.
-const filterHelp = "words must all match: ck:3  kind:barrier  sub:count[1]  ch:src[0]  or plain text (kind, subtask, channel); -word excludes"
-
 // logFilter selects trace events for the event log. It keeps the indexes
 // of the matching events of the recorded trace, extended as needed.
 type logFilter struct {

@@ -59,7 +59,7 @@ func (u *UI) logLine(ev sim.TraceEvent) string {
 
 func (p *logPane) Draw(scr tcell.Screen) {
 	u := p.u
-	x, y, w, h := p.GetInnerRect()
+	_, _, _, h := p.GetInnerRect()
 	end := u.m.TraceLen()
 	skip := max(0, p.back-(h-1))
 	idx, total := u.filter.before(u.m, end, max(h, 0), skip)
@@ -70,7 +70,7 @@ func (p *logPane) Draw(scr tcell.Screen) {
 	}
 	p.SetTitle(tview.Escape(title + " "))
 	p.DrawForSubclass(scr, p)
-	x, y, w, h = p.GetInnerRect()
+	x, y, w, h := p.GetInnerRect()
 	if w <= 0 || h <= 0 {
 		return
 	}
