@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -197,12 +196,7 @@ func repeat(s string, n int) string {
 func TestParseRejectsFailures(t *testing.T) {
 	for _, tc := range badFailureFiles {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := Parse("t.yaml", []byte(tc.yaml))
-			require.Error(t, err)
-			assert.Nil(t, s)
-			var e *Error
-			require.True(t, errors.As(err, &e), "error %T is not *Error", err)
-			assert.Equal(t, tc.err, err.Error())
+			requireRejected(t, tc.yaml, tc.err)
 		})
 	}
 }
