@@ -153,8 +153,7 @@ func (s *Sim) checkable() bool {
 }
 
 // endInvariants turns the end-to-end checks into invariants.
-func (s *Sim) endInvariants() []Invariant {
-	ec := s.endCheck()
+func (s *Sim) endInvariants(ec endChecks) []Invariant {
 	if !ec.drained {
 		return nil
 	}

@@ -198,10 +198,11 @@ func (s *Sim) Result() *Result {
 		sm.MeanCommitLatency = s.commitLatency / s.committedRecs
 		sm.MaxCommitLatency = s.maxCommitLatency
 	}
-	if ec := s.endCheck(); ec.drained {
+	ec := s.endCheck()
+	if ec.drained {
 		sm.Duplicates, sm.Lost = ec.duplicates, ec.lost
 	}
-	r.Invariants = append(s.invariants(missing, extra, detail), s.endInvariants()...)
+	r.Invariants = append(s.invariants(missing, extra, detail), s.endInvariants(ec)...)
 	return r
 }
 
