@@ -82,10 +82,12 @@ var alignmentCases = []struct {
 // task (Flink's aligned exactly-once): once barrier n arrived on the early
 // channel, that channel is blocked — the task processes no record from it
 // and its sender sends none — while records of the late channel are still
-// processed, until barrier n arrived on the late channel too. Then the
-// early channel is unblocked, the task snapshots, and records from the
-// early channel flow again. The alignment time in the stats is the time
-// from the first barrier to the snapshot.
+// processed, until barrier n arrived on the late channel too, which blocks
+// that channel as well (AbstractAlignedBarrierHandlerState). Then the task
+// snapshots, and only after the sync phase unblocks both channels; the
+// early channel's sender transmits again once the resumeConsumption
+// message reached it, one network latency later. The alignment time in the
+// stats is the time from the first barrier to the last.
 func TestAlignedBlocksEarlyChannel(t *testing.T) {
 	for _, tc := range alignmentCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,23 +106,27 @@ func TestAlignedBlocksEarlyChannel(t *testing.T) {
 					continue
 				}
 				n := ck.ID
-				blocked, unblocked, syncStart := -1, -1, -1
+				blocked, blockedLate, syncStart, syncEnd, unblocked := -1, -1, -1, -1, -1
 				for i, ev := range evs {
 					if ev.Subtask != aggID {
 						continue
 					}
 					switch {
-					case ev.Kind == ChannelBlocked && ev.Checkpoint == n:
-						require.Equal(t, -1, blocked, "checkpoint %d: the aggregate blocked two channels", n)
-						require.Equal(t, early, ev.Channel, "checkpoint %d: the late channel was blocked", n)
+					case ev.Kind == ChannelBlocked && ev.Checkpoint == n && blocked < 0:
+						require.Equal(t, early, ev.Channel, "checkpoint %d: the late channel was blocked first", n)
 						blocked = i
-					case ev.Kind == ChannelUnblocked && blocked >= 0 && unblocked < 0:
-						require.Equal(t, early, ev.Channel)
-						unblocked = i
+					case ev.Kind == ChannelBlocked && ev.Checkpoint == n:
+						require.Equal(t, -1, blockedLate, "checkpoint %d: a channel blocked twice", n)
+						require.Equal(t, late, ev.Channel, "checkpoint %d", n)
+						blockedLate = i
 					case ev.Kind == SnapshotSyncStart && ev.Checkpoint == n:
 						syncStart = i
+					case ev.Kind == SnapshotSyncEnd && ev.Checkpoint == n:
+						syncEnd = i
+					case ev.Kind == ChannelUnblocked && ev.Channel == early && blocked >= 0 && unblocked < 0:
+						unblocked = i
 					}
-					if syncStart >= 0 {
+					if unblocked >= 0 {
 						break
 					}
 				}
@@ -131,9 +137,10 @@ func TestAlignedBlocksEarlyChannel(t *testing.T) {
 					continue
 				}
 				checked++
-				require.Greater(t, unblocked, blocked, "checkpoint %d: the early channel was never unblocked", n)
-				require.Greater(t, syncStart, blocked, "checkpoint %d: no snapshot after alignment", n)
-				require.Less(t, unblocked, syncStart, "checkpoint %d: the snapshot must follow the end of alignment", n)
+				require.Greater(t, blockedLate, blocked, "checkpoint %d: the last barrier's channel was not blocked", n)
+				require.Greater(t, syncStart, blockedLate, "checkpoint %d: no snapshot after alignment", n)
+				require.Greater(t, syncEnd, syncStart, "checkpoint %d", n)
+				require.Greater(t, unblocked, syncEnd, "checkpoint %d: channels unblocked before the sync phase ended", n)
 
 				lateDuring := 0
 				for _, ev := range evs[blocked+1 : syncStart] {
@@ -145,13 +152,18 @@ func TestAlignedBlocksEarlyChannel(t *testing.T) {
 					}
 				}
 				// The aligned barrier is blocking upstream: its sender
-				// transmits nothing more on the channel until the receiver
-				// resumes consumption.
-				for _, ev := range evs[blocked+1 : unblocked] {
-					if ev.Kind == RecordSent {
-						require.NotEqual(t, early, ev.Channel, "checkpoint %d: the sender of the blocked channel kept sending (seq %d)", n, ev.Seq)
+				// transmits nothing more on the channel until the receiver's
+				// resumeConsumption reaches it.
+				resumeAt := evs[unblocked].At + int64(cfg.Channels.Latency)
+				sentAgain := false
+				for _, ev := range evs[blocked+1:] {
+					if ev.Kind == RecordSent && ev.Channel == early {
+						require.GreaterOrEqual(t, ev.At, resumeAt, "checkpoint %d: the sender of the blocked channel sent before resumeConsumption reached it (seq %d)", n, ev.Seq)
+						sentAgain = true
+						break
 					}
 				}
+				assert.True(t, sentAgain, "checkpoint %d: the sender of the early channel never sent again", n)
 				if n == 1 {
 					require.Positive(t, lateDuring, "checkpoint 1: no record of the late channel was processed during alignment")
 				}
@@ -166,7 +178,7 @@ func TestAlignedBlocksEarlyChannel(t *testing.T) {
 
 				row := ck.Subtasks[aggID]
 				assert.False(t, row.Unaligned)
-				assert.Equal(t, evs[syncStart].At-evs[blocked].At, row.Alignment, "checkpoint %d: alignment is first barrier to snapshot", n)
+				assert.Equal(t, evs[blockedLate].At-evs[blocked].At, row.Alignment, "checkpoint %d: alignment is first barrier to last", n)
 				if n == 1 {
 					assert.Positive(t, row.Alignment)
 				}

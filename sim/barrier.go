@@ -16,6 +16,9 @@ type barrierHandler struct {
 	firstAt      int64 // when the first barrier of ck was taken
 	trigger      int64 // ck's trigger time, from its barrier
 	unaligned    bool  // ck was taken unaligned: inputs are being persisted
+	// resumeAfterSync: the alignment that triggered the running sync
+	// phase releases its channels when that phase ends.
+	resumeAfterSync bool
 
 	tracked       []trackedCheckpoint // at-least-once: ascending ids
 	latestTracked int64
@@ -87,10 +90,9 @@ func (s *Sim) onBarrier(t *task, c *channel, it item) {
 		s.startUnaligned(t, c, it)
 		return
 	}
-	if t.numAligned < t.target {
-		s.block(t, c, n)
-		return
-	}
+	// AbstractAlignedBarrierHandlerState.barrierReceived blocks the channel
+	// of every aligned barrier, the last one's included.
+	s.block(t, c, n)
 	s.maybeAligned(t)
 }
 
@@ -134,14 +136,21 @@ func (s *Sim) maybeAligned(t *task) {
 	}
 	n := t.ck
 	t.lastDone = n
-	s.unblockAll(t)
 	if t.unaligned {
 		t.unaligned = false
+		s.unblockAll(t)
 		s.channelStateDone(t, n)
 		return
 	}
 	s.coord.alignmentEnd(t, n, s.now)
-	s.triggerAtTask(t, n, t.trigger, false)
+	// AbstractAlignedBarrierHandlerState.triggerGlobalCheckpoint triggers
+	// the checkpoint first (StreamTask.triggerCheckpointOnBarrier runs the
+	// sync phase in the task thread) and only then unblocks every channel.
+	if s.triggerAtTask(t, n, t.trigger, false) {
+		t.resumeAfterSync = true
+		return
+	}
+	s.unblockAll(t)
 }
 
 // startUnaligned takes checkpoint t.ck unaligned at once: on its first

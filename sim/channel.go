@@ -70,6 +70,7 @@ type channel struct {
 	lastArr  int64 // arrival time of the last transmitted item (FIFO)
 	epoch    int64 // id of the last barrier the sender emitted here
 	paused   bool  // the sender stopped after a blocking barrier
+	resuming bool  // the receiver's resumeConsumption is on its way to the sender
 	blocked  bool  // the receiver holds the channel back (alignment)
 	ended    bool  // the receiver consumed end of partition
 	inRecs   int   // records in `in` (in flight or queued at the receiver)
@@ -154,9 +155,22 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 	s.wire(c, it)
 }
 
-// resume lets the sender transmit again after alignment.
+// resume lets the sender transmit again after alignment. The receiver
+// stops holding the channel back at once, but a remote channel's
+// resumeConsumption is a message to the producer
+// (RemoteInputChannel.resumeConsumption), so the sender transmits again
+// one network latency later.
 func (s *Sim) resume(c *channel) {
 	c.blocked = false
+	if c.paused && !c.resuming {
+		c.resuming = true
+		s.scheduleOn(c, s.channelDelay(c, s.now+s.latency()), evResume, 0)
+	}
+}
+
+// resumed is resumeConsumption reaching the sender, which transmits again.
+func (s *Sim) resumed(c *channel) {
+	c.resuming = false
 	if c.paused {
 		c.paused = false
 		s.transmit(c)

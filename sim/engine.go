@@ -237,7 +237,7 @@ func (s *Sim) dispatch(e event) {
 		case evRestored:
 			s.restored(t)
 		}
-	case evArrive, evOutputTimeout, evAnnounce:
+	case evArrive, evOutputTimeout, evAnnounce, evResume:
 		c := &s.chans[e.a]
 		if e.gen != c.attempt {
 			return
@@ -252,6 +252,8 @@ func (s *Sim) dispatch(e event) {
 			s.outputTimeout(c, e.b)
 		case evAnnounce:
 			s.announce(c, e.b, s.barrierTrigger(c, e.b))
+		case evResume:
+			s.resumed(c)
 		}
 	case evPeriodicTrigger:
 		s.coord.periodic(s, e.b)

@@ -33,6 +33,7 @@ const (
 	evRestored                         // subtask a finished restoring its state
 	evSavepoint                        // a savepoint is triggered
 	evCancel                           // the job is cancelled
+	evResume                           // channel a: the receiver's resumeConsumption reaches the sender
 )
 
 // queue is a binary min-heap of events ordered by (at, seq). It is written

@@ -146,7 +146,7 @@ func (s *Sim) stopTask(t *task) {
 	t.snaps, t.triggers = nil, nil
 	t.timeoutDue, t.wakeAt = 0, -1
 	t.tracked = nil
-	t.unaligned = false
+	t.unaligned, t.resumeAfterSync = false, false
 	if t.restoring {
 		t.restoring = false
 		s.job.restoring--

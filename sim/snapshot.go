@@ -55,16 +55,17 @@ func (s *Sim) dropSnap(t *task, n int64) {
 // downstream first, then the synchronous snapshot, during which the task
 // processes nothing, then the asynchronous upload, then the
 // acknowledgement. An unaligned barrier overtakes the records waiting in the
-// output queues, which become output channel state.
-func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
+// output queues, which become output channel state. It reports whether the
+// sync phase started.
+func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 	if t.lastSnap >= n {
-		return
+		return false
 	}
 	if s.abortedBefore(t, n) {
 		// The coordinator aborted n before this task got to it: tell the
 		// downstream tasks instead of snapshotting.
 		s.broadcastEvent(t, item{kind: itemCancel, ck: n})
-		return
+		return false
 	}
 	s.phaseHook(t, SyncPhase, n)
 	t.lastSnap = n
@@ -108,6 +109,7 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) {
 	s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncStart, Subtask: t.id, Checkpoint: n})
 	t.busy = true
 	s.schedule(t, s.now+int64(s.cfg.Checkpoint.SyncDuration), evSyncDone, n)
+	return true
 }
 
 // abortedBefore reports whether the coordinator told the task that n was
@@ -129,6 +131,10 @@ func (s *Sim) syncDone(t *task, n int64) {
 		s.coord.syncEnd(t, n, s.now, sn.stateBytes)
 		s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncEnd, Subtask: t.id, Checkpoint: n, N: sn.stateBytes})
 		s.schedule(t, sn.asyncDue, evAsyncDone, n)
+	}
+	if t.resumeAfterSync {
+		t.resumeAfterSync = false
+		s.unblockAll(t)
 	}
 	s.tryWork(t)
 }

@@ -79,8 +79,9 @@ func TestUnalignedSnapshotsOnFirstBarrier(t *testing.T) {
 		time.Duration(r.Summary.MaxEndToEnd), time.Duration(aligned.Summary.MaxEndToEnd))
 	assert.Positive(t, aligned.Summary.MaxAlignment)
 	assert.Zero(t, r.Summary.MaxAlignment)
-	// Same data either way: the sources read the same records.
-	assert.Equal(t, aligned.Summary.RecordsIn, r.Summary.RecordsIn)
+	// Aligned checkpoints also cost throughput: every sender pauses after
+	// its barrier until the receiver's resumeConsumption reaches it.
+	assert.Less(t, aligned.Summary.RecordsIn, r.Summary.RecordsIn)
 }
 
 func inProgressAtEnd(r *Result) int {
