@@ -77,15 +77,48 @@ func Describe(nameOrPath string) (string, error) {
 	return s.Description, nil
 }
 
-// readFile reads at most MaxFileSize+1 bytes of path: enough for Parse to
-// refuse a file that is too large without reading all of it.
+// Read parses the scenario r holds, such as standard input; name stands
+// for the file in errors and Scenario.File. Like Load it reads at most
+// MaxFileSize+1 bytes: a larger input is refused without being read whole.
+// Problems in the scenario are *Error; a failed read is the reader's
+// error.
+func Read(name string, r io.Reader) (*Scenario, error) {
+	data, err := readAtMost(name, r, -1)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(name, data)
+}
+
+// readFile reads path, refusing a file larger than MaxFileSize by its size
+// (an *Error) without reading it.
 func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	return readAtMost(path, f, size)
+}
+
+// readAtMost reads r, whose size is known when it is not negative: at most
+// MaxFileSize+1 bytes, enough to know that a larger input is too large.
+func readAtMost(name string, r io.Reader, size int64) ([]byte, error) {
+	if size > MaxFileSize {
+		return nil, tooLarge(name, size)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(name, size)
+	}
+	return data, nil
 }
 
 // looksLikePath reports whether s is meant as a file rather than a bundled

@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -126,7 +128,29 @@ func TestLoad(t *testing.T) {
 	big := filepath.Join(dir, "big.yaml")
 	require.NoError(t, os.WriteFile(big, make([]byte, 2*MaxFileSize), 0o644))
 	_, err = Load(big)
-	assert.EqualError(t, err, big+": the file is too large (1048577 bytes; a scenario file may have at most 1048576)")
+	assert.EqualError(t, err, big+": the file is too large (2097152 bytes); a scenario file may have at most 1048576 bytes (1 MiB)",
+		"the real size, not the bytes read")
+
+	// Input of unknown size: only as much as the limit is read.
+	_, err = Read("<standard input>", io.LimitReader(zeros{}, 1<<40))
+	assert.EqualError(t, err, "<standard input>: the file is too large (more than 1048576 bytes); a scenario file may have at most 1048576 bytes (1 MiB)")
+	sc, err := Read("<standard input>", strings.NewReader("name: in\noperators: []\n"))
+	assert.Nil(t, sc)
+	assert.ErrorContains(t, err, "<standard input>:")
+	src, err := BundledSource("minimal")
+	require.NoError(t, err)
+	sc, err = Read("<standard input>", bytes.NewReader(src))
+	require.NoError(t, err)
+	assert.Equal(t, "<standard input>", sc.File)
+	assert.Equal(t, "minimal", sc.Name)
+}
+
+// zeros is an endless reader of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
 
 func TestDescribeAndSource(t *testing.T) {

@@ -19,7 +19,7 @@ const MaxFileSize = 1 << 20
 // file's single document, whose root node it returns.
 func (d *decoder) document(data []byte) (root *yaml.Node, err error) {
 	if len(data) > MaxFileSize {
-		return nil, &Error{File: d.file, Msg: fmt.Sprintf("the file is too large (%d bytes; a scenario file may have at most %d)", len(data), MaxFileSize)}
+		return nil, tooLarge(d.file, int64(len(data)))
 	}
 	if err := d.checkText(data); err != nil {
 		return nil, err
@@ -55,6 +55,17 @@ func (d *decoder) document(data []byte) (root *yaml.Node, err error) {
 		return nil, err
 	}
 	return root, nil
+}
+
+// tooLarge is the error of a file larger than MaxFileSize; size is its
+// size, or negative when only a part of it was read (the rest may be
+// endless, as from a pipe).
+func tooLarge(file string, size int64) *Error {
+	what := fmt.Sprintf("%d bytes", size)
+	if size < 0 {
+		what = fmt.Sprintf("more than %d bytes", MaxFileSize)
+	}
+	return &Error{File: file, Msg: fmt.Sprintf("the file is too large (%s); a scenario file may have at most %d bytes (1 MiB)", what, MaxFileSize)}
 }
 
 // empty is the error of a file without a document.

@@ -364,5 +364,5 @@ func TestErrorFormat(t *testing.T) {
 func TestParseLargeFile(t *testing.T) {
 	data := []byte("name: big\ndescription: " + strings.Repeat("x", MaxFileSize) + "\n")
 	_, err := Parse("big.yaml", data)
-	assert.EqualError(t, err, "big.yaml: the file is too large (1048600 bytes; a scenario file may have at most 1048576)")
+	assert.EqualError(t, err, "big.yaml: the file is too large (1048600 bytes); a scenario file may have at most 1048576 bytes (1 MiB)")
 }

@@ -58,14 +58,19 @@ end-to-end and no-loss bounded jobs with faults in every run, for liveness,
 bounded-drain and the negative property fault-free ones; an explicit --faults
 overrides that.
 
-With scenario files (or bundled names) it judges those instead.
+With scenario files (or bundled names; - reads one from standard input) it
+judges those instead.
+
+Ctrl-C stops the sweep: it prints the figures of the runs done so far,
+writes the counterexamples found (unshrunk if the shrink was under way) and
+exits with code 130. --out is checked before the sweep starts.
 
 Properties (the default is all but the negative one):
 %s
 Flags:
 `
 
-func checkCmd(args []string, stdout, stderr io.Writer) error {
+func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o checkOptions
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.IntVar(&o.runs, "runs", 1000, "number of random scenarios")
@@ -110,7 +115,10 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	if o.workers < 1 {
 		return bad("--workers must be at least 1")
 	}
-	return o.sweep(b, props, stdout, stderr)
+	if err := writableDir("--out", o.out); err != nil {
+		return err
+	}
+	return o.sweep(ctx, b, props, stdout, stderr)
 }
 
 // setup resolves --property and --mode into the properties and bounds.
@@ -185,11 +193,11 @@ func checkFiles(files []string, props []check.Property, stdout io.Writer) error 
 		}
 		run, verdicts, err := check.Evaluate(sc.Config, props...)
 		if err != nil {
-			fmt.Fprintf(stdout, "%s: ERROR %v\n", f, err)
+			fmt.Fprintf(stdout, "%s: ERROR %v\n", sc.File, err)
 			failed = true
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: %d events\n", f, run.Events)
+		fmt.Fprintf(stdout, "%s: %d events\n", sc.File, run.Events)
 		for _, v := range verdicts {
 			fmt.Fprintf(stdout, "  %-4s %-30s %s\n", v.Status, v.Property, v.Detail)
 			failed = failed || v.Status == check.Fail
@@ -202,7 +210,7 @@ func checkFiles(files []string, props []check.Property, stdout io.Writer) error 
 }
 
 // sweep runs the random scenarios and reports.
-func (o *checkOptions) sweep(b check.Bounds, props []check.Property, stdout, stderr io.Writer) error {
+func (o *checkOptions) sweep(ctx context.Context, b check.Bounds, props []check.Property, stdout, stderr io.Writer) error {
 	names := make([]string, len(props))
 	for i, p := range props {
 		names[i] = p.Name
@@ -228,7 +236,11 @@ func (o *checkOptions) sweep(b check.Bounds, props []check.Property, stdout, std
 				fmt.Fprintf(stderr, "check: %d/%d runs, %d failed, %.0f runs/s\n", done, o.runs, failures, float64(done)/now.Sub(start).Seconds())
 			}
 		}}
-	rep := sw.Run(context.Background())
+	rep := sw.Run(ctx)
+	interrupted := rep.Runs < o.runs
+	if interrupted {
+		fmt.Fprintf(stdout, "INTERRUPTED after %d of %d runs: the figures below are those of seeds %d..%d.\n\n", rep.Runs, o.runs, o.seed, o.seed+uint64(rep.Runs)-1)
+	}
 
 	fmt.Fprintf(stdout, "%-32s %8s %8s %8s\n", "PROPERTY", "PASSED", "FAILED", "SKIPPED")
 	for _, st := range rep.Stats {
@@ -239,20 +251,27 @@ func (o *checkOptions) sweep(b check.Bounds, props []check.Property, stdout, std
 	fmt.Fprintf(stdout, "%d runs, %d events simulated in %.2fs: %.0f runs/s, %.0f runs/s per worker, %.1f M events/s\n",
 		rep.Runs, rep.Events, secs, float64(rep.Runs)/secs, float64(rep.Runs)/secs/float64(o.workers), float64(rep.Events)/secs/1e6)
 	if !rep.Failed() {
+		if interrupted {
+			fmt.Fprintln(stdout, "OK so far: every property held (or did not apply) on every run done")
+			return errInterrupted
+		}
 		fmt.Fprintln(stdout, "OK: every property held (or did not apply) on every run")
 		return nil
 	}
 	for _, st := range rep.Stats {
 		if st.Failed > 0 {
-			if err := o.counterexample(b, st, stdout); err != nil {
+			if err := o.counterexample(ctx, b, st, stdout); err != nil {
 				return err
 			}
 		}
 	}
 	if rep.Errors > 0 {
-		if err := o.engineError(b, rep, stdout); err != nil {
+		if err := o.engineError(ctx, b, rep, stdout); err != nil {
 			return err
 		}
+	}
+	if ctx.Err() != nil {
+		return errInterrupted
 	}
 	return errChecksFailed
 }
@@ -263,7 +282,7 @@ const maxShrinkSeeds = 5
 
 // counterexample shrinks the lowest failing seeds of a property, writes
 // the smallest result and says how to replay it.
-func (o *checkOptions) counterexample(b check.Bounds, st check.PropertyStats, stdout io.Writer) error {
+func (o *checkOptions) counterexample(ctx context.Context, b check.Bounds, st check.PropertyStats, stdout io.Writer) error {
 	p := st.Property
 	what := "FAIL"
 	if p.Negative {
@@ -271,44 +290,91 @@ func (o *checkOptions) counterexample(b check.Bounds, st check.PropertyStats, st
 	}
 	fmt.Fprintf(stdout, "\n%s %s: %d of %d runs; lowest failing seed %d:\n  %s\n", what, p.Name, st.Failed, st.Passed+st.Failed+st.Skipped,
 		st.FailingSeeds[0], verdictOf(st.First, p.Name).Detail)
-	best, bestSeed, bestStats := check.ShrinkSeeds(b, st.FailingSeeds[:min(len(st.FailingSeeds), maxShrinkSeeds)], p, o.shrinkRuns)
-	_, verdicts, err := check.Evaluate(best, p)
+	seeds := st.FailingSeeds[:min(len(st.FailingSeeds), maxShrinkSeeds)]
+	best := shrinkUnlessInterrupted(ctx, b, seeds[0], func() shrinkResult {
+		cfg, seed, stats := check.ShrinkSeeds(b, seeds, p, o.shrinkRuns)
+		return shrinkResult{cfg: cfg, seed: seed, stats: stats, done: true}
+	})
+	_, verdicts, err := check.Evaluate(best.cfg, p)
 	if err != nil {
 		return err
 	}
 	detail := verdicts[0].Detail
-	name := fmt.Sprintf("%s-seed-%d", p.Name, bestSeed)
+	name := fmt.Sprintf("%s-seed-%d", p.Name, best.seed)
 	kind := "property"
 	if p.Negative {
 		kind = "negative property (false on purpose)"
 	}
-	desc := fmt.Sprintf("A counterexample to the %s %s: %s.\nViolated: %s.\nFound by simulate check at seed %d (simulate check --seed %d --runs 1%s), shrunk in %d steps.",
-		kind, p.Name, p.Doc, strings.TrimSuffix(detail, "."), bestSeed, bestSeed, o.flags(), bestStats.Steps)
-	path, err := writeScenario(o.out, name, best, desc)
+	desc := fmt.Sprintf("A counterexample to the %s %s: %s.\nViolated: %s.\nFound by simulate check at seed %d (simulate check --seed %d --runs 1%s), %s.",
+		kind, p.Name, p.Doc, strings.TrimSuffix(detail, "."), best.seed, best.seed, o.flags(), best.how())
+	path, err := writeScenario(o.out, name, best.cfg, desc)
 	if err != nil {
 		return err
 	}
-	sz := check.Size(best)
-	fmt.Fprintf(stdout, "  shrunk seed %d in %d steps (%d candidate runs) to %d operators, %d subtasks, %d edges:\n  %s\n",
-		bestSeed, bestStats.Steps, bestStats.Runs, sz.Operators, sz.Subtasks, sz.Edges, detail)
+	sz := check.Size(best.cfg)
+	if best.done {
+		fmt.Fprintf(stdout, "  shrunk seed %d in %d steps (%d candidate runs) to %d operators, %d subtasks, %d edges:\n  %s\n",
+			best.seed, best.stats.Steps, best.stats.Runs, sz.Operators, sz.Subtasks, sz.Edges, detail)
+	} else {
+		fmt.Fprintf(stdout, "  seed %d, %s: %d operators, %d subtasks, %d edges\n  shrink it with: simulate check --seed %d --runs 1%s\n",
+			best.seed, best.how(), sz.Operators, sz.Subtasks, sz.Edges, best.seed, o.flags())
+	}
 	fmt.Fprintf(stdout, "  wrote %s\n  replay: simulate run %s\n          simulate check --property %s %s\n", path, path, p.Name, path)
 	return nil
 }
 
 // engineError shrinks the lowest seed the engine refused or panicked on.
-func (o *checkOptions) engineError(b check.Bounds, rep *check.Report, stdout io.Writer) error {
+func (o *checkOptions) engineError(ctx context.Context, b check.Bounds, rep *check.Report, stdout io.Writer) error {
 	seed := rep.FirstError.Seed
 	fmt.Fprintf(stdout, "\nERROR the engine failed on %d run(s); lowest seed %d:\n  %v\n", rep.Errors, seed, rep.FirstError.Err)
 	fails := func(c sim.Config) bool { _, _, err := check.Evaluate(c); return err != nil }
-	small, stats := check.Shrink(check.Scenario(b, seed), fails, o.shrinkRuns)
-	_, _, err := check.Evaluate(small)
-	desc := fmt.Sprintf("The engine fails on this scenario:\n%v\n\nsimulate check found it at seed %d and shrank it in %d steps.", err, seed, stats.Steps)
-	path, werr := writeScenario(o.out, fmt.Sprintf("engine-error-seed-%d", seed), small, desc)
+	small := shrinkUnlessInterrupted(ctx, b, seed, func() shrinkResult {
+		cfg, stats := check.Shrink(check.Scenario(b, seed), fails, o.shrinkRuns)
+		return shrinkResult{cfg: cfg, seed: seed, stats: stats, done: true}
+	})
+	_, _, err := check.Evaluate(small.cfg)
+	desc := fmt.Sprintf("The engine fails on this scenario:\n%v\n\nsimulate check found it at seed %d; %s.", err, seed, small.how())
+	path, werr := writeScenario(o.out, fmt.Sprintf("engine-error-seed-%d", seed), small.cfg, desc)
 	if werr != nil {
 		return werr
 	}
 	fmt.Fprintf(stdout, "  wrote %s\n  replay: simulate run %s\n", path, path)
 	return nil
+}
+
+// shrinkResult is a counterexample, shrunk or not.
+type shrinkResult struct {
+	cfg   sim.Config
+	seed  uint64
+	stats check.ShrinkStats
+	// done is false when an interrupt kept the scenario from being shrunk.
+	done bool
+}
+
+// how says how the counterexample was shrunk.
+func (r shrinkResult) how() string {
+	if !r.done {
+		return "not shrunk: the command was interrupted"
+	}
+	return fmt.Sprintf("shrunk in %d steps", r.stats.Steps)
+}
+
+// shrinkUnlessInterrupted runs shrink unless ctx is done before it starts
+// or while it runs: an interrupted command writes seed's scenario as it
+// was generated rather than wait for the shrink.
+func shrinkUnlessInterrupted(ctx context.Context, b check.Bounds, seed uint64, shrink func() shrinkResult) shrinkResult {
+	unshrunk := shrinkResult{cfg: check.Scenario(b, seed), seed: seed}
+	if ctx.Err() != nil {
+		return unshrunk
+	}
+	done := make(chan shrinkResult, 1)
+	go func() { done <- shrink() }()
+	select {
+	case r := <-done:
+		return r
+	case <-ctx.Done():
+		return unshrunk
+	}
 }
 
 // flags are the flags besides --seed and --runs that reproduce a seed's

@@ -4,15 +4,29 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/topology"
 )
 
-// load resolves a scenario name or file; its problems are bad input.
+// stdin is what a scenario argument of - reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// stdinName stands for standard input in messages, as gofmt names it.
+const stdinName = "<standard input>"
+
+// load resolves a scenario name or file, or reads standard input for -;
+// its problems are bad input.
 func load(nameOrPath string) (*scenarios.Scenario, error) {
-	sc, err := scenarios.Load(nameOrPath)
+	var sc *scenarios.Scenario
+	var err error
+	if nameOrPath == "-" {
+		sc, err = scenarios.Read(stdinName, stdin)
+	} else {
+		sc, err = scenarios.Load(nameOrPath)
+	}
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -68,7 +82,7 @@ func listCmd(args []string, stdout io.Writer) error {
 func validateCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "Usage: simulate validate FILE|NAME\n\nChecks a scenario file; prints file:line:column and the problem, or nothing if it is valid.")
+		fmt.Fprintln(stdout, "Usage: simulate validate FILE|NAME|-\n\nChecks a scenario file (- reads it from standard input); prints file:line:column and the problem, or nothing if it is valid.")
 	}
 	pos, err := parseFlags(fs, args, stdout)
 	if err != nil {
@@ -86,7 +100,7 @@ func graphCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
 	execution := fs.Bool("execution", false, "print the execution graph of subtasks and channels instead of the job graph")
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "Usage: simulate graph FILE|NAME [--execution]\n\nPrints the job graph in Graphviz DOT (render with: dot -Tsvg).")
+		fmt.Fprintln(stdout, "Usage: simulate graph FILE|NAME|- [--execution]\n\nPrints the job graph in Graphviz DOT (render with: dot -Tsvg); - reads the scenario from standard input.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args, stdout)

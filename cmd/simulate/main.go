@@ -12,10 +12,13 @@
 //	simulate tui [FILE|NAME]          terminal UI on a scenario
 //	simulate check [flags]            property-check random scenarios
 //
-// Exit codes: 0 success, 1 a run's invariants failed, 2 bad input.
+// Exit codes: 0 success, 1 a run's invariants failed, 2 bad input, 130
+// interrupted (Ctrl-C or SIGTERM; the summary of the work done so far is
+// printed first).
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +31,9 @@ const (
 	exitOK       = 0
 	exitChecks   = 1
 	exitBadUsage = 2
+	// exitInterrupted is the shells' code for a command ended by SIGINT
+	// (128 + 2).
+	exitInterrupted = 130
 )
 
 // usageError is bad input from the command line or a scenario file.
@@ -39,6 +45,10 @@ func bad(format string, args ...any) error { return usageError{fmt.Errorf(format
 
 // errChecksFailed reports a run whose invariants did not hold.
 var errChecksFailed = errors.New("invariants failed")
+
+// errInterrupted reports a command stopped by a signal after it printed
+// what it had done.
+var errInterrupted = errors.New("interrupted")
 
 const topUsage = `simulate runs ckptsim scenarios: a simulated Apache Flink job taking checkpoints.
 
@@ -55,22 +65,32 @@ Usage:
                                     check properties on random scenarios, shrink and write
                                     counterexamples (simulate check --help)
 
-Exit codes: 0 success, 1 a run's invariants failed, 2 bad input.
+A scenario argument of - reads the scenario from standard input.
+
+Exit codes: 0 success, 1 a run's invariants failed, 2 bad input, 130 interrupted
+(Ctrl-C: the summary of the work done so far is printed and files are left whole).
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := interruptContext(os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run executes the command line args and returns the exit code.
-func run(args []string, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdout, stderr)
+// run executes the command line args and returns the exit code. Once ctx
+// is done, the commands that take long stop, print what they did and
+// return errInterrupted.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdout, stderr)
 	var ue usageError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
 	case errors.Is(err, errChecksFailed):
 		return exitChecks
 	case errors.As(err, &ue):
@@ -82,13 +102,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func dispatch(args []string, stdout, stderr io.Writer) error {
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return runCmd(nil, stdout)
+		return runCmd(ctx, nil, stdout)
 	}
 	switch args[0] {
 	case "run":
-		return runCmd(args[1:], stdout)
+		return runCmd(ctx, args[1:], stdout)
 	case "list":
 		return listCmd(args[1:], stdout)
 	case "validate":
@@ -98,7 +118,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	case "tui":
 		return tuiCmd(args[1:], stdout)
 	case "check":
-		return checkCmd(args[1:], stdout, stderr)
+		return checkCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

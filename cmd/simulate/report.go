@@ -26,7 +26,11 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		fmt.Fprintf(w, "%s\n", d)
 	}
 	fmt.Fprintf(w, "%d subtasks, %d channels · interval %v · run ended at %s (%s) after %d events\n\n",
-		len(eg.Subtasks), len(eg.Channels), cfg.Checkpoint.Interval, dur(r.VirtualEnd), r.Stop, r.Events)
+		len(eg.Subtasks), len(eg.Channels), cfg.Checkpoint.Interval, dur(r.VirtualEnd), stopWord(r.Stop), r.Events)
+	if r.Stop == sim.Running {
+		fmt.Fprintf(w, "INTERRUPTED at virtual time %s after %d events, before the run's end: the figures below are those of the run so far.\n\n",
+			dur(r.VirtualEnd), r.Events)
+	}
 	if r.Stop == sim.EventBudget {
 		fmt.Fprintf(w, "STOPPED EARLY: the event budget of %d events was spent at virtual time %s, before the run's end; raise max_events or lower until.\n\n",
 			r.Events, dur(r.VirtualEnd))
@@ -82,6 +86,15 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	}
 	writeExpectations(w, sc.File, exps)
 	return nil
+}
+
+// stopWord says why a run ended; a run that has not ended was
+// interrupted.
+func stopWord(s sim.StopReason) string {
+	if s == sim.Running {
+		return "interrupted"
+	}
+	return s.String()
 }
 
 // writeSubtasks prints the per-subtask figures of every checkpoint.
@@ -224,7 +237,7 @@ type jsonInvariant struct {
 func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult) error {
 	eg := s.Graph()
 	out := jsonResult{Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), VirtualEndNs: r.VirtualEnd,
-		Events: r.Events, Stop: strings.ReplaceAll(r.Stop.String(), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
+		Events: r.Events, Stop: strings.ReplaceAll(stopWord(r.Stop), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
 		Expectations: jsonExpectations(exps)}
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -27,16 +26,16 @@ type runOptions struct {
 	subtasks       bool
 }
 
-func runCmd(args []string, stdout io.Writer) error {
+func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	var o runOptions
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	o.overrideFlags(fs)
-	fs.StringVar(&o.trace, "trace", "", "write every trace event as a JSON line to this `file` (.jsonl)")
+	fs.StringVar(&o.trace, "trace", "", "write every trace event as a JSON line to this `file` (.jsonl; complete lines even when interrupted)")
 	fs.BoolVar(&o.force, "force", false, "allow --trace to overwrite an existing file")
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	fs.BoolVar(&o.subtasks, "subtasks", false, "also print every checkpoint's per-subtask figures (text format)")
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: simulate run [FILE|NAME] [flags]\n\nRuns a scenario (default %q) and prints its checkpoint table, a summary, the invariants and the scenario's expectations.\nExit code 1 when an invariant or an expectation fails, 2 on bad input.\n\nFlags:\n", scenarios.DefaultName)
+		fmt.Fprintf(stdout, "Usage: simulate run [FILE|NAME|-] [flags]\n\nRuns a scenario (default %q; - reads it from standard input) and prints its checkpoint table, a summary, the invariants and the scenario's expectations.\nExit code 1 when an invariant or an expectation fails, 2 on bad input, 130 when interrupted (Ctrl-C: the run so far is reported).\n\nFlags:\n", scenarios.DefaultName)
 		fs.PrintDefaults()
 	}
 	sc, cfg, err := o.scenario(fs, args, stdout, "run")
@@ -50,12 +49,15 @@ func runCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	finish, err := o.openTrace(s)
+	trace, err := o.openTrace(s)
 	if err != nil {
 		return err
 	}
-	res := s.Run()
-	if err := finish(); err != nil {
+	// Even a panic leaves the events traced so far, in whole lines.
+	defer trace.Close()
+	interrupted := step(ctx, s)
+	res := s.Result()
+	if err := trace.Close(); err != nil {
 		return err
 	}
 	exps := sc.Check(res)
@@ -64,10 +66,12 @@ func runCmd(args []string, stdout io.Writer) error {
 	} else {
 		err = writeText(stdout, sc, s, res, exps, o.subtasks)
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if !res.OK() {
+	case interrupted:
+		return errInterrupted
+	case !res.OK():
 		return errChecksFailed
 	}
 	return expectationsFailed(exps)
@@ -135,40 +139,21 @@ func (o *runOptions) apply(cfg sim.Config) (sim.Config, error) {
 	return cfg, nil
 }
 
-// openTrace attaches a JSONL trace writer when --trace is given. It never
-// overwrites a file unless --force says so. The returned function flushes
-// and closes it.
-func (o *runOptions) openTrace(s *sim.Sim) (func() error, error) {
+// openTrace attaches a JSONL trace writer when --trace is given (else it
+// returns nil, which Close ignores). It never overwrites a file unless
+// --force says so, and the file appears whole: see createOut.
+func (o *runOptions) openTrace(s *sim.Sim) (*outFile, error) {
 	if o.trace == "" {
-		return func() error { return nil }, nil
+		return nil, nil
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if o.force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(o.trace, flags, 0o644)
+	f, err := createOut("--trace", o.trace, o.force)
 	if err != nil {
-		if os.IsExist(err) {
-			return nil, bad("--trace %s: the file exists; add --force to overwrite it", o.trace)
-		}
-		return nil, usageError{err}
+		return nil, err
 	}
-	w := bufio.NewWriterSize(f, 1<<16)
-	tracer, werr := s.JSONLWriter(w)
+	tracer, werr := s.JSONLWriter(f)
 	s.Tracer = tracer
-	return func() error {
-		err := werr()
-		if ferr := w.Flush(); err == nil {
-			err = ferr
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing trace %s: %w", o.trace, err)
-		}
-		return nil
-	}, nil
+	f.failed = werr
+	return f, nil
 }
 
 // firstLine is the first sentence of a description, unwrapped.

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// interruptContext returns a context that is done at the first SIGINT
+// (Ctrl-C) or SIGTERM. The first signal says on stderr that the command
+// is finishing; it also restores the default handling, so a second one
+// ends the process at once. stop releases the signals.
+func interruptContext(stderr io.Writer) (ctx context.Context, stop func()) {
+	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+		if context.Cause(ctx) != context.Canceled {
+			fmt.Fprintln(stderr, "simulate: interrupted; printing what was done so far (interrupt again to quit at once)")
+		}
+	}()
+	return ctx, stop
+}
+
+// stepsBetweenChecks is how many events a run fires between two looks at
+// its context: about a millisecond of engine time.
+const stepsBetweenChecks = 4096
+
+// step runs s to its end, or until ctx is done; it reports whether ctx
+// stopped it. The run stops between two events, so its trace and result
+// are whole.
+func step(ctx context.Context, s *sim.Sim) (interrupted bool) {
+	for i := 1; s.Step(); i++ {
+		if i%stepsBetweenChecks == 0 && ctx.Err() != nil {
+			return true
+		}
+	}
+	return false
+}

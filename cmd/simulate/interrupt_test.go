@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/check"
+	"github.com/ckptsim/ckptsim/scenarios"
+)
+
+// runMainEnv makes the test binary run the command instead of the tests:
+// the interrupt tests start it as a subprocess and signal it.
+const runMainEnv = "CKPTSIM_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// lockedBuffer is a buffer a subprocess writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// subprocess is the command running in a child process.
+type subprocess struct {
+	cmd            *exec.Cmd
+	stdout, stderr *lockedBuffer
+}
+
+// startMain starts simulate args in a subprocess.
+func startMain(t *testing.T, args ...string) *subprocess {
+	t.Helper()
+	p := &subprocess{cmd: exec.Command(os.Args[0], args...), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	p.cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	require.NoError(t, p.cmd.Start())
+	t.Cleanup(func() { p.cmd.Process.Kill() })
+	return p
+}
+
+// waitFor polls until cond holds, or fails the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(20 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "timed out waiting for %s", what)
+	}
+}
+
+// interrupt sends SIGINT, as Ctrl-C does, and returns the exit code.
+func (p *subprocess) interrupt(t *testing.T) int {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
+	err := p.cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	require.NoError(t, err)
+	return 0
+}
+
+// TestCheckInterrupted: Ctrl-C during a sweep prints the figures of the
+// runs done so far, writes the counterexample found (unshrunk: the
+// interrupt came first) and exits 130.
+func TestCheckInterrupted(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"with a counterexample", []string{"--property", "at-least-once-is-exactly-once"},
+			[]string{"REFUTED", "not shrunk: the command was interrupted", "wrote "}},
+		{"all passed so far", []string{"--faults", "none", "--property", "liveness"},
+			[]string{"OK so far: every property held"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"check", "--runs", "100000000", "--workers", "1", "--out", dir}, tc.args...)
+			p := startMain(t, args...)
+			waitFor(t, "the first progress line", func() bool { return strings.Contains(p.stderr.String(), "/100000000 runs") })
+			code := p.interrupt(t)
+			out := p.stdout.String()
+			require.Equal(t, exitInterrupted, code, "stdout:\n%s\nstderr:\n%s", out, p.stderr.String())
+			assert.Regexp(t, `INTERRUPTED after [1-9]\d* of 100000000 runs: the figures below are those of seeds 1\.\.[1-9]\d*`, out)
+			assert.Contains(t, out, "PROPERTY")
+			assert.Regexp(t, `\d+ runs, \d+ events simulated`, out)
+			for _, w := range tc.want {
+				assert.Contains(t, out, w)
+			}
+			assert.Contains(t, p.stderr.String(), "simulate: interrupted; printing what was done so far")
+			files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+			if !strings.Contains(out, "wrote ") {
+				assert.Empty(t, files)
+				return
+			}
+			require.Len(t, files, 1)
+			assert.Contains(t, out, "wrote "+files[0])
+			sc, err := scenarios.Load(files[0])
+			require.NoError(t, err, "the counterexample is a whole scenario file")
+			assert.Contains(t, sc.Description, "not shrunk")
+			code, chk, _ := runArgs("check", "--property", "at-least-once-is-exactly-once", files[0])
+			assert.Equal(t, exitChecks, code, "the unshrunk counterexample still fails:\n%s", chk)
+		})
+	}
+}
+
+// TestShrinkUnlessInterrupted: an interrupt during a shrink gives the
+// generated scenario at once.
+func TestShrinkUnlessInterrupted(t *testing.T) {
+	b := check.DefaultBounds()
+	ctx, cancel := context.WithCancel(context.Background())
+	block := make(chan struct{})
+	defer close(block)
+	time.AfterFunc(10*time.Millisecond, cancel)
+	r := shrinkUnlessInterrupted(ctx, b, 7, func() shrinkResult { <-block; return shrinkResult{done: true} })
+	assert.False(t, r.done)
+	assert.Equal(t, uint64(7), r.seed)
+	assert.Equal(t, check.Scenario(b, 7), r.cfg)
+
+	r = shrinkUnlessInterrupted(context.Background(), b, 7, func() shrinkResult { return shrinkResult{seed: 8, done: true} })
+	assert.Equal(t, shrinkResult{seed: 8, done: true}, r)
+}
+
+// TestRunTraceInterrupted: Ctrl-C during run --trace leaves a trace of
+// whole JSON lines and the report of the run so far, exit code 130, and
+// no temporary file.
+func TestRunTraceInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.jsonl")
+	p := startMain(t, "run", "minimal", "--until", "1000h", "--trace", path)
+	waitFor(t, "the trace to grow", func() bool {
+		partial, _ := filepath.Glob(filepath.Join(dir, ".t.jsonl.*.partial"))
+		if len(partial) != 1 {
+			return false
+		}
+		fi, err := os.Stat(partial[0])
+		return err == nil && fi.Size() > 1<<20
+	})
+	_, err := os.Stat(path)
+	require.ErrorIs(t, err, os.ErrNotExist, "the trace appears only when it is whole")
+	code := p.interrupt(t)
+	out := p.stdout.String()
+	require.Equal(t, exitInterrupted, code, "stdout:\n%s\nstderr:\n%s", out, p.stderr.String())
+	m := regexp.MustCompile(`INTERRUPTED at virtual time \S+ after (\d+) events`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	assert.Contains(t, out, "(interrupted) after "+m[1]+" events")
+	assert.Contains(t, out, "Invariants:")
+
+	lines := traceLines(t, path)
+	require.Greater(t, len(lines), 10000)
+	var last struct{ Seq int64 }
+	require.NoError(t, json.Unmarshal(lines[len(lines)-1], &last))
+	assert.EqualValues(t, len(lines)-1, last.Seq, "no line is missing")
+	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	assert.Empty(t, left, "no temporary file is left")
+}
+
+// traceLines reads a JSONL file and checks that it is whole: each line
+// is a JSON object and the file ends with a newline.
+func traceLines(t *testing.T, path string) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NotEmpty(t, data)
+	require.Equal(t, byte('\n'), data[len(data)-1], "the last line is whole")
+	var lines [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := bytes.Clone(sc.Bytes())
+		require.True(t, json.Valid(line), "line %d is not JSON: %s", len(lines)+1, line)
+		lines = append(lines, line)
+	}
+	require.NoError(t, sc.Err())
+	return lines
+}
+
+// TestOutFilePanic: a panic while the file is written (a deferred Close,
+// as runCmd has) still puts the lines written so far in place, whole.
+func TestOutFilePanic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.jsonl")
+	func() {
+		defer func() { assert.Equal(t, "engine failure", recover()) }()
+		f, err := createOut("--trace", path, false)
+		require.NoError(t, err)
+		defer f.Close()
+		for i := range 5000 { // more than the buffer holds
+			_, err := f.WriteString(`{"seq":` + strings.Repeat("1", i%7+1) + "}\n")
+			require.NoError(t, err)
+		}
+		panic("engine failure")
+	}()
+	assert.Len(t, traceLines(t, path), 5000)
+}
+
+// TestOutputFiles: --trace and --out problems are bad input found before
+// any work; a file is replaced only with --force.
+func TestOutputFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, []byte("keep me"), 0o644))
+	cases := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"run", "--trace", dir}, "--trace " + dir + " is a directory; give the name of a file to write"},
+		{[]string{"run", "--trace", dir, "--force"}, "--trace " + dir + " is a directory"},
+		{[]string{"run", "--trace", file}, "--trace " + file + ": the file exists; add --force to overwrite it"},
+		{[]string{"run", "--trace", filepath.Join(dir, "nodir", "t.jsonl")}, "cannot write it: no such file or directory"},
+		{[]string{"run", "--trace", filepath.Join(file, "t.jsonl")}, "not a directory"},
+		{[]string{"check", "--out", file}, "--out " + file + ": " + file + " is a file, not a directory"},
+		{[]string{"check", "--out", filepath.Join(file, "sub", "dir")}, file + " is a file, not a directory"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			start := time.Now()
+			code, out, errs := runArgs(tc.args...)
+			assert.Equal(t, exitBadUsage, code)
+			assert.Empty(t, out, "nothing ran")
+			assert.Contains(t, errs, tc.err)
+			assert.Less(t, time.Since(start), time.Second, "found before the work")
+		})
+	}
+	data, _ := os.ReadFile(file)
+	assert.Equal(t, "keep me", string(data))
+
+	code, _, errs := runArgs("run", "--until", "1s", "--trace", file, "--force")
+	require.Equal(t, 0, code, errs)
+	assert.Greater(t, len(traceLines(t, file)), 100)
+	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	assert.Empty(t, left, "no temporary file is left")
+
+	// A directory --out names need not exist yet: it is made when a
+	// counterexample is written.
+	code, out, errs := runArgs("check", "--runs", "2", "--out", filepath.Join(dir, "new", "dir"))
+	require.Equal(t, 0, code, "%s\n%s", out, errs)
+	_, err := os.Stat(filepath.Join(dir, "new"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "nothing is created for a sweep without failures")
+}
+
+// TestStdin: - reads the scenario from standard input, for every command
+// that takes one.
+func TestStdin(t *testing.T) {
+	src, err := scenarios.BundledSource("minimal")
+	require.NoError(t, err)
+	old := stdin
+	t.Cleanup(func() { stdin = old })
+	cases := []struct {
+		args []string
+		in   string
+		code int
+		out  string
+		err  string
+	}{
+		{[]string{"validate", "-"}, string(src), 0, "", ""},
+		{[]string{"validate", "-"}, "name: x\nintervall: 1s\n", 2, "", "<standard input>:2:1: "},
+		{[]string{"validate", "-"}, "", 2, "", "<standard input>: the file is empty"},
+		{[]string{"run", "-", "--until", "2s"}, string(src), 0, "scenario minimal", ""},
+		{[]string{"graph", "-"}, string(src), 0, "digraph job", ""},
+		{[]string{"graph", "--execution", "-"}, string(src), 0, "digraph execution", ""},
+		{[]string{"check", "-"}, string(src), 0, "<standard input>: ", ""},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			stdin = strings.NewReader(tc.in)
+			code, out, errs := runArgs(tc.args...)
+			assert.Equal(t, tc.code, code, errs)
+			assert.Contains(t, out, tc.out)
+			assert.Contains(t, errs, tc.err)
+		})
+	}
+}
