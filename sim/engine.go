@@ -138,7 +138,7 @@ func New(cfg Config) (*Sim, error) {
 	s.coord.lastCompletion = -1
 	s.initReference()
 	s.job = job{restarter: restarter{cfg: cfg.Recovery.Restart}, region: regions(eg),
-		waiting: make([]bool, len(s.tasks)), waitingFor: make([]int, len(s.tasks)), corrupt: map[int64]bool{}}
+		waiting: make([]bool, len(s.tasks)), waitingFor: make([]int, len(s.tasks)), stoppedBy: make([]int, len(s.tasks)), corrupt: map[int64]bool{}}
 	for i := range s.job.waitingFor {
 		s.job.waitingFor[i] = -1
 	}

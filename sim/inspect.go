@@ -207,9 +207,17 @@ type SubtaskView struct {
 	// Tracked are the checkpoints an at-least-once subtask counts barriers
 	// for.
 	Tracked []int64
-	// RestoredFrom is the checkpoint this incarnation of the subtask was
-	// restored from (0: none).
+	// RestoredFrom is the checkpoint (or savepoint) whose state this
+	// incarnation of the subtask restored, 0 for none: the one the
+	// restart chose, not the latest id the coordinator handed out.
 	RestoredFrom int64
+	// While the subtask is failed (ActivityFailed), Failover is the
+	// failover that stopped it; FailedBy is the subtask whose fault
+	// started that failover (the subtask itself for the origin of a
+	// crash, another one of its region or the job for those restarted
+	// with it), -1 for a job-wide cause. Failover is -1 otherwise.
+	Failover int
+	FailedBy int32
 	// A two-phase commit sink's transactions: SinkOpenRecords written to
 	// the open one (-1: none open), and SinkPending, the pre-committed
 	// ones waiting for the completion of their checkpoint, oldest first.
@@ -232,7 +240,7 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 		Checkpoint: t.ck, Pending: t.pending(), Unaligned: t.unaligned && t.pending(),
 		LastSnapshot: t.lastSnap, Processed: t.processed, Emitted: t.emitted,
 		Source: t.isSource(), StateKeys: len(t.state), StateBytes: stateBytesOf(t), FirstBarrierAt: -1,
-		RestoredFrom: t.floor, SinkOpenRecords: -1,
+		RestoredFrom: t.restored, SinkOpenRecords: -1, Failover: -1, FailedBy: -1,
 	}
 	if t.sink.open != nil {
 		v.SinkOpenRecords = len(t.sink.open.recs)
@@ -275,6 +283,8 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 	switch {
 	case id < len(s.job.waiting) && s.job.waiting[id]:
 		v.Activity = ActivityFailed
+		v.Failover = s.job.stoppedBy[id]
+		v.FailedBy = s.job.failovers[v.Failover].Origin
 	case t.restoring:
 		v.Activity = ActivityRestoring
 	case t.finished:
@@ -312,6 +322,17 @@ func cmpInt64(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// Failover returns failover i (in the order they happened, as
+// Result.Failovers lists them) if it happened yet.
+func (s *Sim) Failover(i int) (FailoverStats, bool) {
+	if i < 0 || i >= len(s.job.failovers) {
+		return FailoverStats{}, false
+	}
+	f := s.job.failovers[i]
+	f.Skipped = slices.Clone(f.Skipped)
+	return f, true
 }
 
 // JobStatus is the job's status now.
@@ -426,6 +447,7 @@ func (s *Sim) Clone() *Sim {
 	j.failovers = slices.Clone(j.failovers) // their Skipped lists are never changed
 	j.waiting = slices.Clone(j.waiting)
 	j.waitingFor = slices.Clone(j.waitingFor)
+	j.stoppedBy = slices.Clone(j.stoppedBy)
 	j.restarts = slices.Clone(j.restarts)
 	j.fired = slices.Clone(j.fired)
 	c.outputs = slices.Clone(s.outputs)

@@ -314,3 +314,60 @@ func TestInspectRecovery(t *testing.T) {
 	require.True(t, pending, "pre-committed transactions wait for their checkpoint")
 	require.Equal(t, JobRunning, s.JobStatus())
 }
+
+// TestInspectWhatWasRestored: a crash during checkpoint 2 aborts it; the
+// restarted subtasks restore checkpoint 1, the one the restart chose, not
+// the coordinator's latest id 2. While they wait for the restart, the
+// crashed subtask is the failover's origin and the others of its region
+// name it.
+func TestInspectWhatWasRestored(t *testing.T) {
+	cfg := pipeline()
+	cfg.Until = 3 * time.Second
+	cfg.Faults = []Fault{{Kind: Crash, Subtask: "count[1]", Phase: SyncPhase, Checkpoint: 2}}
+	s := newSim(t, cfg)
+	origin := subtaskID(t, s, "count[1]")
+	var restoring []TraceEvent
+	s.Tracer = func(ev TraceEvent) {
+		if ev.Kind == SubtaskRestoring {
+			restoring = append(restoring, ev)
+		}
+	}
+	sawFailed := false
+	for len(restoring) < len(s.Graph().Subtasks) && s.Step() {
+		for id := range s.Graph().Subtasks {
+			v := s.SubtaskView(id)
+			if v.Activity != ActivityFailed {
+				require.Equal(t, -1, v.Failover)
+				require.Equal(t, int32(-1), v.FailedBy)
+				continue
+			}
+			sawFailed = true
+			require.Equal(t, 0, v.Failover)
+			require.Equal(t, origin, v.FailedBy, "every subtask of the region names the one that crashed")
+		}
+	}
+	require.True(t, sawFailed)
+	f, ok := s.Failover(0)
+	require.True(t, ok)
+	require.Equal(t, origin, f.Origin)
+	require.Equal(t, "crash of count[1]", f.Cause)
+	require.EqualValues(t, 1, f.RestoredFrom)
+	_, ok = s.Failover(1)
+	require.False(t, ok)
+	ck2, ok := s.CheckpointView(2, false)
+	require.True(t, ok)
+	require.Equal(t, Aborted, ck2.Status)
+	require.Len(t, restoring, len(s.Graph().Subtasks))
+	for _, ev := range restoring {
+		require.EqualValues(t, 1, ev.Checkpoint)
+		v := s.SubtaskView(int(ev.Subtask))
+		require.EqualValues(t, 1, v.RestoredFrom, s.Graph().Subtasks[ev.Subtask].Name)
+	}
+	// A job-wide failure has no origin.
+	cfg.Faults = nil
+	cfg.Checkpoint.Timeout = time.Millisecond
+	cfg.Recovery.TolerableFailures = 0
+	res := newSim(t, cfg).Run()
+	require.NotEmpty(t, res.Failovers)
+	require.Equal(t, int32(-1), res.Failovers[0].Origin)
+}

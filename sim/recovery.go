@@ -16,10 +16,12 @@ type job struct {
 	failovers []FailoverStats
 	// waiting marks the subtasks that failed (or were restarted with a
 	// failed one) and wait for their restart, waitingFor says which
-	// restart (an index in restarts, -1 for none); restoring counts the
+	// restart (an index in restarts, -1 for none) and stoppedBy which
+	// failover (an index in failovers) stopped them; restoring counts the
 	// redeployed subtasks still loading their state.
 	waiting    []bool
 	waitingFor []int
+	stoppedBy  []int
 	restoring  int
 	// restarts are the restarts scheduled so far, one per failover: each
 	// redeploys the subtasks still waiting for it after its own backoff.
@@ -103,7 +105,7 @@ func (s *Sim) failover(cause string, failed ...int32) {
 		if restart[i] {
 			if !j.waiting[i] {
 				s.stopTask(&s.tasks[i])
-				j.waiting[i] = true
+				j.waiting[i], j.stoppedBy[i] = true, len(j.failovers)
 			}
 			j.waitingFor[i] = req
 			n++
@@ -116,7 +118,10 @@ func (s *Sim) failover(cause string, failed ...int32) {
 		}
 	}
 	s.coord.abortNeeding(s, restart)
-	fs := FailoverStats{At: s.now, Cause: cause, Subtasks: n}
+	fs := FailoverStats{At: s.now, Cause: cause, Subtasks: n, Origin: -1}
+	if len(failed) == 1 {
+		fs.Origin = failed[0]
+	}
 	ok, delay := j.restarter.failure(s.now, s.rng.Float64)
 	s.trace(TraceEvent{Kind: JobFailover, Subtask: -1, Channel: -1, N: int64(n)})
 	if !ok {
@@ -241,7 +246,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 		id = cs.ID
 		bytes = cs.Subtasks[t.id].StateBytes + cs.channelBytes(t)
 	}
-	t.lastSnap, t.floor = id, s.coord.lastID()
+	t.lastSnap, t.floor, t.restored = id, s.coord.lastID(), id
 	switch {
 	case t.state != nil:
 		t.state = map[int64]int64{}

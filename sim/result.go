@@ -96,6 +96,9 @@ type FailoverStats struct {
 	Cause string
 	// Subtasks is the number of subtasks restarted (the region, or all).
 	Subtasks int
+	// Origin is the subtask whose fault started the failover, -1 for a
+	// job-wide cause (too many checkpoint failures).
+	Origin int32
 	// RestoredFrom is the checkpoint (or savepoint) id the restart restored
 	// from, 0 for a start without state, -1 if the job failed instead.
 	RestoredFrom int64

@@ -46,7 +46,7 @@ type task struct {
 
 	barrierHandler
 	snaps      []*taskSnap
-	floor      int64 // the checkpoint this incarnation was restored from
+	floor      int64 // the coordinator's latest id when this incarnation was restored
 	restoring  bool  // loading its state after a restart
 	restartReq int   // the restart that redeployed it
 	// localCopies are the checkpoints of which the subtask keeps a
@@ -58,6 +58,7 @@ type task struct {
 	lastSnap    int64   // id of the last checkpoint this task snapshotted
 	abortedCk   []int64 // checkpoints the coordinator aborted before this task took them
 	timeoutDue  int64   // aligned checkpoint timeout that fired while busy, or 0
+	restored    int64   // the checkpoint (or savepoint) this incarnation restored, 0 for none
 }
 
 func (t *task) isSource() bool { return t.log != nil }
