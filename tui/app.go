@@ -50,7 +50,10 @@ type UI struct {
 	ticking  atomic.Bool // a tick is queued
 	speed    int         // index into speeds
 	lastTick time.Time
-	msg      string
+	// wall is the wall clock playback runs on: time.Now, or a fake one
+	// in tests.
+	wall func() time.Time
+	msg  string
 
 	graph     *graphPane
 	timeline  *timelinePane
@@ -96,7 +99,7 @@ func New(cfg sim.Config, opt Options) (*UI, error) {
 	}
 	opt.Mono = opt.Mono || noColor()
 	setTviewStyles(opt.Mono)
-	u := &UI{app: tview.NewApplication(), m: m, th: newTheme(opt.Mono), opt: opt, speed: defaultSpeed, done: make(chan struct{})}
+	u := &UI{app: tview.NewApplication(), m: m, th: newTheme(opt.Mono), opt: opt, speed: defaultSpeed, wall: time.Now, done: make(chan struct{})}
 	u.filter, _ = parseFilter("")
 	g := m.Graph().Graph
 	ops, err := g.Order()
@@ -116,6 +119,10 @@ func New(cfg sim.Config, opt Options) (*UI, error) {
 	}
 	u.app.EnableMouse(true)
 	u.app.SetInputCapture(u.onKey)
+	u.app.SetBeforeDrawFunc(func(scr tcell.Screen) bool {
+		u.status.fit(scr.Size())
+		return false
+	})
 	return u, nil
 }
 
@@ -150,23 +157,29 @@ func (u *UI) ticker() {
 			if u.playing.Load() && u.ticking.CompareAndSwap(false, true) {
 				u.app.QueueUpdateDraw(func() {
 					u.ticking.Store(false)
-					u.tick(time.Now())
+					u.tick()
 				})
 			}
 		}
 	}
 }
 
-// tick advances the run by the virtual time the speed gives for the wall
-// time since the last tick.
-func (u *UI) tick(now time.Time) {
+// frameBudget is the wall time a frame may spend firing events; a
+// scenario too busy for it plays slower than the speed says.
+const frameBudget = tickEvery * 2 / 3
+
+// tick advances the playback clock by the virtual time the speed gives
+// for the wall time since the last tick, and fires the events due by then.
+func (u *UI) tick() {
 	if !u.playing.Load() {
 		return
 	}
+	now := u.wall()
 	dt := min(now.Sub(u.lastTick), 4*tickEvery)
 	u.lastTick = now
-	adv := int64(float64(speeds[u.speed]) * dt.Seconds())
-	if u.m.AdvanceTo(u.m.Now()+max(adv, 1), tickEvery*2/3) {
+	adv := int64(speeds[u.speed]) * int64(dt) / int64(time.Second) // at most 10s × 160ms: no overflow
+	over := func() bool { return u.wall().Sub(now) > frameBudget }
+	if u.m.PlayTo(u.m.Clock()+adv, over) {
 		u.playing.Store(false)
 		u.msg = "end of the run: " + u.m.Sim().Stopped().String()
 	}
@@ -179,7 +192,7 @@ func (u *UI) setPlaying(on bool) {
 		on = false
 	}
 	u.playing.Store(on)
-	u.lastTick = time.Now()
+	u.lastTick = u.wall()
 }
 
 // failureKind matches the trace events that `f` looks for: checkpoint
@@ -324,24 +337,51 @@ func (u *UI) seek(what string, forward bool, match func(sim.TraceEvent) bool) {
 	}
 	switch {
 	case !ok && forward:
-		u.msg = "no further " + what + " before the end of the run"
+		if _, ended := u.m.End(); ended {
+			u.msg = fmt.Sprintf("no %s after %s to the end of the run: the cursor stays", what, fmtTime(u.m.Clock()))
+		} else {
+			u.msg = fmt.Sprintf("no %s in the next %s events: the cursor stays", what, fmtCount(seekBudget))
+		}
 	case !ok:
 		u.msg = "no earlier " + what
 	default:
-		ev := u.m.TraceAt(u.m.TraceLen() - 1)
-		for i := u.m.TraceLen() - 1; i >= 0 && i >= u.m.stepEnd[max(0, u.m.Event()-1)]; i-- {
-			if e := u.m.TraceAt(i); match(e) {
-				ev = e
-			}
-		}
+		ev := u.seekFound(match)
 		u.msg = u.m.fmtEvent(ev)
-		if ev.Subtask >= 0 {
+		switch {
+		case ev.Kind == sim.JobFailover:
+			if f, ok := u.m.failoverOf(ev); ok && f.Origin >= 0 {
+				u.sub = int(f.Origin)
+			}
+		case ev.Subtask >= 0:
 			u.sub = int(ev.Subtask)
 		}
 		if ev.Checkpoint > 0 && u.ck != 0 {
 			u.ck = ev.Checkpoint
 		}
 	}
+}
+
+// seekFound is the trace event a seek stopped at: the first one of the
+// cursor's event that matches, or its job failover if it had one (a
+// failover's first trace events are the cancellations of its subtasks,
+// in id order, which do not say which one failed).
+func (u *UI) seekFound(match func(sim.TraceEvent) bool) sim.TraceEvent {
+	m := u.m
+	var found sim.TraceEvent
+	seen := false
+	for i := m.stepEnd[max(0, m.Event()-1)]; i < m.TraceLen(); i++ {
+		ev := m.TraceAt(i)
+		if !match(ev) {
+			continue
+		}
+		if !seen || ev.Kind == sim.JobFailover {
+			found, seen = ev, true
+		}
+		if ev.Kind == sim.JobFailover {
+			break
+		}
+	}
+	return found
 }
 
 // goTo handles the go-to prompt.
@@ -355,9 +395,11 @@ func (u *UI) goTo(s string) error {
 		if err != nil || n < 1 {
 			return fmt.Errorf("%q: a checkpoint is ckN, e.g. ck3", s)
 		}
+		k := u.m.Event()
 		for int64(len(u.m.marks)) < n && u.m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.CheckpointTriggered }) {
 		}
 		if int64(len(u.m.marks)) < n {
+			u.m.GoTo(k)
 			return fmt.Errorf("the run has no checkpoint %d", n)
 		}
 		u.m.GoTo(u.m.EventOf(u.m.marks[n-1].triggerSeq))

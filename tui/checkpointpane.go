@@ -126,7 +126,7 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 		cs, _ := s.CheckpointView(id, true)
 		e2e := fmtDur(cs.EndToEnd())
 		if cs.Status == sim.InProgress {
-			e2e = "+" + fmtDur(u.m.Now()-cs.TriggerAt)
+			e2e = "+" + fmtDur(u.m.Clock()-cs.TriggerAt)
 		}
 		row := []string{itoa(id), cs.Status.String(), fmtTimeMs(cs.TriggerAt), e2e,
 			fmt.Sprintf("%d/%d", cs.Acked, cs.Total), fmtBytes(cs.StateBytes), fmtBytes(cs.PersistedBytes), fmtDur(cs.MaxAlignment())}

@@ -70,7 +70,7 @@ func (p *detailsPane) lines(id, w int) []dline {
 		add(dpart{"no barrier yet", th.dim})
 	}
 	if v.RestoredFrom > 0 {
-		add(plain("restored from checkpoint %d", v.RestoredFrom))
+		add(plain("restored from %s", u.checkpointName(v.RestoredFrom)))
 	}
 	if len(v.Tracked) > 0 {
 		add(plain("at-least-once: counting barriers of %v", v.Tracked))

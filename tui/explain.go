@@ -195,7 +195,7 @@ func (m *Model) explainWaiting(cs *sim.CheckpointStats) string {
 	if count > len(waiting) {
 		more = fmt.Sprintf(" and %d more", count-len(waiting))
 	}
-	return fmt.Sprintf("in progress %s, waiting for %d/%d: %s%s", fmtDur(m.Now()-cs.TriggerAt), count, cs.Total, strings.Join(waiting, ", "), more)
+	return fmt.Sprintf("in progress %s, waiting for %d/%d: %s%s", fmtDur(m.Clock()-cs.TriggerAt), count, cs.Total, strings.Join(waiting, ", "), more)
 }
 
 // snapPhase is the phase of checkpoint n's pending snapshot at a subtask,

@@ -106,6 +106,10 @@ func (m *Model) fmtEvent(ev sim.TraceEvent) string {
 	case sim.RecordSent, sim.RecordReceived, sim.RecordProcessed, sim.InFlightPersisted:
 		fmt.Fprintf(&b, " key=%d value=%d", ev.Key, ev.Value)
 	}
+	if f, ok := m.failoverOf(ev); ok {
+		fmt.Fprintf(&b, ": %s (%d subtasks)", f.Cause, f.Subtasks)
+		return b.String()
+	}
 	if ev.N != 0 {
 		switch ev.Kind {
 		case sim.RecordProcessed, sim.BarrierInjected:

@@ -47,11 +47,11 @@ func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 	case sim.ActivityFinished:
 		return '⊣', th.finished, "finished"
 	case sim.ActivityFailed:
-		return 'X', th.lane[laneFailed], "failed, waiting for the restart"
+		return 'X', th.lane[laneFailed], u.failedText(id, v) + ", waiting for the restart"
 	case sim.ActivityRestoring:
 		s := "restoring, no checkpoint"
 		if v.RestoredFrom > 0 {
-			s = fmt.Sprintf("restoring from ck%d", v.RestoredFrom)
+			s = "restoring from " + u.checkpointName(v.RestoredFrom)
 		}
 		return 'R', th.lane[laneRestore], s
 	case sim.ActivitySync:
@@ -89,6 +89,34 @@ func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 		s += fmt.Sprintf(" · offset %d", v.Offset)
 	}
 	return g, st, s
+}
+
+// failedText says why a failed subtask failed: as Flink's scheduler
+// does, the subtask whose fault started the failover FAILED, the others
+// it restarts (its pipelined region, or the whole job) were canceled with
+// it.
+func (u *UI) failedText(id int, v sim.SubtaskView) string {
+	f, ok := u.m.Sim().Failover(v.Failover)
+	switch {
+	case !ok:
+		return "failed"
+	case v.FailedBy == int32(id):
+		return "failed: " + f.Cause
+	case v.FailedBy < 0:
+		return "canceled: " + f.Cause
+	case u.m.Config().Recovery.Failover == sim.FullFailover:
+		return "canceled with " + u.m.SubtaskName(v.FailedBy) + " (full failover)"
+	}
+	return "canceled with " + u.m.SubtaskName(v.FailedBy) + " (same pipelined region)"
+}
+
+// checkpointName names checkpoint n as the UI does: "ck3", or "savepoint
+// 3" for a savepoint.
+func (u *UI) checkpointName(n int64) string {
+	if cs, ok := u.m.Sim().CheckpointView(n, false); ok && cs.Savepoint {
+		return fmt.Sprintf("savepoint %d", n)
+	}
+	return fmt.Sprintf("ck%d", n)
 }
 
 func (p *graphPane) Draw(scr tcell.Screen) {

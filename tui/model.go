@@ -2,7 +2,6 @@ package tui
 
 import (
 	"sort"
-	"time"
 
 	"github.com/ckptsim/ckptsim/sim"
 	"github.com/ckptsim/ckptsim/topology"
@@ -35,6 +34,10 @@ type Model struct {
 	endStop  sim.StopReason
 	mismatch int64 // replayed trace events that differ from the recording
 
+	// clock is the playback clock (PlayTo) while it is ahead of the
+	// cursor's event, -1 otherwise.
+	clock int64
+
 	lanes     *lanes
 	marks     []ckMark   // by checkpoint id - 1
 	failovers [][2]int64 // time and trace index of each job failover
@@ -64,7 +67,7 @@ func NewModel(cfg sim.Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{cfg: cfg, eg: s.Graph(), snapEvery: defaultSnapEvery, maxSnaps: maxSnapshots}
+	m := &Model{cfg: cfg, eg: s.Graph(), snapEvery: defaultSnapEvery, maxSnaps: maxSnapshots, clock: -1}
 	for _, st := range m.eg.Subtasks {
 		m.names = append(m.names, st.Name)
 	}
@@ -119,6 +122,7 @@ func (m *Model) observe(ev sim.TraceEvent) {
 
 // step fires one event of the current engine.
 func (m *Model) step() bool {
+	m.clock = -1
 	if !m.cur.Step() {
 		if k := m.cur.Events(); !m.ended && k == int64(len(m.stepEnd))-1 {
 			m.ended, m.endAt, m.endStop = true, k, m.cur.Stopped()
@@ -158,8 +162,18 @@ func (m *Model) Graph() *topology.ExecutionGraph { return m.eg }
 // Event is the cursor: the number of events fired.
 func (m *Model) Event() int64 { return m.cur.Events() }
 
-// Now is the virtual time at the cursor.
+// Now is the virtual time at the cursor: the time of its last event.
 func (m *Model) Now() int64 { return m.cur.Now() }
+
+// Clock is the virtual time the UI shows: the playback clock after
+// PlayTo, which runs on between events, or else Now. The state at the
+// cursor is the state at that time: no event is due between Now and Clock.
+func (m *Model) Clock() int64 {
+	if m.clock > m.cur.Now() {
+		return m.clock
+	}
+	return m.cur.Now()
+}
 
 // TraceLen is the number of trace events at the cursor.
 func (m *Model) TraceLen() int64 { return m.cur.TraceCount() }
@@ -182,6 +196,16 @@ func (m *Model) Mismatches() int64 { return m.mismatch }
 // TraceAt returns trace event i (i < the frontier's trace length).
 func (m *Model) TraceAt(i int64) sim.TraceEvent { return m.trace.at(i) }
 
+// failoverOf returns the failover a JobFailover trace event (at or
+// before the cursor) reports.
+func (m *Model) failoverOf(ev sim.TraceEvent) (sim.FailoverStats, bool) {
+	i := sort.Search(len(m.failovers), func(i int) bool { return m.failovers[i][1] >= ev.Seq })
+	if ev.Kind != sim.JobFailover || i == len(m.failovers) || m.failovers[i][1] != ev.Seq {
+		return sim.FailoverStats{}, false
+	}
+	return m.cur.Failover(i)
+}
+
 // SubtaskName and ChannelName name graph elements ("" for -1).
 func (m *Model) SubtaskName(id int32) string {
 	if id < 0 || int(id) >= len(m.names) {
@@ -200,6 +224,7 @@ func (m *Model) ChannelName(id int32) string {
 
 // GoTo moves the cursor to event k (clamped to the run).
 func (m *Model) GoTo(k int64) {
+	m.clock = -1
 	k = max(k, 0)
 	cur := m.cur.Events()
 	// Back, or forward past a snapshot within the recorded run: start from
@@ -246,13 +271,14 @@ func (m *Model) Prev() bool {
 const seekBudget = 20_000_000
 
 // SeekNext moves forward to the first event that emits a trace event
-// matching match. It reports whether one was found; if not, the cursor is
-// at the end of the run (or seekBudget events further).
+// matching match. It reports whether one was found before the end of the
+// run (within seekBudget events); if not, the cursor stays where it was.
 func (m *Model) SeekNext(match func(sim.TraceEvent) bool) bool {
+	k, clock := m.Event(), m.clock
 	for n := 0; n < seekBudget; n++ {
 		before := m.cur.TraceCount()
 		if !m.step() {
-			return false
+			break
 		}
 		for i := before; i < m.cur.TraceCount(); i++ {
 			if match(m.trace.at(i)) {
@@ -260,6 +286,8 @@ func (m *Model) SeekNext(match func(sim.TraceEvent) bool) bool {
 			}
 		}
 	}
+	m.GoTo(k)
+	m.clock = clock
 	return false
 }
 
@@ -285,33 +313,46 @@ func (m *Model) EventOf(i int64) int64 {
 	return int64(sort.Search(len(m.stepEnd), func(j int) bool { return m.stepEnd[j] > i }))
 }
 
-// AdvanceTo steps while the next event is due at or before time t, for at
-// most budget wall time (0: no limit). It reports whether it stopped
-// because the run ended.
-func (m *Model) AdvanceTo(t int64, budget time.Duration) (ended bool) {
-	start := time.Now()
+// AdvanceTo steps while the next event is due at or before time t, until
+// over (checked every 1024 events; nil: never) says to stop. It reports
+// whether every event due by t fired (reached) and whether the run ended.
+func (m *Model) AdvanceTo(t int64, over func() bool) (reached, ended bool) {
 	for n := 1; ; n++ {
 		at, ok := m.cur.NextEventAt()
 		if !ok {
 			m.step() // let the engine note its end
-			return true
+			return true, true
 		}
 		if at > t {
-			return false
+			return true, false
 		}
 		if !m.step() {
-			return true
+			return true, true
 		}
-		if budget > 0 && n%1024 == 0 && time.Since(start) > budget {
-			return false
+		if over != nil && n%1024 == 0 && over() {
+			return false, false
 		}
 	}
+}
+
+// PlayTo moves the playback clock to t and fires every event due by then,
+// until over says to stop (the clock then stays at the last event fired).
+// Playback keeps its own clock because the next event may be further away
+// than a frame advances: a clock that restarted from the last event's
+// time every frame would never reach it. PlayTo reports whether the run
+// ended.
+func (m *Model) PlayTo(t int64, over func() bool) (ended bool) {
+	reached, ended := m.AdvanceTo(t, over)
+	if reached && !ended {
+		m.clock = t
+	}
+	return ended
 }
 
 // GoToTime moves the cursor to the last event at or before time t.
 func (m *Model) GoToTime(t int64) {
 	if t >= m.Now() {
-		m.AdvanceTo(t, 0)
+		m.AdvanceTo(t, nil)
 		return
 	}
 	// The first trace event after t; the cursor goes to just before the
@@ -319,7 +360,7 @@ func (m *Model) GoToTime(t int64) {
 	n := m.trace.len()
 	i := int64(sort.Search(int(n), func(i int) bool { return m.trace.at(int64(i)).At > t }))
 	if i >= n {
-		m.AdvanceTo(t, 0)
+		m.AdvanceTo(t, nil)
 		return
 	}
 	m.GoTo(m.EventOf(i) - 1)

@@ -41,7 +41,7 @@ func (b *statusBar) fields() []string {
 	}
 	f := []string{
 		cfg.Name, mode, fmt.Sprintf("seed %d", cfg.Seed),
-		"t " + fmtTime(m.Now()), "event " + events,
+		"t " + fmtTime(m.Clock()), "event " + events,
 		play, fmtSpeed(speeds[u.speed]),
 	}
 	if job := m.Sim().JobStatus(); job != sim.JobRunning {
@@ -57,29 +57,78 @@ func (b *statusBar) fields() []string {
 // seed, speed, mode, then the scenario name.
 var dropOrder = []int{2, 6, 1, 0}
 
-func (b *statusBar) Draw(scr tcell.Screen) {
-	u := b.u
-	th := &u.th
-	x, y, w, _ := b.GetRect()
-	fill(scr, x, y, w, ' ', th.status)
-	fields := b.fields()
-	shown := make([]bool, len(fields))
+// maxMessageLines bounds the rows a message takes above the fields.
+const maxMessageLines = 4
+
+// statusLayout is how the bar fills a width: the fields shown, and the
+// message either on the fields' line (inline) or wrapped on lines of its
+// own above them.
+type statusLayout struct {
+	fields []string
+	shown  []bool
+	inline bool
+	lines  []string
+}
+
+// layout lays the bar out in w columns. The fields keep their place; a
+// message goes after them when it fits, and otherwise is wrapped on
+// whole words above them, so that it is read whole.
+func (b *statusBar) layout(w int) statusLayout {
+	l := statusLayout{fields: b.fields()}
+	l.shown = make([]bool, len(l.fields))
 	width := 0
-	for i, f := range fields {
-		shown[i] = true
+	for i, f := range l.fields {
+		l.shown[i] = true
 		width += len([]rune(f)) + 3
 	}
 	for _, i := range dropOrder {
 		if width <= w {
 			break
 		}
-		shown[i] = false
-		width -= len([]rune(fields[i])) + 3
+		l.shown[i] = false
+		width -= len([]rune(l.fields[i])) + 3
 	}
+	msg := b.u.msg
+	switch {
+	case msg == "":
+	case width+len([]rune(msg))+1 <= w: // "  " and " msg " after the last field
+		l.inline = true
+	default:
+		l.lines = wrap(msg, max(1, w-2))
+		if len(l.lines) > maxMessageLines {
+			l.lines = l.lines[:maxMessageLines]
+			last := []rune(l.lines[maxMessageLines-1])
+			l.lines[maxMessageLines-1] = string(last[:min(len(last), max(0, w-3))]) + "…"
+		}
+	}
+	return l
+}
+
+// fit gives the bar the rows it needs on a screen of w×h cells, at most
+// a quarter of them.
+func (b *statusBar) fit(w, h int) {
+	b.u.root.ResizeItem(b, min(1+len(b.layout(w).lines), max(1, h/4)), 0)
+}
+
+func (b *statusBar) Draw(scr tcell.Screen) {
+	u := b.u
+	th := &u.th
+	x, y, w, h := b.GetRect()
+	l := b.layout(w)
+	if len(l.lines) > h-1 { // a screen too small for more: what fits
+		l.lines = l.lines[:max(0, h-1)]
+		l.inline = h == 1
+	}
+	for i, line := range l.lines {
+		fill(scr, x, y+i, w, ' ', th.message)
+		text(scr, x+1, y+i, x+w, line, th.message)
+	}
+	y += h - 1
+	fill(scr, x, y, w, ' ', th.status)
 	cx := x
 	first := true
-	for i, f := range fields {
-		if !shown[i] {
+	for i, f := range l.fields {
+		if !l.shown[i] {
 			continue
 		}
 		if !first {
@@ -92,14 +141,13 @@ func (b *statusBar) Draw(scr tcell.Screen) {
 		}
 		cx = text(scr, cx, y, x+w, f, st)
 	}
-	right := " ? help  q quit "
-	if u.msg != "" {
-		right = " " + u.msg + " "
+	if l.inline {
 		cx = text(scr, cx, y, x+w, "  ", th.status)
-		text(scr, cx, y, x+w, right, th.message)
+		text(scr, cx, y, x+w, " "+u.msg+" ", th.message)
 		return
 	}
-	if cx+len(right) < x+w {
+	right := " ? help  q quit "
+	if len(l.lines) == 0 && cx+len(right) < x+w {
 		text(scr, x+w-len([]rune(right)), y, x+w, right, th.status)
 	}
 }

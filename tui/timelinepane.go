@@ -81,7 +81,7 @@ func (p *timelinePane) Draw(scr tcell.Screen) {
 	}
 	th := &u.th
 	m := u.m
-	now, T := m.Now(), m.TraceLen()
+	now, T := m.Clock(), m.TraceLen()
 	labelW := 4
 	for _, name := range m.names {
 		labelW = max(labelW, len([]rune(name))+1)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -22,6 +23,8 @@ type testUI struct {
 	t   testing.TB
 	u   *UI
 	scr tcell.SimulationScreen
+	// wall is the UI's wall clock: it moves only when the test says.
+	wall time.Time
 }
 
 func newTestUI(t testing.TB, cfg sim.Config, w, h int) *testUI {
@@ -30,9 +33,19 @@ func newTestUI(t testing.TB, cfg sim.Config, w, h int) *testUI {
 	u, err := New(cfg, Options{Screen: scr, Mono: true})
 	require.NoError(t, err)
 	scr.SetSize(w, h)
-	tu := &testUI{t: t, u: u, scr: scr}
+	tu := &testUI{t: t, u: u, scr: scr, wall: time.Unix(1e9, 0)}
+	u.wall = func() time.Time { return tu.wall }
 	tu.draw()
 	return tu
+}
+
+// frames lets n playback frames of wall time pass, each drawn.
+func (tu *testUI) frames(n int) {
+	for range n {
+		tu.wall = tu.wall.Add(tickEvery)
+		tu.u.tick()
+		tu.draw()
+	}
 }
 
 func (tu *testUI) draw() { tu.u.app.ForceDraw() }
@@ -97,9 +110,15 @@ func (tu *testUI) lines() []string {
 
 func (tu *testUI) screen() string { return strings.Join(tu.lines(), "\n") }
 
+// statusLine is the status bar's text: its rows (a long message wraps on
+// rows above the fields) joined, with runs of spaces as one.
 func (tu *testUI) statusLine() string {
+	_, y, _, h := tu.u.status.GetRect()
 	l := tu.lines()
-	return l[len(l)-1]
+	if tu.u.prompting {
+		y, h = len(l)-1, 1
+	}
+	return strings.Join(strings.Fields(strings.Join(l[y:y+h], " ")), " ")
 }
 
 // until presses key until the screen contains want (at most n times).
@@ -150,9 +169,7 @@ func TestKeysDriveTheRun(t *testing.T) {
 	before := m.Now()
 	tu.keys(" ")
 	require.Contains(t, tu.statusLine(), "▶ playing")
-	tu.u.lastTick = time.Now().Add(-time.Second)
-	tu.u.tick(time.Now())
-	tu.draw()
+	tu.frames(25)
 	require.Greater(t, m.Now(), before)
 	tu.keys(" ")
 	require.Contains(t, tu.statusLine(), "⏸ paused")
@@ -173,6 +190,97 @@ func TestKeysDriveTheRun(t *testing.T) {
 	tu.keys("r")
 	require.Zero(t, m.Event())
 	require.Zero(t, m.Mismatches())
+}
+
+// TestSpacePlaysAtEverySpeed: Space plays the run at every speed. The
+// clock advances by the speed times the wall time, frame after frame, also
+// where the next event is further away than one frame advances (at the
+// default 10ms/s a frame advances 0.4ms, less than a channel's latency),
+// and every event due by the clock has fired: the UI shows what a
+// headless run shows at that time.
+func TestSpacePlaysAtEverySpeed(t *testing.T) {
+	cfg := scenarioConfig(t, "minimal", 3*time.Second)
+	for i, sp := range speeds {
+		t.Run(fmtSpeed(sp), func(t *testing.T) {
+			tu := newTestUI(t, cfg, 120, 40)
+			m := tu.u.m
+			for tu.u.speed != i {
+				if tu.u.speed < i {
+					tu.keys("]")
+				} else {
+					tu.keys("[")
+				}
+			}
+			tu.keys(" ")
+			require.Contains(t, tu.statusLine(), "▶ playing │ "+fmtSpeed(sp))
+			h, _ := headless(t, cfg, 0)
+			perFrame := int64(sp) * int64(tickEvery) / int64(time.Second)
+			for f := int64(1); f <= 50; f++ {
+				tu.frames(1)
+				if m.AtEnd() {
+					require.Contains(t, tu.statusLine(), "■ ended")
+					require.Contains(t, tu.statusLine(), "end of the run")
+					require.Equal(t, cfg.Until, time.Duration(m.Now()))
+					require.LessOrEqual(t, int64(cfg.Until), f*perFrame)
+					return
+				}
+				clock := f * perFrame
+				require.Equal(t, clock, m.Clock(), "frame %d", f)
+				require.Contains(t, tu.statusLine(), "t "+fmtTime(clock)+" ")
+				for at, ok := h.NextEventAt(); ok && at <= clock; at, ok = h.NextEventAt() {
+					h.Step()
+				}
+				require.Equal(t, h.Events(), m.Event(), "frame %d: the events due by %s fired", f, fmtTime(clock))
+			}
+			require.Positive(t, m.Event())
+			requireSameState(t, h, m.Sim())
+			// Pause: the clock stays; a step goes on from the event.
+			tu.keys(" ")
+			require.Contains(t, tu.statusLine(), "⏸ paused")
+			clock := m.Clock()
+			tu.frames(3)
+			require.Equal(t, clock, m.Clock())
+			tu.keys("n")
+			require.Equal(t, m.Now(), m.Clock())
+			require.Greater(t, m.Now(), clock)
+			require.Zero(t, m.Mismatches())
+		})
+	}
+}
+
+// TestStatusMessagesAreReadWhole: at every width, a message that does not
+// fit beside the fields is wrapped on whole words above them (the bar's
+// text contains it with single spaces: no word is cut), and the fields
+// stay.
+func TestStatusMessagesAreReadWhole(t *testing.T) {
+	cfg := scenarioConfig(t, "alignment", 4*time.Second)
+	cfg.Faults = []sim.Fault{{Kind: sim.Crash, Subtask: "join_count[1]", At: 2300 * time.Millisecond}}
+	bad := strings.Repeat("not-a-time ", 9)
+	for _, w := range []int{60, 80, 100, 120, 160, 250} {
+		t.Run(itoa(int64(w)), func(t *testing.T) {
+			tu := newTestUI(t, cfg, w, 40)
+			tu.until("job_failover", 20, func() { tu.keys("f") })
+			tu.keys("g")
+			tu.keys(bad)
+			tu.key(tcell.KeyEnter, 0)
+			for _, msg := range []string{fmt.Sprintf("%q: give an event number, a time like 2.5s or 300ms, or ck3", strings.TrimSpace(bad)),
+				"job_failover: crash of join_count[1] (10 subtasks)"} {
+				tu.u.msg = msg
+				tu.draw()
+				_, y, _, h := tu.u.status.GetRect()
+				l := tu.lines()
+				require.Equal(t, len(l), y+h, "the bar is at the bottom")
+				require.Contains(t, tu.statusLine(), msg, "the whole message")
+				fields := l[len(l)-1]
+				require.Contains(t, fields, "t 2.300000s")
+				require.Contains(t, fields, "job RESTARTING")
+				if h > 1 {
+					require.NotContains(t, fields, msg[:10], "the message is above the fields")
+				}
+				require.Contains(t, tu.screen(), "Graph", "the panes are still drawn")
+			}
+		})
+	}
 }
 
 func TestFocusZoomHelp(t *testing.T) {
@@ -438,44 +546,109 @@ func TestEveryBundledScenario(t *testing.T) {
 }
 
 // TestFailureKey: f finds the expired checkpoints of the backpressure
-// scenario.
+// scenario; where no failure follows, f and the other searches keep the
+// place (event and playback clock) and say so.
 func TestFailureKey(t *testing.T) {
 	tu := newTestUI(t, scenarioConfig(t, "backpressure", 0), 120, 40)
 	tu.keys("f")
 	require.Regexp(t, `checkpoint_expired|task_checkpoint_aborted|checkpoint_aborted|alignment_timed_out`, tu.statusLine())
+
+	tu = newTestUI(t, scenarioConfig(t, "minimal", 3*time.Second), 120, 40)
+	m := tu.u.m
+	tu.keys("ccc ") // the last checkpoint, then play a little
+	tu.frames(10)
+	tu.keys(" ")
+	k, clock := m.Event(), m.Clock()
+	require.Greater(t, clock, m.Now(), "the playback clock is between two events")
+	for _, key := range []string{"f", "c"} {
+		tu.keys(key)
+		require.Equal(t, k, m.Event(), key)
+		require.Equal(t, clock, m.Clock(), key)
+		require.Contains(t, tu.statusLine(), "t "+fmtTime(clock)+" ")
+		require.False(t, m.AtEnd())
+		require.NotContains(t, tu.statusLine(), "ended")
+	}
+	require.Contains(t, tu.statusLine(), "no completed checkpoint after "+fmtTime(clock)+" to the end of the run: the cursor stays")
+	tu.keys("f")
+	require.Contains(t, tu.statusLine(), "no failure or recovery after "+fmtTime(clock)+" to the end of the run: the cursor stays")
+	// The search went to the end: End knows it.
+	_, ended := m.End()
+	require.True(t, ended)
+	tu.keys("g")
+	tu.keys("ck9")
+	tu.key(tcell.KeyEnter, 0)
+	require.Contains(t, tu.statusLine(), "the run has no checkpoint 9")
+	require.Equal(t, k, m.Event())
+	require.Zero(t, m.Mismatches())
 }
 
-// TestRecoveryOnScreen: a crash fails the job over; the UI shows the
-// failed subtasks, the restart, the restore and the lanes.
+// TestRecoveryOnScreen: a crash fails the job over; the UI names the
+// subtask that failed and those canceled with it, shows the restart, the
+// checkpoint actually restored (the failover's, not the latest id: a crash
+// during checkpoint 2 aborts it and restores 1) and the lanes.
 func TestRecoveryOnScreen(t *testing.T) {
-	cfg := scenarioConfig(t, "alignment", 4*time.Second)
-	cfg.Faults = []sim.Fault{{Kind: sim.Crash, Subtask: "join_count[1]", At: 2300 * time.Millisecond}}
-	cfg.Graph.Operators[4].SinkMode = topology.TwoPhaseCommitSink
-	tu := newTestUI(t, cfg, 120, 40)
-	m := tu.u.m
-	tu.until("subtask_failed", 20, func() { tu.keys("f") })
-	scr := tu.screen()
-	require.Contains(t, scr, "failed, waiting for the restart")
-	require.Contains(t, tu.statusLine(), "job RESTARTING")
-	require.Contains(t, scr, "X", "failed lanes")
-	require.Contains(t, scr, "!", "failover marker")
-	// On to the restore.
-	require.True(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.SubtaskRestoring }))
-	tu.draw()
-	require.Contains(t, tu.screen(), "restoring from ck2")
-	require.True(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.SubtaskRestored }))
-	tu.keys("g")
-	tu.keys("3.5s")
-	tu.key(tcell.KeyEnter, 0)
-	scr = tu.screen()
-	require.Contains(t, scr, "R", "restoring lanes")
-	require.NotContains(t, tu.statusLine(), "job RESTARTING")
-	// The sink's transactions are in its details.
-	for tu.u.m.names[tu.u.sub] != "sink[0]" {
-		tu.u.moveSubtask(1)
+	for _, tc := range []struct {
+		name     string
+		fault    sim.Fault
+		restored int64
+	}{
+		{"after checkpoint 2", sim.Fault{Kind: sim.Crash, Subtask: "join_count[1]", At: 2300 * time.Millisecond}, 2},
+		{"during checkpoint 2", sim.Fault{Kind: sim.Crash, Subtask: "join_count[1]", Phase: sim.SyncPhase, Checkpoint: 2}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := scenarioConfig(t, "alignment", 4*time.Second)
+			cfg.Faults = []sim.Fault{tc.fault}
+			cfg.Graph.Operators[4].SinkMode = topology.TwoPhaseCommitSink
+			s, err := sim.New(cfg)
+			require.NoError(t, err)
+			res := s.Run()
+			require.Len(t, res.Failovers, 1)
+			require.Equal(t, tc.restored, res.Failovers[0].RestoredFrom, "the scenario restores what the case says")
+
+			tu := newTestUI(t, cfg, 120, 40)
+			m := tu.u.m
+			tu.until("job_failover: crash of join_count[1] (10 subtasks)", 20, func() { tu.keys("f") })
+			require.Equal(t, "join_count[1]", m.names[tu.u.sub], "f selects the subtask that failed")
+			scr := tu.screen()
+			require.Contains(t, tu.statusLine(), "job RESTARTING")
+			require.Regexp(t, `▶join_count\[1\]\s+X failed: crash of join_count\[1\], waiting`, scr, "the origin FAILED")
+			require.Contains(t, scr, "Details · join_count[1]")
+			require.Regexp(t, `(?m)^║ orders\[0\]\s+X canceled with join_count\[1\] \(same pipelined region`, scr, "the others were canceled with it")
+			failed := 0
+			for _, l := range tu.lines() {
+				if strings.HasPrefix(l, "║") && strings.Contains(l, "X failed:") {
+					failed++ // a row of the graph pane
+				}
+			}
+			require.Equal(t, 1, failed, "only the origin failed")
+			require.Contains(t, scr, "X", "failed lanes")
+			require.Contains(t, scr, "!", "failover marker")
+			// On to the restore: the checkpoint the failover restored, as
+			// the log and the table say.
+			require.True(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.SubtaskRestoring }))
+			tu.draw()
+			scr = tu.screen()
+			require.Contains(t, scr, fmt.Sprintf("restoring from ck%d", tc.restored))
+			require.NotContains(t, scr, fmt.Sprintf("restoring from ck%d", tc.restored+1))
+			require.Regexp(t, fmt.Sprintf(`subtask_restoring \S+ ck=%d`, tc.restored), scr)
+			if tc.restored == 1 {
+				require.Regexp(t, `(?m)^║.*║│\s+2 ABORTED`, scr, "checkpoint 2 aborted by the failover")
+			}
+			require.True(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.SubtaskRestored }))
+			tu.keys("g")
+			tu.keys("3.5s")
+			tu.key(tcell.KeyEnter, 0)
+			scr = tu.screen()
+			require.Contains(t, scr, "R", "restoring lanes")
+			require.NotContains(t, tu.statusLine(), "job RESTARTING")
+			// The sink's transactions are in its details.
+			for tu.u.m.names[tu.u.sub] != "sink[0]" {
+				tu.u.moveSubtask(1)
+			}
+			tu.draw()
+			require.Contains(t, tu.screen(), "sink transactions")
+			require.Contains(t, tu.screen(), fmt.Sprintf("restored from ck%d", tc.restored))
+			require.Zero(t, m.Mismatches())
+		})
 	}
-	tu.draw()
-	require.Contains(t, tu.screen(), "sink transactions")
-	require.Contains(t, tu.screen(), "restored from checkpoint 2")
-	require.Zero(t, m.Mismatches())
 }
