@@ -198,6 +198,7 @@ func (s *Sim) prioritize(c *channel, n int64) {
 			if it.arrival <= s.now {
 				s.jumpPriority(c)
 			}
+			s.refreshInput(c)
 			return
 		}
 	}
@@ -224,6 +225,7 @@ func (s *Sim) jumpPriority(c *channel) {
 		b := c.in.remove(i)
 		b.jumped, b.overtook = true, overtook
 		c.in.pushFront(b)
+		s.refreshInput(c)
 		if b.overtook > 0 {
 			s.trace(TraceEvent{Kind: BarrierOvertook, Channel: c.id, Subtask: c.to, Checkpoint: b.ck, N: int64(b.overtook)})
 		}
@@ -277,7 +279,7 @@ func (s *Sim) abortAtTask(t *task, n int64, why Reason) {
 
 // block holds channel c back until the task's alignment of n ends.
 func (s *Sim) block(t *task, c *channel, n int64) {
-	c.blocked = true
+	s.setBlocked(c, true)
 	s.trace(TraceEvent{Kind: ChannelBlocked, Subtask: t.id, Channel: c.id, Checkpoint: n})
 }
 

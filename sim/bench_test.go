@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"testing"
 	"time"
+
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // benchJob is a typical job: the pipeline with 5000 records/s per source
@@ -128,4 +130,55 @@ func TestMeanQueueLen(t *testing.T) {
 	if n < 2 || n > 10_000 {
 		t.Fatalf("mean queue length %d", n)
 	}
+}
+
+// fanJob is source(1) -rebalance-> map(n) -rebalance-> sink(1): the
+// source has n outputs and the sink n inputs, while the records, the
+// events and the engine's queue stay the same whatever n.
+func fanJob(n int) Config {
+	return Config{
+		Name: "fan",
+		Seed: 7,
+		Graph: &topology.Graph{
+			Operators: []topology.Operator{src("src", 1, 50_000, 0), {Name: "map", Kind: topology.Map, Parallelism: n, Multiply: 1}, sink("sink", 1)},
+			Edges: []topology.Edge{
+				{From: "src", To: "map", Partitioning: topology.Rebalance},
+				{From: "map", To: "sink", Partitioning: topology.Rebalance},
+			},
+		},
+		Channels:   DefaultChannelConfig(),
+		Checkpoint: DefaultCheckpointConfig(),
+		Until:      time.Second,
+	}
+}
+
+// BenchmarkFanIn shows that the engine's work per event does not grow with
+// a task's number of inputs or outputs: each iteration runs the fan job
+// with 1 and with 1000 map subtasks (setup not timed) and reports the
+// nanoseconds per event of both and their ratio, which should stay near 1.
+func BenchmarkFanIn(b *testing.B) {
+	widths := []int{1, 1000}
+	cfgs := make([]Config, len(widths))
+	for i, n := range widths {
+		cfgs[i] = fanJob(n)
+	}
+	var ns [2]time.Duration
+	var events [2]int64
+	for b.Loop() {
+		for i, cfg := range cfgs {
+			b.StopTimer()
+			s, err := New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			start := time.Now()
+			events[i] += s.Run().Events
+			ns[i] += time.Since(start)
+		}
+	}
+	per := func(i int) float64 { return float64(ns[i].Nanoseconds()) / float64(events[i]) }
+	b.ReportMetric(per(0), "ns/event@1")
+	b.ReportMetric(per(1), "ns/event@1000")
+	b.ReportMetric(per(1)/per(0), "ratio")
 }

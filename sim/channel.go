@@ -89,7 +89,7 @@ func (s *Sim) transmit(c *channel) {
 		it := c.out.popFront()
 		if it.kind == itemRecord {
 			c.credit--
-			c.outRecs--
+			s.addOutRecs(c, -1)
 			c.outBytes -= int64(it.bytes)
 		}
 		s.wire(c, it)
@@ -118,6 +118,9 @@ func (s *Sim) wire(c *channel, it item) {
 		}
 	}
 	c.in.pushBack(it)
+	if c.in.len() == 1 {
+		s.refreshInput(c)
+	}
 	s.scheduleOn(c, it.arrival, evArrive, it.ck)
 }
 
@@ -135,7 +138,7 @@ func (s *Sim) latency() int64 {
 func (s *Sim) send(c *channel, it item) {
 	if it.kind == itemRecord {
 		it.ck = c.epoch
-		c.outRecs++
+		s.addOutRecs(c, 1)
 		c.outBytes += int64(it.bytes)
 	}
 	c.out.pushBack(it)
@@ -161,7 +164,7 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 // (RemoteInputChannel.resumeConsumption), so the sender transmits again
 // one network latency later.
 func (s *Sim) resume(c *channel) {
-	c.blocked = false
+	s.setBlocked(c, false)
 	if c.paused && !c.resuming {
 		c.resuming = true
 		s.scheduleOn(c, s.channelDelay(c, s.now+s.latency()), evResume, 0)

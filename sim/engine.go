@@ -106,6 +106,7 @@ func New(cfg Config) (*Sim, error) {
 			s.chans[id].input = in
 		}
 		t.openInputs = len(t.inputs)
+		t.readable = newInputSet(len(t.inputs))
 		t.aligned = make([]bool, len(t.inputs))
 		for _, g := range st.Outputs {
 			gt := gate{part: g.Partitioning}

@@ -108,6 +108,7 @@ func (s *Sim) partition(c *channel, f *Fault) {
 		}
 	}
 	if held {
+		s.refreshInput(c)
 		c.lastArr = max(c.lastArr, heal)
 		s.scheduleOn(c, heal, evArrive, 0)
 	}

@@ -477,6 +477,7 @@ func cloneTask(t *task) {
 		t.state = maps.Clone(t.state)
 	}
 	t.aligned = slices.Clone(t.aligned)
+	t.readable = t.readable.clone()
 	t.tracked = slices.Clone(t.tracked)
 	for i := range t.tracked {
 		t.tracked[i].seen = slices.Clone(t.tracked[i].seen)

@@ -157,6 +157,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.log": "shared", "task.triggers": "copied", "task.state": "copied",
 		"task.barrierHandler.aligned": "copied", "task.barrierHandler.tracked": "copied",
 		"task.snaps": "copied", "task.localCopies": "copied", "task.abortedCk": "copied",
+		"task.readable.which": "copied", "task.readable.pos": "copied",
 		"gate.chans": "shared", "trackedCheckpoint.seen": "copied",
 		"taskSnap.state":  "shared",
 		"channel.out.buf": "copied", "channel.in.buf": "copied",

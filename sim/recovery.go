@@ -162,8 +162,10 @@ func (s *Sim) stopTask(t *task) {
 
 // resetChannel drops everything on a channel of a restarted subtask.
 func (s *Sim) resetChannel(c *channel) {
+	s.addOutRecs(c, -c.outRecs)
 	*c = channel{id: c.id, attempt: c.attempt + 1, from: c.from, to: c.to, input: c.input,
 		credit: s.cfg.Channels.Capacity, lastArr: s.now}
+	s.refreshInput(c)
 }
 
 // stopJob ends the job for good: every subtask stops.
@@ -310,6 +312,7 @@ func (s *Sim) replayChannelState(cs *CheckpointStats, restarted []bool) {
 			it := p.item
 			it.arrival = s.now
 			c.in.pushBack(it)
+			s.refreshInput(c)
 			c.inRecs++
 			c.credit--
 			s.scheduleOn(c, s.now, evArrive, 0)

@@ -180,7 +180,7 @@ func (s *Sim) scriptStart() {
 	out.credit = 0
 	for _, n := range sc.OutputQueued {
 		out.out.pushBack(item{kind: itemRecord, key: outputKey, value: n, bytes: 1})
-		out.outRecs++
+		s.addOutRecs(out, 1)
 		out.outBytes++
 	}
 	for i := range s.tasks {
@@ -235,6 +235,7 @@ func (s *Sim) scriptStep(i int) {
 		s.jumpPriority(c)
 	} else {
 		c.in.pushBack(it)
+		s.refreshInput(c)
 	}
 	s.tryWork(t)
 }

@@ -31,6 +31,8 @@ type task struct {
 	backpressured bool
 	finished      bool
 	openInputs    int
+	readable      inputSet // the inputs nextInput may choose from
+	fullOutputs   int      // output channels holding more than the output buffer
 
 	// Source only.
 	log      *sourceLog
@@ -84,6 +86,7 @@ func (s *Sim) tryWork(t *task) {
 			return
 		}
 		it := c.in.popFront()
+		s.refreshInput(c)
 		switch it.kind {
 		case itemRecord:
 			s.takeRecord(t, c, it)
@@ -103,35 +106,6 @@ func (s *Sim) tryWork(t *task) {
 			}
 		}
 	}
-}
-
-// nextInput picks the channel whose head item the task takes next: a
-// priority barrier first, then the item that arrived earliest (ties by input
-// order), skipping channels held back by alignment. A backpressured task
-// takes only priority barriers: Flink processes priority events even when
-// the output has no buffer.
-func (s *Sim) nextInput(t *task) *channel {
-	var best *channel
-	for _, id := range t.inputs {
-		c := &s.chans[id]
-		if c.in.len() == 0 {
-			continue
-		}
-		h := c.in.at(0)
-		if h.arrival > s.now {
-			continue
-		}
-		if h.priority && h.kind == itemBarrier {
-			return c
-		}
-		if c.blocked || t.backpressured {
-			continue
-		}
-		if best == nil || h.arrival < best.in.at(0).arrival {
-			best = c
-		}
-	}
-	return best
 }
 
 // takeRecord starts processing a record from c.
@@ -216,19 +190,6 @@ func (s *Sim) emit(t *task, it item) {
 		t.backpressured = true
 		s.trace(TraceEvent{Channel: -1, Kind: Backpressured, Subtask: t.id})
 	}
-}
-
-// outputFull reports whether any output channel holds more records than
-// its output buffer while waiting for credit.
-func (s *Sim) outputFull(t *task) bool {
-	for g := range t.outputs {
-		for _, c := range t.outputs[g].chans {
-			if s.chans[c].outRecs > s.cfg.Channels.OutputBuffer {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // maybeResume releases a backpressured task once its outputs drained.
