@@ -13,9 +13,12 @@ type barrierHandler struct {
 	aligned      []bool // per input: barrier ck received or channel ended
 	numAligned   int
 	target       int   // targetChannelCount: open inputs when ck started
-	firstAt      int64 // when the first barrier of ck was taken
+	firstAt      int64 // when the first barrier (or announcement) of ck was taken
 	trigger      int64 // ck's trigger time, from its barrier
 	unaligned    bool  // ck was taken unaligned: inputs are being persisted
+	// alignBytes counts the bytes of the records taken since ck's first
+	// barrier (CheckpointBarrierHandler.bytesProcessedDuringAlignment).
+	alignBytes int64
 	// resumeAfterSync: the alignment that triggered the running sync
 	// phase releases its channels when that phase ends.
 	resumeAfterSync bool
@@ -32,6 +35,7 @@ type trackedCheckpoint struct {
 	count   int
 	target  int
 	firstAt int64
+	bytes   int64 // processed since its first barrier
 	aborted bool
 }
 
@@ -73,6 +77,9 @@ func (s *Sim) onBarrier(t *task, c *channel, it item) {
 	if n > t.ck {
 		s.newCheckpoint(t, n, it.trigger)
 	}
+	// markAlignmentStart: the alignment and its start delay are measured
+	// from the first barrier taken, not from an announcement.
+	s.coord.firstBarrier(t, n, s.now)
 	t.aligned[c.input] = true
 	t.numAligned++
 	if t.unaligned {
@@ -106,8 +113,7 @@ func (s *Sim) newCheckpoint(t *task, n, trigger int64) {
 	}
 	t.ck, t.firstAt, t.trigger, t.unaligned = n, s.now, trigger, false
 	clear(t.aligned)
-	t.numAligned, t.target = 0, t.openInputs
-	s.coord.firstBarrier(t, n, s.now)
+	t.numAligned, t.target, t.alignBytes = 0, t.openInputs, 0
 	s.phaseHook(t, Aligning, n)
 	if s.alternating() && !s.coord.isSavepoint(n) {
 		s.schedule(t, max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1), evAlignTimeout, n)
@@ -129,20 +135,23 @@ func (s *Sim) announce(c *channel, n, trigger int64) {
 }
 
 // maybeAligned triggers (aligned) or completes the channel state
-// (unaligned) of the current checkpoint once every input is aligned.
+// (unaligned) of the current checkpoint once every input is aligned. In
+// every mode the alignment ends here, with the last barrier
+// (SingleCheckpointBarrierHandler.markAlignmentEnd), as the web UI's
+// alignment duration and processed data report it.
 func (s *Sim) maybeAligned(t *task) {
 	if !t.pending() || t.numAligned < t.target {
 		return
 	}
 	n := t.ck
 	t.lastDone = n
+	s.coord.alignmentEnd(t, n, s.now, t.alignBytes)
 	if t.unaligned {
 		t.unaligned = false
 		s.unblockAll(t)
 		s.channelStateDone(t, n)
 		return
 	}
-	s.coord.alignmentEnd(t, n, s.now)
 	// AbstractAlignedBarrierHandlerState.triggerGlobalCheckpoint triggers
 	// the checkpoint first (StreamTask.triggerCheckpointOnBarrier runs the
 	// sync phase in the task thread) and only then unblocks every channel.
@@ -158,7 +167,6 @@ func (s *Sim) maybeAligned(t *task) {
 func (s *Sim) startUnaligned(t *task, c *channel, it item) {
 	n := t.ck
 	t.unaligned = true
-	s.coord.alignmentEnd(t, n, s.now)
 	s.triggerAtTask(t, n, t.trigger, true)
 	if c != nil {
 		s.persistQueued(t, c, int(it.overtook))
@@ -269,12 +277,26 @@ func (s *Sim) abortAtTask(t *task, n int64, why Reason) {
 	t.lastDone = max(t.lastDone, n)
 	t.unaligned = false
 	clear(t.aligned)
-	t.numAligned = 0
+	t.numAligned, t.alignBytes = 0, 0
 	s.unblockAll(t)
 	s.dropSnap(t, n)
 	s.trace(TraceEvent{Channel: -1, Kind: TaskCheckpointAborted, Subtask: t.id, Checkpoint: n, Reason: why})
 	s.coord.decline(s, t, n, why)
 	s.broadcastEvent(t, item{kind: itemCancel, ck: n})
+}
+
+// addProcessedBytes counts a record of n bytes the task takes during an
+// alignment (CheckpointBarrierHandler.addProcessedBytes, called by
+// CheckpointedInputGate for every buffer): between the first and the last
+// barrier of the pending checkpoint, or of each checkpoint the
+// at-least-once tracker counts barriers for.
+func (h *barrierHandler) addProcessedBytes(n int64) {
+	if h.pending() && h.numAligned > 0 {
+		h.alignBytes += n
+	}
+	for i := range h.tracked {
+		h.tracked[i].bytes += n
+	}
 }
 
 // block holds channel c back until the task's alignment of n ends.

@@ -216,14 +216,15 @@ func (co *coordinator) firstBarrier(t *task, n, at int64) {
 	}
 }
 
-// alignmentEnd records the end of alignment; firstAt is used by sources,
-// whose first "barrier" is the trigger itself.
-func (co *coordinator) alignmentEnd(t *task, n, at int64) {
+// alignmentEnd records the end of alignment, at the last barrier, and the
+// bytes processed since the first one.
+func (co *coordinator) alignmentEnd(t *task, n, at, processed int64) {
 	if r := co.row(t, n); r != nil {
 		if r.FirstBarrierAt < 0 {
 			co.firstBarrier(t, n, at)
 		}
 		r.Alignment = max(0, at-r.FirstBarrierAt)
+		r.ProcessedBytes = processed
 	}
 }
 
@@ -249,7 +250,9 @@ func (co *coordinator) syncStart(t *task, n, at int64, unaligned bool) {
 func (co *coordinator) syncEnd(t *task, n, at, bytes int64) {
 	if r := co.row(t, n); r != nil {
 		r.Sync = at - r.syncStart
-		r.StateBytes = bytes
+		// Every snapshot is full: it uploads its whole state. An
+		// incremental backend would upload less than StateBytes.
+		r.StateBytes, r.CheckpointedBytes = bytes, bytes
 	}
 }
 
@@ -273,6 +276,8 @@ func (co *coordinator) ack(s *Sim, t *task, sn *taskSnap) {
 	cs.inState = append(cs.inState, sn.inState...)
 	cs.outState = append(cs.outState, sn.outState...)
 	cs.StateBytes += sn.stateBytes
+	cs.CheckpointedBytes += r.CheckpointedBytes
+	cs.ProcessedBytes += r.ProcessedBytes
 	cs.PersistedRecords += sn.persistedRecs
 	cs.PersistedBytes += sn.persistedBytes
 	if cs.Acked == cs.Total {

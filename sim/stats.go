@@ -30,8 +30,17 @@ type CheckpointStats struct {
 	TriggerAt, EndAt int64
 	// Acked subtasks out of Total.
 	Acked, Total int
-	// StateBytes is the checkpointed state size (without channel state).
+	// StateBytes is the full size of the checkpoint's state (the web UI's
+	// Full Checkpoint Data Size, without the channel state).
 	StateBytes int64
+	// CheckpointedBytes is what this checkpoint uploaded (the web UI's
+	// Checkpointed Data Size): less than StateBytes only with a backend
+	// that uploads less than the full state.
+	CheckpointedBytes int64
+	// ProcessedBytes is the data the subtasks processed during their
+	// alignments, first to last barrier (the web UI's Processed in-flight
+	// data), summed over the acknowledged subtasks.
+	ProcessedBytes int64
 	// PersistedRecords and PersistedBytes are the in-flight data persisted
 	// as channel state (unaligned checkpoints).
 	PersistedRecords, PersistedBytes int64
@@ -111,15 +120,20 @@ type SubtaskStats struct {
 	// FirstBarrierAt is when the first barrier was taken (for a source:
 	// when it triggered), -1 before.
 	FirstBarrierAt int64
-	// StartDelay is trigger to first barrier; Alignment is how long the
-	// subtask held inputs back (first barrier to snapshot: 0 for sources,
-	// at-least-once and unaligned checkpoints); Sync and Async are the
-	// snapshot phases (Async ends with the acknowledgement).
+	// StartDelay is trigger to first barrier; Alignment is first barrier
+	// to last, in every mode, as the web UI reports it (0 for sources and
+	// subtasks with one input); Sync and Async are the snapshot phases
+	// (Async ends with the acknowledgement).
 	StartDelay, Alignment, Sync, Async int64
 	// Unaligned reports whether the subtask took the checkpoint unaligned.
 	Unaligned bool
-	// StateBytes is the snapshotted state size.
-	StateBytes int64
+	// StateBytes is the snapshotted state size (Full Checkpoint Data
+	// Size) and CheckpointedBytes what the subtask uploaded of it
+	// (Checkpointed Data Size).
+	StateBytes, CheckpointedBytes int64
+	// ProcessedBytes is the data the subtask processed between its first
+	// and its last barrier.
+	ProcessedBytes int64
 	// PersistedRecords and PersistedBytes are its persisted in-flight data.
 	PersistedRecords, PersistedBytes int64
 

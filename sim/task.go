@@ -114,6 +114,7 @@ func (s *Sim) takeRecord(t *task, c *channel, it item) {
 		s.persistTaken(t, c, &it)
 	}
 	s.checkCut(t, it)
+	t.addProcessedBytes(int64(it.bytes))
 	s.trace(TraceEvent{Kind: RecordReceived, Subtask: t.id, Channel: c.id, Key: it.key, Value: it.value})
 	c.inRecs--
 	c.credit++

@@ -42,7 +42,9 @@ func (s *Sim) completeTracked(t *task, pos int, trigger int64) {
 	tc := t.tracked[pos]
 	t.tracked = append(t.tracked[:0], t.tracked[pos+1:]...)
 	if !tc.aborted {
-		s.coord.alignmentEnd(t, tc.id, tc.firstAt) // at-least-once never aligns
+		// The tracker blocks nothing, but its alignment still spans the
+		// first to the last barrier (markAlignmentEnd).
+		s.coord.alignmentEnd(t, tc.id, s.now, tc.bytes)
 		s.triggerAtTask(t, tc.id, trigger, false)
 	}
 }

@@ -39,14 +39,18 @@ type column struct {
 	prio  int
 }
 
+// ckColumns are Flink's checkpoint history columns (1.15+): the
+// checkpointed and the full data size, and the processed (persisted)
+// in-flight data, here in two columns.
 var ckColumns = []column{
 	{"ID", 4, true, 0}, {"STATUS", 12, false, 1}, {"TRIGGERED", 10, true, 4}, {"END-TO-END", 11, true, 2},
-	{"ACKED", 7, true, 3}, {"STATE", 10, true, 5}, {"IN-FLIGHT", 10, true, 6}, {"ALIGNMENT", 10, true, 7},
+	{"ACKED", 7, true, 3}, {"CHECKPOINTED", 13, true, 5}, {"FULL SIZE", 10, true, 8}, {"PERSISTED", 10, true, 6},
+	{"PROCESSED", 10, true, 9}, {"ALIGNMENT", 10, true, 7},
 }
 
 var subColumns = []column{
 	{"SUBTASK", 0, false, 0}, {"ACK", 4, false, 1}, {"DELAY", 8, true, 3}, {"ALIGN", 8, true, 2}, {"SYNC", 7, true, 5},
-	{"ASYNC", 8, true, 4}, {"STATE", 9, true, 6}, {"IN-FLIGHT", 10, true, 7},
+	{"ASYNC", 8, true, 4}, {"STATE", 9, true, 6}, {"IN-FLIGHT", 10, true, 7}, {"PROCESSED", 10, true, 8},
 }
 
 // fitColumns keeps the columns of highest priority that fit in w.
@@ -117,7 +121,7 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 	}
 	p.tableRows = tableH - 1
 	show := fitColumns(ckColumns, w)
-	drawRow(scr, x, y, w, ckColumns, show, []string{"ID", "STATUS", "TRIGGERED", "END-TO-END", "ACKED", "STATE", "IN-FLIGHT", "ALIGNMENT"}, th.header, nil)
+	drawRow(scr, x, y, w, ckColumns, show, []string{"ID", "STATUS", "TRIGGERED", "END-TO-END", "ACKED", "CHECKPOINTED", "FULL SIZE", "PERSISTED", "PROCESSED", "ALIGNMENT"}, th.header, nil)
 	if sel > 0 {
 		p.off = clampScroll(p.off, int(sel-1), int(n), p.tableRows)
 	}
@@ -129,7 +133,8 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 			e2e = "+" + fmtDur(u.m.Clock()-cs.TriggerAt)
 		}
 		row := []string{itoa(id), cs.Status.String(), fmtTimeMs(cs.TriggerAt), e2e,
-			fmt.Sprintf("%d/%d", cs.Acked, cs.Total), fmtBytes(cs.StateBytes), fmtBytes(cs.PersistedBytes), fmtDur(cs.MaxAlignment())}
+			fmt.Sprintf("%d/%d", cs.Acked, cs.Total), fmtBytes(cs.CheckpointedBytes), fmtBytes(cs.StateBytes), fmtBytes(cs.PersistedBytes),
+			fmtBytes(cs.ProcessedBytes), fmtDur(cs.MaxAlignment())}
 		st := th.base
 		if id == sel {
 			st = th.selected
@@ -171,7 +176,7 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 	}
 	cols[0].w = min(nameW, 18)
 	show = fitColumns(cols, w)
-	drawRow(scr, x, ry, w, cols, show, []string{"SUBTASK", "ACK", "DELAY", "ALIGN", "SYNC", "ASYNC", "STATE", "IN-FLIGHT"}, th.header, nil)
+	drawRow(scr, x, ry, w, cols, show, []string{"SUBTASK", "ACK", "DELAY", "ALIGN", "SYNC", "ASYNC", "STATE", "IN-FLIGHT", "PROCESSED"}, th.header, nil)
 	ry++
 	p.subY = ry - y
 	rows := y + h - ry
@@ -212,9 +217,13 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 			inflight += " U"
 		}
 		row := []string{name, ack, dash(r.StartDelay, started), dash(r.Alignment, started && (synced || r.Alignment > 0)),
-			dash(r.Sync, synced), dash(r.Async, r.Acked && !r.Finished), dash(r.StateBytes, false), inflight}
+			dash(r.Sync, synced), dash(r.Async, r.Acked && !r.Finished), dash(r.StateBytes, false), inflight,
+			dash(r.ProcessedBytes, false)}
 		if synced {
 			row[6] = fmtBytes(r.StateBytes)
+		}
+		if r.Alignment > 0 || synced {
+			row[8] = fmtBytes(r.ProcessedBytes)
 		}
 		st := th.base
 		if id == u.sub {

@@ -64,7 +64,7 @@ func TestJSONShape(t *testing.T) {
 	cks := got["checkpoints"].([]any)
 	require.NotEmpty(t, cks)
 	first := cks[0].(map[string]any)
-	for _, k := range []string{"id", "status", "trigger_ns", "end_to_end_ns", "acked", "total", "state_bytes", "max_alignment_ns", "persisted_in_flight_bytes", "subtasks"} {
+	for _, k := range []string{"id", "status", "trigger_ns", "end_to_end_ns", "acked", "total", "state_bytes", "checkpointed_bytes", "max_alignment_ns", "processed_in_flight_bytes", "persisted_in_flight_bytes", "subtasks"} {
 		assert.Contains(t, first, k)
 	}
 	assert.Equal(t, "COMPLETED", first["status"])

@@ -37,7 +37,9 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	}
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "ID\tSTATUS\tTRIGGERED\tEND-TO-END\tACKED\tSTATE\tMAX ALIGNMENT\tIN-FLIGHT DATA\t")
+	// The columns of Flink's checkpoint history (1.15+): Checkpointed Data
+	// Size, Full Checkpoint Data Size, Processed (persisted) in-flight data.
+	fmt.Fprintln(tw, "ID\tSTATUS\tTRIGGERED\tEND-TO-END\tACKED\tCHECKPOINTED\tFULL SIZE\tMAX ALIGNMENT\tPROCESSED (PERSISTED)\t")
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
 		status := c.Status.String()
@@ -51,8 +53,8 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		if c.Status != sim.InProgress {
 			e2e = dur(c.EndToEnd())
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t\n", c.ID, status, dur(c.TriggerAt), e2e,
-			c.Acked, c.Total, size(c.StateBytes), dur(c.MaxAlignment()), size(c.PersistedBytes))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t\n", c.ID, status, dur(c.TriggerAt), e2e,
+			c.Acked, c.Total, size(c.CheckpointedBytes), size(c.StateBytes), dur(c.MaxAlignment()), inFlight(c.ProcessedBytes, c.PersistedBytes))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -104,7 +106,7 @@ func writeSubtasks(w io.Writer, s *sim.Sim, r *sim.Result) {
 		c := &r.Checkpoints[i]
 		fmt.Fprintf(w, "\nCheckpoint %d (%s)\n", c.ID, c.Status)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "SUBTASK\tACKED\tSTART DELAY\tALIGNMENT\tSYNC\tASYNC\tSTATE\tIN-FLIGHT DATA\tUNALIGNED\t")
+		fmt.Fprintln(tw, "SUBTASK\tACKED\tSTART DELAY\tALIGNMENT\tSYNC\tASYNC\tCHECKPOINTED\tFULL SIZE\tPROCESSED (PERSISTED)\tUNALIGNED\t")
 		for _, st := range c.Subtasks {
 			ack := "no"
 			switch {
@@ -117,11 +119,19 @@ func writeSubtasks(w io.Writer, s *sim.Sim, r *sim.Result) {
 			if st.FirstBarrierAt >= 0 {
 				delay = dur(st.StartDelay)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t\n", eg.Subtasks[st.Subtask].Name, ack, delay,
-				dur(st.Alignment), dur(st.Sync), dur(st.Async), size(st.StateBytes), size(st.PersistedBytes), st.Unaligned)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t\n", eg.Subtasks[st.Subtask].Name, ack, delay,
+				dur(st.Alignment), dur(st.Sync), dur(st.Async), size(st.CheckpointedBytes), size(st.StateBytes),
+				inFlight(st.ProcessedBytes, st.PersistedBytes), st.Unaligned)
 		}
 		tw.Flush()
 	}
+}
+
+// inFlight is the web UI's "Processed (persisted) in-flight data": the
+// bytes processed during alignment, and in parentheses those persisted as
+// channel state.
+func inFlight(processed, persisted int64) string {
+	return size(processed) + " (" + size(persisted) + ")"
 }
 
 // dur formats virtual nanoseconds with about three significant digits.
@@ -182,7 +192,9 @@ type jsonCheckpoint struct {
 	Acked                   int           `json:"acked"`
 	Total                   int           `json:"total"`
 	StateBytes              int64         `json:"state_bytes"`
+	CheckpointedBytes       int64         `json:"checkpointed_bytes"`
 	MaxAlignmentNs          int64         `json:"max_alignment_ns"`
+	ProcessedInFlightBytes  int64         `json:"processed_in_flight_bytes"`
 	PersistedInFlightBytes  int64         `json:"persisted_in_flight_bytes"`
 	PersistedInFlightRecord int64         `json:"persisted_in_flight_records"`
 	SourceOffsets           []int64       `json:"source_offsets"`
@@ -199,6 +211,8 @@ type jsonSubtask struct {
 	SyncNs                  int64  `json:"sync_ns"`
 	AsyncNs                 int64  `json:"async_ns"`
 	StateBytes              int64  `json:"state_bytes"`
+	CheckpointedBytes       int64  `json:"checkpointed_bytes"`
+	ProcessedInFlightBytes  int64  `json:"processed_in_flight_bytes"`
 	PersistedInFlightBytes  int64  `json:"persisted_in_flight_bytes"`
 	PersistedInFlightRecord int64  `json:"persisted_in_flight_records"`
 	Unaligned               bool   `json:"unaligned"`
@@ -242,8 +256,8 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
 		jc := jsonCheckpoint{ID: c.ID, Status: c.Status.String(), TriggerNs: c.TriggerAt, EndToEndNs: c.EndToEnd(),
-			Acked: c.Acked, Total: c.Total, StateBytes: c.StateBytes, MaxAlignmentNs: c.MaxAlignment(),
-			PersistedInFlightBytes: c.PersistedBytes, PersistedInFlightRecord: c.PersistedRecords, SourceOffsets: c.Offsets}
+			Acked: c.Acked, Total: c.Total, StateBytes: c.StateBytes, CheckpointedBytes: c.CheckpointedBytes, MaxAlignmentNs: c.MaxAlignment(),
+			ProcessedInFlightBytes: c.ProcessedBytes, PersistedInFlightBytes: c.PersistedBytes, PersistedInFlightRecord: c.PersistedRecords, SourceOffsets: c.Offsets}
 		if c.Reason != sim.NoReason {
 			jc.Reason = c.Reason.String()
 		}
@@ -251,7 +265,8 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 		for _, st := range c.Subtasks {
 			jc.Subtasks = append(jc.Subtasks, jsonSubtask{Subtask: eg.Subtasks[st.Subtask].Name, Acked: st.Acked, Finished: st.Finished,
 				AckNs: st.AckAt, StartDelayNs: st.StartDelay, AlignmentNs: st.Alignment, SyncNs: st.Sync, AsyncNs: st.Async,
-				StateBytes: st.StateBytes, PersistedInFlightBytes: st.PersistedBytes, PersistedInFlightRecord: st.PersistedRecords, Unaligned: st.Unaligned})
+				StateBytes: st.StateBytes, CheckpointedBytes: st.CheckpointedBytes, ProcessedInFlightBytes: st.ProcessedBytes,
+				PersistedInFlightBytes: st.PersistedBytes, PersistedInFlightRecord: st.PersistedRecords, Unaligned: st.Unaligned})
 		}
 		out.Checkpoints = append(out.Checkpoints, jc)
 	}
