@@ -97,22 +97,22 @@ func perturb(t *rapid.T, cfg *sim.Config) {
 		}
 		switch f.Kind {
 		case sim.Slow, sim.SlowUpload:
-			f.Factor = rapid.SampledFrom([]float64{0.25, 1.5, 1e-9, 12345.678}).Draw(t, "factor")
+			f.Factor = rapid.SampledFrom([]float64{0.25, 1.5, 1e-9, 12345.678, sim.MaxFactor}).Draw(t, "factor")
 		case sim.Partition:
 			f.Until = 0 // never heals
 		case sim.Crash, sim.RandomCrashes:
 			f.MachineLost = !f.MachineLost
 		case sim.DelaySpike:
-			f.Delay = time.Duration(rapid.Int64Range(1, 1<<40).Draw(t, "spike ns"))
+			f.Delay = time.Duration(rapid.Int64Range(1, int64(sim.Horizon)).Draw(t, "spike ns"))
 		}
 	}
 	if rapid.Bool().Draw(t, "odd knobs?") {
-		cfg.Checkpoint.StorageBandwidth = rapid.Int64Range(1, math.MaxInt64).Draw(t, "bandwidth")
-		cfg.Checkpoint.SyncDuration = time.Duration(rapid.Int64Range(0, 1<<50).Draw(t, "sync ns"))
-		cfg.MaxEvents = rapid.Int64Range(0, math.MaxInt64).Draw(t, "max events")
+		cfg.Checkpoint.StorageBandwidth = rapid.Int64Range(1, sim.MaxBandwidth).Draw(t, "bandwidth")
+		cfg.Checkpoint.SyncDuration = time.Duration(rapid.Int64Range(0, int64(sim.Horizon)).Draw(t, "sync ns"))
+		cfg.MaxEvents = rapid.Int64Range(0, sim.MaxEventBudget).Draw(t, "max events")
 		cfg.Seed = rapid.Uint64().Draw(t, "seed")
 		if cfg.Until > 0 {
-			cfg.Until = time.Duration(rapid.Int64Range(1, 1<<62).Draw(t, "until ns"))
+			cfg.Until = time.Duration(rapid.Int64Range(1, int64(sim.Horizon)).Draw(t, "until ns"))
 		}
 	}
 }

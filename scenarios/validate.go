@@ -18,6 +18,10 @@ func (s *Scenario) validate() error {
 	if err == nil {
 		return nil
 	}
+	var be *sim.BoundError
+	if errors.As(err, &be) {
+		return s.boundErrorAt(be.Field).err(s.File, "%s", be.Msg)
+	}
 	var te *topology.Error
 	if errors.As(err, &te) {
 		return s.graphErrorAt(te).err(s.File, "%s", te.Msg)

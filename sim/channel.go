@@ -101,7 +101,7 @@ func (s *Sim) transmit(c *channel) {
 // wire puts an item on the network: it arrives after the channel's latency,
 // never before an item sent earlier on the same channel.
 func (s *Sim) wire(c *channel, it item) {
-	it.arrival = max(c.lastArr, s.channelDelay(c, s.now+s.latency()))
+	it.arrival = max(c.lastArr, s.channelDelay(c, later(s.now, s.latency())))
 	c.lastArr = it.arrival
 	if it.kind == itemRecord {
 		c.inRecs++
@@ -128,7 +128,7 @@ func (s *Sim) wire(c *channel, it item) {
 func (s *Sim) latency() int64 {
 	l := int64(s.cfg.Channels.Latency)
 	if j := int64(s.cfg.Channels.Jitter); j > 0 {
-		l += s.rng.Int64N(j)
+		l = later(l, s.rng.Int64N(j))
 	}
 	return l
 }

@@ -96,9 +96,11 @@ type Config struct {
 	Channels ChannelConfig
 	// Checkpoint configures the checkpoint coordinator and tasks.
 	Checkpoint CheckpointConfig
-	// Until is the virtual end time of the run; 0 means until quiescence.
+	// Until is the virtual end time of the run; 0 means until quiescence
+	// or the Horizon, whichever comes first.
 	Until time.Duration
-	// MaxEvents is the event budget; 0 means DefaultMaxEvents.
+	// MaxEvents is the event budget, at most MaxEventBudget; 0 means
+	// DefaultMaxEvents.
 	MaxEvents int64
 	// Recovery configures restarts, failover and restore; its zero value
 	// means DefaultRecoveryConfig.
@@ -137,7 +139,9 @@ func DefaultChannelConfig() ChannelConfig {
 }
 
 // Validate checks the config, including the graph, and returns the first
-// problem. Errors from the graph are *topology.Error.
+// problem. Errors from the graph are *topology.Error; a value beyond its
+// bound (bounds.go: the horizon, sizes, rates, factors, budgets) is a
+// *BoundError.
 func (c *Config) Validate() error {
 	if c.Script != nil {
 		if err := c.Script.validate(); err != nil {
@@ -203,5 +207,5 @@ func (c *Config) Validate() error {
 	case c.MaxEvents < 0:
 		return fmt.Errorf("event budget must not be negative")
 	}
-	return nil
+	return c.checkBounds(g)
 }

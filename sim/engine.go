@@ -88,6 +88,9 @@ func New(cfg Config) (*Sim, error) {
 	s := &Sim{cfg: cfg, eg: eg, pcg: rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)}
 	s.rng = rand.New(s.pcg)
 	s.until = int64(cfg.Until)
+	if s.until == 0 {
+		s.until = int64(Horizon)
+	}
 	s.maxEvents = cfg.MaxEvents
 	if s.maxEvents == 0 {
 		s.maxEvents = DefaultMaxEvents
@@ -176,7 +179,7 @@ func (s *Sim) Step() bool {
 		s.stop = JobEnded
 	case s.q.len() == 0:
 		s.stop = Quiescent
-	case s.until > 0 && s.q.peekTime() > s.until:
+	case s.q.peekTime() > s.until:
 		s.now = s.until
 		s.stop = EndTime
 	case s.fired >= s.maxEvents:

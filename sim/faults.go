@@ -54,7 +54,7 @@ func (s *Sim) scheduleFaults() {
 
 // expDraw draws an exponentially distributed delay with the given mean.
 func (s *Sim) expDraw(mean int64) int64 {
-	return max(1, int64(math.Round(s.rng.ExpFloat64()*float64(mean))))
+	return max(1, nanos(math.Round(s.rng.ExpFloat64()*float64(mean))))
 }
 
 // strike makes fault i happen now.
@@ -74,7 +74,7 @@ func (s *Sim) strike(i int) {
 			victim = int32(s.rng.IntN(len(s.tasks)))
 		}
 		s.crash(victim, f.MachineLost)
-		s.q.push(event{at: s.now + s.expDraw(f.MTBF.Nanoseconds()), kind: evFault, a: int32(i)})
+		s.q.push(event{at: later(s.now, s.expDraw(f.MTBF.Nanoseconds())), kind: evFault, a: int32(i)})
 	}
 }
 
@@ -96,7 +96,7 @@ func (s *Sim) crash(id int32, machineLost bool) {
 // there until the partition heals (what is sent during it, channelDelay
 // holds back).
 func (s *Sim) partition(c *channel, f *Fault) {
-	heal := int64(math.MaxInt64 / 2) // never
+	heal := int64(never)
 	if f.Until > 0 {
 		heal = int64(f.Until)
 	}
@@ -136,7 +136,7 @@ func (s *Sim) costOf(t *task) int64 {
 	cost := t.cost
 	for i := range s.cfg.Faults {
 		if f := &s.cfg.Faults[i]; f.Kind == Slow && s.faultSubtask[i] == t.id && s.window(f) {
-			cost = int64(float64(cost) * f.Factor)
+			cost = nanos(float64(cost) * f.Factor)
 		}
 	}
 	return cost
@@ -152,10 +152,10 @@ func (s *Sim) channelDelay(c *channel, arrival int64) int64 {
 		}
 		switch f.Kind {
 		case DelaySpike:
-			arrival += int64(f.Delay)
+			arrival = later(arrival, int64(f.Delay))
 		case Partition:
 			if f.Until == 0 {
-				arrival = math.MaxInt64 / 2 // never delivered
+				arrival = never
 			} else {
 				arrival = max(arrival, int64(f.Until))
 			}
@@ -170,7 +170,7 @@ func (s *Sim) uploadFactor(t *task) float64 {
 	for i := range s.cfg.Faults {
 		f := &s.cfg.Faults[i]
 		if f.Kind == SlowUpload && (s.faultSubtask[i] < 0 || s.faultSubtask[i] == t.id) && s.window(f) {
-			factor *= f.Factor
+			factor = min(factor*f.Factor, never) // finite: 0 × factor stays 0
 		}
 	}
 	return factor

@@ -277,7 +277,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	}
 	s.trace(TraceEvent{Kind: SubtaskRestoring, Subtask: t.id, Channel: -1, Checkpoint: id, N: bytes})
 	s.phaseHook(t, Restoring, int64(len(j.failovers)))
-	s.schedule(t, s.now+int64(r.RestoreBase)+int64(float64(bytes)/float64(bw)*1e9), evRestored, 0)
+	s.schedule(t, later(s.now, later(int64(r.RestoreBase), nanos(float64(bytes)/float64(bw)*1e9))), evRestored, 0)
 	return local
 }
 

@@ -52,11 +52,13 @@ func (r *restarter) failure(now int64, jitter func() float64) (ok bool, delay in
 		r.expAttempt = 0
 	}
 	// calculateActualBackoffTime: jitter the uncapped backoff, then cap.
-	b := float64(c.Delay) * math.Pow(c.Multiplier, float64(r.expAttempt))
+	// The uncapped backoff is held at the horizon, past any cap, so that
+	// it stays finite however many attempts grew it.
+	b := min(float64(c.Delay)*math.Pow(c.Multiplier, float64(r.expAttempt)), float64(Horizon))
 	if c.Jitter > 0 {
 		b += (2*jitter() - 1) * c.Jitter * b
 	}
-	d := max(int64(c.Delay), int64(math.Min(b, float64(c.MaxDelay))))
+	d := max(int64(c.Delay), nanos(math.Min(b, float64(c.MaxDelay))))
 	r.started = true
 	r.nextRestart = now + d
 	r.expAttempt++

@@ -125,8 +125,8 @@ func (s *Sim) syncDone(t *task, n int64) {
 		sn.syncDone = true
 		sn.syncEnd = s.now
 		sn.bytesAtSyncEnd = sn.persistedBytes
-		upload := int64(s.cfg.Checkpoint.AsyncBase) + s.uploadTime(sn.stateBytes+sn.persistedBytes)
-		sn.asyncDue = s.now + int64(float64(upload)*s.uploadFactor(t))
+		upload := later(int64(s.cfg.Checkpoint.AsyncBase), s.uploadTime(sn.stateBytes+sn.persistedBytes))
+		sn.asyncDue = later(s.now, nanos(float64(upload)*s.uploadFactor(t)))
 		s.phaseHook(t, AsyncPhase, n)
 		s.coord.syncEnd(t, n, s.now, sn.stateBytes)
 		s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncEnd, Subtask: t.id, Checkpoint: n, N: sn.stateBytes})
@@ -141,7 +141,7 @@ func (s *Sim) syncDone(t *task, n int64) {
 
 // uploadTime is how long checkpoint storage takes for bytes.
 func (s *Sim) uploadTime(bytes int64) int64 {
-	return int64(float64(bytes) / float64(s.cfg.Checkpoint.StorageBandwidth) * 1e9)
+	return nanos(float64(bytes) / float64(s.cfg.Checkpoint.StorageBandwidth) * 1e9)
 }
 
 // channelStateDone marks the input channel state of n complete: the
@@ -153,7 +153,7 @@ func (s *Sim) channelStateDone(t *task, n int64) {
 	}
 	sn.channelDone = true
 	if sn.syncDone {
-		if due := s.now + s.uploadTime(sn.persistedBytes-sn.bytesAtSyncEnd); due > sn.asyncDue {
+		if due := later(s.now, s.uploadTime(sn.persistedBytes-sn.bytesAtSyncEnd)); due > sn.asyncDue {
 			sn.asyncDue = due
 			s.schedule(t, due, evAsyncDone, n)
 			return

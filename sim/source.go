@@ -40,9 +40,10 @@ func zipfCDF(n int, s float64) []float64 {
 	return cdf
 }
 
-// available is the virtual time at which offset appears in the partition.
+// available is the virtual time at which offset appears in the partition,
+// never when that is past int64 nanoseconds.
 func (l *sourceLog) available(offset int64) int64 {
-	return int64(float64(offset) * l.period)
+	return nanos(float64(offset) * l.period)
 }
 
 // ended reports whether a bounded partition has no record at offset.

@@ -91,17 +91,33 @@ func (g *Graph) checkSize() error {
 	index := g.indexes()
 	channels := 0
 	for i, e := range g.Edges {
-		from, to := g.Operators[index[e.From]].Parallelism, g.Operators[index[e.To]].Parallelism
-		n := from * to
-		if e.Partitioning == Forward {
-			n = from
-		}
-		if channels += n; channels > MaxChannels {
+		if channels += g.edgeChannels(index, e); channels > MaxChannels {
+			from, to := g.Operators[index[e.From]].Parallelism, g.Operators[index[e.To]].Parallelism
 			return edgeErr(i, "edge %s -> %s brings the job to more than %d channels (%d x %d subtasks are connected all-to-all): lower the parallelism or use forward",
 				e.From, e.To, MaxChannels, from, to)
 		}
 	}
 	return nil
+}
+
+// Channels is the number of channels the job expands to; the edges must
+// name known operators (Validate checks that first).
+func (g *Graph) Channels() int {
+	index := g.indexes()
+	n := 0
+	for _, e := range g.Edges {
+		n += g.edgeChannels(index, e)
+	}
+	return n
+}
+
+// edgeChannels is the number of channels edge e expands to.
+func (g *Graph) edgeChannels(index map[string]int, e Edge) int {
+	from, to := g.Operators[index[e.From]].Parallelism, g.Operators[index[e.To]].Parallelism
+	if e.Partitioning == Forward {
+		return from
+	}
+	return from * to
 }
 
 func (g *Graph) validateOperator(i int) error {
