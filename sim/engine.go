@@ -141,7 +141,7 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.coord.lastCompletion = -1
 	s.initReference()
-	s.job = job{restarter: restarter{cfg: cfg.Recovery.Restart}, region: regions(eg),
+	s.job = job{restarter: restarter{cfg: cfg.Recovery.Restart}, region: topology.PipelinedRegions(eg),
 		waiting: make([]bool, len(s.tasks)), waitingFor: make([]int, len(s.tasks)), stoppedBy: make([]int, len(s.tasks)), corrupt: map[int64]bool{}}
 	for i := range s.job.waitingFor {
 		s.job.waitingFor[i] = -1

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-
-	"github.com/ckptsim/ckptsim/topology"
 )
 
 // job is the JobMaster's view of the job: its status, the failovers, the
@@ -42,34 +40,6 @@ type job struct {
 type restartReq struct {
 	failover  int // index in failovers
 	restoring int // its redeployed subtasks still restoring
-}
-
-// regions computes Flink's pipelined regions: in streaming every channel
-// is pipelined, so a region is a connected component of the execution
-// graph.
-func regions(eg *topology.ExecutionGraph) []int {
-	parent := make([]int, len(eg.Subtasks))
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	for _, c := range eg.Channels {
-		a, b := find(c.From), find(c.To)
-		if a != b {
-			parent[max(a, b)] = min(a, b)
-		}
-	}
-	region := make([]int, len(parent))
-	for i := range region {
-		region[i] = find(i)
-	}
-	return region
 }
 
 // running reports whether every subtask is deployed and restored.
