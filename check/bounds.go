@@ -43,6 +43,13 @@ type Bounds struct {
 	// map and filter operators and Aggregates keyed aggregates in random
 	// order, each fed by one or two earlier operators, then Sinks sinks.
 	Sources, Stateless, Aggregates, Sinks Range
+	// Pipelines is the number of independent pipelines of the job (at most
+	// Sources.Max and Sinks.Max): disjoint parts, each with its own
+	// sources and sinks, that share the job's checkpoints but no channel,
+	// so that each is a pipelined region of its own and region failover
+	// restarts one while the others run on (forward edges between equal
+	// parallelisms make more regions).
+	Pipelines Range
 	// Parallelism of every operator.
 	Parallelism Range
 	// Partitionings the generator may put on an edge where they are
@@ -117,6 +124,14 @@ type Bounds struct {
 	// slow, delay-spike, partition, slow-upload); the window of random
 	// crashes lasts one to five MTBFs within it.
 	FaultTimes, FaultWindow DurationRange
+	// AimedCrashes: a crash at a time may be aimed instead (the first
+	// one of a schedule, with region failover): a pilot run finds the
+	// moments when every subtask of one pipelined region has
+	// acknowledged a checkpoint that another region is still completing,
+	// and the crash strikes a subtask of that region at one of them, so
+	// that the checkpoint completes while the region waits for its
+	// restart and is what the restart restores.
+	AimedCrashes Choice
 	// FaultCheckpoint bounds the checkpoint of a crash in a phase, of a
 	// failed upload and of a corrupt checkpoint (also kept within the
 	// checkpoints the run can trigger), and the failover number of a crash
@@ -170,6 +185,7 @@ func DefaultBounds() Bounds {
 		Stateless:     Range{0, 2},
 		Aggregates:    Range{0, 2},
 		Sinks:         Range{1, 2},
+		Pipelines:     Range{1, 2},
 		Parallelism:   Range{1, 3},
 		Partitionings: slices.Clone(topology.Partitionings),
 		Cost:          DurationRange{0, 300 * time.Microsecond},
@@ -211,7 +227,7 @@ func DefaultBounds() Bounds {
 		SpikeDelay:      DurationRange{100 * time.Microsecond, 50 * time.Millisecond},
 
 		RestartKinds: []sim.RestartKind{sim.ExponentialDelay, sim.FixedDelay, sim.FailureRate},
-		RestartDelay: DurationRange{0, 100 * time.Millisecond},
+		RestartDelay: DurationRange{0, time.Second},
 		Failovers:    []sim.Failover{sim.RegionFailover, sim.FullFailover},
 		Savepoints:   Range{0, 2},
 
@@ -230,6 +246,7 @@ func (b *Bounds) Validate() error {
 		{"Stateless", b.Stateless, 0, 20},
 		{"Aggregates", b.Aggregates, 0, 20},
 		{"Sinks", b.Sinks, 1, 20},
+		{"Pipelines", b.Pipelines, 1, 20},
 		{"Parallelism", b.Parallelism, 1, 1024},
 		{"Rate", b.Rate, 1, 1e9},
 		{"Keys", b.Keys, 1, 1 << 20},
@@ -249,6 +266,9 @@ func (b *Bounds) Validate() error {
 		if f.r.Min > f.r.Max || f.r.Min < f.lo || f.r.Max > f.hi {
 			return fmt.Errorf("bounds: %s %d..%d is empty or outside %d..%d", f.name, f.r.Min, f.r.Max, f.lo, f.hi)
 		}
+	}
+	if most := min(b.Sources.Max, b.Sinks.Max); b.Pipelines.Min > most {
+		return fmt.Errorf("bounds: Pipelines.Min %d needs as many sources and sinks (at most %d)", b.Pipelines.Min, most)
 	}
 	durs := []struct {
 		name string
@@ -304,7 +324,7 @@ func (b *Bounds) Validate() error {
 			return err
 		}
 	}
-	for _, c := range []Choice{b.SlowSubtask, b.Zipf, b.Bounded, b.AlignedTimeoutChoice, b.MachineLost, b.LocalRecovery, b.PreferCheckpoint} {
+	for _, c := range []Choice{b.SlowSubtask, b.Zipf, b.Bounded, b.AlignedTimeoutChoice, b.MachineLost, b.AimedCrashes, b.LocalRecovery, b.PreferCheckpoint} {
 		if c > Always {
 			return fmt.Errorf("bounds: unknown choice %d", c)
 		}

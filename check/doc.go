@@ -54,13 +54,23 @@
 // retained, sync and async durations. Bounds limit all of it;
 // DefaultBounds are small jobs that run in a few milliseconds.
 //
+// About half of the jobs are two independent pipelines (each its own
+// pipelined region, so that region failover restarts one while the other
+// runs on), and two-phase commit sinks are as likely as the other sink
+// modes together.
+//
 // About half of the runs DefaultBounds draw get a fault schedule of one to
 // three faults of every kind (crashes at a time or in a phase of a
 // checkpoint or while restoring, random crashes, slow subtasks, delay
 // spikes, partitions, failed and slow uploads, corrupt checkpoints), at
-// times within the run, with a restart strategy that allows enough
-// restarts for the job to finish, full or region failover, maybe local
-// recovery and savepoints. Bounds.Faults sets how many (Range{0, 0}: none,
+// times drawn uniformly within the run, with a restart strategy that
+// allows enough restarts for the job to finish (delays from 0 to 1s,
+// log-uniform, so that many restarts miss several checkpoints), full or
+// region failover, maybe local recovery and savepoints. A crash may be
+// aimed (Bounds.AimedCrashes): a pilot run finds when every subtask of
+// one region has acknowledged a checkpoint that another region is still
+// completing, and the crash strikes that region then, so that the
+// checkpoint completes while the region waits for its restart. Bounds.Faults sets how many (Range{0, 0}: none,
 // Min 1: every run), and the other fault and recovery fields of Bounds
 // what they may be. The schedule is drawn last, so a run without faults is
 // the scenario the same seed gave before the generators had faults.

@@ -30,12 +30,12 @@ func ExampleConfigs() {
 	// seed: 308
 	// until: 0s
 	// operators:
-	//   - {name: src1, kind: source, parallelism: 3, cost: 1us, rate: 102, records: 60, keys: 30}
-	//   - {name: agg1, kind: aggregate, parallelism: 3, cost: 7us, function: sum}
+	//   - {name: src1, kind: source, parallelism: 2, cost: 6us, rate: 108, records: 13, keys: 31}
+	//   - {name: agg1, kind: aggregate, cost: 1us, function: sum}
 	//   - {name: sink1, kind: sink, parallelism: 3, sink_mode: idempotent}
 	// edges:
 	//   - {from: src1, to: agg1, partitioning: hash}
-	//   - {from: agg1, to: sink1, partitioning: rebalance}
+	//   - {from: agg1, to: sink1, partitioning: hash}
 	// channels:
 	//   latency: 1.5ms
 	//   jitter: 101us
@@ -46,23 +46,21 @@ func ExampleConfigs() {
 	//   mode: aligned
 	//   min_pause: 34ms
 	//   max_concurrent: 2
-	//   timeout: 29ms
-	//   num_retained: 3
-	//   sync_duration: 741us
-	//   async_base: 0s
-	//   storage_bandwidth: 39MiB/s
+	//   timeout: 35ms
+	//   sync_duration: 565us
+	//   async_base: 1ms
+	//   storage_bandwidth: 3MiB/s
 	// restart:
-	//   delay: 2ms
-	//   max_delay: 2ms
-	//   multiplier: 3
-	//   reset_threshold: 1s
-	//   jitter: 0.5
+	//   delay: 10ms
+	//   max_delay: 1.736s
+	//   multiplier: 2
+	//   reset_threshold: 100ms
+	//   jitter: 0
 	// recovery:
 	//   tolerable_failed_checkpoints: unlimited
 	//   local_recovery: true
 	// faults:
-	//   - {kind: corrupt-checkpoint, checkpoint: 5}
-	//   - {kind: random-crashes, subtask: 'agg1[2]', at: 50us, until: 18.05ms, mtbf: 6ms}
+	//   - {kind: crash, subtask: 'sink1[2]', at: 34.73ms}
 }
 
 // Judge one scenario by properties.
@@ -95,16 +93,16 @@ func ExampleSweep() {
 	}
 	fmt.Printf("%d runs: %d with faults, %d failed over, %d drained\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Drained)
 	// Output:
-	// consistent-cut                 passed  67 failed  0 skipped  33
-	// snapshot-state                 passed  45 failed  0 skipped  55
-	// exactly-once-state             passed  22 failed  0 skipped  78
-	// end-to-end                     passed   4 failed  0 skipped  96
+	// consistent-cut                 passed  79 failed  0 skipped  21
+	// snapshot-state                 passed  51 failed  0 skipped  49
+	// exactly-once-state             passed  12 failed  0 skipped  88
+	// end-to-end                     passed   8 failed  0 skipped  92
 	// no-loss                        passed  43 failed  0 skipped  57
 	// determinism                    passed 100 failed  0 skipped   0
-	// liveness                       passed   3 failed  0 skipped  97
-	// bounded-drain                  passed  19 failed  0 skipped  81
-	// at-least-once-is-exactly-once  passed  11 failed  0 skipped  89
-	// 100 runs: 61 with faults, 39 failed over, 48 drained
+	// liveness                       passed  12 failed  0 skipped  88
+	// bounded-drain                  passed  24 failed  0 skipped  76
+	// at-least-once-is-exactly-once  passed  15 failed  2 skipped  83
+	// 100 runs: 47 with faults, 29 failed over, 48 drained
 }
 
 // Refute the negative property and shrink the counterexample.
@@ -121,5 +119,5 @@ func ExampleShrinkProperty() {
 		return
 	}
 	// Output:
-	// seed 2: {Subtasks:8 Operators:5 Edges:5 Faults:0 Records:10} shrinks to {Subtasks:4 Operators:4 Edges:4 Faults:0 Records:2}
+	// seed 3: {Subtasks:13 Operators:6 Edges:5 Faults:0 Records:187} shrinks to {Subtasks:5 Operators:2 Edges:1 Faults:0 Records:42}
 }

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -38,11 +39,13 @@ func mustValid(b *Bounds) {
 func Configs(b Bounds) *rapid.Generator[sim.Config] {
 	mustValid(&b)
 	return rapid.Custom(func(t *rapid.T) sim.Config {
-		return drawConfig(t, &b)
+		return drawConfig(t, &b, nil)
 	})
 }
 
-func drawConfig(t *rapid.T, b *Bounds) sim.Config {
+// drawConfig draws a run; its seed is runSeed if set (before the fault
+// schedule, which a pilot run may aim), else drawn.
+func drawConfig(t *rapid.T, b *Bounds, runSeed *uint64) sim.Config {
 	bounded := drawChoice(t, b.Bounded, "bounded")
 	cfg := sim.Config{
 		Name:       "check",
@@ -51,6 +54,9 @@ func drawConfig(t *rapid.T, b *Bounds) sim.Config {
 		Channels:   drawChannels(t, b),
 		Checkpoint: drawCheckpoint(t, b),
 		MaxEvents:  b.MaxEvents,
+	}
+	if runSeed != nil {
+		cfg.Seed = *runSeed
 	}
 	tol := drawInt(t, b.TolerableFailures, "tolerable failed checkpoints")
 	if tol != 0 {
@@ -64,9 +70,11 @@ func drawConfig(t *rapid.T, b *Bounds) sim.Config {
 	// scenario these bounds drew before they had faults.
 	if drawCount(t, b.Faults, "faults") > 0 {
 		n := drawInt(t, Range{max(1, b.Faults.Min), b.Faults.Max}, "fault count")
-		cfg.Faults = drawFaults(t, b, &cfg, n)
+		var aimed int
+		cfg.Faults, aimed = drawFaults(t, b, &cfg, n)
 		cfg.Recovery = drawRecovery(t, b, &cfg)
 		cfg.Recovery.TolerableFailures = tol
+		aimCrash(t, b, &cfg, aimed)
 	}
 	return cfg
 }
@@ -99,7 +107,8 @@ func FaultSchedules(b Bounds, cfg sim.Config) *rapid.Generator[[]sim.Fault] {
 		if drawCount(t, b.Faults, "faults") == 0 {
 			return nil
 		}
-		return drawFaults(t, &b, &cfg, drawInt(t, Range{max(1, b.Faults.Min), b.Faults.Max}, "fault count"))
+		faults, _ := drawFaults(t, &b, &cfg, drawInt(t, Range{max(1, b.Faults.Min), b.Faults.Max}, "fault count"))
+		return faults
 	})
 }
 
@@ -134,8 +143,9 @@ func RunLength(cfg *sim.Config) time.Duration {
 	return d
 }
 
-// drawFaults draws n faults for the job of cfg.
-func drawFaults(t *rapid.T, b *Bounds, cfg *sim.Config, n int) []sim.Fault {
+// drawFaults draws n faults for the job of cfg, and the index of the
+// first crash at a time to aim (see aimCrash), -1 for none.
+func drawFaults(t *rapid.T, b *Bounds, cfg *sim.Config, n int) (faults []sim.Fault, aimed int) {
 	eg, err := topology.Expand(cfg.Graph)
 	if err != nil {
 		panic("check: a generated graph is invalid: " + err.Error())
@@ -155,22 +165,27 @@ func drawFaults(t *rapid.T, b *Bounds, cfg *sim.Config, n int) []sim.Fault {
 		return eg.Channels[rapid.IntRange(0, len(eg.Channels)-1).Draw(t, label)].Name
 	}
 	window := func(f *sim.Fault, label string) {
-		f.At = drawDur(t, times, 10*time.Microsecond, label+".at")
+		f.At = drawTime(t, times, 10*time.Microsecond, label+".at")
 		f.Until = f.At + drawDur(t, b.FaultWindow, 10*time.Microsecond, label+".window")
 	}
 	factor := func(label string) float64 { return float64(drawInt(t, b.SlowFactor, label)) }
 	kinds := rapid.SampledFrom(weighted(b.FaultKinds, faultWeights))
 	phases := rapid.SampledFrom(weighted(b.CrashPhases, phaseWeights))
-	faults := make([]sim.Fault, 0, n)
+	faults, aimed = make([]sim.Fault, 0, n), -1
 	for i := range n {
 		label := fmt.Sprintf("fault%d", i+1)
 		f := sim.Fault{Kind: kinds.Draw(t, label+".kind")}
 		switch f.Kind {
 		case sim.Crash:
 			f.Subtask = subtask(label + ".subtask")
-			switch f.Phase = phases.Draw(t, label+".phase"); f.Phase {
+			if aimed < 0 && slices.Contains(b.CrashPhases, sim.AtTime) && drawChoice(t, b.AimedCrashes, label+".aimed") {
+				aimed = i // at a time, aimCrash moves it (this time is its fallback)
+			} else {
+				f.Phase = phases.Draw(t, label+".phase")
+			}
+			switch f.Phase {
 			case sim.AtTime:
-				f.At = drawDur(t, times, 10*time.Microsecond, label+".at")
+				f.At = drawTime(t, times, 10*time.Microsecond, label+".at")
 			case sim.Restoring:
 				f.Checkpoint = int64(drawInt(t, Range{b.FaultCheckpoint.Min, max(b.FaultCheckpoint.Min, min(b.FaultCheckpoint.Max, 3))}, label+".failover"))
 			default:
@@ -181,7 +196,7 @@ func drawFaults(t *rapid.T, b *Bounds, cfg *sim.Config, n int) []sim.Fault {
 			// A window of one to five MTBFs (within FaultWindow): a few
 			// crashes on average.
 			f.MTBF = drawLogDur(t, b.MTBF, label+".mtbf")
-			f.At = drawDur(t, times, 10*time.Microsecond, label+".at")
+			f.At = drawTime(t, times, 10*time.Microsecond, label+".at")
 			span := f.MTBF * time.Duration(rapid.IntRange(1, 5).Draw(t, label+".mtbfs"))
 			f.Until = f.At + min(max(span, b.FaultWindow.Min), b.FaultWindow.Max)
 			if rapid.Bool().Draw(t, label+".one subtask?") {
@@ -213,8 +228,12 @@ func drawFaults(t *rapid.T, b *Bounds, cfg *sim.Config, n int) []sim.Fault {
 		}
 		faults = append(faults, f)
 	}
-	return faults
+	return faults, aimed
 }
+
+// sinkWeights make two-phase commit sinks, whose transactions recovery
+// must commit exactly once, as likely as the other modes together.
+var sinkWeights = map[topology.SinkMode]int{topology.TwoPhaseCommitSink: 2}
 
 // faultWeights and phaseWeights make the faults that fail the job over
 // more likely than the others (a weight not given is 1): most schedules
@@ -247,7 +266,7 @@ func drawRecovery(t *rapid.T, b *Bounds, cfg *sim.Config) sim.RecoveryConfig {
 	if drawCount(t, b.Savepoints, "savepoints") > 0 {
 		length := RunLength(cfg)
 		for i := range drawInt(t, Range{max(1, b.Savepoints.Min), b.Savepoints.Max}, "savepoint count") {
-			r.Savepoints = append(r.Savepoints, drawDur(t, DurationRange{0, length}, 10*time.Microsecond, fmt.Sprintf("savepoint%d", i+1)))
+			r.Savepoints = append(r.Savepoints, drawTime(t, DurationRange{0, length}, 10*time.Microsecond, fmt.Sprintf("savepoint%d", i+1)))
 		}
 		slices.Sort(r.Savepoints)
 		r.PreferCheckpointForRecovery = drawChoice(t, b.PreferCheckpoint, "prefer checkpoint")
@@ -264,21 +283,32 @@ func drawRestart(t *rapid.T, b *Bounds) sim.RestartStrategy {
 	switch rs.Kind {
 	case sim.FixedDelay:
 		rs.Attempts = EnoughRestarts
-		rs.Delay = drawDur(t, b.RestartDelay, time.Millisecond, "restart delay")
+		rs.Delay = drawRestartDelay(t, b.RestartDelay, "restart delay")
 	case sim.FailureRate:
 		rs.MaxFailures = EnoughRestarts
-		rs.Delay = drawDur(t, b.RestartDelay, time.Millisecond, "restart delay")
+		rs.Delay = drawRestartDelay(t, b.RestartDelay, "restart delay")
 	case sim.ExponentialDelay:
 		r := b.RestartDelay
 		r.Min = max(r.Min, time.Millisecond)
 		r.Max = max(r.Max, r.Min)
-		rs.Delay = drawDur(t, r, time.Millisecond, "restart delay")
+		rs.Delay = drawLogDur(t, r, "restart delay")
 		rs.MaxDelay = drawDur(t, DurationRange{rs.Delay, max(rs.Delay, 3*r.Max)}, time.Millisecond, "restart max delay")
 		rs.Multiplier = rapid.SampledFrom([]float64{1.5, 1, 2, 3}).Draw(t, "restart multiplier")
 		rs.Jitter = rapid.SampledFrom([]float64{0.1, 0, 0.5}).Draw(t, "restart jitter")
 		rs.ResetThreshold = rapid.SampledFrom([]time.Duration{time.Hour, 100 * time.Millisecond, time.Second}).Draw(t, "restart reset")
 	}
 	return rs
+}
+
+// drawRestartDelay draws a restart delay in r: 0 in a quarter of the
+// draws when r allows it (rapid shrinks to it), else log-uniformly, so
+// that restarts within a checkpoint interval and restarts that miss
+// several checkpoints are both common.
+func drawRestartDelay(t *rapid.T, r DurationRange, label string) time.Duration {
+	if r.Min == 0 && rapid.IntRange(0, 3).Draw(t, label+" zero?") == 0 {
+		return 0
+	}
+	return drawLogDur(t, r, label)
 }
 
 // Graphs generates job graphs with their workloads: sources, map, filter
@@ -341,6 +371,43 @@ func drawDur(t *rapid.T, r DurationRange, unit time.Duration, label string) time
 	return time.Duration(rapid.Int64Range(int64(lo), int64(hi)).Draw(t, label)) * unit
 }
 
+// drawTime draws a point in time in r in steps of unit, uniformly: rapid's
+// integer draws favour small values (their bit length is geometric),
+// which would put nearly every fault into the first milliseconds of a run,
+// before its first checkpoint. It shrinks to r.Min.
+func drawTime(t *rapid.T, r DurationRange, unit time.Duration, label string) time.Duration {
+	lo, hi := (r.Min+unit-1)/unit, r.Max/unit
+	if hi < lo {
+		return r.Min
+	}
+	return (lo + time.Duration(uniformInt64(t, int64(hi-lo)+1, label))) * unit
+}
+
+// uniformDigits are the digits of uniformInt64, base 32.
+var uniformDigits = func() []int64 {
+	d := make([]int64, 32)
+	for i := range d {
+		d[i] = int64(i)
+	}
+	return d
+}()
+
+// uniformInt64 draws an integer in 0..n-1 (n >= 1) uniformly, digit by
+// digit in base 32: the first element of a rapid.Permutation is uniform
+// (its shuffle draws without bias), and shrinks to 0.
+func uniformInt64(t *rapid.T, n int64, label string) int64 {
+	base := int64(len(uniformDigits))
+	var v, span int64 = 0, 1
+	for span < n && span < math.MaxInt64/base {
+		v = v*base + rapid.Permutation(uniformDigits).Draw(t, label)[0]
+		span *= base
+	}
+	// v/span is a uniform fraction of 1 in steps of 1/span.
+	hi, lo := bits.Mul64(uint64(v), uint64(n))
+	q, _ := bits.Div64(hi, lo, uint64(span))
+	return int64(q)
+}
+
 // drawOptDur draws 0 or a positive duration in r: a knob that is off by
 // default. A range with Min > 0 is always on.
 func drawOptDur(t *rapid.T, r DurationRange, unit time.Duration, label string) time.Duration {
@@ -359,7 +426,7 @@ func drawOptDur(t *rapid.T, r DurationRange, unit time.Duration, label string) t
 // to milliseconds: short and very long values are equally likely.
 func drawLogDur(t *rapid.T, r DurationRange, label string) time.Duration {
 	lo, hi := float64(max(r.Min, time.Millisecond)), float64(max(r.Max, time.Millisecond))
-	x := float64(rapid.IntRange(0, 1000).Draw(t, label)) / 1000
+	x := float64(uniformInt64(t, 1001, label)) / 1000
 	d := time.Duration(lo * math.Pow(hi/lo, x)).Round(time.Millisecond)
 	return min(max(d, r.Min, time.Millisecond), r.Max)
 }
@@ -374,20 +441,25 @@ func opName(k topology.Kind, i int) string {
 }
 
 func drawGraph(t *rapid.T, b *Bounds, bounded bool) *topology.Graph {
-	nSrc := drawInt(t, b.Sources, "sources")
+	pipelines := drawInt(t, Range{b.Pipelines.Min, max(b.Pipelines.Min, min(b.Pipelines.Max, b.Sources.Max, b.Sinks.Max))}, "pipelines")
+	nSrc := drawInt(t, Range{max(b.Sources.Min, pipelines), b.Sources.Max}, "sources")
 	nStateless := drawInt(t, b.Stateless, "stateless")
 	nAgg := drawInt(t, b.Aggregates, "aggregates")
-	nSink := drawInt(t, b.Sinks, "sinks")
+	nSink := drawInt(t, Range{max(b.Sinks.Min, pipelines), b.Sinks.Max}, "sinks")
 	g := &topology.Graph{}
 	count := map[topology.Kind]int{}
-	add := func(op topology.Operator) {
+	// pipeline[i] is the independent pipeline of operator i: sources and
+	// sinks are dealt out in turn, so that each pipeline has both.
+	var pipeline []int
+	add := func(op topology.Operator, p int) {
 		count[op.Kind]++
 		op.Name = opName(op.Kind, count[op.Kind])
 		op.Parallelism = drawInt(t, b.Parallelism, op.Name+".parallelism")
 		g.Operators = append(g.Operators, op)
+		pipeline = append(pipeline, p)
 	}
-	for range nSrc {
-		add(topology.Operator{Kind: topology.Source})
+	for i := range nSrc {
+		add(topology.Operator{Kind: topology.Source}, i%pipelines)
 		op := &g.Operators[len(g.Operators)-1]
 		op.Cost = drawDur(t, b.SourceCost, time.Microsecond, op.Name+".cost")
 		op.Source = drawWorkload(t, b, bounded, op.Name+".")
@@ -411,16 +483,20 @@ func drawGraph(t *rapid.T, b *Bounds, bounded bool) *topology.Graph {
 				op.KeepPercent = rapid.IntRange(0, 100).Draw(t, "keep percent")
 			}
 		}
-		add(op)
+		p := 0
+		if pipelines > 1 {
+			p = rapid.IntRange(0, pipelines-1).Draw(t, "pipeline")
+		}
+		add(op, p)
 		o := &g.Operators[len(g.Operators)-1]
 		o.Cost = drawDur(t, b.Cost, time.Microsecond, o.Name+".cost")
 	}
-	for range nSink {
-		add(topology.Operator{Kind: topology.Sink})
+	for i := range nSink {
+		add(topology.Operator{Kind: topology.Sink}, i%pipelines)
 		o := &g.Operators[len(g.Operators)-1]
-		o.SinkMode = rapid.SampledFrom(b.SinkModes).Draw(t, o.Name+".mode")
+		o.SinkMode = rapid.SampledFrom(weighted(b.SinkModes, sinkWeights)).Draw(t, o.Name+".mode")
 	}
-	drawEdges(t, b, g, nSrc)
+	drawEdges(t, b, g, nSrc, pipeline)
 	if drawChoice(t, b.SlowSubtask, "slow subtask") {
 		op := &g.Operators[rapid.IntRange(0, len(g.Operators)-1).Draw(t, "slow operator")]
 		idx := rapid.IntRange(0, op.Parallelism-1).Draw(t, "slow index")
@@ -430,10 +506,11 @@ func drawGraph(t *rapid.T, b *Bounds, bounded bool) *topology.Graph {
 }
 
 // drawEdges connects the operators, which are in a topological order
-// (sources first, sinks last): every non-source gets one or two inputs
-// from earlier non-sinks, then every non-sink without an output feeds a
-// later operator.
-func drawEdges(t *rapid.T, b *Bounds, g *topology.Graph, nSrc int) {
+// (sources first, sinks last), within their pipelines: every non-source
+// gets one or two inputs from earlier non-sinks of its pipeline, then
+// every non-sink without an output feeds a later operator of its
+// pipeline. Every pipeline has a source and a sink.
+func drawEdges(t *rapid.T, b *Bounds, g *topology.Graph, nSrc int, pipeline []int) {
 	ops := g.Operators
 	has := map[[2]int]bool{}
 	outs := make([]int, len(ops))
@@ -453,17 +530,26 @@ func drawEdges(t *rapid.T, b *Bounds, g *topology.Graph, nSrc int) {
 			break
 		}
 	}
+	// among lists the operators of to's pipeline in lo..hi-1.
+	among := func(to, lo, hi int) []int {
+		var out []int
+		for i := lo; i < hi; i++ {
+			if pipeline[i] == pipeline[to] {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
 	for to := nSrc; to < len(ops); to++ {
-		preds := min(to, firstSink) // operators 0..preds-1 may feed `to`
-		connect(rapid.IntRange(0, preds-1).Draw(t, ops[to].Name+".input"), to)
-		if preds > 1 && rapid.Bool().Draw(t, ops[to].Name+".second input?") {
-			connect(rapid.IntRange(0, preds-1).Draw(t, ops[to].Name+".second input"), to)
+		preds := among(to, 0, min(to, firstSink)) // the operators that may feed to
+		connect(rapid.SampledFrom(preds).Draw(t, ops[to].Name+".input"), to)
+		if len(preds) > 1 && rapid.Bool().Draw(t, ops[to].Name+".second input?") {
+			connect(rapid.SampledFrom(preds).Draw(t, ops[to].Name+".second input"), to)
 		}
 	}
 	for from := range firstSink {
 		if outs[from] == 0 {
-			lo := max(from+1, nSrc)
-			connect(from, rapid.IntRange(lo, len(ops)-1).Draw(t, ops[from].Name+".output"))
+			connect(from, rapid.SampledFrom(among(from, max(from+1, nSrc), len(ops))).Draw(t, ops[from].Name+".output"))
 		}
 	}
 }

@@ -19,20 +19,30 @@ import (
 // seed replayed. The run's own seed is seed too, and its name
 // ScenarioName(seed).
 func Scenario(b Bounds, seed uint64) sim.Config {
-	return scenarioFor(scenarioGen(b), seed)
+	return newScenarioGen(b).scenario(seed)
 }
 
-func scenarioFor(gen *rapid.Generator[sim.Config], seed uint64) sim.Config {
-	cfg := gen.Example(int(seed))
-	cfg.Seed = seed
+// scenarioGen is the generator Scenario draws from, for one goroutine:
+// the run's seed is set before the fault schedule is drawn, so that a
+// pilot run that aims a crash (aimCrash) is the run itself.
+type scenarioGen struct {
+	seed uint64
+	gen  *rapid.Generator[sim.Config]
+}
+
+func newScenarioGen(b Bounds) *scenarioGen {
+	mustValid(&b)
+	g := &scenarioGen{}
+	g.gen = rapid.Custom(func(t *rapid.T) sim.Config { return drawConfig(t, &b, &g.seed) })
+	return g
+}
+
+// scenario is seed's scenario.
+func (g *scenarioGen) scenario(seed uint64) sim.Config {
+	g.seed = seed
+	cfg := g.gen.Example(int(seed))
 	cfg.Name = ScenarioName(seed)
 	return cfg
-}
-
-// scenarioGen is the generator Scenario draws from.
-func scenarioGen(b Bounds) *rapid.Generator[sim.Config] {
-	mustValid(&b)
-	return rapid.Custom(func(t *rapid.T) sim.Config { return drawConfig(t, &b) })
 }
 
 // ScenarioName is the name written into the file of seed's scenario.
@@ -147,7 +157,7 @@ func (sw *Sweep) Run(ctx context.Context) *Report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			gen := scenarioGen(sw.Bounds)
+			gen := newScenarioGen(sw.Bounds)
 			for i := range seeds {
 				results <- sw.one(gen, sw.Seed+uint64(i))
 			}
@@ -191,9 +201,9 @@ func (sw *Sweep) Run(ctx context.Context) *Report {
 }
 
 // one runs one seed.
-func (sw *Sweep) one(gen *rapid.Generator[sim.Config], seed uint64) SeedResult {
+func (sw *Sweep) one(gen *scenarioGen, seed uint64) SeedResult {
 	res := SeedResult{Seed: seed}
-	run, verdicts, err := Evaluate(scenarioFor(gen, seed), sw.Properties...)
+	run, verdicts, err := Evaluate(gen.scenario(seed), sw.Properties...)
 	if err != nil {
 		res.Err = err
 		return res
