@@ -141,6 +141,9 @@ func (d *decoder) syntaxError(data []byte, err error) *Error {
 	if parserProblems[msg] {
 		line++
 	}
+	if e := d.longKey(data, max(line, 1)); e != nil {
+		return e
+	}
 	e := &Error{File: d.file, Line: max(line, 1), Msg: "invalid YAML: " + msg}
 	if name, ok := strings.CutPrefix(msg, "unknown anchor '"); ok && line == 0 {
 		name = strings.TrimSuffix(name, "' referenced")
@@ -151,6 +154,54 @@ func (d *decoder) syntaxError(data []byte, err error) *Error {
 		e.Msg = fmt.Sprintf("alias *%s refers to no anchor; aliases are not supported in scenario files anyway: write the value out", name)
 	}
 	return e
+}
+
+// MaxKeyLength is the most characters a key may have, its quotes
+// included: YAML 1.2 (7.4.2) makes the ':' of a key written without the
+// '?' indicator appear within 1024 characters of its start, and the YAML
+// library gives up looking for it there.
+const MaxKeyLength = 1024
+
+// longKey reports a key longer than MaxKeyLength on the line where the
+// YAML library found a syntax error or on the line before, which is what
+// its "could not find expected ':'" (and, in lists and flow mappings,
+// other messages) means there.
+func (d *decoder) longKey(data []byte, line int) *Error {
+	lines := bytes.Split(data, []byte("\n"))
+	for l := max(line-1, 1); l <= min(line, len(lines)); l++ {
+		if col, n := longKeyIn(string(lines[l-1])); n > 0 {
+			return &Error{File: d.file, Line: l, Column: col, Msg: fmt.Sprintf(
+				"the key is too long (%d characters; YAML allows at most %d in a key, its quotes included)",
+				n, MaxKeyLength)}
+		}
+	}
+	return nil
+}
+
+// longKeyIn returns the 1-based column and the length in characters of
+// the first key in line longer than MaxKeyLength, or 0, 0. A key starts
+// at the line's first non-blank character or after one of "- ", "{", "["
+// or ",", and ends before a ':' followed by a blank, ',', '}' or the end
+// of the line.
+func longKeyIn(line string) (col, n int) {
+	runes := []rune(strings.TrimRight(line, "\r"))
+	start := -1
+	for i, r := range runes {
+		switch {
+		case r == '{' || r == '[' || r == ',':
+			start = -1
+		case r == '-' && start < 0 && (i+1 == len(runes) || runes[i+1] == ' '):
+			// A list item: its key starts after the '-'.
+		case r == ':' && start >= 0 && (i+1 == len(runes) || strings.ContainsRune(" \t,}", runes[i+1])):
+			if i-start > MaxKeyLength {
+				return start + 1, i - start
+			}
+			start = -1
+		case start < 0 && r != ' ' && r != '\t':
+			start = i
+		}
+	}
+	return 0, 0
 }
 
 // noAliases rejects YAML aliases anywhere in the tree: they make a small

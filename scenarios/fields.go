@@ -51,13 +51,13 @@ func (d *decoder) mapping(n *yaml.Node, path, where string, fields []field) erro
 			return d.errAt(k, "expected a field name %s, got %s (allowed: %s)", where, describe(k), allowed(fields))
 		}
 		if first, dup := seen[k.Value]; dup {
-			return d.errAt(k, "duplicate field %q %s (first given at line %d)", k.Value, where, first.Line)
+			return d.errAt(k, "duplicate field %s %s (first given at line %d)", describe(k), where, first.Line)
 		}
 		seen[k.Value] = k
 		f := lookup(fields, k.Value)
 		switch {
 		case f == nil:
-			return d.errAt(k, "unknown field %q %s (allowed: %s)", k.Value, where, allowed(fields))
+			return d.errAt(k, "unknown field %s %s (allowed: %s)", describe(k), where, allowed(fields))
 		case f.reject != "":
 			return d.errAt(k, "%s", f.reject)
 		}
