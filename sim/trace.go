@@ -1,10 +1,14 @@
 package sim
 
 import (
+	"fmt"
 	"hash"
 	"hash/fnv"
 	"io"
 	"strconv"
+	"unicode/utf8"
+
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 )
 
 // TraceKind is the type of a trace event.
@@ -175,11 +179,11 @@ func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
 	b = append(b, '"')
 	if ev.Subtask >= 0 {
 		b = append(b, `,"subtask":`...)
-		b = strconv.AppendQuote(b, s.eg.Subtasks[ev.Subtask].Name)
+		b = appendJSONString(b, s.eg.Subtasks[ev.Subtask].Name)
 	}
 	if ev.Channel >= 0 {
 		b = append(b, `,"channel":`...)
-		b = strconv.AppendQuote(b, s.channelName(int(ev.Channel)))
+		b = appendJSONString(b, s.channelName(int(ev.Channel)))
 	}
 	if ev.Checkpoint != 0 {
 		b = append(b, `,"checkpoint":`...)
@@ -202,6 +206,34 @@ func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
 		b = strconv.AppendInt(b, ev.N, 10)
 	}
 	return append(b, '}')
+}
+
+// appendJSONString appends str as a JSON string. Besides what JSON must
+// escape, it escapes what termsafe finds unsafe on a terminal (\u001b), so
+// a trace file is valid JSON and safe to print; bytes that are not UTF-8
+// become U+FFFD, as with encoding/json.
+func appendJSONString(b []byte, str string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(str); {
+		if c := str[i]; c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(str[i:]) // utf8.RuneError for a byte that is not UTF-8
+		i += size
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r < 0x20 || termsafe.Unsafe(r):
+			b = fmt.Appendf(b, `\u%04x`, r)
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return append(b, '"')
 }
 
 // JSONLWriter returns a tracer that writes every trace event of s as one

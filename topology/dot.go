@@ -2,20 +2,24 @@ package topology
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 )
 
 // DOT renders the logical graph in Graphviz's dot language: one node per
 // operator labelled with kind and parallelism, one edge per edge labelled
-// with its partitioning.
+// with its partitioning. Names are escaped (see dotID and dotLabel), so
+// any name gives a valid file that shows the name as printed elsewhere.
 func (g *Graph) DOT() string {
 	var b strings.Builder
 	b.WriteString("digraph job {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n")
 	for _, op := range g.Operators {
-		fmt.Fprintf(&b, "  %q [label=\"%s\\n%s  p=%d\"];\n", op.Name, op.Name, op.Kind, op.Parallelism)
+		fmt.Fprintf(&b, "  %s [label=\"%s\\n%s  p=%d\"];\n", dotID(op.Name), dotLabel(op.Name), op.Kind, op.Parallelism)
 	}
 	for _, e := range g.Edges {
-		fmt.Fprintf(&b, "  %q -> %q [label=%q];\n", e.From, e.To, string(e.Partitioning))
+		fmt.Fprintf(&b, "  %s -> %s [label=%s];\n", dotID(e.From), dotID(e.To), dotID(string(e.Partitioning)))
 	}
 	b.WriteString("}\n")
 	return b.String()
@@ -28,15 +32,32 @@ func (eg *ExecutionGraph) DOT() string {
 	b.WriteString("digraph execution {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n")
 	for op, ids := range eg.ByOperator {
 		o := eg.Graph.Operators[op]
-		fmt.Fprintf(&b, "  subgraph \"cluster_%s\" {\n    label=\"%s (%s)\";\n", o.Name, o.Name, o.Kind)
+		fmt.Fprintf(&b, "  subgraph %s {\n    label=\"%s (%s)\";\n", dotID("cluster_"+o.Name), dotLabel(o.Name), o.Kind)
 		for _, id := range ids {
-			fmt.Fprintf(&b, "    %q;\n", eg.Subtasks[id].Name)
+			name := eg.Subtasks[id].Name
+			fmt.Fprintf(&b, "    %s [label=\"%s\"];\n", dotID(name), dotLabel(name))
 		}
 		b.WriteString("  }\n")
 	}
 	for _, c := range eg.Channels {
-		fmt.Fprintf(&b, "  %q -> %q;\n", eg.Subtasks[c.From].Name, eg.Subtasks[c.To].Name)
+		fmt.Fprintf(&b, "  %s -> %s;\n", dotID(eg.Subtasks[c.From].Name), dotID(eg.Subtasks[c.To].Name))
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// dotID quotes a name as a DOT identifier. Go's quoting keeps distinct
+// names distinct and leaves no control character, no unescaped quote and
+// no trailing backslash; DOT reads its escapes literally but for \", which
+// is all an identifier needs. Every node is given a label, so the
+// identifier is never shown.
+func dotID(name string) string { return strconv.Quote(name) }
+
+// dotLabel is the text of a label (without its quotes) showing name as
+// termsafe.Line prints it. In a label Graphviz reads \n, \l and \r as line
+// breaks and \N, \G and others as the names of objects; a doubled
+// backslash is one backslash, so doubling every backslash (and escaping
+// quotes) leaves none of those.
+func dotLabel(name string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(termsafe.Line(name))
 }

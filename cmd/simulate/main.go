@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 )
 
 // Exit codes.
@@ -80,8 +82,13 @@ func main() {
 
 // run executes the command line args and returns the exit code. Once ctx
 // is done, the commands that take long stop, print what they did and
-// return errInterrupted.
+// return errInterrupted. Everything printed goes through termsafe: names
+// from a scenario file print as escapes, never as terminal controls.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	out, errOut := termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	defer out.Flush()
+	defer errOut.Flush()
+	stdout, stderr = out, errOut
 	err := dispatch(ctx, args, stdout, stderr)
 	var ue usageError
 	switch {

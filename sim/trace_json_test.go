@@ -1,0 +1,34 @@
+package sim
+
+import (
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/ckptsim/ckptsim/internal/termsafe"
+)
+
+// TestAppendJSONString: any name is a valid JSON string that decodes to
+// the name (a byte that is not UTF-8 to U+FFFD, as encoding/json has it)
+// and holds nothing a terminal would act on.
+func TestAppendJSONString(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		name := string(rapid.SliceOf(rapid.Byte()).Draw(t, "name"))
+		got := appendJSONString(nil, name)
+		var back string
+		require.NoError(t, json.Unmarshal(got, &back), "%s", got)
+		want, _ := json.Marshal(name)
+		var wantBack string
+		require.NoError(t, json.Unmarshal(want, &wantBack))
+		require.Equal(t, wantBack, back)
+		require.True(t, utf8.Valid(got))
+		for _, r := range string(got) {
+			require.False(t, termsafe.Unsafe(r), "%q", got)
+		}
+	})
+	require.Equal(t, `"count[1]"`, string(appendJSONString(nil, "count[1]")))
+	require.Equal(t, `"a\u001b[2J\"\\\n\u202e"`, string(appendJSONString(nil, "a\x1b[2J\"\\\n\u202e")))
+}
