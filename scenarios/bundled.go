@@ -90,8 +90,8 @@ func Read(name string, r io.Reader) (*Scenario, error) {
 	return Parse(name, data)
 }
 
-// readFile reads path, refusing a file larger than MaxFileSize by its size
-// (an *Error) without reading it.
+// readFile reads path, refusing a directory and a file larger than
+// MaxFileSize by its size (an *Error) without reading it.
 func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -99,7 +99,9 @@ func readFile(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	size := int64(-1)
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, &Error{File: path, Msg: "this is a directory, not a scenario file"}
+	} else if err == nil && fi.Mode().IsRegular() {
 		size = fi.Size()
 	}
 	return readAtMost(path, f, size)

@@ -144,6 +144,9 @@ func (d *decoder) syntaxError(data []byte, err error) *Error {
 	if e := d.longKey(data, max(line, 1)); e != nil {
 		return e
 	}
+	if depth, ok := strings.CutPrefix(msg, "exceeded max depth of "); ok {
+		return &Error{File: d.file, Line: max(line, 1), Msg: fmt.Sprintf("lists and mappings are nested more than %s levels deep; a scenario needs a few", depth)}
+	}
 	e := &Error{File: d.file, Line: max(line, 1), Msg: "invalid YAML: " + msg}
 	if name, ok := strings.CutPrefix(msg, "unknown anchor '"); ok && line == 0 {
 		name = strings.TrimSuffix(name, "' referenced")

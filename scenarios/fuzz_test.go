@@ -79,8 +79,8 @@ f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
 g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 `, "2:8: aliases (*a) are not supported"},
 	{"merge key", "base: &b {kind: map}\nname: a\noperators:\n  - {<<: *b, name: m}\n", "4:10: aliases (*b) are not supported"},
-	{"deep flow nesting", "name: " + strings.Repeat("[", 20000), "exceeded max depth"},
-	{"deep block nesting", strings.Repeat("- ", 20000) + "x\n", "exceeded max depth"},
+	{"deep flow nesting", "name: " + strings.Repeat("[", 20000), "nested more than 10000 levels deep"},
+	{"deep block nesting", strings.Repeat("- ", 20000) + "x\n", "nested more than 10000 levels deep"},
 	{"deep nesting in a known field", "name: a\noperators: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n", "operators: item 1: expected an operator"},
 	{"huge parallelism", "name: a\noperators:\n  - {name: s, kind: source, parallelism: 1" + strings.Repeat("0", 400) + "}\n", "is too large"},
 	{"huge rate", "name: a\noperators:\n  - {name: s, kind: source, rate: 1" + strings.Repeat("0", 400) + "}\n", "is out of range"},
