@@ -222,6 +222,8 @@ func (o *checkOptions) sweep(ctx context.Context, b check.Bounds, props []check.
 	last := o.seed + uint64(o.runs) - 1
 	fmt.Fprintf(stdout, "simulate check: seeds %d..%d, mode %s, faults: %s, %d worker(s)\nproperties: %s\n\n", o.seed, last, mode, faultsWord(b), o.workers, strings.Join(names, ", "))
 
+	ctx, stop := interruptContext(ctx, stderr)
+	defer stop()
 	start := time.Now()
 	lastPrint := start
 	done, failures := 0, 0

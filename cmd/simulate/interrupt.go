@@ -11,12 +11,13 @@ import (
 	"github.com/ckptsim/ckptsim/sim"
 )
 
-// interruptContext returns a context that is done at the first SIGINT
-// (Ctrl-C) or SIGTERM. The first signal says on stderr that the command
-// is finishing; it also restores the default handling, so a second one
-// ends the process at once. stop releases the signals.
-func interruptContext(stderr io.Writer) (ctx context.Context, stop func()) {
-	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// interruptContext returns a context that is done with parent or at the
+// first SIGINT (Ctrl-C) or SIGTERM, for a command that then stops and
+// reports what it did. The first signal says so on stderr and restores
+// the default handling, so a second one ends the process at once. stop
+// releases the signals: until it is called, they do not end the process.
+func interruptContext(parent context.Context, stderr io.Writer) (ctx context.Context, stop func()) {
+	ctx, stop = signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
 		stop()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -136,6 +135,24 @@ func TestCheckInterrupted(t *testing.T) {
 	}
 }
 
+// TestInterruptEndsOtherCommands: a command with nothing to report, such
+// as check on files, ends at the first Ctrl-C, by the signal.
+func TestInterruptEndsOtherCommands(t *testing.T) {
+	args := []string{"check"}
+	for range 500 {
+		args = append(args, "minimal")
+	}
+	p := startMain(t, args...)
+	waitFor(t, "the first file", func() bool { return strings.Contains(p.stdout.String(), "minimal.yaml: ") })
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
+	err := p.cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	require.True(t, ok)
+	assert.Equal(t, syscall.SIGINT, ws.Signal(), "stdout:\n%s", p.stdout.String())
+}
+
 // TestShrinkUnlessInterrupted: an interrupt during a shrink gives the
 // generated scenario at once.
 func TestShrinkUnlessInterrupted(t *testing.T) {
@@ -185,120 +202,4 @@ func TestRunTraceInterrupted(t *testing.T) {
 	assert.EqualValues(t, len(lines)-1, last.Seq, "no line is missing")
 	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
 	assert.Empty(t, left, "no temporary file is left")
-}
-
-// traceLines reads a JSONL file and checks that it is whole: each line
-// is a JSON object and the file ends with a newline.
-func traceLines(t *testing.T, path string) [][]byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.NotEmpty(t, data)
-	require.Equal(t, byte('\n'), data[len(data)-1], "the last line is whole")
-	var lines [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := bytes.Clone(sc.Bytes())
-		require.True(t, json.Valid(line), "line %d is not JSON: %s", len(lines)+1, line)
-		lines = append(lines, line)
-	}
-	require.NoError(t, sc.Err())
-	return lines
-}
-
-// TestOutFilePanic: a panic while the file is written (a deferred Close,
-// as runCmd has) still puts the lines written so far in place, whole.
-func TestOutFilePanic(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.jsonl")
-	func() {
-		defer func() { assert.Equal(t, "engine failure", recover()) }()
-		f, err := createOut("--trace", path, false)
-		require.NoError(t, err)
-		defer f.Close()
-		for i := range 5000 { // more than the buffer holds
-			_, err := f.WriteString(`{"seq":` + strings.Repeat("1", i%7+1) + "}\n")
-			require.NoError(t, err)
-		}
-		panic("engine failure")
-	}()
-	assert.Len(t, traceLines(t, path), 5000)
-}
-
-// TestOutputFiles: --trace and --out problems are bad input found before
-// any work; a file is replaced only with --force.
-func TestOutputFiles(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "file")
-	require.NoError(t, os.WriteFile(file, []byte("keep me"), 0o644))
-	cases := []struct {
-		args []string
-		err  string
-	}{
-		{[]string{"run", "--trace", dir}, "--trace " + dir + " is a directory; give the name of a file to write"},
-		{[]string{"run", "--trace", dir, "--force"}, "--trace " + dir + " is a directory"},
-		{[]string{"run", "--trace", file}, "--trace " + file + ": the file exists; add --force to overwrite it"},
-		{[]string{"run", "--trace", filepath.Join(dir, "nodir", "t.jsonl")}, "cannot write it: no such file or directory"},
-		{[]string{"run", "--trace", filepath.Join(file, "t.jsonl")}, "not a directory"},
-		{[]string{"check", "--out", file}, "--out " + file + ": " + file + " is a file, not a directory"},
-		{[]string{"check", "--out", filepath.Join(file, "sub", "dir")}, file + " is a file, not a directory"},
-	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			start := time.Now()
-			code, out, errs := runArgs(tc.args...)
-			assert.Equal(t, exitBadUsage, code)
-			assert.Empty(t, out, "nothing ran")
-			assert.Contains(t, errs, tc.err)
-			assert.Less(t, time.Since(start), time.Second, "found before the work")
-		})
-	}
-	data, _ := os.ReadFile(file)
-	assert.Equal(t, "keep me", string(data))
-
-	code, _, errs := runArgs("run", "--until", "1s", "--trace", file, "--force")
-	require.Equal(t, 0, code, errs)
-	assert.Greater(t, len(traceLines(t, file)), 100)
-	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
-	assert.Empty(t, left, "no temporary file is left")
-
-	// A directory --out names need not exist yet: it is made when a
-	// counterexample is written.
-	code, out, errs := runArgs("check", "--runs", "2", "--out", filepath.Join(dir, "new", "dir"))
-	require.Equal(t, 0, code, "%s\n%s", out, errs)
-	_, err := os.Stat(filepath.Join(dir, "new"))
-	assert.ErrorIs(t, err, os.ErrNotExist, "nothing is created for a sweep without failures")
-}
-
-// TestStdin: - reads the scenario from standard input, for every command
-// that takes one.
-func TestStdin(t *testing.T) {
-	src, err := scenarios.BundledSource("minimal")
-	require.NoError(t, err)
-	old := stdin
-	t.Cleanup(func() { stdin = old })
-	cases := []struct {
-		args []string
-		in   string
-		code int
-		out  string
-		err  string
-	}{
-		{[]string{"validate", "-"}, string(src), 0, "", ""},
-		{[]string{"validate", "-"}, "name: x\nintervall: 1s\n", 2, "", "<standard input>:2:1: "},
-		{[]string{"validate", "-"}, "", 2, "", "<standard input>: the file is empty"},
-		{[]string{"run", "-", "--until", "2s"}, string(src), 0, "scenario minimal", ""},
-		{[]string{"graph", "-"}, string(src), 0, "digraph job", ""},
-		{[]string{"graph", "--execution", "-"}, string(src), 0, "digraph execution", ""},
-		{[]string{"check", "-"}, string(src), 0, "<standard input>: ", ""},
-	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			stdin = strings.NewReader(tc.in)
-			code, out, errs := runArgs(tc.args...)
-			assert.Equal(t, tc.code, code, errs)
-			assert.Contains(t, out, tc.out)
-			assert.Contains(t, errs, tc.err)
-		})
-	}
 }

@@ -74,15 +74,13 @@ Exit codes: 0 success, 1 a run's invariants failed, 2 bad input, 130 interrupted
 `
 
 func main() {
-	ctx, stop := interruptContext(os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes the command line args and returns the exit code. Once ctx
-// is done, the commands that take long stop, print what they did and
-// return errInterrupted. Everything printed goes through termsafe: names
+// run executes the command line args and returns the exit code. The
+// commands that take long (run, and check's sweep) stop once ctx is done
+// or at Ctrl-C, print what they did and return errInterrupted; Ctrl-C ends
+// the others at once. Everything printed goes through termsafe: names
 // from a scenario file print as escapes, never as terminal controls.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out, errOut := termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
@@ -111,11 +109,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return runCmd(ctx, nil, stdout)
+		return runCmd(ctx, nil, stdout, stderr)
 	}
 	switch args[0] {
 	case "run":
-		return runCmd(ctx, args[1:], stdout)
+		return runCmd(ctx, args[1:], stdout, stderr)
 	case "list":
 		return listCmd(args[1:], stdout)
 	case "validate":

@@ -26,7 +26,7 @@ type runOptions struct {
 	subtasks       bool
 }
 
-func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o runOptions
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	o.overrideFlags(fs)
@@ -55,7 +55,9 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	// Even a panic leaves the events traced so far, in whole lines.
 	defer trace.Close()
+	ctx, stop := interruptContext(ctx, stderr)
 	interrupted := step(ctx, s)
+	stop()
 	res := s.Result()
 	if err := trace.Close(); err != nil {
 		return err
