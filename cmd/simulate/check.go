@@ -240,7 +240,10 @@ func (o *checkOptions) sweep(ctx context.Context, b check.Bounds, props []check.
 		}}
 	rep := sw.Run(ctx)
 	interrupted := rep.Runs < o.runs
-	if interrupted {
+	switch {
+	case interrupted && rep.Runs == 0:
+		fmt.Fprintf(stdout, "INTERRUPTED before the first of %d runs finished.\n\n", o.runs)
+	case interrupted:
 		fmt.Fprintf(stdout, "INTERRUPTED after %d of %d runs: the figures below are those of seeds %d..%d.\n\n", rep.Runs, o.runs, o.seed, o.seed+uint64(rep.Runs)-1)
 	}
 
@@ -268,9 +271,7 @@ func (o *checkOptions) sweep(ctx context.Context, b check.Bounds, props []check.
 		}
 	}
 	if rep.Errors > 0 {
-		if err := o.engineError(ctx, b, rep, stdout); err != nil {
-			return err
-		}
+		o.engineError(ctx, b, rep, stdout)
 	}
 	if ctx.Err() != nil {
 		return errInterrupted
@@ -309,10 +310,6 @@ func (o *checkOptions) counterexample(ctx context.Context, b check.Bounds, st ch
 	}
 	desc := fmt.Sprintf("A counterexample to the %s %s: %s.\nViolated: %s.\nFound by simulate check at seed %d (simulate check --seed %d --runs 1%s), %s.",
 		kind, p.Name, p.Doc, strings.TrimSuffix(detail, "."), best.seed, best.seed, o.flags(), best.how())
-	path, err := writeScenario(o.out, name, best.cfg, desc)
-	if err != nil {
-		return err
-	}
 	sz := check.Size(best.cfg)
 	if best.done {
 		fmt.Fprintf(stdout, "  shrunk seed %d in %d steps (%d candidate runs) to %d operators, %d subtasks, %d edges:\n  %s\n",
@@ -321,12 +318,14 @@ func (o *checkOptions) counterexample(ctx context.Context, b check.Bounds, st ch
 		fmt.Fprintf(stdout, "  seed %d, %s: %d operators, %d subtasks, %d edges\n  shrink it with: simulate check --seed %d --runs 1%s\n",
 			best.seed, best.how(), sz.Operators, sz.Subtasks, sz.Edges, best.seed, o.flags())
 	}
-	fmt.Fprintf(stdout, "  wrote %s\n  replay: simulate run %s\n          simulate check --property %s %s\n", path, path, p.Name, path)
+	if path, ok := o.save(stdout, name, best.cfg, desc); ok {
+		fmt.Fprintf(stdout, "  replay: simulate run %s\n          simulate check --property %s %s\n", path, p.Name, path)
+	}
 	return nil
 }
 
 // engineError shrinks the lowest seed the engine refused or panicked on.
-func (o *checkOptions) engineError(ctx context.Context, b check.Bounds, rep *check.Report, stdout io.Writer) error {
+func (o *checkOptions) engineError(ctx context.Context, b check.Bounds, rep *check.Report, stdout io.Writer) {
 	seed := rep.FirstError.Seed
 	fmt.Fprintf(stdout, "\nERROR the engine failed on %d run(s); lowest seed %d:\n  %v\n", rep.Errors, seed, rep.FirstError.Err)
 	fails := func(c sim.Config) bool { _, _, err := check.Evaluate(c); return err != nil }
@@ -336,12 +335,26 @@ func (o *checkOptions) engineError(ctx context.Context, b check.Bounds, rep *che
 	})
 	_, _, err := check.Evaluate(small.cfg)
 	desc := fmt.Sprintf("The engine fails on this scenario:\n%v\n\nsimulate check found it at seed %d; %s.", err, seed, small.how())
-	path, werr := writeScenario(o.out, fmt.Sprintf("engine-error-seed-%d", seed), small.cfg, desc)
-	if werr != nil {
-		return werr
+	if path, ok := o.save(stdout, fmt.Sprintf("engine-error-seed-%d", seed), small.cfg, desc); ok {
+		fmt.Fprintf(stdout, "  replay: simulate run %s\n", path)
 	}
-	fmt.Fprintf(stdout, "  wrote %s\n  replay: simulate run %s\n", path, path)
-	return nil
+}
+
+// save writes a counterexample to --out and says where. Should that fail
+// (--out was checked before the sweep, but a disk fills) it prints the
+// scenario instead: the failure found is not lost behind a write error,
+// and the exit code stays 1.
+func (o *checkOptions) save(stdout io.Writer, name string, cfg sim.Config, desc string) (path string, ok bool) {
+	path, err := writeScenario(o.out, name, cfg, desc)
+	if err == nil {
+		fmt.Fprintf(stdout, "  wrote %s\n", path)
+		return path, true
+	}
+	fmt.Fprintf(stdout, "  could not write it to %s: %v\n", o.out, err)
+	if data, err := scenarios.Marshal(cfg, name, desc); err == nil {
+		fmt.Fprintf(stdout, "  the scenario:\n%s", data)
+	}
+	return "", false
 }
 
 // shrinkResult is a counterexample, shrunk or not.

@@ -203,3 +203,27 @@ func TestRunTraceInterrupted(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
 	assert.Empty(t, left, "no temporary file is left")
 }
+
+// TestCancelledContext: a command whose context is done stops as at
+// Ctrl-C: run after the first stepsBetweenChecks events, with a report
+// (here JSON) that says so; check before or after a few runs.
+func TestCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errs bytes.Buffer
+	code := run(ctx, []string{"run", "minimal", "--format", "json"}, &out, &errs)
+	require.Equal(t, exitInterrupted, code, errs.String())
+	var res struct {
+		Stop   string
+		Events int64
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &res))
+	assert.Equal(t, "interrupted", res.Stop)
+	assert.EqualValues(t, stepsBetweenChecks, res.Events)
+
+	out.Reset()
+	code = run(ctx, []string{"check", "--runs", "1000", "--out", t.TempDir()}, &out, &errs)
+	require.Equal(t, exitInterrupted, code, errs.String())
+	assert.Regexp(t, `INTERRUPTED (before the first of 1000 runs finished|after \d+ of 1000 runs)`, out.String())
+	assert.NotContains(t, out.String(), "OK: every property held")
+}

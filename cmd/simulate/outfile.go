@@ -14,9 +14,9 @@ import (
 // through a buffer into a temporary file in the destination's directory,
 // and Close renames it into place: an interrupt, a panic or a full disk
 // never leaves a truncated or empty file at the destination, nor destroys
-// the file --force replaces before the new one is complete. (A destination
+// the file --force replaces before the new one is complete. A destination
 // that is not a regular file, such as /dev/stdout or a named pipe, is
-// written directly.)
+// written directly, without --force: it holds nothing to lose.
 type outFile struct {
 	*bufio.Writer
 	path   string
@@ -31,19 +31,19 @@ type outFile struct {
 }
 
 // createOut starts writing the file the flag names. It refuses a
-// directory, and a file that exists unless force is set; both problems
-// are bad input, found before any work is done.
+// directory, and a regular file that exists unless force is set; both
+// problems are bad input, found before any work is done.
 func createOut(flag, path string, force bool) (*outFile, error) {
 	f := &outFile{path: path, force: force}
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && fi.IsDir():
 		return nil, bad("%s %s is a directory; give the name of a file to write", flag, path)
-	case err == nil && !force:
-		return nil, bad("%s %s: the file exists; add --force to overwrite it", flag, path)
 	case err == nil && !fi.Mode().IsRegular():
 		f.direct = true
 		f.file, err = os.OpenFile(path, os.O_WRONLY, 0)
+	case err == nil && !force:
+		return nil, bad("%s %s: the file exists; add --force to overwrite it", flag, path)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, bad("%s %s: %v", flag, path, unwrapPath(err))
 	default:

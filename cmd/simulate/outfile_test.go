@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/check"
 )
 
 // traceLines reads a JSONL file and checks that it is whole: each line
@@ -83,6 +85,11 @@ func TestOutputFiles(t *testing.T) {
 	data, _ := os.ReadFile(file)
 	assert.Equal(t, "keep me", string(data))
 
+	if _, err := os.Stat(os.DevNull); err == nil {
+		code, _, errs := runArgs("run", "--until", "1s", "--trace", os.DevNull)
+		assert.Equal(t, 0, code, "a device is written without --force: %s", errs)
+	}
+
 	code, _, errs := runArgs("run", "--until", "1s", "--trace", file, "--force")
 	require.Equal(t, 0, code, errs)
 	assert.Greater(t, len(traceLines(t, file)), 100)
@@ -95,4 +102,18 @@ func TestOutputFiles(t *testing.T) {
 	require.Equal(t, 0, code, "%s\n%s", out, errs)
 	_, err := os.Stat(filepath.Join(dir, "new"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "nothing is created for a sweep without failures")
+}
+
+// TestSaveFails: a counterexample that cannot be written after all is
+// printed instead, so the failure is not lost behind a write error.
+func TestSaveFails(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	o := checkOptions{out: filepath.Join(file, "sub")}
+	var out bytes.Buffer
+	path, ok := o.save(&out, "lost", check.Scenario(check.DefaultBounds(), 3), "A counterexample.")
+	assert.False(t, ok)
+	assert.Empty(t, path)
+	assert.Contains(t, out.String(), "could not write it to "+o.out)
+	assert.Contains(t, out.String(), "the scenario:\nname: lost\n")
 }
