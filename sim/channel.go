@@ -133,11 +133,25 @@ func (s *Sim) latency() int64 {
 	return l
 }
 
-// send appends an item to the sender's output queue and transmits what
-// can be.
+// send transmits an item, or appends it to the sender's output queue when
+// it cannot go yet: behind queued items, after a blocking barrier, or (a
+// record) without credit. An item for an idle channel goes straight onto
+// the wire, as Flink's writer hands a buffer to the network stack when the
+// subpartition has credit, without touching the queue.
 func (s *Sim) send(c *channel, it item) {
-	if it.kind == itemRecord {
+	rec := it.kind == itemRecord
+	if rec {
 		it.ck = c.epoch
+	}
+	if c.out.len() == 0 && !c.paused && (!rec || c.credit > 0) {
+		if rec {
+			c.credit--
+		}
+		s.wire(c, it)
+		s.tasks[c.from].maybeResume(s)
+		return
+	}
+	if rec {
 		s.addOutRecs(c, 1)
 		c.outBytes += int64(it.bytes)
 	}
