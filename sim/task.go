@@ -119,12 +119,32 @@ func (s *Sim) takeRecord(t *task, c *channel, it item) {
 	c.inRecs--
 	c.credit++
 	s.transmit(c)
-	t.busy, t.cur, t.curCh = true, it, c.id
-	s.schedule(t, s.now+s.costOf(t), evProcessDone, 0)
+	s.startRecord(t, it, c.id)
 }
 
-// processDone finishes the current record: apply the operator and emit.
+// startRecord begins processing record it from channel ch (-1: read by a
+// source). A record that costs nothing is finished at once, without an
+// event for the end of its processing; the task's loop then goes on with
+// its next input.
+func (s *Sim) startRecord(t *task, it item, ch int32) {
+	t.cur, t.curCh = it, ch
+	if cost := s.costOf(t); cost > 0 {
+		t.busy = true
+		s.schedule(t, s.now+cost, evProcessDone, 0)
+		return
+	}
+	s.finishRecord(t)
+}
+
+// processDone ends the processing of a record that had a cost; the task
+// then takes its next input.
 func (s *Sim) processDone(t *task) {
+	s.finishRecord(t)
+	s.tryWork(t)
+}
+
+// finishRecord finishes the current record: apply the operator and emit.
+func (s *Sim) finishRecord(t *task) {
 	it := t.cur
 	t.busy = false
 	t.processed++
@@ -137,7 +157,6 @@ func (s *Sim) processDone(t *task) {
 	if ok {
 		s.emit(t, out)
 	}
-	s.tryWork(t)
 }
 
 // apply runs the operator on a record; ok is false when nothing is emitted.
@@ -257,8 +276,7 @@ func (s *Sim) sourceStep(t *task) bool {
 	t.offset++
 	s.sourceReads++
 	it := item{kind: itemRecord, key: key, value: value, bytes: int32(t.op.Source.RecordBytes), part: t.part, off: t.offset - 1}
-	t.busy, t.cur, t.curCh = true, it, -1
-	s.schedule(t, s.now+s.costOf(t), evProcessDone, 0)
+	s.startRecord(t, it, -1)
 	return true
 }
 
