@@ -93,8 +93,8 @@ func ExampleSweep() {
 	}
 	fmt.Printf("%d runs: %d with faults, %d failed over, %d drained\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Drained)
 	// Output:
-	// consistent-cut                 passed  80 failed  0 skipped  20
-	// snapshot-state                 passed  52 failed  0 skipped  48
+	// consistent-cut                 passed  79 failed  0 skipped  21
+	// snapshot-state                 passed  51 failed  0 skipped  49
 	// exactly-once-state             passed  12 failed  0 skipped  88
 	// end-to-end                     passed   8 failed  0 skipped  92
 	// no-loss                        passed  43 failed  0 skipped  57
