@@ -273,3 +273,21 @@ var recoveryErrors = []recoveryError{
 		return "recovery.savepoints"
 	}},
 }
+
+// warnings lists the keys the file gave that Flink version v removed or
+// deprecated, with where they are and what they mean there.
+func (d *decoder) warnings(v sim.FlinkVersion) []string {
+	var out []string
+	warn := func(path, msg string) {
+		if p, ok := d.values[path]; ok {
+			out = append(out, p.err(d.file, "warning: %s", msg).Error())
+		}
+	}
+	if !v.HasPreferCheckpointForRecovery() {
+		warn("recovery.prefer_checkpoint_for_recovery", "prefer_checkpoint_for_recovery was removed in Flink 1.15 (FLINK-20427) and has no effect here: "+
+			"since then a savepoint is not in the completed-checkpoint store, so a failover always restores the latest checkpoint and there is no newer savepoint to prefer it over (set flink_version: 1.14 for the old rule)")
+	}
+	warn("recovery.fail_on_checkpointing_errors", "fail_on_checkpointing_errors is deprecated (setFailOnCheckpointingErrors, replaced by setTolerableCheckpointFailureNumber in Flink 1.9): "+
+		"true means tolerable_failed_checkpoints: 0, false means unlimited; write that instead")
+	return out
+}

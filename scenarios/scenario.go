@@ -24,6 +24,10 @@ type Scenario struct {
 	// Expect are the outcomes the file expects of a run (the expect
 	// section), in the file's order; Check evaluates them.
 	Expect []Expectation
+	// Warnings are keys the file gave that the chosen Flink version no
+	// longer has or has deprecated, each "file:line:col: what and why".
+	// They do not stop a run.
+	Warnings []string
 
 	// at is where each part of the file was written, for errors found
 	// after decoding.
@@ -71,6 +75,7 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 		s.Config.Recovery = d.recovery
 	}
 	s.at = d.positions
+	s.Warnings = d.warnings(s.Config.FlinkVersion)
 	if s.Config.Script == nil && !d.has("operators") {
 		return nil, d.root.err(filename, "missing required field \"operators\" at top level (or a script section)")
 	}
@@ -116,6 +121,7 @@ func (d *decoder) topFields(s *Scenario) []field {
 		{name: "name", required: true, set: str(&s.Name)},
 		{name: "description", set: text(&s.Description)},
 		{name: "seed", set: unsigned(&cfg.Seed)},
+		{name: "flink_version", set: flinkVersion(&cfg.FlinkVersion)},
 		{name: "until", set: duration(&cfg.Until)},
 		{name: "max_events", set: integer(&cfg.MaxEvents)},
 		{name: "operators", set: d.operators(g)},

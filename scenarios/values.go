@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ckptsim/ckptsim/sim"
 )
 
 // setter decodes one YAML value into its destination. Problems with the
@@ -35,6 +37,22 @@ func str(p *string) setter {
 			return bad(n, "must not be empty")
 		}
 		*p = s
+		return nil
+	}
+}
+
+// flinkVersion decodes a Flink release, "1.14" or "2.1".
+func flinkVersion(p *sim.FlinkVersion) setter {
+	return func(n *yaml.Node) error {
+		s, err := scalar(n, "a Flink version such as "+sim.CurrentFlinkVersion.String())
+		if err != nil {
+			return err
+		}
+		v, err := sim.ParseFlinkVersion(s)
+		if err != nil {
+			return bad(n, "%v", err)
+		}
+		*p = v
 		return nil
 	}
 }

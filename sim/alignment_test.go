@@ -275,7 +275,7 @@ func TestAtLeastOnceNeverBlocks(t *testing.T) {
 						during++
 					}
 				}
-				assert.Equal(t, during, extra[ck.ID], "checkpoint %d: extra records are those of the early channel processed before the snapshot", ck.ID)
+				assert.Equal(t, during, extra[ci], "checkpoint %d: extra records are those of the early channel processed before the snapshot", ck.ID)
 				total += during
 			}
 			assert.Positive(t, total, "at-least-once should keep processing the early channel")

@@ -88,6 +88,9 @@ type ChannelConfig struct {
 type Config struct {
 	// Name of the scenario, for reports.
 	Name string
+	// FlinkVersion is the release whose rules the run follows where Flink
+	// changed them (see FlinkVersion); zero means CurrentFlinkVersion.
+	FlinkVersion FlinkVersion
 	// Seed of the run's single random source.
 	Seed uint64
 	// Graph is the job.
@@ -160,6 +163,9 @@ func (c *Config) Validate() error {
 	}
 	if err := g.Validate(); err != nil {
 		return err
+	}
+	if c.FlinkVersion != (FlinkVersion{}) && !c.FlinkVersion.known() {
+		return fmt.Errorf("Flink version %s is not modelled (allowed: %s)", c.FlinkVersion, versionList())
 	}
 	ck := &c.Checkpoint
 	switch {

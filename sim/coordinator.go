@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 )
@@ -13,16 +14,28 @@ const maxQueuedRequests = 1000
 // CheckpointRequestDecider: it triggers checkpoints periodically, collects
 // acknowledgements, and completes, expires or aborts checkpoints.
 type coordinator struct {
-	stats          []*CheckpointStats // by id-1
-	pending        []int64            // ids in progress, ascending
+	// stats holds every checkpoint of every execution of the job, in
+	// trigger order. A resubmission (a manual restore) starts a new
+	// execution whose ids continue after the restored checkpoint's, as
+	// Flink's CheckpointIDCounter does, so an id names a checkpoint only
+	// within its execution: get resolves it in the current one.
+	stats []*CheckpointStats
+	// execution counts the resubmissions; first is the index in stats of
+	// the current execution's first checkpoint, base the id its ids
+	// continue after and origin the index of the checkpoint it was
+	// submitted from (-1: none).
+	execution, first, origin int
+	base                     int64
+	pending                  []int64 // ids in progress, ascending
 	queued         int                // periodic requests waiting for a free slot
 	lastCompletion int64              // -1 before the first completion
 	gen            int64              // generation of the periodic timer
-	retained       []int64            // completed checkpoints kept, oldest first
-	running        int                // subtasks not finished
+	// retained is the completed-checkpoint store of the current
+	// execution: the ids it restores from, oldest first.
+	retained       []int64
+	running        int // subtasks not finished
 	sourcesRunning int
-	scheduled      bool    // the periodic timer runs
-	savepointsDone []int64 // completed savepoints, oldest first
+	scheduled      bool // the periodic timer runs
 }
 
 // stop stops the periodic timer and forgets queued requests (on a global
@@ -33,8 +46,17 @@ func (co *coordinator) stop() {
 	co.queued = 0
 }
 
-// lastID is the id of the latest checkpoint triggered.
-func (co *coordinator) lastID() int64 { return int64(len(co.stats)) }
+// lastID is the id of the current execution's latest checkpoint.
+func (co *coordinator) lastID() int64 { return co.base + int64(len(co.stats)-co.first) }
+
+// label names checkpoint n as Flink's log does: "checkpoint 3" or
+// "savepoint 4".
+func (co *coordinator) label(n int64) string {
+	if co.isSavepoint(n) {
+		return fmt.Sprintf("savepoint %d", n)
+	}
+	return fmt.Sprintf("checkpoint %d", n)
+}
 
 // isSavepoint reports whether checkpoint n is a savepoint.
 func (co *coordinator) isSavepoint(n int64) bool {
@@ -57,29 +79,27 @@ func (co *coordinator) abortNeeding(s *Sim, restart []bool) {
 	}
 }
 
-// restorePoint picks what a restart restores: the latest completed
-// checkpoint or savepoint (the latest checkpoint first, with
-// preferCheckpointForRecovery), skipping unreadable ones. It returns nil
-// with ok for a job that never completed one (it starts without state),
-// and !ok when none of those retained can be read.
-func (co *coordinator) restorePoint(s *Sim) (cs *CheckpointStats, skipped []int64, ok bool) {
-	cands := slices.Clone(co.retained)
-	if s.cfg.Recovery.PreferCheckpointForRecovery {
-		cands = append(slices.Clone(co.savepointsDone), cands...)
-	} else {
-		cands = append(cands, co.savepointsDone...)
-		slices.Sort(cands)
+// restorePoint picks what a failover restores: the latest checkpoint in
+// the completed-checkpoint store (CheckpointCoordinator.
+// restoreLatestCheckpointedStateInternal), or nil for a job that never
+// completed one (it starts without state). Before Flink 1.15 savepoints
+// were in the store too, and prefer-checkpoint-for-recovery picked the
+// latest checkpoint over a newer savepoint. Flink never falls back to an
+// older checkpoint by itself (FLINK-22502): if the latest cannot be read,
+// the restore fails (see restored).
+func (co *coordinator) restorePoint(s *Sim) *CheckpointStats {
+	if len(co.retained) == 0 {
+		return nil
 	}
-	for i := len(cands) - 1; i >= 0; i-- {
-		n := cands[i]
-		if !s.job.corrupt[n] {
-			return co.get(n), skipped, true
+	latest := co.retained[len(co.retained)-1]
+	if s.cfg.Recovery.PreferCheckpointForRecovery && s.cfg.FlinkVersion.HasPreferCheckpointForRecovery() && co.isSavepoint(latest) {
+		for i := len(co.retained) - 2; i >= 0; i-- {
+			if !co.isSavepoint(co.retained[i]) {
+				return co.get(co.retained[i])
+			}
 		}
-		skipped = append(skipped, n)
-		co.retained = slices.DeleteFunc(co.retained, func(id int64) bool { return id == n })
-		co.savepointsDone = slices.DeleteFunc(co.savepointsDone, func(id int64) bool { return id == n })
 	}
-	return nil, skipped, len(skipped) == 0
+	return co.get(latest)
 }
 
 // savepoint triggers a savepoint: an aligned checkpoint that is not
@@ -91,11 +111,16 @@ func (co *coordinator) savepoint(s *Sim) {
 	co.trigger(s, true)
 }
 
+// get is checkpoint n of the current execution (the checkpoint it was
+// submitted from for its base id), or nil.
 func (co *coordinator) get(n int64) *CheckpointStats {
-	if n < 1 || int(n) > len(co.stats) {
+	switch {
+	case n == co.base && co.origin >= 0:
+		return co.stats[co.origin]
+	case n <= co.base || n > co.lastID():
 		return nil
 	}
-	return co.stats[n-1]
+	return co.stats[co.first+int(n-co.base)-1]
 }
 
 // triggerTime is checkpoint n's trigger time (0 if unknown).
@@ -159,7 +184,7 @@ func (co *coordinator) decide(s *Sim) {
 
 // trigger starts a new checkpoint (or savepoint) at every running source.
 func (co *coordinator) trigger(s *Sim, savepoint bool) {
-	n := int64(len(co.stats) + 1)
+	n := co.lastID() + 1
 	co.register(s, n, s.now)
 	co.get(n).Savepoint = savepoint
 	for i := range s.tasks {
@@ -175,10 +200,10 @@ func (co *coordinator) trigger(s *Sim, savepoint bool) {
 // finished count as acknowledged. In a scripted run only the task under
 // test takes part.
 func (co *coordinator) register(s *Sim, n, at int64) {
-	for int64(len(co.stats)) < n-1 { // ids a script skips
-		co.stats = append(co.stats, &CheckpointStats{ID: int64(len(co.stats) + 1), Status: Aborted, Reason: ReasonSubsumed})
+	for co.lastID() < n-1 { // ids a script skips
+		co.stats = append(co.stats, &CheckpointStats{ID: co.lastID() + 1, Execution: co.execution, Status: Aborted, Reason: ReasonSubsumed})
 	}
-	cs := &CheckpointStats{ID: n, TriggerAt: at, Total: len(s.tasks),
+	cs := &CheckpointStats{ID: n, Execution: co.execution, TriggerAt: at, Total: len(s.tasks),
 		Offsets: make([]int64, s.partitions), Subtasks: make([]SubtaskStats, len(s.tasks)),
 		states: make([]map[int64]int64, len(s.tasks)), txns: make([][]*txn, len(s.tasks))}
 	for p := range cs.Offsets {
@@ -285,18 +310,25 @@ func (co *coordinator) ack(s *Sim, t *task, sn *taskSnap) {
 	}
 }
 
-// complete finalizes a checkpoint: it is retained (dropping the oldest
-// beyond numRetained), older pending checkpoints are subsumed, and every
-// task is notified.
+// complete finalizes a checkpoint as CheckpointCoordinator.
+// completePendingCheckpoint does. A checkpoint joins the completed-checkpoint
+// store (dropping the oldest beyond num-retained); since Flink 1.15 a
+// savepoint does not (FLINK-25191). Unless it is an intermediate savepoint
+// (cleanupAfterCompletedCheckpoint: !isSavepoint() || isSynchronous()), it
+// subsumes the older pending checkpoints and every task is notified, which
+// commits two-phase commit sinks.
 func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 	cs.Status, cs.EndAt, cs.readAtEnd = Completed, s.now, s.sourceReads
 	co.lastCompletion = s.now
 	co.removePending(cs.ID)
 	s.checkReference(cs)
+	// CheckpointFailureManager.handleCheckpointSuccess, savepoints included.
 	s.job.failedCheckpoints, s.job.lastSuccess = 0, cs.ID
-	if cs.Savepoint {
-		co.savepointsDone = append(co.savepointsDone, cs.ID)
-	} else {
+	cs.InStorage = true // a savepoint stays there: it is the user's
+	if s.job.corrupt[cs.ID] && cs.Execution == 0 {
+		cs.unreadable = true
+	}
+	if !cs.Savepoint || s.cfg.FlinkVersion.SavepointsInStore() {
 		co.retained = append(co.retained, cs.ID)
 		if len(co.retained) > s.cfg.Checkpoint.NumRetained {
 			co.get(co.retained[0]).discard()
@@ -304,8 +336,15 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 		}
 	}
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointCompleted, Subtask: -1, Checkpoint: cs.ID, N: cs.StateBytes})
-	for len(co.pending) > 0 && co.pending[0] < cs.ID {
-		co.abort(s, co.pending[0], ReasonSubsumed)
+	if cs.Savepoint && !cs.Synchronous && !s.cfg.FlinkVersion.SavepointsInStore() {
+		co.decide(s) // an intermediate savepoint: nothing subsumed, nobody notified
+		return
+	}
+	// PendingCheckpoint.canBeSubsumed: a pending savepoint is never subsumed.
+	for _, n := range slices.Clone(co.pending) {
+		if n < cs.ID && !co.isSavepoint(n) {
+			co.abort(s, n, ReasonSubsumed)
+		}
 	}
 	for i := range s.tasks {
 		t := &s.tasks[i]
@@ -358,28 +397,46 @@ func (co *coordinator) abort(s *Sim, n int64, why Reason) {
 		}
 		s.dropSnap(t, n)
 	}
-	if co.countFailure(s, n, why) {
-		s.failover("checkpoint failures exceeded the tolerable number ("+why.String()+")", nil...)
+	if cause := co.countFailure(s, n, why); cause != "" {
+		s.failover(cause, nil...)
 	}
 	co.decide(s)
 }
 
 // countFailure counts a failed checkpoint as Flink's
-// CheckpointFailureManager does: expiries and declines (storage errors)
-// count, once per checkpoint id above the last success; subsumption,
-// cancellation and task failures do not. It reports whether the job must
-// fail over because the tolerable number was exceeded.
-func (co *coordinator) countFailure(s *Sim, n int64, why Reason) bool {
-	if (why != ReasonExpired && why != ReasonDeclined) || n <= s.job.lastSuccess || co.isSavepoint(n) {
-		return false
+// CheckpointFailureManager does and reports why the job must fail over,
+// or "". Counted reasons (CheckpointFailureReason.isCountable) are
+// expiries and declines (IO_EXCEPTION, CHECKPOINT_ASYNC_EXCEPTION,
+// CHECKPOINT_DECLINED, CHECKPOINT_EXPIRED, FINALIZE_CHECKPOINT_FAILURE),
+// once per checkpoint id above the last success; subsumption,
+// cancellation, finished and failed tasks are not. A savepoint's
+// job-level failure (its expiry) is never counted
+// (handleJobLevelCheckpointException); a task-level failure (a decline) of
+// a savepoint is counted like a checkpoint's, and fails the job at once
+// for the synchronous savepoint of a stop-with-savepoint
+// (handleTaskLevelCheckpointException).
+func (co *coordinator) countFailure(s *Sim, n int64, why Reason) string {
+	if why != ReasonExpired && why != ReasonDeclined {
+		return ""
+	}
+	cs := co.get(n)
+	switch {
+	case cs == nil:
+	case cs.Savepoint && why == ReasonExpired:
+		return ""
+	case cs.Synchronous:
+		return "the synchronous savepoint of stop-with-savepoint was declined"
+	}
+	if n <= s.job.lastSuccess {
+		return ""
 	}
 	s.job.failedCheckpoints++
 	tol := s.cfg.Recovery.TolerableFailures
 	if tol >= 0 && s.job.failedCheckpoints > tol {
 		s.job.failedCheckpoints = 0
-		return true
+		return "checkpoint failures exceeded the tolerable number (" + why.String() + ")"
 	}
-	return false
+	return ""
 }
 
 func (co *coordinator) removePending(n int64) {

@@ -27,6 +27,7 @@ import (
 const maxCutObservations = 1 << 16
 
 type cutObservation struct {
+	exec   int // the execution of the job
 	task   int32
 	lo, hi int64 // checkpoints lo..hi are affected
 	extra  bool
@@ -41,7 +42,7 @@ type cutChecker struct {
 func (c *cutChecker) add(o cutObservation) {
 	if n := len(c.obs); n > 0 {
 		last := &c.obs[n-1]
-		if last.task == o.task && last.lo == o.lo && last.hi == o.hi && last.extra == o.extra {
+		if last.exec == o.exec && last.task == o.task && last.lo == o.lo && last.hi == o.hi && last.extra == o.extra {
 			last.count++
 			return
 		}
@@ -63,7 +64,7 @@ func (s *Sim) checkCut(t *task, it item) {
 	switch {
 	case it.ck > n:
 		if lo := max(n, t.floor) + 1; lo <= it.ck {
-			s.cut.add(cutObservation{task: t.id, lo: lo, hi: it.ck, extra: true})
+			s.cut.add(cutObservation{exec: s.coord.execution, task: t.id, lo: lo, hi: it.ck, extra: true})
 		}
 	case it.ck < n:
 		// Checkpoints it.ck+1..n miss the record, except those that
@@ -71,36 +72,37 @@ func (s *Sim) checkCut(t *task, it item) {
 		lo, hi := max(it.ck, t.floor)+1, n
 		if it.persistedTo > 0 {
 			if it.persistedFrom > lo {
-				s.cut.add(cutObservation{task: t.id, lo: lo, hi: it.persistedFrom - 1})
+				s.cut.add(cutObservation{exec: s.coord.execution, task: t.id, lo: lo, hi: it.persistedFrom - 1})
 			}
 			lo = it.persistedTo + 1
 		}
 		if lo <= hi {
-			s.cut.add(cutObservation{task: t.id, lo: lo, hi: hi})
+			s.cut.add(cutObservation{exec: s.coord.execution, task: t.id, lo: lo, hi: hi})
 		}
 	}
 }
 
 // cutReport judges the observations against the completed checkpoints.
-// It returns the number of missing and extra records per checkpoint id and
-// a description of the first few problems.
-func (s *Sim) cutReport() (missing, extra map[int64]int64, detail string) {
-	missing, extra = map[int64]int64{}, map[int64]int64{}
+// It returns the number of missing and extra records per checkpoint, by
+// index in the coordinator's stats, and a description of the first few
+// problems.
+func (s *Sim) cutReport() (missing, extra map[int]int64, detail string) {
+	missing, extra = map[int]int64{}, map[int]int64{}
 	var b strings.Builder
 	shown := 0
-	for _, cs := range s.coord.stats {
+	for i, cs := range s.coord.stats {
 		if cs.Status != Completed {
 			continue
 		}
 		n := cs.ID
 		for _, o := range s.cut.obs {
-			if n < o.lo || n > o.hi {
+			if o.exec != cs.Execution || n < o.lo || n > o.hi {
 				continue
 			}
 			if o.extra {
-				extra[n] += o.count
+				extra[i] += o.count
 			} else {
-				missing[n] += o.count
+				missing[i] += o.count
 			}
 			if shown < 3 && (!o.extra || s.cfg.Checkpoint.Mode != AtLeastOnce) {
 				shown++

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -527,60 +528,37 @@ func requireRolledBack(t testing.TB, r *Result, latest, from int64) {
 }
 
 func TestCorruptCheckpoint(t *testing.T) {
+	// Flink restores the latest completed checkpoint and never an older
+	// one by itself (FLINK-22502): a restore that cannot read its state
+	// fails the restarted subtask, and the restart strategy restarts it
+	// from the same checkpoint until it gives up.
 	const crash = 480 * time.Millisecond
 	cfg := bounded(1500, topology.TwoPhaseCommitSink)
 	cfg.Checkpoint.NumRetained = 3
+	cfg.Recovery.Restart = fixedDelay(3, 50*time.Millisecond)
 	cfg.Faults = []Fault{crashAt("count[1]", crash)}
 	clean := newSim(t, cfg).Run()
 	require.NotEmpty(t, clean.Failovers)
 	latest := latestBefore(clean, int64(crash))
 	require.GreaterOrEqual(t, latest, int64(3))
 	require.Equal(t, latest, clean.Failovers[0].RestoredFrom)
-	require.Empty(t, clean.Failovers[0].Skipped)
 
-	t.Run("falls back to the previous retained one", func(t *testing.T) {
+	t.Run("the restore fails on the same checkpoint until the restarts run out", func(t *testing.T) {
 		cfg := cfg
 		cfg.Faults = []Fault{{Kind: CorruptCheckpoint, Checkpoint: latest}, crashAt("count[1]", crash)}
-		_, r, s := runTraced(t, cfg)
-		require.NotEmpty(t, r.Failovers)
-		f := r.Failovers[0]
-		assert.Equal(t, []int64{latest}, f.Skipped)
-		assert.Equal(t, latest-1, f.RestoredFrom)
-		assert.NotContains(t, s.coord.retained, latest, "the unreadable checkpoint is no longer retained")
-		requireRolledBack(t, r, latest, latest-1)
-	})
-	t.Run("skips every unreadable one", func(t *testing.T) {
-		cfg := cfg
-		cfg.Faults = []Fault{{Kind: CorruptCheckpoint, Checkpoint: latest}, {Kind: CorruptCheckpoint, Checkpoint: latest - 1}, crashAt("count[1]", crash)}
-		r := newSim(t, cfg).Run()
-		require.NotEmpty(t, r.Failovers)
-		assert.Equal(t, []int64{latest, latest - 1}, r.Failovers[0].Skipped)
-		assert.Equal(t, latest-2, r.Failovers[0].RestoredFrom)
-		requireRolledBack(t, r, latest, latest-2)
-	})
-	t.Run("every retained one unreadable: the job fails", func(t *testing.T) {
-		cfg := cfg
-		cfg.Checkpoint.NumRetained = 2
-		cfg.Faults = []Fault{{Kind: CorruptCheckpoint, Checkpoint: latest}, {Kind: CorruptCheckpoint, Checkpoint: latest - 1}, crashAt("count[1]", crash)}
-		r := newSim(t, cfg).Run()
-		require.Len(t, r.Failovers, 1)
-		assert.Equal(t, []int64{latest, latest - 1}, r.Failovers[0].Skipped)
+		evs, r, _ := runTraced(t, cfg)
+		require.Len(t, r.Failovers, 4, "the crash, then a failed restore after each of the 3 restarts")
+		for i, f := range r.Failovers[:3] {
+			assert.Equal(t, latest, f.RestoredFrom, "failover %d restores the latest checkpoint again", i+1)
+		}
+		for _, f := range r.Failovers[1:] {
+			assert.Contains(t, f.Cause, fmt.Sprintf("restore of checkpoint %d failed", latest))
+		}
+		assert.Equal(t, int64(-1), r.Failovers[3].RestoredFrom, "no restart is left")
 		assert.Equal(t, JobFailed, r.Job)
-	})
-	t.Run("num_retained 1: the job fails", func(t *testing.T) {
-		cfg := cfg
-		cfg.Checkpoint.NumRetained = 1
-		cfg.Faults = []Fault{{Kind: CorruptCheckpoint, Checkpoint: latest}, crashAt("count[1]", crash)}
-		r := newSim(t, cfg).Run()
-		require.Len(t, r.Failovers, 1)
-		f := r.Failovers[0]
-		assert.Equal(t, JobFailed, r.Job)
-		assert.Equal(t, JobEnded, r.Stop)
-		assert.Equal(t, []int64{latest}, f.Skipped)
-		assert.Equal(t, int64(-1), f.RestoredFrom)
-		assert.Contains(t, f.Cause, "no readable checkpoint")
-		assert.Zero(t, r.Summary.Restarts)
-		assert.Equal(t, f.At+int64(50*time.Millisecond), r.VirtualEnd, "the job fails when the restart finds nothing to restore")
+		for _, ev := range ofKind(evs, SubtaskRestoring) {
+			assert.Equal(t, latest, ev.Checkpoint, "nothing older is ever read")
+		}
 		for _, inv := range r.Invariants {
 			assert.NotEqual(t, "end-to-end", inv.Name, "a failed job is not checked end to end")
 		}
@@ -590,7 +568,6 @@ func TestCorruptCheckpoint(t *testing.T) {
 		cfg.Faults = []Fault{{Kind: CorruptCheckpoint, Checkpoint: latest - 1}, crashAt("count[1]", crash)}
 		r := newSim(t, cfg).Run()
 		require.NotEmpty(t, r.Failovers)
-		assert.Empty(t, r.Failovers[0].Skipped)
 		assert.Equal(t, latest, r.Failovers[0].RestoredFrom)
 		requireDrainedExactlyOnce(t, r)
 	})

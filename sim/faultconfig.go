@@ -71,17 +71,21 @@ const (
 	RegionFailover Failover = "region"
 )
 
-// Externalized says what happens to retained checkpoints when the job is
-// cancelled (ExternalizedCheckpointCleanup).
+// Externalized says what happens to the retained checkpoints when the job
+// reaches a terminal state (ExternalizedCheckpointRetention, formerly
+// ExternalizedCheckpointCleanup). Every mode deletes them when the job
+// FINISHES.
 type Externalized string
 
-// The externalized checkpoint cleanup modes.
+// The externalized checkpoint retention modes.
 const (
-	// NoExternalized deletes checkpoints on cancellation (not externalized).
+	// NoExternalized deletes the checkpoints on every terminal state
+	// (NO_EXTERNALIZED_CHECKPOINTS, Flink's default).
 	NoExternalized Externalized = "none"
-	// RetainOnCancellation keeps the retained checkpoints.
+	// RetainOnCancellation keeps them when the job is CANCELED or FAILED.
 	RetainOnCancellation Externalized = "retain-on-cancellation"
-	// DeleteOnCancellation deletes them.
+	// DeleteOnCancellation keeps them when the job FAILED and deletes
+	// them when it is CANCELED.
 	DeleteOnCancellation Externalized = "delete-on-cancellation"
 )
 
@@ -111,7 +115,8 @@ type RecoveryConfig struct {
 	Savepoints []time.Duration
 	// CancelAt, if > 0, cancels the job at that time.
 	CancelAt time.Duration
-	// Externalized is the cleanup of retained checkpoints on cancellation.
+	// Externalized is what becomes of the retained checkpoints when the
+	// job ends.
 	Externalized Externalized
 }
 

@@ -331,16 +331,17 @@ func (s *Sim) Failover(i int) (FailoverStats, bool) {
 		return FailoverStats{}, false
 	}
 	f := s.job.failovers[i]
-	f.Skipped = slices.Clone(f.Skipped)
 	return f, true
 }
 
 // JobStatus is the job's status now.
 func (s *Sim) JobStatus() JobStatus { return s.job.status }
 
-// NumCheckpoints is the number of checkpoints triggered so far; their ids
-// are 1..NumCheckpoints.
-func (s *Sim) NumCheckpoints() int { return len(s.coord.stats) }
+// NumCheckpoints is the id of the current execution's latest checkpoint:
+// the ids CheckpointView knows are at most that. (After a manual restore
+// the ids up to the restored checkpoint's belong to earlier executions;
+// CheckpointView shows the restored one for its id and nothing below.)
+func (s *Sim) NumCheckpoints() int { return int(s.coord.lastID()) }
 
 // CheckpointView returns a copy of checkpoint n's figures so far, with the
 // per-subtask rows when subtasks is set (they are the costly part to copy).
@@ -441,10 +442,9 @@ func (s *Sim) Clone() *Sim {
 	}
 	co.pending = slices.Clone(co.pending)
 	co.retained = slices.Clone(co.retained)
-	co.savepointsDone = slices.Clone(co.savepointsDone)
 	j := &c.job
 	j.restarter.failures = slices.Clone(j.restarter.failures)
-	j.failovers = slices.Clone(j.failovers) // their Skipped lists are never changed
+	j.failovers = slices.Clone(j.failovers)
 	j.waiting = slices.Clone(j.waiting)
 	j.waitingFor = slices.Clone(j.waitingFor)
 	j.stoppedBy = slices.Clone(j.stoppedBy)

@@ -26,7 +26,8 @@ type job struct {
 	restarts []restartReq
 	// region is the pipelined region of each subtask.
 	region []int
-	// corrupt marks completed checkpoints that cannot be read back.
+	// corrupt marks the ids of the first execution's checkpoints that
+	// cannot be read back once completed.
 	corrupt map[int64]bool
 	// failedCheckpoints counts consecutive counted checkpoint failures
 	// since the last success (CheckpointFailureManager).
@@ -152,7 +153,27 @@ func (s *Sim) stopJob(status JobStatus) {
 	}
 	s.coord.abortNeeding(s, nil)
 	s.coord.stop()
-	j.status = status
+	s.enterTerminal(status)
+}
+
+// enterTerminal sets the job's final status and applies the retention
+// policy of its checkpoints (CheckpointProperties: discardOnJobFinished,
+// discardOnJobCancelled, discardOnJobFailed). Every policy deletes the
+// retained checkpoints when the job finishes; NO_EXTERNALIZED_CHECKPOINTS
+// deletes them on every terminal state, DELETE_ON_CANCELLATION keeps them
+// when the job fails, RETAIN_ON_CANCELLATION keeps them when it fails or
+// is cancelled. Savepoints belong to the user and are never deleted.
+func (s *Sim) enterTerminal(status JobStatus) {
+	s.job.status = status
+	ext := s.cfg.Recovery.Externalized
+	keep := status == JobFailed && ext != NoExternalized || status == JobCanceled && ext == RetainOnCancellation
+	if !keep {
+		co := &s.coord
+		for _, n := range co.retained {
+			co.get(n).discard()
+		}
+		co.retained = nil
+	}
 	s.trace(TraceEvent{Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(status)})
 }
 
@@ -170,14 +191,7 @@ func (s *Sim) restart(req int64) {
 		return // a later failover took its subtasks over
 	}
 	fs := &j.failovers[j.restarts[req].failover]
-	cs, skipped, ok := s.coord.restorePoint(s)
-	fs.Skipped = skipped
-	if !ok {
-		fs.RestoredFrom = -1
-		fs.Cause += fmt.Sprintf("; no readable checkpoint to restore (unreadable: %v)", skipped)
-		s.stopJob(JobFailed)
-		return
-	}
+	cs := s.coord.restorePoint(s)
 	fs.RestartAt = s.now
 	if cs != nil {
 		fs.RestoredFrom, fs.Savepoint = cs.ID, cs.Savepoint
@@ -251,9 +265,16 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	return local
 }
 
-// restored lets a subtask run once its state is loaded.
+// restored lets a subtask run once its state is loaded. State that cannot
+// be read fails the subtask instead (StreamTask.restoreInternal throws), and
+// the failover restarts it from the same checkpoint: Flink does not fall
+// back to an older one (FLINK-22502).
 func (s *Sim) restored(t *task) {
 	j := &s.job
+	if cs := s.coord.get(t.restored); cs != nil && cs.unreadable {
+		s.failover(fmt.Sprintf("restore of %s failed: its state cannot be read", s.coord.label(t.restored)), t.id)
+		return
+	}
 	t.restoring = false
 	j.restoring--
 	s.trace(TraceEvent{Kind: SubtaskRestored, Subtask: t.id, Channel: -1})
@@ -291,14 +312,10 @@ func (s *Sim) replayChannelState(cs *CheckpointStats, restarted []bool) {
 }
 
 // cancel cancels the job; retained checkpoints survive only when they are
-// externalized with RETAIN_ON_CANCELLATION.
+// externalized with RETAIN_ON_CANCELLATION (see enterTerminal).
 func (s *Sim) cancel() {
 	if s.job.status == JobFailed || s.job.status == JobFinished {
 		return
 	}
 	s.stopJob(JobCanceled)
-	if s.cfg.Recovery.Externalized != RetainOnCancellation {
-		// Savepoints belong to the user: only checkpoints are cleaned up.
-		s.coord.retained = nil
-	}
 }

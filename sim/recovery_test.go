@@ -303,23 +303,29 @@ func TestTolerableFailedCheckpoints(t *testing.T) {
 		assert.Equal(t, "crash of count[0]", r.Failovers[0].Cause)
 	})
 
-	t.Run("a failed savepoint does not count", func(t *testing.T) {
-		cfg := bounded(1500, topology.TwoPhaseCommitSink)
-		cfg.Recovery.TolerableFailures = 0
-		cfg.Recovery.Savepoints = []time.Duration{450 * time.Millisecond}
-		s := newSim(t, cfg)
-		r := s.Run()
-		var sp int64
-		for _, c := range r.Checkpoints {
-			if c.Savepoint {
-				sp = c.ID
-			}
-		}
-		require.Positive(t, sp)
+	// CheckpointFailureManager: a savepoint's task-level failure (a
+	// decline) counts like a checkpoint's; its expiry, a job-level
+	// failure, does not.
+	spCfg := bounded(1500, topology.TwoPhaseCommitSink)
+	spCfg.Recovery.TolerableFailures = 0
+	spCfg.Recovery.Savepoints = []time.Duration{450 * time.Millisecond}
+	sp := savepointIDs(newSim(t, spCfg).Run())[0]
+	t.Run("a declined savepoint counts", func(t *testing.T) {
+		cfg := spCfg
 		cfg.Faults = []Fault{{Kind: FailUpload, Subtask: "count[0]", Checkpoint: sp}}
-		r = newSim(t, cfg).Run()
+		r := newSim(t, cfg).Run()
 		require.Equal(t, Aborted, r.Checkpoints[sp-1].Status)
 		require.Equal(t, ReasonDeclined, r.Checkpoints[sp-1].Reason)
+		require.NotEmpty(t, r.Failovers)
+		assert.Equal(t, r.Checkpoints[sp-1].EndAt, r.Failovers[0].At)
+		assert.Contains(t, r.Failovers[0].Cause, "tolerable")
+	})
+	t.Run("an expired savepoint does not count", func(t *testing.T) {
+		cfg := spCfg
+		cfg.Checkpoint.Timeout = 30 * time.Millisecond
+		cfg.Faults = []Fault{{Kind: SlowUpload, Factor: 100, At: 440 * time.Millisecond, Until: 500 * time.Millisecond}}
+		r := newSim(t, cfg).Run()
+		require.Equal(t, Expired, r.Checkpoints[sp-1].Status, describeCheckpoints(r))
 		assert.Empty(t, r.Failovers)
 	})
 }
@@ -352,8 +358,10 @@ func TestSavepoints(t *testing.T) {
 				assert.False(t, row.Unaligned)
 			}
 		}
-		assert.Equal(t, ids, s.coord.savepointsDone)
-		assert.NotContains(t, s.coord.retained, ids[0], "savepoints are not retained checkpoints")
+		for _, id := range ids {
+			assert.True(t, r.Checkpoints[id-1].InStorage, "savepoint %d is in checkpoint storage", id)
+			assert.NotContains(t, s.coord.retained, id, "a savepoint is not in the completed-checkpoint store")
+		}
 		requireInvariants(t, r)
 	})
 
@@ -366,8 +374,28 @@ func TestSavepoints(t *testing.T) {
 	require.Greater(t, next.TriggerAt, spEnd+int64(time.Millisecond))
 	crash := time.Duration(spEnd + (next.TriggerAt-spEnd)/2)
 
-	t.Run("recovery restores the newer savepoint", func(t *testing.T) {
+	t.Run("an intermediate savepoint is not in the store and commits nothing", func(t *testing.T) {
+		// FLINK-25191 (Flink 1.15): no notify, so no two-phase commit, no
+		// subsumption, and a failover restores the checkpoint before it.
 		cfg := cfg
+		cfg.Faults = []Fault{crashAt("count[0]", crash)}
+		evs, r, _ := runTraced(t, cfg)
+		for _, ev := range evs {
+			if ev.Checkpoint == sp {
+				assert.NotEqual(t, NotifyComplete, ev.Kind, "no notify-checkpoint-complete for a savepoint")
+				assert.NotEqual(t, TransactionCommitted, ev.Kind, "a savepoint commits no transaction")
+			}
+		}
+		require.NotEmpty(t, r.Failovers)
+		f := r.Failovers[0]
+		assert.False(t, f.Savepoint)
+		assert.Equal(t, sp-1, f.RestoredFrom, "the checkpoint completed before the savepoint")
+		requireDrainedExactlyOnce(t, r)
+	})
+	old := cfg
+	old.FlinkVersion = FlinkVersion{1, 14}
+	t.Run("1.14: recovery restores the newer savepoint", func(t *testing.T) {
+		cfg := old
 		cfg.Faults = []Fault{crashAt("count[0]", crash)}
 		r := newSim(t, cfg).Run()
 		require.NotEmpty(t, r.Failovers)
@@ -375,9 +403,12 @@ func TestSavepoints(t *testing.T) {
 		assert.True(t, r.Failovers[0].Savepoint)
 		requireDrainedExactlyOnce(t, r)
 	})
-	t.Run("prefer_checkpoint_for_recovery restores the checkpoint", func(t *testing.T) {
-		cfg := cfg
+	t.Run("1.14: prefer_checkpoint_for_recovery restores the checkpoint", func(t *testing.T) {
+		cfg := old
 		cfg.Recovery.PreferCheckpointForRecovery = true
+		// The store holds savepoints too: with one retained, the savepoint
+		// evicts the checkpoint and is all there is to restore.
+		cfg.Checkpoint.NumRetained = 2
 		cfg.Faults = []Fault{crashAt("count[0]", crash)}
 		r := newSim(t, cfg).Run()
 		require.NotEmpty(t, r.Failovers)
@@ -388,6 +419,15 @@ func TestSavepoints(t *testing.T) {
 		// The savepoint's transactions were committed when it completed;
 		// rolling back behind it commits that output again.
 		requireRolledBack(t, r, sp, f.RestoredFrom)
+	})
+	t.Run("prefer_checkpoint_for_recovery changes nothing since 1.15", func(t *testing.T) {
+		cfg := cfg
+		cfg.Recovery.PreferCheckpointForRecovery = true
+		cfg.Faults = []Fault{crashAt("count[0]", crash)}
+		a, _, _ := runHashed(t, cfg)
+		cfg.Recovery.PreferCheckpointForRecovery = false
+		b, _, _ := runHashed(t, cfg)
+		assert.Equal(t, a, b)
 	})
 	t.Run("a newer checkpoint wins over an older savepoint", func(t *testing.T) {
 		cfg := cfg
@@ -445,9 +485,11 @@ func TestCancelKeepsSavepoints(t *testing.T) {
 		cfg.Recovery.Savepoints = []time.Duration{500 * time.Millisecond}
 		cfg.Recovery.CancelAt = time.Second
 		cfg.Recovery.Externalized = ext
-		s := newSim(t, cfg)
-		s.Run()
-		assert.Len(t, s.coord.savepointsDone, 1, "%s: the savepoint survives the cancellation", ext)
+		r := newSim(t, cfg).Run()
+		assert.Len(t, savepointIDs(r), 1)
+		for _, id := range savepointIDs(r) {
+			assert.Contains(t, r.Retained, id, "%s: the savepoint survives the cancellation", ext)
+		}
 	}
 }
 
@@ -653,33 +695,34 @@ func TestCountedCheckpointFailures(t *testing.T) {
 	s := newSim(t, cfg)
 	co := &s.coord
 	for _, why := range []Reason{ReasonSubsumed, ReasonCancelled, ReasonTaskFailure, ReasonFinished} {
-		assert.False(t, co.countFailure(s, 5, why), why.String())
+		assert.Empty(t, co.countFailure(s, 5, why), why.String())
 	}
 	assert.Zero(t, s.job.failedCheckpoints)
 
-	assert.False(t, co.countFailure(s, 5, ReasonExpired))
-	assert.False(t, co.countFailure(s, 6, ReasonDeclined))
+	assert.Empty(t, co.countFailure(s, 5, ReasonExpired))
+	assert.Empty(t, co.countFailure(s, 6, ReasonDeclined))
 	assert.Equal(t, 2, s.job.failedCheckpoints)
-	assert.True(t, co.countFailure(s, 7, ReasonExpired), "the third in a row exceeds 2")
+	assert.NotEmpty(t, co.countFailure(s, 7, ReasonExpired), "the third in a row exceeds 2")
 	assert.Zero(t, s.job.failedCheckpoints, "the count starts over after the failover")
 
 	// A failure of a checkpoint older than the last success is ignored.
 	s.job.lastSuccess = 10
-	assert.False(t, co.countFailure(s, 9, ReasonExpired))
-	assert.False(t, co.countFailure(s, 10, ReasonDeclined))
+	assert.Empty(t, co.countFailure(s, 9, ReasonExpired))
+	assert.Empty(t, co.countFailure(s, 10, ReasonDeclined))
 	assert.Zero(t, s.job.failedCheckpoints)
-	assert.False(t, co.countFailure(s, 11, ReasonExpired))
+	assert.Empty(t, co.countFailure(s, 11, ReasonExpired))
 	assert.Equal(t, 1, s.job.failedCheckpoints)
 
 	// -1 tolerates any number.
 	s.cfg.Recovery.TolerableFailures = -1
 	for n := int64(12); n < 100; n++ {
-		require.False(t, co.countFailure(s, n, ReasonExpired))
+		require.Empty(t, co.countFailure(s, n, ReasonExpired))
 	}
 }
 
 func TestLocalRecoveryDoesNotCoverSavepoints(t *testing.T) {
 	cfg := bigState(true)
+	cfg.FlinkVersion = FlinkVersion{1, 14} // since 1.15 a failover never restores a savepoint
 	cfg.Recovery.Savepoints = []time.Duration{1450 * time.Millisecond}
 	probe := newSim(t, cfg).Run()
 	sp := savepointIDs(probe)[0]

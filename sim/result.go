@@ -19,14 +19,17 @@ type Result struct {
 	Stop StopReason
 	// Mode is the checkpointing mode.
 	Mode Mode
+	// FlinkVersion is the release whose rules the run followed.
+	FlinkVersion FlinkVersion
 	// Job is the job's status at the end of the run.
 	Job JobStatus
 	// Failovers lists every failover of the job, in order.
 	Failovers []FailoverStats
-	// Retained are the ids of the completed checkpoints and savepoints
-	// still in checkpoint storage: the newest num-retained checkpoints, or
-	// after a cancellation only those externalized with
-	// RETAIN_ON_CANCELLATION.
+	// Retained are the ids of the current execution's completed
+	// checkpoints and savepoints still in checkpoint storage: every
+	// savepoint, and the newest num-retained checkpoints unless the job's
+	// terminal state deleted them (the externalized checkpoint retention).
+	// Checkpoints[i].InStorage says the same of every execution's.
 	Retained []int64
 	// Checkpoints in id order.
 	Checkpoints []CheckpointStats
@@ -104,8 +107,6 @@ type FailoverStats struct {
 	RestoredFrom int64
 	// Savepoint reports whether RestoredFrom is a savepoint.
 	Savepoint bool
-	// Skipped are retained checkpoints found unreadable on the way.
-	Skipped []int64
 	// RestartAt is when the restarted subtasks were redeployed, and
 	// RestoredAt when the last of them finished restoring (0 if not yet).
 	RestartAt, RestoredAt int64
@@ -136,13 +137,14 @@ func (r *Result) OK() bool {
 // Result describes the run so far (it may be called before the end).
 func (s *Sim) Result() *Result {
 	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
-		Mode: s.cfg.Checkpoint.Mode, Job: s.job.status, Failovers: slices.Clone(s.job.failovers)}
-	r.Retained = append(slices.Clone(s.coord.retained), s.coord.savepointsDone...)
-	slices.Sort(r.Retained)
+		Mode: s.cfg.Checkpoint.Mode, FlinkVersion: s.cfg.FlinkVersion.orCurrent(), Job: s.job.status, Failovers: slices.Clone(s.job.failovers)}
 	missing, extra, detail := s.cutReport()
-	for _, cs := range s.coord.stats {
+	for i, cs := range s.coord.stats {
+		if cs.InStorage && cs.Execution == s.coord.execution {
+			r.Retained = append(r.Retained, cs.ID)
+		}
 		c := *cs
-		c.MissingRecords, c.ExtraRecords = missing[cs.ID], extra[cs.ID]
+		c.MissingRecords, c.ExtraRecords = missing[i], extra[i]
 		c.Subtasks = append([]SubtaskStats(nil), cs.Subtasks...)
 		c.Offsets = append([]int64(nil), cs.Offsets...)
 		c.states = nil
@@ -229,7 +231,7 @@ func (s *Sim) recordsBetweenCheckpoints() int64 {
 
 // invariants turns the cut checker's report and the reference comparison
 // into verdicts.
-func (s *Sim) invariants(missing, extra map[int64]int64, detail string) []Invariant {
+func (s *Sim) invariants(missing, extra map[int]int64, detail string) []Invariant {
 	var nMissing, nExtra int64
 	for _, v := range missing {
 		nMissing += v

@@ -19,8 +19,12 @@ func (st Status) String() string { return statusNames[st] }
 // CheckpointStats are the figures Flink's web UI shows for one checkpoint.
 // Times are virtual nanoseconds.
 type CheckpointStats struct {
-	// ID is the checkpoint id, counting from 1.
+	// ID is the checkpoint id, counting from 1; after a resubmission the
+	// ids of the new execution continue after the restored checkpoint's.
 	ID int64
+	// Execution counts the job's submissions: 0 for the first, n after
+	// the n-th manual restore.
+	Execution int
 	// Status of the checkpoint.
 	Status Status
 	// Reason a checkpoint was aborted or expired.
@@ -55,10 +59,21 @@ type CheckpointStats struct {
 	// Subtasks has one row per subtask, by subtask ID.
 	Subtasks []SubtaskStats
 
+	// InStorage reports whether the checkpoint is still in checkpoint
+	// storage: a savepoint once completed, a checkpoint until it leaves
+	// the store (num-retained) or the job's end deletes it (the
+	// externalized checkpoint retention).
+	InStorage bool
+
 	// Savepoint reports whether this is a savepoint (always aligned, not
 	// counted against max concurrent checkpoints, kept apart from the
 	// retained checkpoints).
 	Savepoint bool
+	// Synchronous reports whether this is the synchronous savepoint of a
+	// stop-with-savepoint (CheckpointProperties.isSynchronous): the job
+	// ends once it completes, and unlike an intermediate savepoint it
+	// subsumes older checkpoints and is notified, so sinks commit on it.
+	Synchronous bool
 
 	// What recovery needs while the checkpoint is retained: each
 	// acknowledged subtask's keyed state and pending sink transactions, by
@@ -67,11 +82,18 @@ type CheckpointStats struct {
 	states                   []map[int64]int64
 	txns                     [][]*txn
 	inState, outState        []persistedRecord
+	// unreadable marks a checkpoint whose state cannot be read back (a
+	// corrupt-checkpoint fault).
+	unreadable bool
 }
 
-// discard drops what only recovery needs, once the checkpoint is no longer
-// retained.
+// discard deletes a checkpoint from checkpoint storage, with what only
+// recovery needs. Savepoints are never deleted.
 func (c *CheckpointStats) discard() {
+	if c.Savepoint {
+		return
+	}
+	c.InStorage = false
 	c.states, c.txns, c.inState, c.outState = nil, nil, nil, nil
 }
 

@@ -240,9 +240,8 @@ func (s *Sim) finish(t *task) {
 	s.taskFinished(t)
 	if s.coord.running == 0 {
 		s.finishSinks()
-		s.job.status = JobFinished
 		s.coord.stop()
-		s.trace(TraceEvent{Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(JobFinished)})
+		s.enterTerminal(JobFinished)
 	}
 }
 

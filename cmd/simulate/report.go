@@ -320,9 +320,6 @@ func writeFailovers(w io.Writer, r *sim.Result) {
 			}
 			fmt.Fprintf(w, " restart; redeployed at %s from %s %d", dur(f.RestartAt), kind, f.RestoredFrom)
 		}
-		if len(f.Skipped) > 0 {
-			fmt.Fprintf(w, " (unreadable, skipped: %v)", f.Skipped)
-		}
 		if f.RestoredAt > 0 {
 			fmt.Fprintf(w, ", restored in %s", dur(f.RestoredAt-f.RestartAt))
 			if f.LocalRestores > 0 {
@@ -335,22 +332,21 @@ func writeFailovers(w io.Writer, r *sim.Result) {
 
 // jsonFailover is one failover in the JSON output.
 type jsonFailover struct {
-	AtNs          int64   `json:"at_ns"`
-	Cause         string  `json:"cause"`
-	Subtasks      int     `json:"subtasks"`
-	RestoredFrom  int64   `json:"restored_from"`
-	Savepoint     bool    `json:"savepoint,omitempty"`
-	Skipped       []int64 `json:"skipped,omitempty"`
-	RestartNs     int64   `json:"restart_ns"`
-	RestoredNs    int64   `json:"restored_ns"`
-	LocalRestores int     `json:"local_restores"`
+	AtNs          int64  `json:"at_ns"`
+	Cause         string `json:"cause"`
+	Subtasks      int    `json:"subtasks"`
+	RestoredFrom  int64  `json:"restored_from"`
+	Savepoint     bool   `json:"savepoint,omitempty"`
+	RestartNs     int64  `json:"restart_ns"`
+	RestoredNs    int64  `json:"restored_ns"`
+	LocalRestores int    `json:"local_restores"`
 }
 
 func jsonFailovers(r *sim.Result) []jsonFailover {
 	out := []jsonFailover{}
 	for _, f := range r.Failovers {
 		out = append(out, jsonFailover{AtNs: f.At, Cause: f.Cause, Subtasks: f.Subtasks, RestoredFrom: f.RestoredFrom,
-			Savepoint: f.Savepoint, Skipped: f.Skipped, RestartNs: f.RestartAt, RestoredNs: f.RestoredAt, LocalRestores: f.LocalRestores})
+			Savepoint: f.Savepoint, RestartNs: f.RestartAt, RestoredNs: f.RestoredAt, LocalRestores: f.LocalRestores})
 	}
 	return out
 }
