@@ -131,6 +131,7 @@ func (d *decoder) topFields(s *Scenario) []field {
 		{name: "restart", set: d.restart(&d.recovery.Restart)},
 		{name: "recovery", set: d.recoverySection(&d.recovery)},
 		{name: "faults", set: d.faults(cfg)},
+		{name: "restore", set: d.restores(cfg)},
 		{name: "script", set: d.script(cfg)},
 		{name: "expect", set: d.section("expect", expectFields(s))},
 	}

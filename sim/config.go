@@ -110,6 +110,9 @@ type Config struct {
 	Recovery RecoveryConfig
 	// Faults are injected into the run.
 	Faults []Fault
+	// Restores are the user's manual restores (resubmissions), in any
+	// order; at most MaxRestores.
+	Restores []ManualRestore
 	// Script, if set, replaces the workload (and Graph) with an exact
 	// input sequence for one task.
 	Script *Script
@@ -197,6 +200,14 @@ func (c *Config) Validate() error {
 	}
 	for i := range c.Faults {
 		if err := c.Faults[i].validate(i); err != nil {
+			return err
+		}
+	}
+	if len(c.Restores) > MaxRestores {
+		return fmt.Errorf("%d manual restores, at most %d", len(c.Restores), MaxRestores)
+	}
+	for i := range c.Restores {
+		if err := c.Restores[i].validate(i); err != nil {
 			return err
 		}
 	}

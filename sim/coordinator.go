@@ -27,9 +27,9 @@ type coordinator struct {
 	execution, first, origin int
 	base                     int64
 	pending                  []int64 // ids in progress, ascending
-	queued         int                // periodic requests waiting for a free slot
-	lastCompletion int64              // -1 before the first completion
-	gen            int64              // generation of the periodic timer
+	queued                   int     // periodic requests waiting for a free slot
+	lastCompletion           int64   // -1 before the first completion
+	gen                      int64   // generation of the periodic timer
 	// retained is the completed-checkpoint store of the current
 	// execution: the ids it restores from, oldest first.
 	retained       []int64
@@ -331,7 +331,7 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 	if !cs.Savepoint || s.cfg.FlinkVersion.SavepointsInStore() {
 		co.retained = append(co.retained, cs.ID)
 		if len(co.retained) > s.cfg.Checkpoint.NumRetained {
-			co.get(co.retained[0]).discard()
+			co.get(co.retained[0]).discard(fmt.Sprintf("it left the store when checkpoint %d completed (num_retained: %d)", cs.ID, s.cfg.Checkpoint.NumRetained))
 			co.retained = co.retained[1:]
 		}
 	}
@@ -373,7 +373,9 @@ func (co *coordinator) decline(s *Sim, t *task, n int64, why Reason) {
 
 // expire aborts checkpoint n if it is still in progress at its timeout.
 func (co *coordinator) expire(s *Sim, n int64) {
-	if cs := co.get(n); cs != nil && cs.Status == InProgress {
+	// The trigger time tells checkpoint n from the one of an earlier
+	// execution with the same id.
+	if cs := co.get(n); cs != nil && cs.Status == InProgress && cs.TriggerAt+int64(s.cfg.Checkpoint.Timeout) == s.now {
 		co.abort(s, n, ReasonExpired)
 	}
 }
@@ -387,7 +389,7 @@ func (co *coordinator) abort(s *Sim, n int64, why Reason) {
 	if why == ReasonExpired {
 		cs.Status, kind = Expired, CheckpointExpired
 	}
-	cs.discard()
+	cs.discard("it was aborted")
 	co.removePending(n)
 	s.trace(TraceEvent{Channel: -1, Kind: kind, Subtask: -1, Checkpoint: n, Reason: why})
 	for i := range s.tasks {

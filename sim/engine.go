@@ -156,6 +156,10 @@ func New(cfg Config) (*Sim, error) {
 	if cfg.Recovery.CancelAt > 0 {
 		s.q.push(event{at: int64(cfg.Recovery.CancelAt), kind: evCancel})
 	}
+	for i, r := range cfg.Restores {
+		s.q.push(event{at: int64(r.At), kind: evResubmit, a: int32(i)})
+	}
+	s.job.restoresDue = len(cfg.Restores)
 	if cfg.Script != nil {
 		s.scriptStart()
 		return s, nil
@@ -175,8 +179,8 @@ func (s *Sim) Step() bool {
 		return false
 	}
 	switch {
-	case s.job.status == JobFinished || s.job.status == JobFailed || s.job.status == JobCanceled:
-		s.stop = JobEnded
+	case (s.job.status == JobFinished || s.job.status == JobFailed || s.job.status == JobCanceled) && s.job.restoresDue == 0:
+		s.stop = JobEnded // nothing will resubmit it
 	case s.q.len() == 0:
 		s.stop = Quiescent
 	case s.q.peekTime() > s.until:
@@ -273,6 +277,8 @@ func (s *Sim) dispatch(e event) {
 		s.coord.savepoint(s)
 	case evCancel:
 		s.cancel()
+	case evResubmit:
+		s.resubmit(int(e.a))
 	default:
 		panic(fmt.Sprintf("sim: unknown event kind %d", e.kind))
 	}

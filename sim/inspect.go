@@ -445,6 +445,7 @@ func (s *Sim) Clone() *Sim {
 	j := &c.job
 	j.restarter.failures = slices.Clone(j.restarter.failures)
 	j.failovers = slices.Clone(j.failovers)
+	j.resubmissions = slices.Clone(j.resubmissions)
 	j.waiting = slices.Clone(j.waiting)
 	j.waitingFor = slices.Clone(j.waitingFor)
 	j.stoppedBy = slices.Clone(j.stoppedBy)

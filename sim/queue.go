@@ -34,6 +34,7 @@ const (
 	evSavepoint                        // a savepoint is triggered
 	evCancel                           // the job is cancelled
 	evResume                           // channel a: the receiver's resumeConsumption reaches the sender
+	evResubmit                         // the user resubmits the job (a manual restore)
 )
 
 // queue is a binary min-heap of events ordered by (at, seq). It is written

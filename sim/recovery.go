@@ -12,6 +12,10 @@ type job struct {
 	status    JobStatus
 	restarter restarter
 	failovers []FailoverStats
+	// resubmissions are the manual restores, in order; restoresDue
+	// counts those still to come.
+	resubmissions []ResubmissionStats
+	restoresDue   int
 	// waiting marks the subtasks that failed (or were restarted with a
 	// failed one) and wait for their restart, waitingFor says which
 	// restart (an index in restarts, -1 for none) and stoppedBy which
@@ -37,10 +41,11 @@ type job struct {
 	fired []bool
 }
 
-// restartReq is a scheduled restart.
+// restartReq is a scheduled restart, or the deployment of a resubmission.
 type restartReq struct {
-	failover  int // index in failovers
-	restoring int // its redeployed subtasks still restoring
+	failover     int // index in failovers, or -1
+	resubmission int // index in resubmissions, or -1
+	restoring    int // its redeployed subtasks still restoring
 }
 
 // running reports whether every subtask is deployed and restored.
@@ -70,7 +75,7 @@ func (s *Sim) failover(cause string, failed ...int32) {
 	// The restart of this failure takes over the subtasks it restarts,
 	// also those an earlier failure's pending restart was waiting for.
 	req := len(j.restarts)
-	j.restarts = append(j.restarts, restartReq{failover: len(j.failovers)})
+	j.restarts = append(j.restarts, restartReq{failover: len(j.failovers), resubmission: -1})
 	n := 0
 	for i := range s.tasks {
 		if restart[i] {
@@ -169,8 +174,9 @@ func (s *Sim) enterTerminal(status JobStatus) {
 	keep := status == JobFailed && ext != NoExternalized || status == JobCanceled && ext == RetainOnCancellation
 	if !keep {
 		co := &s.coord
+		why := fmt.Sprintf("it was deleted when the job ended %s (externalized: %s)", status, ext)
 		for _, n := range co.retained {
-			co.get(n).discard()
+			co.get(n).discard(why)
 		}
 		co.retained = nil
 	}
@@ -197,6 +203,14 @@ func (s *Sim) restart(req int64) {
 		fs.RestoredFrom, fs.Savepoint = cs.ID, cs.Savepoint
 	}
 	j.status = JobRunning
+	fs.LocalRestores = s.redeploy(int(req), restarted, cs)
+}
+
+// redeploy deploys the subtasks marked in restarted for restart req and
+// restores them from cs (nil: without state). It returns how many restore
+// their task-local copy.
+func (s *Sim) redeploy(req int, restarted []bool, cs *CheckpointStats) (local int) {
+	j := &s.job
 	// SchedulerBase.restoreState aborts every pending checkpoint when
 	// restarted tasks restore: one could otherwise complete with their
 	// snapshots from before the failure.
@@ -205,15 +219,16 @@ func (s *Sim) restart(req int64) {
 		if restarted[i] {
 			j.waiting[i], j.waitingFor[i] = false, -1
 			j.restarts[req].restoring++
-			s.tasks[i].restartReq = int(req)
+			s.tasks[i].restartReq = req
 			if s.restore(&s.tasks[i], cs) {
-				fs.LocalRestores++
+				local++
 			}
 		}
 	}
 	if cs != nil {
 		s.replayChannelState(cs, restarted)
 	}
+	return local
 }
 
 // restore redeploys subtask t with its state in cs (nil: no state). It
@@ -280,7 +295,11 @@ func (s *Sim) restored(t *task) {
 	s.trace(TraceEvent{Kind: SubtaskRestored, Subtask: t.id, Channel: -1})
 	if req := &j.restarts[t.restartReq]; req.restoring > 0 {
 		if req.restoring--; req.restoring == 0 {
-			j.failovers[req.failover].RestoredAt = s.now
+			if req.failover >= 0 {
+				j.failovers[req.failover].RestoredAt = s.now
+			} else {
+				j.resubmissions[req.resubmission].RestoredAt = s.now
+			}
 		}
 	}
 	if j.restoring == 0 && !slices.Contains(j.waiting, true) && !s.coord.scheduled {

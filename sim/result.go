@@ -25,6 +25,8 @@ type Result struct {
 	Job JobStatus
 	// Failovers lists every failover of the job, in order.
 	Failovers []FailoverStats
+	// Resubmissions lists the manual restores, in order.
+	Resubmissions []ResubmissionStats
 	// Retained are the ids of the current execution's completed
 	// checkpoints and savepoints still in checkpoint storage: every
 	// savepoint, and the newest num-retained checkpoints unless the job's
@@ -137,7 +139,8 @@ func (r *Result) OK() bool {
 // Result describes the run so far (it may be called before the end).
 func (s *Sim) Result() *Result {
 	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
-		Mode: s.cfg.Checkpoint.Mode, FlinkVersion: s.cfg.FlinkVersion.orCurrent(), Job: s.job.status, Failovers: slices.Clone(s.job.failovers)}
+		Mode: s.cfg.Checkpoint.Mode, FlinkVersion: s.cfg.FlinkVersion.orCurrent(), Job: s.job.status, Failovers: slices.Clone(s.job.failovers),
+		Resubmissions: slices.Clone(s.job.resubmissions)}
 	missing, extra, detail := s.cutReport()
 	for i, cs := range s.coord.stats {
 		if cs.InStorage && cs.Execution == s.coord.execution {

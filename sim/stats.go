@@ -85,15 +85,17 @@ type CheckpointStats struct {
 	// unreadable marks a checkpoint whose state cannot be read back (a
 	// corrupt-checkpoint fault).
 	unreadable bool
+	// deleted says why the checkpoint left checkpoint storage.
+	deleted string
 }
 
 // discard deletes a checkpoint from checkpoint storage, with what only
 // recovery needs. Savepoints are never deleted.
-func (c *CheckpointStats) discard() {
+func (c *CheckpointStats) discard(why string) {
 	if c.Savepoint {
 		return
 	}
-	c.InStorage = false
+	c.InStorage, c.deleted = false, why
 	c.states, c.txns, c.inState, c.outState = nil, nil, nil, nil
 }
 

@@ -96,6 +96,12 @@ const (
 	// TransactionCommitted: a two-phase commit sink Subtask committed the
 	// transaction of Checkpoint, N records.
 	TransactionCommitted
+	// JobResubmitted: the user resubmitted the job from Checkpoint (a
+	// manual restore); N is the new execution's number.
+	JobResubmitted
+	// RestoreRefused: a manual restore found nothing to restore (of
+	// Checkpoint, when it named one).
+	RestoreRefused
 	numTraceKinds
 )
 
@@ -109,6 +115,7 @@ var traceKindNames = [numTraceKinds]string{
 	"in_flight_persisted", "alignment_timed_out", "notify_complete", "subtask_finished",
 	"barrier_announced", "subtask_failed", "job_failover", "job_status_changed",
 	"subtask_restoring", "subtask_restored", "transaction_committed",
+	"job_resubmitted", "restore_refused",
 }
 
 // String is the kind's snake_case name, as in JSON traces.

@@ -1,0 +1,157 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// RestoreFrom says what a manual restore resubmits the job from.
+type RestoreFrom string
+
+// The sources of a manual restore.
+const (
+	// FromCheckpoint restores ManualRestore.Checkpoint: a retained
+	// checkpoint or a savepoint, by its id (`flink run -s <path>`).
+	FromCheckpoint RestoreFrom = "checkpoint"
+	// FromLatestRetained restores the latest checkpoint still in
+	// checkpoint storage.
+	FromLatestRetained RestoreFrom = "latest-retained"
+	// FromSavepoint restores the latest savepoint.
+	FromSavepoint RestoreFrom = "savepoint"
+)
+
+// RestoreSources lists the sources of a manual restore.
+var RestoreSources = []RestoreFrom{FromCheckpoint, FromLatestRetained, FromSavepoint}
+
+// MaxRestores bounds Config.Restores.
+const MaxRestores = 100
+
+// ManualRestore is a user resubmitting the job from a retained checkpoint
+// or a savepoint, as `flink run -s <path>` does: the rollback of the seed's
+// third tip, which Flink never does by itself. A job still running (or
+// restarting) is cancelled first, as a user stops a job before
+// resubmitting it, so the externalized checkpoint retention decides what is
+// left to restore. The resubmitted job is a new execution: its restart
+// strategy starts afresh and its checkpoint ids continue after the
+// restored checkpoint's (CheckpointCoordinator.restoreSavepoint sets the
+// CheckpointIDCounter to that id + 1); the restored checkpoint joins its
+// completed-checkpoint store, so a failover before its first checkpoint
+// restores it again (restore mode NO_CLAIM).
+type ManualRestore struct {
+	// At is when the user resubmits.
+	At time.Duration
+	// From says what to restore; Checkpoint is the id for FromCheckpoint.
+	From       RestoreFrom
+	Checkpoint int64
+}
+
+func (r *ManualRestore) validate(i int) error {
+	switch {
+	case r.At < 0:
+		return fmt.Errorf("restore %d: the time must not be negative", i+1)
+	case r.From == FromCheckpoint && r.Checkpoint < 1:
+		return fmt.Errorf("restore %d: restoring a checkpoint needs its id (1 or more)", i+1)
+	case r.From != FromCheckpoint && r.Checkpoint != 0:
+		return fmt.Errorf("restore %d: a checkpoint id goes only with restoring from a checkpoint", i+1)
+	case r.From != FromCheckpoint && r.From != FromLatestRetained && r.From != FromSavepoint:
+		return fmt.Errorf("restore %d: unknown source %q (allowed: checkpoint N, latest-retained, savepoint)", i+1, r.From)
+	}
+	return nil
+}
+
+// ResubmissionStats describe one manual restore.
+type ResubmissionStats struct {
+	// At is when the user resubmitted; Cancelled reports whether the job
+	// was still running and was cancelled first.
+	At        int64
+	Cancelled bool
+	// Execution is the new execution's number (see
+	// CheckpointStats.Execution), 0 if the restore was refused.
+	Execution int
+	// RestoredFrom is the id of the restored checkpoint or savepoint, of
+	// execution FromExecution.
+	RestoredFrom  int64
+	FromExecution int
+	// Savepoint reports whether RestoredFrom is a savepoint.
+	Savepoint bool
+	// Refused says why nothing was restored, "" if it was.
+	Refused string
+	// RestoredAt is when the last subtask finished restoring (0 if not
+	// yet).
+	RestoredAt int64
+}
+
+// resubmit carries out manual restore i.
+func (s *Sim) resubmit(i int) {
+	r := s.cfg.Restores[i]
+	s.job.restoresDue--
+	rs := ResubmissionStats{At: s.now, RestoredFrom: -1}
+	if st := s.job.status; st != JobFailed && st != JobFinished && st != JobCanceled {
+		rs.Cancelled = true
+		s.cancel()
+	}
+	co := &s.coord
+	idx, why := co.lookup(s, r)
+	if idx < 0 {
+		rs.Refused = why
+		s.job.resubmissions = append(s.job.resubmissions, rs)
+		s.trace(TraceEvent{Kind: RestoreRefused, Subtask: -1, Channel: -1, Checkpoint: r.Checkpoint})
+		return
+	}
+	cs := co.stats[idx]
+	co.execution++
+	rs.Execution, rs.RestoredFrom, rs.FromExecution, rs.Savepoint = co.execution, cs.ID, cs.Execution, cs.Savepoint
+	co.first, co.base, co.origin = len(co.stats), cs.ID, idx
+	co.pending, co.queued, co.lastCompletion = nil, 0, -1
+	co.retained = []int64{cs.ID}
+	j := &s.job
+	j.restarter = restarter{cfg: s.cfg.Recovery.Restart}
+	j.failedCheckpoints, j.lastSuccess = 0, 0
+	j.status = JobRunning
+	j.resubmissions = append(j.resubmissions, rs)
+	s.trace(TraceEvent{Kind: JobResubmitted, Subtask: -1, Channel: -1, Checkpoint: cs.ID, N: int64(co.execution)})
+	all := make([]bool, len(s.tasks))
+	req := len(j.restarts)
+	j.restarts = append(j.restarts, restartReq{failover: -1, resubmission: len(j.resubmissions) - 1})
+	for k := range s.tasks {
+		all[k] = true
+		s.tasks[k].localCopies = nil // the old job's local state is not this job's
+		s.tasks[k].abortedCk = nil
+	}
+	s.redeploy(req, all, cs)
+}
+
+// lookup finds the checkpoint a manual restore names: the index in the
+// coordinator's stats, or -1 and why it cannot be restored. The newest
+// execution's checkpoints come first.
+func (co *coordinator) lookup(s *Sim, r ManualRestore) (int, string) {
+	for i := len(co.stats) - 1; i >= 0; i-- {
+		cs := co.stats[i]
+		if cs.Status != Completed {
+			continue
+		}
+		switch {
+		case r.From == FromSavepoint && cs.Savepoint,
+			r.From == FromLatestRetained && !cs.Savepoint && cs.InStorage,
+			r.From == FromCheckpoint && cs.ID == r.Checkpoint && cs.InStorage:
+			return i, ""
+		case r.From == FromCheckpoint && cs.ID == r.Checkpoint:
+			return -1, fmt.Sprintf("checkpoint %d is no longer retained: %s", cs.ID, cs.deleted)
+		}
+	}
+	switch r.From {
+	case FromSavepoint:
+		return -1, "no savepoint was taken"
+	case FromLatestRetained:
+		return -1, "no checkpoint is retained" + s.retentionHint()
+	}
+	return -1, fmt.Sprintf("checkpoint %d never completed", r.Checkpoint)
+}
+
+// retentionHint says how the job could have kept its checkpoints.
+func (s *Sim) retentionHint() string {
+	if s.cfg.Recovery.Externalized == NoExternalized {
+		return " (with externalized: none they are deleted when the job ends; retain-on-cancellation keeps them)"
+	}
+	return ""
+}
