@@ -324,22 +324,35 @@ func checkEndToEnd(r *Run) error {
 	return nil
 }
 
-// RestoredOlder reports whether a failover of the run restored an older
-// checkpoint or savepoint than the latest one completed before its
-// restart, and why: before Flink 1.15, prefer-checkpoint-for-recovery
-// chose a checkpoint over a newer savepoint. A two-phase commit sink then writes again what it committed
+// RestoredOlder reports whether the run restored an older checkpoint or
+// savepoint than the latest one completed before, and why: a manual
+// restore rolled the job back, or before Flink 1.15
+// prefer-checkpoint-for-recovery chose a checkpoint over a newer
+// savepoint. A two-phase commit sink then writes again what it committed
 // after the restored checkpoint, as Flink's does.
 func RestoredOlder(res *sim.Result) (bool, string) {
+	for _, rs := range res.Resubmissions {
+		if rs.Refused != "" {
+			continue
+		}
+		for _, c := range res.Checkpoints {
+			if c.Status == sim.Completed && !c.Savepoint && c.Execution == rs.Execution-1 && c.EndAt <= rs.At &&
+				(c.Execution > rs.FromExecution || c.ID > rs.RestoredFrom) {
+				return true, fmt.Sprintf("the manual restore at %v restored %d although %d was completed", time.Duration(rs.At), rs.RestoredFrom, c.ID)
+			}
+		}
+	}
 	for _, f := range res.Failovers {
 		if f.RestoredFrom < 0 || f.RestartAt == 0 {
 			continue
 		}
+		exec := executionAt(res, f.At)
 		var latest int64
 		for _, c := range res.Checkpoints {
 			// Since Flink 1.15 a savepoint is never restored by a failover
 			// and commits nothing, so only checkpoints count.
 			inStore := !c.Savepoint || res.FlinkVersion.SavepointsInStore()
-			if c.Status == sim.Completed && inStore && c.EndAt <= f.RestartAt {
+			if c.Status == sim.Completed && inStore && c.Execution == exec && c.EndAt <= f.RestartAt {
 				latest = max(latest, c.ID)
 			}
 		}
@@ -348,6 +361,18 @@ func RestoredOlder(res *sim.Result) (bool, string) {
 		}
 	}
 	return false, ""
+}
+
+// executionAt is the job's execution at time t: the number of manual
+// restores carried out by then.
+func executionAt(res *sim.Result, t int64) int {
+	n := 0
+	for _, rs := range res.Resubmissions {
+		if rs.Refused == "" && rs.At <= t {
+			n = rs.Execution
+		}
+	}
+	return n
 }
 
 // Lookup returns the shipped property called name.

@@ -86,6 +86,8 @@ var expectTable = []expectRow{
 	{name: "duplicates", typ: expectCount, value: func(r *sim.Result) int64 { return r.Summary.Duplicates }, counted: "no-loss"},
 	{name: "lost", typ: expectCount, value: func(r *sim.Result) int64 { return r.Summary.Lost }, counted: "no-loss"},
 	{name: "restarts", typ: expectCount, value: func(r *sim.Result) int64 { return int64(r.Summary.Restarts) }},
+	{name: "resubmissions", typ: expectCount, value: func(r *sim.Result) int64 { return int64(countResubmissions(r, false)) }},
+	{name: "restores_refused", typ: expectCount, value: func(r *sim.Result) int64 { return int64(countResubmissions(r, true)) }},
 	{name: "completed_checkpoints", typ: expectCount, value: func(r *sim.Result) int64 { return int64(r.Summary.Completed) }},
 	{name: "expired_checkpoints", typ: expectCount, value: func(r *sim.Result) int64 { return int64(r.Summary.Expired) }},
 	{name: "aborted_checkpoints", typ: expectCount, value: func(r *sim.Result) int64 { return int64(r.Summary.Aborted) }},
@@ -286,4 +288,16 @@ func compare(got int64, op string, want int64) bool {
 		return got >= want
 	}
 	return got == want
+}
+
+// countResubmissions counts the manual restores that were carried out, or
+// with refused those that found nothing to restore.
+func countResubmissions(r *sim.Result, refused bool) int {
+	n := 0
+	for _, rs := range r.Resubmissions {
+		if (rs.Refused != "") == refused {
+			n++
+		}
+	}
+	return n
 }

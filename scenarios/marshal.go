@@ -61,6 +61,9 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 		m.add("description", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: description, Style: textStyle(description)})
 	}
 	m.raw("seed", "!!int", strconv.FormatUint(sc.Seed, 10))
+	if sc.FlinkVersion != (sim.FlinkVersion{}) {
+		m.str("flink_version", sc.FlinkVersion.String())
+	}
 	m.dur("until", sc.Until)
 	if sc.MaxEvents != 0 {
 		m.raw("max_events", "!!int", strconv.FormatInt(sc.MaxEvents, 10))
@@ -109,6 +112,20 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 		}
 		m.add("faults", faults)
 	}
+	if len(sc.Restores) > 0 {
+		restores := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, r := range sc.Restores {
+			rm := &mapping{}
+			rm.dur("at", r.At)
+			from := string(r.From)
+			if r.From == sim.FromCheckpoint {
+				from = fmt.Sprintf("checkpoint %d", r.Checkpoint)
+			}
+			rm.str("from", from)
+			restores.Content = append(restores.Content, rm.flow())
+		}
+		m.add("restore", restores)
+	}
 
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -149,6 +166,9 @@ func normalized(cfg sim.Config) sim.Config {
 	}
 	if len(cfg.Faults) == 0 {
 		cfg.Faults = nil
+	}
+	if len(cfg.Restores) == 0 {
+		cfg.Restores = nil
 	}
 	return cfg
 }

@@ -92,8 +92,14 @@ func validateCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = load(name)
-	return err
+	sc, err := load(name)
+	if err != nil {
+		return err
+	}
+	for _, w := range sc.Warnings {
+		fmt.Fprintln(stdout, w)
+	}
+	return nil
 }
 
 func graphCmd(args []string, stdout io.Writer) error {

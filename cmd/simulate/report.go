@@ -21,7 +21,14 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		mode = fmt.Sprintf("aligned, unaligned after %v (aligned checkpoint timeout)", cfg.Checkpoint.AlignedCheckpointTimeout)
 	}
 	eg := s.Graph()
-	fmt.Fprintf(w, "ckptsim · scenario %s · seed %d · mode %s\n", r.Scenario, r.Seed, mode)
+	version := ""
+	if r.FlinkVersion != sim.CurrentFlinkVersion {
+		version = fmt.Sprintf(" · Flink %s rules", r.FlinkVersion)
+	}
+	fmt.Fprintf(w, "ckptsim · scenario %s · seed %d · mode %s%s\n", r.Scenario, r.Seed, mode, version)
+	for _, warning := range sc.Warnings {
+		fmt.Fprintf(w, "%s\n", warning)
+	}
 	if d := strings.TrimSpace(sc.Description); d != "" {
 		fmt.Fprintf(w, "%s\n", d)
 	}
@@ -42,6 +49,9 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	fmt.Fprintln(tw, "ID\tSTATUS\tTRIGGERED\tEND-TO-END\tACKED\tCHECKPOINTED\tFULL SIZE\tMAX ALIGNMENT\tPROCESSED (PERSISTED)\t")
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
+		if i > 0 && c.Execution != r.Checkpoints[i-1].Execution {
+			fmt.Fprintf(tw, "--\texecution %d\t\t\t\t\t\t\t\t\n", c.Execution+1)
+		}
 		status := c.Status.String()
 		if c.Reason != sim.NoReason && c.Status == sim.Aborted {
 			status += " (" + c.Reason.String() + ")"
@@ -169,12 +179,15 @@ type jsonResult struct {
 	Scenario     string            `json:"scenario"`
 	Seed         uint64            `json:"seed"`
 	Mode         string            `json:"mode"`
+	FlinkVersion string            `json:"flink_version"`
+	Warnings     []string          `json:"warnings,omitempty"`
 	VirtualEndNs int64             `json:"virtual_end_ns"`
 	Events       int64             `json:"events"`
 	Stop         string            `json:"stop"`
 	Job          string            `json:"job"`
 	Checkpoints  []jsonCheckpoint  `json:"checkpoints"`
 	Failovers    []jsonFailover    `json:"failovers"`
+	Restores     []jsonRestore     `json:"restores,omitempty"`
 	Retained     []int64           `json:"retained"`
 	Summary      jsonSummary       `json:"summary"`
 	Invariants   []jsonInvariant   `json:"invariants"`
@@ -184,6 +197,7 @@ type jsonResult struct {
 
 type jsonCheckpoint struct {
 	ID                      int64         `json:"id"`
+	Execution               int           `json:"execution,omitempty"`
 	Status                  string        `json:"status"`
 	Reason                  string        `json:"reason,omitempty"`
 	Savepoint               bool          `json:"savepoint,omitempty"`
@@ -241,6 +255,18 @@ type jsonSummary struct {
 	MaxCommitLatencyNs        int64 `json:"max_commit_latency_ns"`
 }
 
+// jsonRestore is a manual restore; execution numbers count from 0.
+type jsonRestore struct {
+	AtNs          int64  `json:"at_ns"`
+	Cancelled     bool   `json:"cancelled_job"`
+	Execution     int    `json:"execution"`
+	RestoredFrom  int64  `json:"restored_from"`
+	FromExecution int    `json:"from_execution"`
+	Savepoint     bool   `json:"savepoint,omitempty"`
+	Refused       string `json:"refused,omitempty"`
+	RestoredNs    int64  `json:"restored_ns,omitempty"`
+}
+
 type jsonInvariant struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
@@ -248,14 +274,14 @@ type jsonInvariant struct {
 }
 
 // writeJSON prints the result as one JSON object.
-func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult) error {
+func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult, warnings []string) error {
 	eg := s.Graph()
-	out := jsonResult{Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), VirtualEndNs: r.VirtualEnd,
+	out := jsonResult{Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), FlinkVersion: r.FlinkVersion.String(), Warnings: warnings, VirtualEndNs: r.VirtualEnd,
 		Events: r.Events, Stop: strings.ReplaceAll(stopWord(r.Stop), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
 		Expectations: jsonExpectations(exps)}
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
-		jc := jsonCheckpoint{ID: c.ID, Status: c.Status.String(), TriggerNs: c.TriggerAt, EndToEndNs: c.EndToEnd(),
+		jc := jsonCheckpoint{ID: c.ID, Execution: c.Execution, Status: c.Status.String(), TriggerNs: c.TriggerAt, EndToEndNs: c.EndToEnd(),
 			Acked: c.Acked, Total: c.Total, StateBytes: c.StateBytes, CheckpointedBytes: c.CheckpointedBytes, MaxAlignmentNs: c.MaxAlignment(),
 			ProcessedInFlightBytes: c.ProcessedBytes, PersistedInFlightBytes: c.PersistedBytes, PersistedInFlightRecord: c.PersistedRecords, SourceOffsets: c.Offsets}
 		if c.Reason != sim.NoReason {
@@ -279,6 +305,10 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 		MeanCommitLatencyNs: sm.MeanCommitLatency, MaxCommitLatencyNs: sm.MaxCommitLatency}
 	out.Job = r.Job.String()
 	out.Failovers = jsonFailovers(r)
+	for _, rs := range r.Resubmissions {
+		out.Restores = append(out.Restores, jsonRestore{AtNs: rs.At, Cancelled: rs.Cancelled, Execution: rs.Execution,
+			RestoredFrom: rs.RestoredFrom, FromExecution: rs.FromExecution, Savepoint: rs.Savepoint, Refused: rs.Refused, RestoredNs: rs.RestoredAt})
+	}
 	out.Retained = append([]int64{}, r.Retained...)
 	for _, inv := range r.Invariants {
 		out.Invariants = append(out.Invariants, jsonInvariant{Name: inv.Name, OK: inv.OK, Detail: inv.Detail})
@@ -301,8 +331,10 @@ func writeFailovers(w io.Writer, r *sim.Result) {
 	}
 	fmt.Fprintln(w)
 	if len(r.Failovers) == 0 {
+		writeResubmissions(w, r)
 		return
 	}
+	writeResubmissions(w, r)
 	fmt.Fprintln(w, "\nFailovers:")
 	for _, f := range r.Failovers {
 		fmt.Fprintf(w, "  %s  %s: %d subtask(s)", dur(f.At), f.Cause, f.Subtasks)
@@ -349,4 +381,31 @@ func jsonFailovers(r *sim.Result) []jsonFailover {
 			Savepoint: f.Savepoint, RestartNs: f.RestartAt, RestoredNs: f.RestoredAt, LocalRestores: f.LocalRestores})
 	}
 	return out
+}
+
+// writeResubmissions prints the manual restores, if any.
+func writeResubmissions(w io.Writer, r *sim.Result) {
+	if len(r.Resubmissions) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nManual restores (resubmissions):")
+	for _, rs := range r.Resubmissions {
+		fmt.Fprintf(w, "  %s  ", dur(rs.At))
+		if rs.Cancelled {
+			fmt.Fprint(w, "the running job was cancelled; ")
+		}
+		if rs.Refused != "" {
+			fmt.Fprintf(w, "refused: %s\n", rs.Refused)
+			continue
+		}
+		kind := "checkpoint"
+		if rs.Savepoint {
+			kind = "savepoint"
+		}
+		fmt.Fprintf(w, "execution %d restores %s %d of execution %d", rs.Execution+1, kind, rs.RestoredFrom, rs.FromExecution+1)
+		if rs.RestoredAt > 0 {
+			fmt.Fprintf(w, ", restored in %s", dur(rs.RestoredAt-rs.At))
+		}
+		fmt.Fprintln(w)
+	}
 }

@@ -64,7 +64,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	exps := sc.Check(res)
 	if o.format == "json" {
-		err = writeJSON(stdout, s, res, exps)
+		err = writeJSON(stdout, s, res, exps, sc.Warnings)
 	} else {
 		err = writeText(stdout, sc, s, res, exps, o.subtasks)
 	}
