@@ -382,3 +382,37 @@ func TestBoundsValidate(t *testing.T) {
 	b.Faults, b.FaultKinds, b.RestartKinds = Range{0, 0}, nil, nil
 	assert.NoError(t, b.Validate())
 }
+
+// TestAimedCrashes: with region failover, aimed crashes strike a region
+// that acknowledged a checkpoint another region is still completing, so
+// that the checkpoint completes while the crashed region waits for its
+// restart; without them (AimedCrashes Never) that hardly ever happens.
+func TestAimedCrashes(t *testing.T) {
+	completedWhileWaiting := func(aim Choice) int {
+		b := DefaultBounds()
+		b.Faults = Range{1, 1}
+		b.FaultKinds, b.CrashPhases = []sim.FaultKind{sim.Crash}, []sim.Phase{sim.AtTime}
+		b.Failovers, b.Pipelines = []sim.Failover{sim.RegionFailover}, Range{2, 2}
+		b.AimedCrashes = aim
+		n := 0
+		for seed := uint64(1); seed <= 100; seed++ {
+			cfg := Scenario(b, seed)
+			withinFaults(t, b, cfg)
+			r, err := Simulate(cfg)
+			require.NoError(t, err)
+			for _, f := range r.Result.Failovers {
+				if slices.ContainsFunc(r.Result.Checkpoints, func(c sim.CheckpointStats) bool {
+					return c.Status == sim.Completed && c.TriggerAt < f.At && c.EndAt > f.At && (f.RestartAt == 0 || c.EndAt < f.RestartAt)
+				}) {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	aimed, unaimed := completedWhileWaiting(Always), completedWhileWaiting(Never)
+	t.Logf("a checkpoint completed while the crashed region waited in %d of 100 runs aimed, %d unaimed", aimed, unaimed)
+	assert.Greater(t, aimed, 40)
+	assert.Greater(t, aimed, 5*unaimed)
+}
