@@ -29,12 +29,18 @@ type checkOptions struct {
 	shrinkRuns int
 	faults     string
 	maxFaults  int
+	// shardK of shardN, format and the counterexamples found: sweeps
+	// beyond one machine (checkshard.go).
+	shardK, shardN int
+	format         string
+	found          []check.Counterexample
 }
 
 // faultChoices are the values of --faults.
 var faultChoices = []string{"none", "some", "always"}
 
 const checkUsage = `Usage: simulate check [flags] [FILE|NAME...]
+       simulate check merge [flags] REPORT...
 
 Runs --runs random scenarios, seeds --seed .. --seed+runs-1, and judges each
 by the properties. Each scenario is a pure function of its seed (and --mode,
@@ -61,6 +67,13 @@ overrides that.
 With scenario files (or bundled names; - reads one from standard input) it
 judges those instead.
 
+Sweeps beyond one machine: --shard K/N runs only the K-th (0..N-1) of N
+disjoint slices of those seeds, so that N machines started with the same
+flags and K = 0..N-1 cover the range between them; --format json writes the
+report as data, the counterexamples' scenario files included, and
+simulate check merge REPORT... combines the reports into one summary (see
+simulate check merge --help).
+
 Ctrl-C stops the sweep: it prints the figures of the runs done so far,
 writes the counterexamples found (unshrunk if the shrink was under way) and
 exits with code 130. --out is checked before the sweep starts.
@@ -71,6 +84,9 @@ Flags:
 `
 
 func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "merge" {
+		return checkMergeCmd(args[1:], stdout)
+	}
 	var o checkOptions
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.IntVar(&o.runs, "runs", 1000, "number of random scenarios")
@@ -86,6 +102,12 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.shrinkRuns, "shrink-runs", check.DefaultShrinkRuns, "most candidate scenarios one shrink may run")
 	fs.StringVar(&o.faults, "faults", "", "fault schedules: none, some (about half of the runs) or always (default: some, or what --property needs)")
 	fs.IntVar(&o.maxFaults, "max-faults", check.DefaultBounds().Faults.Max, "most faults in a run's schedule")
+	o.shardN = 1
+	fs.Func("shard", "run only shard `K/N`: the K-th (0..N-1) of N disjoint slices of the seeds (default: all)", func(v string) (err error) {
+		o.shardK, o.shardN, err = parseShard(v)
+		return err
+	})
+	fs.StringVar(&o.format, "format", "text", "report format: text, or json (the report as data, for simulate check merge)")
 	fs.Usage = func() {
 		var b strings.Builder
 		for _, p := range check.Properties() {
@@ -114,6 +136,12 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.workers < 1 {
 		return bad("--workers must be at least 1")
+	}
+	if o.format != "text" && o.format != "json" {
+		return bad("--format %q: allowed are %s", o.format, strings.Join(formats, ", "))
+	}
+	if _, n := o.shardRange(); n < 1 {
+		return bad("--shard %d/%d of %d runs is empty: use at most --runs shards", o.shardK, o.shardN, o.runs)
 	}
 	if err := writableDir("--out", o.out); err != nil {
 		return err
@@ -209,8 +237,17 @@ func checkFiles(files []string, props []check.Property, stdout io.Writer) error 
 	return nil
 }
 
-// sweep runs the random scenarios and reports.
+// sweep runs the random scenarios and reports, as text or as JSON.
 func (o *checkOptions) sweep(ctx context.Context, b check.Bounds, props []check.Property, stdout, stderr io.Writer) error {
+	rep, err := o.sweepText(ctx, b, props, o.textOut(stdout), stderr)
+	if werr := o.writeSummary(stdout, props, rep); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// sweepText runs the random scenarios of this shard and reports in text.
+func (o *checkOptions) sweepText(ctx context.Context, b check.Bounds, props []check.Property, stdout, stderr io.Writer) (*check.Report, error) {
 	names := make([]string, len(props))
 	for i, p := range props {
 		names[i] = p.Name
@@ -219,54 +256,49 @@ func (o *checkOptions) sweep(ctx context.Context, b check.Bounds, props []check.
 	if mode == "" {
 		mode = "all"
 	}
-	last := o.seed + uint64(o.runs) - 1
-	fmt.Fprintf(stdout, "simulate check: seeds %d..%d, mode %s, faults: %s, %d worker(s)\nproperties: %s\n\n", o.seed, last, mode, faultsWord(b), o.workers, strings.Join(names, ", "))
+	seed, runs := o.shardRange()
+	fmt.Fprintf(stdout, "simulate check: seeds %d..%d%s, mode %s, faults: %s, %d worker(s)\nproperties: %s\n\n", seed, seed+uint64(runs)-1, o.shardWord(),
+		mode, faultsWord(b), o.workers, strings.Join(names, ", "))
 
 	ctx, stop := interruptContext(ctx, stderr)
 	defer stop()
 	start := time.Now()
 	lastPrint := start
 	done, failures := 0, 0
-	sw := &check.Sweep{Bounds: b, Properties: props, Seed: o.seed, Runs: o.runs, Workers: o.workers,
+	sw := &check.Sweep{Bounds: b, Properties: props, Seed: seed, Runs: runs, Workers: o.workers,
 		OnResult: func(r check.SeedResult) {
 			done++
 			if r.Failed() {
 				failures++
 			}
-			if now := time.Now(); now.Sub(lastPrint) >= time.Second || done == o.runs {
+			if now := time.Now(); now.Sub(lastPrint) >= time.Second || done == runs {
 				lastPrint = now
-				fmt.Fprintf(stderr, "check: %d/%d runs, %d failed, %.0f runs/s\n", done, o.runs, failures, float64(done)/now.Sub(start).Seconds())
+				fmt.Fprintf(stderr, "check: %d/%d runs, %d failed, %.0f runs/s\n", done, runs, failures, float64(done)/now.Sub(start).Seconds())
 			}
 		}}
 	rep := sw.Run(ctx)
-	interrupted := rep.Runs < o.runs
+	interrupted := rep.Runs < runs
 	switch {
 	case interrupted && rep.Runs == 0:
-		fmt.Fprintf(stdout, "INTERRUPTED before the first of %d runs finished.\n\n", o.runs)
+		fmt.Fprintf(stdout, "INTERRUPTED before the first of %d runs finished.\n\n", runs)
 	case interrupted:
-		fmt.Fprintf(stdout, "INTERRUPTED after %d of %d runs: the figures below are those of seeds %d..%d.\n\n", rep.Runs, o.runs, o.seed, o.seed+uint64(rep.Runs)-1)
+		fmt.Fprintf(stdout, "INTERRUPTED after %d of %d runs: the figures below are those of seeds %d..%d.\n\n", rep.Runs, runs, seed, seed+uint64(rep.Runs)-1)
 	}
 
-	fmt.Fprintf(stdout, "%-32s %8s %8s %8s\n", "PROPERTY", "PASSED", "FAILED", "SKIPPED")
-	for _, st := range rep.Stats {
-		fmt.Fprintf(stdout, "%-32s %8d %8d %8d\n", st.Property.Name, st.Passed, st.Failed, st.Skipped)
-	}
-	secs := rep.Elapsed.Seconds()
-	fmt.Fprintf(stdout, "\n%d runs: %d with faults, %d failed over, %d drained (job FINISHED)\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Drained)
-	fmt.Fprintf(stdout, "%d runs, %d events simulated in %.2fs: %.0f runs/s, %.0f runs/s per worker, %.1f M events/s\n",
-		rep.Runs, rep.Events, secs, float64(rep.Runs)/secs, float64(rep.Runs)/secs/float64(o.workers), float64(rep.Events)/secs/1e6)
+	sum := rep.Summary(o.sweepID(props), seed, o.workers)
+	printTable(stdout, &sum, false)
 	if !rep.Failed() {
 		if interrupted {
 			fmt.Fprintln(stdout, "OK so far: every property held (or did not apply) on every run done")
-			return errInterrupted
+			return rep, errInterrupted
 		}
 		fmt.Fprintln(stdout, "OK: every property held (or did not apply) on every run")
-		return nil
+		return rep, nil
 	}
 	for _, st := range rep.Stats {
 		if st.Failed > 0 {
 			if err := o.counterexample(ctx, b, st, stdout); err != nil {
-				return err
+				return rep, err
 			}
 		}
 	}
@@ -274,9 +306,9 @@ func (o *checkOptions) sweep(ctx context.Context, b check.Bounds, props []check.
 		o.engineError(ctx, b, rep, stdout)
 	}
 	if ctx.Err() != nil {
-		return errInterrupted
+		return rep, errInterrupted
 	}
-	return errChecksFailed
+	return rep, errChecksFailed
 }
 
 // maxShrinkSeeds is how many of the lowest failing seeds are shrunk; the
@@ -318,7 +350,9 @@ func (o *checkOptions) counterexample(ctx context.Context, b check.Bounds, st ch
 		fmt.Fprintf(stdout, "  seed %d, %s: %d operators, %d subtasks, %d edges\n  shrink it with: simulate check --seed %d --runs 1%s\n",
 			best.seed, best.how(), sz.Operators, sz.Subtasks, sz.Edges, best.seed, o.flags())
 	}
-	if path, ok := o.save(stdout, name, best.cfg, desc); ok {
+	path, ok := o.save(stdout, name, best.cfg, desc)
+	o.record(p.Name, best.seed, detail, path, best.cfg, name, desc)
+	if ok {
 		fmt.Fprintf(stdout, "  replay: simulate run %s\n          simulate check --property %s %s\n", path, p.Name, path)
 	}
 	return nil
@@ -335,7 +369,10 @@ func (o *checkOptions) engineError(ctx context.Context, b check.Bounds, rep *che
 	})
 	_, _, err := check.Evaluate(small.cfg)
 	desc := fmt.Sprintf("The engine fails on this scenario:\n%v\n\nsimulate check found it at seed %d; %s.", err, seed, small.how())
-	if path, ok := o.save(stdout, fmt.Sprintf("engine-error-seed-%d", seed), small.cfg, desc); ok {
+	name := fmt.Sprintf("engine-error-seed-%d", seed)
+	path, ok := o.save(stdout, name, small.cfg, desc)
+	o.record("", seed, rep.FirstError.Err.Error(), path, small.cfg, name, desc)
+	if ok {
 		fmt.Fprintf(stdout, "  replay: simulate run %s\n", path)
 	}
 }
@@ -427,6 +464,12 @@ func writeScenario(dir, name string, cfg sim.Config, desc string) (string, error
 	if err != nil {
 		return "", err
 	}
+	return writeNew(dir, name, data)
+}
+
+// writeNew writes data as dir/name.yaml, or dir/name-2.yaml and so on if
+// that exists: it never overwrites a file.
+func writeNew(dir, name string, data []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}

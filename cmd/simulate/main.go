@@ -11,6 +11,7 @@
 //	simulate graph FILE|NAME          print the job graph as Graphviz DOT
 //	simulate tui [FILE|NAME]          terminal UI on a scenario
 //	simulate check [flags]            property-check random scenarios
+//	simulate check merge REPORT...    combine the reports of a sweep's shards
 //
 // Exit codes: 0 success, 1 a run's invariants failed, 2 bad input, 130
 // interrupted (Ctrl-C or SIGTERM; the summary of the work done so far is
@@ -63,9 +64,10 @@ Usage:
                                     print the job graph (or execution graph) as Graphviz DOT
   simulate tui [FILE|NAME] [flags]  terminal UI: watch barriers flow, step through checkpoints and back
   simulate check [--runs N] [--seed S] [--mode M] [--property NAME] [--faults none|some|always]
-                 [--workers K] [--out DIR]
+                 [--workers K] [--out DIR] [--shard K/N] [--format text|json]
                                     check properties on random scenarios, shrink and write
                                     counterexamples (simulate check --help)
+  simulate check merge REPORT...    combine the JSON reports of a sweep's shards
 
 A scenario argument of - reads the scenario from standard input.
 
