@@ -88,6 +88,9 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 		}
 		m.add("edges", edges)
 	}
+	if sc.Graph.MaxParallelism != 0 {
+		m.raw("max_parallelism", "!!int", strconv.Itoa(sc.Graph.MaxParallelism))
+	}
 	if ch := channelsNode(sc.Channels); ch != nil {
 		m.add("channels", ch)
 	}
@@ -256,6 +259,9 @@ func operatorNode(op *topology.Operator) (*yaml.Node, error) {
 	m.str("kind", string(op.Kind))
 	if op.Parallelism != def.Parallelism {
 		m.int("parallelism", int64(op.Parallelism))
+	}
+	if op.MaxParallelism != 0 {
+		m.int("max_parallelism", int64(op.MaxParallelism))
 	}
 	if op.Cost != def.Cost {
 		m.dur("cost", op.Cost)

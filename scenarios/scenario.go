@@ -126,6 +126,7 @@ func (d *decoder) topFields(s *Scenario) []field {
 		{name: "max_events", set: integer(&cfg.MaxEvents)},
 		{name: "operators", set: d.operators(g)},
 		{name: "edges", set: d.edges(g)},
+		{name: "max_parallelism", set: maxParallelism(&g.MaxParallelism)},
 		{name: "channels", set: d.section("channels", channelFields(&cfg.Channels))},
 		{name: "checkpoint", set: d.section("checkpoint", checkpointFields(&cfg.Checkpoint))},
 		{name: "restart", set: d.restart(&d.recovery.Restart)},

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -88,6 +89,7 @@ var operatorTable = []opField{
 	{name: "name", required: true, set: func(o *topology.Operator) setter { return str(&o.Name) }},
 	{name: "kind", required: true}, // decoded first: it picks the fields
 	{name: "parallelism", set: func(o *topology.Operator) setter { return integer(&o.Parallelism) }},
+	{name: "max_parallelism", set: func(o *topology.Operator) setter { return maxParallelism(&o.MaxParallelism) }},
 	{name: "cost", set: func(o *topology.Operator) setter { return duration(&o.Cost) }},
 	{name: "subtask_cost", set: func(o *topology.Operator) setter { return subtaskCosts(&o.SubtaskCost) }},
 	{name: "output_bytes", kinds: notSink, set: func(o *topology.Operator) setter { return byteSize(&o.OutputBytes) }},
@@ -114,6 +116,23 @@ var operatorTable = []opField{
 	{name: "sink_mode", kinds: []topology.Kind{topology.Sink}, set: func(o *topology.Operator) setter {
 		return oneOf(&o.SinkMode, topology.SinkModes)
 	}},
+}
+
+// maxParallelism decodes a max parallelism: a number of key groups within
+// Flink's bounds (an explicit 0 is refused, as Flink refuses it; leaving
+// the key out leaves it unset).
+func maxParallelism(p *int) setter {
+	return func(n *yaml.Node) error {
+		v, err := parseInt(n, math.MinInt32, math.MaxInt32)
+		if err != nil {
+			return err
+		}
+		if err := topology.CheckMaxParallelism(int(v)); err != nil {
+			return bad(n, "%v", err)
+		}
+		*p = int(v)
+		return nil
+	}
 }
 
 // operatorFields is the field table for op, whose Kind is set: fields of

@@ -33,6 +33,8 @@ func (s *Scenario) validate() error {
 // names: its mapping in the operators or edges list.
 func (s *Scenario) graphErrorAt(te *topology.Error) position {
 	switch {
+	case te.Key != "":
+		return s.orRoot(te.Key)
 	case te.Edge >= 0 && te.Edge < len(s.at.edgeAt):
 		return s.at.edgeAt[te.Edge]
 	case te.Operator >= 0 && te.Operator < len(s.at.opAt):

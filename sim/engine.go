@@ -112,7 +112,7 @@ func New(cfg Config) (*Sim, error) {
 		t.readable = newInputSet(len(t.inputs))
 		t.aligned = make([]bool, len(t.inputs))
 		for _, g := range st.Outputs {
-			gt := gate{part: g.Partitioning}
+			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups}
 			for _, id := range g.Channels {
 				gt.chans = append(gt.chans, int32(id))
 			}

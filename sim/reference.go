@@ -71,7 +71,7 @@ func (s *Sim) propagate(op int, key, value int64) {
 	s.flow(op, key, value, func(to int, key, value int64) bool {
 		o := &s.cfg.Graph.Operators[to]
 		if st := s.ref.state[to]; st != nil {
-			m := st[topology.KeyOwner(key, o.Parallelism)]
+			m := st[topology.KeyOwner(key, s.cfg.Graph.MaxParallelismOf(to), o.Parallelism)]
 			if o.Func == topology.Sum {
 				m[key] += value
 			} else {

@@ -9,9 +9,10 @@ import (
 // gate is one output edge of a subtask: the channels it writes and how it
 // picks among them.
 type gate struct {
-	part  topology.Partitioning
-	chans []int32
-	rr    int // next channel of a rebalance gate
+	part      topology.Partitioning
+	chans     []int32
+	rr        int // next channel of a rebalance gate
+	keyGroups int // a hash gate's key groups: the receiver's max parallelism
 }
 
 // task is the runtime of one subtask: Flink's StreamTask with its mailbox
@@ -195,7 +196,7 @@ func (s *Sim) emit(t *task, it item) {
 			s.send(&s.chans[gt.chans[gt.rr]], it)
 			gt.rr = (gt.rr + 1) % len(gt.chans)
 		case topology.Hash:
-			s.send(&s.chans[gt.chans[topology.KeyOwner(it.key, len(gt.chans))]], it)
+			s.send(&s.chans[gt.chans[topology.KeyOwner(it.key, gt.keyGroups, len(gt.chans))]], it)
 		case topology.Broadcast:
 			for _, c := range gt.chans {
 				s.send(&s.chans[c], it)

@@ -2,11 +2,6 @@ package topology
 
 import "fmt"
 
-// MaxParallelism is the number of key groups, as Flink's default
-// maxParallelism of 128: a key belongs to key group hash(key) mod 128, and
-// key group g to subtask g*parallelism/128 of a keyed operator.
-const MaxParallelism = 128
-
 // Subtask is one parallel instance of an operator.
 type Subtask struct {
 	// ID is the subtask's index in ExecutionGraph.Subtasks.
@@ -34,6 +29,10 @@ type OutputGate struct {
 	// Channels are channel IDs, indexed by receiver subtask index; forward
 	// gates hold exactly one channel.
 	Channels []int
+	// KeyGroups is, for a hash gate, the receiving operator's max
+	// parallelism: the number of key groups its KeyGroupStreamPartitioner
+	// routes by (Flink configures it with getNumTargetKeyGroups).
+	KeyGroups int
 }
 
 // Channel is a point-to-point connection from one subtask to another.
@@ -81,6 +80,9 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 		senders, receivers := eg.ByOperator[index[e.From]], eg.ByOperator[index[e.To]]
 		for si, s := range senders {
 			gate := OutputGate{Edge: ei, Partitioning: e.Partitioning}
+			if e.Partitioning == Hash {
+				gate.KeyGroups = g.MaxParallelismOf(index[e.To])
+			}
 			for ri, r := range receivers {
 				if e.Partitioning == Forward && ri != si {
 					continue
@@ -104,22 +106,4 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 // Op returns the operator of subtask id.
 func (eg *ExecutionGraph) Op(id int) *Operator {
 	return &eg.Graph.Operators[eg.Subtasks[id].Operator]
-}
-
-// KeyGroup is the key group of key, from a MurmurHash3 finalizer as Flink
-// mixes key hashes before taking them modulo MaxParallelism.
-func KeyGroup(key int64) int {
-	h := uint64(key)
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return int(h % MaxParallelism)
-}
-
-// KeyOwner is the index of the subtask of an operator with the given
-// parallelism that owns key (Flink's KeyGroupRangeAssignment).
-func KeyOwner(key int64, parallelism int) int {
-	return KeyGroup(key) * parallelism / MaxParallelism
 }

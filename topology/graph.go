@@ -145,6 +145,10 @@ type Operator struct {
 	StateBytesPerKey int
 	// SinkMode is how a Sink writes ("" is at-least-once).
 	SinkMode SinkMode
+	// MaxParallelism is the operator's number of key groups
+	// (setMaxParallelism); 0 leaves it to the job's MaxParallelism or to
+	// Flink's default (see Graph.MaxParallelismOf).
+	MaxParallelism int
 }
 
 // CostOf is the processing cost of one record in subtask index.
@@ -165,6 +169,9 @@ type Edge struct {
 type Graph struct {
 	Operators []Operator
 	Edges     []Edge
+	// MaxParallelism is the job's pipeline.max-parallelism, for every
+	// operator that sets none; 0 means not set.
+	MaxParallelism int
 }
 
 // Index returns the position of the operator called name, or -1.
@@ -184,6 +191,8 @@ type Error struct {
 	Operator int
 	// Edge is the index of the edge at fault, or -1.
 	Edge int
+	// Key is the job-level key at fault ("max_parallelism"), or "".
+	Key string
 	// Msg says what is wrong and what is allowed.
 	Msg string
 }

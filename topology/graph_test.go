@@ -78,13 +78,3 @@ func TestExpand(t *testing.T) {
 	assert.Contains(t, eg.DOT(), `"m[1]" -> "count[2]";`)
 	assert.Contains(t, valid().DOT(), `"m" -> "count" [label="hash"];`)
 }
-
-func TestKeyOwnerCoversAllSubtasks(t *testing.T) {
-	seen := map[int]bool{}
-	for k := range int64(1000) {
-		o := KeyOwner(k, 3)
-		require.True(t, o >= 0 && o < 3)
-		seen[o] = true
-	}
-	assert.Len(t, seen, 3)
-}

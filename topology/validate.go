@@ -67,6 +67,9 @@ func (g *Graph) Validate() error {
 	if _, err := g.Order(); err != nil {
 		return err
 	}
+	if err := g.validateMaxParallelism(); err != nil {
+		return err
+	}
 	return g.checkSize()
 }
 
