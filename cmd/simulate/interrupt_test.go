@@ -222,6 +222,12 @@ func TestCancelledContext(t *testing.T) {
 	assert.EqualValues(t, stepsBetweenChecks, res.Events)
 
 	out.Reset()
+	code = run(ctx, []string{"run", "at-least-once-duplicates"}, &out, &errs)
+	require.Equal(t, exitInterrupted, code, errs.String())
+	assert.Contains(t, out.String(), "the figures below are those of the run so far, and the scenario's expectations are not judged.")
+	assert.NotContains(t, out.String(), "Expectations:")
+
+	out.Reset()
 	code = run(ctx, []string{"check", "--runs", "1000", "--out", t.TempDir()}, &out, &errs)
 	require.Equal(t, exitInterrupted, code, errs.String())
 	assert.Regexp(t, `INTERRUPTED (before the first of 1000 runs finished|after \d+ of 1000 runs)`, out.String())

@@ -35,8 +35,12 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	fmt.Fprintf(w, "%d subtasks, %d channels · interval %v · run ended at %s (%s) after %d events\n\n",
 		len(eg.Subtasks), len(eg.Channels), cfg.Checkpoint.Interval, dur(r.VirtualEnd), stopWord(r.Stop), r.Events)
 	if r.Stop == sim.Running {
-		fmt.Fprintf(w, "INTERRUPTED at virtual time %s after %d events, before the run's end: the figures below are those of the run so far.\n\n",
-			dur(r.VirtualEnd), r.Events)
+		note := ""
+		if len(sc.Expect) > 0 {
+			note = ", and the scenario's expectations are not judged"
+		}
+		fmt.Fprintf(w, "INTERRUPTED at virtual time %s after %d events, before the run's end: the figures below are those of the run so far%s.\n\n",
+			dur(r.VirtualEnd), r.Events, note)
 	}
 	if r.Stop == sim.EventBudget {
 		fmt.Fprintf(w, "STOPPED EARLY: the event budget of %d events was spent at virtual time %s, before the run's end; raise max_events or lower until.\n\n",

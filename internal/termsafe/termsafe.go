@@ -11,6 +11,7 @@ package termsafe
 import (
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -69,8 +70,10 @@ func appendEscape(b []byte, r rune) []byte {
 
 // Writer escapes what it writes as String does. A UTF-8 sequence split
 // between two writes is kept until the next; Flush escapes what is left
-// of an incomplete one.
+// of an incomplete one. It is safe for concurrent use (a command's
+// progress and its interrupt notice share stderr).
 type Writer struct {
+	mu      sync.Mutex
 	w       io.Writer
 	pending []byte
 	buf     []byte
@@ -81,6 +84,8 @@ func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
 // Write writes p escaped, and reports all of p written unless w failed.
 func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if len(w.pending) == 0 && safeASCII(p) {
 		return w.w.Write(p)
 	}
@@ -100,6 +105,8 @@ func (w *Writer) Write(p []byte) (int, error) {
 
 // Flush writes what is left of an incomplete UTF-8 sequence, escaped.
 func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if len(w.pending) == 0 {
 		return nil
 	}
