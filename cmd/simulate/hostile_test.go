@@ -60,6 +60,8 @@ func TestHostileFiles(t *testing.T) {
 		{name: "long-key.yaml", gen: func(p string) error { return os.WriteFile(p, []byte("name: x\n"+long+": 1\n"), 0o644) },
 			args: []string{"validate", "FILE"}, code: 2,
 			err: "FILE:2:1: the key is too long (900000 characters; YAML allows at most 1024 in a key, its quotes included)"},
+		{name: "esc\x1bc-in-the-file-name.yaml", gen: func(p string) error { return os.WriteFile(p, []byte("name: x\nintervall: 1s\n"), 0o644) },
+			args: []string{"validate", "FILE"}, code: 2, err: `esc\u001bc-in-the-file-name.yaml:2:1: unknown field "intervall"`},
 		{name: "a directory", args: []string{"validate", hostileDir}, code: 2,
 			err: hostileDir + ": this is a directory, not a scenario file"},
 		{name: "invalid-utf8.yaml", args: []string{"validate", "FILE"}, code: 2,

@@ -76,10 +76,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// interrupt sends SIGINT, as Ctrl-C does, and returns the exit code.
-func (p *subprocess) interrupt(t *testing.T) int {
+// interrupt sends SIGINT, as Ctrl-C does, or sig, and returns the exit
+// code.
+func (p *subprocess) interrupt(t *testing.T, sig ...os.Signal) int {
 	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
+	sig = append(sig, syscall.SIGINT)
+	require.NoError(t, p.cmd.Process.Signal(sig[0]))
 	err := p.cmd.Wait()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -170,10 +172,16 @@ func TestShrinkUnlessInterrupted(t *testing.T) {
 	assert.Equal(t, shrinkResult{seed: 8, done: true}, r)
 }
 
-// TestRunTraceInterrupted: Ctrl-C during run --trace leaves a trace of
-// whole JSON lines and the report of the run so far, exit code 130, and
-// no temporary file.
+// TestRunTraceInterrupted: Ctrl-C (or SIGTERM) during run --trace leaves
+// a trace of whole JSON lines and the report of the run so far, exit code
+// 130, and no temporary file.
 func TestRunTraceInterrupted(t *testing.T) {
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { runTraceInterrupted(t, sig) })
+	}
+}
+
+func runTraceInterrupted(t *testing.T, sig os.Signal) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "t.jsonl")
 	p := startMain(t, "run", "minimal", "--until", "1000h", "--trace", path)
@@ -187,7 +195,7 @@ func TestRunTraceInterrupted(t *testing.T) {
 	})
 	_, err := os.Stat(path)
 	require.ErrorIs(t, err, os.ErrNotExist, "the trace appears only when it is whole")
-	code := p.interrupt(t)
+	code := p.interrupt(t, sig)
 	out := p.stdout.String()
 	require.Equal(t, exitInterrupted, code, "stdout:\n%s\nstderr:\n%s", out, p.stderr.String())
 	m := regexp.MustCompile(`INTERRUPTED at virtual time \S+ after (\d+) events`).FindStringSubmatch(out)
