@@ -80,7 +80,7 @@ func drawRow(scr tcell.Screen, x, y, w int, cols []column, show []bool, cells []
 		if c.right {
 			s = padLeft(s, c.w-1) + " "
 		} else {
-			s = pad(s, c.w)
+			s = pad(clip(s, c.w-1), c.w)
 		}
 		cst := st
 		if styles != nil && styles[i] != (tcell.Style{}) {

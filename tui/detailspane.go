@@ -156,7 +156,7 @@ func (p *detailsPane) lines(id, w int) []dline {
 
 func (p *detailsPane) Draw(scr tcell.Screen) {
 	u := p.u
-	p.SetTitle(" Details · " + u.m.names[u.sub] + " ")
+	p.SetTitle(tview.Escape(" Details · " + u.m.names[u.sub] + " "))
 	p.DrawForSubclass(scr, p)
 	x, y, w, h := p.GetInnerRect()
 	if w <= 0 || h <= 0 {

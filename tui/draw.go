@@ -46,6 +46,18 @@ func pad(s string, w int) string {
 	return string(b)
 }
 
+// clip cuts s to at most w runes, ending in … when it was longer.
+func clip(s string, w int) string {
+	rs := []rune(s)
+	if len(rs) <= w {
+		return s
+	}
+	if w <= 0 {
+		return ""
+	}
+	return string(rs[:w-1]) + "…"
+}
+
 // padLeft right-aligns s in w runes.
 func padLeft(s string, w int) string {
 	rs := []rune(s)

@@ -164,7 +164,7 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 				nst, mark = th.selected, '▶'
 			}
 			cx := text(scr, x, row, maxX, string(mark), th.bold)
-			text(scr, cx, row, maxX, pad(u.m.names[r.sub], nameW), nst)
+			text(scr, cx, row, maxX, pad(clip(u.m.names[r.sub], nameW-1), nameW), nst)
 			cx += nameW
 			cx = text(scr, cx, row, maxX, string(g), gst)
 			text(scr, cx+1, row, maxX, act, th.base)
@@ -173,7 +173,7 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 		// An input channel: sender name, ribbon, counts and flags.
 		c := s.ChannelView(r.ch)
 		from := u.m.Graph().Channels[r.ch].From
-		cx := text(scr, x+2, row, maxX, pad(u.m.names[from], nameW-2), th.label)
+		cx := text(scr, x+2, row, maxX, pad(clip(u.m.names[from], nameW-3), nameW-2), th.label)
 		cx++
 		lb, rb := '[', ']'
 		bst := th.dim

@@ -63,7 +63,7 @@ type helpLine struct {
 func (h *helpView) content(w int) []helpLine {
 	th := &h.u.th
 	var out []helpLine
-	if desc := wrap(firstSentence(h.u.opt.Description), w); len(desc) > 0 {
+	if desc := wrap(safe(strings.Join(strings.Fields(firstSentence(h.u.opt.Description)), " ")), w); len(desc) > 0 {
 		for _, l := range desc[:min(len(desc), 2)] {
 			out = append(out, helpLine{text: l, st: th.dim})
 		}

@@ -41,8 +41,8 @@ type Model struct {
 	lanes     *lanes
 	marks     []ckMark   // by checkpoint id - 1
 	failovers [][2]int64 // time and trace index of each job failover
-	names     []string   // subtask names
-	chNames   []string   // channel names
+	names     []string   // subtask names, made safe to show
+	chNames   []string   // channel names, made safe to show
 }
 
 // ckMark is where a checkpoint begins and ends in the trace.
@@ -69,10 +69,10 @@ func NewModel(cfg sim.Config) (*Model, error) {
 	}
 	m := &Model{cfg: cfg, eg: s.Graph(), snapEvery: defaultSnapEvery, maxSnaps: maxSnapshots, clock: -1}
 	for _, st := range m.eg.Subtasks {
-		m.names = append(m.names, st.Name)
+		m.names = append(m.names, safe(st.Name))
 	}
 	for _, c := range m.eg.Channels {
-		m.chNames = append(m.chNames, c.Name)
+		m.chNames = append(m.chNames, safe(c.Name))
 	}
 	m.lanes = newLanes(m.eg, cfg.Checkpoint.SyncDuration)
 	m.snaps = []*sim.Sim{s.Clone()}

@@ -40,7 +40,7 @@ func (b *statusBar) fields() []string {
 		mode += " (aligned timeout " + fmtDur(int64(cfg.Checkpoint.AlignedCheckpointTimeout)) + ")"
 	}
 	f := []string{
-		cfg.Name, mode, fmt.Sprintf("seed %d", cfg.Seed),
+		safe(cfg.Name), mode, fmt.Sprintf("seed %d", cfg.Seed),
 		"t " + fmtTime(m.Clock()), "event " + events,
 		play, fmtSpeed(speeds[u.speed]),
 	}
@@ -66,6 +66,7 @@ const maxMessageLines = 4
 type statusLayout struct {
 	fields []string
 	shown  []bool
+	msg    string
 	inline bool
 	lines  []string
 }
@@ -88,7 +89,8 @@ func (b *statusBar) layout(w int) statusLayout {
 		l.shown[i] = false
 		width -= len([]rune(l.fields[i])) + 3
 	}
-	msg := b.u.msg
+	msg := safe(b.u.msg)
+	l.msg = msg
 	switch {
 	case msg == "":
 	case width+len([]rune(msg))+1 <= w: // "  " and " msg " after the last field
@@ -143,7 +145,7 @@ func (b *statusBar) Draw(scr tcell.Screen) {
 	}
 	if l.inline {
 		cx = text(scr, cx, y, x+w, "  ", th.status)
-		text(scr, cx, y, x+w, " "+u.msg+" ", th.message)
+		text(scr, cx, y, x+w, " "+l.msg+" ", th.message)
 		return
 	}
 	right := " ? help  q quit "

@@ -156,7 +156,7 @@ func (p *timelinePane) Draw(scr tcell.Screen) {
 		if id == u.sub {
 			st = th.selected
 		}
-		text(scr, x, row, maxX, pad(m.names[id], labelW-1), st)
+		text(scr, x, row, maxX, pad(clip(m.names[id], labelW-1), labelW-1), st)
 		m.lanes.fill(&p.lc, id, start, col, cols, now, T)
 		for c := 0; c < cols; c++ {
 			if start+int64(c)*col > now {

@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -281,6 +283,85 @@ func TestStatusMessagesAreReadWhole(t *testing.T) {
 			}
 		})
 	}
+}
+
+// guardScreen is a simulation screen that records the unsafe runes drawn
+// on it: the simulation screen itself drops a control character without
+// a trace (it has no width), where a terminal receives it on the next
+// full redraw.
+type guardScreen struct {
+	tcell.SimulationScreen
+	unsafe []rune
+}
+
+func (g *guardScreen) SetContent(x, y int, r rune, comb []rune, st tcell.Style) {
+	for _, c := range append([]rune{r}, comb...) {
+		if unsafeRune(c) {
+			g.unsafe = append(g.unsafe, c)
+		}
+	}
+	g.SimulationScreen.SetContent(x, y, r, comb, st)
+}
+
+// TestHostileNamesAreEscaped: names with control characters (an ESC
+// that would reset the terminal, a C1 CSI, BEL, a bidirectional override)
+// and text with tview style tags reach the screen escaped, in every pane,
+// the titles, the status bar, the help and the log filter.
+func TestHostileNamesAreEscaped(t *testing.T) {
+	const evil = "evil\x1bc\u009b2J\a\u202e"
+	const shown = `evil\x1bc\x9b2J\x07\u202e`
+	cfg := scenarioConfig(t, "minimal", 2*time.Second)
+	cfg.Name = "[red]demo\x1b[2J"
+	g := *cfg.Graph
+	g.Operators = slices.Clone(g.Operators)
+	g.Edges = slices.Clone(g.Edges)
+	g.Operators[1].Name = evil
+	for i := range g.Edges {
+		for _, end := range []*string{&g.Edges[i].From, &g.Edges[i].To} {
+			if *end == "count" {
+				*end = evil
+			}
+		}
+	}
+	cfg.Graph = &g
+	scr := &guardScreen{SimulationScreen: tcell.NewSimulationScreen("UTF-8")}
+	u, err := New(cfg, Options{Screen: scr, Mono: true, Description: "Hostile [::b]names\x1bc here.\tSecond sentence."})
+	require.NoError(t, err)
+	scr.SetSize(120, 40)
+	tu := &testUI{t: t, u: u, scr: scr}
+	requireClean := func(what string) {
+		t.Helper()
+		require.Empty(t, scr.unsafe, "%s: runes that must not reach the terminal were drawn", what)
+	}
+	tu.keys("c")
+	u.selectSubtask(slices.Index(u.m.names, shown+"[0]"))
+	tu.draw()
+	requireClean("graph, table, details, log")
+	scrn := tu.screen()
+	require.Contains(t, scrn, "Details · "+shown+"[0]", "the title, not parsed as a tag")
+	require.Regexp(t, "║▶"+regexp.QuoteMeta(shown[:10])+`\S*… · idle`, scrn, "the graph, the name cut to its column")
+	require.Contains(t, scrn, "src[0]->"+shown+"[0]", "a channel")
+	require.Contains(t, tu.statusLine(), `[red]demo\x1b[2J │ aligned`)
+	// The log filter, typed with a style tag, and by the escaped name.
+	tu.keys("/")
+	tu.keys("[red]")
+	tu.key(tcell.KeyEnter, 0)
+	requireClean("log filter")
+	require.Contains(t, tu.screen(), "filter [red]")
+	tu.keys("/")
+	tu.key(tcell.KeyCtrlU, 0)
+	tu.keys("sub:" + shown)
+	tu.key(tcell.KeyEnter, 0)
+	require.Regexp(t, `Log · [1-9][\d,]* of [\d,]+ events · filter sub:`+regexp.QuoteMeta(shown), tu.screen())
+	require.Contains(t, tu.screen(), "record_processed "+shown+"[")
+	tu.keys("?")
+	requireClean("help")
+	require.Contains(t, tu.screen(), `Hostile [::b]names\x1bc here.`)
+	tu.key(tcell.KeyEscape, 0)
+	u.msg = "a message with " + evil
+	tu.draw()
+	requireClean("message")
+	require.Contains(t, tu.statusLine(), "a message with "+shown)
 }
 
 func TestFocusZoomHelp(t *testing.T) {
