@@ -258,15 +258,18 @@ func TestStatusMessagesAreReadWhole(t *testing.T) {
 	cfg := scenarioConfig(t, "alignment", 4*time.Second)
 	cfg.Faults = []sim.Fault{{Kind: sim.Crash, Subtask: "join_count[1]", At: 2300 * time.Millisecond}}
 	bad := strings.Repeat("not-a-time ", 9)
+	tu := newTestUI(t, cfg, 120, 40)
+	tu.until("job_failover", 20, func() { tu.keys("f") })
+	tu.keys("g")
+	tu.keys(bad)
+	tu.key(tcell.KeyEnter, 0)
+	msgs := []string{fmt.Sprintf("%q: give an event number, a time like 2.5s or 300ms, or ck3", strings.TrimSpace(bad)),
+		"job_failover: crash of join_count[1] (10 subtasks)"}
+	require.Contains(t, tu.statusLine(), msgs[0])
 	for _, w := range []int{60, 80, 100, 120, 160, 250} {
 		t.Run(itoa(int64(w)), func(t *testing.T) {
-			tu := newTestUI(t, cfg, w, 40)
-			tu.until("job_failover", 20, func() { tu.keys("f") })
-			tu.keys("g")
-			tu.keys(bad)
-			tu.key(tcell.KeyEnter, 0)
-			for _, msg := range []string{fmt.Sprintf("%q: give an event number, a time like 2.5s or 300ms, or ck3", strings.TrimSpace(bad)),
-				"job_failover: crash of join_count[1] (10 subtasks)"} {
+			tu.scr.SetSize(w, 40)
+			for _, msg := range msgs {
 				tu.u.msg = msg
 				tu.draw()
 				_, y, _, h := tu.u.status.GetRect()
@@ -589,8 +592,19 @@ func TestRunAndQuit(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the UI did not run")
 	}
-	scr.InjectKey(tcell.KeyRune, ' ', tcell.ModNone) // play
-	time.Sleep(150 * time.Millisecond)
+	// Space plays at the default speed, on the wall clock: the playback
+	// clock passes 2ms within a few seconds (0.2 s at 10ms/s).
+	scr.InjectKey(tcell.KeyRune, ' ', tcell.ModNone)
+	clock := make(chan int64, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		u.app.QueueUpdate(func() { clock <- u.m.Clock() })
+		if c := <-clock; c >= int64(2*time.Millisecond) {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "Space did not play")
+		time.Sleep(20 * time.Millisecond)
+	}
 	scr.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	select {
 	case err := <-done:
