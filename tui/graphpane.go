@@ -94,7 +94,8 @@ func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 // failedText says why a failed subtask failed: as Flink's scheduler
 // does, the subtask whose fault started the failover FAILED, the others
 // it restarts (its pipelined region, or the whole job) were canceled with
-// it.
+// it (DefaultScheduler.restartTasksWithDelay cancels the vertices to
+// restart of FailureHandlingResult, which names the failed execution).
 func (u *UI) failedText(id int, v sim.SubtaskView) string {
 	f, ok := u.m.Sim().Failover(v.Failover)
 	switch {
@@ -107,7 +108,7 @@ func (u *UI) failedText(id int, v sim.SubtaskView) string {
 	case u.m.Config().Recovery.Failover == sim.FullFailover:
 		return "canceled with " + u.m.SubtaskName(v.FailedBy) + " (full failover)"
 	}
-	return "canceled with " + u.m.SubtaskName(v.FailedBy) + " (same pipelined region)"
+	return "canceled with " + u.m.SubtaskName(v.FailedBy) + " (same region)"
 }
 
 // checkpointName names checkpoint n as the UI does: "ck3", or "savepoint

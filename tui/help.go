@@ -15,7 +15,7 @@ var keyTable = [][2]string{
 	{"p  ←", "previous event: time travel back"},
 	{"N  P", "next / previous checkpoint event"},
 	{"c", "next completed checkpoint"},
-	{"f", "next failure: a checkpoint expired, aborted or declined, a task failure or recovery"},
+	{"f", "next failure: a checkpoint expired, aborted or declined, a failover (selects the subtask that failed) or a restore; stays if there is none"},
 	{"[  ]", "slower / faster playback"},
 	{"Home  End", "start / end of the run"},
 	{"g", "go to an event number, a time (2.5s, 300ms) or a checkpoint (ck3)"},

@@ -708,7 +708,7 @@ func TestRecoveryOnScreen(t *testing.T) {
 			require.Contains(t, tu.statusLine(), "job RESTARTING")
 			require.Regexp(t, `▶join_count\[1\]\s+X failed: crash of join_count\[1\], waiting`, scr, "the origin FAILED")
 			require.Contains(t, scr, "Details · join_count[1]")
-			require.Regexp(t, `(?m)^║ orders\[0\]\s+X canceled with join_count\[1\] \(same pipelined region`, scr, "the others were canceled with it")
+			require.Regexp(t, `(?m)^║ orders\[0\]\s+X canceled with join_count\[1\] \(same region\), waiting`, scr, "the others were canceled with it")
 			failed := 0
 			for _, l := range tu.lines() {
 				if strings.HasPrefix(l, "║") && strings.Contains(l, "X failed:") {
