@@ -17,7 +17,7 @@ func (d *deque[T]) grow() {
 	if d.n < len(d.buf) {
 		return
 	}
-	nb := make([]T, max(8, 2*len(d.buf)))
+	nb := make([]T, max(2, 2*len(d.buf)))
 	for i := range d.n {
 		nb[i] = *d.at(i)
 	}

@@ -45,20 +45,12 @@ func (s *Sim) endCheck() endChecks {
 		return ec
 	}
 	ec.drained = true
-	type origin struct {
-		part int32
-		off  int64
-	}
-	seen := make(map[origin]int64, len(s.outputs))
-	for _, o := range s.outputs {
-		seen[origin{o.part, o.off}]++
-	}
 	r := &s.ref
 	for p, l := range r.logs {
 		for off := range l.spec.Records {
 			key, value := l.record(off)
 			want := s.copies(r.srcOp[p], key, value)
-			got := seen[origin{int32(p), off}]
+			got := s.delivered.count(int32(p), off)
 			if got > want {
 				ec.duplicates += got - want
 			} else {
@@ -101,11 +93,9 @@ func (s *Sim) checkUpserts() (bool, string) {
 		if g.Operators[op].SinkMode != topology.UpsertSink {
 			continue
 		}
-		table := map[int64]int64{}
-		for _, o := range s.outputs {
-			if s.tasks[o.sink].opIdx == op {
-				table[o.key] = o.value
-			}
+		table := s.delivered.tables[g.Operators[op].Name]
+		if table == nil {
+			table = map[int64]int64{}
 		}
 		want := map[int64]int64{}
 		for _, e := range g.Edges {

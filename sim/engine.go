@@ -34,8 +34,11 @@ type Sim struct {
 	// faultSubtask and faultChannel are the resolved targets of each
 	// fault (-1: none).
 	faultSubtask, faultChannel []int32
-	// outputs are the records the sinks made visible, in order.
-	outputs []output
+	// delivered counts what the sinks made visible, for the end-to-end
+	// checks of a drained run.
+	delivered outputCounts
+	// observe, if set, sees every output a sink makes visible (tests).
+	observe func(output)
 	// sourceReads counts the records all sources read, replays included.
 	sourceReads int64
 	// bounded reports whether every source is bounded, so the run can

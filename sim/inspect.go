@@ -451,7 +451,7 @@ func (s *Sim) Clone() *Sim {
 	j.stoppedBy = slices.Clone(j.stoppedBy)
 	j.restarts = slices.Clone(j.restarts)
 	j.fired = slices.Clone(j.fired)
-	c.outputs = slices.Clone(s.outputs)
+	c.delivered = s.delivered.clone()
 	c.cut.obs = slices.Clone(s.cut.obs)
 	c.script = slices.Clone(s.script)
 	r := &c.ref

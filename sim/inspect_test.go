@@ -144,7 +144,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"Sim.eg": "shared", "Sim.q.items": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
 		"Sim.job.restarter.failures": "copied", "Sim.job.failovers": "copied", "Sim.job.waiting": "copied", "Sim.job.waitingFor": "copied", "Sim.job.stoppedBy": "copied", "Sim.job.restarts": "copied",
 		"Sim.job.region": "shared", "Sim.job.corrupt": "shared", "Sim.job.fired": "copied",
-		"Sim.faultSubtask": "shared", "Sim.faultChannel": "shared", "Sim.outputs": "copied",
+		"Sim.faultSubtask": "shared", "Sim.faultChannel": "shared", "Sim.delivered.counts": "copied", "Sim.delivered.overflow": "copied", "Sim.delivered.tables": "copied", "Sim.observe": "shared",
 		"task.sink.open": "copied", "task.sink.pending": "copied", "taskSnap.txns": "copied",
 		"taskSnap.inState": "copied", "taskSnap.outState": "copied", "txn.recs": "copied",
 		"CheckpointStats.txns": "copied", "CheckpointStats.inState": "copied", "CheckpointStats.outState": "copied",

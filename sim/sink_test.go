@@ -71,6 +71,7 @@ func TestTwoPhaseCommitSink(t *testing.T) {
 			cfg.Checkpoint.Mode = mode
 			cfg.Faults = []Fault{crashAt("count[1]", 520*time.Millisecond), crashAt("sink[0]", 1010*time.Millisecond)}
 			s := newSim(t, cfg)
+			outs := recordOutputs(s)
 			r := s.Run()
 			require.Len(t, r.Failovers, 2)
 			requireDrainedExactlyOnce(t, r)
@@ -90,7 +91,7 @@ func TestTwoPhaseCommitSink(t *testing.T) {
 			}
 			sinkID := subtaskID(t, s, "sink[0]")
 			var latency, n int64
-			for _, o := range s.outputs {
+			for _, o := range *outs {
 				require.GreaterOrEqual(t, o.visible, o.written)
 				require.True(t, commits[o.visible], "a record becomes visible at a commit, not at %v", time.Duration(o.visible))
 				latency += o.visible - o.written
@@ -105,7 +106,7 @@ func TestTwoPhaseCommitSink(t *testing.T) {
 					}
 				}
 			}
-			require.Equal(t, int64(len(s.outputs)), n)
+			require.Equal(t, int64(len(*outs)), n)
 			assert.Equal(t, latency/n, r.Summary.MeanCommitLatency)
 			assert.Positive(t, r.Summary.MeanCommitLatency)
 			// A record waits at least until its checkpoint is done: the
@@ -123,9 +124,11 @@ func TestTwoPhaseCommitSinkWithoutFailures(t *testing.T) {
 	// Without checkpoints nothing is committed before the end of input.
 	cfg.Checkpoint.Interval = 0
 	s := newSim(t, cfg)
+	outs := recordOutputs(s)
 	r = s.Run()
 	requireDrainedExactlyOnce(t, r)
-	for _, o := range s.outputs {
+	require.NotEmpty(t, *outs)
+	for _, o := range *outs {
 		assert.Equal(t, r.VirtualEnd, o.visible)
 	}
 }
@@ -169,10 +172,17 @@ func upsertJob() Config {
 	return cfg
 }
 
-// table is what an upsert sink's outputs leave in the external table.
-func table(s *Sim) map[int64]int64 {
+// recordOutputs collects every output the sinks of s make visible.
+func recordOutputs(s *Sim) *[]output {
+	var outs []output
+	s.observe = func(o output) { outs = append(outs, o) }
+	return &outs
+}
+
+// table is what the outputs of an upsert sink leave in the external table.
+func table(outs []output) map[int64]int64 {
 	m := map[int64]int64{}
-	for _, o := range s.outputs {
+	for _, o := range outs {
 		m[o.key] = o.value
 	}
 	return m
@@ -184,12 +194,14 @@ func TestUpsertSink(t *testing.T) {
 			cfg := upsertJob()
 			cfg.Checkpoint.Mode = mode
 			clean := newSim(t, cfg)
+			cleanOuts := recordOutputs(clean)
 			rc := clean.Run()
 			requireInvariants(t, rc)
 			require.Zero(t, rc.Summary.Duplicates)
 
 			cfg.Faults = []Fault{crashAt("count[1]", 520*time.Millisecond), crashAt("count[0]", 1020*time.Millisecond)}
 			s := newSim(t, cfg)
+			outs := recordOutputs(s)
 			r := s.Run()
 			require.Len(t, r.Failovers, 2)
 			assert.Positive(t, r.Summary.Duplicates, "replays write some keys again")
@@ -202,7 +214,7 @@ func TestUpsertSink(t *testing.T) {
 			}
 			assert.True(t, e2e.OK, e2e.Detail)
 			assert.Contains(t, e2e.Detail, "the upsert tables equal the failure-free ones")
-			assert.True(t, maps.Equal(table(clean), table(s)), "the final table equals the failure-free one")
+			assert.True(t, maps.Equal(table(*cleanOuts), table(*outs)), "the final table equals the failure-free one")
 			requireInvariants(t, r)
 		})
 	}
@@ -211,11 +223,12 @@ func TestUpsertSink(t *testing.T) {
 func TestUpsertCheckerCatchesAWrongTable(t *testing.T) {
 	cfg := upsertJob()
 	s := newSim(t, cfg)
+	outs := recordOutputs(s)
 	s.Run()
 	require.True(t, invariant(s.Result(), "end-to-end").OK)
 	// An external table that lost the last update of a key.
-	last := s.outputs[len(s.outputs)-1]
-	s.outputs = append(s.outputs, output{part: last.part, off: last.off, key: last.key, value: last.value - 1, sink: last.sink, committed: true})
+	last := (*outs)[len(*outs)-1]
+	s.delivered.tables["sink"][last.key] = last.value - 1
 	e2e := invariant(s.Result(), "end-to-end")
 	assert.False(t, e2e.OK)
 	assert.Contains(t, e2e.Detail, "final table")
