@@ -102,8 +102,9 @@ type Config struct {
 	// Until is the virtual end time of the run; 0 means until quiescence
 	// or the Horizon, whichever comes first.
 	Until time.Duration
-	// MaxEvents is the event budget, at most MaxEventBudget; 0 means
-	// DefaultMaxEvents.
+	// MaxEvents is the event budget, at most MaxEventBudget; 0 means a
+	// budget that scales with the records the job reads, at least
+	// DefaultMaxEvents (see defaultBudget).
 	MaxEvents int64
 	// Recovery configures restarts, failover and restore; its zero value
 	// means DefaultRecoveryConfig.
@@ -118,8 +119,9 @@ type Config struct {
 	Script *Script
 }
 
-// DefaultMaxEvents bounds a run whose Config sets no budget, so that an
-// unbounded job without an end time still stops.
+// DefaultMaxEvents is the smallest default budget of a run whose Config
+// sets none, and the budget of a job without an end (unbounded sources, no
+// end time), which then still stops.
 const DefaultMaxEvents = 50_000_000
 
 // DefaultCheckpointConfig returns Flink's defaults where Flink has one

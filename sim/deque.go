@@ -2,6 +2,7 @@ package sim
 
 // deque is a growable ring buffer: the FIFO of a channel's queued items,
 // with the insertions at the front that priority (unaligned) barriers need.
+// Its capacity is a power of two, so that positions wrap with a mask.
 type deque[T any] struct {
 	buf  []T
 	head int
@@ -11,7 +12,7 @@ type deque[T any] struct {
 func (d *deque[T]) len() int { return d.n }
 
 // at returns the i-th item from the front.
-func (d *deque[T]) at(i int) *T { return &d.buf[(d.head+i)%len(d.buf)] }
+func (d *deque[T]) at(i int) *T { return &d.buf[(d.head+i)&(len(d.buf)-1)] }
 
 func (d *deque[T]) grow() {
 	if d.n < len(d.buf) {
@@ -26,13 +27,13 @@ func (d *deque[T]) grow() {
 
 func (d *deque[T]) pushBack(x T) {
 	d.grow()
-	d.buf[(d.head+d.n)%len(d.buf)] = x
+	d.buf[(d.head+d.n)&(len(d.buf)-1)] = x
 	d.n++
 }
 
 func (d *deque[T]) pushFront(x T) {
 	d.grow()
-	d.head = (d.head - 1 + len(d.buf)) % len(d.buf)
+	d.head = (d.head - 1) & (len(d.buf) - 1)
 	d.buf[d.head] = x
 	d.n++
 }
@@ -41,7 +42,7 @@ func (d *deque[T]) popFront() T {
 	x := d.buf[d.head]
 	var zero T
 	d.buf[d.head] = zero
-	d.head = (d.head + 1) % len(d.buf)
+	d.head = (d.head + 1) & (len(d.buf) - 1)
 	d.n--
 	return x
 }

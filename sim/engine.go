@@ -96,7 +96,7 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.maxEvents = cfg.MaxEvents
 	if s.maxEvents == 0 {
-		s.maxEvents = DefaultMaxEvents
+		s.maxEvents = defaultBudget(cfg)
 	}
 	s.chans = make([]channel, len(eg.Channels))
 	for i, c := range eg.Channels {
@@ -174,6 +174,60 @@ func New(cfg Config) (*Sim, error) {
 		}
 	}
 	return s, nil
+}
+
+// eventsPerHop is the default budget's allowance per record and operator
+// it reaches: a record costs one to three events at each subtask (its
+// arrival, the end of its processing, a wake-up), and replays after a
+// failover repeat some.
+const eventsPerHop = 4
+
+// defaultBudget is the event budget of a run whose Config sets none: the
+// larger of DefaultMaxEvents and eventsPerHop events for each time a
+// record the sources read by the end of the run reaches an operator
+// (each receiver of a broadcast counts), at most MaxEventBudget. A job
+// that reads ten million records is not cut off at fifty million events;
+// a job without an end (unbounded sources, no end time) keeps
+// DefaultMaxEvents.
+func defaultBudget(cfg Config) int64 {
+	g := cfg.Graph
+	order, err := g.Order()
+	if err != nil {
+		return DefaultMaxEvents
+	}
+	reach := make([]float64, len(g.Operators))
+	for i, op := range g.Operators {
+		if op.Kind != topology.Source {
+			continue
+		}
+		n := float64(op.Source.Records)
+		if cfg.Until > 0 {
+			byEnd := op.Source.Rate * cfg.Until.Seconds()
+			if n == 0 || byEnd < n {
+				n = byEnd
+			}
+		}
+		if n == 0 {
+			return DefaultMaxEvents
+		}
+		reach[i] = n * float64(op.Parallelism)
+	}
+	hops := 0.0
+	for _, op := range order {
+		hops += reach[op]
+		for _, e := range g.Edges {
+			if g.Index(e.From) != op {
+				continue
+			}
+			to := g.Index(e.To)
+			if e.Partitioning == topology.Broadcast {
+				reach[to] += reach[op] * float64(g.Operators[to].Parallelism)
+			} else {
+				reach[to] += reach[op]
+			}
+		}
+	}
+	return int64(min(max(eventsPerHop*hops, DefaultMaxEvents), MaxEventBudget))
 }
 
 // Step fires the next event. It returns false once the run has ended.
@@ -324,6 +378,10 @@ func (s *Sim) channelName(id int) string { return s.eg.Channels[id].Name }
 
 // Now is the current virtual time in nanoseconds.
 func (s *Sim) Now() int64 { return s.now }
+
+// Budget is the run's event budget: Config.MaxEvents, or the default that
+// scales with the job.
+func (s *Sim) Budget() int64 { return s.maxEvents }
 
 // Events is the number of events fired so far.
 func (s *Sim) Events() int64 { return s.fired }

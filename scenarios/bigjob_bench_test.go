@@ -1,0 +1,63 @@
+package scenarios
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// bigJob is the benchmark scenario testdata/bench/big-job.yaml: 1,000
+// subtasks, 187,500 channels, 10 M records over 10 s.
+func bigJob(tb testing.TB) sim.Config {
+	sc, err := Load("../testdata/bench/big-job.yaml")
+	require.NoError(tb, err)
+	return sc.Config
+}
+
+// BenchmarkBigJob runs the first 200 ms of the big job (200,000 source
+// records, each through the whole graph; setup not timed) and reports the
+// engine's events per record, and per second and per million records of
+// CPU time: the process's user and system time (getrusage), which other
+// processes on a loaded machine do not inflate as they do wall time. The
+// whole job: simulate run testdata/bench/big-job.yaml.
+func BenchmarkBigJob(b *testing.B) {
+	cfg := bigJob(b)
+	cfg.Until = 200 * time.Millisecond
+	var events, records int64
+	var run time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		s, err := sim.New(cfg)
+		require.NoError(b, err)
+		b.StartTimer()
+		start := cpuTime(b)
+		r := s.Run()
+		run += cpuTime(b) - start
+		require.Equal(b, sim.EndTime, r.Stop)
+		events += r.Events
+		records += r.Summary.RecordsIn
+	}
+	b.ReportMetric(float64(events)/run.Seconds(), "events/cpu-s")
+	b.ReportMetric(float64(events)/float64(records), "events/record")
+	b.ReportMetric(run.Seconds()/float64(records)*1e6, "cpu-s/Mrecords")
+}
+
+// cpuTime is the CPU time the process has used so far.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	require.NoError(tb, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBigJobBudget: the whole big job fits its default event budget.
+func TestBigJobBudget(t *testing.T) {
+	cfg := bigJob(t)
+	require.Zero(t, cfg.MaxEvents, "the scenario relies on the default budget")
+	s, err := sim.New(cfg)
+	require.NoError(t, err)
+	require.Greater(t, s.Budget(), int64(100_000_000), "10 M records through 4 operators")
+}
