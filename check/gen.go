@@ -293,7 +293,7 @@ func drawRestart(t *rapid.T, b *Bounds) sim.RestartStrategy {
 		r.Max = max(r.Max, r.Min)
 		rs.Delay = drawLogDur(t, r, "restart delay")
 		rs.MaxDelay = drawDur(t, DurationRange{rs.Delay, max(rs.Delay, 3*r.Max)}, time.Millisecond, "restart max delay")
-		rs.Multiplier = rapid.SampledFrom([]float64{1.5, 1, 2, 3}).Draw(t, "restart multiplier")
+		rs.Multiplier = rapid.SampledFrom([]float64{1.5, 1.1, 2, 3}).Draw(t, "restart multiplier") // Flink needs > 1
 		rs.Jitter = rapid.SampledFrom([]float64{0.1, 0, 0.5}).Draw(t, "restart jitter")
 		rs.ResetThreshold = rapid.SampledFrom([]time.Duration{time.Hour, 100 * time.Millisecond, time.Second}).Draw(t, "restart reset")
 	}

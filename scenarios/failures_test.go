@@ -49,9 +49,15 @@ var badFailureFiles = []struct {
 	{"unknown restart field", "name: a\n" + jobGraph + "restart: {strategy: fixed-delay, retries: 3}\n",
 		`t.yaml:9:34: unknown field "retries" in restart (allowed: strategy, attempts, delay)`},
 	{"multiplier below 1 (from sim)", "name: a\n" + jobGraph + "restart: {strategy: exponential-delay, multiplier: 0.5}\n",
-		`t.yaml:9:52: exponential-delay restarts need a positive initial delay, a multiplier >= 1 and a jitter in 0..1`},
+		`t.yaml:9:52: exponential-delay restarts: Backoff multiplier must be greater than 1. Found: 0.5`},
+	{"multiplier 1 (from sim)", "name: a\n" + jobGraph + "restart: {multiplier: 1}\n",
+		`t.yaml:9:23: exponential-delay restarts: Backoff multiplier must be greater than 1. Found: 1`},
 	{"jitter above 1 (from sim)", "name: a\n" + jobGraph + "restart: {jitter: 2, multiplier: 2}\n",
-		`t.yaml:9:19: exponential-delay restarts need a positive initial delay, a multiplier >= 1 and a jitter in 0..1`},
+		`t.yaml:9:19: exponential-delay restarts need a positive initial delay and a jitter in 0..1`},
+	{"zero attempts before reset", "name: a\n" + jobGraph + "restart: {attempts_before_reset_backoff: 0}\n",
+		`t.yaml:9:42: attempts_before_reset_backoff: The attemptsBeforeResetBackoff must be at least 1. Found: 0`},
+	{"attempts before reset with fixed-delay", "name: a\n" + jobGraph + "restart: {strategy: fixed-delay, attempts_before_reset_backoff: 2}\n",
+		`t.yaml:9:34: field "attempts_before_reset_backoff" is not allowed with restart strategy fixed-delay; only the exponential-delay strategy accepts it`},
 	{"zero max_failures (from sim)", "name: a\n" + jobGraph + "restart: {strategy: failure-rate, interval: 1m, max_failures: 0}\n",
 		`t.yaml:9:63: failure-rate restarts need max failures >= 1 and a positive interval`},
 	{"zero interval (from sim)", "name: a\n" + jobGraph + "restart: {strategy: failure-rate, max_failures: 2, interval: 0s}\n",
@@ -347,7 +353,8 @@ func TestRestartStrategies(t *testing.T) {
 		{"{strategy: failure-rate, max_failures: 3, interval: 5m, delay: 10s}", func(r *sim.RestartStrategy) {
 			r.Kind, r.MaxFailures, r.Interval, r.Delay = sim.FailureRate, 3, 5*time.Minute, 10*time.Second
 		}},
-		{"{jitter: 0, multiplier: 1}", func(r *sim.RestartStrategy) { r.Jitter, r.Multiplier = 0, 1 }},
+		{"{jitter: 0, multiplier: 1.25}", func(r *sim.RestartStrategy) { r.Jitter, r.Multiplier = 0, 1.25 }},
+		{"{attempts_before_reset_backoff: 4}", func(r *sim.RestartStrategy) { r.AttemptsBeforeReset = 4 }},
 	} {
 		s, err := Parse("r.yaml", []byte("name: r\n"+jobGraph+"restart: "+tc.yaml+"\n"))
 		require.NoError(t, err, tc.yaml)

@@ -452,6 +452,9 @@ func recoveryNodes(r sim.RecoveryConfig) (restart, recovery *yaml.Node) {
 		if rs.Jitter != ds.Jitter {
 			rm.number("jitter", rs.Jitter)
 		}
+		if rs.AttemptsBeforeReset != 0 {
+			rm.int("attempts_before_reset_backoff", int64(rs.AttemptsBeforeReset))
+		}
 	}
 	cm := &mapping{}
 	if r.Failover != d.Failover {

@@ -69,7 +69,8 @@ func perturb(t *rapid.T, cfg *sim.Config) {
 			r.Restart.MaxFailures = rapid.IntRange(1, 10).Draw(t, "max failures")
 			r.Restart.Interval = time.Duration(rapid.IntRange(1, 100).Draw(t, "interval s")) * time.Second
 		case sim.ExponentialDelay:
-			r.Restart.Multiplier = rapid.SampledFrom([]float64{1, 1.5, 2, 3.25}).Draw(t, "multiplier")
+			r.Restart.Multiplier = rapid.SampledFrom([]float64{1.01, 1.5, 2, 3.25}).Draw(t, "multiplier")
+			r.Restart.AttemptsBeforeReset = rapid.SampledFrom([]int{0, 1, 7}).Draw(t, "attempts before reset")
 			r.Restart.Jitter = rapid.SampledFrom([]float64{0, 0.1, 0.5}).Draw(t, "jitter")
 			r.Restart.MaxDelay = time.Duration(rapid.IntRange(1, 600).Draw(t, "max delay s")) * time.Second
 		}

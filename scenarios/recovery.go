@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -40,6 +41,26 @@ var restartTable = []restartRow{
 		return duration(&r.ResetThreshold)
 	}},
 	{name: "jitter", kinds: []sim.RestartKind{sim.ExponentialDelay}, set: func(r *sim.RestartStrategy) setter { return number(&r.Jitter) }},
+	{name: "attempts_before_reset_backoff", kinds: []sim.RestartKind{sim.ExponentialDelay}, set: func(r *sim.RestartStrategy) setter {
+		return attemptsBeforeReset(&r.AttemptsBeforeReset)
+	}},
+}
+
+// attemptsBeforeReset decodes attempts_before_reset_backoff: at least 1,
+// as ExponentialDelayRestartBackoffTimeStrategy checks (an explicit 0 is
+// refused; leaving the key out keeps Flink's default, unlimited).
+func attemptsBeforeReset(p *int) setter {
+	return func(n *yaml.Node) error {
+		v, err := parseInt(n, math.MinInt32, math.MaxInt32)
+		if err != nil {
+			return err
+		}
+		if v < 1 {
+			return bad(n, "The attemptsBeforeResetBackoff must be at least 1. Found: %d", v)
+		}
+		*p = int(v)
+		return nil
+	}
 }
 
 // restartFields is the field table for r, whose Kind is set: keys of other
@@ -240,11 +261,11 @@ var recoveryErrors = []recoveryError{
 		}
 		return "restart.interval"
 	}},
+	{contains: "backoff multiplier", path: "restart.multiplier"},
+	{contains: "attemptsbeforeresetbackoff", path: "restart.attempts_before_reset_backoff"},
 	{contains: "exponential-delay restarts", pick: func(c *sim.Config) string {
 		rs := &c.Recovery.Restart
 		switch {
-		case rs.Multiplier < 1:
-			return "restart.multiplier"
 		case rs.Jitter < 0 || rs.Jitter > 1:
 			return "restart.jitter"
 		}

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -260,4 +262,28 @@ func TestExponentialRestartsScenario(t *testing.T) {
 	ms := time.Millisecond
 	assert.Equal(t, []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, 100 * ms}, delays)
 	assert.Equal(t, sim.JobFinished, r.Job)
+}
+
+// TestExponentialRestartsAttemptsBeforeReset: the exponential-restarts job
+// with attempts_before_reset_backoff. Its first five crashes come in a row,
+// the sixth after the backoff reset: 5 allows them all, 4 fails the job at
+// the fifth crash (ExponentialDelayRestartBackoffTimeStrategy.canRestart).
+func TestExponentialRestartsAttemptsBeforeReset(t *testing.T) {
+	base, err := bundledFS.ReadFile("bundled/exponential-restarts.yaml")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		attempts, failovers int
+		job                 sim.JobStatus
+	}{{5, 6, sim.JobFinished}, {4, 5, sim.JobFailed}, {1, 2, sim.JobFailed}} {
+		text := strings.Replace(string(base), "  jitter: 0 ", fmt.Sprintf("  attempts_before_reset_backoff: %d\n  jitter: 0 ", tc.attempts), 1)
+		sc, err := Parse("exponential-restarts.yaml", []byte(text))
+		require.NoError(t, err)
+		require.Equal(t, tc.attempts, sc.Config.Recovery.Restart.AttemptsBeforeReset)
+		r := run(t, sc.Config)
+		assert.Len(t, r.Failovers, tc.failovers, "attempts %d", tc.attempts)
+		assert.Equal(t, tc.job, r.Job, "attempts %d", tc.attempts)
+		if tc.job == sim.JobFailed {
+			assert.Equal(t, int64(-1), r.Failovers[len(r.Failovers)-1].RestoredFrom, "the last failure does not restart")
+		}
+	}
 }

@@ -20,7 +20,7 @@ func genRestart(t *rapid.T) RestartStrategy {
 		return RestartStrategy{Kind: FailureRate, MaxFailures: 1000, Interval: ms(t, 1, 2000, "restart.interval"), Delay: ms(t, 0, 100, "restart.delay")}
 	default:
 		return RestartStrategy{Kind: ExponentialDelay, Delay: ms(t, 1, 50, "restart.delay"), MaxDelay: ms(t, 50, 300, "restart.max"),
-			Multiplier: rapid.Float64Range(1, 3).Draw(t, "restart.multiplier"), ResetThreshold: ms(t, 0, 2000, "restart.reset"),
+			Multiplier: rapid.Float64Range(1.01, 3).Draw(t, "restart.multiplier"), ResetThreshold: ms(t, 0, 2000, "restart.reset"),
 			Jitter: rapid.Float64Range(0, 1).Draw(t, "restart.jitter")}
 	}
 }

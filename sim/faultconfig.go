@@ -48,6 +48,11 @@ type RestartStrategy struct {
 	Multiplier     float64
 	ResetThreshold time.Duration
 	Jitter         float64
+	// AttemptsBeforeReset is exponential-delay's
+	// attempts-before-reset-backoff: the restarts allowed in a row, before
+	// the job has run ResetThreshold and the backoff resets; the next
+	// failure fails the job. 0 means Flink's default, Integer.MAX_VALUE.
+	AttemptsBeforeReset int
 }
 
 // DefaultRestartStrategy is Flink's default with checkpointing enabled
@@ -303,8 +308,13 @@ func (r *RecoveryConfig) validate() error {
 		return fmt.Errorf("restart attempts must not be negative")
 	case rs.Kind == FailureRate && (rs.MaxFailures < 1 || rs.Interval <= 0):
 		return fmt.Errorf("failure-rate restarts need max failures >= 1 and a positive interval")
-	case rs.Kind == ExponentialDelay && (rs.Multiplier < 1 || rs.Jitter < 0 || rs.Jitter > 1 || rs.Delay <= 0):
-		return fmt.Errorf("exponential-delay restarts need a positive initial delay, a multiplier >= 1 and a jitter in 0..1")
+	case rs.Kind == ExponentialDelay && !(rs.Multiplier > 1):
+		// ExponentialDelayRestartBackoffTimeStrategy's checkArgument.
+		return fmt.Errorf("exponential-delay restarts: Backoff multiplier must be greater than 1. Found: %v", rs.Multiplier)
+	case rs.Kind == ExponentialDelay && rs.AttemptsBeforeReset < 0:
+		return fmt.Errorf("exponential-delay restarts: The attemptsBeforeResetBackoff must be at least 1. Found: %d", rs.AttemptsBeforeReset)
+	case rs.Kind == ExponentialDelay && (rs.Jitter < 0 || rs.Jitter > 1 || rs.Delay <= 0):
+		return fmt.Errorf("exponential-delay restarts need a positive initial delay and a jitter in 0..1")
 	case v.Failover != FullFailover && v.Failover != RegionFailover:
 		return fmt.Errorf("unknown failover strategy %q (allowed: full, region)", v.Failover)
 	case v.TolerableFailures < -1:

@@ -62,5 +62,10 @@ func (r *restarter) failure(now int64, jitter func() float64) (ok bool, delay in
 	r.started = true
 	r.nextRestart = now + d
 	r.expAttempt++
+	// canRestart: currentRestartAttempt <= attemptsBeforeResetBackoff,
+	// asked after notifyFailure counted this attempt.
+	if c.AttemptsBeforeReset > 0 && r.expAttempt > c.AttemptsBeforeReset {
+		return false, 0
+	}
 	return true, d
 }

@@ -119,6 +119,32 @@ func TestRestarterExponentialDelay(t *testing.T) {
 	}
 }
 
+// TestRestarterExponentialAttemptsBeforeReset: canRestart is
+// currentRestartAttempt <= attemptsBeforeResetBackoff after the failure was
+// counted, so with 3 the fourth failure in a row fails the job; a failure
+// merged into a pending restart counts nothing, and a job that ran the
+// reset threshold counts from 1 again.
+func TestRestarterExponentialAttemptsBeforeReset(t *testing.T) {
+	rs := exponential(100*time.Millisecond, time.Second, 2, 10*time.Second, 0)
+	rs.AttemptsBeforeReset = 3
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{"the fourth in a row fails", []step{{0, true, 100}, {200, true, 200}, {500, true, 400}, {1000, false, 0}}},
+		{"merged failures do not count", []step{{0, true, 100}, {50, true, 50}, {200, true, 200}, {300, true, 100}, {500, true, 400}, {1000, false, 0}}},
+		{"a reset starts the count again", []step{{0, true, 100}, {200, true, 200}, {500, true, 400}, {900 + 10_000, true, 100}, {11_100, true, 200}, {11_400, true, 400}, {11_900, false, 0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { runSteps(t, rs, tc.steps) })
+	}
+	rs.AttemptsBeforeReset = 0 // Flink's default, Integer.MAX_VALUE
+	r := restarter{cfg: rs}
+	for i := range 100 {
+		ok, _ := r.failure(int64(i)*int64(2*time.Second), noJitter)
+		require.True(t, ok, "failure %d", i+1)
+	}
+}
+
 func TestRestarterExponentialJitter(t *testing.T) {
 	// Flink: backoff = max(initial, min(b + U[-j*b, j*b], max)), with
 	// b = initial * multiplier^attempt.
