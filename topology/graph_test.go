@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,6 +38,8 @@ func TestValidateErrors(t *testing.T) {
 			g.Operators = append(g.Operators, Operator{Name: "m2", Kind: Map, Parallelism: 2})
 			g.Edges = append(g.Edges, Edge{From: "m", To: "m2", Partitioning: Forward}, Edge{From: "m2", To: "m", Partitioning: Forward})
 		}, "edge m -> m2 is part of a cycle; the job graph must be acyclic", -1, 3},
+		{"long name", func(g *Graph) { g.Operators[1].Name = strings.Repeat("m", MaxNameLength+1) },
+			`operator name "` + strings.Repeat("m", 40) + `..." is too long (257 characters; at most 256)`, 1, -1},
 		{"self loop", func(g *Graph) { g.Edges[0].To = "src" }, "edge src -> src: an operator cannot feed itself (the job graph must be acyclic)", -1, 0},
 		{"unknown kind", func(g *Graph) { g.Operators[1].Kind = "flatmap" }, `operator "m": unknown kind "flatmap" (allowed: source, map, filter, aggregate, sink)`, 1, -1},
 		{"duplicate name", func(g *Graph) { g.Operators[1].Name = "src" }, `operator name "src" is used twice`, 1, -1},

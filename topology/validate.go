@@ -3,6 +3,7 @@ package topology
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Validate checks the graph and returns the first problem as an *Error:
@@ -80,6 +81,12 @@ const (
 	MaxSubtasks = 10_000
 	// MaxChannels is the most channels a job may expand to.
 	MaxChannels = 200_000
+	// MaxNameLength is the most characters an operator name may have:
+	// every subtask and channel name repeats it, so a name of a whole
+	// file's length at parallelism 1024 would take a gigabyte. (Flink
+	// shortens the operator names of its metrics to 80 characters,
+	// TaskMetricGroup.METRICS_OPERATOR_NAME_MAX_LENGTH.)
+	MaxNameLength = 256
 )
 
 // checkSize refuses a graph whose execution graph would be too large.
@@ -128,6 +135,8 @@ func (g *Graph) validateOperator(i int) error {
 	switch {
 	case op.Name == "":
 		return opErr(i, "operator %d has no name", i+1)
+	case utf8.RuneCountInString(op.Name) > MaxNameLength:
+		return opErr(i, "operator name %q is too long (%d characters; at most %d)", string([]rune(op.Name)[:40])+"...", utf8.RuneCountInString(op.Name), MaxNameLength)
 	case strings.ContainsAny(op.Name, "[]\" \t\n") || strings.Contains(op.Name, "->"):
 		return opErr(i, "operator name %q may not contain spaces, brackets, quotes or arrows (->)", op.Name)
 	case !slices.Contains(Kinds, op.Kind):

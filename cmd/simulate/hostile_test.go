@@ -62,6 +62,11 @@ func TestHostileFiles(t *testing.T) {
 			err: "FILE:2:1: the key is too long (900000 characters; YAML allows at most 1024 in a key, its quotes included)"},
 		{name: "esc\x1bc-in-the-file-name.yaml", gen: func(p string) error { return os.WriteFile(p, []byte("name: x\nintervall: 1s\n"), 0o644) },
 			args: []string{"validate", "FILE"}, code: 2, err: `esc\u001bc-in-the-file-name.yaml:2:1: unknown field "intervall"`},
+		{name: "long-name.yaml", gen: func(p string) error {
+			name := strings.Repeat("x", 500_000)
+			return os.WriteFile(p, []byte("name: ln\noperators:\n  - {name: "+name+", kind: source, parallelism: 1024, rate: 10, keys: 10}\n"+
+				"  - {name: sink, kind: sink}\nedges:\n  - {from: "+name+", to: sink, partitioning: rebalance}\n"), 0o644)
+		}, args: []string{"run", "FILE"}, code: 2, err: `FILE:3:5: operator name "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..." is too long (500000 characters; at most 256)`},
 		{name: "a directory", args: []string{"validate", hostileDir}, code: 2,
 			err: hostileDir + ": this is a directory, not a scenario file"},
 		{name: "invalid-utf8.yaml", args: []string{"validate", "FILE"}, code: 2,
