@@ -5,6 +5,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 )
 
 // keyTable is every key of the UI, as the help overlay and the README
@@ -63,7 +65,7 @@ type helpLine struct {
 func (h *helpView) content(w int) []helpLine {
 	th := &h.u.th
 	var out []helpLine
-	if desc := wrap(safe(strings.Join(strings.Fields(firstSentence(h.u.opt.Description)), " ")), w); len(desc) > 0 {
+	if desc := wrap(termsafe.Line(strings.Join(strings.Fields(firstSentence(h.u.opt.Description)), " ")), w); len(desc) > 0 {
 		for _, l := range desc[:min(len(desc), 2)] {
 			out = append(out, helpLine{text: l, st: th.dim})
 		}

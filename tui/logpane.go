@@ -6,6 +6,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 	"github.com/ckptsim/ckptsim/sim"
 )
 
@@ -66,7 +67,7 @@ func (p *logPane) Draw(scr tcell.Screen) {
 	p.back = min(p.back, max(0, total-1))
 	title := fmt.Sprintf(" Log · %s events", fmtCount(end))
 	if !u.filter.all() {
-		title = fmt.Sprintf(" Log · %s of %s events · filter %s", fmtCount(int64(total)), fmtCount(end), safe(u.filter.text))
+		title = fmt.Sprintf(" Log · %s of %s events · filter %s", fmtCount(int64(total)), fmtCount(end), termsafe.Line(u.filter.text))
 	}
 	p.SetTitle(tview.Escape(title + " "))
 	p.DrawForSubclass(scr, p)

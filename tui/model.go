@@ -3,6 +3,7 @@ package tui
 import (
 	"sort"
 
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 	"github.com/ckptsim/ckptsim/sim"
 	"github.com/ckptsim/ckptsim/topology"
 )
@@ -69,10 +70,10 @@ func NewModel(cfg sim.Config) (*Model, error) {
 	}
 	m := &Model{cfg: cfg, eg: s.Graph(), snapEvery: defaultSnapEvery, maxSnaps: maxSnapshots, clock: -1}
 	for _, st := range m.eg.Subtasks {
-		m.names = append(m.names, safe(st.Name))
+		m.names = append(m.names, termsafe.Line(st.Name))
 	}
 	for _, c := range m.eg.Channels {
-		m.chNames = append(m.chNames, safe(c.Name))
+		m.chNames = append(m.chNames, termsafe.Line(c.Name))
 	}
 	m.lanes = newLanes(m.eg, cfg.Checkpoint.SyncDuration)
 	m.snaps = []*sim.Sim{s.Clone()}

@@ -6,6 +6,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 	"github.com/ckptsim/ckptsim/sim"
 )
 
@@ -40,7 +41,7 @@ func (b *statusBar) fields() []string {
 		mode += " (aligned timeout " + fmtDur(int64(cfg.Checkpoint.AlignedCheckpointTimeout)) + ")"
 	}
 	f := []string{
-		safe(cfg.Name), mode, fmt.Sprintf("seed %d", cfg.Seed),
+		termsafe.Line(cfg.Name), mode, fmt.Sprintf("seed %d", cfg.Seed),
 		"t " + fmtTime(m.Clock()), "event " + events,
 		play, fmtSpeed(speeds[u.speed]),
 	}
@@ -89,7 +90,7 @@ func (b *statusBar) layout(w int) statusLayout {
 		l.shown[i] = false
 		width -= len([]rune(l.fields[i])) + 3
 	}
-	msg := safe(b.u.msg)
+	msg := termsafe.Line(b.u.msg)
 	l.msg = msg
 	switch {
 	case msg == "":
