@@ -28,10 +28,16 @@ func traceHash(t testing.TB, cfg sim.Config) (uint64, *sim.Result) {
 // perturb sets the fields the generators leave at the format's defaults,
 // so that the round trip covers every field.
 func perturb(t *rapid.T, cfg *sim.Config) {
+	if rapid.Bool().Draw(t, "job max parallelism?") {
+		cfg.Graph.MaxParallelism = rapid.SampledFrom([]int{1024, 32768}).Draw(t, "job max parallelism")
+	}
 	for i := range cfg.Graph.Operators {
 		op := &cfg.Graph.Operators[i]
 		if op.Kind != topology.Sink && rapid.Bool().Draw(t, "output bytes?") {
 			op.OutputBytes = rapid.SampledFrom([]int{1, 100, 1024, 3000, 64 << 10}).Draw(t, "output bytes")
+		}
+		if rapid.Bool().Draw(t, "max parallelism?") {
+			op.MaxParallelism = op.Parallelism + rapid.SampledFrom([]int{0, 1, 300}).Draw(t, "max parallelism above")
 		}
 		switch op.Kind {
 		case topology.Source:

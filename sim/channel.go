@@ -181,7 +181,7 @@ func (s *Sim) resume(c *channel) {
 	s.setBlocked(c, false)
 	if c.paused && !c.resuming {
 		c.resuming = true
-		s.scheduleOn(c, s.channelDelay(c, s.now+s.latency()), evResume, 0)
+		s.scheduleOn(c, s.channelDelay(c, later(s.now, s.latency())), evResume, 0)
 	}
 }
 
