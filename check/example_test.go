@@ -98,6 +98,7 @@ func ExampleSweep() {
 	// exactly-once-state             passed  12 failed  0 skipped  88
 	// end-to-end                     passed   8 failed  0 skipped  92
 	// no-loss                        passed  43 failed  0 skipped  57
+	// two-phase-commit               passed  71 failed  0 skipped  29
 	// determinism                    passed 100 failed  0 skipped   0
 	// liveness                       passed  12 failed  0 skipped  88
 	// bounded-drain                  passed  24 failed  0 skipped  76

@@ -32,6 +32,9 @@ type observer struct {
 	lastSnap       []int64
 	extra, missing []int64
 	completed      []int64
+
+	// The transactions of the two-phase commit sinks.
+	commits *commits
 }
 
 func newObserver(s *sim.Sim) *observer {
@@ -44,6 +47,7 @@ func newObserver(s *sim.Sim) *observer {
 		epoch:     make([]int64, len(eg.Channels)),
 		lastSnap:  make([]int64, len(eg.Subtasks)),
 		source:    make([]bool, len(eg.Subtasks)),
+		commits:   newCommits(eg),
 	}
 	for i := range eg.Subtasks {
 		o.source[i] = eg.Op(i).Source != nil
@@ -92,6 +96,7 @@ func (o *observer) observe(ev sim.TraceEvent) {
 	case sim.SubtaskFinished:
 		o.finished++
 	}
+	o.commits.observe(ev)
 }
 
 // checkCut classifies a record a subtask processed. A subtask is busy from

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ckptsim/ckptsim/sim"
@@ -165,6 +166,27 @@ var (
 		},
 	}
 
+	// TwoPhaseCommit: from the trace, independently of the engine's
+	// end-to-end checks and in every run with a two-phase commit sink,
+	// drained or not: a transaction is committed only once a checkpoint
+	// at or after the one that pre-committed it completed (or when the
+	// job FINISHED), and a restore commits every transaction of the
+	// restored snapshot not committed yet (TwoPhaseCommitSinkFunction's
+	// notifyCheckpointComplete and recoverAndCommit).
+	TwoPhaseCommit = Property{
+		Name: "two-phase-commit",
+		Doc:  "a two-phase commit sink commits a transaction only after a checkpoint at or after its own completed, and a restore commits every transaction of the restored snapshot (from the trace, in every run)",
+		Check: func(r *Run) error {
+			if !r.obs.commits.any() {
+				return notApplicable("no two-phase commit sink")
+			}
+			if v := r.obs.commits.violations(); len(v) > 0 {
+				return fmt.Errorf("%s", strings.Join(v[:min(len(v), 3)], "; ")+more(len(v)-3))
+			}
+			return nil
+		},
+	}
+
 	// Determinism: running the same Config again gives the identical
 	// trace and result.
 	Determinism = Property{
@@ -253,7 +275,7 @@ var (
 
 // Properties returns the shipped properties, the negative one last.
 func Properties() []Property {
-	return []Property{ConsistentCut, SnapshotState, ExactlyOnceState, EndToEnd, NoLoss, Determinism, Liveness, BoundedDrain,
+	return []Property{ConsistentCut, SnapshotState, ExactlyOnceState, EndToEnd, NoLoss, TwoPhaseCommit, Determinism, Liveness, BoundedDrain,
 		AtLeastOnceIsExactlyOnce}
 }
 
@@ -373,6 +395,14 @@ func executionAt(res *sim.Result, t int64) int {
 		}
 	}
 	return n
+}
+
+// more says how many more there are, if any.
+func more(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (and %d more)", n)
 }
 
 // Lookup returns the shipped property called name.

@@ -10,41 +10,15 @@ import (
 	"github.com/ckptsim/ckptsim/sim"
 )
 
-// restoreCommitScenario is the schedule of issue 9's blind spot: a
-// mutation that deleted the two-phase commit sink's recovery step
-// (committing the pending transactions of the restored checkpoint,
-// TwoPhaseCommitSinkFunction.initializeState's recoverAndCommit) lost 528
-// records on it while every test and sweep stayed green. Two forward
-// pipelines are two pipelined regions. sink1[0] uploads checkpoint 1
-// slowly; sink2[0] acknowledges it, pre-committing its transaction, and
-// crashes while checkpoint 1 waits for sink1: its region fails over,
-// checkpoint 1 (acknowledged by every restarted subtask) stays pending and
-// completes during the 2s restart delay, when sink2 is not running to be
-// notified. The restart restores checkpoint 1, whose sources start after
-// the transaction's records: only the restore's commit makes them visible.
-const restoreCommitScenario = `name: restore-commit
-seed: 1
-until: 0s
-operators:
-  - {name: src1, kind: source, rate: 1000, records: 3000}
-  - {name: src2, kind: source, rate: 1000, records: 3000}
-  - {name: sink1, kind: sink, sink_mode: exactly-once}
-  - {name: sink2, kind: sink, sink_mode: exactly-once}
-edges:
-  - {from: src1, to: sink1}
-  - {from: src2, to: sink2}
-restart: {strategy: fixed-delay, attempts: 3, delay: 2s}
-recovery: {failover: region, tolerable_failed_checkpoints: unlimited}
-faults:
-  - {kind: slow-upload, subtask: 'sink1[0]', factor: 40, at: 0s, until: 2s}
-  - {kind: crash, subtask: 'sink2[0]', at: 600ms}
-`
+// restoreCommitFile is the schedule of issue 9's blind spot (its
+// description tells the story).
+const restoreCommitFile = "../testdata/regression/restore-commit.yaml"
 
 // TestRestoreCommitsPendingTransactions: a two-phase commit sink that was
 // down while the checkpoint it pre-committed for completed commits that
 // transaction when it restores from the checkpoint, so nothing is lost.
 func TestRestoreCommitsPendingTransactions(t *testing.T) {
-	sc, err := Parse("restore-commit.yaml", []byte(restoreCommitScenario))
+	sc, err := Load(restoreCommitFile)
 	require.NoError(t, err)
 	s, err := sim.New(sc.Config)
 	require.NoError(t, err)

@@ -1,0 +1,147 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// commits follows the transactions of the two-phase commit sinks through
+// a run's trace, independently of the engine's bookkeeping, for the
+// two-phase-commit property: Flink's TwoPhaseCommitSinkFunction
+// pre-commits the open transaction in snapshotState, commits it in
+// notifyCheckpointComplete of that checkpoint or a later one, and on a
+// restore commits the transactions the restored snapshot holds
+// (initializeState, recoverAndCommit). The trace shows a sink's writes
+// (RecordProcessed), its pre-commits (SnapshotSyncStart: the snapshot of
+// checkpoint n pre-commits what it wrote since the last), its commits
+// (TransactionCommitted) and its restores (SubtaskRestoring).
+type commits struct {
+	sinks        []*sinkTxns // by subtask; nil for the other subtasks
+	completedMax int64       // the highest checkpoint id completed so far
+	finishedAt   int64       // when the job FINISHED, -1 before
+	early        []earlyCommit
+	owed         []owedCommit
+	names        []string // subtask names
+}
+
+// sinkTxns is one two-phase commit sink subtask's transactions.
+type sinkTxns struct {
+	open    int64   // records written into the open transaction
+	pending []int64 // the checkpoint ids of pre-committed, uncommitted transactions
+	// lastSnap is the checkpoint of the last snapshot of this attempt,
+	// or the one it restored.
+	lastSnap int64
+	// held are the pending transactions each snapshot held, by
+	// checkpoint id; finishedHeld those the subtask held when it
+	// finished after its snapshot finishedAfter (what it acknowledges
+	// for later checkpoints), nil if it did not finish.
+	held          map[int64][]int64
+	finishedHeld  []int64
+	finishedAfter int64
+	committed     map[int64]int64 // commit time by checkpoint id
+}
+
+// earlyCommit is a commit before any checkpoint at or after the
+// transaction's own completed (the latest completed was latest).
+type earlyCommit struct {
+	subtask        int32
+	ck, at, latest int64
+}
+
+// owedCommit is a transaction a restore must have committed by its time.
+type owedCommit struct {
+	subtask  int32
+	ck, at   int64
+	restored int64
+}
+
+func newCommits(eg *topology.ExecutionGraph) *commits {
+	c := &commits{sinks: make([]*sinkTxns, len(eg.Subtasks)), finishedAt: -1}
+	for i, st := range eg.Subtasks {
+		c.names = append(c.names, st.Name)
+		if op := eg.Op(i); op.Kind == topology.Sink && op.SinkMode == topology.TwoPhaseCommitSink {
+			c.sinks[i] = &sinkTxns{held: map[int64][]int64{}, committed: map[int64]int64{}}
+		}
+	}
+	return c
+}
+
+// any reports whether the job has a two-phase commit sink.
+func (c *commits) any() bool {
+	return slices.ContainsFunc(c.sinks, func(s *sinkTxns) bool { return s != nil })
+}
+
+// observe folds one trace event.
+func (c *commits) observe(ev sim.TraceEvent) {
+	switch ev.Kind {
+	case sim.CheckpointCompleted:
+		c.completedMax = max(c.completedMax, ev.Checkpoint)
+		return
+	case sim.JobStatusChanged:
+		if sim.JobStatus(ev.N) == sim.JobFinished {
+			c.finishedAt = ev.At
+		}
+		return
+	}
+	if ev.Subtask < 0 || c.sinks[ev.Subtask] == nil {
+		return
+	}
+	s := c.sinks[ev.Subtask]
+	switch ev.Kind {
+	case sim.RecordProcessed:
+		s.open++
+	case sim.SnapshotSyncStart:
+		if s.open > 0 {
+			s.pending, s.open = append(s.pending, ev.Checkpoint), 0
+		}
+		s.held[ev.Checkpoint], s.lastSnap = slices.Clone(s.pending), ev.Checkpoint
+	case sim.SubtaskFinished:
+		if s.open > 0 { // pre-committed for the next checkpoint it takes part in
+			s.pending, s.open = append(s.pending, s.lastSnap+1), 0
+		}
+		s.finishedHeld, s.finishedAfter = slices.Clone(s.pending), s.lastSnap
+	case sim.SubtaskFailed:
+		s.open, s.pending = 0, nil // aborted with the attempt
+	case sim.TransactionCommitted:
+		s.committed[ev.Checkpoint] = ev.At
+		s.pending = slices.DeleteFunc(s.pending, func(ck int64) bool { return ck == ev.Checkpoint })
+		if ev.Checkpoint > c.completedMax {
+			c.early = append(c.early, earlyCommit{subtask: ev.Subtask, ck: ev.Checkpoint, at: ev.At, latest: c.completedMax})
+		}
+	case sim.SubtaskRestoring:
+		held, ok := s.held[ev.Checkpoint]
+		if !ok && s.finishedHeld != nil && ev.Checkpoint > s.finishedAfter {
+			held, ok = s.finishedHeld, true
+		}
+		if ok && ev.Checkpoint > 0 {
+			for _, ck := range held {
+				c.owed = append(c.owed, owedCommit{subtask: ev.Subtask, ck: ck, at: ev.At, restored: ev.Checkpoint})
+			}
+		}
+		s.open, s.pending, s.finishedHeld, s.lastSnap = 0, nil, nil, ev.Checkpoint
+	}
+}
+
+// violations are the commits that came too early (but for those when the
+// job FINISHED, which commits what is left) and the transactions a
+// restore did not commit.
+func (c *commits) violations() []string {
+	var out []string
+	for _, e := range c.early {
+		if e.at != c.finishedAt {
+			out = append(out, fmt.Sprintf("%s committed the transaction of checkpoint %d at %v, when the latest completed checkpoint was %d",
+				c.names[e.subtask], e.ck, time.Duration(e.at), e.latest))
+		}
+	}
+	for _, o := range c.owed {
+		if at, ok := c.sinks[o.subtask].committed[o.ck]; !ok || at > o.at {
+			out = append(out, fmt.Sprintf("%s restored checkpoint %d at %v without committing the transaction of checkpoint %d its snapshot holds",
+				c.names[o.subtask], o.restored, time.Duration(o.at), o.ck))
+		}
+	}
+	return out
+}
