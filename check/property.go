@@ -568,6 +568,9 @@ func checkDrain(r *Run) error {
 		return notApplicable("the run has an end time")
 	}
 	o := r.obs
+	if res.Job == sim.JobRunning && res.AwaitsFinalCheckpoint() {
+		return notApplicable("no checkpoint completes after the end of input: the job waits for its final checkpoint, as Flink's does")
+	}
 	switch {
 	case res.Stop != sim.Quiescent && (res.Stop != sim.JobEnded || res.Job != sim.JobFinished):
 		return fmt.Errorf("the run stopped by %s at %v with the job %s, not finished", res.Stop, time.Duration(res.VirtualEnd), res.Job)

@@ -4,10 +4,11 @@ package sim
 type itemKind uint8
 
 const (
-	itemRecord  itemKind = iota
-	itemBarrier          // checkpoint barrier
-	itemCancel           // CancelCheckpointMarker
-	itemEOP              // end of partition
+	itemRecord    itemKind = iota
+	itemBarrier            // checkpoint barrier
+	itemCancel             // CancelCheckpointMarker
+	itemEOP                // end of partition
+	itemEndOfData          // EndOfData: the sender's last record came before it
 )
 
 // item is a record or an event on a channel.
@@ -59,23 +60,24 @@ type item struct {
 // Transmitted items (in) travel with latency and queue at the receiver
 // until it consumes them; consuming a record returns its credit.
 type channel struct {
-	id       int32
-	attempt  uint32 // incarnation: a restart resets the channel
-	from, to int32
-	input    int // index among the receiver's inputs
-	out      deque[item]
-	in       deque[item]
-	outRecs  int   // records in out
-	credit   int   // records that may still be transmitted
-	lastArr  int64 // arrival time of the last transmitted item (FIFO)
-	epoch    int64 // id of the last barrier the sender emitted here
-	paused   bool  // the sender stopped after a blocking barrier
-	resuming bool  // the receiver's resumeConsumption is on its way to the sender
-	blocked  bool  // the receiver holds the channel back (alignment)
-	ended    bool  // the receiver consumed end of partition
-	inRecs   int   // records in `in` (in flight or queued at the receiver)
-	prio     int   // priority barriers in `in` that have not yet jumped the queue
-	outBytes int64 // bytes of records in out
+	id        int32
+	attempt   uint32 // incarnation: a restart resets the channel
+	from, to  int32
+	input     int // index among the receiver's inputs
+	out       deque[item]
+	in        deque[item]
+	outRecs   int   // records in out
+	credit    int   // records that may still be transmitted
+	lastArr   int64 // arrival time of the last transmitted item (FIFO)
+	epoch     int64 // id of the last barrier the sender emitted here
+	paused    bool  // the sender stopped after a blocking barrier
+	resuming  bool  // the receiver's resumeConsumption is on its way to the sender
+	blocked   bool  // the receiver holds the channel back (alignment)
+	ended     bool  // the receiver consumed end of partition
+	dataEnded bool  // the receiver consumed EndOfData (or end of partition)
+	inRecs    int   // records in `in` (in flight or queued at the receiver)
+	prio      int   // priority barriers in `in` that have not yet jumped the queue
+	outBytes  int64 // bytes of records in out
 }
 
 // transmit moves items from the sender's output queue onto the wire while

@@ -32,10 +32,9 @@ type coordinator struct {
 	gen                      int64   // generation of the periodic timer
 	// retained is the completed-checkpoint store of the current
 	// execution: the ids it restores from, oldest first.
-	retained       []int64
-	running        int // subtasks not finished
-	sourcesRunning int
-	scheduled      bool // the periodic timer runs
+	retained  []int64
+	running   int  // subtasks not finished
+	scheduled bool // the periodic timer runs
 }
 
 // stop stops the periodic timer and forgets queued requests (on a global
@@ -105,7 +104,7 @@ func (co *coordinator) restorePoint(s *Sim) *CheckpointStats {
 // savepoint triggers a savepoint: an aligned checkpoint that is not
 // subject to max concurrent checkpoints or the min pause.
 func (co *coordinator) savepoint(s *Sim) {
-	if !s.allRunning() || co.sourcesRunning == 0 {
+	if !s.allRunning() || co.running == 0 || co.tasksFinished(s) {
 		return
 	}
 	co.trigger(s, true)
@@ -151,7 +150,7 @@ func (co *coordinator) start(s *Sim) {
 // periodic handles a tick of the periodic timer: the timer keeps its fixed
 // rate and the tick becomes a trigger request.
 func (co *coordinator) periodic(s *Sim, gen int64) {
-	if gen != co.gen || co.sourcesRunning == 0 {
+	if gen != co.gen || co.running == 0 {
 		return
 	}
 	s.q.push(event{at: s.now + co.interval(s), kind: evPeriodicTrigger, b: co.gen})
@@ -165,11 +164,11 @@ func (co *coordinator) periodic(s *Sim, gen int64) {
 // too early after the last completion is dropped and the periodic timer is
 // moved to lastCompletion + minPause.
 func (co *coordinator) decide(s *Sim) {
-	if co.queued == 0 || len(co.pending) >= s.cfg.Checkpoint.MaxConcurrent || co.sourcesRunning == 0 {
+	if co.queued == 0 || len(co.pending) >= s.cfg.Checkpoint.MaxConcurrent || co.running == 0 {
 		return
 	}
 	co.queued--
-	if !s.allRunning() {
+	if !s.allRunning() || co.tasksFinished(s) {
 		return // NOT_ALL_REQUIRED_TASKS_RUNNING: dropped, not a failure
 	}
 	if co.lastCompletion >= 0 {
@@ -182,14 +181,18 @@ func (co *coordinator) decide(s *Sim) {
 	co.trigger(s, false)
 }
 
-// trigger starts a new checkpoint (or savepoint) at every running source.
+// trigger starts a new checkpoint (or savepoint) at the first running
+// tasks: every source that has not finished, and since Flink 1.15 every
+// task whose upstream tasks all finished (DefaultCheckpointPlanCalculator.
+// calculateAfterTasksFinished), so barriers still reach the tasks
+// downstream of finished ones.
 func (co *coordinator) trigger(s *Sim, savepoint bool) {
 	n := co.lastID() + 1
 	co.register(s, n, s.now)
 	co.get(n).Savepoint = savepoint
 	for i := range s.tasks {
 		t := &s.tasks[i]
-		if t.isSource() && !t.finished {
+		if !t.finished && (t.isSource() || t.openInputs == 0) {
 			t.triggers = append(t.triggers, n)
 			s.schedule(t, s.now, evWake, 0)
 		}
@@ -351,15 +354,17 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 		if s.job.waiting[i] {
 			continue
 		}
-		if !t.finished {
-			s.trace(TraceEvent{Channel: -1, Kind: NotifyComplete, Subtask: int32(i), Checkpoint: cs.ID})
-			if !cs.Savepoint {
-				t.localCopies = slices.DeleteFunc(t.localCopies, func(id int64) bool { return id < cs.ID })
-			}
+		if t.finished {
+			continue // a finished task is not notified
+		}
+		s.trace(TraceEvent{Channel: -1, Kind: NotifyComplete, Subtask: int32(i), Checkpoint: cs.ID})
+		if !cs.Savepoint {
+			t.localCopies = slices.DeleteFunc(t.localCopies, func(id int64) bool { return id < cs.ID })
 		}
 		if len(t.sink.pending) > 0 {
-			s.commitUpTo(t, cs.ID) // a finished sink waited for this
+			s.commitUpTo(t, cs.ID)
 		}
+		s.notified(t, cs.ID)
 	}
 	co.decide(s)
 }
@@ -447,14 +452,20 @@ func (co *coordinator) removePending(n int64) {
 	}
 }
 
+// tasksFinished reports whether a checkpoint cannot be triggered because
+// tasks finished: before Flink 1.15 DefaultCheckpointPlanCalculator fails
+// it with NOT_ALL_REQUIRED_TASKS_RUNNING once any task has finished ("Some
+// tasks of the job have already finished and checkpointing with finished
+// tasks is not enabled").
+func (co *coordinator) tasksFinished(s *Sim) bool {
+	return !s.cfg.FlinkVersion.CheckpointsAfterTasksFinish() && co.running < len(s.tasks)
+}
+
 // taskFinished counts a finished subtask as acknowledged for every pending
 // checkpoint it has not snapshotted: with checkpoints after tasks finish a
 // finished task has nothing left to snapshot.
 func (co *coordinator) taskFinished(s *Sim, t *task) {
 	co.running--
-	if t.isSource() {
-		co.sourcesRunning--
-	}
 	for _, n := range slices.Clone(co.pending) {
 		cs := co.get(n)
 		r := &cs.Subtasks[t.id]

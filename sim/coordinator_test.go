@@ -375,6 +375,9 @@ func TestSubsumedByNewerCompletion(t *testing.T) {
 // pending when the task finished; the snapshot-state invariant must hold.
 func TestFinishedTaskStateInLaterCheckpoints(t *testing.T) {
 	cfg := subsumeJob(1)
+	// big[0] finishes once its final checkpoint, whose 20 MiB upload takes
+	// 2s, completed (FLIP-147).
+	cfg.Until = 10 * time.Second
 	s := newSim(t, cfg)
 	r := s.Run()
 	bigID := subtaskID(t, s, "big[0]")

@@ -41,6 +41,8 @@ type Sim struct {
 	observe func(output)
 	// sourceReads counts the records all sources read, replays included.
 	sourceReads int64
+	// lastEndOfInput is when a subtask last reached the end of its input.
+	lastEndOfInput int64
 	// bounded reports whether every source is bounded, so the run can
 	// drain and be checked end to end.
 	bounded bool
@@ -111,7 +113,7 @@ func New(cfg Config) (*Sim, error) {
 			t.inputs = append(t.inputs, int32(id))
 			s.chans[id].input = in
 		}
-		t.openInputs = len(t.inputs)
+		t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
 		t.readable = newInputSet(len(t.inputs))
 		t.aligned = make([]bool, len(t.inputs))
 		for _, g := range st.Outputs {
@@ -130,7 +132,6 @@ func New(cfg Config) (*Sim, error) {
 			t.part = int32(s.partitions)
 			t.log = newSourceLog(op.Source, cfg.Seed, s.partitions)
 			s.partitions++
-			s.coord.sourcesRunning++
 		case topology.Aggregate:
 			t.state = map[int64]int64{}
 		}

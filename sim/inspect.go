@@ -24,6 +24,9 @@ const (
 	QueuedCancel
 	// QueuedEndOfPartition is the end of the sender's partition.
 	QueuedEndOfPartition
+	// QueuedEndOfData is the sender's EndOfData event: no record follows
+	// (FLIP-147), but barriers still do until its end of partition.
+	QueuedEndOfData
 )
 
 // QueuedItem is one item queued on a channel.
@@ -125,9 +128,12 @@ const (
 	ActivityFailed
 	// ActivityRestoring: redeployed, loading its state.
 	ActivityRestoring
+	// ActivityFinishing: at the end of its input, waiting for its final
+	// checkpoint to complete before it finishes (FLIP-147).
+	ActivityFinishing
 )
 
-var activityNames = [...]string{"idle", "processing", "sync snapshot", "backpressured", "finished", "failed", "restoring"}
+var activityNames = [...]string{"idle", "processing", "sync snapshot", "backpressured", "finished", "failed", "restoring", "waiting for final checkpoint"}
 
 // String names the activity.
 func (a Activity) String() string { return activityNames[a] }
@@ -295,6 +301,8 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 		v.Activity = ActivityProcessing
 	case t.backpressured:
 		v.Activity = ActivityBackpressured
+	case t.endOfData:
+		v.Activity = ActivityFinishing
 	}
 	return v
 }

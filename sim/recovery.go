@@ -118,12 +118,10 @@ func (s *Sim) failover(cause string, failed ...int32) {
 func (s *Sim) stopTask(t *task) {
 	if t.finished { // it runs again once restarted
 		s.coord.running++
-		if t.isSource() {
-			s.coord.sourcesRunning++
-		}
 	}
 	t.attempt++
 	t.busy, t.backpressured, t.finished = false, false, false
+	t.endOfData, t.finalCk, t.finalDone = false, 0, false
 	t.snaps, t.triggers = nil, nil
 	t.timeoutDue, t.wakeAt = 0, -1
 	t.tracked = nil
@@ -238,7 +236,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	t.attempt++
 	t.restoring = true
 	j.restoring++
-	t.openInputs = len(t.inputs)
+	t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
 	t.ck, t.lastDone = s.coord.lastID(), s.coord.lastID()
 	clear(t.aligned)
 	t.numAligned = 0

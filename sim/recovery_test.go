@@ -330,6 +330,20 @@ func TestTolerableFailedCheckpoints(t *testing.T) {
 	})
 }
 
+// requireLostTail checks a drained run under Flink 1.14's default
+// (no checkpoints after tasks finished): the keyed state is exactly once,
+// but the two-phase commit sink aborted its last transaction when it
+// closed, so its last records never reached the outside world.
+func requireLostTail(t testing.TB, r *Result) {
+	t.Helper()
+	require.Equal(t, JobFinished, r.Job)
+	for _, inv := range r.Invariants {
+		lossy := inv.Name == "no-loss" || inv.Name == "end-to-end"
+		assert.Equal(t, !lossy, inv.OK, "%s: %s", inv.Name, inv.Detail)
+	}
+	assert.Positive(t, r.Summary.Lost)
+}
+
 // savepointIDs lists the ids of r's savepoints.
 func savepointIDs(r *Result) []int64 {
 	var ids []int64
@@ -401,7 +415,8 @@ func TestSavepoints(t *testing.T) {
 		require.NotEmpty(t, r.Failovers)
 		assert.Equal(t, sp, r.Failovers[0].RestoredFrom)
 		assert.True(t, r.Failovers[0].Savepoint)
-		requireDrainedExactlyOnce(t, r)
+		assert.Zero(t, r.Summary.Duplicates)
+		requireLostTail(t, r)
 	})
 	t.Run("1.14: prefer_checkpoint_for_recovery restores the checkpoint", func(t *testing.T) {
 		cfg := old
@@ -418,7 +433,12 @@ func TestSavepoints(t *testing.T) {
 		assert.False(t, r.Checkpoints[sp-2].Savepoint)
 		// The savepoint's transactions were committed when it completed;
 		// rolling back behind it commits that output again.
-		requireRolledBack(t, r, sp, f.RestoredFrom)
+		var replayed int64
+		for p := range r.Checkpoints[sp-1].Offsets {
+			replayed += r.Checkpoints[sp-1].Offsets[p] - r.Checkpoints[f.RestoredFrom-1].Offsets[p]
+		}
+		assert.Equal(t, replayed, r.Summary.Duplicates)
+		requireLostTail(t, r)
 	})
 	t.Run("prefer_checkpoint_for_recovery changes nothing since 1.15", func(t *testing.T) {
 		cfg := cfg

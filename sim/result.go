@@ -60,6 +60,13 @@ type Summary struct {
 	RecordsBetweenCheckpoints int64
 	// Restarts is the number of restarts of the job (or of regions).
 	Restarts int
+	// AwaitingFinal counts the subtasks that read their last record and
+	// still wait for their final checkpoint at the end of the run
+	// (FLIP-147); LastEndOfInput is when the last subtask reached the end
+	// of its input (0: none did). A bounded job whose checkpoints never
+	// complete after that stays RUNNING, as Flink's does.
+	AwaitingFinal  int
+	LastEndOfInput int64
 	// MeanRestoreTime and MaxRestoreTime are the durations of the restores
 	// (from the redeployment to the last restored subtask), ns.
 	MeanRestoreTime, MaxRestoreTime int64
@@ -154,8 +161,12 @@ func (s *Sim) Result() *Result {
 		r.Checkpoints = append(r.Checkpoints, c)
 	}
 	sm := &r.Summary
+	sm.LastEndOfInput = s.lastEndOfInput
 	for i := range s.tasks {
 		t := &s.tasks[i]
+		if t.endOfData && !t.finished {
+			sm.AwaitingFinal++
+		}
 		switch {
 		case t.isSource():
 			sm.RecordsIn += t.processed

@@ -188,7 +188,6 @@ func (s *Sim) scriptStart() {
 			s.tasks[i].finished = true // scripted senders never run
 		}
 	}
-	s.coord.sourcesRunning = 0
 	for i, st := range sc.Steps {
 		if st.Kind == StepBarrier && s.coord.get(st.N) == nil {
 			s.coord.register(s, st.N, int64(st.At))

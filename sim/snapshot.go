@@ -69,6 +69,9 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 	}
 	s.phaseHook(t, SyncPhase, n)
 	t.lastSnap = n
+	if t.endOfData && t.finalCk == 0 {
+		t.finalCk = n // StreamTask.performCheckpoint: finalCheckpointMinId
+	}
 	t.abortedCk = slices.DeleteFunc(t.abortedCk, func(id int64) bool { return id <= n })
 	// A source has no input channel state to collect.
 	sn := &taskSnap{id: n, channelDone: !unaligned || t.isSource()}

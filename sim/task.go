@@ -31,9 +31,17 @@ type task struct {
 	curCh         int32 // its channel, -1 for a source
 	backpressured bool
 	finished      bool
-	openInputs    int
-	readable      inputSet // the inputs nextInput may choose from
-	fullOutputs   int      // output channels holding more than the output buffer
+	openInputs    int // inputs not ended (no end of partition yet)
+	dataInputs    int // inputs that have not delivered EndOfData
+	// endOfData: the task reached the end of its input and waits for its
+	// final checkpoint, finalCk, the first it snapshots after that
+	// (StreamTask.finalCheckpointMinId); finalDone: a checkpoint >= finalCk
+	// was notified complete.
+	endOfData   bool
+	finalCk     int64
+	finalDone   bool
+	readable    inputSet // the inputs nextInput may choose from
+	fullOutputs int      // output channels holding more than the output buffer
 
 	// Source only.
 	log      *sourceLog
@@ -76,6 +84,16 @@ func (s *Sim) tryWork(t *task) {
 			s.alignmentTimeout(t, n)
 			continue
 		}
+		if len(t.triggers) > 0 {
+			n := t.triggers[0]
+			t.triggers = t.triggers[1:]
+			s.triggerDirect(t, n)
+			continue
+		}
+		if s.readyToFinish(t) {
+			s.finish(t)
+			return
+		}
 		if t.isSource() {
 			if !s.sourceStep(t) {
 				return
@@ -97,13 +115,16 @@ func (s *Sim) tryWork(t *task) {
 		case itemCancel:
 			s.trace(TraceEvent{Kind: CancelMarkerReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
 			s.onCancel(t, it.ck)
+		case itemEndOfData:
+			s.trace(TraceEvent{Kind: EndOfData, Subtask: t.id, Channel: c.id})
+			s.takeEndOfData(t, c)
 		case itemEOP:
 			s.trace(TraceEvent{Kind: EndOfPartition, Subtask: t.id, Channel: c.id})
 			c.ended = true
 			t.openInputs--
 			s.onEndOfPartition(t, c)
-			if t.openInputs == 0 {
-				s.finish(t)
+			if !c.dataEnded {
+				s.takeEndOfData(t, c) // a sender that finished without EndOfData (Flink 1.14)
 			}
 		}
 	}
@@ -231,38 +252,15 @@ func (s *Sim) broadcastEvent(t *task, it item) {
 	}
 }
 
-// finish ends a subtask whose input is exhausted: it forwards end of
-// partition and tells the coordinator.
-func (s *Sim) finish(t *task) {
-	t.finished = true
-	s.finalPreCommit(t)
-	s.broadcastEvent(t, item{kind: itemEOP})
-	s.trace(TraceEvent{Channel: -1, Kind: SubtaskFinished, Subtask: t.id})
-	s.taskFinished(t)
-	if s.coord.running == 0 {
-		s.finishSinks()
-		s.coord.stop()
-		s.enterTerminal(JobFinished)
-	}
-}
-
 // sourceStep reads the next record of a source's partition if it is
 // available and the source is not backpressured. It reports whether the
 // source started work.
 func (s *Sim) sourceStep(t *task) bool {
-	if len(t.triggers) > 0 {
-		n := t.triggers[0]
-		t.triggers = t.triggers[1:]
-		// A source's barrier is unaligned from the start in unaligned mode;
-		// with an aligned checkpoint timeout it starts aligned.
-		s.triggerAtTask(t, n, s.coord.triggerTime(n), s.cfg.Checkpoint.Mode == Unaligned && !s.alternating() && !s.coord.isSavepoint(n))
-		return true
-	}
-	if t.backpressured {
+	if t.backpressured || t.endOfData {
 		return false
 	}
 	if t.log.ended(t.offset) {
-		s.finish(t)
+		s.endInput(t)
 		return false
 	}
 	if at := t.log.available(t.offset); at > s.now {

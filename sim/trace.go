@@ -102,6 +102,12 @@ const (
 	// RestoreRefused: a manual restore found nothing to restore (of
 	// Checkpoint, when it named one).
 	RestoreRefused
+	// EndOfData: Subtask took EndOfData from Channel: no record follows
+	// on it, barriers still do (FLIP-147).
+	EndOfData
+	// EndOfInput: Subtask read its last record and waits for its final
+	// checkpoint before it finishes (FLIP-147).
+	EndOfInput
 	numTraceKinds
 )
 
@@ -115,7 +121,7 @@ var traceKindNames = [numTraceKinds]string{
 	"in_flight_persisted", "alignment_timed_out", "notify_complete", "subtask_finished",
 	"barrier_announced", "subtask_failed", "job_failover", "job_status_changed",
 	"subtask_restoring", "subtask_restored", "transaction_committed",
-	"job_resubmitted", "restore_refused",
+	"job_resubmitted", "restore_refused", "end_of_data", "end_of_input",
 }
 
 // String is the kind's snake_case name, as in JSON traces.

@@ -91,6 +91,9 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	fmt.Fprintf(w, "  end-to-end duration: mean %s, max %s · alignment: mean %s, max %s · persisted in-flight data %s\n",
 		dur(sm.MeanEndToEnd), dur(sm.MaxEndToEnd), dur(sm.MeanAlignment), dur(sm.MaxAlignment), size(sm.PersistedBytes))
 	fmt.Fprintf(w, "  records read between a checkpoint's completion and the next trigger: %d on average\n", sm.RecordsBetweenCheckpoints)
+	if sm.AwaitingFinal > 0 {
+		fmt.Fprintf(w, "  %d subtask(s) read their last record and wait for their final checkpoint (FLIP-147): the job FINISHES once a checkpoint they take part in completes\n", sm.AwaitingFinal)
+	}
 	writeFailovers(w, r)
 	fmt.Fprintln(w, "\nInvariants:")
 	for _, inv := range r.Invariants {
@@ -251,6 +254,7 @@ type jsonSummary struct {
 
 	RecordsBetweenCheckpoints int64 `json:"records_between_checkpoints"`
 	Restarts                  int   `json:"restarts"`
+	AwaitingFinalCheckpoint   int   `json:"awaiting_final_checkpoint"`
 	MeanRestoreNs             int64 `json:"mean_restore_ns"`
 	MaxRestoreNs              int64 `json:"max_restore_ns"`
 	Duplicates                int64 `json:"duplicates"`
@@ -304,7 +308,7 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 	out.Summary = jsonSummary{RecordsIn: sm.RecordsIn, RecordsOut: sm.RecordsOut, Completed: sm.Completed, Expired: sm.Expired,
 		Aborted: sm.Aborted, InProgress: sm.InProgress, MeanEndToEndNs: sm.MeanEndToEnd, MaxEndToEndNs: sm.MaxEndToEnd,
 		MeanAlignmentNs: sm.MeanAlignment, MaxAlignmentNs: sm.MaxAlignment, PersistedBytes: sm.PersistedBytes,
-		RecordsBetweenCheckpoints: sm.RecordsBetweenCheckpoints, Restarts: sm.Restarts, MeanRestoreNs: sm.MeanRestoreTime,
+		RecordsBetweenCheckpoints: sm.RecordsBetweenCheckpoints, Restarts: sm.Restarts, AwaitingFinalCheckpoint: sm.AwaitingFinal, MeanRestoreNs: sm.MeanRestoreTime,
 		MaxRestoreNs: sm.MaxRestoreTime, Duplicates: sm.Duplicates, Lost: sm.Lost,
 		MeanCommitLatencyNs: sm.MeanCommitLatency, MaxCommitLatencyNs: sm.MaxCommitLatency}
 	out.Job = r.Job.String()

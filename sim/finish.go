@@ -1,0 +1,145 @@
+package sim
+
+import "github.com/ckptsim/ckptsim/topology"
+
+// The end of a task's input and its finish, as Flink does them since 1.15
+// with checkpoints after tasks finished (FLIP-147): a task that reads its
+// last record (a bounded source at the end of its partition, or a task
+// whose every input delivered EndOfData) finishes its operators and sends
+// EndOfData downstream, but stays RUNNING: it takes part in checkpoints
+// until one it snapshotted after its end of input (its final checkpoint)
+// completes and its downstream tasks have consumed all its data
+// (StreamTask.afterInvoke waits for finalCheckpointCompleted and every
+// partition's getAllDataProcessedFuture). Only then does it send end of
+// partition and finish. A two-phase commit sink commits its last
+// transaction on the final checkpoint's notification. Before 1.15 (by
+// default) a task finished at once, checkpoints stopped once any task had
+// finished, and a two-phase commit sink aborted its open transaction when
+// it closed.
+
+// finalCheckpoints reports whether tasks wait for a final checkpoint:
+// checkpoints after tasks finished need checkpointing to be enabled
+// (StreamTask.areCheckpointsWithFinishedTasksEnabled).
+func (s *Sim) finalCheckpoints() bool {
+	return s.cfg.FlinkVersion.CheckpointsAfterTasksFinish() && s.cfg.Checkpoint.Interval > 0
+}
+
+// takeEndOfData handles the EndOfData of input channel c: once every input
+// delivered it, the task's input has ended. The sender learns that its
+// data on c was consumed.
+func (s *Sim) takeEndOfData(t *task, c *channel) {
+	c.dataEnded = true
+	t.dataInputs--
+	if from := &s.tasks[c.from]; from.endOfData {
+		s.schedule(from, s.now, evWake, 0)
+	}
+	if t.dataInputs == 0 {
+		s.endInput(t)
+	}
+}
+
+// endInput is the end of a task's input (StreamTask.endData).
+func (s *Sim) endInput(t *task) {
+	if !s.finalCheckpoints() {
+		s.finish(t)
+		return
+	}
+	t.endOfData = true
+	s.lastEndOfInput = s.now
+	s.trace(TraceEvent{Channel: -1, Kind: EndOfInput, Subtask: t.id})
+	s.broadcastEvent(t, item{kind: itemEndOfData})
+}
+
+// readyToFinish reports whether a task that reached the end of its input
+// may finish: its final checkpoint completed and every receiver consumed
+// its EndOfData.
+func (s *Sim) readyToFinish(t *task) bool {
+	if !t.endOfData || !t.finalDone {
+		return false
+	}
+	for g := range t.outputs {
+		for _, id := range t.outputs[g].chans {
+			if !s.chans[id].dataEnded {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// notified tells a task that checkpoint n completed: with n at or past its
+// final checkpoint, a task at the end of its input may finish.
+func (s *Sim) notified(t *task, n int64) {
+	if t.endOfData && t.finalCk > 0 && n >= t.finalCk && !t.finalDone {
+		t.finalDone = true
+		s.schedule(t, s.now, evWake, 0)
+	}
+}
+
+// finish ends a subtask: it forwards end of partition and tells the
+// coordinator. A two-phase commit sink without checkpointing commits
+// everything at the end of its input (the Sink API's
+// CommitterOperator.endInput). With checkpointing, before Flink 1.15, its
+// close aborts the transaction it was writing, and its pre-committed ones
+// wait for a notification that a finished task never gets: that output is
+// lost (the problem FLIP-147 solved; since then the final checkpoint has
+// committed everything by now).
+func (s *Sim) finish(t *task) {
+	t.finished = true
+	t.endOfData = false
+	if s.cfg.Checkpoint.Interval == 0 && t.op.Kind == topology.Sink {
+		for _, x := range t.sink.pending {
+			s.commit(x)
+		}
+		if t.sink.open != nil {
+			s.commit(t.sink.open)
+		}
+		t.sink.pending = nil
+	}
+	t.sink.open = nil
+	s.broadcastEvent(t, item{kind: itemEOP})
+	s.trace(TraceEvent{Channel: -1, Kind: SubtaskFinished, Subtask: t.id})
+	s.taskFinished(t)
+	if s.coord.running == 0 {
+		s.coord.stop()
+		s.enterTerminal(JobFinished)
+	}
+}
+
+// triggerDirect takes checkpoint n that the coordinator triggered at task
+// t: a source, or since Flink 1.15 a task whose every upstream task has
+// finished (DefaultCheckpointPlanCalculator triggers the first running
+// tasks). A source's barrier is unaligned from the start in unaligned mode;
+// with an aligned checkpoint timeout it starts aligned.
+func (s *Sim) triggerDirect(t *task, n int64) {
+	unaligned := s.cfg.Checkpoint.Mode == Unaligned && !s.alternating() && !s.coord.isSavepoint(n)
+	if !t.isSource() {
+		if n <= t.ck || n <= t.latestTracked {
+			return
+		}
+		t.ck, t.lastDone, t.latestTracked = n, n, max(t.latestTracked, n)
+	}
+	s.triggerAtTask(t, n, s.coord.triggerTime(n), unaligned)
+	if unaligned && !t.isSource() {
+		s.channelStateDone(t, n) // every input ended: no input channel state
+	}
+}
+
+// AwaitsFinalCheckpoint reports whether the run ended with subtasks at the
+// end of their input that no completed checkpoint could finish: none
+// completed that was triggered after the last of them reached the end of
+// its input. Flink's job then stays RUNNING (checkpoints that keep
+// expiring, or a job that cannot checkpoint at all); it is not a drained
+// run.
+func (r *Result) AwaitsFinalCheckpoint() bool {
+	if r.Summary.AwaitingFinal == 0 {
+		return false
+	}
+	for i := range r.Checkpoints {
+		c := &r.Checkpoints[i]
+		if c.Status == Completed && c.TriggerAt > r.Summary.LastEndOfInput {
+			return false
+		}
+	}
+	return true
+}
