@@ -182,3 +182,52 @@ func BenchmarkFanIn(b *testing.B) {
 	b.ReportMetric(per(1), "ns/event@1000")
 	b.ReportMetric(per(1)/per(0), "ratio")
 }
+
+// BenchmarkEngineVsHeap measures, in the same run, the engine on the
+// typical job and a bare loop on the engine's own typed heap (queue) at
+// the engine's mean queue length: each op pops the earliest event and
+// schedules one a little later, with no simulation work. It reports the
+// nanoseconds per event of both and their ratio, the engine's overhead
+// over its event queue (setup not timed).
+func BenchmarkEngineVsHeap(b *testing.B) {
+	cfg := benchJob()
+	size := meanQueueLen(b)
+	var q queue
+	rnd := uint64(0x9e3779b97f4a7c15)
+	next := func() int64 { // xorshift: a delay in [0, 1ms)
+		rnd ^= rnd << 13
+		rnd ^= rnd >> 7
+		rnd ^= rnd << 17
+		return int64(rnd % uint64(time.Millisecond))
+	}
+	for range size {
+		q.push(event{at: next()})
+	}
+	var engine, bare time.Duration
+	var events int64
+	for b.Loop() {
+		b.StopTimer()
+		s, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		n := s.Run().Events
+		engine += time.Since(start)
+		events += n
+		start = time.Now()
+		for range n {
+			e := q.pop()
+			e.at += next()
+			q.push(e)
+		}
+		bare += time.Since(start)
+	}
+	perEngine := float64(engine.Nanoseconds()) / float64(events)
+	perHeap := float64(bare.Nanoseconds()) / float64(events)
+	b.ReportMetric(1e3/perEngine, "M-events/s")
+	b.ReportMetric(perEngine, "ns/event")
+	b.ReportMetric(perHeap, "heap-ns/op")
+	b.ReportMetric(perEngine/perHeap, "ratio")
+}
