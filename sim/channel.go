@@ -137,9 +137,10 @@ func (s *Sim) latency() int64 {
 
 // send transmits an item, or appends it to the sender's output queue when
 // it cannot go yet: behind queued items, after a blocking barrier, or (a
-// record) without credit. An item for an idle channel goes straight onto
-// the wire, as Flink's writer hands a buffer to the network stack when the
-// subpartition has credit, without touching the queue.
+// record) without credit. The output queue holds what waits for credit
+// or for the end of a pause; an item for an idle channel would leave it at
+// once, so it goes straight onto the wire: the same transmission, at the
+// same instant, without the queue.
 func (s *Sim) send(c *channel, it item) {
 	rec := it.kind == itemRecord
 	if rec {
