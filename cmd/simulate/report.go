@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
 )
@@ -136,7 +137,7 @@ func writeSubtasks(w io.Writer, s *sim.Sim, r *sim.Result) {
 			if st.FirstBarrierAt >= 0 {
 				delay = dur(st.StartDelay)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t\n", eg.Subtasks[st.Subtask].Name, ack, delay,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t\n", termsafe.Line(eg.Subtasks[st.Subtask].Name), ack, delay,
 				dur(st.Alignment), dur(st.Sync), dur(st.Async), size(st.CheckpointedBytes), size(st.StateBytes),
 				inFlight(st.ProcessedBytes, st.PersistedBytes), st.Unaligned)
 		}
