@@ -191,7 +191,7 @@ func runTraceInterrupted(t *testing.T, sig os.Signal) {
 			return false
 		}
 		fi, err := os.Stat(partial[0])
-		return err == nil && fi.Size() > 1<<20
+		return err == nil && fi.Size() > 2<<20
 	})
 	_, err := os.Stat(path)
 	require.ErrorIs(t, err, os.ErrNotExist, "the trace appears only when it is whole")
