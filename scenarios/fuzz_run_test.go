@@ -1,8 +1,7 @@
 package scenarios
 
 import (
-	"os"
-	"path/filepath"
+	"fmt"
 	"testing"
 	"time"
 
@@ -20,20 +19,18 @@ const (
 
 // FuzzRun drives the engine with fuzzed scenario files: every file that
 // parses must run without panicking, stop within its event and time
-// budgets, and report a result whose counts are consistent.
+// budgets, and report a result whose counts are consistent. The corpus
+// starts from every bundled scenario, every conformance case and every
+// value of boundCases at and beyond its bound; run it with
+// -fuzzminimizetime 0, or minimizing shrinks new inputs into parse errors
+// (see README, Reliability).
 func FuzzRun(f *testing.F) {
-	for _, name := range Bundled() {
-		data, err := BundledSource(name)
-		require.NoError(f, err)
-		f.Add(data)
-	}
-	conformance, _ := filepath.Glob("../testdata/conformance/*.yaml")
-	for _, path := range conformance {
-		data, err := os.ReadFile(path)
-		require.NoError(f, err)
-		f.Add(data)
-	}
+	addScenarioSeeds(f)
 	f.Add([]byte(everyFailureField))
+	for _, tc := range boundCases { // values at their bounds and beyond
+		f.Add(fmt.Appendf(nil, tc.file, tc.edge))
+		f.Add(fmt.Appendf(nil, tc.file, tc.beyond))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("fuzz.yaml", data)
 		if err != nil {

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,12 +49,26 @@ func lineBreaks(data []byte) int {
 	return n
 }
 
-func FuzzParse(f *testing.F) {
+// addScenarioSeeds seeds a fuzz corpus with every bundled scenario and
+// every conformance case.
+func addScenarioSeeds(f *testing.F) {
 	for _, name := range Bundled() {
 		data, err := BundledSource(name)
 		require.NoError(f, err)
 		f.Add(data)
 	}
+	conformance, err := filepath.Glob("../testdata/conformance/*.yaml")
+	require.NoError(f, err)
+	require.NotEmpty(f, conformance)
+	for _, path := range conformance {
+		data, err := os.ReadFile(path)
+		require.NoError(f, err)
+		f.Add(data)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	addScenarioSeeds(f)
 	for _, tc := range badFiles {
 		f.Add([]byte(tc.yaml))
 	}

@@ -184,11 +184,7 @@ func (f *Fault) checkBounds(b *bounds, i int) {
 // checkGraphBounds checks the operators' durations, sizes and rates, and
 // the setup work of their Zipf tables.
 func checkGraphBounds(b *bounds, g *topology.Graph) {
-	type zipfTable struct {
-		keys int
-		s    float64
-	}
-	var tables []zipfTable
+	var tables []zipfShape
 	zipfKeys := 0
 	for i := range g.Operators {
 		op := &g.Operators[i]
@@ -208,7 +204,7 @@ func checkGraphBounds(b *bounds, g *topology.Graph) {
 			b.fail(field("Source.Rate"), "%s %g is too low (at least %g records/s per partition)", name("rate"), src.Rate, MinRate)
 		}
 		b.atMost(field("Source.RecordBytes"), name("record_bytes"), int64(src.RecordBytes), MaxRecordBytes, " bytes")
-		if t := (zipfTable{src.Keys, src.ZipfS}); src.Distribution == topology.Zipf && !slices.Contains(tables, t) {
+		if t := (zipfShape{src.Keys, src.ZipfS}); src.Distribution == topology.Zipf && !slices.Contains(tables, t) {
 			tables = append(tables, t)
 			if zipfKeys += src.Keys; zipfKeys > MaxZipfKeys {
 				b.fail(field("Source.Keys"), "%s: the zipf sources of the job need tables of %d keys in all (at most %d, one table per distinct keys and zipf_s)",

@@ -30,7 +30,7 @@ func TestSaturatingTime(t *testing.T) {
 // TestSourceAtTheLowestRate: the time of any offset is finite, however
 // slow the source.
 func TestSourceAtTheLowestRate(t *testing.T) {
-	l := newSourceLog(&topology.SourceSpec{Rate: MinRate, Keys: 1, MaxValue: 1}, 1, 0)
+	l := newSourceLog(&topology.SourceSpec{Rate: MinRate, Keys: 1, MaxValue: 1}, 1, 0, zipfTables{})
 	assert.Equal(t, int64(1e15), l.available(1))
 	assert.Equal(t, int64(never), l.available(math.MaxInt64))
 }

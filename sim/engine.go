@@ -105,6 +105,7 @@ func New(cfg Config) (*Sim, error) {
 		s.chans[i] = channel{id: int32(i), from: int32(c.From), to: int32(c.To), credit: cfg.Channels.Capacity}
 	}
 	s.tasks = make([]task, len(eg.Subtasks))
+	zipf := zipfTables{}
 	for i, st := range eg.Subtasks {
 		op := eg.Op(i)
 		t := &s.tasks[i]
@@ -130,7 +131,7 @@ func New(cfg Config) (*Sim, error) {
 		switch op.Kind {
 		case topology.Source:
 			t.part = int32(s.partitions)
-			t.log = newSourceLog(op.Source, cfg.Seed, s.partitions)
+			t.log = newSourceLog(op.Source, cfg.Seed, s.partitions, zipf)
 			s.partitions++
 		case topology.Aggregate:
 			t.state = map[int64]int64{}

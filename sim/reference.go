@@ -30,12 +30,18 @@ func (s *Sim) initReference() {
 	r := &s.ref
 	r.state = make([][]map[int64]int64, len(g.Operators))
 	order, _ := g.Order()
+	index := make(map[string]int, len(g.Operators))
+	for i, op := range g.Operators {
+		index[op.Name] = i
+	}
+	inputs := make([][]int, len(g.Operators))
+	for _, e := range g.Edges {
+		inputs[index[e.To]] = append(inputs[index[e.To]], index[e.From])
+	}
 	tainted := make([]bool, len(g.Operators)) // has an aggregate upstream (or is one)
 	for _, op := range order {
-		for _, e := range g.Edges {
-			if g.Index(e.To) == op && tainted[g.Index(e.From)] {
-				tainted[op] = true
-			}
+		for _, from := range inputs[op] {
+			tainted[op] = tainted[op] || tainted[from]
 		}
 		if g.Operators[op].Kind == topology.Aggregate {
 			if !tainted[op] {

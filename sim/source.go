@@ -18,12 +18,35 @@ type sourceLog struct {
 	zipf   []float64 // cumulative distribution for Zipf keys
 }
 
-func newSourceLog(spec *topology.SourceSpec, seed uint64, part int) *sourceLog {
-	l := &sourceLog{spec: spec, seed: seed, part: uint64(part), period: 1e9 / spec.Rate}
-	if spec.Distribution == topology.Zipf {
-		l.zipf = zipfCDF(spec.Keys, spec.ZipfS)
+// newSourceLog is partition part of the source spec describes; a Zipf
+// source takes its table from tables.
+func newSourceLog(spec *topology.SourceSpec, seed uint64, part int, tables zipfTables) *sourceLog {
+	return &sourceLog{spec: spec, seed: seed, part: uint64(part), period: 1e9 / spec.Rate, zipf: tables.of(spec)}
+}
+
+// zipfTables holds one cumulative distribution per distinct (keys, skew),
+// shared by every partition and source that draws from it: the tables of
+// a job are built once, within MaxZipfKeys entries in all.
+type zipfTables map[zipfShape][]float64
+
+// zipfShape is what a Zipf table depends on.
+type zipfShape struct {
+	keys int
+	s    float64
+}
+
+// of is the table of spec's distribution, nil for uniform keys.
+func (z zipfTables) of(spec *topology.SourceSpec) []float64 {
+	if spec.Distribution != topology.Zipf {
+		return nil
 	}
-	return l
+	shape := zipfShape{spec.Keys, spec.ZipfS}
+	cdf, ok := z[shape]
+	if !ok {
+		cdf = zipfCDF(spec.Keys, spec.ZipfS)
+		z[shape] = cdf
+	}
+	return cdf
 }
 
 // zipfCDF is the cumulative distribution of P(k) ∝ 1/(k+1)^s over n keys.
