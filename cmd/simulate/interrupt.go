@@ -34,11 +34,15 @@ const stepsBetweenChecks = 4096
 
 // step runs s to its end, or until ctx is done; it reports whether ctx
 // stopped it. The run stops between two events, so its trace and result
-// are whole.
-func step(ctx context.Context, s *sim.Sim) (interrupted bool) {
+// are whole. It draws p (which may be nil) as it goes.
+func step(ctx context.Context, s *sim.Sim, p *progress) (interrupted bool) {
+	defer p.done()
 	for i := 1; s.Step(); i++ {
-		if i%stepsBetweenChecks == 0 && ctx.Err() != nil {
-			return true
+		if i%stepsBetweenChecks == 0 {
+			if ctx.Err() != nil {
+				return true
+			}
+			p.tick(s)
 		}
 	}
 	return false

@@ -56,7 +56,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// Even a panic leaves the events traced so far, in whole lines.
 	defer trace.Close()
 	ctx, stop := interruptContext(ctx, stderr)
-	interrupted := step(ctx, s)
+	interrupted := step(ctx, s, newProgress(terminalStderr(), time.Now))
 	stop()
 	res := s.Result()
 	if err := trace.Close(); err != nil {
