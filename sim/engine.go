@@ -214,18 +214,20 @@ func defaultBudget(cfg Config) int64 {
 		}
 		reach[i] = n * float64(op.Parallelism)
 	}
+	from, to := g.EdgeEnds()
+	outputs := make([][]int, len(g.Operators))
+	for i := range g.Edges {
+		outputs[from[i]] = append(outputs[from[i]], i)
+	}
 	hops := 0.0
 	for _, op := range order {
 		hops += reach[op]
-		for _, e := range g.Edges {
-			if g.Index(e.From) != op {
-				continue
-			}
-			to := g.Index(e.To)
-			if e.Partitioning == topology.Broadcast {
-				reach[to] += reach[op] * float64(g.Operators[to].Parallelism)
+		for _, i := range outputs[op] {
+			receiver := to[i]
+			if g.Edges[i].Partitioning == topology.Broadcast {
+				reach[receiver] += reach[op] * float64(g.Operators[receiver].Parallelism)
 			} else {
-				reach[to] += reach[op]
+				reach[receiver] += reach[op]
 			}
 		}
 	}

@@ -30,13 +30,10 @@ func (s *Sim) initReference() {
 	r := &s.ref
 	r.state = make([][]map[int64]int64, len(g.Operators))
 	order, _ := g.Order()
-	index := make(map[string]int, len(g.Operators))
-	for i, op := range g.Operators {
-		index[op.Name] = i
-	}
+	from, to := g.EdgeEnds()
 	inputs := make([][]int, len(g.Operators))
-	for _, e := range g.Edges {
-		inputs[index[e.To]] = append(inputs[index[e.To]], index[e.From])
+	for i := range g.Edges {
+		inputs[to[i]] = append(inputs[to[i]], from[i])
 	}
 	tainted := make([]bool, len(g.Operators)) // has an aggregate upstream (or is one)
 	for _, op := range order {

@@ -121,6 +121,18 @@ func (g *Graph) Channels() int {
 	return n
 }
 
+// EdgeEnds is the index of each edge's sending and receiving operator, -1
+// for a name no operator has: one name lookup per edge end, so that a
+// walk over the edges stays linear.
+func (g *Graph) EdgeEnds() (from, to []int) {
+	index := g.indexes()
+	from, to = make([]int, len(g.Edges)), make([]int, len(g.Edges))
+	for i, e := range g.Edges {
+		from[i], to[i] = lookup(index, e.From), lookup(index, e.To)
+	}
+	return from, to
+}
+
 // edgeChannels is the number of channels edge e expands to.
 func (g *Graph) edgeChannels(index map[string]int, e Edge) int {
 	from, to := g.Operators[index[e.From]].Parallelism, g.Operators[index[e.To]].Parallelism
