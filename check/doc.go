@@ -84,8 +84,12 @@
 // FINISHED) with the failure-free reference, whatever failed and
 // recovered on the way: the final keyed state in the exactly-once modes,
 // the committed output of two-phase commit sinks (no duplicate, no loss),
-// and every sink's output in every mode (no loss). AtLeastOnceIsExactlyOnce
-// is false on purpose, a teaching example that checking must refute. A
+// and every sink's output in every mode (no loss). TwoPhaseCommit reads
+// the two-phase commit sinks' transactions from the trace of every run,
+// drained or not: none commits before a checkpoint at or after its own
+// completed, and a restore commits every transaction of the restored
+// snapshot. AtLeastOnceIsExactlyOnce is false on purpose, a teaching
+// example that checking must refute. A
 // property that does not apply to a run (liveness with bounded sources, an
 // end-to-end property on a job that failed) reports ErrNotApplicable rather
 // than passing silently; sweeps count those runs as skipped.
