@@ -568,7 +568,7 @@ func checkDrain(r *Run) error {
 		return notApplicable("the run has an end time")
 	}
 	o := r.obs
-	if res.Job == sim.JobRunning && res.AwaitsFinalCheckpoint() {
+	if res.Stop == sim.Stalled {
 		return notApplicable("no checkpoint completes after the end of input: the job waits for its final checkpoint, as Flink's does")
 	}
 	switch {

@@ -1,8 +1,6 @@
 package check
 
 import (
-	"time"
-
 	"github.com/ckptsim/ckptsim/sim"
 	"github.com/ckptsim/ckptsim/topology"
 )
@@ -29,15 +27,9 @@ type Run struct {
 }
 
 // Simulate runs cfg to its end, observing the trace. It fails only when
-// the engine refuses cfg. A bounded run without an end time ends at
-// stallHorizon: a job whose checkpoints cannot complete after the end of
-// its input waits for its final checkpoint forever (FLIP-147).
+// the engine refuses cfg.
 func Simulate(cfg sim.Config) (*Run, error) {
-	exec := cfg
-	if exec.Until == 0 {
-		exec.Until = stallHorizon(&cfg)
-	}
-	s, err := sim.New(exec)
+	s, err := sim.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -45,20 +37,6 @@ func Simulate(cfg sim.Config) (*Run, error) {
 	s.Tracer = o.observe
 	res := s.Run()
 	return &Run{Config: cfg, Result: res, Graph: s.Graph(), TraceHash: o.hash, TraceEvents: o.events, Events: res.Events, obs: o}, nil
-}
-
-// stallHorizon is an end time for a bounded run that does not come to an
-// end by itself: three times its expected length after its last fault,
-// and 10s more. 0 (no end) for unbounded runs.
-func stallHorizon(cfg *sim.Config) time.Duration {
-	d := RunLength(cfg)
-	if d == 0 {
-		return 0
-	}
-	for _, f := range cfg.Faults {
-		d = max(d, f.At, f.Until)
-	}
-	return 3*d + 10*time.Second
 }
 
 // CutCounts re-derives the cut checker from the trace for the modes whose

@@ -69,7 +69,7 @@ var badFailureFiles = []struct {
 
 	// recovery.
 	{"unknown recovery field", "name: a\n" + jobGraph + "recovery: {local: true}\n",
-		`t.yaml:9:12: unknown field "local" in recovery (allowed: failover, tolerable_failed_checkpoints, fail_on_checkpointing_errors, prefer_checkpoint_for_recovery, local_recovery, restore_base, remote_bandwidth, local_bandwidth, savepoints, cancel_at, externalized)`},
+		`t.yaml:9:12: unknown field "local" in recovery (allowed: failover, tolerable_failed_checkpoints, fail_on_checkpointing_errors, prefer_checkpoint_for_recovery, local_recovery, restore_base, remote_bandwidth, local_bandwidth, savepoints, cancel_at, stop, externalized)`},
 	{"unknown failover", "name: a\n" + jobGraph + "recovery: {failover: partial}\n",
 		`t.yaml:9:22: failover: unknown value "partial" (allowed: full, region)`},
 	{"tolerable is a word", "name: a\n" + jobGraph + "recovery: {tolerable_failed_checkpoints: lots}\n",

@@ -492,6 +492,14 @@ func recoveryNodes(r sim.RecoveryConfig) (restart, recovery *yaml.Node) {
 	if r.CancelAt != d.CancelAt {
 		cm.dur("cancel_at", r.CancelAt)
 	}
+	if r.Stop.At > 0 {
+		st := &mapping{}
+		st.dur("at", r.Stop.At)
+		if r.Stop.Drain {
+			st.raw("drain", "!!bool", "true")
+		}
+		cm.add("stop", st.flow())
+	}
 	if r.Externalized != d.Externalized {
 		cm.str("externalized", string(r.Externalized))
 	}

@@ -131,6 +131,7 @@ func (d *decoder) recoveryFields(r *sim.RecoveryConfig, failOn *bool) []field {
 		{name: "local_bandwidth", set: restoreBandwidth(&r.LocalBandwidth)},
 		{name: "savepoints", set: d.savepoints(&r.Savepoints)},
 		{name: "cancel_at", set: duration(&r.CancelAt)},
+		{name: "stop", set: d.stopWithSavepoint(&r.Stop)},
 		{name: "externalized", set: oneOf(&r.Externalized, cleanups)},
 	}
 }
@@ -311,4 +312,21 @@ func (d *decoder) warnings(v sim.FlinkVersion) []string {
 	warn("recovery.fail_on_checkpointing_errors", "fail_on_checkpointing_errors is deprecated (setFailOnCheckpointingErrors, replaced by setTolerableCheckpointFailureNumber in Flink 1.9): "+
 		"true means tolerable_failed_checkpoints: 0, false means unlimited; write that instead")
 	return out
+}
+
+// stopWithSavepoint decodes the stop mapping: {at, drain}.
+func (d *decoder) stopWithSavepoint(st *sim.StopWithSavepoint) setter {
+	return func(n *yaml.Node) error {
+		*st = sim.StopWithSavepoint{}
+		if err := d.mapping(n, "recovery.stop", "in stop", []field{
+			{name: "at", required: true, set: duration(&st.At)},
+			{name: "drain", set: boolean(&st.Drain)},
+		}); err != nil {
+			return err
+		}
+		if st.At == 0 {
+			return d.errAt(n, "stop at 0s: the job is stopped before it starts; give a time after the start")
+		}
+		return nil
+	}
 }

@@ -145,6 +145,9 @@ func (c *Config) checkBounds(g *topology.Graph) error {
 	for i := range c.Faults {
 		c.Faults[i].checkBounds(&b, i)
 	}
+	for i, r := range c.Restores {
+		b.duration(fmt.Sprintf("Restores[%d].At", i), "restore time", r.At)
+	}
 	checkGraphBounds(&b, g)
 	if sc := c.Script; sc != nil {
 		b.duration("Script.Cost", "script cost", sc.Cost)
@@ -166,6 +169,7 @@ func (r *RecoveryConfig) checkBounds(b *bounds) {
 	b.atMost("Recovery.RemoteBandwidth", "remote bandwidth", r.RemoteBandwidth, MaxBandwidth, " bytes/s")
 	b.atMost("Recovery.LocalBandwidth", "local bandwidth", r.LocalBandwidth, MaxBandwidth, " bytes/s")
 	b.duration("Recovery.CancelAt", "cancel time", r.CancelAt)
+	b.duration("Recovery.Stop.At", "stop-with-savepoint time", r.Stop.At)
 	for i, at := range r.Savepoints {
 		b.duration(fmt.Sprintf("Recovery.Savepoints[%d]", i), "savepoint time", at)
 	}

@@ -327,6 +327,7 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 	s.checkReference(cs)
 	// CheckpointFailureManager.handleCheckpointSuccess, savepoints included.
 	s.job.failedCheckpoints, s.job.lastSuccess = 0, cs.ID
+	s.failedSinceEnd = 0
 	cs.InStorage = true // a savepoint stays there: it is the user's
 	if s.job.corrupt[cs.ID] && cs.Execution == 0 {
 		cs.unreadable = true
@@ -366,6 +367,9 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 		}
 		s.notified(t, cs.ID)
 	}
+	if cs.Synchronous {
+		s.stopSavepointDone()
+	}
 	co.decide(s)
 }
 
@@ -404,7 +408,12 @@ func (co *coordinator) abort(s *Sim, n int64, why Reason) {
 		}
 		s.dropSnap(t, n)
 	}
-	if cause := co.countFailure(s, n, why); cause != "" {
+	s.stallCheck()
+	cause := co.countFailure(s, n, why)
+	if cs.Synchronous {
+		s.stopSavepointFailed(why, cause != "")
+	}
+	if cause != "" {
 		s.failover(cause, nil...)
 	}
 	co.decide(s)

@@ -41,10 +41,13 @@ type Sim struct {
 	observe func(output)
 	// sourceReads counts the records all sources read, replays included.
 	sourceReads int64
-	// lastEndOfInput is when a subtask last reached the end of its input.
+	// lastEndOfInput is when a subtask last reached the end of its input;
+	// failedSinceEnd counts the checkpoints that failed in a row since
+	// (stallCheck).
 	lastEndOfInput int64
-	// bounded reports whether every source is bounded, so the run can
-	// drain and be checked end to end.
+	failedSinceEnd int
+	// bounded reports whether the run can drain and be checked end to
+	// end: every source is bounded, or a stop-with-savepoint ends the job.
 	bounded bool
 	// Commit latencies of two-phase commit sinks.
 	commitLatency, maxCommitLatency, committedRecs int64
@@ -68,9 +71,13 @@ const (
 	Quiescent
 	// JobEnded: the job finished, failed or was cancelled.
 	JobEnded
+	// Stalled: every subtask still running waits for its final checkpoint
+	// and checkpoints keep failing with nothing left that could change
+	// that (see stallCheck). Flink's job would stay RUNNING forever.
+	Stalled
 )
 
-var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended"}
+var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended", "stalled"}
 
 // String names the reason.
 func (r StopReason) String() string { return stopNames[r] }
@@ -138,9 +145,10 @@ func New(cfg Config) (*Sim, error) {
 		}
 	}
 	s.coord.running = len(s.tasks)
+	// A stop-with-savepoint drains an unbounded job too.
 	s.bounded = true
 	for _, op := range cfg.Graph.Operators {
-		if op.Kind == topology.Source && op.Source.Records == 0 {
+		if op.Kind == topology.Source && op.Source.Records == 0 && cfg.Recovery.Stop.At == 0 {
 			s.bounded = false
 		}
 	}
@@ -157,6 +165,9 @@ func New(cfg Config) (*Sim, error) {
 	s.scheduleFaults()
 	for _, at := range cfg.Recovery.Savepoints {
 		s.q.push(event{at: int64(at), kind: evSavepoint})
+	}
+	if cfg.Recovery.Stop.At > 0 {
+		s.q.push(event{at: int64(cfg.Recovery.Stop.At), kind: evStopWithSavepoint})
 	}
 	if cfg.Recovery.CancelAt > 0 {
 		s.q.push(event{at: int64(cfg.Recovery.CancelAt), kind: evCancel})
@@ -338,6 +349,8 @@ func (s *Sim) dispatch(e event) {
 		s.coord.savepoint(s)
 	case evCancel:
 		s.cancel()
+	case evStopWithSavepoint:
+		s.stopWithSavepoint()
 	case evResubmit:
 		s.resubmit(int(e.a))
 	default:

@@ -120,6 +120,8 @@ type RecoveryConfig struct {
 	Savepoints []time.Duration
 	// CancelAt, if > 0, cancels the job at that time.
 	CancelAt time.Duration
+	// Stop, if Stop.At > 0, stops the job with a savepoint at that time.
+	Stop StopWithSavepoint
 	// Externalized is what becomes of the retained checkpoints when the
 	// job ends.
 	Externalized Externalized
@@ -275,7 +277,7 @@ func (r RecoveryConfig) withDefaults() RecoveryConfig {
 		// An unset RecoveryConfig is the default one, with the fields
 		// that do not take part in that test.
 		d.TolerableFailures, d.PreferCheckpointForRecovery, d.LocalRecovery = r.TolerableFailures, r.PreferCheckpointForRecovery, r.LocalRecovery
-		d.Savepoints, d.CancelAt = r.Savepoints, r.CancelAt
+		d.Savepoints, d.CancelAt, d.Stop = r.Savepoints, r.CancelAt, r.Stop
 		return d
 	}
 	if r.Restart.Kind == "" {
@@ -321,6 +323,8 @@ func (r *RecoveryConfig) validate() error {
 		return fmt.Errorf("tolerable checkpoint failures must be -1 (unlimited) or more")
 	case v.RestoreBase < 0 || v.RemoteBandwidth < 1 || v.LocalBandwidth < 1:
 		return fmt.Errorf("restore base must not be negative and bandwidths must be at least 1 byte/s")
+	case v.Stop.At < 0:
+		return fmt.Errorf("stop-with-savepoint time must not be negative")
 	case v.CancelAt < 0:
 		return fmt.Errorf("cancel time must not be negative")
 	case v.Externalized != NoExternalized && v.Externalized != RetainOnCancellation && v.Externalized != DeleteOnCancellation:

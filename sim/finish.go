@@ -40,7 +40,7 @@ func (s *Sim) takeEndOfData(t *task, c *channel) {
 
 // endInput is the end of a task's input (StreamTask.endData).
 func (s *Sim) endInput(t *task) {
-	if !s.finalCheckpoints() {
+	if !s.finalCheckpoints() || s.job.stopped {
 		s.finish(t)
 		return
 	}
@@ -113,6 +113,12 @@ func (s *Sim) finish(t *task) {
 // with an aligned checkpoint timeout it starts aligned.
 func (s *Sim) triggerDirect(t *task, n int64) {
 	unaligned := s.cfg.Checkpoint.Mode == Unaligned && !s.alternating() && !s.coord.isSavepoint(n)
+	switch stop, drain := s.stopping(t, n); {
+	case drain && !t.endOfData:
+		s.endInput(t) // --drain: EndOfData goes ahead of the savepoint's barrier
+	case stop && !drain:
+		t.suspended = true
+	}
 	if !t.isSource() {
 		if n <= t.ck || n <= t.latestTracked {
 			return
@@ -125,21 +131,56 @@ func (s *Sim) triggerDirect(t *task, n int64) {
 	}
 }
 
-// AwaitsFinalCheckpoint reports whether the run ended with subtasks at the
-// end of their input that no completed checkpoint could finish: none
-// completed that was triggered after the last of them reached the end of
-// its input. Flink's job then stays RUNNING (checkpoints that keep
-// expiring, or a job that cannot checkpoint at all); it is not a drained
-// run.
-func (r *Result) AwaitsFinalCheckpoint() bool {
-	if r.Summary.AwaitingFinal == 0 {
-		return false
+// stallLimit is how many checkpoints in a row must fail after the end of
+// input before a run counts as stalled.
+const stallLimit = 10
+
+// stallCheck counts a failed checkpoint (expired, declined, or aborted at
+// the tasks because each newer barrier subsumes it) and ends the run as
+// Stalled when it cannot go anywhere: every subtask that has not finished
+// waits for its final checkpoint (no record moves any more), stallLimit
+// checkpoints in a row failed since, and nothing scheduled could make the
+// next one differ: no fault window still open or to come, no restart, stop
+// or manual restore pending.
+func (s *Sim) stallCheck() {
+	if !s.finalCheckpoints() || s.job.status != JobRunning || s.job.restoresDue > 0 || s.cfg.Recovery.Stop.At > 0 && s.job.stop == nil {
+		return
 	}
-	for i := range r.Checkpoints {
-		c := &r.Checkpoints[i]
-		if c.Status == Completed && c.TriggerAt > r.Summary.LastEndOfInput {
-			return false
+	for i := range s.tasks {
+		if t := &s.tasks[i]; !t.finished && !t.endOfData {
+			s.failedSinceEnd = 0
+			return
 		}
 	}
-	return true
+	for i := range s.cfg.Faults {
+		if s.faultAhead(i) {
+			return
+		}
+	}
+	if s.failedSinceEnd++; s.failedSinceEnd >= stallLimit {
+		s.stop = Stalled
+	}
+}
+
+// faultAhead reports whether fault i may still change the run: it has not
+// struck yet, or its window is open and will close. A window that never
+// closes is a constant condition.
+func (s *Sim) faultAhead(i int) bool {
+	f := &s.cfg.Faults[i]
+	switch f.Kind {
+	case Crash:
+		switch f.Phase {
+		case Restoring:
+			return false // only after another failover, whose restore starts the count again
+		case AtTime:
+		default: // in a phase of checkpoint f.Checkpoint
+			return !s.job.fired[i] && f.Checkpoint >= s.coord.lastID()
+		}
+		return int64(f.At) >= s.now
+	case RandomCrashes:
+		return f.Until == 0 || int64(f.Until) >= s.now
+	case FailUpload, CorruptCheckpoint:
+		return f.Checkpoint > s.coord.lastID()
+	}
+	return int64(f.At) >= s.now || f.Until != 0 && int64(f.Until) >= s.now
 }

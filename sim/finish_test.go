@@ -101,3 +101,25 @@ func TestTriggerTasksAfterUpstreamFinished(t *testing.T) {
 	}
 	assert.Positive(t, direct, "no task was triggered after its upstream finished")
 }
+
+// TestStalledFinalCheckpoint: a bounded job whose checkpoints all expire
+// (a timeout shorter than the upload) cannot take its final checkpoint:
+// Flink's job stays RUNNING after its input ended. The run ends as
+// Stalled instead of spending its event budget.
+func TestStalledFinalCheckpoint(t *testing.T) {
+	cfg := bounded(500, topology.TwoPhaseCommitSink)
+	cfg.Until = 0
+	cfg.Checkpoint.Timeout = 2 * time.Millisecond // the upload takes 5ms
+	r := newSim(t, cfg).Run()
+	assert.Equal(t, Stalled, r.Stop)
+	assert.Equal(t, JobRunning, r.Job)
+	assert.Equal(t, 5, r.Summary.AwaitingFinal, "every subtask waits for its final checkpoint")
+	assert.Zero(t, r.Summary.Completed)
+	assert.Less(t, r.Events, int64(100_000))
+	// Until the end of input nothing distinguishes it from a job that can
+	// checkpoint, so a fault still to come keeps it going.
+	cfg.Faults = []Fault{{Kind: SlowUpload, Factor: 2, At: time.Hour, Until: 2 * time.Hour}}
+	cfg.MaxEvents = 200_000
+	r = newSim(t, cfg).Run()
+	assert.Equal(t, EventBudget, r.Stop)
+}

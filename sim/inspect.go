@@ -454,6 +454,10 @@ func (s *Sim) Clone() *Sim {
 	j.restarter.failures = slices.Clone(j.restarter.failures)
 	j.failovers = slices.Clone(j.failovers)
 	j.resubmissions = slices.Clone(j.resubmissions)
+	if j.stop != nil {
+		st := *j.stop
+		j.stop = &st
+	}
 	j.waiting = slices.Clone(j.waiting)
 	j.waitingFor = slices.Clone(j.waitingFor)
 	j.stoppedBy = slices.Clone(j.stoppedBy)

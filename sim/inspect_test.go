@@ -140,7 +140,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 	// changes after New or after being taken.
 	known := map[string]string{
 		"Sim.Tracer": "reset", "Sim.cfg.Graph": "shared", "Sim.cfg.Script": "shared",
-		"Sim.cfg.Recovery.Savepoints": "shared", "Sim.cfg.Faults": "shared", "Sim.cfg.Restores": "shared", "Sim.job.resubmissions": "copied",
+		"Sim.cfg.Recovery.Savepoints": "shared", "Sim.cfg.Faults": "shared", "Sim.cfg.Restores": "shared", "Sim.job.resubmissions": "copied", "Sim.job.stop": "copied",
 		"Sim.eg": "shared", "Sim.q.items": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
 		"Sim.job.restarter.failures": "copied", "Sim.job.failovers": "copied", "Sim.job.waiting": "copied", "Sim.job.waitingFor": "copied", "Sim.job.stoppedBy": "copied", "Sim.job.restarts": "copied",
 		"Sim.job.region": "shared", "Sim.job.corrupt": "shared", "Sim.job.fired": "copied",

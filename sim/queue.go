@@ -16,25 +16,26 @@ type event struct {
 type eventKind uint8
 
 const (
-	evSourceNext      eventKind = iota // a source subtask may emit its next record
-	evArrive                           // an item reaches the receiver of channel a
-	evProcessDone                      // subtask a finished processing its record
-	evSyncDone                         // subtask a finished the sync phase of checkpoint b
-	evAsyncDone                        // subtask a finished the async phase of checkpoint b
-	evPeriodicTrigger                  // the coordinator's periodic timer (b = generation)
-	evExpire                           // checkpoint b times out
-	evAlignTimeout                     // subtask a: aligned checkpoint timeout of checkpoint b
-	evOutputTimeout                    // channel a: a timeoutable barrier b queued at the sender times out
-	evWake                             // subtask a may continue (credit came back)
-	evScript                           // script step a becomes available
-	evAnnounce                         // a timeoutable barrier b reaches the receiver of channel a
-	evFault                            // fault a strikes
-	evRestart                          // the job (or a region) is redeployed; b = failover number
-	evRestored                         // subtask a finished restoring its state
-	evSavepoint                        // a savepoint is triggered
-	evCancel                           // the job is cancelled
-	evResume                           // channel a: the receiver's resumeConsumption reaches the sender
-	evResubmit                         // the user resubmits the job (a manual restore)
+	evSourceNext        eventKind = iota // a source subtask may emit its next record
+	evArrive                             // an item reaches the receiver of channel a
+	evProcessDone                        // subtask a finished processing its record
+	evSyncDone                           // subtask a finished the sync phase of checkpoint b
+	evAsyncDone                          // subtask a finished the async phase of checkpoint b
+	evPeriodicTrigger                    // the coordinator's periodic timer (b = generation)
+	evExpire                             // checkpoint b times out
+	evAlignTimeout                       // subtask a: aligned checkpoint timeout of checkpoint b
+	evOutputTimeout                      // channel a: a timeoutable barrier b queued at the sender times out
+	evWake                               // subtask a may continue (credit came back)
+	evScript                             // script step a becomes available
+	evAnnounce                           // a timeoutable barrier b reaches the receiver of channel a
+	evFault                              // fault a strikes
+	evRestart                            // the job (or a region) is redeployed; b = failover number
+	evRestored                           // subtask a finished restoring its state
+	evSavepoint                          // a savepoint is triggered
+	evCancel                             // the job is cancelled
+	evResume                             // channel a: the receiver's resumeConsumption reaches the sender
+	evStopWithSavepoint                  // the user stops the job with a savepoint
+	evResubmit                           // the user resubmits the job (a manual restore)
 )
 
 // queue is a binary min-heap of events ordered by (at, seq). It is written

@@ -16,6 +16,10 @@ type job struct {
 	// counts those still to come.
 	resubmissions []ResubmissionStats
 	restoresDue   int
+	// stop is the stop-with-savepoint, once asked for; stopped: its
+	// savepoint completed and the job is ending.
+	stop    *StopStats
+	stopped bool
 	// waiting marks the subtasks that failed (or were restarted with a
 	// failed one) and wait for their restart, waitingFor says which
 	// restart (an index in restarts, -1 for none) and stoppedBy which
@@ -121,7 +125,7 @@ func (s *Sim) stopTask(t *task) {
 	}
 	t.attempt++
 	t.busy, t.backpressured, t.finished = false, false, false
-	t.endOfData, t.finalCk, t.finalDone = false, 0, false
+	t.endOfData, t.finalCk, t.finalDone, t.suspended = false, 0, false, false
 	t.snaps, t.triggers = nil, nil
 	t.timeoutDue, t.wakeAt = 0, -1
 	t.tracked = nil

@@ -27,6 +27,9 @@ type Result struct {
 	Failovers []FailoverStats
 	// Resubmissions lists the manual restores, in order.
 	Resubmissions []ResubmissionStats
+	// StopWithSavepoint is the stop-with-savepoint, nil if none was asked
+	// for (yet).
+	StopWithSavepoint *StopStats
 	// Retained are the ids of the current execution's completed
 	// checkpoints and savepoints still in checkpoint storage: every
 	// savepoint, and the newest num-retained checkpoints unless the job's
@@ -148,6 +151,10 @@ func (s *Sim) Result() *Result {
 	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
 		Mode: s.cfg.Checkpoint.Mode, FlinkVersion: s.cfg.FlinkVersion.orCurrent(), Job: s.job.status, Failovers: slices.Clone(s.job.failovers),
 		Resubmissions: slices.Clone(s.job.resubmissions)}
+	if st := s.job.stop; st != nil {
+		c := *st
+		r.StopWithSavepoint = &c
+	}
 	missing, extra, detail := s.cutReport()
 	for i, cs := range s.coord.stats {
 		if cs.InStorage && cs.Execution == s.coord.execution {

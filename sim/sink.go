@@ -67,22 +67,6 @@ func (s *Sim) preCommit(t *task, sn *taskSnap, n int64) {
 	sn.txns = append([]*txn(nil), t.sink.pending...)
 }
 
-// finalPreCommit pre-commits the last transaction of a two-phase commit
-// sink that reached the end of its input. In Flink (FLIP-147) such a task
-// waits for a final checkpoint, whose snapshot pre-commits the transaction
-// and whose completion commits it, before it finishes; here the finished
-// sink takes part in every later checkpoint with its final state, so the
-// transaction is pre-committed for the first checkpoint it has not yet
-// snapshotted.
-func (s *Sim) finalPreCommit(t *task) {
-	if t.op.Kind != topology.Sink || t.sink.open == nil {
-		return
-	}
-	t.sink.open.ck = t.lastSnap + 1
-	t.sink.pending = append(t.sink.pending, t.sink.open)
-	t.sink.open = nil
-}
-
 // commitUpTo commits every pending transaction of sink t pre-committed
 // for a checkpoint <= n: notifyCheckpointComplete commits them all, so a
 // transaction of an aborted checkpoint is committed by the next success.
@@ -130,25 +114,6 @@ func (s *Sim) restoreSink(t *task, cs *CheckpointStats) {
 	}
 	for _, x := range cs.txns[t.id] {
 		s.commit(x)
-	}
-}
-
-// finishSinks commits what the sinks hold when the job finishes: Flink
-// takes a final checkpoint after the end of input, whose completion
-// commits the last transactions.
-func (s *Sim) finishSinks() {
-	for i := range s.tasks {
-		t := &s.tasks[i]
-		if t.op.Kind != topology.Sink {
-			continue
-		}
-		for _, x := range t.sink.pending {
-			s.commit(x)
-		}
-		if t.sink.open != nil {
-			s.commit(t.sink.open)
-		}
-		t.sink = sinkState{}
 	}
 }
 

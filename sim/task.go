@@ -37,9 +37,12 @@ type task struct {
 	// final checkpoint, finalCk, the first it snapshots after that
 	// (StreamTask.finalCheckpointMinId); finalDone: a checkpoint >= finalCk
 	// was notified complete.
-	endOfData   bool
-	finalCk     int64
-	finalDone   bool
+	endOfData bool
+	finalCk   int64
+	finalDone bool
+	// suspended: a source that took the synchronous savepoint of a stop
+	// without drain, waiting for it to complete.
+	suspended   bool
 	readable    inputSet // the inputs nextInput may choose from
 	fullOutputs int      // output channels holding more than the output buffer
 
@@ -256,7 +259,11 @@ func (s *Sim) broadcastEvent(t *task, it item) {
 // available and the source is not backpressured. It reports whether the
 // source started work.
 func (s *Sim) sourceStep(t *task) bool {
-	if t.backpressured || t.endOfData {
+	if s.job.stopped && !t.endOfData {
+		s.finish(t) // stop-with-savepoint: the source ends as it stands
+		return false
+	}
+	if t.backpressured || t.endOfData || t.suspended {
 		return false
 	}
 	if t.log.ended(t.offset) {

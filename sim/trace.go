@@ -108,6 +108,10 @@ const (
 	// EndOfInput: Subtask read its last record and waits for its final
 	// checkpoint before it finishes (FLIP-147).
 	EndOfInput
+	// StopFailed: a stop-with-savepoint failed (its synchronous savepoint
+	// Checkpoint was aborted for Reason, or the job was not running) and
+	// the job goes on.
+	StopFailed
 	numTraceKinds
 )
 
@@ -121,7 +125,7 @@ var traceKindNames = [numTraceKinds]string{
 	"in_flight_persisted", "alignment_timed_out", "notify_complete", "subtask_finished",
 	"barrier_announced", "subtask_failed", "job_failover", "job_status_changed",
 	"subtask_restoring", "subtask_restored", "transaction_committed",
-	"job_resubmitted", "restore_refused", "end_of_data", "end_of_input",
+	"job_resubmitted", "restore_refused", "end_of_data", "end_of_input", "stop_failed",
 }
 
 // String is the kind's snake_case name, as in JSON traces.

@@ -43,6 +43,10 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		fmt.Fprintf(w, "INTERRUPTED at virtual time %s after %d events, before the run's end: the figures below are those of the run so far%s.\n\n",
 			dur(r.VirtualEnd), r.Events, note)
 	}
+	if r.Stop == sim.Stalled {
+		fmt.Fprintf(w, "STALLED at virtual time %s: every subtask still running read its last record and waits for its final checkpoint (FLIP-147), and checkpoint after checkpoint fails with nothing left that could change it; Flink's job would stay RUNNING. Let checkpoints complete (a longer timeout, a faster upload) for the job to finish.\n\n",
+			dur(r.VirtualEnd))
+	}
 	if r.Stop == sim.EventBudget {
 		fmt.Fprintf(w, "STOPPED EARLY: the event budget of %d events was spent at virtual time %s, before the run's end; raise max_events or lower until.\n\n",
 			r.Events, dur(r.VirtualEnd))
@@ -61,7 +65,10 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		if c.Reason != sim.NoReason && c.Status == sim.Aborted {
 			status += " (" + c.Reason.String() + ")"
 		}
-		if c.Savepoint {
+		switch {
+		case c.Synchronous:
+			status = "STOP SAVEPOINT " + status
+		case c.Savepoint:
 			status = "SAVEPOINT " + status
 		}
 		e2e := "-"
@@ -196,6 +203,7 @@ type jsonResult struct {
 	Checkpoints  []jsonCheckpoint  `json:"checkpoints"`
 	Failovers    []jsonFailover    `json:"failovers"`
 	Restores     []jsonRestore     `json:"restores,omitempty"`
+	StopWithSP   *jsonStop         `json:"stop_with_savepoint,omitempty"`
 	Retained     []int64           `json:"retained"`
 	Summary      jsonSummary       `json:"summary"`
 	Invariants   []jsonInvariant   `json:"invariants"`
@@ -209,6 +217,7 @@ type jsonCheckpoint struct {
 	Status                  string        `json:"status"`
 	Reason                  string        `json:"reason,omitempty"`
 	Savepoint               bool          `json:"savepoint,omitempty"`
+	Synchronous             bool          `json:"synchronous,omitempty"`
 	TriggerNs               int64         `json:"trigger_ns"`
 	EndToEndNs              int64         `json:"end_to_end_ns"`
 	Acked                   int           `json:"acked"`
@@ -264,6 +273,14 @@ type jsonSummary struct {
 	MaxCommitLatencyNs        int64 `json:"max_commit_latency_ns"`
 }
 
+// jsonStop is a stop-with-savepoint.
+type jsonStop struct {
+	AtNs      int64  `json:"at_ns"`
+	Drain     bool   `json:"drain"`
+	Savepoint int64  `json:"savepoint"`
+	Failed    string `json:"failed,omitempty"`
+}
+
 // jsonRestore is a manual restore; execution numbers count from 0.
 type jsonRestore struct {
 	AtNs          int64  `json:"at_ns"`
@@ -296,7 +313,7 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 		if c.Reason != sim.NoReason {
 			jc.Reason = c.Reason.String()
 		}
-		jc.Savepoint = c.Savepoint
+		jc.Savepoint, jc.Synchronous = c.Savepoint, c.Synchronous
 		for _, st := range c.Subtasks {
 			jc.Subtasks = append(jc.Subtasks, jsonSubtask{Subtask: eg.Subtasks[st.Subtask].Name, Acked: st.Acked, Finished: st.Finished,
 				AckNs: st.AckAt, StartDelayNs: st.StartDelay, AlignmentNs: st.Alignment, SyncNs: st.Sync, AsyncNs: st.Async,
@@ -314,6 +331,9 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 		MeanCommitLatencyNs: sm.MeanCommitLatency, MaxCommitLatencyNs: sm.MaxCommitLatency}
 	out.Job = r.Job.String()
 	out.Failovers = jsonFailovers(r)
+	if st := r.StopWithSavepoint; st != nil {
+		out.StopWithSP = &jsonStop{AtNs: st.At, Drain: st.Drain, Savepoint: st.Savepoint, Failed: st.Failed}
+	}
 	for _, rs := range r.Resubmissions {
 		out.Restores = append(out.Restores, jsonRestore{AtNs: rs.At, Cancelled: rs.Cancelled, Execution: rs.Execution,
 			RestoredFrom: rs.RestoredFrom, FromExecution: rs.FromExecution, Savepoint: rs.Savepoint, Refused: rs.Refused, RestoredNs: rs.RestoredAt})
@@ -330,7 +350,7 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 // writeFailovers prints the job's status and every failover, if any.
 func writeFailovers(w io.Writer, r *sim.Result) {
 	sm := r.Summary
-	if len(r.Failovers) == 0 && r.Job == sim.JobRunning {
+	if len(r.Failovers) == 0 && r.Job == sim.JobRunning && r.StopWithSavepoint == nil && len(r.Resubmissions) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "  job %s · %d restart(s), restore time mean %s, max %s · retained in storage: %v", r.Job, sm.Restarts,
@@ -339,11 +359,10 @@ func writeFailovers(w io.Writer, r *sim.Result) {
 		fmt.Fprintf(w, " · commit latency (read-committed) mean %s, max %s", dur(sm.MeanCommitLatency), dur(sm.MaxCommitLatency))
 	}
 	fmt.Fprintln(w)
+	writeResubmissions(w, r)
 	if len(r.Failovers) == 0 {
-		writeResubmissions(w, r)
 		return
 	}
-	writeResubmissions(w, r)
 	fmt.Fprintln(w, "\nFailovers:")
 	for _, f := range r.Failovers {
 		fmt.Fprintf(w, "  %s  %s: %d subtask(s)", dur(f.At), f.Cause, f.Subtasks)
@@ -392,8 +411,30 @@ func jsonFailovers(r *sim.Result) []jsonFailover {
 	return out
 }
 
+// writeStop prints the stop-with-savepoint, if any.
+func writeStop(w io.Writer, r *sim.Result) {
+	st := r.StopWithSavepoint
+	if st == nil {
+		return
+	}
+	how := "flink stop"
+	if st.Drain {
+		how = "flink stop --drain"
+	}
+	fmt.Fprintf(w, "\nStop with savepoint (%s) at %s: ", how, dur(st.At))
+	switch {
+	case st.Failed != "":
+		fmt.Fprintf(w, "failed, %s; the job goes on\n", st.Failed)
+	case r.Job == sim.JobFinished:
+		fmt.Fprintf(w, "savepoint %d, the job FINISHED\n", st.Savepoint)
+	default:
+		fmt.Fprintf(w, "savepoint %d in progress\n", st.Savepoint)
+	}
+}
+
 // writeResubmissions prints the manual restores, if any.
 func writeResubmissions(w io.Writer, r *sim.Result) {
+	writeStop(w, r)
 	if len(r.Resubmissions) == 0 {
 		return
 	}

@@ -1,0 +1,93 @@
+package sim
+
+import "time"
+
+// StopWithSavepoint is `flink stop` (REST `POST /jobs/:jobid/stop`): the
+// job takes a synchronous savepoint and ends. The checkpoint scheduler
+// stops, and the savepoint is triggered at the sources. Without Drain
+// (`flink stop`, SavepointType.suspend) the sources stop emitting after its
+// barrier and every task finishes once the savepoint completed; with Drain
+// (`flink stop --drain`, SavepointType.terminate) the sources first end
+// their input, so EndOfData and the last records flow through every task
+// before its snapshot, as at the end of a bounded input. Unlike an
+// intermediate savepoint the synchronous one subsumes older checkpoints
+// and is notified, so two-phase commit sinks commit on it. Flink reports
+// the job FINISHED either way.
+//
+// If the savepoint fails, the stop fails and the job goes on: the
+// checkpoint scheduler restarts and the sources resume
+// (StopWithSavepointTerminationHandlerImpl.terminateExceptionally); a
+// decline by a task fails the job over (CheckpointFailureManager). A job
+// that is not running with all its tasks refuses the stop.
+type StopWithSavepoint struct {
+	// At is when the user stops the job; 0 never.
+	At time.Duration
+	// Drain ends the sources' input before the savepoint (--drain).
+	Drain bool
+}
+
+// StopStats describe a stop-with-savepoint.
+type StopStats struct {
+	// At is when the user asked; Drain whether with --drain.
+	At    int64
+	Drain bool
+	// Savepoint is the synchronous savepoint's id, 0 if none was taken.
+	Savepoint int64
+	// Failed says why the stop failed, "" if the savepoint completed.
+	Failed string
+}
+
+// stopWithSavepoint starts the stop-with-savepoint of the configuration.
+func (s *Sim) stopWithSavepoint() {
+	st := &StopStats{At: s.now, Drain: s.cfg.Recovery.Stop.Drain}
+	s.job.stop = st
+	co := &s.coord
+	if !s.allRunning() || co.running == 0 || co.tasksFinished(s) {
+		st.Failed = "not all required tasks are running (NOT_ALL_REQUIRED_TASKS_RUNNING)"
+		s.trace(TraceEvent{Kind: StopFailed, Subtask: -1, Channel: -1})
+		return
+	}
+	co.stop() // CheckpointCoordinator.stopCheckpointScheduler
+	n := co.lastID() + 1
+	co.trigger(s, true)
+	co.get(n).Synchronous = true
+	st.Savepoint = n
+}
+
+// stopping reports whether source t takes the synchronous savepoint n and
+// stops after it; drain that it ends its input first.
+func (s *Sim) stopping(t *task, n int64) (stop, drain bool) {
+	cs := s.coord.get(n)
+	if cs == nil || !cs.Synchronous || !t.isSource() {
+		return false, false
+	}
+	return true, s.cfg.Recovery.Stop.Drain && s.finalCheckpoints()
+}
+
+// stopSavepointDone ends the job after its synchronous savepoint: every
+// source finishes, and so does every task once its input ended.
+func (s *Sim) stopSavepointDone() {
+	s.job.stopped = true
+	for i := range s.tasks {
+		if t := &s.tasks[i]; t.isSource() && !t.finished {
+			s.schedule(t, s.now, evWake, 0)
+		}
+	}
+}
+
+// stopSavepointFailed lets the job go on after its synchronous savepoint
+// failed: the sources resume and, unless a failover follows, the
+// checkpoint scheduler restarts.
+func (s *Sim) stopSavepointFailed(why Reason, failover bool) {
+	s.job.stop.Failed = "the synchronous savepoint was " + why.String()
+	s.trace(TraceEvent{Kind: StopFailed, Subtask: -1, Channel: -1, Checkpoint: s.job.stop.Savepoint, Reason: why})
+	for i := range s.tasks {
+		if t := &s.tasks[i]; t.suspended {
+			t.suspended = false
+			s.schedule(t, s.now, evWake, 0)
+		}
+	}
+	if !failover && s.job.status == JobRunning {
+		s.coord.start(s)
+	}
+}

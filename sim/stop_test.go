@@ -1,0 +1,106 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// stopJob is an unbounded job with an exactly-once sink that the user
+// stops with a savepoint at 1s.
+func stopJob(drain bool) Config {
+	cfg := bounded(0, topology.TwoPhaseCommitSink)
+	cfg.Until = 5 * time.Second
+	cfg.Recovery.Stop = StopWithSavepoint{At: time.Second, Drain: drain}
+	return cfg
+}
+
+func TestStopWithSavepoint(t *testing.T) {
+	for _, drain := range []bool{false, true} {
+		name := "stop"
+		if drain {
+			name = "stop --drain"
+		}
+		t.Run(name, func(t *testing.T) {
+			cfg := stopJob(drain)
+			evs, r, _ := runTraced(t, cfg)
+			st := r.StopWithSavepoint
+			require.NotNil(t, st)
+			require.Empty(t, st.Failed)
+			sp := r.Checkpoints[st.Savepoint-1]
+			assert.True(t, sp.Savepoint && sp.Synchronous)
+			assert.Equal(t, Completed, sp.Status)
+			assert.Equal(t, int64(time.Second), sp.TriggerAt)
+			// Flink reports FINISHED for both, and the savepoint stays.
+			assert.Equal(t, JobFinished, r.Job)
+			assert.Contains(t, r.Retained, sp.ID)
+			// No periodic checkpoint after the stop was asked for.
+			for _, c := range r.Checkpoints {
+				if c.ID != sp.ID {
+					assert.Less(t, c.TriggerAt, int64(time.Second))
+				}
+			}
+			// The synchronous savepoint is notified, so the sink commits
+			// on it: the committed output is the input up to the
+			// savepoint's offsets, exactly once.
+			committed := false
+			for _, ev := range ofKind(evs, TransactionCommitted) {
+				committed = committed || ev.Checkpoint == sp.ID
+			}
+			assert.True(t, committed, "the sink commits on the synchronous savepoint")
+			requireDrainedExactlyOnce(t, r)
+			var read int64
+			for _, off := range sp.Offsets {
+				read += off
+			}
+			assert.Equal(t, read, r.Summary.RecordsIn, "the sources read nothing after the savepoint's barrier")
+			assert.Equal(t, drain, len(ofKind(evs, EndOfInput)) > 0, "only --drain ends the input before the savepoint")
+		})
+	}
+}
+
+func TestStopWithSavepointFails(t *testing.T) {
+	t.Run("expired: the job goes on", func(t *testing.T) {
+		cfg := stopJob(false)
+		cfg.Checkpoint.Timeout = 20 * time.Millisecond
+		cfg.Faults = []Fault{{Kind: SlowUpload, Factor: 100, At: 990 * time.Millisecond, Until: 1100 * time.Millisecond}}
+		r := newSim(t, cfg).Run()
+		st := r.StopWithSavepoint
+		require.NotNil(t, st)
+		assert.Contains(t, st.Failed, "expired")
+		assert.Equal(t, Expired, r.Checkpoints[st.Savepoint-1].Status)
+		assert.Equal(t, JobRunning, r.Job)
+		assert.Empty(t, r.Failovers, "a savepoint's expiry is not counted")
+		later := 0
+		for _, c := range r.Checkpoints {
+			if c.TriggerAt > int64(1100*time.Millisecond) && c.Status == Completed {
+				later++
+			}
+		}
+		assert.Positive(t, later, "the checkpoint scheduler restarts")
+		assert.Greater(t, r.Summary.RecordsIn, int64(4000), "the sources resume")
+	})
+	t.Run("declined by a task: the job fails over", func(t *testing.T) {
+		cfg := stopJob(false)
+		probe := newSim(t, cfg).Run()
+		cfg.Faults = []Fault{{Kind: FailUpload, Subtask: "count[0]", Checkpoint: probe.StopWithSavepoint.Savepoint}}
+		r := newSim(t, cfg).Run()
+		require.NotEmpty(t, r.Failovers)
+		assert.Contains(t, r.Failovers[0].Cause, "synchronous savepoint")
+		assert.Contains(t, r.StopWithSavepoint.Failed, "declined")
+		assert.Equal(t, JobRunning, r.Job)
+	})
+	t.Run("not all tasks running: refused", func(t *testing.T) {
+		cfg := stopJob(false)
+		cfg.Faults = []Fault{crashAt("count[0]", 990*time.Millisecond)}
+		cfg.Recovery.Restart = fixedDelay(1, 50*time.Millisecond)
+		r := newSim(t, cfg).Run()
+		assert.Contains(t, r.StopWithSavepoint.Failed, "NOT_ALL_REQUIRED_TASKS_RUNNING")
+		assert.Zero(t, r.StopWithSavepoint.Savepoint)
+		assert.Equal(t, JobRunning, r.Job)
+	})
+}
