@@ -23,7 +23,9 @@ func TestBundledScenariosRun(t *testing.T) {
 		x, err := sim.New(s.Config)
 		require.NoError(t, err, name)
 		r := x.Run()
-		assert.True(t, r.OK(), "%s: invariants: %+v", name, r.Invariants)
+		if name != "finished-tasks-1.14" { // loses the sink's last transaction by design: TestFinishedTasks
+			assert.True(t, r.OK(), "%s: invariants: %+v", name, r.Invariants)
+		}
 		assert.GreaterOrEqual(t, r.Summary.Completed, 5, "%s completes checkpoints", name)
 		return r.Summary
 	}

@@ -287,3 +287,42 @@ func TestExponentialRestartsAttemptsBeforeReset(t *testing.T) {
 		}
 	}
 }
+
+// Savepoints since Flink 1.15: an intermediate savepoint commits nothing
+// and a failover never restores it; stop-with-savepoint --drain ends the
+// job exactly once.
+func TestSavepointsAndStop(t *testing.T) {
+	r := runBundled(t, "savepoints-and-stop")
+	require.Len(t, r.Failovers, 1)
+	sp := r.Checkpoints[3]
+	require.True(t, sp.Savepoint)
+	require.Less(t, sp.EndAt, r.Failovers[0].At)
+	assert.Equal(t, sp.ID-1, r.Failovers[0].RestoredFrom, "the failover after savepoint 4 restores checkpoint 3")
+	assert.False(t, r.Failovers[0].Savepoint)
+	require.NotNil(t, r.StopWithSavepoint)
+	assert.Empty(t, r.StopWithSavepoint.Failed)
+	assert.True(t, r.Checkpoints[r.StopWithSavepoint.Savepoint-1].Synchronous)
+	assert.Equal(t, sim.JobFinished, r.Job)
+
+	// Under Flink 1.14 the savepoint was in the store: the failover
+	// restores it.
+	cfg := load(t, "savepoints-and-stop").Config
+	cfg.FlinkVersion = sim.FlinkVersion{Major: 1, Minor: 14}
+	old := run(t, cfg)
+	require.Len(t, old.Failovers, 1)
+	assert.Equal(t, sp.ID, old.Failovers[0].RestoredFrom)
+	assert.True(t, old.Failovers[0].Savepoint)
+}
+
+// FLIP-147: with final checkpoints the exactly-once sink commits its last
+// transaction and the job ends up to an interval later; Flink 1.14's
+// default finishes at once and loses what the sink wrote after its last
+// checkpoint.
+func TestFinishedTasks(t *testing.T) {
+	now, old := runBundled(t, "finished-tasks"), runBundled(t, "finished-tasks-1.14")
+	assert.Zero(t, now.Summary.Lost)
+	assert.Positive(t, old.Summary.Lost)
+	assert.Greater(t, now.VirtualEnd, old.VirtualEnd, "the final checkpoint comes up to an interval later")
+	assert.Less(t, now.VirtualEnd-old.VirtualEnd, int64(500*time.Millisecond)+now.Summary.MaxEndToEnd)
+	assert.Equal(t, old.Summary.Completed+1, now.Summary.Completed, "one more checkpoint: the final one")
+}

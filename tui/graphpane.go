@@ -60,6 +60,8 @@ func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 		g, st, s = '▓', th.lane[laneBP], "backpressured"
 	case sim.ActivityProcessing:
 		g, st, s = '█', th.lane[laneBusy], "processing"
+	case sim.ActivityFinishing:
+		g, st, s = '⊢', th.idle, "end of input, waiting for its final checkpoint"
 	default:
 		g, st, s = '·', th.idle, "idle"
 	}

@@ -37,7 +37,7 @@ var keyTable = [][2]string{
 // legend explains the glyphs.
 var legend = []string{
 	"Ribbons (sender ─▶ receiver, next item on the right): · record  * record persisted as channel state",
-	"  |3 barrier of checkpoint 3  »3 unaligned barrier (overtakes records)  x3 cancel marker  ⊣ end of partition",
+	"  |3 barrier of checkpoint 3  »3 unaligned barrier (overtakes records)  x3 cancel marker  ⊢ end of data  ⊣ end of partition",
 	"  ┊ left of it: the sender's output queue  [ ] highlighted + BLOCKED: held back by alignment  FULL: backpressure",
 	"Lanes: █▄▁ busy  ░ aligning  ▓ backpressured  S sync snapshot  ~ async upload  ⊣ finished  X failed  R restoring",
 	"  markers: n checkpoint n triggered  ✓ completed  ✗ expired/aborted  ! job failover  the highlighted column is the cursor",

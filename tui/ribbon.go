@@ -61,6 +61,9 @@ func ribbonSegs(items []sim.QueuedItem, th *theme) []ribbonSeg {
 			prefix = '|'
 		case it.Kind == sim.QueuedCancel:
 			prefix, st = 'x', th.cancel
+		case it.Kind == sim.QueuedEndOfData:
+			segs = append(segs, ribbonSeg{text: []rcell{{'⊢', th.eop}}})
+			continue
 		default:
 			segs = append(segs, ribbonSeg{text: []rcell{{'⊣', th.eop}}})
 			continue
