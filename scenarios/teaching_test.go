@@ -325,4 +325,5 @@ func TestFinishedTasks(t *testing.T) {
 	assert.Greater(t, now.VirtualEnd, old.VirtualEnd, "the final checkpoint comes up to an interval later")
 	assert.Less(t, now.VirtualEnd-old.VirtualEnd, int64(500*time.Millisecond)+now.Summary.MaxEndToEnd)
 	assert.Equal(t, old.Summary.Completed+1, now.Summary.Completed, "one more checkpoint: the final one")
+	assert.Empty(t, now.Retained, "every retention mode deletes the checkpoints of a FINISHED job")
 }
