@@ -302,7 +302,7 @@ func (d *decoder) warnings(v sim.FlinkVersion) []string {
 	var out []string
 	warn := func(path, msg string) {
 		if p, ok := d.values[path]; ok {
-			out = append(out, p.err(d.file, "warning: %s", msg).Error())
+			out = append(out, d.located(p.err(d.file, "warning: %s", msg)).Error())
 		}
 	}
 	if !v.HasPreferCheckpointForRecovery() {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -32,6 +33,8 @@ type Scenario struct {
 	// at is where each part of the file was written, for errors found
 	// after decoding.
 	at positions
+	// src is the file's text, which With parses again.
+	src []byte
 }
 
 // Defaults of the top-level fields.
@@ -51,13 +54,32 @@ const (
 // duplicate keys, more than one YAML document, YAML aliases (*name), and
 // files larger than MaxFileSize.
 func Parse(filename string, data []byte) (*Scenario, error) {
-	d := &decoder{file: filename, positions: positions{values: make(map[string]position)}}
+	return parse(filename, data, nil)
+}
+
+// parse is Parse with the settings applied to the document (see With).
+func parse(filename string, data []byte, settings []Setting) (*Scenario, error) {
+	d := &decoder{file: filename, positions: positions{values: make(map[string]position)}, settings: settings}
+	s, err := d.parse(data)
+	if e := (*Error)(nil); errors.As(err, &e) {
+		return nil, d.located(e)
+	}
+	return s, err
+}
+
+// parse decodes and validates the file.
+func (d *decoder) parse(data []byte) (*Scenario, error) {
+	filename := d.file
 	root, err := d.document(data)
 	if err != nil {
 		return nil, err
 	}
+	if err := d.apply(root, d.settings); err != nil {
+		return nil, err
+	}
 	s := &Scenario{
 		File: filename,
+		src:  data,
 		Config: sim.Config{
 			Seed:       DefaultSeed,
 			Until:      DefaultUntil,
@@ -98,6 +120,8 @@ func (d *decoder) has(path string) bool {
 type decoder struct {
 	file string
 	positions
+	// settings are applied to the document before it is decoded.
+	settings []Setting
 	// recovery collects the restart and recovery sections, from
 	// sim.DefaultRecoveryConfig; it becomes Config.Recovery if the file
 	// has either.

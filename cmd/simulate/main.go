@@ -126,6 +126,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return tuiCmd(args[1:], stdout)
 	case "check":
 		return checkCmd(ctx, args[1:], stdout, stderr)
+	case "compare":
+		return compareCmd(ctx, args[1:], stdout, stderr)
+	case "sweep":
+		return sweepCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
+	"github.com/ckptsim/ckptsim/internal/human"
 	"github.com/ckptsim/ckptsim/internal/termsafe"
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
@@ -159,35 +159,11 @@ func inFlight(processed, persisted int64) string {
 	return size(processed) + " (" + size(persisted) + ")"
 }
 
-// dur formats virtual nanoseconds with about three significant digits.
-func dur(ns int64) string {
-	d := time.Duration(ns)
-	switch {
-	case d == 0:
-		return "0s"
-	case d < time.Microsecond:
-		return d.String()
-	case d < time.Millisecond:
-		return d.Round(10 * time.Nanosecond).String()
-	case d < time.Second:
-		return d.Round(10 * time.Microsecond).String()
-	}
-	return d.Round(time.Millisecond).String()
-}
+// dur formats virtual nanoseconds (human.Duration).
+func dur(ns int64) string { return human.Duration(ns) }
 
-// size formats a byte count with binary units.
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// size formats a byte count (human.Size).
+func size(n int64) string { return human.Size(n) }
 
 // JSON shapes of `simulate run --format json`; the names are stable.
 type jsonResult struct {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ckptsim/ckptsim/compare"
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
 )
@@ -124,13 +125,10 @@ func (o *runOptions) apply(cfg sim.Config) (sim.Config, error) {
 		cfg.Until = o.until
 	}
 	if o.mode != "" {
-		if !slices.Contains(sim.Modes, sim.Mode(o.mode)) {
-			return cfg, bad("--mode %q: allowed are aligned, unaligned and at-least-once", o.mode)
+		if err := checkMode(o.mode); err != nil {
+			return cfg, err
 		}
-		cfg.Checkpoint.Mode = sim.Mode(o.mode)
-		if cfg.Checkpoint.Mode != sim.Unaligned {
-			cfg.Checkpoint.AlignedCheckpointTimeout = 0
-		}
+		cfg, _ = compare.WithMode(cfg, sim.Mode(o.mode)) // validated below
 	}
 	if o.alignedTimeout >= 0 {
 		if cfg.Checkpoint.Mode != sim.Unaligned {
@@ -142,6 +140,14 @@ func (o *runOptions) apply(cfg sim.Config) (sim.Config, error) {
 		return cfg, usageError{err}
 	}
 	return cfg, nil
+}
+
+// checkMode checks a value of --mode.
+func checkMode(m string) error {
+	if !slices.Contains(sim.Modes, sim.Mode(m)) {
+		return bad("--mode %q: allowed are aligned, unaligned and at-least-once", m)
+	}
+	return nil
 }
 
 // openTrace attaches a JSONL trace writer when --trace is given (else it
