@@ -1,0 +1,44 @@
+package protocol
+
+// alternatingState is Flink's AbstractAlternatingAlignedBarrierHandlerState,
+// the behaviour of both states of aligned checkpoints with a timeout
+// (AlternatingWaitingForFirstBarrier and AlternatingCollectingBarriers): a
+// checkpoint starts aligned and continues unaligned
+// (collectingBarriersUnaligned) when its timer fires, or when a barrier
+// comes after the deadline while others are still missing, or when an
+// unaligned barrier arrives.
+type alternatingState struct{}
+
+func (alternatingState) barrierReceived(h *SingleCheckpointBarrierHandler, in Input) barrierHandlerState {
+	if !in.Savepoint && (in.Unaligned || h.timedOut()) {
+		return h.startUnaligned(in.Channel)
+	}
+	return alignedBarrierReceived(h, in, alternatingCollectingBarriers{})
+}
+
+func (alternatingState) endOfPartitionReceived(h *SingleCheckpointBarrierHandler) barrierHandlerState {
+	if h.timedOut() {
+		return h.startUnaligned(-1)
+	}
+	return alignedEndOfPartition(h)
+}
+
+// alignmentTimeout is AlternatingCollectingBarriers.alignmentTimeout (and
+// that of an announced checkpoint none of whose barriers was taken yet):
+// the checkpoint is triggered unaligned; channels that delivered their
+// barrier stay blocked and persist nothing.
+func (alternatingState) alignmentTimeout(h *SingleCheckpointBarrierHandler) barrierHandlerState {
+	h.out.add(Action{Kind: TimedOut, Checkpoint: h.current})
+	return h.startUnaligned(-1)
+}
+
+// alternatingWaitingForFirstBarrier: no checkpoint is collecting barriers.
+type alternatingWaitingForFirstBarrier struct{ alternatingState }
+
+func (alternatingWaitingForFirstBarrier) String() string { return "AlternatingWaitingForFirstBarrier" }
+
+// alternatingCollectingBarriers: an aligned checkpoint that may still time
+// out has blocked the channels of the barriers it took.
+type alternatingCollectingBarriers struct{ alternatingState }
+
+func (alternatingCollectingBarriers) String() string { return "AlternatingCollectingBarriers" }

@@ -1,0 +1,173 @@
+package protocol_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ckptsim/ckptsim/sim/protocol"
+)
+
+// brief writes an action the way the tables below expect it.
+func brief(a protocol.Action) string {
+	switch a.Kind {
+	case protocol.Block, protocol.Resume, protocol.StartRecording, protocol.StopRecording, protocol.Prioritize:
+		return fmt.Sprintf("%s c%d", a.Kind, a.Channel)
+	case protocol.Forward:
+		if a.Priority {
+			return fmt.Sprintf("forward %d priority", a.Checkpoint)
+		}
+	case protocol.Decline:
+		return fmt.Sprintf("decline %d %s", a.Checkpoint, a.Reason)
+	case protocol.SetTimer:
+		return fmt.Sprintf("set timer %d at %d", a.Checkpoint, a.At)
+	case protocol.UnblockAll:
+		return "unblock all"
+	}
+	return fmt.Sprintf("%s %d", a.Kind, a.Checkpoint)
+}
+
+// steps feeds inputs and returns, per input, its actions joined by ", ".
+func steps(p protocol.Protocol, ins ...protocol.Input) []string {
+	var out []string
+	for _, in := range ins {
+		var acts []string
+		for _, a := range p.Step(in).Actions {
+			if a.Kind != protocol.AlignmentStart && a.Kind != protocol.AlignmentEnd {
+				acts = append(acts, brief(a))
+			}
+		}
+		out = append(out, strings.Join(acts, ", "))
+	}
+	return out
+}
+
+func barrier(ch int, n int64) protocol.Input {
+	return protocol.Input{Kind: protocol.Barrier, Channel: ch, Checkpoint: n}
+}
+
+func TestHandlers(t *testing.T) {
+	spec2 := protocol.Spec{Inputs: 2, Outputs: 1}
+	eop := func(ch int, now int64) protocol.Input {
+		return protocol.Input{Kind: protocol.EndOfPartition, Channel: ch, Now: now}
+	}
+	for _, tc := range []struct {
+		name  string
+		p     protocol.Protocol
+		ins   []protocol.Input
+		want  []string
+		state string
+	}{{
+		name: "aligned: blocks every barrier's channel, triggers on the last, then unblocks",
+		p:    protocol.NewAligned(spec2),
+		ins:  []protocol.Input{barrier(0, 1), barrier(1, 1)},
+		want: []string{"block c0", "block c1, forward 1, snapshot 1, acknowledge 1, unblock all"},
+	}, {
+		name:  "aligned: a savepoint in unaligned mode aligns",
+		p:     protocol.NewUnaligned(spec2),
+		ins:   []protocol.Input{{Kind: protocol.Barrier, Channel: 0, Checkpoint: 1, Savepoint: true}},
+		want:  []string{"block c0"},
+		state: "CollectingBarriers",
+	}, {
+		name: "unaligned: the first barrier triggers, records the other channel and prioritizes its barrier",
+		p:    protocol.NewUnaligned(spec2),
+		ins:  []protocol.Input{{Kind: protocol.Barrier, Channel: 1, Checkpoint: 1, Unaligned: true}, {Kind: protocol.Barrier, Channel: 0, Checkpoint: 1, Unaligned: true}},
+		want: []string{"forward 1 priority, persist output 1, snapshot 1, start recording c1, stop recording c1, start recording c0, prioritize c0",
+			"stop recording c0, unblock all, acknowledge 1"},
+		state: "WaitingForFirstBarrierUnaligned",
+	}, {
+		name: "alternating: the timer, set from the trigger time, switches to unaligned; the blocked channel persists nothing",
+		p:    protocol.NewAlignedWithTimeout(spec2, 10),
+		ins:  []protocol.Input{{Kind: protocol.Barrier, Channel: 0, Checkpoint: 1, Now: 5, Triggered: 2}, {Kind: protocol.Timer, Checkpoint: 1, Now: 13}},
+		want: []string{"set timer 1 at 13, block c0",
+			"timed out 1, forward 1 priority, persist output 1, snapshot 1, start recording c1, prioritize c1"},
+		state: "CollectingBarriersUnaligned",
+	}, {
+		name: "alternating: after the timeout an aligned barrier blocks its channel until the last one",
+		p:    protocol.NewAlignedWithTimeout(protocol.Spec{Inputs: 3}, 10),
+		ins:  []protocol.Input{barrier(0, 1), {Kind: protocol.Timer, Checkpoint: 1, Now: 11}, barrier(1, 1), barrier(2, 1)},
+		want: []string{"set timer 1 at 11, block c0",
+			"timed out 1, forward 1 priority, persist output 1, snapshot 1, start recording c1, prioritize c1, start recording c2, prioritize c2",
+			"stop recording c1, block c1", "stop recording c2, unblock all, acknowledge 1"},
+	}, {
+		name: "aligned: a cancel marker of an announced checkpoint whose barriers have not come is ignored",
+		p:    protocol.NewAlignedWithTimeout(spec2, 10),
+		ins:  []protocol.Input{{Kind: protocol.Announcement, Channel: 0, Checkpoint: 1}, {Kind: protocol.Cancel, Channel: 1, Checkpoint: 1}},
+		want: []string{"set timer 1 at 11", ""},
+	}, {
+		name:  "alternating: an ended channel after the deadline switches to unaligned",
+		p:     protocol.NewAlignedWithTimeout(protocol.Spec{Inputs: 3}, 10),
+		ins:   []protocol.Input{{Kind: protocol.Barrier, Channel: 0, Checkpoint: 1}, eop(1, 11)},
+		want:  []string{"set timer 1 at 11, block c0", "forward 1 priority, persist output 1, snapshot 1, start recording c2, prioritize c2"},
+		state: "CollectingBarriersUnaligned",
+	}, {
+		name:  "alternating: a stale timer does nothing",
+		p:     protocol.NewAlignedWithTimeout(spec2, 10),
+		ins:   []protocol.Input{barrier(0, 1), barrier(1, 1), {Kind: protocol.Timer, Checkpoint: 1, Now: 50}},
+		want:  []string{"set timer 1 at 11, block c0", "block c1, forward 1, snapshot 1, acknowledge 1, unblock all", ""},
+		state: "AlternatingWaitingForFirstBarrier",
+	}, {
+		name: "aligned: an ended channel no longer counts for the next checkpoint",
+		p:    protocol.NewAligned(spec2),
+		ins:  []protocol.Input{eop(1, 0), barrier(0, 1)},
+		want: []string{"", "block c0, forward 1, snapshot 1, acknowledge 1, unblock all"},
+	}, {
+		name: "aligned: an obsolete barrier resumes its channel",
+		p:    protocol.NewAligned(spec2),
+		ins:  []protocol.Input{{Kind: protocol.Cancel, Channel: 1, Checkpoint: 2}, barrier(0, 1), barrier(0, 2)},
+		want: []string{"unblock all, decline 2 cancelled", "resume c0", "resume c0"},
+	}, {
+		name: "aligned: a trigger at a task whose inputs ended snapshots at once",
+		p:    protocol.NewAligned(spec2),
+		ins:  []protocol.Input{{Kind: protocol.Trigger, Checkpoint: 3}, barrier(0, 3)},
+		want: []string{"forward 3, snapshot 3, acknowledge 3", "resume c0"},
+	}, {
+		name: "at-least-once: an ended channel completes the newest pending checkpoint",
+		p:    protocol.NewCheckpointBarrierTracker(spec2),
+		ins:  []protocol.Input{barrier(0, 1), barrier(0, 2), eop(1, 0), barrier(1, 1)},
+		want: []string{"", "", "forward 2, snapshot 2, acknowledge 2", ""},
+	}, {
+		name: "at-least-once: a cancel marker aborts it and every older one",
+		p:    protocol.NewCheckpointBarrierTracker(spec2),
+		ins:  []protocol.Input{barrier(0, 1), barrier(0, 2), {Kind: protocol.Cancel, Checkpoint: 2}, barrier(1, 2)},
+		want: []string{"", "", "decline 1 cancelled, decline 2 cancelled", ""},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, steps(tc.p, tc.ins...))
+			if h, ok := tc.p.(*protocol.SingleCheckpointBarrierHandler); ok && tc.state != "" {
+				assert.Equal(t, tc.state, h.State())
+			}
+		})
+	}
+}
+
+func TestChandyLamport(t *testing.T) {
+	spec := protocol.Spec{Inputs: 3, Outputs: 2}
+	for _, tc := range []struct {
+		name string
+		ins  []protocol.Input
+		want []string
+	}{{
+		name: "an initiator records every input until its marker",
+		ins:  []protocol.Input{{Kind: protocol.Trigger, Checkpoint: 0}, barrier(2, 0), barrier(0, 0), barrier(1, 0), barrier(1, 0)},
+		want: []string{"snapshot 0, forward 0, start recording c0, start recording c1, start recording c2",
+			"stop recording c2", "stop recording c0", "stop recording c1, acknowledge 0", ""},
+	}, {
+		name: "the first marker's channel is empty; concurrent snapshots are apart",
+		ins:  []protocol.Input{barrier(1, 4), barrier(0, 5), barrier(0, 4), barrier(2, 4), {Kind: protocol.EndOfPartition, Channel: 1}, barrier(2, 5)},
+		want: []string{"snapshot 4, forward 4, start recording c0, start recording c2",
+			"snapshot 5, forward 5, start recording c1, start recording c2",
+			"stop recording c0", "stop recording c2, acknowledge 4", "stop recording c1", "stop recording c2, acknowledge 5"},
+	}, {
+		name: "a process whose inputs all ended completes at once",
+		ins: []protocol.Input{{Kind: protocol.EndOfPartition, Channel: 0}, {Kind: protocol.EndOfPartition, Channel: 1},
+			{Kind: protocol.EndOfPartition, Channel: 2}, {Kind: protocol.Trigger, Checkpoint: 1}},
+		want: []string{"", "", "", "snapshot 1, forward 1, acknowledge 1"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, steps(protocol.NewChandyLamport(spec), tc.ins...))
+		})
+	}
+}
