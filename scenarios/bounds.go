@@ -12,6 +12,7 @@ var fieldPrefixes = []struct{ goName, file string }{
 	{"Recovery.Restart.", "restart."},
 	{"Recovery.", "recovery."},
 	{"Checkpoint.", "checkpoint."},
+	{"StateBackend.", "state_backend."},
 	{"Channels.", "channels."},
 	{"Faults", "faults"},
 	{"Script.Steps", "script.steps"},

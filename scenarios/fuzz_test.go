@@ -78,6 +78,9 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range badFailureFiles {
 		f.Add([]byte(tc.yaml))
 	}
+	for _, tc := range badBackendFiles {
+		f.Add([]byte(tc.yaml))
+	}
 	f.Add([]byte(everyFailureField))
 	f.Fuzz(checkParse)
 }

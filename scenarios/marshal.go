@@ -95,6 +95,9 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 		m.add("channels", ch)
 	}
 	m.add("checkpoint", checkpointNode(sc.Checkpoint))
+	if b := backendNode(sc.StateBackend); b != nil {
+		m.add("state_backend", b)
+	}
 	if !reflect.DeepEqual(sc.Recovery, sim.RecoveryConfig{}) {
 		restart, recovery := recoveryNodes(sc.Recovery)
 		if restart != nil {

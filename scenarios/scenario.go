@@ -153,6 +153,7 @@ func (d *decoder) topFields(s *Scenario) []field {
 		{name: "max_parallelism", set: maxParallelism(&g.MaxParallelism)},
 		{name: "channels", set: d.section("channels", channelFields(&cfg.Channels))},
 		{name: "checkpoint", set: d.section("checkpoint", checkpointFields(&cfg.Checkpoint))},
+		{name: "state_backend", set: d.section("state_backend", d.backendFields(&cfg.StateBackend))},
 		{name: "restart", set: d.restart(&d.recovery.Restart)},
 		{name: "recovery", set: d.recoverySection(&d.recovery)},
 		{name: "faults", set: d.faults(cfg)},

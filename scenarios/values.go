@@ -233,9 +233,12 @@ func byteSize(p *int) setter {
 }
 
 // bandwidth decodes bytes per second: a byte size with an optional "/s".
-func bandwidth(p *int64) setter {
+func bandwidth(p *int64) setter { return size64(p, true) }
+
+// size64 decodes a byte size (perSecond: or a bandwidth) into an int64.
+func size64(p *int64, perSecond bool) setter {
 	return func(n *yaml.Node) error {
-		v, err := parseSize(n, true, math.MaxInt64)
+		v, err := parseSize(n, perSecond, math.MaxInt64)
 		if err != nil {
 			return err
 		}

@@ -141,6 +141,7 @@ func (c *Config) checkBounds(g *topology.Graph) error {
 	}
 	b.duration("Until", "run length", c.Until)
 	b.atMost("MaxEvents", "event budget", c.MaxEvents, MaxEventBudget, " events")
+	c.StateBackend.checkBounds(&b)
 	c.Recovery.checkBounds(&b)
 	for i := range c.Faults {
 		c.Faults[i].checkBounds(&b, i)

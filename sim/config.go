@@ -99,6 +99,9 @@ type Config struct {
 	Channels ChannelConfig
 	// Checkpoint configures the checkpoint coordinator and tasks.
 	Checkpoint CheckpointConfig
+	// StateBackend is the state backend of the stateful operators; its
+	// zero value is Flink's default, hashmap.
+	StateBackend StateBackendConfig
 	// Until is the virtual end time of the run; 0 means until quiescence
 	// or the Horizon, whichever comes first.
 	Until time.Duration
@@ -196,6 +199,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("snapshot durations must not be negative")
 	case ck.StorageBandwidth < 1:
 		return fmt.Errorf("storage bandwidth must be at least 1 byte/s")
+	}
+	if err := c.StateBackend.validate(); err != nil {
+		return err
 	}
 	if err := c.Recovery.validate(); err != nil {
 		return err

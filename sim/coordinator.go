@@ -35,6 +35,9 @@ type coordinator struct {
 	retained  []int64
 	running   int  // subtasks not finished
 	scheduled bool // the periodic timer runs
+	// shared is the shared-state registry and the storage the
+	// checkpoints in storage take.
+	shared sharedRegistry
 }
 
 // stop stops the periodic timer and forgets queued requests (on a global
@@ -208,7 +211,7 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 	}
 	cs := &CheckpointStats{ID: n, Execution: co.execution, TriggerAt: at, Total: len(s.tasks),
 		Offsets: make([]int64, s.partitions), Subtasks: make([]SubtaskStats, len(s.tasks)),
-		states: make([]map[int64]int64, len(s.tasks)), txns: make([][]*txn, len(s.tasks))}
+		states: make([]map[int64]int64, len(s.tasks)), txns: make([][]*txn, len(s.tasks)), files: make([][]stateFile, len(s.tasks))}
 	for p := range cs.Offsets {
 		cs.Offsets[p] = -1
 	}
@@ -275,12 +278,10 @@ func (co *coordinator) syncStart(t *task, n, at int64, unaligned bool) {
 	}
 }
 
-func (co *coordinator) syncEnd(t *task, n, at, bytes int64) {
+func (co *coordinator) syncEnd(t *task, n, at, full, checkpointed int64) {
 	if r := co.row(t, n); r != nil {
 		r.Sync = at - r.syncStart
-		// Every snapshot is full: it uploads its whole state. An
-		// incremental backend would upload less than StateBytes.
-		r.StateBytes, r.CheckpointedBytes = bytes, bytes
+		r.StateBytes, r.CheckpointedBytes = full, checkpointed
 	}
 }
 
@@ -301,6 +302,8 @@ func (co *coordinator) ack(s *Sim, t *task, sn *taskSnap) {
 	cs.Acked++
 	cs.states[t.id] = sn.state
 	cs.txns[t.id] = sn.txns
+	cs.files[t.id] = sn.files
+	cs.privateBytes += sn.private
 	cs.inState = append(cs.inState, sn.inState...)
 	cs.outState = append(cs.outState, sn.outState...)
 	cs.StateBytes += sn.stateBytes
@@ -321,6 +324,10 @@ func (co *coordinator) ack(s *Sim, t *task, sn *taskSnap) {
 // subsumes the older pending checkpoints and every task is notified, which
 // commits two-phase commit sinks.
 func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
+	if !co.registerShared(cs) {
+		co.abort(s, cs.ID, ReasonDeclined)
+		return
+	}
 	cs.Status, cs.EndAt, cs.readAtEnd = Completed, s.now, s.sourceReads
 	co.lastCompletion = s.now
 	co.removePending(cs.ID)
@@ -329,16 +336,19 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 	s.job.failedCheckpoints, s.job.lastSuccess = 0, cs.ID
 	s.failedSinceEnd = 0
 	cs.InStorage = true // a savepoint stays there: it is the user's
+	co.shared.private += cs.privateBytes
 	if s.job.corrupt[cs.ID] && cs.Execution == 0 {
 		cs.unreadable = true
 	}
 	if !cs.Savepoint || s.cfg.FlinkVersion.SavepointsInStore() {
 		co.retained = append(co.retained, cs.ID)
 		if len(co.retained) > s.cfg.Checkpoint.NumRetained {
-			co.get(co.retained[0]).discard(fmt.Sprintf("it left the store when checkpoint %d completed (num_retained: %d)", cs.ID, s.cfg.Checkpoint.NumRetained))
+			co.deleteCheckpoint(co.get(co.retained[0]), fmt.Sprintf("it left the store when checkpoint %d completed (num_retained: %d)", cs.ID, s.cfg.Checkpoint.NumRetained))
 			co.retained = co.retained[1:]
 		}
+		co.unregisterUnused(s)
 	}
+	co.shared.note()
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointCompleted, Subtask: -1, Checkpoint: cs.ID, N: cs.StateBytes})
 	if cs.Savepoint && !cs.Synchronous && !s.cfg.FlinkVersion.SavepointsInStore() {
 		co.decide(s) // an intermediate savepoint: nothing subsumed, nobody notified
@@ -361,6 +371,7 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 		s.trace(TraceEvent{Channel: -1, Kind: NotifyComplete, Subtask: int32(i), Checkpoint: cs.ID})
 		if !cs.Savepoint {
 			t.localCopies = slices.DeleteFunc(t.localCopies, func(id int64) bool { return id < cs.ID })
+			t.confirmBackend(cs.ID)
 		}
 		if len(t.sink.pending) > 0 {
 			s.commitUpTo(t, cs.ID)

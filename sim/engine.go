@@ -54,6 +54,11 @@ type Sim struct {
 	scriptTask                                     int32    // the task under test of a scripted run
 	script                                         []string // ScriptLog lines
 	ref                                            reference
+	// fileSeq numbers the shared state files (backend.go); sharedLost
+	// says how the registry deleted a file a retained checkpoint
+	// references ("": it never did).
+	fileSeq    int64
+	sharedLost string
 }
 
 // StopReason says why a run ended.
@@ -90,6 +95,7 @@ func New(cfg Config) (*Sim, error) {
 		cfg.Graph = cfg.Script.Graph()
 	}
 	cfg.Recovery = cfg.Recovery.withDefaults()
+	cfg.StateBackend = cfg.StateBackend.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -142,6 +148,8 @@ func New(cfg Config) (*Sim, error) {
 			s.partitions++
 		case topology.Aggregate:
 			t.state = map[int64]int64{}
+			t.backend = backend{memtable: map[int64]struct{}{}, base: map[int64]bool{}}
+			s.startBackend(t)
 		}
 	}
 	s.coord.running = len(s.tasks)
@@ -293,7 +301,7 @@ func (s *Sim) scheduleOn(c *channel, at int64, kind eventKind, b int64) {
 
 func (s *Sim) dispatch(e event) {
 	switch e.kind {
-	case evSourceNext, evProcessDone, evSyncDone, evAsyncDone, evAlignTimeout, evWake, evRestored:
+	case evSourceNext, evProcessDone, evSyncDone, evAsyncDone, evAlignTimeout, evWake, evRestored, evMaterialize, evMaterialized:
 		t := &s.tasks[e.a]
 		if e.gen != t.attempt {
 			return // for an incarnation that a restart ended
@@ -316,6 +324,10 @@ func (s *Sim) dispatch(e event) {
 			s.tryWork(t)
 		case evRestored:
 			s.restored(t)
+		case evMaterialize:
+			s.materialize(t)
+		case evMaterialized:
+			s.materialized(t)
 		}
 	case evArrive, evOutputTimeout, evAnnounce, evResume:
 		c := &s.chans[e.a]

@@ -446,10 +446,12 @@ func (s *Sim) Clone() *Sim {
 		}
 		x.inState = slices.Clone(cs.inState)
 		x.outState = slices.Clone(cs.outState)
+		x.files = slices.Clone(cs.files) // each subtask's files are never changed once taken
 		co.stats[i] = &x
 	}
 	co.pending = slices.Clone(co.pending)
 	co.retained = slices.Clone(co.retained)
+	co.shared.clone()
 	j := &c.job
 	j.restarter.failures = slices.Clone(j.restarter.failures)
 	j.failovers = slices.Clone(j.failovers)
@@ -504,4 +506,5 @@ func cloneTask(t *task) {
 	}
 	t.abortedCk = slices.Clone(t.abortedCk)
 	t.localCopies = slices.Clone(t.localCopies)
+	t.backend.clone()
 }

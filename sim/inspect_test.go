@@ -160,6 +160,9 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"gate.chans": "shared", "trackedCheckpoint.seen": "copied",
 		"taskSnap.state":  "shared",
 		"channel.out.buf": "copied", "channel.in.buf": "copied",
+		"task.backend.memtable": "copied", "task.backend.levels": "copied", "task.backend.snapped": "copied", "task.backend.base": "shared",
+		"task.backend.segments": "copied", "task.backend.mat": "copied", "task.backend.matPending": "copied", "snappedFiles.files": "shared",
+		"taskSnap.files": "shared", "CheckpointStats.files": "copied", "Sim.coord.shared.entries": "copied", "Sim.coord.shared.deleted": "copied",
 		"CheckpointStats.Offsets": "copied", "CheckpointStats.Subtasks": "copied", "CheckpointStats.states": "copied",
 	}
 	seen := map[string]bool{}

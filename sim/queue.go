@@ -36,6 +36,8 @@ const (
 	evResume                             // channel a: the receiver's resumeConsumption reaches the sender
 	evStopWithSavepoint                  // the user stops the job with a savepoint
 	evResubmit                           // the user resubmits the job (a manual restore)
+	evMaterialize                        // subtask a's changelog backend materializes
+	evMaterialized                       // subtask a's materialization is uploaded
 )
 
 // queue is a binary min-heap of events ordered by (at, seq). It is written

@@ -178,9 +178,10 @@ func (s *Sim) enterTerminal(status JobStatus) {
 		co := &s.coord
 		why := fmt.Sprintf("it was deleted when the job ended %s (externalized: %s)", status, ext)
 		for _, n := range co.retained {
-			co.get(n).discard(why)
+			co.deleteCheckpoint(co.get(n), why)
 		}
 		co.retained = nil
+		co.unregisterUnused(s)
 	}
 	s.trace(TraceEvent{Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(status)})
 }
@@ -244,18 +245,24 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	t.ck, t.lastDone = s.coord.lastID(), s.coord.lastID()
 	clear(t.aligned)
 	t.numAligned = 0
-	var id, bytes int64
+	var id, state, channel int64
 	if cs != nil {
 		id = cs.ID
-		bytes = cs.Subtasks[t.id].StateBytes + cs.channelBytes(t)
+		state, channel = cs.Subtasks[t.id].StateBytes, cs.channelBytes(t)
 	}
 	t.lastSnap, t.floor, t.restored = id, s.coord.lastID(), id
 	switch {
 	case t.state != nil:
 		t.state = map[int64]int64{}
+		var files []stateFile
 		if cs != nil && cs.states[t.id] != nil {
 			t.state = maps.Clone(cs.states[t.id])
+			files = cs.files[t.id]
 		}
+		// A checkpoint of an earlier execution is restored in mode
+		// NO_CLAIM: the new job does not build on its files.
+		s.restoreBackend(t, files, cs != nil && cs.Execution != s.coord.execution)
+		s.startBackend(t)
 	case t.isSource():
 		t.offset = 0
 		if cs != nil {
@@ -274,8 +281,15 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	r := &s.cfg.Recovery
 	bw := r.RemoteBandwidth
 	if r.LocalRecovery && id > 0 && slices.Contains(t.localCopies, id) {
+		// The task-local copy: the hashmap backend reads its snapshot
+		// from local disk; RocksDB opens its local checkpoint directory
+		// as it is and downloads nothing (the seed's second tip).
 		bw, local = r.LocalBandwidth, true
+		if s.cfg.StateBackend.Type == RocksDB && t.keyedBackend() {
+			state = 0
+		}
 	}
+	bytes := state + channel
 	s.trace(TraceEvent{Kind: SubtaskRestoring, Subtask: t.id, Channel: -1, Checkpoint: id, N: bytes})
 	s.phaseHook(t, Restoring, int64(len(j.failovers)))
 	s.schedule(t, later(s.now, later(int64(r.RestoreBase), nanos(float64(bytes)/float64(bw)*1e9))), evRestored, 0)

@@ -19,6 +19,8 @@ type Result struct {
 	Stop StopReason
 	// Mode is the checkpointing mode.
 	Mode Mode
+	// StateBackend is the state backend, with its defaults.
+	StateBackend StateBackendConfig
 	// FlinkVersion is the release whose rules the run followed.
 	FlinkVersion FlinkVersion
 	// Job is the job's status at the end of the run.
@@ -82,6 +84,12 @@ type Summary struct {
 	// to a two-phase commit sink waited until its transaction committed and
 	// a read-committed reader could see it, ns.
 	MeanCommitLatency, MaxCommitLatency int64
+	// StorageBytes is what the checkpoints and savepoints still in
+	// checkpoint storage take at the end of the run, and PeakStorageBytes
+	// the most they took at once: the private files of each, plus every
+	// shared file a retained checkpoint references, once
+	// (SharedStateRegistry).
+	StorageBytes, PeakStorageBytes int64
 }
 
 // JobStatus is the job's state, as Flink names it.
@@ -149,7 +157,7 @@ func (r *Result) OK() bool {
 // Result describes the run so far (it may be called before the end).
 func (s *Sim) Result() *Result {
 	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
-		Mode: s.cfg.Checkpoint.Mode, FlinkVersion: s.cfg.FlinkVersion.orCurrent(), Job: s.job.status, Failovers: slices.Clone(s.job.failovers),
+		Mode: s.cfg.Checkpoint.Mode, StateBackend: s.cfg.StateBackend, FlinkVersion: s.cfg.FlinkVersion.orCurrent(), Job: s.job.status, Failovers: slices.Clone(s.job.failovers),
 		Resubmissions: slices.Clone(s.job.resubmissions)}
 	if st := s.job.stop; st != nil {
 		c := *st
@@ -228,7 +236,11 @@ func (s *Sim) Result() *Result {
 	if ec.drained {
 		sm.Duplicates, sm.Lost = ec.duplicates, ec.lost
 	}
+	sm.StorageBytes, sm.PeakStorageBytes = s.coord.shared.used(), s.coord.shared.peak
 	r.Invariants = append(s.invariants(missing, extra, detail), s.endInvariants(ec)...)
+	if b := &s.cfg.StateBackend; b.incremental() || b.Changelog.Enabled {
+		r.Invariants = append(r.Invariants, s.sharedInvariant())
+	}
 	return r
 }
 

@@ -9,16 +9,22 @@ import (
 
 // taskSnap is a checkpoint a task has triggered and not yet acknowledged.
 type taskSnap struct {
-	id             int64
-	syncEnd        int64
-	asyncDue       int64 // when the state upload finishes
-	stateBytes     int64
-	persistedRecs  int64
-	persistedBytes int64
-	bytesAtSyncEnd int64 // persisted bytes already counted in asyncDue
-	syncDone       bool
-	channelDone    bool // input channel state complete (always, unless unaligned)
-	outPending     int  // timeoutable barriers still queued at the sender
+	id         int64
+	syncEnd    int64
+	asyncDue   int64 // when the state upload finishes
+	stateBytes int64
+	// The state backend's part (backendSnapshot): the shared files it
+	// references, the bytes only it owns, what it adds to checkpoint
+	// storage and what its async phase uploads.
+	files                 []stateFile
+	private, checkpointed int64
+	upload                int64
+	persistedRecs         int64
+	persistedBytes        int64
+	bytesAtSyncEnd        int64 // persisted bytes already counted in asyncDue
+	syncDone              bool
+	channelDone           bool // input channel state complete (always, unless unaligned)
+	outPending            int  // timeoutable barriers still queued at the sender
 	// state is the copy of the keyed state taken in the sync phase.
 	state map[int64]int64
 	// txns are a two-phase commit sink's pending transactions.
@@ -107,11 +113,15 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 		sn.state = maps.Clone(t.state)
 	}
 	s.preCommit(t, sn, n)
-	sn.stateBytes = stateBytesOf(t)
+	bs := s.snapshotBackend(t, n, s.coord.isSavepoint(n))
+	sn.stateBytes, sn.files, sn.private, sn.checkpointed, sn.upload = bs.full, bs.files, bs.private, bs.checkpointed, bs.upload
 	s.coord.syncStart(t, n, s.now, unaligned)
 	s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncStart, Subtask: t.id, Checkpoint: n})
 	t.busy = true
-	s.schedule(t, s.now+int64(s.cfg.Checkpoint.SyncDuration), evSyncDone, n)
+	// The sync phase: the modelled constant, plus RocksDB's memtable flush
+	// for an incremental checkpoint.
+	flush := nanos(float64(bs.flushed) / float64(s.cfg.StateBackend.FlushBandwidth) * 1e9)
+	s.schedule(t, later(s.now, later(int64(s.cfg.Checkpoint.SyncDuration), flush)), evSyncDone, n)
 	return true
 }
 
@@ -128,10 +138,10 @@ func (s *Sim) syncDone(t *task, n int64) {
 		sn.syncDone = true
 		sn.syncEnd = s.now
 		sn.bytesAtSyncEnd = sn.persistedBytes
-		upload := later(int64(s.cfg.Checkpoint.AsyncBase), s.uploadTime(sn.stateBytes+sn.persistedBytes))
+		upload := later(int64(s.cfg.Checkpoint.AsyncBase), s.uploadTime(sn.upload+sn.persistedBytes))
 		sn.asyncDue = later(s.now, nanos(float64(upload)*s.uploadFactor(t)))
 		s.phaseHook(t, AsyncPhase, n)
-		s.coord.syncEnd(t, n, s.now, sn.stateBytes)
+		s.coord.syncEnd(t, n, s.now, sn.stateBytes, sn.checkpointed)
 		s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncEnd, Subtask: t.id, Checkpoint: n, N: sn.stateBytes})
 		s.schedule(t, sn.asyncDue, evAsyncDone, n)
 	}

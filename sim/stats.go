@@ -82,6 +82,10 @@ type CheckpointStats struct {
 	states                   []map[int64]int64
 	txns                     [][]*txn
 	inState, outState        []persistedRecord
+	// files are each subtask's shared state files (backend.go) and
+	// privateBytes the size of the files only this checkpoint owns.
+	files        [][]stateFile
+	privateBytes int64
 	// unreadable marks a checkpoint whose state cannot be read back (a
 	// corrupt-checkpoint fault).
 	unreadable bool
@@ -96,7 +100,7 @@ func (c *CheckpointStats) discard(why string) {
 		return
 	}
 	c.InStorage, c.deleted = false, why
-	c.states, c.txns, c.inState, c.outState = nil, nil, nil, nil
+	c.states, c.txns, c.inState, c.outState, c.files = nil, nil, nil, nil, nil
 }
 
 // channelBytes is the size of the channel state subtask t restores: what

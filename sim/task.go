@@ -53,8 +53,10 @@ type task struct {
 	wakeAt   int64 // time of the scheduled evSourceNext, or -1
 	triggers []int64
 
-	// Keyed state of an aggregate: key -> count or sum.
-	state map[int64]int64
+	// Keyed state of an aggregate: key -> count or sum; backend models
+	// the state backend that holds it.
+	state   map[int64]int64
+	backend backend
 	// Counters.
 	processed, emitted int64
 
@@ -201,6 +203,7 @@ func (s *Sim) apply(t *task, it item) (out item, ok bool) {
 		} else {
 			t.state[it.key]++
 		}
+		s.stateWritten(t, it.key)
 		out.value = t.state[it.key]
 	case topology.Sink:
 		s.write(t, it)

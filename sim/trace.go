@@ -112,6 +112,12 @@ const (
 	// Checkpoint was aborted for Reason, or the job was not running) and
 	// the job goes on.
 	StopFailed
+	// MaterializationStarted: the changelog backend of Subtask started a
+	// materialization that uploads N bytes (FLIP-158).
+	MaterializationStarted
+	// MaterializationCompleted: the materialization of Subtask, N bytes
+	// of state, is uploaded; later checkpoints build on it.
+	MaterializationCompleted
 	numTraceKinds
 )
 
@@ -126,6 +132,7 @@ var traceKindNames = [numTraceKinds]string{
 	"barrier_announced", "subtask_failed", "job_failover", "job_status_changed",
 	"subtask_restoring", "subtask_restored", "transaction_committed",
 	"job_resubmitted", "restore_refused", "end_of_data", "end_of_input", "stop_failed",
+	"materialization_started", "materialization_completed",
 }
 
 // String is the kind's snake_case name, as in JSON traces.

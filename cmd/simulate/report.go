@@ -102,6 +102,9 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	if sm.AwaitingFinal > 0 {
 		fmt.Fprintf(w, "  %d subtask(s) read their last record and wait for their final checkpoint (FLIP-147): the job FINISHES once a checkpoint they take part in completes\n", sm.AwaitingFinal)
 	}
+	if b := r.StateBackend; !b.IsDefault() {
+		fmt.Fprintf(w, "  state backend %s · checkpoint storage used: %s at the end, %s at most\n", b, size(sm.StorageBytes), size(sm.PeakStorageBytes))
+	}
 	writeFailovers(w, r)
 	fmt.Fprintln(w, "\nInvariants:")
 	for _, inv := range r.Invariants {
@@ -176,6 +179,7 @@ type jsonResult struct {
 	Events       int64             `json:"events"`
 	Stop         string            `json:"stop"`
 	Job          string            `json:"job"`
+	StateBackend string            `json:"state_backend,omitempty"`
 	Checkpoints  []jsonCheckpoint  `json:"checkpoints"`
 	Failovers    []jsonFailover    `json:"failovers"`
 	Restores     []jsonRestore     `json:"restores,omitempty"`
@@ -243,6 +247,8 @@ type jsonSummary struct {
 	AwaitingFinalCheckpoint   int   `json:"awaiting_final_checkpoint"`
 	MeanRestoreNs             int64 `json:"mean_restore_ns"`
 	MaxRestoreNs              int64 `json:"max_restore_ns"`
+	StorageBytes              int64 `json:"storage_bytes,omitempty"`
+	PeakStorageBytes          int64 `json:"peak_storage_bytes,omitempty"`
 	Duplicates                int64 `json:"duplicates"`
 	Lost                      int64 `json:"lost"`
 	MeanCommitLatencyNs       int64 `json:"mean_commit_latency_ns"`
@@ -305,6 +311,10 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 		RecordsBetweenCheckpoints: sm.RecordsBetweenCheckpoints, Restarts: sm.Restarts, AwaitingFinalCheckpoint: sm.AwaitingFinal, MeanRestoreNs: sm.MeanRestoreTime,
 		MaxRestoreNs: sm.MaxRestoreTime, Duplicates: sm.Duplicates, Lost: sm.Lost,
 		MeanCommitLatencyNs: sm.MeanCommitLatency, MaxCommitLatencyNs: sm.MaxCommitLatency}
+	if b := r.StateBackend; !b.IsDefault() {
+		out.StateBackend = b.String()
+		out.Summary.StorageBytes, out.Summary.PeakStorageBytes = sm.StorageBytes, sm.PeakStorageBytes
+	}
 	out.Job = r.Job.String()
 	out.Failovers = jsonFailovers(r)
 	if st := r.StopWithSavepoint; st != nil {
