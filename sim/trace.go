@@ -203,11 +203,11 @@ func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
 	b = append(b, '"')
 	if ev.Subtask >= 0 {
 		b = append(b, `,"subtask":`...)
-		b = appendJSONString(b, s.eg.Subtasks[ev.Subtask].Name)
+		b = AppendJSONString(b, s.eg.Subtasks[ev.Subtask].Name)
 	}
 	if ev.Channel >= 0 {
 		b = append(b, `,"channel":`...)
-		b = appendJSONString(b, s.channelName(int(ev.Channel)))
+		b = AppendJSONString(b, s.channelName(int(ev.Channel)))
 	}
 	if ev.Checkpoint != 0 {
 		b = append(b, `,"checkpoint":`...)
@@ -232,11 +232,12 @@ func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
 	return append(b, '}')
 }
 
-// appendJSONString appends str as a JSON string. Besides what JSON must
+// AppendJSONString appends str as a JSON string, as traces write names
+// (export writes them so too). Besides what JSON must
 // escape, it escapes what termsafe finds unsafe on a terminal (\u001b), so
 // a trace file is valid JSON and safe to print; bytes that are not UTF-8
 // become U+FFFD, as with encoding/json.
-func appendJSONString(b []byte, str string) []byte {
+func AppendJSONString(b []byte, str string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(str); {
 		if c := str[i]; c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {

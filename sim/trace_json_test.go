@@ -17,7 +17,7 @@ import (
 func TestAppendJSONString(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		name := string(rapid.SliceOf(rapid.Byte()).Draw(t, "name"))
-		got := appendJSONString(nil, name)
+		got := AppendJSONString(nil, name)
 		var back string
 		require.NoError(t, json.Unmarshal(got, &back), "%s", got)
 		want, _ := json.Marshal(name)
@@ -29,6 +29,6 @@ func TestAppendJSONString(t *testing.T) {
 			require.False(t, termsafe.Unsafe(r), "%q", got)
 		}
 	})
-	require.Equal(t, `"count[1]"`, string(appendJSONString(nil, "count[1]")))
-	require.Equal(t, `"a\u001b[2J\"\\\n\u202e"`, string(appendJSONString(nil, "a\x1b[2J\"\\\n\u202e")))
+	require.Equal(t, `"count[1]"`, string(AppendJSONString(nil, "count[1]")))
+	require.Equal(t, `"a\u001b[2J\"\\\n\u202e"`, string(AppendJSONString(nil, "a\x1b[2J\"\\\n\u202e")))
 }

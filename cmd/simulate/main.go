@@ -12,6 +12,9 @@
 //	simulate tui [FILE|NAME]          terminal UI on a scenario
 //	simulate check [flags]            property-check random scenarios
 //	simulate check merge REPORT...    combine the reports of a sweep's shards
+//	simulate compare [FILE|NAME]      the same run under variants, side by side
+//	simulate sweep [FILE|NAME]        a what-if grid with plots and CSV
+//	simulate export perfetto|html     a run for Perfetto, or as a space-time diagram
 //
 // Exit codes: 0 success, 1 a run's invariants failed, 2 bad input, 130
 // interrupted (Ctrl-C or SIGTERM; the summary of the work done so far is
@@ -68,6 +71,14 @@ Usage:
                                     check properties on random scenarios, shrink and write
                                     counterexamples (simulate check --help)
   simulate check merge REPORT...    combine the JSON reports of a sweep's shards
+  simulate compare [FILE|NAME] [--mode M1,M2] [--set KEY=V1,V2]... [--format text|json]
+                                    the same scenario and seed under each variant, a column
+                                    per variant (simulate compare --help)
+  simulate sweep [FILE|NAME] --set KEY=LO..HI/N [--set KEY=V1,V2] [--metric M,...] [--csv FILE]
+                                    a what-if grid: a row per run, a terminal plot per metric
+  simulate export perfetto|html [FILE|NAME] -o FILE
+                                    the run as Chrome trace-event JSON (ui.perfetto.dev), or as one
+                                    self-contained HTML page with a space-time diagram
 
 A scenario argument of - reads the scenario from standard input.
 
@@ -130,11 +141,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return compareCmd(ctx, args[1:], stdout, stderr)
 	case "sweep":
 		return sweepCmd(ctx, args[1:], stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil
 	}
-	return bad("unknown command %q (commands: run, list, validate, graph, tui, check; see simulate --help)", args[0])
+	return bad("unknown command %q (commands: run, list, validate, graph, tui, check, compare, sweep, export; see simulate --help)", args[0])
 }
 
 // parseFlags parses flags that may come before or after the positional

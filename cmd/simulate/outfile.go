@@ -23,9 +23,10 @@ type outFile struct {
 	force  bool
 	file   *os.File
 	direct bool
-	// failed, if set, reports the first error of a writer that keeps its
-	// errors (the JSONL tracer).
-	failed func() error
+	// finish, if set, completes the file before Close flushes it (the
+	// Perfetto export writes it whole then) and reports the first error of
+	// a writer that keeps its errors (the JSONL tracer).
+	finish func() error
 	closed bool
 	err    error
 }
@@ -81,8 +82,8 @@ func (f *outFile) Close() error {
 	}
 	f.closed = true
 	var err error
-	if f.failed != nil {
-		err = f.failed()
+	if f.finish != nil {
+		err = f.finish()
 	}
 	if ferr := f.Flush(); err == nil {
 		err = ferr

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ckptsim/ckptsim/compare"
+	"github.com/ckptsim/ckptsim/export"
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
 )
@@ -20,6 +21,7 @@ type runOptions struct {
 	seedSet        bool
 	until          time.Duration
 	trace          string
+	traceFormat    string
 	force          bool
 	format         string
 	mode           string
@@ -32,6 +34,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	o.overrideFlags(fs)
 	fs.StringVar(&o.trace, "trace", "", "write every trace event as a JSON line to this `file` (.jsonl; complete lines even when interrupted)")
+	fs.StringVar(&o.traceFormat, "trace-format", "jsonl", "format of --trace: jsonl, or perfetto (Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing, written at the end)")
 	fs.BoolVar(&o.force, "force", false, "allow --trace to overwrite an existing file")
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	fs.BoolVar(&o.subtasks, "subtasks", false, "also print every checkpoint's per-subtask figures (text format)")
@@ -142,6 +145,15 @@ func (o *runOptions) apply(cfg sim.Config) (sim.Config, error) {
 	return cfg, nil
 }
 
+// perfettoTracer keeps the trace events of s, and returns the function
+// that writes them to w as Perfetto JSON, closing the spans still open at
+// the time the run reached (an interrupted run's too).
+func perfettoTracer(s *sim.Sim, w io.Writer) func() error {
+	var events []sim.TraceEvent
+	s.Tracer = func(ev sim.TraceEvent) { events = append(events, ev) }
+	return func() error { return export.WritePerfetto(w, s.Graph(), events, s.Now()) }
+}
+
 // checkMode checks a value of --mode.
 func checkMode(m string) error {
 	if !slices.Contains(sim.Modes, sim.Mode(m)) {
@@ -157,13 +169,20 @@ func (o *runOptions) openTrace(s *sim.Sim) (*outFile, error) {
 	if o.trace == "" {
 		return nil, nil
 	}
+	if o.traceFormat != "jsonl" && o.traceFormat != "perfetto" {
+		return nil, bad("--trace-format %q: allowed are jsonl and perfetto", o.traceFormat)
+	}
 	f, err := createOut("--trace", o.trace, o.force)
 	if err != nil {
 		return nil, err
 	}
+	if o.traceFormat == "perfetto" {
+		f.finish = perfettoTracer(s, f)
+		return f, nil
+	}
 	tracer, werr := s.JSONLWriter(f)
 	s.Tracer = tracer
-	f.failed = werr
+	f.finish = werr
 	return f, nil
 }
 
