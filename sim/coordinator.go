@@ -147,7 +147,7 @@ func (co *coordinator) start(s *Sim) {
 	co.scheduled = true
 	lo := int64(s.cfg.Checkpoint.MinPause)
 	first := lo + s.rng.Int64N(co.interval(s)-lo+1)
-	s.q.push(event{at: s.now + first, kind: evPeriodicTrigger, b: co.gen})
+	s.q.push(s.now+first, evPeriodicTrigger, 0, co.gen, 0)
 }
 
 // periodic handles a tick of the periodic timer: the timer keeps its fixed
@@ -156,7 +156,7 @@ func (co *coordinator) periodic(s *Sim, gen int64) {
 	if gen != co.gen || co.running == 0 {
 		return
 	}
-	s.q.push(event{at: s.now + co.interval(s), kind: evPeriodicTrigger, b: co.gen})
+	s.q.push(s.now+co.interval(s), evPeriodicTrigger, 0, co.gen, 0)
 	if co.queued < maxQueuedRequests {
 		co.queued++
 	}
@@ -177,7 +177,7 @@ func (co *coordinator) decide(s *Sim) {
 	if co.lastCompletion >= 0 {
 		if next := co.lastCompletion + int64(s.cfg.Checkpoint.MinPause); next > s.now {
 			co.gen++
-			s.q.push(event{at: next, kind: evPeriodicTrigger, b: co.gen})
+			s.q.push(next, evPeriodicTrigger, 0, co.gen, 0)
 			return
 		}
 	}
@@ -219,7 +219,7 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 	co.stats = append(co.stats, cs)
 	co.pending = append(co.pending, n)
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointTriggered, Subtask: -1, Checkpoint: n})
-	s.q.push(event{at: at + int64(s.cfg.Checkpoint.Timeout), kind: evExpire, b: n})
+	s.q.push(at+int64(s.cfg.Checkpoint.Timeout), evExpire, 0, n, 0)
 	for i := range s.tasks {
 		t := &s.tasks[i]
 		cs.Subtasks[i] = SubtaskStats{Subtask: i, FirstBarrierAt: -1}

@@ -56,7 +56,7 @@ func (c *cutChecker) add(o cutObservation) {
 }
 
 // checkCut classifies a record a task is about to process.
-func (s *Sim) checkCut(t *task, it item) {
+func (s *Sim) checkCut(t *task, it *item) {
 	// Checkpoints triggered before this incarnation of the task was
 	// restored (up to t.floor) belong to an earlier execution: none of its
 	// business.

@@ -172,16 +172,16 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.scheduleFaults()
 	for _, at := range cfg.Recovery.Savepoints {
-		s.q.push(event{at: int64(at), kind: evSavepoint})
+		s.q.push(int64(at), evSavepoint, 0, 0, 0)
 	}
 	if cfg.Recovery.Stop.At > 0 {
-		s.q.push(event{at: int64(cfg.Recovery.Stop.At), kind: evStopWithSavepoint})
+		s.q.push(int64(cfg.Recovery.Stop.At), evStopWithSavepoint, 0, 0, 0)
 	}
 	if cfg.Recovery.CancelAt > 0 {
-		s.q.push(event{at: int64(cfg.Recovery.CancelAt), kind: evCancel})
+		s.q.push(int64(cfg.Recovery.CancelAt), evCancel, 0, 0, 0)
 	}
 	for i, r := range cfg.Restores {
-		s.q.push(event{at: int64(r.At), kind: evResubmit, a: int32(i)})
+		s.q.push(int64(r.At), evResubmit, int32(i), 0, 0)
 	}
 	s.job.restoresDue = len(cfg.Restores)
 	if cfg.Script != nil {
@@ -274,7 +274,7 @@ func (s *Sim) Step() bool {
 	}
 	e := s.q.pop()
 	if e.at < s.now {
-		panic(fmt.Sprintf("sim: event %d scheduled in the past (%d < %d)", e.kind, e.at, s.now))
+		panic(fmt.Sprintf("sim: event %d scheduled in the past (%d < %d)", e.kind(), e.at, s.now))
 	}
 	s.now = e.at
 	s.fired++
@@ -291,22 +291,22 @@ func (s *Sim) Run() *Result {
 
 // schedule plans an event for task t's current incarnation.
 func (s *Sim) schedule(t *task, at int64, kind eventKind, b int64) {
-	s.q.push(event{at: at, kind: kind, a: t.id, b: b, gen: t.attempt})
+	s.q.push(at, kind, t.id, b, t.attempt)
 }
 
 // scheduleOn plans an event for channel c's current incarnation.
 func (s *Sim) scheduleOn(c *channel, at int64, kind eventKind, b int64) {
-	s.q.push(event{at: at, kind: kind, a: c.id, b: b, gen: c.attempt})
+	s.q.push(at, kind, c.id, b, c.attempt)
 }
 
 func (s *Sim) dispatch(e event) {
-	switch e.kind {
+	switch e.kind() {
 	case evSourceNext, evProcessDone, evSyncDone, evAsyncDone, evAlignTimeout, evWake, evRestored, evMaterialize, evMaterialized:
 		t := &s.tasks[e.a]
 		if e.gen != t.attempt {
 			return // for an incarnation that a restart ended
 		}
-		switch e.kind {
+		switch e.kind() {
 		case evSourceNext:
 			if t.wakeAt == e.at {
 				t.wakeAt = -1
@@ -334,7 +334,7 @@ func (s *Sim) dispatch(e event) {
 		if e.gen != c.attempt {
 			return
 		}
-		switch e.kind {
+		switch e.kind() {
 		case evArrive:
 			if c.prio > 0 {
 				s.jumpPriority(c)
@@ -366,18 +366,35 @@ func (s *Sim) dispatch(e event) {
 	case evResubmit:
 		s.resubmit(int(e.a))
 	default:
-		panic(fmt.Sprintf("sim: unknown event kind %d", e.kind))
+		panic(fmt.Sprintf("sim: unknown event kind %d", e.kind()))
 	}
 }
 
 // trace emits a trace event stamped with the current time.
 func (s *Sim) trace(ev TraceEvent) {
-	if s.Tracer == nil && s.cfg.Script == nil {
+	if !s.listened() {
 		s.traced++ // kept small so that it inlines and costs nothing untraced
 		return
 	}
 	s.emitTrace(ev)
 }
+
+// untraced counts a trace event that nobody receives and reports so; the
+// caller builds and emits the event (emitTrace) only when it returns
+// false. What happens to a record several times on its way goes through
+// it, so that a run nobody listens to builds no TraceEvent per record,
+// which the inlined trace still does at its call site.
+func (s *Sim) untraced() bool {
+	if s.listened() {
+		return false
+	}
+	s.traced++
+	return true
+}
+
+// listened reports whether anything receives the trace: a Tracer, or the
+// log of a scripted run.
+func (s *Sim) listened() bool { return s.Tracer != nil || s.cfg.Script != nil }
 
 func (s *Sim) emitTrace(ev TraceEvent) {
 	if s.cfg.Script != nil {

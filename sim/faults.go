@@ -41,13 +41,13 @@ func (s *Sim) scheduleFaults() {
 	for i, f := range s.cfg.Faults {
 		switch {
 		case f.Kind == Crash && f.Phase == AtTime:
-			s.q.push(event{at: int64(f.At), kind: evFault, a: int32(i)})
+			s.q.push(int64(f.At), evFault, int32(i), 0, 0)
 		case f.Kind == RandomCrashes:
-			s.q.push(event{at: int64(f.At) + s.expDraw(f.MTBF.Nanoseconds()), kind: evFault, a: int32(i)})
+			s.q.push(int64(f.At)+s.expDraw(f.MTBF.Nanoseconds()), evFault, int32(i), 0, 0)
 		case f.Kind == CorruptCheckpoint:
 			s.job.corrupt[f.Checkpoint] = true
 		case f.Kind == Partition:
-			s.q.push(event{at: int64(f.At), kind: evFault, a: int32(i)})
+			s.q.push(int64(f.At), evFault, int32(i), 0, 0)
 		}
 	}
 }
@@ -74,7 +74,7 @@ func (s *Sim) strike(i int) {
 			victim = int32(s.rng.IntN(len(s.tasks)))
 		}
 		s.crash(victim, f.MachineLost)
-		s.q.push(event{at: later(s.now, s.expDraw(f.MTBF.Nanoseconds())), kind: evFault, a: int32(i)})
+		s.q.push(later(s.now, s.expDraw(f.MTBF.Nanoseconds())), evFault, int32(i), 0, 0)
 	}
 }
 
@@ -121,7 +121,7 @@ func (s *Sim) phaseHook(t *task, phase Phase, n int64) {
 		f := &s.cfg.Faults[i]
 		if f.Kind == Crash && f.Phase == phase && f.Checkpoint == n && s.faultSubtask[i] == t.id && !s.job.fired[i] {
 			s.job.fired[i] = true
-			s.q.push(event{at: s.now, kind: evFault, a: int32(i)})
+			s.q.push(s.now, evFault, int32(i), 0, 0)
 		}
 	}
 }

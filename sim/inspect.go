@@ -393,7 +393,7 @@ func (s *Sim) Clone() *Sim {
 	pcg := *s.pcg
 	c.pcg = &pcg
 	c.rng = rand.New(c.pcg)
-	c.q.items = slices.Clone(s.q.items)
+	c.q = s.q.clone()
 	// Transactions are shared between a sink, its snapshots and the
 	// checkpoints that hold them, and are changed by commits: each is
 	// copied once and every holder gets the copy.

@@ -141,7 +141,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 	known := map[string]string{
 		"Sim.Tracer": "reset", "Sim.cfg.Graph": "shared", "Sim.cfg.Script": "shared",
 		"Sim.cfg.Recovery.Savepoints": "shared", "Sim.cfg.Faults": "shared", "Sim.cfg.Restores": "shared", "Sim.job.resubmissions": "copied", "Sim.job.stop": "copied",
-		"Sim.eg": "shared", "Sim.q.items": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
+		"Sim.eg": "shared", "Sim.q.heap": "copied", "Sim.q.now.buf": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
 		"Sim.job.restarter.failures": "copied", "Sim.job.failovers": "copied", "Sim.job.waiting": "copied", "Sim.job.waitingFor": "copied", "Sim.job.stoppedBy": "copied", "Sim.job.restarts": "copied",
 		"Sim.job.region": "shared", "Sim.job.corrupt": "shared", "Sim.job.fired": "copied",
 		"Sim.faultSubtask": "shared", "Sim.faultChannel": "shared", "Sim.delivered.counts": "copied", "Sim.delivered.overflow": "copied", "Sim.delivered.tables": "copied", "Sim.observe": "shared",
@@ -151,7 +151,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"Sim.tasks": "copied", "Sim.chans": "copied",
 		"Sim.coord.stats": "copied", "Sim.coord.pending": "copied", "Sim.coord.retained": "copied",
 		"Sim.cut.obs": "copied", "Sim.script": "copied",
-		"Sim.ref.offsets": "copied", "Sim.ref.state": "copied", "Sim.ref.logs": "shared", "Sim.ref.srcOp": "shared",
+		"Sim.ref.offsets": "copied", "Sim.ref.state": "copied", "Sim.ref.logs": "shared", "Sim.ref.srcOp": "shared", "Sim.ref.outs": "shared", "Sim.ref.maxPar": "shared",
 		"task.op": "shared", "task.inputs": "shared", "task.outputs": "copied", "task.cur": "value",
 		"task.log": "shared", "task.triggers": "copied", "task.state": "copied",
 		"task.barrierHandler.aligned": "copied", "task.barrierHandler.tracked": "copied",

@@ -1,16 +1,20 @@
 package sim
 
-// event is one scheduled happening. It is a small value type so that the
-// queue holds events inline, without pointers or interface boxing: the
-// engine's hot path allocates nothing per event.
+import "math/bits"
+
+// event is one scheduled happening. It is a 32-byte value, two to a cache
+// line, so that the queue holds events inline, without pointers or
+// interface boxing: the engine's hot path allocates nothing per event.
 type event struct {
-	at   int64  // virtual time, ns
-	seq  uint64 // schedule order: breaks ties between equal times
-	b    int64  // checkpoint id or generation
-	a    int32  // subtask or channel
-	gen  uint32 // the subtask's or channel's incarnation: stale after a restart
-	kind eventKind
+	at  int64  // virtual time, ns (never negative)
+	ord uint64 // schedule order << 8 | kind: breaks ties between equal times
+	b   int64  // checkpoint id or generation
+	a   int32  // subtask or channel
+	gen uint32 // the subtask's or channel's incarnation: stale after a restart
 }
+
+// kind is what the event does when it fires.
+func (e *event) kind() eventKind { return eventKind(e.ord) }
 
 // eventKind says what an event does when it fires.
 type eventKind uint8
@@ -40,69 +44,126 @@ const (
 	evMaterialized                       // subtask a's materialization is uploaded
 )
 
-// queue is a binary min-heap of events ordered by (at, seq). It is written
-// out rather than built on container/heap so that events stay values and
-// comparisons inline.
+// queue holds the scheduled events in the order they fire: by time, then
+// by the order they were scheduled. Events due at the current instant
+// (now, the time of the last event popped), such as a wake-up when credit
+// comes back, go to a FIFO instead of the heap: they were scheduled after
+// every event in the heap, so only the heap's events due now fire before
+// them, and a FIFO keeps their order in constant time. Every other event
+// is in a 4-ary min-heap ordered by (at, ord), written out rather than
+// built on container/heap so that events stay values and comparisons
+// inline; four children share one or two cache lines, and the heap is
+// half as deep as a binary one.
 type queue struct {
-	items []event
-	seq   uint64
+	heap []event
+	now  deque[event] // due at the time of the last pop, in schedule order
+	at   int64        // the time of the last pop
+	seq  uint64       // the next schedule order
 }
 
-// push schedules e; its seq is assigned here. Sifting moves a hole
-// rather than swapping, which halves the copies of the event structs.
-func (q *queue) push(e event) {
-	e.seq = q.seq
+// arity is the heap's number of children per node.
+const arity = 4
+
+// push schedules e; its schedule order is assigned here. Sifting moves a
+// hole rather than swapping, which halves the copies of the events.
+func (q *queue) push(at int64, kind eventKind, a int32, b int64, gen uint32) {
+	e := event{at: at, ord: q.seq<<8 | uint64(kind), a: a, b: b, gen: gen}
 	q.seq++
-	q.items = append(q.items, e)
-	items := q.items
-	i := len(items) - 1
+	if at == q.at {
+		q.now.pushBack(e)
+		return
+	}
+	q.heap = append(q.heap, e)
+	h := q.heap
+	i := len(h) - 1
 	for i > 0 {
-		p := (i - 1) / 2
-		if !before(&e, &items[p]) {
+		p := (i - 1) / arity
+		if !before(&e, &h[p]) {
 			break
 		}
-		items[i] = items[p]
+		h[i] = h[p]
 		i = p
 	}
-	items[i] = e
+	h[i] = e
 }
 
-// pop removes and returns the earliest event; the queue must not be empty.
+// pop removes and returns the next event; the queue must not be empty.
+// The hole left at the root sinks along the earliest children to the
+// bottom, each level's earliest of four children chosen without a
+// branch, and the last event rises into it from there (Floyd's bottom-up
+// variant): the last event belongs near the bottom, so this saves the
+// unpredictable comparison with it at every level.
 func (q *queue) pop() event {
-	items := q.items
-	top := items[0]
-	n := len(items) - 1
-	last := items[n]
-	q.items = items[:n]
-	items = q.items
+	if q.now.len() > 0 && (len(q.heap) == 0 || q.heap[0].at != q.at) {
+		return q.now.popFront()
+	}
+	h := q.heap
+	top := h[0]
+	q.at = top.at
+	n := len(h) - 1
+	last := h[n]
+	h = h[:n]
+	q.heap = h
+	if n == 0 {
+		return top
+	}
 	i := 0
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := arity*i + 1
+		if c+arity > n {
+			if c < n { // the last parent, with fewer than four children
+				m := c
+				for j := c + 1; j < n; j++ {
+					m += (j - m) * lessBit(&h[j], &h[m])
+				}
+				h[i] = h[m]
+				i = m
+			}
 			break
 		}
-		m := l
-		if r := l + 1; r < n && before(&items[r], &items[l]) {
-			m = r
-		}
-		if !before(&items[m], &last) {
-			break
-		}
-		items[i] = items[m]
+		m0 := c + lessBit(&h[c+1], &h[c])
+		m1 := c + 2 + lessBit(&h[c+3], &h[c+2])
+		m := m0 + (m1-m0)*lessBit(&h[m1], &h[m0])
+		h[i] = h[m]
 		i = m
 	}
-	if n > 0 {
-		items[i] = last
+	for i > 0 {
+		p := (i - 1) / arity
+		if !before(&last, &h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
 	}
+	h[i] = last
 	return top
 }
 
 // before orders events by time, then by the order they were scheduled.
-func before(a, b *event) bool {
-	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+func before(a, b *event) bool { return lessBit(a, b) == 1 }
+
+// lessBit is 1 if a comes before b, else 0: (at, ord) compared as one
+// 128-bit number, without a branch.
+func lessBit(a, b *event) int {
+	_, borrow := bits.Sub64(a.ord, b.ord, 0)
+	_, borrow = bits.Sub64(uint64(a.at), uint64(b.at), borrow)
+	return int(borrow)
 }
 
-func (q *queue) len() int { return len(q.items) }
+func (q *queue) len() int { return len(q.heap) + q.now.len() }
 
-// peekTime is the time of the earliest event; the queue must not be empty.
-func (q *queue) peekTime() int64 { return q.items[0].at }
+// peekTime is the time of the next event; the queue must not be empty.
+func (q *queue) peekTime() int64 {
+	if q.now.len() > 0 {
+		return q.at
+	}
+	return q.heap[0].at
+}
+
+// clone returns an independent copy.
+func (q *queue) clone() queue {
+	c := *q
+	c.heap = append([]event(nil), q.heap...)
+	c.now.buf = append([]event(nil), q.now.buf...)
+	return c
+}

@@ -115,7 +115,7 @@ func (s *Sim) failover(cause string, failed ...int32) {
 		s.coord.stop()
 	}
 	j.failovers = append(j.failovers, fs)
-	s.q.push(event{at: s.now + delay, kind: evRestart, b: int64(req)})
+	s.q.push(s.now+delay, evRestart, 0, int64(req), 0)
 }
 
 // stopTask cancels a subtask: whatever it was doing is dropped.

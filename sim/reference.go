@@ -20,9 +20,18 @@ type reference struct {
 	state   [][]map[int64]int64 // by operator, by subtask index; nil if unchecked
 	logs    []*sourceLog        // by partition
 	srcOp   []int               // operator of each partition
+	outs    [][]flowEdge        // by operator: the edges it emits on, in the graph's order
+	maxPar  []int               // max parallelism of each operator
 	checked int                 // checkpoints compared
 	bad     int                 // checkpoints that differed
 	detail  string
+}
+
+// flowEdge is an edge of the logical graph as flow follows it: the
+// receiving operator and how many copies of a record it receives (its
+// parallelism behind a broadcast edge, else one).
+type flowEdge struct {
+	to, copies int
 }
 
 func (s *Sim) initReference() {
@@ -32,8 +41,18 @@ func (s *Sim) initReference() {
 	order, _ := g.Order()
 	from, to := g.EdgeEnds()
 	inputs := make([][]int, len(g.Operators))
-	for i := range g.Edges {
+	r.outs = make([][]flowEdge, len(g.Operators))
+	for i, e := range g.Edges {
 		inputs[to[i]] = append(inputs[to[i]], from[i])
+		copies := 1
+		if e.Partitioning == topology.Broadcast {
+			copies = g.Operators[to[i]].Parallelism
+		}
+		r.outs[from[i]] = append(r.outs[from[i]], flowEdge{to: to[i], copies: copies})
+	}
+	r.maxPar = make([]int, len(g.Operators))
+	for op := range g.Operators {
+		r.maxPar[op] = g.MaxParallelismOf(op)
 	}
 	tainted := make([]bool, len(g.Operators)) // has an aggregate upstream (or is one)
 	for _, op := range order {
@@ -74,7 +93,7 @@ func (s *Sim) propagate(op int, key, value int64) {
 	s.flow(op, key, value, func(to int, key, value int64) bool {
 		o := &s.cfg.Graph.Operators[to]
 		if st := s.ref.state[to]; st != nil {
-			m := st[topology.KeyOwner(key, s.cfg.Graph.MaxParallelismOf(to), o.Parallelism)]
+			m := st[topology.KeyOwner(key, s.ref.maxPar[to], o.Parallelism)]
 			if o.Func == topology.Sum {
 				m[key] += value
 			} else {
@@ -92,18 +111,10 @@ func (s *Sim) propagate(op int, key, value int64) {
 // aggregate when reach returns true (with the record's value: what the
 // aggregate emits depends on the order of its input).
 func (s *Sim) flow(op int, key, value int64, reach func(op int, key, value int64) bool) {
-	g := s.cfg.Graph
-	for _, e := range g.Edges {
-		if e.From != g.Operators[op].Name {
-			continue
-		}
-		to := g.Index(e.To)
-		o := &g.Operators[to]
-		copies := 1
-		if e.Partitioning == topology.Broadcast {
-			copies = o.Parallelism
-		}
-		for range copies {
+	for _, e := range s.ref.outs[op] {
+		to := e.to
+		o := &s.cfg.Graph.Operators[to]
+		for range e.copies {
 			switch o.Kind {
 			case topology.Map:
 				s.flow(to, key, value*o.Multiply+o.Add, reach)

@@ -192,7 +192,7 @@ func (s *Sim) scriptStart() {
 		if st.Kind == StepBarrier && s.coord.get(st.N) == nil {
 			s.coord.register(s, st.N, int64(st.At))
 		}
-		s.q.push(event{at: int64(st.At), kind: evScript, a: int32(i)})
+		s.q.push(int64(st.At), evScript, int32(i), 0, 0)
 	}
 }
 

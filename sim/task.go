@@ -113,7 +113,7 @@ func (s *Sim) tryWork(t *task) {
 		s.refreshInput(c)
 		switch it.kind {
 		case itemRecord:
-			s.takeRecord(t, c, it)
+			s.takeRecord(t, c, &it)
 		case itemBarrier:
 			s.trace(TraceEvent{Kind: BarrierReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
 			s.onBarrier(t, c, it)
@@ -136,13 +136,15 @@ func (s *Sim) tryWork(t *task) {
 }
 
 // takeRecord starts processing a record from c.
-func (s *Sim) takeRecord(t *task, c *channel, it item) {
+func (s *Sim) takeRecord(t *task, c *channel, it *item) {
 	if s.collecting(t, c) {
-		s.persistTaken(t, c, &it)
+		s.persistTaken(t, c, it)
 	}
 	s.checkCut(t, it)
 	t.addProcessedBytes(int64(it.bytes))
-	s.trace(TraceEvent{Kind: RecordReceived, Subtask: t.id, Channel: c.id, Key: it.key, Value: it.value})
+	if !s.untraced() {
+		s.emitTrace(TraceEvent{Kind: RecordReceived, Subtask: t.id, Channel: c.id, Key: it.key, Value: it.value})
+	}
 	c.inRecs--
 	c.credit++
 	s.transmit(c)
@@ -153,8 +155,8 @@ func (s *Sim) takeRecord(t *task, c *channel, it item) {
 // source). A record that costs nothing is finished at once, without an
 // event for the end of its processing; the task's loop then goes on with
 // its next input.
-func (s *Sim) startRecord(t *task, it item, ch int32) {
-	t.cur, t.curCh = it, ch
+func (s *Sim) startRecord(t *task, it *item, ch int32) {
+	t.cur, t.curCh = *it, ch
 	if cost := s.costOf(t); cost > 0 {
 		t.busy = true
 		s.schedule(t, s.now+cost, evProcessDone, 0)
@@ -172,31 +174,38 @@ func (s *Sim) processDone(t *task) {
 
 // finishRecord finishes the current record: apply the operator and emit.
 func (s *Sim) finishRecord(t *task) {
-	it := t.cur
+	it := &t.cur
 	t.busy = false
 	t.processed++
 	var n int64
 	if t.isSource() {
 		n = t.offset - 1
 	}
-	s.trace(TraceEvent{Kind: RecordProcessed, Subtask: t.id, Channel: t.curCh, Key: it.key, Value: it.value, N: n})
-	out, ok := s.apply(t, it)
-	if ok {
-		s.emit(t, out)
+	if !s.untraced() {
+		s.emitTrace(TraceEvent{Kind: RecordProcessed, Subtask: t.id, Channel: t.curCh, Key: it.key, Value: it.value, N: n})
+	}
+	if s.apply(t, it) {
+		s.emit(t, it)
 	}
 }
 
-// apply runs the operator on a record; ok is false when nothing is emitted.
-func (s *Sim) apply(t *task, it item) (out item, ok bool) {
-	out = item{kind: itemRecord, key: it.key, value: it.value, bytes: it.bytes, part: it.part, off: it.off}
+// apply runs the operator on record it, which becomes the record emitted:
+// the same lineage (key, partition and offset), nothing of the channel it
+// came by. It reports whether anything is emitted.
+func (s *Sim) apply(t *task, it *item) bool {
+	if t.op.Kind == topology.Sink {
+		s.write(t, *it)
+		return false
+	}
+	*it = item{kind: itemRecord, key: it.key, value: it.value, bytes: it.bytes, part: it.part, off: it.off}
 	if t.op.OutputBytes > 0 {
-		out.bytes = int32(t.op.OutputBytes)
+		it.bytes = int32(t.op.OutputBytes)
 	}
 	switch t.op.Kind {
 	case topology.Map:
-		out.value = it.value*t.op.Multiply + t.op.Add
+		it.value = it.value*t.op.Multiply + t.op.Add
 	case topology.Filter:
-		return out, keeps(t.op, it.key, it.value)
+		return keeps(t.op, it.key, it.value)
 	case topology.Aggregate:
 		if t.op.Func == topology.Sum {
 			t.state[it.key] += it.value
@@ -204,29 +213,26 @@ func (s *Sim) apply(t *task, it item) (out item, ok bool) {
 			t.state[it.key]++
 		}
 		s.stateWritten(t, it.key)
-		out.value = t.state[it.key]
-	case topology.Sink:
-		s.write(t, it)
-		return out, false
+		it.value = t.state[it.key]
 	}
-	return out, true
+	return true
 }
 
 // emit routes a record to the output channels of every gate.
-func (s *Sim) emit(t *task, it item) {
+func (s *Sim) emit(t *task, it *item) {
 	for g := range t.outputs {
 		gt := &t.outputs[g]
 		switch gt.part {
 		case topology.Forward:
-			s.send(&s.chans[gt.chans[0]], it)
+			s.send(&s.chans[gt.chans[0]], *it)
 		case topology.Rebalance:
-			s.send(&s.chans[gt.chans[gt.rr]], it)
+			s.send(&s.chans[gt.chans[gt.rr]], *it)
 			gt.rr = (gt.rr + 1) % len(gt.chans)
 		case topology.Hash:
-			s.send(&s.chans[gt.chans[topology.KeyOwner(it.key, gt.keyGroups, len(gt.chans))]], it)
+			s.send(&s.chans[gt.chans[topology.KeyOwner(it.key, gt.keyGroups, len(gt.chans))]], *it)
 		case topology.Broadcast:
 			for _, c := range gt.chans {
-				s.send(&s.chans[c], it)
+				s.send(&s.chans[c], *it)
 			}
 		}
 	}
@@ -284,7 +290,7 @@ func (s *Sim) sourceStep(t *task) bool {
 	t.offset++
 	s.sourceReads++
 	it := item{kind: itemRecord, key: key, value: value, bytes: int32(t.op.Source.RecordBytes), part: t.part, off: t.offset - 1}
-	s.startRecord(t, it, -1)
+	s.startRecord(t, &it, -1)
 	return true
 }
 
