@@ -15,6 +15,7 @@
 //	simulate compare [FILE|NAME]      the same run under variants, side by side
 //	simulate sweep [FILE|NAME]        a what-if grid with plots and CSV
 //	simulate export perfetto|html     a run for Perfetto, or as a space-time diagram
+//	simulate cl TOPOLOGY EVENTS       Chandy-Lamport snapshots of a COS 418 token system
 //
 // Exit codes: 0 success, 1 a run's invariants failed, 2 bad input, 130
 // interrupted (Ctrl-C or SIGTERM; the summary of the work done so far is
@@ -79,6 +80,9 @@ Usage:
   simulate export perfetto|html [FILE|NAME] -o FILE
                                     the run as Chrome trace-event JSON (ui.perfetto.dev), or as one
                                     self-contained HTML page with a space-time diagram
+  simulate cl [--delivery ckptsim|cos418] TOPOLOGY EVENTS
+                                    classic Chandy-Lamport snapshots of a token-passing system
+                                    in the COS 418 assignment's files (simulate cl --help)
 
 A scenario argument of - reads the scenario from standard input.
 
@@ -143,11 +147,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return sweepCmd(ctx, args[1:], stdout, stderr)
 	case "export":
 		return exportCmd(ctx, args[1:], stdout, stderr)
+	case "cl":
+		return clCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil
 	}
-	return bad("unknown command %q (commands: run, list, validate, graph, tui, check, compare, sweep, export; see simulate --help)", args[0])
+	return bad("unknown command %q (commands: run, list, validate, graph, tui, check, compare, sweep, export, cl; see simulate --help)", args[0])
 }
 
 // parseFlags parses flags that may come before or after the positional

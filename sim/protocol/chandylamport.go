@@ -1,5 +1,7 @@
 package protocol
 
+import "slices"
+
 // ChandyLamport is the classic snapshot algorithm of Chandy and Lamport
 // ("Distributed Snapshots: Determining Global States of Distributed
 // Systems", 1985) at one process: the process records its state when it
@@ -11,8 +13,9 @@ package protocol
 type ChandyLamport struct {
 	out     actions
 	ended   []bool
-	running []clSnapshot   // in initiation order
-	done    map[int64]bool // snapshots complete or aborted here (looked up, never ranged over)
+	order   []int64               // the running snapshots, in the order they started here
+	running map[int64]*clSnapshot // by id (looked up, never ranged over)
+	done    map[int64]bool        // snapshots complete or aborted here (looked up, never ranged over)
 }
 
 // clSnapshot is a snapshot in progress at the process.
@@ -24,7 +27,7 @@ type clSnapshot struct {
 
 // NewChandyLamport is the protocol of a process with spec's inputs.
 func NewChandyLamport(spec Spec) *ChandyLamport {
-	return &ChandyLamport{ended: make([]bool, spec.Inputs), done: map[int64]bool{}}
+	return &ChandyLamport{ended: make([]bool, spec.Inputs), running: map[int64]*clSnapshot{}, done: map[int64]bool{}}
 }
 
 // Step implements Protocol.
@@ -32,13 +35,13 @@ func (p *ChandyLamport) Step(in Input) Ready {
 	p.out.reset()
 	switch in.Kind {
 	case Trigger:
-		if p.find(in.Checkpoint) < 0 && !p.done[in.Checkpoint] {
+		if p.running[in.Checkpoint] == nil && !p.done[in.Checkpoint] {
 			p.start(in.Checkpoint, -1)
 		}
 	case Barrier:
-		switch i := p.find(in.Checkpoint); {
-		case i >= 0:
-			p.markerReceived(i, in.Channel)
+		switch s := p.running[in.Checkpoint]; {
+		case s != nil:
+			p.markerReceived(s, in.Channel)
 		case !p.done[in.Checkpoint]:
 			p.start(in.Checkpoint, in.Channel)
 		}
@@ -49,15 +52,12 @@ func (p *ChandyLamport) Step(in Input) Ready {
 		// An ended input carries no more messages: its state is complete
 		// for every running snapshot, and empty for every later one.
 		p.ended[in.Channel] = true
-		for i := 0; i < len(p.running); {
-			if !p.markerReceived(i, in.Channel) {
-				i++
-			}
+		for _, id := range slices.Clone(p.order) {
+			p.markerReceived(p.running[id], in.Channel)
 		}
 	case Abort:
-		if i := p.find(in.Checkpoint); i >= 0 {
-			p.running = append(p.running[:i], p.running[i+1:]...)
-			p.done[in.Checkpoint] = true
+		if p.running[in.Checkpoint] != nil {
+			p.finish(in.Checkpoint)
 		}
 	}
 	return p.out.ready()
@@ -65,22 +65,7 @@ func (p *ChandyLamport) Step(in Input) Ready {
 
 // Running are the ids of the snapshots in progress at the process, in
 // the order they started here.
-func (p *ChandyLamport) Running() []int64 {
-	ids := make([]int64, len(p.running))
-	for i, s := range p.running {
-		ids[i] = s.id
-	}
-	return ids
-}
-
-func (p *ChandyLamport) find(id int64) int {
-	for i := range p.running {
-		if p.running[i].id == id {
-			return i
-		}
-	}
-	return -1
-}
+func (p *ChandyLamport) Running() []int64 { return slices.Clone(p.order) }
 
 // start records the process's state for snapshot id, whose first marker
 // came on input from (-1: the process initiates it), sends the marker on,
@@ -88,7 +73,7 @@ func (p *ChandyLamport) find(id int64) int {
 func (p *ChandyLamport) start(id int64, from int) {
 	p.out.add(Action{Kind: Snapshot, Checkpoint: id})
 	p.out.add(Action{Kind: Forward, Checkpoint: id})
-	s := clSnapshot{id: id, received: make([]bool, len(p.ended))}
+	s := &clSnapshot{id: id, received: make([]bool, len(p.ended))}
 	for j := range s.received {
 		if j == from || p.ended[j] {
 			s.received[j] = true
@@ -97,32 +82,34 @@ func (p *ChandyLamport) start(id int64, from int) {
 		s.missing++
 		p.out.add(Action{Kind: StartRecording, Channel: j, Checkpoint: id})
 	}
-	p.running = append(p.running, s)
+	p.running[id] = s
+	p.order = append(p.order, id)
 	if s.missing == 0 {
-		p.complete(len(p.running) - 1)
+		p.complete(id)
 	}
 }
 
-// markerReceived ends the recording of input ch for running snapshot i,
-// and reports whether that completed (and removed) the snapshot.
-func (p *ChandyLamport) markerReceived(i, ch int) bool {
-	s := &p.running[i]
+// markerReceived ends the recording of input ch for running snapshot s.
+func (p *ChandyLamport) markerReceived(s *clSnapshot, ch int) {
 	if s.received[ch] {
-		return false
+		return
 	}
 	s.received[ch] = true
 	s.missing--
 	p.out.add(Action{Kind: StopRecording, Channel: ch, Checkpoint: s.id})
-	if s.missing > 0 {
-		return false
+	if s.missing == 0 {
+		p.complete(s.id)
 	}
-	p.complete(i)
-	return true
 }
 
-func (p *ChandyLamport) complete(i int) {
-	id := p.running[i].id
-	p.running = append(p.running[:i], p.running[i+1:]...)
-	p.done[id] = true
+func (p *ChandyLamport) complete(id int64) {
+	p.finish(id)
 	p.out.add(Action{Kind: Acknowledge, Checkpoint: id})
+}
+
+// finish forgets running snapshot id.
+func (p *ChandyLamport) finish(id int64) {
+	delete(p.running, id)
+	p.order = slices.DeleteFunc(p.order, func(n int64) bool { return n == id })
+	p.done[id] = true
 }

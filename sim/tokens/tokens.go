@@ -1,0 +1,124 @@
+package tokens
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Topology is the processes and the directed links between them.
+type Topology struct {
+	// Processes in file order, with their initial tokens.
+	Processes []Process
+	// Links, one per directed link, in file order.
+	Links []Link
+}
+
+// Process is one process and the tokens it starts with.
+type Process struct {
+	ID     string
+	Tokens int64
+}
+
+// Link is the directed FIFO link From → To.
+type Link struct {
+	From, To string
+}
+
+// EventKind is what an events line does.
+type EventKind uint8
+
+// The event kinds.
+const (
+	// Send: From gives up Tokens tokens at once; they arrive at To with
+	// one message.
+	Send EventKind = iota
+	// Snapshot: Process initiates the next snapshot (ids 0, 1, 2, ...).
+	Snapshot
+	// Tick advances time by Ticks steps.
+	Tick
+)
+
+// Event is one line of an events file. Events between two ticks happen at
+// the same step, in order.
+type Event struct {
+	Kind EventKind
+	// From, To and Tokens of a Send.
+	From, To string
+	Tokens   int64
+	// Process of a Snapshot.
+	Process string
+	// Ticks of a Tick (>= 1).
+	Ticks int64
+	// Line is the events file's line, for errors.
+	Line int
+}
+
+// Snap is one recorded snapshot.
+type Snap struct {
+	// ID of the snapshot, 0 for the first initiated.
+	ID int
+	// Tokens of every process's recorded state, in string order of id.
+	Tokens []Process
+	// Messages recorded on the links, grouped by destination (string
+	// order) and in recording order within a destination.
+	Messages []Message
+	// Completed is the tick at which the last process completed it.
+	Completed int64
+}
+
+// Message is a token message recorded on link From → To.
+type Message struct {
+	From, To string
+	Tokens   int64
+}
+
+// String is the snapshot in the format of the assignment's .snap files:
+// the id, then "id tokens" per process, then "src dst token(n)" per
+// recorded message.
+func (s *Snap) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d\n", s.ID)
+	for _, p := range s.Tokens {
+		fmt.Fprintf(&b, "%s %d\n", p.ID, p.Tokens)
+	}
+	for _, m := range s.Messages {
+		fmt.Fprintf(&b, "%s %s token(%d)\n", m.From, m.To, m.Tokens)
+	}
+	return b.String()
+}
+
+// Total is the number of tokens the snapshot recorded: in the process
+// states and on the links.
+func (s *Snap) Total() int64 {
+	var n int64
+	for _, p := range s.Tokens {
+		n += p.Tokens
+	}
+	for _, m := range s.Messages {
+		n += m.Tokens
+	}
+	return n
+}
+
+// Result is what a run recorded.
+type Result struct {
+	// Snapshots in id order.
+	Snapshots []Snap
+	// Total is the number of tokens in the system (constant: the initial
+	// tokens of every process).
+	Total int64
+	// Ticks is the time the run ended at: every snapshot complete.
+	Ticks int64
+}
+
+// Conserved checks every snapshot against the invariant of a consistent
+// cut: the tokens it recorded equal the total.
+func Conserved(res *Result) error {
+	for i := range res.Snapshots {
+		s := &res.Snapshots[i]
+		if got := s.Total(); got != res.Total {
+			return fmt.Errorf("snapshot %d records %d tokens, the system holds %d:\n%s", s.ID, got, res.Total, s.String())
+		}
+	}
+	return nil
+}
