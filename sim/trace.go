@@ -86,7 +86,8 @@ const (
 	SubtaskFailed
 	// JobFailover: the job reacted to a failure; N subtasks restart.
 	JobFailover
-	// JobStatusChanged: the job's status became JobStatus(N).
+	// JobStatusChanged: the job's status became JobStatus(N) (in JSON
+	// also by name, "status").
 	JobStatusChanged
 	// SubtaskRestoring: Subtask was redeployed and restores N bytes of
 	// state from Checkpoint (0: none).
@@ -228,6 +229,11 @@ func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
 	if ev.N != 0 {
 		b = append(b, `,"n":`...)
 		b = strconv.AppendInt(b, ev.N, 10)
+	}
+	if ev.Kind == JobStatusChanged {
+		b = append(b, `,"status":"`...)
+		b = append(b, JobStatus(ev.N).String()...)
+		b = append(b, '"')
 	}
 	return append(b, '}')
 }

@@ -32,3 +32,13 @@ func TestAppendJSONString(t *testing.T) {
 	require.Equal(t, `"count[1]"`, string(AppendJSONString(nil, "count[1]")))
 	require.Equal(t, `"a\u001b[2J\"\\\n\u202e"`, string(AppendJSONString(nil, "a\x1b[2J\"\\\n\u202e")))
 }
+
+// TestJobStatusByName: job_status_changed names the status, beside its
+// number.
+func TestJobStatusByName(t *testing.T) {
+	s := newSim(t, lightJob())
+	got := string(s.AppendJSON(nil, TraceEvent{Seq: 7, At: 5, Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(JobRestarting)}))
+	require.Equal(t, `{"seq":7,"t":5,"kind":"job_status_changed","n":1,"status":"RESTARTING"}`, got)
+	got = string(s.AppendJSON(nil, TraceEvent{Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(JobRunning)}))
+	require.Equal(t, `{"seq":0,"t":0,"kind":"job_status_changed","status":"RUNNING"}`, got)
+}

@@ -26,21 +26,40 @@ func (g *Graph) DOT() string {
 }
 
 // DOT renders the execution graph: one cluster per operator holding its
-// subtasks, one edge per channel.
-func (eg *ExecutionGraph) DOT() string {
+// subtasks, one edge per channel labelled with its partitioning.
+func (eg *ExecutionGraph) DOT() string { return eg.AnnotatedDOT("", nil, nil) }
+
+// AnnotatedDOT is DOT with a title over the graph and, when given, notes
+// under each subtask's name (by subtask ID) and beside each channel's
+// partitioning (by channel ID): the state of a run at a time. A note may
+// have several lines; each is escaped as names are.
+func (eg *ExecutionGraph) AnnotatedDOT(title string, subtasks, channels []string) string {
+	note := func(notes []string, i int) string {
+		var b strings.Builder
+		if i < len(notes) && notes[i] != "" {
+			for line := range strings.SplitSeq(notes[i], "\n") {
+				b.WriteString(`\n` + dotLabel(line))
+			}
+		}
+		return b.String()
+	}
 	var b strings.Builder
 	b.WriteString("digraph execution {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n")
+	if title != "" {
+		fmt.Fprintf(&b, "  label=\"%s\";\n  labelloc=t;\n", dotLabel(title))
+	}
 	for op, ids := range eg.ByOperator {
 		o := eg.Graph.Operators[op]
 		fmt.Fprintf(&b, "  subgraph %s {\n    label=\"%s (%s)\";\n", dotID("cluster_"+o.Name), dotLabel(o.Name), o.Kind)
 		for _, id := range ids {
 			name := eg.Subtasks[id].Name
-			fmt.Fprintf(&b, "    %s [label=\"%s\"];\n", dotID(name), dotLabel(name))
+			fmt.Fprintf(&b, "    %s [label=\"%s%s\"];\n", dotID(name), dotLabel(name), note(subtasks, id))
 		}
 		b.WriteString("  }\n")
 	}
 	for _, c := range eg.Channels {
-		fmt.Fprintf(&b, "  %s -> %s;\n", dotID(eg.Subtasks[c.From].Name), dotID(eg.Subtasks[c.To].Name))
+		fmt.Fprintf(&b, "  %s -> %s [label=\"%s%s\"];\n", dotID(eg.Subtasks[c.From].Name), dotID(eg.Subtasks[c.To].Name),
+			dotLabel(string(eg.Graph.Edges[c.Edge].Partitioning)), note(channels, c.ID))
 	}
 	b.WriteString("}\n")
 	return b.String()

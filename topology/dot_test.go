@@ -427,3 +427,26 @@ func decodeLabel(s string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// TestAnnotatedDOT: notes under the subtasks' names and beside the
+// channels' partitioning parse and show as written, hostile ones too.
+func TestAnnotatedDOT(t *testing.T) {
+	eg, err := Expand(hostileGraph(t))
+	require.NoError(t, err)
+	notes := make([]string, len(eg.Subtasks))
+	for i := range notes {
+		notes[i] = fmt.Sprintf("busy \"%d\" \\n\nline two", i)
+	}
+	chans := make([]string, len(eg.Channels))
+	chans[0] = "3 queued\x1b[2J"
+	out := eg.AnnotatedDOT(`at 2.5s "x"`, notes, chans)
+	g, err := parseDOT(out)
+	require.NoError(t, err, out)
+	require.Len(t, g.nodes, len(eg.Subtasks))
+	for _, s := range eg.Subtasks {
+		first, second, _ := strings.Cut(notes[s.ID], "\n")
+		assert.Contains(t, out, dotLabel(termsafe.Line(s.Name))+`\n`+dotLabel(first)+`\n`+dotLabel(second)+`"`)
+	}
+	assert.Contains(t, out, `label="at 2.5s \"x\"";`)
+	assert.Contains(t, out, `\n3 queued\\u001b[2J"`)
+}

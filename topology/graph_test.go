@@ -78,6 +78,6 @@ func TestExpand(t *testing.T) {
 	for _, c := range eg.Channels {
 		assert.Contains(t, eg.Subtasks[c.To].Inputs, c.ID)
 	}
-	assert.Contains(t, eg.DOT(), `"m[1]" -> "count[2]";`)
+	assert.Contains(t, eg.DOT(), `"m[1]" -> "count[2]" [label="hash"];`)
 	assert.Contains(t, valid().DOT(), `"m" -> "count" [label="hash"];`)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/sim"
 	"github.com/ckptsim/ckptsim/topology"
 )
 
@@ -105,8 +106,9 @@ func validateCmd(args []string, stdout io.Writer) error {
 func graphCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
 	execution := fs.Bool("execution", false, "print the execution graph of subtasks and channels instead of the job graph")
+	at := fs.Duration("at", -1, "with the execution graph: run the scenario to this virtual time (e.g. 2.5s) and annotate every subtask and channel with its state then")
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "Usage: simulate graph FILE|NAME|- [--execution]\n\nPrints the job graph in Graphviz DOT (render with: dot -Tsvg); - reads the scenario from standard input.")
+		fmt.Fprintln(stdout, "Usage: simulate graph FILE|NAME|- [--execution [--at TIME]]\n\nPrints the job graph in Graphviz DOT (render with: dot -Tsvg), its edges labelled with their partitioning; - reads the scenario from standard input.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args, stdout)
@@ -121,8 +123,19 @@ func graphCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *at >= 0 && !*execution {
+		return bad("--at annotates the execution graph: add --execution")
+	}
 	if !*execution {
 		fmt.Fprint(stdout, sc.Config.Graph.DOT())
+		return nil
+	}
+	if *at >= 0 {
+		s, err := sim.New(sc.Config)
+		if err != nil {
+			return usageError{err}
+		}
+		fmt.Fprint(stdout, stateAt(s, int64(*at)))
 		return nil
 	}
 	eg, err := topology.Expand(sc.Config.Graph)

@@ -64,8 +64,9 @@ Usage:
   simulate run [FILE|NAME] [flags]  run a scenario (simulate run --help)
   simulate list                     list the bundled scenarios
   simulate validate FILE|NAME       check a scenario file, print nothing if it is valid
-  simulate graph FILE|NAME [--execution]
-                                    print the job graph (or execution graph) as Graphviz DOT
+  simulate graph FILE|NAME [--execution [--at TIME]]
+                                    print the job graph (or execution graph) as Graphviz DOT;
+                                    --at annotates each subtask and channel with its state then
   simulate tui [FILE|NAME] [flags]  terminal UI: watch barriers flow, step through checkpoints and back
   simulate check [--runs N] [--seed S] [--mode M] [--property NAME] [--faults none|some|always]
                  [--workers K] [--out DIR] [--shard K/N] [--format text|json]
@@ -151,6 +152,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return clCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
+		return nil
+	case "version", "-version", "--version":
+		writeVersion(stdout)
 		return nil
 	}
 	return bad("unknown command %q (commands: run, list, validate, graph, tui, check, compare, sweep, export, cl; see simulate --help)", args[0])

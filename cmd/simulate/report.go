@@ -168,27 +168,32 @@ func dur(ns int64) string { return human.Duration(ns) }
 // size formats a byte count (human.Size).
 func size(n int64) string { return human.Size(n) }
 
+// reportSchemaVersion is the version of the JSON report: it grows when a
+// key changes meaning or goes away (new keys do not change it).
+const reportSchemaVersion = 1
+
 // JSON shapes of `simulate run --format json`; the names are stable.
 type jsonResult struct {
-	Scenario     string            `json:"scenario"`
-	Seed         uint64            `json:"seed"`
-	Mode         string            `json:"mode"`
-	FlinkVersion string            `json:"flink_version"`
-	Warnings     []string          `json:"warnings,omitempty"`
-	VirtualEndNs int64             `json:"virtual_end_ns"`
-	Events       int64             `json:"events"`
-	Stop         string            `json:"stop"`
-	Job          string            `json:"job"`
-	StateBackend string            `json:"state_backend,omitempty"`
-	Checkpoints  []jsonCheckpoint  `json:"checkpoints"`
-	Failovers    []jsonFailover    `json:"failovers"`
-	Restores     []jsonRestore     `json:"restores,omitempty"`
-	StopWithSP   *jsonStop         `json:"stop_with_savepoint,omitempty"`
-	Retained     []int64           `json:"retained"`
-	Summary      jsonSummary       `json:"summary"`
-	Invariants   []jsonInvariant   `json:"invariants"`
-	Expectations []jsonExpectation `json:"expectations"`
-	ScriptLog    []string          `json:"script_log,omitempty"`
+	SchemaVersion int               `json:"schema_version"`
+	Scenario      string            `json:"scenario"`
+	Seed          uint64            `json:"seed"`
+	Mode          string            `json:"mode"`
+	FlinkVersion  string            `json:"flink_version"`
+	Warnings      []string          `json:"warnings,omitempty"`
+	VirtualEndNs  int64             `json:"virtual_end_ns"`
+	Events        int64             `json:"events"`
+	Stop          string            `json:"stop"`
+	Job           string            `json:"job"`
+	StateBackend  string            `json:"state_backend,omitempty"`
+	Checkpoints   []jsonCheckpoint  `json:"checkpoints"`
+	Failovers     []jsonFailover    `json:"failovers"`
+	Restores      []jsonRestore     `json:"restores,omitempty"`
+	StopWithSP    *jsonStop         `json:"stop_with_savepoint,omitempty"`
+	Retained      []int64           `json:"retained"`
+	Summary       jsonSummary       `json:"summary"`
+	Invariants    []jsonInvariant   `json:"invariants"`
+	Expectations  []jsonExpectation `json:"expectations"`
+	ScriptLog     []string          `json:"script_log,omitempty"`
 }
 
 type jsonCheckpoint struct {
@@ -284,7 +289,7 @@ type jsonInvariant struct {
 // writeJSON prints the result as one JSON object.
 func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult, warnings []string) error {
 	eg := s.Graph()
-	out := jsonResult{Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), FlinkVersion: r.FlinkVersion.String(), Warnings: warnings, VirtualEndNs: r.VirtualEnd,
+	out := jsonResult{SchemaVersion: reportSchemaVersion, Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), FlinkVersion: r.FlinkVersion.String(), Warnings: warnings, VirtualEndNs: r.VirtualEnd,
 		Events: r.Events, Stop: strings.ReplaceAll(stopWord(r.Stop), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
 		Expectations: jsonExpectations(exps)}
 	for i := range r.Checkpoints {
