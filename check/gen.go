@@ -612,6 +612,7 @@ func drawCheckpoint(t *rapid.T, b *Bounds) sim.CheckpointConfig {
 		MaxConcurrent:    drawInt(t, b.MaxConcurrent, "max concurrent"),
 		Timeout:          drawLogDur(t, b.Timeout, "timeout"),
 		NumRetained:      drawInt(t, b.NumRetained, "num retained"),
+		History:          sim.DefaultHistory,
 		SyncDuration:     drawDur(t, b.SyncDuration, time.Microsecond, "sync duration"),
 		AsyncBase:        drawDur(t, b.AsyncBase, time.Millisecond, "async base"),
 		StorageBandwidth: int64(drawInt(t, b.StorageBandwidthMiBs, "storage bandwidth")) << 20,

@@ -27,9 +27,14 @@ type Run struct {
 }
 
 // Simulate runs cfg to its end, observing the trace. It fails only when
-// the engine refuses cfg.
+// the engine refuses cfg. The run keeps the statistics of as many
+// checkpoints as the bounds allow (fullHistory), which changes nothing
+// else in it, so that the properties that judge every checkpoint
+// (liveness, restored-older) see all of them.
 func Simulate(cfg sim.Config) (*Run, error) {
-	s, err := sim.New(cfg)
+	full := cfg
+	full.Checkpoint.History = max(cfg.Checkpoint.History, fullHistory(cfg))
+	s, err := sim.New(full)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +42,20 @@ func Simulate(cfg sim.Config) (*Run, error) {
 	s.Tracer = o.observe
 	res := s.Run()
 	return &Run{Config: cfg, Result: res, Graph: s.Graph(), TraceHash: o.hash, TraceEvents: o.events, Events: res.Events, obs: o}, nil
+}
+
+// fullHistory is the longest checkpoint history the bounds allow for
+// cfg's job (sim.MaxHistory, sim.MaxHistoryRows): every checkpoint of the
+// runs the default Bounds generate, which trigger at most a few hundred.
+func fullHistory(cfg sim.Config) int {
+	g := cfg.Graph
+	if cfg.Script != nil {
+		g = cfg.Script.Graph()
+	}
+	if g == nil {
+		return sim.DefaultHistory
+	}
+	return max(sim.DefaultHistory, min(sim.MaxHistory, sim.MaxHistoryRows/max(1, g.Subtasks())))
 }
 
 // CutCounts re-derives the cut checker from the trace for the modes whose

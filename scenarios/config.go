@@ -13,6 +13,7 @@ func checkpointFields(c *sim.CheckpointConfig) []field {
 		{name: "max_concurrent", set: integer(&c.MaxConcurrent)},
 		{name: "timeout", set: duration(&c.Timeout)},
 		{name: "num_retained", set: integer(&c.NumRetained)},
+		{name: "history", set: integer(&c.History)},
 		{name: "sync_duration", set: duration(&c.SyncDuration)},
 		{name: "async_base", set: duration(&c.AsyncBase)},
 		{name: "storage_bandwidth", set: bandwidth(&c.StorageBandwidth)},

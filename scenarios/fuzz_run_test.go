@@ -50,7 +50,7 @@ func FuzzRun(f *testing.F) {
 		require.LessOrEqual(t, r.VirtualEnd, int64(fuzzUntil))
 		require.NotEqual(t, sim.Running, r.Stop)
 		sm := r.Summary
-		require.Equal(t, len(r.Checkpoints), sm.Completed+sm.Expired+sm.Aborted+sm.InProgress)
+		require.Equal(t, len(r.Checkpoints)+r.History.Evicted, sm.Completed+sm.Expired+sm.Aborted+sm.InProgress)
 		for _, c := range r.Checkpoints {
 			require.LessOrEqual(t, c.Acked, c.Total)
 		}

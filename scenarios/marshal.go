@@ -402,6 +402,9 @@ func checkpointNode(c sim.CheckpointConfig) *yaml.Node {
 	if c.NumRetained != d.NumRetained {
 		m.int("num_retained", int64(c.NumRetained))
 	}
+	if c.History != d.History {
+		m.int("history", int64(c.History))
+	}
 	if c.SyncDuration != d.SyncDuration {
 		m.dur("sync_duration", c.SyncDuration)
 	}

@@ -175,9 +175,9 @@ edges:
 
 	// Checkpoint and channels.
 	{"unknown checkpoint field", "name: a\n" + graph + "checkpoint:\n  intervall: 1s\n",
-		`t.yaml:8:3: unknown field "intervall" in checkpoint (allowed: interval, mode, aligned_checkpoint_timeout, min_pause, max_concurrent, timeout, num_retained, sync_duration, async_base, storage_bandwidth)`},
+		`t.yaml:8:3: unknown field "intervall" in checkpoint (allowed: interval, mode, aligned_checkpoint_timeout, min_pause, max_concurrent, timeout, num_retained, history, sync_duration, async_base, storage_bandwidth)`},
 	{"checkpoint is empty", "name: a\n" + graph + "checkpoint:\n",
-		`t.yaml:7:12: checkpoint: expected a mapping with fields interval, mode, aligned_checkpoint_timeout, min_pause, max_concurrent, timeout, num_retained, sync_duration, async_base, storage_bandwidth, got nothing`},
+		`t.yaml:7:12: checkpoint: expected a mapping with fields interval, mode, aligned_checkpoint_timeout, min_pause, max_concurrent, timeout, num_retained, history, sync_duration, async_base, storage_bandwidth, got nothing`},
 	{"bad interval", "name: a\n" + graph + "checkpoint:\n  interval: 5 s\n",
 		`t.yaml:8:13: interval: invalid duration "5 s" (use Go durations such as 500ms, 2s, 1m)`},
 	{"negative interval (from sim)", "name: a\n" + graph + "checkpoint:\n  interval: -1s\n",
@@ -305,6 +305,7 @@ checkpoint:
   max_concurrent: 2
   timeout: 1m
   num_retained: 3
+  history: 25
   sync_duration: 2ms
   async_base: 10ms
   storage_bandwidth: 50MiB/s
@@ -333,7 +334,7 @@ checkpoint:
 	assert.Equal(t, sim.ChannelConfig{Latency: 2 * time.Millisecond, Jitter: 500 * time.Microsecond, Capacity: 4}, c.Channels)
 	assert.Equal(t, sim.CheckpointConfig{
 		Interval: 2 * time.Second, Mode: sim.Unaligned, AlignedCheckpointTimeout: 100 * time.Millisecond,
-		MinPause: 500 * time.Millisecond, MaxConcurrent: 2, Timeout: time.Minute, NumRetained: 3,
+		MinPause: 500 * time.Millisecond, MaxConcurrent: 2, Timeout: time.Minute, NumRetained: 3, History: 25,
 		SyncDuration: 2 * time.Millisecond, AsyncBase: 10 * time.Millisecond, StorageBandwidth: 50 << 20,
 	}, c.Checkpoint)
 }

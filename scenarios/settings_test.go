@@ -64,7 +64,7 @@ func TestWithErrorsReadLikeTheFile(t *testing.T) {
 		{"checkpoint.mode", "fast", "mode: aligned", "mode: fast",
 			`--set checkpoint.mode=fast: mode: unknown value "fast" (allowed: aligned, unaligned, at-least-once)`},
 		{"checkpoint.intervall", "1s", "interval: 1s", "intervall: 1s",
-			`--set checkpoint.intervall=1s: unknown field "intervall" in checkpoint (allowed: interval, mode, aligned_checkpoint_timeout, min_pause, max_concurrent, timeout, num_retained, sync_duration, async_base, storage_bandwidth)`},
+			`--set checkpoint.intervall=1s: unknown field "intervall" in checkpoint (allowed: interval, mode, aligned_checkpoint_timeout, min_pause, max_concurrent, timeout, num_retained, history, sync_duration, async_base, storage_bandwidth)`},
 		// Checked at the operator, where the file's error points too.
 		{"operators[1].parallelism", "-1", "parallelism: 2", "parallelism: -1",
 			`bundled/minimal.yaml:19:5: operator "count": parallelism -1 is out of range (allowed: 1..1024) (with --set operators[1].parallelism=-1)`},

@@ -63,6 +63,7 @@ var configErrors = []struct {
 	{"max concurrent", "checkpoint.max_concurrent", nil},
 	{"checkpoint timeout", "checkpoint.timeout", nil},
 	{"retained", "checkpoint.num_retained", nil},
+	{"checkpoint history", "checkpoint.history", nil},
 	{"snapshot durations", "checkpoint.sync_duration", func(c *sim.Config) bool { return c.Checkpoint.SyncDuration < 0 }},
 	{"snapshot durations", "checkpoint.async_base", nil},
 	{"storage bandwidth", "checkpoint.storage_bandwidth", nil},

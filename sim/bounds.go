@@ -46,6 +46,11 @@ const (
 	// CheckpointConfig.NumRetained: each pending or retained checkpoint
 	// holds a copy of the job's keyed state.
 	MaxCheckpoints = 100
+	// MaxHistory bounds CheckpointConfig.History, and MaxHistoryRows the
+	// per-subtask rows a history longer than DefaultHistory may hold,
+	// History × subtasks (about 1.3 GB).
+	MaxHistory     = 10_000
+	MaxHistoryRows = 10_000_000
 	// MaxEventBudget bounds Config.MaxEvents: a run's work.
 	MaxEventBudget = 1_000_000_000
 	// MaxZipfKeys bounds the setup work of Zipf sources: the keys of all
@@ -130,6 +135,11 @@ func (c *Config) checkBounds(g *topology.Graph) error {
 	b.atMost("Checkpoint.StorageBandwidth", "storage bandwidth", ck.StorageBandwidth, MaxBandwidth, " bytes/s")
 	b.atMost("Checkpoint.MaxConcurrent", "max concurrent checkpoints", int64(ck.MaxConcurrent), MaxCheckpoints, "")
 	b.atMost("Checkpoint.NumRetained", "num retained checkpoints", int64(ck.NumRetained), MaxCheckpoints, "")
+	b.atMost("Checkpoint.History", "checkpoint history", int64(ck.History), MaxHistory, " checkpoints")
+	if rows := int64(ck.History) * int64(g.Subtasks()); b.err == nil && ck.History > DefaultHistory && rows > MaxHistoryRows {
+		b.fail("Checkpoint.History", "a checkpoint history of %d checkpoints × %d subtasks is too many rows (at most %d in all beyond the default history of %d): lower the history",
+			ck.History, g.Subtasks(), MaxHistoryRows, DefaultHistory)
+	}
 	ch := &c.Channels
 	b.duration("Channels.Latency", "channel latency", ch.Latency)
 	b.duration("Channels.Jitter", "channel jitter", ch.Jitter)

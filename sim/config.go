@@ -56,6 +56,14 @@ type CheckpointConfig struct {
 	// NumRetained is how many completed checkpoints are kept
 	// (state.checkpoints.num-retained).
 	NumRetained int
+	// History is how many of the latest checkpoints keep their statistics
+	// in full, per subtask, as Flink's web.checkpoints.history does for
+	// its web UI (CheckpointStatsHistory); older ones are counted and
+	// summarised only (CheckpointStatsCounts, CompletedCheckpointStatsSummary).
+	// Whatever the engine still needs stays as well: the checkpoints in
+	// progress, in checkpoint storage (retained ones and savepoints) and
+	// the one the current execution was restored from.
+	History int
 	// SyncDuration models the synchronous snapshot phase, during which the
 	// task processes nothing.
 	SyncDuration time.Duration
@@ -127,8 +135,12 @@ type Config struct {
 // end time), which then still stops.
 const DefaultMaxEvents = 50_000_000
 
+// DefaultHistory is Flink's default web.checkpoints.history.
+const DefaultHistory = 10
+
 // DefaultCheckpointConfig returns Flink's defaults where Flink has one
-// (timeout 10 min, 1 concurrent, no pause, 1 retained, aligned) and modest
+// (timeout 10 min, 1 concurrent, no pause, 1 retained, aligned, a history
+// of 10) and modest
 // modelled durations for the snapshot phases.
 func DefaultCheckpointConfig() CheckpointConfig {
 	return CheckpointConfig{
@@ -137,6 +149,7 @@ func DefaultCheckpointConfig() CheckpointConfig {
 		MaxConcurrent:    1,
 		Timeout:          10 * time.Minute,
 		NumRetained:      1,
+		History:          DefaultHistory,
 		SyncDuration:     time.Millisecond,
 		AsyncBase:        5 * time.Millisecond,
 		StorageBandwidth: 100 << 20,
@@ -195,6 +208,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("checkpoint timeout must be at least 1ms")
 	case ck.NumRetained < 1:
 		return fmt.Errorf("num retained checkpoints must be at least 1")
+	case ck.History < 1:
+		return fmt.Errorf("checkpoint history must keep at least 1 checkpoint")
 	case ck.SyncDuration < 0 || ck.AsyncBase < 0:
 		return fmt.Errorf("snapshot durations must not be negative")
 	case ck.StorageBandwidth < 1:

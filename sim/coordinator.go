@@ -14,22 +14,40 @@ const maxQueuedRequests = 1000
 // CheckpointRequestDecider: it triggers checkpoints periodically, collects
 // acknowledgements, and completes, expires or aborts checkpoints.
 type coordinator struct {
-	// stats holds every checkpoint of every execution of the job, in
-	// trigger order. A resubmission (a manual restore) starts a new
-	// execution whose ids continue after the restored checkpoint's, as
-	// Flink's CheckpointIDCounter does, so an id names a checkpoint only
-	// within its execution: get resolves it in the current one.
+	// stats holds the statistics of the checkpoints of every execution of
+	// the job that are in the history or that the engine still needs
+	// (history.go), in trigger order. A resubmission (a manual restore)
+	// starts a new execution whose ids continue after the restored
+	// checkpoint's, as Flink's CheckpointIDCounter does, so an id names a
+	// checkpoint only within its execution: get resolves it in the
+	// current one.
 	stats []*CheckpointStats
-	// execution counts the resubmissions; first is the index in stats of
-	// the current execution's first checkpoint, base the id its ids
-	// continue after and origin the index of the checkpoint it was
-	// submitted from (-1: none).
-	execution, first, origin int
-	base                     int64
-	pending                  []int64 // ids in progress, ascending
-	queued                   int     // periodic requests waiting for a free slot
-	lastCompletion           int64   // -1 before the first completion
-	gen                      int64   // generation of the periodic timer
+	// latest is the checkpoint triggered last; last the current
+	// execution's latest id.
+	latest *CheckpointStats
+	last   int64
+	// execution counts the resubmissions; base is the id the current
+	// execution's ids continue after and origin the checkpoint it was
+	// submitted from (nil: none).
+	execution int
+	base      int64
+	origin    *CheckpointStats
+	// savepoints are the ids of the current execution's savepoints, also
+	// those whose statistics are gone.
+	savepoints []int64
+	// The aggregates over every checkpoint (history.go): the counts by
+	// status, the summary of the completed ones, the records read between
+	// a completion and the next trigger summed over pairs, the completed
+	// ids, and the number of checkpoints evicted from stats.
+	counts         [4]int
+	summary        CompletedSummary
+	between, pairs int64
+	done           idSet
+	evicted        int
+	pending        []int64 // ids in progress, ascending
+	queued         int     // periodic requests waiting for a free slot
+	lastCompletion int64   // -1 before the first completion
+	gen            int64   // generation of the periodic timer
 	// retained is the completed-checkpoint store of the current
 	// execution: the ids it restores from, oldest first.
 	retained  []int64
@@ -49,7 +67,7 @@ func (co *coordinator) stop() {
 }
 
 // lastID is the id of the current execution's latest checkpoint.
-func (co *coordinator) lastID() int64 { return co.base + int64(len(co.stats)-co.first) }
+func (co *coordinator) lastID() int64 { return co.last }
 
 // label names checkpoint n as Flink's log does: "checkpoint 3" or
 // "savepoint 4".
@@ -62,8 +80,10 @@ func (co *coordinator) label(n int64) string {
 
 // isSavepoint reports whether checkpoint n is a savepoint.
 func (co *coordinator) isSavepoint(n int64) bool {
-	cs := co.get(n)
-	return cs != nil && cs.Savepoint
+	if cs := co.get(n); cs != nil {
+		return cs.Savepoint
+	}
+	return slices.Contains(co.savepoints, n)
 }
 
 // abortNeeding aborts the pending checkpoints that a restarted subtask
@@ -117,12 +137,22 @@ func (co *coordinator) savepoint(s *Sim) {
 // submitted from for its base id), or nil.
 func (co *coordinator) get(n int64) *CheckpointStats {
 	switch {
-	case n == co.base && co.origin >= 0:
-		return co.stats[co.origin]
-	case n <= co.base || n > co.lastID():
+	case n == co.base && co.origin != nil:
+		return co.origin
+	case n <= co.base || n > co.last:
 		return nil
 	}
-	return co.stats[co.first+int(n-co.base)-1]
+	// The current execution's checkpoints are the last ones, and the
+	// latest are asked for most.
+	for i := len(co.stats) - 1; i >= 0; i-- {
+		switch cs := co.stats[i]; {
+		case cs.Execution != co.execution || cs.ID < n:
+			return nil
+		case cs.ID == n:
+			return cs
+		}
+	}
+	return nil
 }
 
 // triggerTime is checkpoint n's trigger time (0 if unknown).
@@ -193,6 +223,9 @@ func (co *coordinator) trigger(s *Sim, savepoint bool) {
 	n := co.lastID() + 1
 	co.register(s, n, s.now)
 	co.get(n).Savepoint = savepoint
+	if savepoint {
+		co.savepoints = append(co.savepoints, n)
+	}
 	for i := range s.tasks {
 		t := &s.tasks[i]
 		if !t.finished && (t.isSource() || t.openInputs == 0) {
@@ -207,7 +240,7 @@ func (co *coordinator) trigger(s *Sim, savepoint bool) {
 // test takes part.
 func (co *coordinator) register(s *Sim, n, at int64) {
 	for co.lastID() < n-1 { // ids a script skips
-		co.stats = append(co.stats, &CheckpointStats{ID: co.lastID() + 1, Execution: co.execution, Status: Aborted, Reason: ReasonSubsumed})
+		co.add(s, &CheckpointStats{ID: co.lastID() + 1, Execution: co.execution, Status: Aborted, Reason: ReasonSubsumed})
 	}
 	cs := &CheckpointStats{ID: n, Execution: co.execution, TriggerAt: at, Total: len(s.tasks),
 		Offsets: make([]int64, s.partitions), Subtasks: make([]SubtaskStats, len(s.tasks)),
@@ -216,7 +249,7 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 		cs.Offsets[p] = -1
 	}
 	cs.readAtTrigger = s.sourceReads
-	co.stats = append(co.stats, cs)
+	co.add(s, cs)
 	co.pending = append(co.pending, n)
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointTriggered, Subtask: -1, Checkpoint: n})
 	s.q.push(at+int64(s.cfg.Checkpoint.Timeout), evExpire, 0, n, 0)
@@ -328,7 +361,9 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 		co.abort(s, cs.ID, ReasonDeclined)
 		return
 	}
-	cs.Status, cs.EndAt, cs.readAtEnd = Completed, s.now, s.sourceReads
+	co.setStatus(cs, Completed)
+	cs.EndAt, cs.readAtEnd = s.now, s.sourceReads
+	co.completed(cs)
 	co.lastCompletion = s.now
 	co.removePending(cs.ID)
 	s.checkReference(cs)
@@ -404,11 +439,12 @@ func (co *coordinator) expire(s *Sim, n int64) {
 // (notifyCheckpointAborted).
 func (co *coordinator) abort(s *Sim, n int64, why Reason) {
 	cs := co.get(n)
-	cs.Status, cs.EndAt, cs.Reason = Aborted, s.now, why
-	kind := CheckpointAborted
+	cs.EndAt, cs.Reason = s.now, why
+	st, kind := Aborted, CheckpointAborted
 	if why == ReasonExpired {
-		cs.Status, kind = Expired, CheckpointExpired
+		st, kind = Expired, CheckpointExpired
 	}
+	co.setStatus(cs, st)
 	cs.discard("it was aborted")
 	co.removePending(n)
 	s.trace(TraceEvent{Channel: -1, Kind: kind, Subtask: -1, Checkpoint: n, Reason: why})

@@ -311,7 +311,7 @@ func subsumeJob(maxConcurrent int) Config {
 		Channels: DefaultChannelConfig(),
 		Checkpoint: CheckpointConfig{
 			Interval: 200 * time.Millisecond, Mode: Aligned, MaxConcurrent: maxConcurrent,
-			Timeout: time.Minute, NumRetained: 1, SyncDuration: time.Millisecond,
+			Timeout: time.Minute, NumRetained: 1, History: testHistory, SyncDuration: time.Millisecond,
 			AsyncBase: 5 * time.Millisecond, StorageBandwidth: 10 << 20,
 		},
 		Until: 4 * time.Second,

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -82,40 +83,73 @@ func (s *Sim) checkCut(t *task, it *item) {
 	}
 }
 
+// cutCount is what the cut checker found for a checkpoint: records
+// missing from it and records in it from after its cut.
+type cutCount struct{ missing, extra int64 }
+
+func (c *cutCount) add(o cutObservation, times int64) {
+	if o.extra {
+		c.extra += o.count * times
+	} else {
+		c.missing += o.count * times
+	}
+}
+
 // cutReport judges the observations against the completed checkpoints.
-// It returns the number of missing and extra records per checkpoint, by
-// index in the coordinator's stats, and a description of the first few
-// problems.
-func (s *Sim) cutReport() (missing, extra map[int]int64, detail string) {
-	missing, extra = map[int]int64{}, map[int]int64{}
-	var b strings.Builder
-	shown := 0
-	for i, cs := range s.coord.stats {
+// It returns the counts of each checkpoint in the coordinator's stats, by
+// index, their sum over every completed checkpoint (evicted ones
+// included), and a description of the first few problems.
+func (s *Sim) cutReport() (rows []cutCount, total cutCount, detail string) {
+	co := &s.coord
+	rows = make([]cutCount, len(co.stats))
+	for i, cs := range co.stats {
 		if cs.Status != Completed {
 			continue
 		}
-		n := cs.ID
 		for _, o := range s.cut.obs {
-			if o.exec != cs.Execution || n < o.lo || n > o.hi {
-				continue
-			}
-			if o.extra {
-				extra[i] += o.count
-			} else {
-				missing[i] += o.count
-			}
-			if shown < 3 && (!o.extra || s.cfg.Checkpoint.Mode != AtLeastOnce) {
-				shown++
-				side := "from before the cut was processed after the snapshot and is in no channel state"
-				if o.extra {
-					side = "from after the cut was processed before the snapshot"
-				}
-				fmt.Fprintf(&b, "checkpoint %d, %s: %d record(s) %s; ", n, s.eg.Subtasks[o.task].Name, o.count, side)
+			if o.exec == cs.Execution && o.lo <= cs.ID && cs.ID <= o.hi {
+				rows[i].add(o, 1)
 			}
 		}
+	}
+	// The first problems in checkpoint order, then observation order: each
+	// observation's first three completed checkpoints are candidates.
+	type problem struct {
+		exec int
+		n    int64
+		obs  int
+	}
+	var problems []problem
+	for k, o := range s.cut.obs {
+		total.add(o, co.done.count(o.exec, o.lo, o.hi))
+		if o.extra && s.cfg.Checkpoint.Mode == AtLeastOnce {
+			continue
+		}
+		for n, found := o.lo, 0; n <= o.hi && found < 3; n++ {
+			if n = co.done.next(o.exec, n); n < 0 || n > o.hi {
+				break
+			}
+			problems = append(problems, problem{o.exec, n, k})
+			found++
+		}
+	}
+	slices.SortFunc(problems, func(a, b problem) int {
+		if c := cmpRange(idRange{exec: a.exec, lo: a.n}, idRange{exec: b.exec, lo: b.n}); c != 0 {
+			return c
+		}
+		return cmpInt(a.obs, b.obs)
+	})
+	var b strings.Builder
+	for _, p := range problems[:min(3, len(problems))] {
+		o := s.cut.obs[p.obs]
+		side := "from before the cut was processed after the snapshot and is in no channel state"
+		if o.extra {
+			side = "from after the cut was processed before the snapshot"
+		}
+		fmt.Fprintf(&b, "checkpoint %d, %s: %d record(s) %s; ", p.n, s.eg.Subtasks[o.task].Name, o.count, side)
 	}
 	if s.cut.overflow > 0 {
 		fmt.Fprintf(&b, "(%d further observations were not kept) ", s.cut.overflow)
 	}
-	return missing, extra, strings.TrimSpace(b.String())
+	return rows, total, strings.TrimSpace(b.String())
 }

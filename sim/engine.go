@@ -160,7 +160,7 @@ func New(cfg Config) (*Sim, error) {
 			s.bounded = false
 		}
 	}
-	s.coord.lastCompletion, s.coord.origin = -1, -1
+	s.coord.lastCompletion = -1
 	s.initReference()
 	s.job = job{restarter: restarter{cfg: cfg.Recovery.Restart}, region: topology.PipelinedRegions(eg),
 		waiting: make([]bool, len(s.tasks)), waitingFor: make([]int, len(s.tasks)), stoppedBy: make([]int, len(s.tasks)), corrupt: map[int64]bool{}}

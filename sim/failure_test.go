@@ -48,7 +48,7 @@ func bounded(records int64, m topology.SinkMode) Config {
 			},
 		},
 		Channels:   DefaultChannelConfig(),
-		Checkpoint: CheckpointConfig{Interval: 100 * time.Millisecond, Mode: Aligned, MaxConcurrent: 1, Timeout: time.Minute, NumRetained: 1, SyncDuration: time.Millisecond, AsyncBase: 5 * time.Millisecond, StorageBandwidth: 100 << 20},
+		Checkpoint: CheckpointConfig{Interval: 100 * time.Millisecond, Mode: Aligned, MaxConcurrent: 1, Timeout: time.Minute, NumRetained: 1, History: testHistory, SyncDuration: time.Millisecond, AsyncBase: 5 * time.Millisecond, StorageBandwidth: 100 << 20},
 		Recovery:   recoveryWith(fixedDelay(10, 50*time.Millisecond)),
 		MaxEvents:  5_000_000,
 	}

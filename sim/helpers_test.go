@@ -33,7 +33,18 @@ func pipeline() Config {
 			},
 		},
 		Channels:   DefaultChannelConfig(),
-		Checkpoint: DefaultCheckpointConfig(),
+		Checkpoint: testCheckpoint(),
 		Until:      5 * time.Second,
 	}
+}
+
+// testHistory is the checkpoint history of the unit tests' jobs, which look
+// at every checkpoint of their runs; history_test.go tests the eviction.
+const testHistory = 1000
+
+// testCheckpoint is the default checkpoint config with testHistory.
+func testCheckpoint() CheckpointConfig {
+	ck := DefaultCheckpointConfig()
+	ck.History = testHistory
+	return ck
 }

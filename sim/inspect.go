@@ -351,6 +351,13 @@ func (s *Sim) JobStatus() JobStatus { return s.job.status }
 // CheckpointView shows the restored one for its id and nothing below.)
 func (s *Sim) NumCheckpoints() int { return int(s.coord.lastID()) }
 
+// Evicted reports whether checkpoint n of the current execution was
+// triggered but its statistics are no longer kept: it is older than the
+// latest Config.Checkpoint.History checkpoints and the engine no longer
+// needs it, so CheckpointView does not know it, as Flink's web UI no longer
+// shows a checkpoint that left its history.
+func (s *Sim) Evicted(n int64) bool { return s.coord.evictedID(n) }
+
 // CheckpointView returns a copy of checkpoint n's figures so far, with the
 // per-subtask rows when subtasks is set (they are the costly part to copy).
 func (s *Sim) CheckpointView(n int64, subtasks bool) (CheckpointStats, bool) {
@@ -437,6 +444,12 @@ func (s *Sim) Clone() *Sim {
 	co.stats = slices.Clone(co.stats)
 	for i, cs := range co.stats {
 		x := *cs
+		if cs == s.coord.latest {
+			co.latest = &x
+		}
+		if cs == s.coord.origin {
+			co.origin = &x
+		}
 		x.Offsets = slices.Clone(cs.Offsets)
 		x.Subtasks = slices.Clone(cs.Subtasks)
 		x.states = slices.Clone(cs.states) // the maps are never changed once taken
@@ -452,6 +465,8 @@ func (s *Sim) Clone() *Sim {
 	co.pending = slices.Clone(co.pending)
 	co.retained = slices.Clone(co.retained)
 	co.shared.clone()
+	co.savepoints = slices.Clone(co.savepoints)
+	co.done = slices.Clone(co.done)
 	j := &c.job
 	j.restarter.failures = slices.Clone(j.restarter.failures)
 	j.failovers = slices.Clone(j.failovers)

@@ -32,7 +32,7 @@ func cloneConfigs() map[string]Config {
 				},
 			},
 			Channels:   ChannelConfig{Latency: time.Millisecond, Jitter: 300 * time.Microsecond, Capacity: 20, OutputBuffer: 2},
-			Checkpoint: DefaultCheckpointConfig(),
+			Checkpoint: testCheckpoint(),
 			Until:      2 * time.Second,
 		}
 		cfg.Checkpoint.Mode = mode
@@ -150,6 +150,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"CheckpointStats.txns": "copied", "CheckpointStats.inState": "copied", "CheckpointStats.outState": "copied",
 		"Sim.tasks": "copied", "Sim.chans": "copied",
 		"Sim.coord.stats": "copied", "Sim.coord.pending": "copied", "Sim.coord.retained": "copied",
+		"Sim.coord.latest": "copied", "Sim.coord.origin": "copied", "Sim.coord.savepoints": "copied", "Sim.coord.done": "copied",
 		"Sim.cut.obs": "copied", "Sim.script": "copied",
 		"Sim.ref.offsets": "copied", "Sim.ref.state": "copied", "Sim.ref.logs": "shared", "Sim.ref.srcOp": "shared", "Sim.ref.outs": "shared", "Sim.ref.maxPar": "shared",
 		"task.op": "shared", "task.inputs": "shared", "task.outputs": "copied", "task.cur": "value",

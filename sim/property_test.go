@@ -122,6 +122,7 @@ func genConfig(t *rapid.T, pm propMode, bounded bool) Config {
 			MaxConcurrent:    rapid.IntRange(1, 3).Draw(t, "maxConcurrent"),
 			Timeout:          ms(t, 20, 2000, "timeout"),
 			NumRetained:      rapid.IntRange(1, 3).Draw(t, "retained"),
+			History:          rapid.IntRange(1, 12).Draw(t, "history"),
 			SyncDuration:     us(t, 0, 2000, "sync"),
 			AsyncBase:        ms(t, 0, 30, "async"),
 			StorageBandwidth: int64(rapid.IntRange(1, 100).Draw(t, "bandwidthMB")) << 20,

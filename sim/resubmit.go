@@ -101,7 +101,7 @@ func (s *Sim) resubmit(i int) {
 	cs := co.stats[idx]
 	co.execution++
 	rs.Execution, rs.RestoredFrom, rs.FromExecution, rs.Savepoint = co.execution, cs.ID, cs.Execution, cs.Savepoint
-	co.first, co.base, co.origin = len(co.stats), cs.ID, idx
+	co.base, co.last, co.origin, co.savepoints = cs.ID, cs.ID, cs, nil
 	co.pending, co.queued, co.lastCompletion = nil, 0, -1
 	co.retained = []int64{cs.ID}
 	j := &s.job
@@ -123,10 +123,23 @@ func (s *Sim) resubmit(i int) {
 
 // lookup finds the checkpoint a manual restore names: the index in the
 // coordinator's stats, or -1 and why it cannot be restored. The newest
-// execution's checkpoints come first.
+// execution's checkpoints come first. Everything in checkpoint storage is
+// in stats; a checkpoint of a newer execution that completed and whose
+// statistics are gone left the storage.
 func (co *coordinator) lookup(s *Sim, r ManualRestore) (int, string) {
+	gone := -1 // the newest execution that completed checkpoint r.Checkpoint
+	if r.From == FromCheckpoint {
+		for e := co.execution; e >= 0 && gone < 0; e-- {
+			if co.done.has(e, r.Checkpoint) {
+				gone = e
+			}
+		}
+	}
 	for i := len(co.stats) - 1; i >= 0; i-- {
 		cs := co.stats[i]
+		if cs.Execution < gone {
+			return -1, co.goneReason(s, r.Checkpoint)
+		}
 		if cs.Status != Completed {
 			continue
 		}
@@ -139,11 +152,13 @@ func (co *coordinator) lookup(s *Sim, r ManualRestore) (int, string) {
 			return -1, fmt.Sprintf("checkpoint %d is no longer retained: %s", cs.ID, cs.deleted)
 		}
 	}
-	switch r.From {
-	case FromSavepoint:
+	switch {
+	case r.From == FromSavepoint:
 		return -1, "no savepoint was taken"
-	case FromLatestRetained:
+	case r.From == FromLatestRetained:
 		return -1, "no checkpoint is retained" + s.retentionHint()
+	case gone >= 0:
+		return -1, co.goneReason(s, r.Checkpoint)
 	}
 	return -1, fmt.Sprintf("checkpoint %d never completed", r.Checkpoint)
 }

@@ -38,8 +38,14 @@ type Result struct {
 	// terminal state deleted them (the externalized checkpoint retention).
 	// Checkpoints[i].InStorage says the same of every execution's.
 	Retained []int64
-	// Checkpoints in id order.
+	// Checkpoints in trigger order: those in the history (the latest
+	// Config.Checkpoint.History) and those the engine still needed, see
+	// History; the Summary and CompletedSummary count every checkpoint.
 	Checkpoints []CheckpointStats
+	// History says how many checkpoints Checkpoints leaves out.
+	History HistoryStats
+	// CompletedSummary is Flink's summary of every completed checkpoint.
+	CompletedSummary CompletedSummary
 	// Summary of the run.
 	Summary Summary
 	// Invariants checked over the run.
@@ -163,18 +169,21 @@ func (s *Sim) Result() *Result {
 		c := *st
 		r.StopWithSavepoint = &c
 	}
-	missing, extra, detail := s.cutReport()
-	for i, cs := range s.coord.stats {
-		if cs.InStorage && cs.Execution == s.coord.execution {
+	co := &s.coord
+	rows, total, detail := s.cutReport()
+	for i, cs := range co.stats {
+		if cs.InStorage && cs.Execution == co.execution {
 			r.Retained = append(r.Retained, cs.ID)
 		}
 		c := *cs
-		c.MissingRecords, c.ExtraRecords = missing[i], extra[i]
+		c.MissingRecords, c.ExtraRecords = rows[i].missing, rows[i].extra
 		c.Subtasks = append([]SubtaskStats(nil), cs.Subtasks...)
 		c.Offsets = append([]int64(nil), cs.Offsets...)
 		c.states = nil
 		r.Checkpoints = append(r.Checkpoints, c)
 	}
+	r.History = HistoryStats{Size: s.cfg.Checkpoint.History, Evicted: co.evicted}
+	r.CompletedSummary = co.summary
 	sm := &r.Summary
 	sm.LastEndOfInput = s.lastEndOfInput
 	for i := range s.tasks {
@@ -189,31 +198,14 @@ func (s *Sim) Result() *Result {
 			sm.RecordsOut += t.processed
 		}
 	}
-	var e2e, align int64
-	for i := range r.Checkpoints {
-		c := &r.Checkpoints[i]
-		switch c.Status {
-		case Completed:
-			sm.Completed++
-			e2e += c.EndToEnd()
-			sm.MaxEndToEnd = max(sm.MaxEndToEnd, c.EndToEnd())
-			a := c.MaxAlignment()
-			align += a
-			sm.MaxAlignment = max(sm.MaxAlignment, a)
-			sm.PersistedBytes += c.PersistedBytes
-		case Expired:
-			sm.Expired++
-		case Aborted:
-			sm.Aborted++
-		default:
-			sm.InProgress++
-		}
+	sm.Completed, sm.Expired, sm.Aborted, sm.InProgress = co.counts[Completed], co.counts[Expired], co.counts[Aborted], co.counts[InProgress]
+	cp := &co.summary
+	sm.MeanEndToEnd, sm.MaxEndToEnd = cp.EndToEnd.Avg(), cp.EndToEnd.Max
+	sm.MeanAlignment, sm.MaxAlignment = cp.MaxAlignment.Avg(), cp.MaxAlignment.Max
+	sm.PersistedBytes = cp.PersistedData.Sum
+	if co.pairs > 0 {
+		sm.RecordsBetweenCheckpoints = co.between / co.pairs
 	}
-	if sm.Completed > 0 {
-		sm.MeanEndToEnd = e2e / int64(sm.Completed)
-		sm.MeanAlignment = align / int64(sm.Completed)
-	}
-	sm.RecordsBetweenCheckpoints = s.recordsBetweenCheckpoints()
 	var restore int64
 	for _, f := range r.Failovers {
 		if f.RestartAt > 0 {
@@ -237,48 +229,19 @@ func (s *Sim) Result() *Result {
 		sm.Duplicates, sm.Lost = ec.duplicates, ec.lost
 	}
 	sm.StorageBytes, sm.PeakStorageBytes = s.coord.shared.used(), s.coord.shared.peak
-	r.Invariants = append(s.invariants(missing, extra, detail), s.endInvariants(ec)...)
+	r.Invariants = append(s.invariants(total, detail), s.endInvariants(ec)...)
 	if b := &s.cfg.StateBackend; b.incremental() || b.Changelog.Enabled {
 		r.Invariants = append(r.Invariants, s.sharedInvariant())
 	}
 	return r
 }
 
-// recordsBetweenCheckpoints is the mean number of records the sources read
-// between a checkpoint's completion and the next trigger.
-func (s *Sim) recordsBetweenCheckpoints() int64 {
-	var sum, n int64
-	for i, cs := range s.coord.stats {
-		if cs.Status != Completed || i+1 >= len(s.coord.stats) {
-			continue
-		}
-		next := s.coord.stats[i+1]
-		sum += max(0, next.readAtTrigger-cs.readAtEnd)
-		n++
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / n
-}
-
 // invariants turns the cut checker's report and the reference comparison
 // into verdicts.
-func (s *Sim) invariants(missing, extra map[int]int64, detail string) []Invariant {
-	var nMissing, nExtra int64
-	for _, v := range missing {
-		nMissing += v
-	}
-	for _, v := range extra {
-		nExtra += v
-	}
+func (s *Sim) invariants(total cutCount, detail string) []Invariant {
+	nMissing, nExtra := total.missing, total.extra
 	var invs []Invariant
-	completed := 0
-	for _, cs := range s.coord.stats {
-		if cs.Status == Completed {
-			completed++
-		}
-	}
+	completed := s.coord.counts[Completed]
 	if s.cfg.Checkpoint.Mode == AtLeastOnce {
 		d := fmt.Sprintf("%d completed checkpoint(s): no record from before a cut is missing; %d record(s) from after a cut are in snapshots and would be counted twice after a recovery", completed, nExtra)
 		if nMissing > 0 {

@@ -189,7 +189,7 @@ func (s *Sim) scriptStart() {
 		}
 	}
 	for i, st := range sc.Steps {
-		if st.Kind == StepBarrier && s.coord.get(st.N) == nil {
+		if st.Kind == StepBarrier && st.N > s.coord.lastID() {
 			s.coord.register(s, st.N, int64(st.At))
 		}
 		s.q.push(int64(st.At), evScript, int32(i), 0, 0)

@@ -86,6 +86,10 @@ type CheckpointStats struct {
 	// privateBytes the size of the files only this checkpoint owns.
 	files        [][]stateFile
 	privateBytes int64
+	// followed reports whether a checkpoint was triggered after this one,
+	// readAtNext the source records read by then.
+	followed   bool
+	readAtNext int64
 	// unreadable marks a checkpoint whose state cannot be read back (a
 	// corrupt-checkpoint fault).
 	unreadable bool

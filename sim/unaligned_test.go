@@ -190,7 +190,7 @@ func doublePersistJob() Config {
 		},
 		Channels: ChannelConfig{Latency: 1012 * time.Microsecond, Capacity: 1, OutputBuffer: 2},
 		Checkpoint: CheckpointConfig{Interval: 10 * time.Millisecond, Mode: Unaligned, AlignedCheckpointTimeout: time.Millisecond,
-			MaxConcurrent: 1, Timeout: 20 * time.Millisecond, NumRetained: 1, StorageBandwidth: 1 << 20},
+			MaxConcurrent: 1, Timeout: 20 * time.Millisecond, NumRetained: 1, History: testHistory, StorageBandwidth: 1 << 20},
 		Until: time.Second,
 	}
 }

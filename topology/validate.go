@@ -121,6 +121,15 @@ func (g *Graph) Channels() int {
 	return n
 }
 
+// Subtasks is the number of subtasks the job expands to.
+func (g *Graph) Subtasks() int {
+	n := 0
+	for i := range g.Operators {
+		n += g.Operators[i].Parallelism
+	}
+	return n
+}
+
 // EdgeEnds is the index of each edge's sending and receiving operator, -1
 // for a name no operator has: one name lookup per edge end, so that a
 // walk over the edges stays linear.

@@ -127,7 +127,16 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 	}
 	for i := 0; i < p.tableRows && int64(p.off+i) < n; i++ {
 		id := int64(p.off + i + 1)
-		cs, _ := s.CheckpointView(id, true)
+		cs, ok := s.CheckpointView(id, true)
+		if !ok {
+			st := th.dim
+			if id == sel {
+				st = th.selected
+			}
+			drawRow(scr, x, y+1+i, w, ckColumns[:1], show[:1], []string{itoa(id)}, st, nil)
+			text(scr, x+ckColumns[0].w, y+1+i, x+w, p.goneShort(id), st)
+			continue
+		}
 		e2e := fmtDur(cs.EndToEnd())
 		if cs.Status == sim.InProgress {
 			e2e = "+" + fmtDur(u.m.Clock()-cs.TriggerAt)
@@ -153,8 +162,19 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 	}
 
 	// The selected checkpoint.
-	cs, _ := s.CheckpointView(sel, true)
+	cs, ok := s.CheckpointView(sel, true)
 	ry := y + tableH
+	if !ok {
+		cx := text(scr, x, ry, x+w, fmt.Sprintf("── ck%d ", sel), th.bold)
+		fill(scr, cx, ry, x+w-cx, '─', th.dim)
+		for i, line := range wrap(p.gone(sel), w) {
+			if ry+1+i >= y+h {
+				break
+			}
+			text(scr, x, ry+1+i, x+w, line, th.dim)
+		}
+		return
+	}
 	head := fmt.Sprintf("── ck%d %s ", sel, cs.Status)
 	cx := text(scr, x, ry, x+w, head, u.statusStyle(cs.Status).Bold(true))
 	fill(scr, cx, ry, x+w-cx, '─', th.dim)
@@ -231,6 +251,25 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 		}
 		drawRow(scr, x, ry+i, w, cols, show, row, st, nil)
 	}
+}
+
+// goneShort is the table row of checkpoint n, whose statistics the run no
+// longer holds.
+func (p *checkpointPane) goneShort(n int64) string {
+	if p.u.m.Sim().Evicted(n) {
+		return "no longer in the history"
+	}
+	return "of an earlier execution"
+}
+
+// gone says why the details of checkpoint n are not shown, as Flink's web
+// UI does for a checkpoint that left its history.
+func (p *checkpointPane) gone(n int64) string {
+	if !p.u.m.Sim().Evicted(n) {
+		return fmt.Sprintf("checkpoint %d belongs to an earlier execution of the job: this execution's ids continue after the checkpoint it was restored from", n)
+	}
+	return fmt.Sprintf("the details of checkpoint %d are no longer in the checkpoint history: like Flink's web UI (web.checkpoints.history), the run keeps them for the latest %d checkpoints and for those in progress, retained or restored from; older ones count in the summary only (checkpoint.history keeps more)",
+		n, p.u.m.Config().Checkpoint.History)
 }
 
 // why caches the explanation of checkpoint n at the cursor.

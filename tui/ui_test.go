@@ -748,3 +748,39 @@ func TestRecoveryOnScreen(t *testing.T) {
 		})
 	}
 }
+
+// TestEvictedCheckpointOnScreen: a checkpoint older than the history
+// (checkpoint.history, Flink's web.checkpoints.history) is listed by its
+// id and, selected, says that its details are no longer in the history,
+// as Flink's web UI does; Enter travels to its trigger, where it is in the
+// history again and shows its rows.
+func TestEvictedCheckpointOnScreen(t *testing.T) {
+	cfg := scenarioConfig(t, "minimal", 8*time.Second)
+	cfg.Checkpoint.History = 3
+	tu := newTestUI(t, cfg, 120, 40)
+	tu.key(tcell.KeyEnd, 0)
+	s := tu.u.m.Sim()
+	require.Greater(t, s.NumCheckpoints(), 5)
+	require.True(t, s.Evicted(1))
+	tu.u.setFocus(2) // the checkpoint pane
+	for range s.NumCheckpoints() {
+		tu.key(tcell.KeyUp, 0)
+	}
+	require.EqualValues(t, 1, tu.u.selectedCheckpoint())
+	require.Regexp(t, `  1 no longer in the history`, tu.screen())
+	require.Contains(t, tu.screen(), "── ck1 ")
+	require.Contains(t, tu.screen(), "the details of checkpoint 1 are no longer in")
+	require.Contains(t, tu.screen(), "(checkpoint.history keeps more)")
+	tu.key(tcell.KeyPgDn, 0)
+	require.Regexp(t, `  8 COMPLETED`, tu.screen(), "the history's checkpoints are listed in full")
+	require.Contains(t, tu.screen(), "why: slowest ")
+	for range s.NumCheckpoints() {
+		tu.key(tcell.KeyUp, 0)
+	}
+
+	tu.key(tcell.KeyEnter, 0)
+	require.Contains(t, tu.statusLine(), "at the trigger of checkpoint 1")
+	require.False(t, tu.u.m.Sim().Evicted(1))
+	require.Contains(t, tu.screen(), "── ck1 IN_PROGRESS")
+	require.NotContains(t, tu.screen(), "no longer in the history")
+}

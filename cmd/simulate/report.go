@@ -84,6 +84,7 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	if len(r.Checkpoints) == 0 {
 		fmt.Fprintln(w, "(no checkpoint was triggered)")
 	}
+	writeHistory(w, r)
 	if log := s.ScriptLog(); len(log) > 0 {
 		fmt.Fprintln(w, "\nAt the scripted task, in order:")
 		for _, line := range log {
@@ -116,6 +117,26 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	}
 	writeExpectations(w, sc.File, exps)
 	return nil
+}
+
+// writeHistory says how many checkpoints the table leaves out, and
+// summarises every completed one as Flink's web UI does
+// (CompletedCheckpointStatsSummary), when the history dropped any.
+func writeHistory(w io.Writer, r *sim.Result) {
+	h, cs := r.History, &r.CompletedSummary
+	if h.Evicted == 0 {
+		return
+	}
+	fmt.Fprintf(w, "(%d older checkpoint(s) not listed: the history keeps the latest %d in full, checkpoint.history as Flink's web.checkpoints.history, and those still in progress or in storage; the summary counts every checkpoint)\n",
+		h.Evicted, h.Size)
+	durs := func(s sim.StatsSummary) string {
+		return fmt.Sprintf("%s / %s / %s", dur(s.Min), dur(s.Avg()), dur(s.Max))
+	}
+	sizes := func(s sim.StatsSummary) string {
+		return fmt.Sprintf("%s / %s / %s", size(s.Min), size(s.Avg()), size(s.Max))
+	}
+	fmt.Fprintf(w, "  all %d completed, min / avg / max: end-to-end %s · full size %s · processed in-flight %s · persisted in-flight %s\n",
+		cs.EndToEnd.Count, durs(cs.EndToEnd), sizes(cs.StateSize), sizes(cs.ProcessedData), sizes(cs.PersistedData))
 }
 
 // stopWord says why a run ended; a run that has not ended was
@@ -190,6 +211,7 @@ type jsonResult struct {
 	Restores      []jsonRestore     `json:"restores,omitempty"`
 	StopWithSP    *jsonStop         `json:"stop_with_savepoint,omitempty"`
 	Retained      []int64           `json:"retained"`
+	History       *jsonHistory      `json:"history,omitempty"`
 	Summary       jsonSummary       `json:"summary"`
 	Invariants    []jsonInvariant   `json:"invariants"`
 	Expectations  []jsonExpectation `json:"expectations"`
@@ -258,6 +280,31 @@ type jsonSummary struct {
 	Lost                      int64 `json:"lost"`
 	MeanCommitLatencyNs       int64 `json:"mean_commit_latency_ns"`
 	MaxCommitLatencyNs        int64 `json:"max_commit_latency_ns"`
+}
+
+// jsonHistory is there when checkpoints lists only the latest ones: how
+// many it leaves out, and Flink's summary of every completed checkpoint
+// (the REST API's "summary" of /jobs/:jobid/checkpoints).
+type jsonHistory struct {
+	Size              int        `json:"size"`
+	Evicted           int        `json:"evicted"`
+	EndToEndNs        jsonMinMax `json:"end_to_end_ns"`
+	StateBytes        jsonMinMax `json:"state_bytes"`
+	CheckpointedBytes jsonMinMax `json:"checkpointed_bytes"`
+	ProcessedBytes    jsonMinMax `json:"processed_in_flight_bytes"`
+	PersistedBytes    jsonMinMax `json:"persisted_in_flight_bytes"`
+}
+
+// jsonMinMax is a StatsSummary.
+type jsonMinMax struct {
+	Min   int64 `json:"min"`
+	Avg   int64 `json:"avg"`
+	Max   int64 `json:"max"`
+	Count int64 `json:"count"`
+}
+
+func minMax(s sim.StatsSummary) jsonMinMax {
+	return jsonMinMax{Min: s.Min, Avg: s.Avg(), Max: s.Max, Count: s.Count}
 }
 
 // jsonStop is a stop-with-savepoint.
@@ -330,6 +377,10 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 			RestoredFrom: rs.RestoredFrom, FromExecution: rs.FromExecution, Savepoint: rs.Savepoint, Refused: rs.Refused, RestoredNs: rs.RestoredAt})
 	}
 	out.Retained = append([]int64{}, r.Retained...)
+	if h, cs := r.History, &r.CompletedSummary; h.Evicted > 0 {
+		out.History = &jsonHistory{Size: h.Size, Evicted: h.Evicted, EndToEndNs: minMax(cs.EndToEnd), StateBytes: minMax(cs.StateSize),
+			CheckpointedBytes: minMax(cs.CheckpointedSize), ProcessedBytes: minMax(cs.ProcessedData), PersistedBytes: minMax(cs.PersistedData)}
+	}
 	for _, inv := range r.Invariants {
 		out.Invariants = append(out.Invariants, jsonInvariant{Name: inv.Name, OK: inv.OK, Detail: inv.Detail})
 	}

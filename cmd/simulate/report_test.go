@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,4 +57,46 @@ func TestReportFigures(t *testing.T) {
 			assert.Contains(t, text, "CHECKPOINTED  FULL SIZE  MAX ALIGNMENT  PROCESSED (PERSISTED)")
 		})
 	}
+}
+
+// TestReportHistory: a run longer than its checkpoint history lists the
+// latest checkpoints, says how many it leaves out and summarises all of
+// them, in text and JSON; the summary is the whole run's either way.
+func TestReportHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "long.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`name: long
+operators:
+  - {name: src, kind: source, rate: 1000}
+  - {name: count, kind: aggregate, parallelism: 2}
+  - {name: sink, kind: sink}
+edges:
+  - {from: src, to: count, partitioning: hash}
+  - {from: count, to: sink, partitioning: rebalance}
+until: 20s
+checkpoint: {interval: 1s, history: 3}
+`), 0o644))
+	code, text, errs := runArgs("run", path)
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, text, "(17 older checkpoint(s) not listed: the history keeps the latest 3 in full")
+	assert.Contains(t, text, "all 20 completed, min / avg / max: end-to-end 8ms / 8ms / 8ms")
+	assert.Contains(t, text, "checkpoints: 20 completed, 0 expired, 0 aborted, 0 in progress")
+	assert.Regexp(t, `\n +18 +COMPLETED`, text)
+	assert.NotRegexp(t, `\n +17 +COMPLETED`, text)
+
+	code, out, errs := runArgs("run", path, "--format", "json")
+	require.Equal(t, 0, code, errs)
+	var got jsonResult
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	require.Len(t, got.Checkpoints, 3)
+	assert.EqualValues(t, 18, got.Checkpoints[0].ID)
+	require.NotNil(t, got.History)
+	assert.Equal(t, 17, got.History.Evicted)
+	assert.EqualValues(t, 20, got.History.EndToEndNs.Count)
+	assert.Equal(t, 20, got.Summary.Completed)
+
+	// Within its history a run's report has no such note.
+	_, text, _ = runArgs("run", "minimal", "--until", "3s")
+	assert.NotContains(t, text, "not listed")
+	_, out, _ = runArgs("run", "minimal", "--until", "3s", "--format", "json")
+	assert.NotContains(t, out, `"history"`)
 }
