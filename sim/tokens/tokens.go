@@ -87,6 +87,23 @@ func (s *Snap) String() string {
 	return b.String()
 }
 
+// brief is the snapshot on one line.
+func (s *Snap) brief() string {
+	var parts []string
+	for _, p := range s.Tokens {
+		parts = append(parts, fmt.Sprintf("%s %d", p.ID, p.Tokens))
+	}
+	msgs := "no recorded message"
+	if len(s.Messages) > 0 {
+		var ms []string
+		for _, m := range s.Messages {
+			ms = append(ms, fmt.Sprintf("%s %s token(%d)", m.From, m.To, m.Tokens))
+		}
+		msgs = "recorded " + strings.Join(ms, ", ")
+	}
+	return strings.Join(parts, ", ") + "; " + msgs
+}
+
 // Total is the number of tokens the snapshot recorded: in the process
 // states and on the links.
 func (s *Snap) Total() int64 {
@@ -117,8 +134,41 @@ func Conserved(res *Result) error {
 	for i := range res.Snapshots {
 		s := &res.Snapshots[i]
 		if got := s.Total(); got != res.Total {
-			return fmt.Errorf("snapshot %d records %d tokens, the system holds %d:\n%s", s.ID, got, res.Total, s.String())
+			return fmt.Errorf("snapshot %d records %d tokens, the system holds %d: %s", s.ID, got, res.Total, s.brief())
 		}
 	}
 	return nil
+}
+
+// String is the topology in the COS 418 topology file format.
+func (top *Topology) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d\n", len(top.Processes))
+	for _, p := range top.Processes {
+		fmt.Fprintf(&b, "%s %d\n", p.ID, p.Tokens)
+	}
+	for _, l := range top.Links {
+		fmt.Fprintf(&b, "%s %s\n", l.From, l.To)
+	}
+	return b.String()
+}
+
+// FormatEvents writes events in the COS 418 events file format.
+func FormatEvents(events []Event) string {
+	var b strings.Builder
+	for _, ev := range events {
+		switch ev.Kind {
+		case Send:
+			fmt.Fprintf(&b, "send %s %s %d\n", ev.From, ev.To, ev.Tokens)
+		case Snapshot:
+			fmt.Fprintf(&b, "snapshot %s\n", ev.Process)
+		case Tick:
+			if ev.Ticks == 1 {
+				b.WriteString("tick\n")
+			} else {
+				fmt.Fprintf(&b, "tick %d\n", ev.Ticks)
+			}
+		}
+	}
+	return b.String()
 }
