@@ -104,16 +104,9 @@ func FormatValue(u Unit, v float64) string {
 // markText is how the text table marks a cell: after the value.
 var markText = [...]string{Same: "", Differs: " *", Wrong: " !"}
 
-// Painter colours a marked cell's text for a terminal; nil leaves it
-// plain.
-type Painter func(text string, m Mark) string
-
 // WriteText prints the table: a row per metric, a column per run, the
 // runs' stop reasons and invariants, and a legend of the marks.
-func (t *Table) WriteText(w io.Writer, metrics []*Metric, paint Painter) error {
-	if paint == nil {
-		paint = func(text string, _ Mark) string { return text }
-	}
+func (t *Table) WriteText(w io.Writer, metrics []*Metric) error {
 	fmt.Fprintf(w, "ckptsim compare · scenario %s · seed %d · %d variant(s)\n\n", t.Scenario, t.Seed, t.Variants)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "\t")
@@ -128,7 +121,7 @@ func (t *Table) WriteText(w io.Writer, metrics []*Metric, paint Painter) error {
 	for _, m := range metrics {
 		fmt.Fprintf(tw, "%-*s\t", width, m.Title)
 		for _, c := range t.Cells(m) {
-			fmt.Fprintf(tw, "%s\t", paint(c.Text+markText[c.Mark], c.Mark))
+			fmt.Fprintf(tw, "%s\t", c.Text+markText[c.Mark])
 		}
 		fmt.Fprintln(tw)
 	}
@@ -146,7 +139,7 @@ func (t *Table) WriteText(w io.Writer, metrics []*Metric, paint Painter) error {
 	}
 	fmt.Fprintln(w, "\nInvariants:")
 	for _, r := range t.Runs {
-		fmt.Fprintf(w, "  %s: %s\n", r.Variant.Label, paintInvariants(r.Result, paint))
+		fmt.Fprintf(w, "  %s: %s\n", r.Variant.Label, invariantsText(r.Result))
 	}
 	return nil
 }
@@ -182,8 +175,8 @@ func stopText(r *sim.Result) string {
 	return fmt.Sprintf("%s at %s", r.Stop, human.Duration(r.VirtualEnd))
 }
 
-// paintInvariants lists a run's failed invariants, or says they held.
-func paintInvariants(r *sim.Result, paint Painter) string {
+// invariantsText lists a run's failed invariants, or says they held.
+func invariantsText(r *sim.Result) string {
 	var failed []string
 	for _, inv := range r.Invariants {
 		if !inv.OK {
@@ -191,7 +184,7 @@ func paintInvariants(r *sim.Result, paint Painter) string {
 		}
 	}
 	if len(failed) > 0 {
-		return paint("FAIL "+strings.Join(failed, ", "), Wrong)
+		return "FAIL " + strings.Join(failed, ", ")
 	}
 	return fmt.Sprintf("all %d held", len(r.Invariants))
 }

@@ -208,7 +208,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if o.format == "json" {
 		err = t.WriteJSON(stdout, metrics)
 	} else {
-		err = t.WriteText(stdout, metrics, painter(stdout))
+		err = writeColoured(stdout, compareRules, func(w io.Writer) error { return t.WriteText(w, metrics) })
 	}
 	if err != nil {
 		return err

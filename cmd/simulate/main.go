@@ -102,6 +102,7 @@ func main() {
 // from a scenario file print as escapes, never as terminal controls.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out, errOut := termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	out.Styles = wantsColour(stdout)
 	defer out.Flush()
 	defer errOut.Flush()
 	stdout, stderr = out, errOut

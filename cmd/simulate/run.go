@@ -73,7 +73,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if o.format == "json" {
 		err = writeJSON(stdout, s, res, exps, sc.Warnings)
 	} else {
-		err = writeText(stdout, sc, s, res, exps, o.subtasks)
+		err = writeColoured(stdout, reportRules(res, int64(cfg.Checkpoint.Interval)), func(w io.Writer) error {
+			return writeText(w, sc, s, res, exps, o.subtasks)
+		})
 	}
 	switch {
 	case err != nil:

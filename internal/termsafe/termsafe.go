@@ -73,6 +73,10 @@ func appendEscape(b []byte, r rune) []byte {
 // of an incomplete one. It is safe for concurrent use (a command's
 // progress and its interrupt notice share stderr).
 type Writer struct {
+	// Styles lets WriteStyled add terminal styles: set it for a terminal
+	// that wants colour.
+	Styles bool
+
 	mu      sync.Mutex
 	w       io.Writer
 	pending []byte
@@ -101,6 +105,23 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// WriteStyled writes p escaped as Write does and then, if w.Styles is set,
+// passed through style, which may add terminal styles (SGR sequences such
+// as "\x1b[31m") to the escaped text: the only control sequences that
+// reach the terminal are those style adds, never the text's own.
+func (w *Writer) WriteStyled(p []byte, style func(escaped string) string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	data := append(w.pending, p...)
+	w.pending = nil
+	text := string(appendText(nil, string(data), false))
+	if w.Styles {
+		text = style(text)
+	}
+	_, err := io.WriteString(w.w, text)
+	return err
 }
 
 // Flush writes what is left of an incomplete UTF-8 sequence, escaped.

@@ -3,6 +3,7 @@ package termsafe
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -67,3 +68,17 @@ func TestProperties(t *testing.T) {
 }
 
 var unicode0to0x30 = unicode.RangeTable{R16: []unicode.Range16{{Lo: 0, Hi: 0x30, Stride: 1}}}
+
+// TestWriteStyled: styles reach the terminal only when the writer allows
+// them, and only those style adds: the text's own escapes stay escaped.
+func TestWriteStyled(t *testing.T) {
+	red := func(s string) string { return strings.ReplaceAll(s, "FAIL", "\x1b[31mFAIL\x1b[0m") }
+	var b strings.Builder
+	w := NewWriter(&b)
+	require.NoError(t, w.WriteStyled([]byte("FAIL \x1b[2J\n"), red))
+	assert.Equal(t, `FAIL \u001b[2J`+"\n", b.String())
+	b.Reset()
+	w.Styles = true
+	require.NoError(t, w.WriteStyled([]byte("FAIL \x1b[2J\n"), red))
+	assert.Equal(t, "\x1b[31mFAIL\x1b[0m \\u001b[2J\n", b.String())
+}
