@@ -35,7 +35,7 @@ func TestColour(t *testing.T) {
 		want []string
 	}{
 		{[]string{"run", "slow-checkpoints", "--until", "2s"}, []string{
-			sgrYellow + "   2    COMPLETED", // 398ms, slower than the 300ms interval
+			sgrYellow + "   2    COMPLETED",                // 398ms, slower than the 300ms interval
 			"   1    " + sgrGreen + "COMPLETED" + sgrReset, // 140ms
 			"  " + sgrGreen + "ok" + sgrReset + "   consistent-snapshot"}},
 		{[]string{"run", "backpressure", "--until", "3s"}, []string{sgrRed + "EXPIRED" + sgrReset, sgrGreen + "COMPLETED" + sgrReset}},
