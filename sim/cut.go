@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -137,7 +138,7 @@ func (s *Sim) cutReport() (rows []cutCount, total cutCount, detail string) {
 		if c := cmpRange(idRange{exec: a.exec, lo: a.n}, idRange{exec: b.exec, lo: b.n}); c != 0 {
 			return c
 		}
-		return cmpInt(a.obs, b.obs)
+		return cmp.Compare(a.obs, b.obs)
 	})
 	var b strings.Builder
 	for _, p := range problems[:min(3, len(problems))] {

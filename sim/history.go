@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -115,9 +116,9 @@ func (s idSet) has(exec int, n int64) bool {
 func (s idSet) from(exec int, n int64) int {
 	i, _ := slices.BinarySearchFunc(s, idRange{exec, n, n}, func(r, t idRange) int {
 		if r.exec != t.exec {
-			return cmpInt(r.exec, t.exec)
+			return cmp.Compare(r.exec, t.exec)
 		}
-		return cmpInt(r.hi, t.lo)
+		return cmp.Compare(r.hi, t.lo)
 	})
 	return i
 }
@@ -142,19 +143,9 @@ func (s idSet) next(exec int, n int64) int64 {
 
 func cmpRange(a, b idRange) int {
 	if a.exec != b.exec {
-		return cmpInt(a.exec, b.exec)
+		return cmp.Compare(a.exec, b.exec)
 	}
-	return cmpInt(a.lo, b.lo)
-}
-
-func cmpInt[T int | int64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.lo, b.lo)
 }
 
 // add appends a newly triggered checkpoint (or an id a script skips) to

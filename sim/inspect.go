@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -318,18 +319,8 @@ func (s *Sim) AppendKeyedState(buf []KeyValue, id int) []KeyValue {
 	for k, v := range t.state {
 		buf = append(buf, KeyValue{k, v})
 	}
-	slices.SortFunc(buf[n:], func(a, b KeyValue) int { return cmpInt64(a.Key, b.Key) })
+	slices.SortFunc(buf[n:], func(a, b KeyValue) int { return cmp.Compare(a.Key, b.Key) })
 	return buf
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Failover returns failover i (in the order they happened, as

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"reflect"
 	"slices"
 	"strings"
@@ -244,7 +245,7 @@ func TestInspectViews(t *testing.T) {
 			syncSeen = syncSeen || v.Activity == ActivitySync
 			kv = s.AppendKeyedState(kv[:0], id)
 			require.Equal(t, v.StateKeys, len(kv))
-			require.True(t, slices.IsSortedFunc(kv, func(a, b KeyValue) int { return cmpInt64(a.Key, b.Key) }))
+			require.True(t, slices.IsSortedFunc(kv, func(a, b KeyValue) int { return cmp.Compare(a.Key, b.Key) }))
 			keyed = keyed || len(kv) > 0
 		}
 	}

@@ -2,12 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/scenarios"
 )
 
 // TestReportFigures runs bundled scenarios in the three exactly-once modes
@@ -63,18 +64,12 @@ func TestReportFigures(t *testing.T) {
 // latest checkpoints, says how many it leaves out and summarises all of
 // them, in text and JSON; the summary is the whole run's either way.
 func TestReportHistory(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "long.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(`name: long
-operators:
-  - {name: src, kind: source, rate: 1000}
-  - {name: count, kind: aggregate, parallelism: 2}
-  - {name: sink, kind: sink}
-edges:
-  - {from: src, to: count, partitioning: hash}
-  - {from: count, to: sink, partitioning: rebalance}
-until: 20s
-checkpoint: {interval: 1s, history: 3}
-`), 0o644))
+	sc, err := scenarios.Load("minimal")
+	require.NoError(t, err)
+	cfg := sc.Config
+	cfg.Until, cfg.Checkpoint.History = 20*time.Second, 3
+	path, err := writeScenario(t.TempDir(), "long", cfg, "")
+	require.NoError(t, err)
 	code, text, errs := runArgs("run", path)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, text, "(17 older checkpoint(s) not listed: the history keeps the latest 3 in full")
