@@ -92,3 +92,24 @@ func FuzzTokens(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTokenScenario(t *testing.T) {
+	ts, err := ParseTokenScenario("dir/s.yaml", []byte("name: n\nchandy_lamport:\n  topology: a.top\n  events: /abs/b.events\n  delivery: cos418\n  seed: 9\n"))
+	require.NoError(t, err)
+	assert.Equal(t, &TokenScenario{File: "dir/s.yaml", Name: "n", Topology: "dir/a.top", Events: "/abs/b.events", Delivery: tokens.DeliveryCOS418, Seed: 9}, ts)
+	for _, tc := range []struct{ text, err string }{
+		{"", "s.yaml: empty file"},
+		{"name: n\n", "s.yaml:1:1: missing the chandy_lamport section"},
+		{"chandy_lamport: {topology: a, events: b, delivery: tcp}\n", "s.yaml:1:52: chandy_lamport.delivery \"tcp\""},
+		{"chandy_lamport: {topology: a, events: b, seed: -1}\n", "s.yaml:1:48: chandy_lamport.seed"},
+		{"chandy_lamport: {topology: a, topology: b}\n", "s.yaml:1:31: field \"topology\" given twice"},
+		{"x: &a t\nchandy_lamport: {topology: *a, events: b}\n", "s.yaml:1:1: unknown field \"x\""},
+		{"chandy_lamport: {topology: &a t, events: *a}\n", "aliases are not allowed"},
+		{"chandy_lamport: [a]\n", "s.yaml:1:17: chandy_lamport must be a mapping"},
+	} {
+		_, err := ParseTokenScenario("s.yaml", []byte(tc.text))
+		if assert.Error(t, err, tc.text) {
+			assert.Contains(t, err.Error(), tc.err)
+		}
+	}
+}

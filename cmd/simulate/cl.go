@@ -12,6 +12,7 @@ import (
 )
 
 const clUsage = `Usage: simulate cl [--delivery ckptsim|cos418] [--seed S] TOPOLOGY EVENTS
+       simulate cl [--delivery ckptsim|cos418] [--seed S] SCENARIO.yaml
 
 Runs the classic Chandy-Lamport snapshot algorithm on a token-passing
 system given in the files of Princeton's COS 418 "chandy-lamport"
@@ -21,6 +22,8 @@ recorded in process states and on links must equal the system's total.
 
   TOPOLOGY  first line N; N lines "id tokens"; then "src dst" lines, one per directed link
   EVENTS    "send src dst n", "snapshot id", "tick", "tick k" (# starts a comment)
+  SCENARIO  a YAML file whose chandy_lamport section names the two files (paths
+            relative to it), the delivery and the seed; the flags override them
 
 Flags:
 `
@@ -37,12 +40,27 @@ func clCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		return bad("cl takes a topology file and an events file, got %d arguments", len(pos))
-	}
 	d := tokens.Delivery(*delivery)
 	if d != tokens.DeliveryCkptsim && d != tokens.DeliveryCOS418 {
 		return bad("--delivery %q: allowed are ckptsim and cos418", *delivery)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case len(pos) == 1 && looksLikeYAML(pos[0]):
+		ts, err := scenarios.LoadTokenScenario(pos[0])
+		if err != nil {
+			return usageError{err}
+		}
+		if !set["delivery"] && ts.Delivery != "" {
+			d = ts.Delivery
+		}
+		if !set["seed"] {
+			*seed = ts.Seed
+		}
+		pos = []string{ts.Topology, ts.Events}
+	case len(pos) != 2:
+		return bad("cl takes a topology file and an events file, or a scenario file, got %d arguments", len(pos))
 	}
 	top, events, err := scenarios.LoadTokens(pos[0], pos[1])
 	if err != nil {
@@ -66,4 +84,9 @@ func clCmd(args []string, stdout, stderr io.Writer) error {
 		return errChecksFailed
 	}
 	return nil
+}
+
+// looksLikeYAML reports whether a path names a scenario file.
+func looksLikeYAML(path string) bool {
+	return strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")
 }

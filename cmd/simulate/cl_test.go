@@ -30,6 +30,10 @@ func TestClCommand(t *testing.T) {
 	}{
 		{"snapshots in id order", []string{"cl", data + "8nodes.top", data + "8nodes-concurrent.events"}, 0, string(want), ""},
 		{"cos418 delivery", []string{"cl", "--delivery", "cos418", data + "8nodes.top", data + "8nodes-concurrent.events"}, 0, string(want), ""},
+		{"scenario file", []string{"cl", data + "cos418-string-order.yaml"}, 0, "0\nN1 5\nN10 0\nN2 0\n", ""},
+		{"scenario file, delivery overridden", []string{"cl", "--delivery", "ckptsim", "--seed", "2", data + "cos418-string-order.yaml"}, 0, "0\nN1 0\nN10 0\nN2 0\nN10 N1 token(5)\n", ""},
+		{"scenario without files", []string{"cl", write("s.yaml", "name: x\nchandy_lamport: {topology: a.top}\n")}, 2, "", "s.yaml:2:17: chandy_lamport needs both topology and events"},
+		{"scenario with a typo", []string{"cl", write("t.yaml", "chandy_lamport: {topology: a.top, event: b}\n")}, 2, "", "t.yaml:1:35: unknown field \"event\" in chandy_lamport"},
 		{"unknown delivery", []string{"cl", "--delivery", "tcp", twoWay, twoWay}, 2, "", "allowed are ckptsim and cos418"},
 		{"one file", []string{"cl", twoWay}, 2, "", "a topology file and an events file"},
 		{"self link", []string{"cl", write("self.top", "1\nA 1\nA A\n"), twoWay}, 2, "", "self.top:3:3: a process has no link to itself"},
