@@ -175,7 +175,7 @@ func checkTraceFormat(data []byte) (problems []string, byPhase map[string]int) {
 		})
 		var ends []float64 // of the spans enclosing the current one
 		for _, sp := range spans {
-			for len(ends) > 0 && ends[len(ends)-1] <= sp.ts {
+			for len(ends) > 0 && ends[len(ends)-1] <= sp.ts+1e-9 { // a span that starts where the outer one ends, but for rounding
 				ends = ends[:len(ends)-1]
 			}
 			if len(ends) > 0 && sp.ts+sp.dur > ends[len(ends)-1]+1e-9 {

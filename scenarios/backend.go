@@ -93,3 +93,30 @@ func backendNode(b sim.StateBackendConfig) *yaml.Node {
 	}
 	return m.node()
 }
+
+// checkpointedPercent is what the completed checkpoints uploaded as a
+// percentage of what they reference (0 without any state).
+func checkpointedPercent(r *sim.Result) int64 {
+	var up, full int64
+	for i := range r.Checkpoints {
+		if c := &r.Checkpoints[i]; c.Status == sim.Completed {
+			up += c.CheckpointedBytes
+			full += c.StateBytes
+		}
+	}
+	if full == 0 {
+		return 0
+	}
+	return int64(float64(up) / float64(full) * 100)
+}
+
+// minRestoreTime is the shortest restore of a failover, 0 for none.
+func minRestoreTime(r *sim.Result) int64 {
+	var m int64
+	for _, f := range r.Failovers {
+		if d := f.RestoredAt - f.RestartAt; f.RestoredAt > 0 && (m == 0 || d < m) {
+			m = d
+		}
+	}
+	return m
+}

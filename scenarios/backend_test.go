@@ -32,6 +32,12 @@ var badBackendFiles = []struct {
 		`t.yaml:9:29: state backend level_base must be at least target_file_size`},
 	{"tiny files (from sim)", "name: a\n" + jobGraph + "state_backend: {write_buffer_size: 1KiB}\n",
 		`t.yaml:9:16: state backend file sizes (write_buffer_size, target_file_size, persist_size) must be at least 4096 bytes`},
+	{"parallelism not a mapping", "name: a\n" + jobGraph + "restore: {at: 1s, from: savepoint, parallelism: 4}\n",
+		`t.yaml:9:49: parallelism: expected a mapping from operator name to parallelism ({agg: 4}), got 4`},
+	{"rescaled source (from sim)", "name: a\n" + jobGraph + "restore: {at: 1s, from: savepoint, parallelism: {count: 3, src: 4}}\n",
+		`t.yaml:9:65: restore 1: the parallelism of source "src" cannot change: the simulator's sources have one partition per subtask, so it would change their input`},
+	{"rescaled unknown operator (from sim)", "name: a\n" + jobGraph + "restore: {at: 1s, from: savepoint, parallelism: {agg: 3}}\n",
+		`t.yaml:9:55: restore 1: parallelism of unknown operator "agg"`},
 	{"file beyond its bound (from sim)", "name: a\n" + jobGraph + "state_backend: {target_file_size: 2TiB, level_base: 4TiB}\n",
 		`t.yaml:9:35: target file size 2199023255552 is too large (at most 1099511627776 bytes)`},
 }

@@ -15,6 +15,7 @@ var fieldPrefixes = []struct{ goName, file string }{
 	{"StateBackend.", "state_backend."},
 	{"Channels.", "channels."},
 	{"Faults", "faults"},
+	{"Restores", "restore"},
 	{"Script.Steps", "script.steps"},
 	{"Script.", "script."},
 }

@@ -94,9 +94,13 @@ var expectTable = []expectRow{
 	{name: "records_between_checkpoints", typ: expectCount, value: func(r *sim.Result) int64 { return r.Summary.RecordsBetweenCheckpoints }},
 	{name: "max_restore_time", typ: expectDuration, value: func(r *sim.Result) int64 { return r.Summary.MaxRestoreTime }},
 	{name: "mean_restore_time", typ: expectDuration, value: func(r *sim.Result) int64 { return r.Summary.MeanRestoreTime }},
+	{name: "min_restore_time", typ: expectDuration, value: minRestoreTime},
 	{name: "max_end_to_end", typ: expectDuration, value: func(r *sim.Result) int64 { return r.Summary.MaxEndToEnd }},
 	{name: "mean_end_to_end", typ: expectDuration, value: func(r *sim.Result) int64 { return r.Summary.MeanEndToEnd }},
 	{name: "max_commit_latency", typ: expectDuration, value: func(r *sim.Result) int64 { return r.Summary.MaxCommitLatency }},
+	{name: "shared_state", typ: expectBool, invariants: []string{"shared-state"}},
+	{name: "checkpointed_percent", typ: expectCount, value: checkpointedPercent},
+	{name: "moved_key_groups", typ: expectCount, value: movedKeyGroups},
 	{name: "job", typ: expectJob},
 }
 

@@ -128,6 +128,9 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 				from = fmt.Sprintf("checkpoint %d", r.Checkpoint)
 			}
 			rm.str("from", from)
+			if len(r.Parallelism) > 0 {
+				rm.add("parallelism", parallelismNode(operatorNames(&sc), r.Parallelism))
+			}
 			restores.Content = append(restores.Content, rm.flow())
 		}
 		m.add("restore", restores)

@@ -40,6 +40,7 @@ func (d *decoder) restore(i int, n *yaml.Node) (sim.ManualRestore, error) {
 	fields := []field{
 		{name: "at", required: true, set: duration(&r.At)},
 		{name: "from", required: true, set: restoreSource(&r)},
+		{name: "parallelism", set: d.parallelisms(path+".parallelism", &r.Parallelism)},
 	}
 	return r, d.mapping(n, path, "in restore", fields)
 }

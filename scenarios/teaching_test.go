@@ -25,6 +25,7 @@ var teaching = []string{
 	"unreadable-checkpoint", "unreadable-checkpoint-one-retained",
 	"interval-vs-duration", "interval-vs-duration-longer",
 	"at-least-once-duplicates", "tolerable-failures", "exponential-restarts",
+	"rocksdb-full", "rocksdb-incremental", "large-state-recovery-rocksdb", "rescale-from-savepoint",
 }
 
 // load loads a bundled scenario.

@@ -87,6 +87,9 @@ func (s *Scenario) configErrorAt(msg string) position {
 	if p, ok := s.backendErrorAt(lower); ok {
 		return p
 	}
+	if p, ok := s.restoreErrorAt(msg); ok {
+		return p
+	}
 	for _, e := range configErrors {
 		if !strings.Contains(lower, e.contains) || (e.when != nil && !e.when(&s.Config)) {
 			continue

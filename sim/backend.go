@@ -24,8 +24,12 @@ type stateFile struct {
 // what it holds and has uploaded. The keyed state itself is task.state;
 // the backend models what a snapshot of it costs.
 type backend struct {
-	// memtable holds the keys written since RocksDB's last flush.
-	memtable map[int64]struct{}
+	// memtable holds the keys written since RocksDB's last flush, l0keys
+	// those of every L0 file (restoredL0 the bytes of restored L0 files,
+	// whose keys are unknown).
+	memtable   map[int64]struct{}
+	l0keys     map[int64]struct{}
+	restoredL0 int64
 	// levels are RocksDB's SST files by level, L0 first, newest last.
 	levels [][]stateFile
 	// snapped are the shared files of the snapshots taken and not yet
@@ -109,6 +113,12 @@ func (s *Sim) flush(t *task) int64 {
 	if n == 0 {
 		return 0
 	}
+	if bk.l0keys == nil {
+		bk.l0keys = map[int64]struct{}{}
+	}
+	for k := range bk.memtable { // a set: the order is irrelevant
+		bk.l0keys[k] = struct{}{}
+	}
 	clear(bk.memtable)
 	if len(bk.levels) == 0 {
 		bk.levels = make([][]stateFile, 1)
@@ -117,36 +127,66 @@ func (s *Sim) flush(t *task) int64 {
 	return n
 }
 
-// compact is the model of RocksDB's leveled compaction: once L0 holds
-// Level0Trigger files they are merged with all of L1 into new L1 files;
-// a level larger than its target (LevelBase for L1, LevelMultiplier times
-// more for each level below) is merged into the next one the same way.
-// A merge writes min(its inputs, the live state) bytes, split into files
-// of TargetFileSize: keys written again replace their older versions, and
-// no merge holds more than every key once. The new files are what the
-// next incremental checkpoint uploads.
+// compact is the model of RocksDB's leveled compaction, run before each
+// flush (the background threads' work between two flushes). Once L0
+// holds Level0Trigger files they are merged with all of L1 (L0 files span
+// every key) into new L1 files: the distinct keys of the L0 files plus
+// L1, at most the live state. A level l >= 1 larger than its target
+// (LevelBase for L1, LevelMultiplier times more for each level below)
+// moves its oldest files, 1/Level0Trigger of its excess, into level l+1:
+// they cover that share of the key range, so they are merged with the
+// same share of level l+1 (its oldest files). A merge writes min(its inputs,
+// the live state) bytes, split into files of TargetFileSize: keys written
+// again replace their older versions, and no merge holds a key twice.
+// The new files are what the next incremental checkpoint uploads.
 func (s *Sim) compact(t *task) {
 	bk := &t.backend
 	b := &s.cfg.StateBackend
-	if len(bk.levels) == 0 || len(bk.levels[0]) < b.Level0Trigger {
+	if len(bk.levels) == 0 {
 		return
 	}
 	live := stateBytesOf(t)
-	target := b.LevelBase
-	for l := 0; l < len(bk.levels); l++ {
-		size := levelBytes(bk.levels[l])
-		if l == 0 && len(bk.levels[0]) < b.Level0Trigger || l > 0 && size <= target {
-			break
+	if len(bk.levels[0]) >= b.Level0Trigger {
+		if len(bk.levels) == 1 {
+			bk.levels = append(bk.levels, nil)
 		}
-		if l > 0 {
-			target = satMul(target, int64(b.LevelMultiplier))
+		l0 := int64(len(bk.l0keys))*int64(t.op.StateBytesPerKey) + bk.restoredL0 // the versions of one key merge
+		merged := min(l0+levelBytes(bk.levels[1]), live)
+		bk.levels[0], bk.levels[1] = nil, s.split(merged, 1)
+		clear(bk.l0keys)
+		bk.restoredL0 = 0
+	}
+	target := b.LevelBase
+	for l := 1; l < len(bk.levels); l++ {
+		size := levelBytes(bk.levels[l])
+		if size <= target {
+			break
 		}
 		if l+1 == len(bk.levels) {
 			bk.levels = append(bk.levels, nil)
 		}
-		merged := min(size+levelBytes(bk.levels[l+1]), live)
-		bk.levels[l], bk.levels[l+1] = nil, s.split(merged, l+1)
+		// Background compaction keeps up over the Level0Trigger flushes
+		// until the next L0 compaction: a share of the excess each time.
+		var picked []stateFile
+		picked, bk.levels[l] = takeOldest(bk.levels[l], (size-target+int64(b.Level0Trigger)-1)/int64(b.Level0Trigger))
+		share := levelBytes(picked)
+		var under []stateFile
+		next := levelBytes(bk.levels[l+1])
+		under, bk.levels[l+1] = takeOldest(bk.levels[l+1], nanos(float64(next)*float64(share)/float64(size)))
+		out := min(share+levelBytes(under), live)
+		bk.levels[l+1] = append(bk.levels[l+1], s.split(out, l+1)...)
+		target = satMul(target, int64(b.LevelMultiplier))
 	}
+}
+
+// takeOldest takes the oldest files of a level, at least bytes of them
+// (none for 0), and returns them and the rest.
+func takeOldest(files []stateFile, bytes int64) (taken, rest []stateFile) {
+	n := 0
+	for sum := int64(0); n < len(files) && sum < bytes; n++ {
+		sum += files[n].bytes
+	}
+	return slices.Clone(files[:n]), slices.Clone(files[n:])
 }
 
 // split is bytes written as new files of level at most TargetFileSize each.
@@ -284,6 +324,9 @@ func (s *Sim) restoreBackend(t *task, files []stateFile, full bool) {
 					bk.levels = append(bk.levels, nil)
 				}
 				bk.levels[f.level] = append(bk.levels[f.level], f)
+				if f.level == 0 {
+					bk.restoredL0 += f.bytes
+				}
 			}
 		}
 		return
@@ -360,6 +403,7 @@ func (s *Sim) startBackend(t *task) {
 // base and the files of a snapshot are never changed once made.
 func (bk *backend) clone() {
 	bk.memtable = maps.Clone(bk.memtable)
+	bk.l0keys = maps.Clone(bk.l0keys)
 	bk.levels = slices.Clone(bk.levels)
 	for i := range bk.levels {
 		bk.levels[i] = slices.Clone(bk.levels[i])

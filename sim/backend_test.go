@@ -62,7 +62,7 @@ func TestStateBackends(t *testing.T) {
 			if tc.full {
 				assert.Equal(t, full, checkpointed)
 			} else {
-				assert.Less(t, checkpointed, full/3, "incremental checkpoints upload a fraction of their full size")
+				assert.Less(t, checkpointed, full/2, "incremental checkpoints upload a fraction of their full size")
 			}
 			names := map[string]bool{}
 			for _, inv := range r.Invariants {

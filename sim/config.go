@@ -233,6 +233,12 @@ func (c *Config) Validate() error {
 		if err := c.Restores[i].validate(i); err != nil {
 			return err
 		}
+		if err := c.Restores[i].validateRescale(i, g); err != nil {
+			return err
+		}
+	}
+	if err := c.validateRescaledGraphs(g); err != nil {
+		return err
 	}
 	ch := &c.Channels
 	switch {

@@ -54,6 +54,10 @@ type Sim struct {
 	scriptTask                                     int32    // the task under test of a scripted run
 	script                                         []string // ScriptLog lines
 	ref                                            reference
+	// zipf are the Zipf tables of the sources; graphs the execution
+	// graph of each execution (a rescaling restore deploys a new one).
+	zipf   zipfTables
+	graphs []*topology.ExecutionGraph
 	// fileSeq numbers the shared state files (backend.go); sharedLost
 	// says how the registry deleted a file a retained checkpoint
 	// references ("": it never did).
@@ -103,7 +107,7 @@ func New(cfg Config) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{cfg: cfg, eg: eg, pcg: rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)}
+	s := &Sim{cfg: cfg, zipf: zipfTables{}, graphs: []*topology.ExecutionGraph{eg}, pcg: rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)}
 	s.rng = rand.New(s.pcg)
 	s.until = int64(cfg.Until)
 	if s.until == 0 {
@@ -113,45 +117,7 @@ func New(cfg Config) (*Sim, error) {
 	if s.maxEvents == 0 {
 		s.maxEvents = defaultBudget(cfg)
 	}
-	s.chans = make([]channel, len(eg.Channels))
-	for i, c := range eg.Channels {
-		s.chans[i] = channel{id: int32(i), from: int32(c.From), to: int32(c.To), credit: cfg.Channels.Capacity}
-	}
-	s.tasks = make([]task, len(eg.Subtasks))
-	zipf := zipfTables{}
-	for i, st := range eg.Subtasks {
-		op := eg.Op(i)
-		t := &s.tasks[i]
-		*t = task{id: int32(i), op: op, opIdx: st.Operator, cost: int64(op.CostOf(st.Index)), wakeAt: -1, curCh: -1}
-		for in, id := range st.Inputs {
-			t.inputs = append(t.inputs, int32(id))
-			s.chans[id].input = in
-		}
-		t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
-		t.readable = newInputSet(len(t.inputs))
-		t.aligned = make([]bool, len(t.inputs))
-		for _, g := range st.Outputs {
-			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups}
-			for _, id := range g.Channels {
-				gt.chans = append(gt.chans, int32(id))
-			}
-			if gt.part == topology.Rebalance {
-				// Flink's RebalancePartitioner starts at a random channel.
-				gt.rr = s.rng.IntN(len(gt.chans))
-			}
-			t.outputs = append(t.outputs, gt)
-		}
-		switch op.Kind {
-		case topology.Source:
-			t.part = int32(s.partitions)
-			t.log = newSourceLog(op.Source, cfg.Seed, s.partitions, zipf)
-			s.partitions++
-		case topology.Aggregate:
-			t.state = map[int64]int64{}
-			t.backend = backend{memtable: map[int64]struct{}{}, base: map[int64]bool{}}
-			s.startBackend(t)
-		}
-	}
+	s.build(eg)
 	s.coord.running = len(s.tasks)
 	// A stop-with-savepoint drains an unbounded job too.
 	s.bounded = true
@@ -195,6 +161,51 @@ func New(cfg Config) (*Sim, error) {
 		}
 	}
 	return s, nil
+}
+
+// build creates the subtasks and channels of execution graph eg: the job's
+// deployment, at the start and again after a rescaling restore.
+func (s *Sim) build(eg *topology.ExecutionGraph) {
+	s.eg = eg
+	s.chans = make([]channel, len(eg.Channels))
+	for i, c := range eg.Channels {
+		s.chans[i] = channel{id: int32(i), from: int32(c.From), to: int32(c.To), credit: s.cfg.Channels.Capacity}
+	}
+	s.tasks = make([]task, len(eg.Subtasks))
+	s.partitions = 0
+	for i, st := range eg.Subtasks {
+		op := eg.Op(i)
+		t := &s.tasks[i]
+		*t = task{id: int32(i), op: op, opIdx: st.Operator, cost: int64(op.CostOf(st.Index)), wakeAt: -1, curCh: -1}
+		for in, id := range st.Inputs {
+			t.inputs = append(t.inputs, int32(id))
+			s.chans[id].input = in
+		}
+		t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
+		t.readable = newInputSet(len(t.inputs))
+		t.aligned = make([]bool, len(t.inputs))
+		for _, g := range st.Outputs {
+			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups}
+			for _, id := range g.Channels {
+				gt.chans = append(gt.chans, int32(id))
+			}
+			if gt.part == topology.Rebalance {
+				// Flink's RebalancePartitioner starts at a random channel.
+				gt.rr = s.rng.IntN(len(gt.chans))
+			}
+			t.outputs = append(t.outputs, gt)
+		}
+		switch op.Kind {
+		case topology.Source:
+			t.part = int32(s.partitions)
+			t.log = newSourceLog(op.Source, s.cfg.Seed, s.partitions, s.zipf)
+			s.partitions++
+		case topology.Aggregate:
+			t.state = map[int64]int64{}
+			t.backend = backend{memtable: map[int64]struct{}{}, base: map[int64]bool{}}
+			s.startBackend(t)
+		}
+	}
 }
 
 // eventsPerHop is the default budget's allowance per record and operator
@@ -302,6 +313,9 @@ func (s *Sim) scheduleOn(c *channel, at int64, kind eventKind, b int64) {
 func (s *Sim) dispatch(e event) {
 	switch e.kind() {
 	case evSourceNext, evProcessDone, evSyncDone, evAsyncDone, evAlignTimeout, evWake, evRestored, evMaterialize, evMaterialized:
+		if int(e.a) >= len(s.tasks) {
+			return // for a subtask a rescaling restore removed
+		}
 		t := &s.tasks[e.a]
 		if e.gen != t.attempt {
 			return // for an incarnation that a restart ended
@@ -330,6 +344,9 @@ func (s *Sim) dispatch(e event) {
 			s.materialized(t)
 		}
 	case evArrive, evOutputTimeout, evAnnounce, evResume:
+		if int(e.a) >= len(s.chans) {
+			return // for a channel a rescaling restore removed
+		}
 		c := &s.chans[e.a]
 		if e.gen != c.attempt {
 			return

@@ -433,7 +433,7 @@ func (s *Sim) Clone() *Sim {
 	}
 	co := &c.coord
 	co.stats = slices.Clone(co.stats)
-	for i, cs := range co.stats {
+	cloneStats := func(cs *CheckpointStats) *CheckpointStats {
 		x := *cs
 		if cs == s.coord.latest {
 			co.latest = &x
@@ -451,7 +451,13 @@ func (s *Sim) Clone() *Sim {
 		x.inState = slices.Clone(cs.inState)
 		x.outState = slices.Clone(cs.outState)
 		x.files = slices.Clone(cs.files) // each subtask's files are never changed once taken
-		co.stats[i] = &x
+		return &x
+	}
+	for i, cs := range co.stats {
+		co.stats[i] = cloneStats(cs)
+	}
+	if co.origin != nil && co.origin == s.coord.origin {
+		cloneStats(s.coord.origin) // not in stats: a rescaled view, or evicted
 	}
 	co.pending = slices.Clone(co.pending)
 	co.retained = slices.Clone(co.retained)

@@ -125,6 +125,9 @@ func (s *Sim) sharedInvariant() Invariant {
 
 // clone deep-copies the registry for Sim.Clone.
 func (r *sharedRegistry) clone() {
+	if r.entries == nil {
+		return // nothing registered yet
+	}
 	entries := make(map[int64]*sharedEntry, len(r.entries))
 	for id, e := range r.entries {
 		x := *e

@@ -43,6 +43,10 @@ type ManualRestore struct {
 	// From says what to restore; Checkpoint is the id for FromCheckpoint.
 	From       RestoreFrom
 	Checkpoint int64
+	// Parallelism, if set, resubmits with new parallelisms by operator
+	// name: a rescaling restore (rescale.go). Operators it does not name
+	// keep the parallelism the job has now.
+	Parallelism map[string]int
 }
 
 func (r *ManualRestore) validate(i int) error {
@@ -79,13 +83,18 @@ type ResubmissionStats struct {
 	// RestoredAt is when the last subtask finished restoring (0 if not
 	// yet).
 	RestoredAt int64
+	// Parallelism are the new parallelisms of a rescaling restore, and
+	// Rescaled what became of each operator whose parallelism changed,
+	// in the job's operator order.
+	Parallelism map[string]int
+	Rescaled    []OperatorRescale
 }
 
 // resubmit carries out manual restore i.
 func (s *Sim) resubmit(i int) {
 	r := s.cfg.Restores[i]
 	s.job.restoresDue--
-	rs := ResubmissionStats{At: s.now, RestoredFrom: -1}
+	rs := ResubmissionStats{At: s.now, RestoredFrom: -1, Parallelism: r.Parallelism}
 	if st := s.job.status; st != JobFailed && st != JobFinished && st != JobCanceled {
 		rs.Cancelled = true
 		s.cancel()
@@ -98,7 +107,16 @@ func (s *Sim) resubmit(i int) {
 		s.trace(TraceEvent{Kind: RestoreRefused, Subtask: -1, Channel: -1, Checkpoint: r.Checkpoint})
 		return
 	}
-	cs := co.stats[idx]
+	cs, why := s.rescale(r, co.stats[idx])
+	if why != "" {
+		rs.Refused = why
+		s.job.resubmissions = append(s.job.resubmissions, rs)
+		s.trace(TraceEvent{Kind: RestoreRefused, Subtask: -1, Channel: -1, Checkpoint: co.stats[idx].ID})
+		return
+	}
+	if cs != co.stats[idx] { // the origin is the state as the rescaled job has it
+		rs.Rescaled = s.rescaledOperators(s.GraphOf(cs.Execution))
+	}
 	co.execution++
 	rs.Execution, rs.RestoredFrom, rs.FromExecution, rs.Savepoint = co.execution, cs.ID, cs.Execution, cs.Savepoint
 	co.base, co.last, co.origin, co.savepoints = cs.ID, cs.ID, cs, nil

@@ -16,7 +16,7 @@ type output struct {
 	value     int64
 	written   int64 // when the sink wrote it
 	visible   int64 // when a read-committed reader could see it
-	sink      int32
+	op        int32 // the sink operator
 	committed bool
 }
 
@@ -40,7 +40,7 @@ type sinkState struct {
 // since only a drained run is checked end to end; commit latencies are
 // measured either way.
 func (s *Sim) write(t *task, it item) {
-	o := output{part: it.part, off: it.off, key: it.key, value: it.value, written: s.now, sink: t.id}
+	o := output{part: it.part, off: it.off, key: it.key, value: it.value, written: s.now, op: int32(t.opIdx)}
 	if t.op.SinkMode != topology.TwoPhaseCommitSink {
 		o.visible, o.committed = s.now, true
 		s.keep(o)
@@ -113,6 +113,7 @@ func (s *Sim) restoreSink(t *task, cs *CheckpointStats) {
 		return
 	}
 	for _, x := range cs.txns[t.id] {
+		x.sink = t.id // after a rescale another subtask may commit it
 		s.commit(x)
 	}
 }
@@ -125,7 +126,7 @@ func (s *Sim) keep(o output) {
 		s.observe(o)
 	}
 	if s.bounded {
-		s.delivered.add(o, s.tasks[o.sink].op)
+		s.delivered.add(o, &s.cfg.Graph.Operators[o.op])
 	}
 }
 

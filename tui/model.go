@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"sort"
 
 	"github.com/ckptsim/ckptsim/internal/termsafe"
@@ -64,6 +65,11 @@ const (
 
 // NewModel builds a run of cfg at event 0.
 func NewModel(cfg sim.Config) (*Model, error) {
+	if cfg.Rescales() {
+		// The panes and timelines are drawn per subtask of one execution
+		// graph; a rescaling restore deploys another.
+		return nil, errors.New("the TUI does not show a run whose manual restore changes a parallelism (its subtasks change); use simulate run")
+	}
 	s, err := sim.New(cfg)
 	if err != nil {
 		return nil, err

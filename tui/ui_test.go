@@ -622,6 +622,11 @@ func TestEveryBundledScenario(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			sc, err := scenarios.Load(name)
 			require.NoError(t, err)
+			if sc.Config.Rescales() {
+				_, err := NewModel(sc.Config)
+				require.ErrorContains(t, err, "changes a parallelism")
+				return
+			}
 			tu := newTestUI(t, sc.Config, 80, 24)
 			tu.keys("cNf")
 			for range 4 {

@@ -21,7 +21,7 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	if cfg.Checkpoint.AlignedCheckpointTimeout > 0 {
 		mode = fmt.Sprintf("aligned, unaligned after %v (aligned checkpoint timeout)", cfg.Checkpoint.AlignedCheckpointTimeout)
 	}
-	eg := s.Graph()
+	eg := s.GraphOf(0) // the job as first submitted
 	version := ""
 	if r.FlinkVersion != sim.CurrentFlinkVersion {
 		version = fmt.Sprintf(" · Flink %s rules", r.FlinkVersion)
@@ -150,9 +150,9 @@ func stopWord(s sim.StopReason) string {
 
 // writeSubtasks prints the per-subtask figures of every checkpoint.
 func writeSubtasks(w io.Writer, s *sim.Sim, r *sim.Result) {
-	eg := s.Graph()
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
+		eg := s.GraphOf(c.Execution)
 		fmt.Fprintf(w, "\nCheckpoint %d (%s)\n", c.ID, c.Status)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "SUBTASK\tACKED\tSTART DELAY\tALIGNMENT\tSYNC\tASYNC\tCHECKPOINTED\tFULL SIZE\tPROCESSED (PERSISTED)\tUNALIGNED\t")
@@ -317,14 +317,24 @@ type jsonStop struct {
 
 // jsonRestore is a manual restore; execution numbers count from 0.
 type jsonRestore struct {
-	AtNs          int64  `json:"at_ns"`
-	Cancelled     bool   `json:"cancelled_job"`
-	Execution     int    `json:"execution"`
-	RestoredFrom  int64  `json:"restored_from"`
-	FromExecution int    `json:"from_execution"`
-	Savepoint     bool   `json:"savepoint,omitempty"`
-	Refused       string `json:"refused,omitempty"`
-	RestoredNs    int64  `json:"restored_ns,omitempty"`
+	AtNs          int64         `json:"at_ns"`
+	Cancelled     bool          `json:"cancelled_job"`
+	Execution     int           `json:"execution"`
+	RestoredFrom  int64         `json:"restored_from"`
+	FromExecution int           `json:"from_execution"`
+	Savepoint     bool          `json:"savepoint,omitempty"`
+	Refused       string        `json:"refused,omitempty"`
+	RestoredNs    int64         `json:"restored_ns,omitempty"`
+	Rescaled      []jsonRescale `json:"rescaled,omitempty"`
+}
+
+// jsonRescale is an operator whose parallelism a restore changed.
+type jsonRescale struct {
+	Operator       string `json:"operator"`
+	From           int    `json:"from_parallelism"`
+	To             int    `json:"to_parallelism"`
+	MaxParallelism int    `json:"max_parallelism"`
+	MovedKeyGroups int    `json:"moved_key_groups"`
 }
 
 type jsonInvariant struct {
@@ -335,7 +345,6 @@ type jsonInvariant struct {
 
 // writeJSON prints the result as one JSON object.
 func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult, warnings []string) error {
-	eg := s.Graph()
 	out := jsonResult{SchemaVersion: reportSchemaVersion, Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), FlinkVersion: r.FlinkVersion.String(), Warnings: warnings, VirtualEndNs: r.VirtualEnd,
 		Events: r.Events, Stop: strings.ReplaceAll(stopWord(r.Stop), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
 		Expectations: jsonExpectations(exps)}
@@ -348,6 +357,7 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 			jc.Reason = c.Reason.String()
 		}
 		jc.Savepoint, jc.Synchronous = c.Savepoint, c.Synchronous
+		eg := s.GraphOf(c.Execution)
 		for _, st := range c.Subtasks {
 			jc.Subtasks = append(jc.Subtasks, jsonSubtask{Subtask: eg.Subtasks[st.Subtask].Name, Acked: st.Acked, Finished: st.Finished,
 				AckNs: st.AckAt, StartDelayNs: st.StartDelay, AlignmentNs: st.Alignment, SyncNs: st.Sync, AsyncNs: st.Async,
@@ -374,7 +384,8 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 	}
 	for _, rs := range r.Resubmissions {
 		out.Restores = append(out.Restores, jsonRestore{AtNs: rs.At, Cancelled: rs.Cancelled, Execution: rs.Execution,
-			RestoredFrom: rs.RestoredFrom, FromExecution: rs.FromExecution, Savepoint: rs.Savepoint, Refused: rs.Refused, RestoredNs: rs.RestoredAt})
+			RestoredFrom: rs.RestoredFrom, FromExecution: rs.FromExecution, Savepoint: rs.Savepoint, Refused: rs.Refused, RestoredNs: rs.RestoredAt,
+			Rescaled: jsonRescales(rs.Rescaled)})
 	}
 	out.Retained = append([]int64{}, r.Retained...)
 	if h, cs := r.History, &r.CompletedSummary; h.Evicted > 0 {
@@ -499,5 +510,35 @@ func writeResubmissions(w io.Writer, r *sim.Result) {
 			fmt.Fprintf(w, ", restored in %s", dur(rs.RestoredAt-rs.At))
 		}
 		fmt.Fprintln(w)
+		writeRescales(w, rs.Rescaled)
 	}
+}
+
+// writeRescales prints what a rescaling restore did to each operator: for
+// keyed state, which key groups each new subtask owns and where they were.
+func writeRescales(w io.Writer, rescaled []sim.OperatorRescale) {
+	for _, op := range rescaled {
+		name := termsafe.Line(op.Operator)
+		fmt.Fprintf(w, "    rescaled %s from %d to %d subtasks", name, op.From, op.To)
+		if !op.Keyed {
+			fmt.Fprintln(w)
+			continue
+		}
+		fmt.Fprintf(w, ": %d of %d key groups moved\n", op.Moved, op.MaxParallelism)
+		for _, kr := range op.Ranges {
+			fmt.Fprintf(w, "      key groups %d-%d: %s[%d]", kr.First, kr.Last, name, kr.Subtask)
+			if kr.Subtask != kr.Was {
+				fmt.Fprintf(w, " (moved from %s[%d])", name, kr.Was)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+func jsonRescales(rescaled []sim.OperatorRescale) []jsonRescale {
+	var out []jsonRescale
+	for _, op := range rescaled {
+		out = append(out, jsonRescale{Operator: op.Operator, From: op.From, To: op.To, MaxParallelism: op.MaxParallelism, MovedKeyGroups: op.Moved})
+	}
+	return out
 }

@@ -1,0 +1,223 @@
+package sim
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// rescaleJob is a bounded job: a source, a map, a count by key and a sink
+// of the given parallelisms and mode, with a savepoint at 300ms and a
+// retained checkpoint, on backend b.
+func rescaleJob(pSrc, pAgg, pSink int, sinkMode topology.SinkMode, b StateBackendConfig) Config {
+	cfg := pipeline()
+	cfg.Graph = &topology.Graph{
+		Operators: []topology.Operator{src("src", pSrc, 1000, 800), {Name: "double", Kind: topology.Map, Parallelism: pSrc, Multiply: 2},
+			agg("count", pAgg, 100*time.Microsecond), sink("sink", pSink)},
+		Edges: []topology.Edge{
+			{From: "src", To: "double", Partitioning: topology.Forward},
+			{From: "double", To: "count", Partitioning: topology.Hash},
+			{From: "count", To: "sink", Partitioning: topology.Rebalance},
+		},
+	}
+	cfg.Graph.Operators[0].Source.Keys = 300
+	cfg.Graph.Operators[3].SinkMode = sinkMode
+	cfg.Checkpoint.Interval = 100 * time.Millisecond
+	cfg.Until = 0
+	cfg.Recovery = DefaultRecoveryConfig()
+	cfg.Recovery.Savepoints = []time.Duration{300 * time.Millisecond}
+	cfg.Recovery.Externalized = RetainOnCancellation
+	cfg.StateBackend = b
+	return cfg
+}
+
+// finalState is every key's state at the end of a run, and the index of
+// the subtask that holds it; a key held twice fails the test.
+func finalState(t require.TestingT, s *Sim, op string) (values map[int64]int64, owner map[int64]int) {
+	values, owner = map[int64]int64{}, map[int64]int{}
+	for i := range s.tasks {
+		tk := &s.tasks[i]
+		if tk.op.Name != op {
+			continue
+		}
+		for k, v := range tk.state {
+			_, dup := owner[k]
+			require.False(t, dup, "key %d at two subtasks", k)
+			values[k], owner[k] = v, s.eg.Subtasks[i].Index
+		}
+	}
+	return values, owner
+}
+
+// TestRescaleKeepsEveryKeyOnce is the property of a rescaling restore: for
+// any old and new parallelism, from a savepoint or a retained checkpoint,
+// aligned or unaligned, every key's state ends at exactly one subtask, the
+// one KeyGroupRangeAssignment gives it, and equals the state of the run
+// without a restore; the run's own checkers agree (but end-to-end: the
+// rollback to an older point writes its later output again).
+func TestRescaleKeepsEveryKeyOnce(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		from, to := rapid.IntRange(1, 4).Draw(t, "from"), rapid.IntRange(1, 6).Draw(t, "to")
+		sinkP := rapid.IntRange(1, 3).Draw(t, "sink")
+		b := rapid.SampledFrom([]StateBackendConfig{{}, {Type: RocksDB}, {Type: RocksDB, Incremental: true},
+			{Changelog: ChangelogConfig{Enabled: true, MaterializationInterval: 200 * time.Millisecond}}}).Draw(t, "backend")
+		cfg := rescaleJob(rapid.IntRange(1, 3).Draw(t, "src"), from, sinkP, topology.TwoPhaseCommitSink, b)
+		cfg.Checkpoint.Mode = rapid.SampledFrom([]Mode{Aligned, Unaligned}).Draw(t, "mode")
+		want, _ := finalState(t, func() *Sim { s := rapidSim(t, cfg); s.Run(); return s }(), "count")
+
+		r := ManualRestore{At: time.Duration(rapid.IntRange(350, 600).Draw(t, "at")) * time.Millisecond,
+			From:        rapid.SampledFrom([]RestoreFrom{FromSavepoint, FromLatestRetained}).Draw(t, "from source"),
+			Parallelism: map[string]int{"count": to, "sink": rapid.IntRange(1, 3).Draw(t, "new sink")}}
+		cfg.Restores = []ManualRestore{r}
+		s := rapidSim(t, cfg)
+		res := s.Run()
+		require.Equal(t, JobFinished, res.Job)
+		require.Len(t, res.Resubmissions, 1)
+		require.Empty(t, res.Resubmissions[0].Refused)
+		for _, inv := range res.Invariants {
+			// Output committed after the restored point is written again:
+			// a rollback duplicates it, also in Flink.
+			if inv.Name != "end-to-end" {
+				require.True(t, inv.OK, "%s: %s", inv.Name, inv.Detail)
+			}
+		}
+		got, owner := finalState(t, s, "count")
+		require.Equal(t, want, got)
+		for k, i := range owner {
+			require.Equal(t, topology.KeyOwner(k, 128, to), i, "key %d", k)
+		}
+	})
+}
+
+// TestRescaleRefusals: a parallelism above the state's max parallelism is
+// refused at the restore with Flink's message, a source's parallelism and
+// an unknown operator's by Validate.
+func TestRescaleRefusals(t *testing.T) {
+	cfg := rescaleJob(2, 2, 1, topology.AtLeastOnceSink, StateBackendConfig{})
+	cfg.Restores = []ManualRestore{{At: 500 * time.Millisecond, From: FromSavepoint, Parallelism: map[string]int{"count": 129}}}
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Resubmissions, 1)
+	assert.Equal(t, "The state for task count can not be restored. The maximum parallelism (128) of the restored state is lower than the configured parallelism (129). Please reduce the parallelism of the task to be lower or equal to the maximum parallelism.",
+		r.Resubmissions[0].Refused)
+	assert.Equal(t, JobCanceled, r.Job)
+
+	for _, tc := range []struct {
+		par map[string]int
+		err string
+	}{
+		{map[string]int{"src": 3}, `restore 1: the parallelism of source "src" cannot change: the simulator's sources have one partition per subtask, so it would change their input`},
+		{map[string]int{"nope": 3}, `restore 1: parallelism of unknown operator "nope"`},
+		{map[string]int{"count": 0}, `restore 1: parallelism of "count" must be at least 1`},
+		{map[string]int{"double": 3}, `restore: the rescaled job is invalid: ` + forwardMismatch(t, cfg)},
+	} {
+		t.Run(fmt.Sprint(tc.par), func(t *testing.T) {
+			c := cfg
+			c.Restores = []ManualRestore{{At: time.Second, From: FromSavepoint, Parallelism: tc.par}}
+			assert.EqualError(t, c.Validate(), tc.err)
+		})
+	}
+}
+
+// forwardMismatch is the graph's error for the forward edge src -> double
+// with double at parallelism 3.
+func forwardMismatch(t *testing.T, cfg Config) string {
+	g := rescaled(cfg.Graph, map[string]int{"double": 3})
+	err := g.Validate()
+	require.Error(t, err)
+	return err.Error()
+}
+
+// TestRescaleMovesKeyGroups: 2 to 4 subtasks of 128 key groups move 96 of
+// them, in four runs of 32.
+func TestRescaleMovesKeyGroups(t *testing.T) {
+	cfg := rescaleJob(2, 2, 1, topology.AtLeastOnceSink, StateBackendConfig{})
+	cfg.Restores = []ManualRestore{{At: 500 * time.Millisecond, From: FromSavepoint, Parallelism: map[string]int{"count": 4}}}
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Resubmissions[0].Rescaled, 1)
+	op := r.Resubmissions[0].Rescaled[0]
+	assert.Equal(t, OperatorRescale{Operator: "count", From: 2, To: 4, MaxParallelism: 128, Keyed: true, Moved: 96,
+		Ranges: []KeyGroupRun{{0, 31, 0, 0}, {32, 63, 1, 0}, {64, 95, 2, 1}, {96, 127, 3, 1}}}, op)
+}
+
+// TestEvenRuns: list state is split into contiguous, even runs, the first
+// ones longer (RoundRobinOperatorStateRepartitioner).
+func TestEvenRuns(t *testing.T) {
+	for _, tc := range []struct {
+		n, parts int
+		want     [][2]int
+	}{
+		{0, 2, [][2]int{{0, 0}, {0, 0}}},
+		{5, 2, [][2]int{{0, 3}, {3, 5}}},
+		{2, 3, [][2]int{{0, 1}, {1, 2}, {2, 2}}},
+		{6, 3, [][2]int{{0, 2}, {2, 4}, {4, 6}}},
+	} {
+		assert.Equal(t, tc.want, evenRuns(tc.n, tc.parts), "%d in %d", tc.n, tc.parts)
+	}
+}
+
+// TestSharedStateNeverDeletesARetainedFile is the property of the shared
+// state registry: whatever the backend, retention, concurrency, failures,
+// savepoints and manual restores, no file a retained checkpoint references
+// is deleted, and the storage used is what the registry and the retained
+// checkpoints hold.
+func TestSharedStateNeverDeletesARetainedFile(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SampledFrom([]StateBackendConfig{{Type: RocksDB, Incremental: true},
+			{Type: RocksDB, Incremental: true, Level0Trigger: 2},
+			{Changelog: ChangelogConfig{Enabled: true, MaterializationInterval: 150 * time.Millisecond}},
+			{Type: RocksDB, Incremental: true, Changelog: ChangelogConfig{Enabled: true, MaterializationInterval: 250 * time.Millisecond}}}).Draw(t, "backend")
+		b.TargetFileSize, b.LevelBase, b.WriteBufferSize = 16<<10, 32<<10, 8<<10
+		cfg := rescaleJob(2, rapid.IntRange(1, 3).Draw(t, "agg"), 1, topology.AtLeastOnceSink, b)
+		cfg.Checkpoint.NumRetained = rapid.IntRange(1, 3).Draw(t, "retained")
+		cfg.Checkpoint.MaxConcurrent = rapid.IntRange(1, 3).Draw(t, "concurrent")
+		cfg.Checkpoint.Interval = ms(t, 20, 120, "interval")
+		if rapid.Bool().Draw(t, "crash") {
+			cfg.Faults = []Fault{{Kind: Crash, Subtask: "count[0]", At: ms(t, 100, 700, "crash at")}}
+		}
+		if rapid.Bool().Draw(t, "restore") {
+			cfg.Restores = []ManualRestore{{At: ms(t, 350, 700, "restore at"), From: FromLatestRetained}}
+		}
+		s := rapidSim(t, cfg)
+		r := s.Run()
+		var inv *Invariant
+		for i := range r.Invariants {
+			if r.Invariants[i].Name == "shared-state" {
+				inv = &r.Invariants[i]
+			}
+		}
+		require.NotNil(t, inv)
+		require.True(t, inv.OK, inv.Detail)
+		reg := &s.coord.shared
+		var bytes int64
+		for _, e := range reg.entries {
+			bytes += e.bytes
+		}
+		require.Equal(t, bytes, reg.bytes)
+		var private int64
+		for _, cs := range s.coord.stats {
+			if cs.InStorage && !cs.Savepoint {
+				private += cs.privateBytes
+				for _, files := range cs.files {
+					for _, f := range files {
+						require.Contains(t, reg.entries, f.id, "a file of %s", s.coord.label(cs.ID))
+					}
+				}
+			}
+		}
+		require.LessOrEqual(t, private, reg.private, "savepoints add their own")
+		require.Equal(t, r.Summary.StorageBytes, reg.used())
+	})
+}
+
+// rapidSim builds a run in a rapid property.
+func rapidSim(t *rapid.T, cfg Config) *Sim {
+	s, err := New(cfg)
+	require.NoError(t, err)
+	return s
+}
