@@ -185,6 +185,14 @@ func (d *outputCounts) count(part int32, off int64) int64 {
 	return int64(d.counts[part][off]) + d.overflow[origin{part, off}]
 }
 
+// countsOf is partition part's counts, by offset.
+func (d *outputCounts) countsOf(part int) []uint8 {
+	if part >= len(d.counts) {
+		return nil
+	}
+	return d.counts[part]
+}
+
 // clone returns a deep copy.
 func (d *outputCounts) clone() outputCounts {
 	c := outputCounts{counts: make([][]uint8, len(d.counts)), overflow: maps.Clone(d.overflow)}

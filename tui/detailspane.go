@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
@@ -20,10 +22,16 @@ type detailsPane struct {
 	off int
 	sub int
 	kv  []sim.KeyValue
+	// dups are the records the sinks wrote more than once, dupExtra the
+	// extra outputs, as of event dupAt (-1: not yet looked at).
+	dups     []sim.Duplicate
+	dupExtra int64
+	dupOK    bool
+	dupAt    int64
 }
 
 func newDetailsPane(u *UI) *detailsPane {
-	return &detailsPane{Box: paneBox("Details"), u: u, sub: -1}
+	return &detailsPane{Box: paneBox("Details"), u: u, sub: -1, dupAt: -1}
 }
 
 // dline is one line of styled parts.
@@ -32,6 +40,83 @@ type dline []dpart
 type dpart struct {
 	s  string
 	st tcell.Style
+}
+
+// Most lines the details of a checkpoint's contents or of the duplicates
+// show of each list.
+const (
+	savedKeys    = 8
+	savedRecords = 6
+)
+
+// saved shows what the selected checkpoint, if completed and still in
+// storage, holds for subtask id: what a restore from it would load.
+func (p *detailsPane) saved(id int, add func(...dpart), plain func(string, ...any) dpart) {
+	u := p.u
+	n := u.selectedCheckpoint()
+	v, ok := u.m.Sim().SavedState(n, id)
+	if !ok {
+		return
+	}
+	th := &u.th
+	add(dpart{fmt.Sprintf("saved in %s: what a restore from it loads", u.checkpointName(n)), th.header})
+	if v.Source {
+		if v.Offset < 0 {
+			add(plain("  source offset: the partition had ended"))
+		} else {
+			add(plain("  source offset %s: reading resumes there", fmtCount(v.Offset)))
+		}
+	}
+	if len(v.State) > 0 {
+		top := slices.Clone(v.State)
+		slices.SortStableFunc(top, func(a, b sim.KeyValue) int { return cmp.Compare(b.Value, a.Value) })
+		cells := make([]string, 0, savedKeys)
+		for _, kv := range top[:min(savedKeys, len(top))] {
+			cells = append(cells, fmt.Sprintf("%d=%d", kv.Key, kv.Value))
+		}
+		add(plain("  keyed state: %d keys; top: %s", len(v.State), strings.Join(cells, " ")))
+	}
+	if len(v.Channel) > 0 {
+		var bytes int
+		for _, r := range v.Channel {
+			bytes += r.Bytes
+		}
+		add(dpart{fmt.Sprintf("  channel state: %d records, %s, replayed before new input", len(v.Channel), fmtBytes(int64(bytes))), th.prio})
+		for _, r := range v.Channel[:min(savedRecords, len(v.Channel))] {
+			from := "input"
+			if r.Output {
+				from = "sender's output"
+			}
+			add(plain("    %d=%d from %s (%s)", r.Key, r.Value, u.m.chNames[r.Channel], from))
+		}
+		if len(v.Channel) > savedRecords {
+			add(dpart{fmt.Sprintf("    and %d more", len(v.Channel)-savedRecords), th.dim})
+		}
+	}
+	for _, x := range v.Transactions {
+		add(plain("  pending transaction of ck%d: %d records, committed by a restore", x.Checkpoint, x.Records))
+	}
+	if len(v.State) == 0 && len(v.Channel) == 0 && len(v.Transactions) == 0 && !v.Source {
+		add(dpart{"  nothing: the subtask has no state", th.dim})
+	}
+}
+
+// duplicates shows the records the sinks wrote more than once: an
+// at-least-once sink after a restore.
+func (p *detailsPane) duplicates(add func(...dpart), plain func(string, ...any) dpart) {
+	u := p.u
+	if at := u.m.Event(); at != p.dupAt {
+		p.dupAt = at
+		p.dups, p.dupExtra, p.dupOK = u.m.Sim().AppendDuplicates(p.dups[:0], savedRecords)
+	}
+	if !p.dupOK || p.dupExtra == 0 {
+		return
+	}
+	th := &u.th
+	add(dpart{fmt.Sprintf("duplicates at the sinks: %s outputs written more than once", fmtCount(p.dupExtra)), th.warn})
+	for _, d := range p.dups {
+		add(plain("  partition %d offset %s (key %d, value %d): written %d×, %d× in a failure-free run", d.Partition, fmtCount(d.Offset), d.Key, d.Value, d.Written, d.Want))
+	}
 }
 
 // lines builds the content for subtask id, in w columns.
@@ -130,6 +215,10 @@ func (p *detailsPane) lines(id, w int) []dline {
 		for _, x := range v.SinkPending {
 			add(plain("  pre-committed by ck%d: %d records, committed when a checkpoint >= %d completes", x.Checkpoint, x.Records, x.Checkpoint))
 		}
+	}
+	p.saved(id, add, plain)
+	if op.Kind == topology.Sink {
+		p.duplicates(add, plain)
 	}
 	// Keyed state.
 	if op.Kind == topology.Aggregate {

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ckptsim/ckptsim/sim"
 )
@@ -143,9 +144,22 @@ func (m *Model) hopCause(cs *sim.CheckpointStats, ch int32, at, sent int64, dept
 		if wait < int64(m.cfg.Channels.Latency)*2 {
 			return nil
 		}
+		to := m.eg.Channels[ch].To
+		if cs.Subtasks[to].Unaligned {
+			// An unaligned barrier overtakes the queued records: what held
+			// it is the record its receiver was busy with.
+			return []string{fmt.Sprintf("barrier waited %s on %s while %s was busy with a record (%s each)",
+				fmtDur(wait), m.ChannelName(ch), m.SubtaskName(int32(to)), fmtDur(int64(m.recordCost(to))))}
+		}
 		return []string{fmt.Sprintf("barrier queued %s behind records on %s", fmtDur(wait), m.ChannelName(ch))}
 	}
 	return m.delayCause(cs, int32(m.eg.Channels[ch].From), depth+1)
+}
+
+// recordCost is how long subtask sub takes per record.
+func (m *Model) recordCost(sub int) time.Duration {
+	st := m.eg.Subtasks[sub]
+	return m.cfg.Graph.Operators[st.Operator].CostOf(st.Index)
 }
 
 func (m *Model) whyAsync(r *sim.SubtaskStats) string {
@@ -178,7 +192,11 @@ func (m *Model) explainWaiting(cs *sim.CheckpointStats) string {
 			what = sim.SnapshotPhase(snapPhase(v, cs.ID)).String()
 		case r.FirstBarrierAt < 0:
 			what = "no barrier yet"
-			if ch, ahead := m.barrierQueued(i, cs.ID, &buf); ch >= 0 {
+			if ch, ahead := m.barrierQueued(i, cs.ID, &buf); ch >= 0 && ahead == 0 && v.Activity == sim.ActivityProcessing {
+				// First in the queue (an unaligned barrier overtook the
+				// records): the subtask has not finished its record yet.
+				what = fmt.Sprintf("busy with a record (%s each), barrier next on %s", fmtDur(int64(m.recordCost(i))), m.ChannelName(ch))
+			} else if ch >= 0 {
 				what = fmt.Sprintf("barrier queued behind %d records on %s", ahead, m.ChannelName(ch))
 			}
 		case v.Pending && v.Checkpoint == cs.ID:

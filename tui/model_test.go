@@ -212,3 +212,25 @@ func TestFilter(t *testing.T) {
 	require.Equal(t, []int64{5, 6, 7}, idx)
 	require.Equal(t, 10, total)
 }
+
+// TestExplainBusyRecord: in unaligned mode a barrier overtakes the queued
+// records, so what holds it at agg[1], 8ms per record, is the record it is
+// busy with, not a queue of 0 records; once completed, the checkpoint's
+// slowest hop says the same.
+func TestExplainBusyRecord(t *testing.T) {
+	cfg := scenarioConfig(t, "backpressure", 3*time.Second)
+	cfg.Checkpoint.Mode = sim.Unaligned
+	m, err := NewModel(cfg)
+	require.NoError(t, err)
+	m.GoTo(1 << 40)
+	trigger := m.marks[0].trigger
+	seen := ""
+	for d := int64(0); d < int64(20*time.Millisecond) && seen == ""; d += int64(100 * time.Microsecond) {
+		m.GoToTime(trigger + d)
+		if text := m.Explain(1); strings.Contains(text, "busy with a record") {
+			seen = text
+		}
+		require.NotContains(t, m.Explain(1), "behind 0 records")
+	}
+	require.Contains(t, seen, "agg[1] (busy with a record (8ms each), barrier next on ")
+}

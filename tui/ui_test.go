@@ -789,3 +789,40 @@ func TestEvictedCheckpointOnScreen(t *testing.T) {
 	require.Contains(t, tu.screen(), "── ck1 IN_PROGRESS")
 	require.NotContains(t, tu.screen(), "no longer in the history")
 }
+
+// TestDetailsShowWhatWasSaved: with a completed checkpoint selected, the
+// details of a subtask show what checkpoint storage holds for it (the
+// source's offset, the top keys, pending transactions); an at-least-once
+// sink's details count the duplicates and name the records written twice.
+func TestDetailsShowWhatWasSaved(t *testing.T) {
+	cfg := scenarioConfig(t, "at-least-once-duplicates", 0)
+	tu := newTestUI(t, cfg, 120, 40)
+	u := tu.u
+	tu.prompted('g', "1.3s")
+	n := u.selectedCheckpoint()
+	cs, ok := u.m.Sim().CheckpointView(n, false)
+	require.True(t, ok)
+	require.Equal(t, sim.Completed, cs.Status)
+	text := func(id int) string {
+		var b strings.Builder
+		for _, l := range u.details.lines(id, 120) {
+			for _, p := range l {
+				b.WriteString(p.s)
+			}
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	src := text(0)
+	require.Contains(t, src, fmt.Sprintf("saved in ck%d: what a restore from it loads", n))
+	require.Contains(t, src, fmt.Sprintf("source offset %s: reading resumes there", fmtCount(cs.Offsets[0])))
+	counts := u.m.eg.ByOperator[1][0]
+	require.Regexp(t, `keyed state: \d+ keys; top: (-?\d+=\d+ ){7}-?\d+=\d+\n`, text(counts))
+
+	tu.key(tcell.KeyEnd, 0)
+	sink := u.m.eg.ByOperator[2][0]
+	got := text(sink)
+	require.Contains(t, got, "duplicates at the sinks: 770 outputs written more than once")
+	require.Regexp(t, `partition \d+ offset [\d,]+ \(key -?\d+, value -?\d+\): written 2×, 1× in a failure-free run`, got)
+	require.NotContains(t, got, "saved in", "a finished job deleted its checkpoints")
+}
