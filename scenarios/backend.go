@@ -95,19 +95,14 @@ func backendNode(b sim.StateBackendConfig) *yaml.Node {
 }
 
 // checkpointedPercent is what the completed checkpoints uploaded as a
-// percentage of what they reference (0 without any state).
+// percentage of what they reference, over every one of them (0 without
+// any state).
 func checkpointedPercent(r *sim.Result) int64 {
-	var up, full int64
-	for i := range r.Checkpoints {
-		if c := &r.Checkpoints[i]; c.Status == sim.Completed {
-			up += c.CheckpointedBytes
-			full += c.StateBytes
-		}
-	}
-	if full == 0 {
+	sm := &r.CompletedSummary
+	if sm.StateSize.Sum == 0 {
 		return 0
 	}
-	return int64(float64(up) / float64(full) * 100)
+	return int64(float64(sm.CheckpointedSize.Sum) / float64(sm.StateSize.Sum) * 100)
 }
 
 // minRestoreTime is the shortest restore of a failover, 0 for none.
