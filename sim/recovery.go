@@ -242,7 +242,11 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	t.restoring = true
 	j.restoring++
 	t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
-	t.ck, t.lastDone = s.coord.lastID(), s.coord.lastID()
+	// A redeployed subtask has a fresh barrier handler: only the
+	// checkpoints triggered from now on reach it. For a resubmitted job the
+	// coordinator's counter restarts after the restored checkpoint, so the
+	// at-least-once tracker must forget the ids of the old execution too.
+	t.ck, t.lastDone, t.latestTracked = s.coord.lastID(), s.coord.lastID(), s.coord.lastID()
 	clear(t.aligned)
 	t.numAligned = 0
 	var id, state, channel int64

@@ -1,0 +1,125 @@
+package protocol_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/sim/protocol"
+)
+
+// TestEngineAgrees replays, per subtask, the barrier-handling inputs of
+// engine runs (the barriers, cancel markers and ends of partition it
+// takes, from the trace) into the protocol its mode selects, and checks
+// that the protocol blocks the same channels, snapshots the same
+// checkpoints and declines the same ones, in the same order, as the engine
+// (sim/barrier.go, sim/tracker.go) did. It covers every bundled scenario
+// in the aligned and at-least-once modes, and in unaligned mode those
+// without savepoints (whose barriers stay aligned, which the trace does
+// not tell).
+func TestEngineAgrees(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every bundled scenario three times")
+	}
+	for _, name := range scenarios.Bundled() {
+		sc, err := scenarios.Load(name)
+		require.NoError(t, err)
+		if sc.Config.Script != nil {
+			continue // the conformance cases cover scripted runs
+		}
+		for _, mode := range []sim.Mode{sim.Aligned, sim.AtLeastOnce, sim.Unaligned} {
+			cfg := sc.Config
+			cfg.Checkpoint.Mode, cfg.Checkpoint.AlignedCheckpointTimeout = mode, 0
+			if mode == sim.Unaligned && (len(cfg.Recovery.Savepoints) > 0 || cfg.Recovery.Stop.At > 0) {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/%s", name, mode), func(t *testing.T) {
+				engine, replayed := replay(t, cfg)
+				for id := range engine {
+					assert.Equal(t, engine[id], replayed[id], "subtask %d", id)
+				}
+			})
+		}
+	}
+}
+
+// replay runs cfg and returns, per subtask, the barrier effects the engine
+// traced and those the protocol gives for the traced inputs.
+func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
+	s, err := sim.New(cfg)
+	require.NoError(t, err)
+	eg := s.Graph()
+	n := len(eg.Subtasks)
+	engine, replayed = make([][]string, n), make([][]string, n)
+	protos := make([]protocol.Protocol, n)
+	input := make([]map[int]int, n) // channel id -> input index
+	reset := func(id int) {
+		spec := protocol.Spec{Inputs: len(eg.Subtasks[id].Inputs)}
+		protos[id], _ = forMode(cfg.Checkpoint, spec)
+	}
+	for id := range n {
+		input[id] = map[int]int{}
+		for i, c := range eg.Subtasks[id].Inputs {
+			input[id][c] = i
+		}
+		reset(id)
+	}
+	unaligned := cfg.Checkpoint.Mode == sim.Unaligned
+	aborted := map[int64]bool{} // at the coordinator
+	step := func(id int, in protocol.Input) {
+		for _, a := range protos[id].Step(in).Actions {
+			switch a.Kind {
+			case protocol.Block:
+				replayed[id] = append(replayed[id], fmt.Sprintf("block c%d %d", a.Channel, a.Checkpoint))
+			case protocol.Snapshot:
+				if !aborted[a.Checkpoint] { // the engine cancels instead (abortedBefore)
+					replayed[id] = append(replayed[id], fmt.Sprintf("snapshot %d", a.Checkpoint))
+				}
+			case protocol.Decline:
+				replayed[id] = append(replayed[id], fmt.Sprintf("decline %d %s", a.Checkpoint, a.Reason))
+			}
+		}
+	}
+	s.Tracer = func(ev sim.TraceEvent) {
+		id := int(ev.Subtask)
+		if id < 0 || id >= n || len(eg.Subtasks[id].Inputs) == 0 {
+			if ev.Kind == sim.CheckpointAborted || ev.Kind == sim.CheckpointExpired {
+				aborted[ev.Checkpoint] = true
+			}
+			return
+		}
+		ch := input[id][int(ev.Channel)]
+		switch ev.Kind {
+		case sim.CheckpointAborted, sim.CheckpointExpired:
+			aborted[ev.Checkpoint] = true
+		case sim.SubtaskFailed, sim.SubtaskRestoring:
+			reset(id)
+		case sim.BarrierReceived:
+			step(id, protocol.Input{Kind: protocol.Barrier, Channel: ch, Checkpoint: ev.Checkpoint, Now: s.Now(), Unaligned: unaligned})
+		case sim.CancelMarkerReceived:
+			step(id, protocol.Input{Kind: protocol.Cancel, Channel: ch, Checkpoint: ev.Checkpoint, Now: s.Now()})
+		case sim.EndOfPartition:
+			step(id, protocol.Input{Kind: protocol.EndOfPartition, Channel: ch, Now: s.Now()})
+		case sim.ChannelBlocked:
+			engine[id] = append(engine[id], fmt.Sprintf("block c%d %d", ch, ev.Checkpoint))
+		case sim.SnapshotSyncStart:
+			engine[id] = append(engine[id], fmt.Sprintf("snapshot %d", ev.Checkpoint))
+			if len(replayed[id]) < len(engine[id]) || replayed[id][len(engine[id])-1] != engine[id][len(engine[id])-1] {
+				// Triggered directly: every input ended (FLIP-147).
+				step(id, protocol.Input{Kind: protocol.Trigger, Checkpoint: ev.Checkpoint, Now: s.Now()})
+			}
+		case sim.TaskCheckpointAborted:
+			engine[id] = append(engine[id], fmt.Sprintf("decline %d %s", ev.Checkpoint, ev.Reason))
+		}
+	}
+	s.Run()
+	for id := range n {
+		engine[id], replayed[id] = slices.Clip(engine[id]), slices.Clip(replayed[id])
+	}
+	return engine, replayed
+}
