@@ -11,6 +11,7 @@ import (
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
 	"github.com/ckptsim/ckptsim/sim/protocol"
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // TestEngineAgrees replays, per subtask, the barrier-handling inputs of
@@ -53,22 +54,33 @@ func TestEngineAgrees(t *testing.T) {
 func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
 	s, err := sim.New(cfg)
 	require.NoError(t, err)
-	eg := s.Graph()
-	n := len(eg.Subtasks)
-	engine, replayed = make([][]string, n), make([][]string, n)
-	protos := make([]protocol.Protocol, n)
-	input := make([]map[int]int, n) // channel id -> input index
+	var eg *topology.ExecutionGraph
+	var protos []protocol.Protocol
+	var input []map[int]int // per subtask: channel id -> input index
 	reset := func(id int) {
-		spec := protocol.Spec{Inputs: len(eg.Subtasks[id].Inputs)}
-		protos[id], _ = forMode(cfg.Checkpoint, spec)
+		protos[id], _ = forMode(cfg.Checkpoint, protocol.Spec{Inputs: len(eg.Subtasks[id].Inputs)})
 	}
-	for id := range n {
-		input[id] = map[int]int{}
-		for i, c := range eg.Subtasks[id].Inputs {
-			input[id][c] = i
+	// graph follows the execution graph, which a rescaling restore
+	// replaces: every subtask then starts afresh.
+	graph := func() {
+		if s.Graph() == eg {
+			return
 		}
-		reset(id)
+		eg = s.Graph()
+		n := len(eg.Subtasks)
+		protos, input = make([]protocol.Protocol, n), make([]map[int]int, n)
+		for len(engine) < n {
+			engine, replayed = append(engine, nil), append(replayed, nil)
+		}
+		for id := range n {
+			input[id] = map[int]int{}
+			for i, c := range eg.Subtasks[id].Inputs {
+				input[id][c] = i
+			}
+			reset(id)
+		}
 	}
+	graph()
 	unaligned := cfg.Checkpoint.Mode == sim.Unaligned
 	aborted := map[int64]bool{} // at the coordinator
 	step := func(id int, in protocol.Input) {
@@ -86,8 +98,9 @@ func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
 		}
 	}
 	s.Tracer = func(ev sim.TraceEvent) {
+		graph()
 		id := int(ev.Subtask)
-		if id < 0 || id >= n || len(eg.Subtasks[id].Inputs) == 0 {
+		if id < 0 || id >= len(protos) || len(eg.Subtasks[id].Inputs) == 0 {
 			if ev.Kind == sim.CheckpointAborted || ev.Kind == sim.CheckpointExpired {
 				aborted[ev.Checkpoint] = true
 			}
@@ -118,7 +131,7 @@ func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
 		}
 	}
 	s.Run()
-	for id := range n {
+	for id := range engine {
 		engine[id], replayed[id] = slices.Clip(engine[id]), slices.Clip(replayed[id])
 	}
 	return engine, replayed
