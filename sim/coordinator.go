@@ -252,7 +252,7 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 	co.add(s, cs)
 	co.pending = append(co.pending, n)
 	s.trace(TraceEvent{Channel: -1, Kind: CheckpointTriggered, Subtask: -1, Checkpoint: n})
-	s.q.push(at+int64(s.cfg.Checkpoint.Timeout), evExpire, 0, n, 0)
+	s.q.pushTimer(at+int64(s.cfg.Checkpoint.Timeout), evExpire, 0, n, 0)
 	for i := range s.tasks {
 		t := &s.tasks[i]
 		cs.Subtasks[i] = SubtaskStats{Subtask: i, FirstBarrierAt: -1}

@@ -45,27 +45,31 @@ const (
 )
 
 // queue holds the scheduled events in the order they fire: by time, then
-// by the order they were scheduled. Events due at the current instant
-// (now, the time of the last event popped), such as a wake-up when credit
-// comes back, go to a FIFO instead of the heap: they were scheduled after
-// every event in the heap, so only the heap's events due now fire before
-// them, and a FIFO keeps their order in constant time. Every other event
-// is in a 4-ary min-heap ordered by (at, ord), written out rather than
-// built on container/heap so that events stay values and comparisons
-// inline; four children share one or two cache lines, and the heap is
-// half as deep as a binary one.
+// by the order they were scheduled (at, ord). Most events are in a 4-ary
+// min-heap, written out rather than built on container/heap so that events
+// stay values and comparisons inline; four children share one or two cache
+// lines, and the heap is half as deep as a binary one. Two FIFOs keep
+// events out of it whose order is known without one:
+//
+//   - now: events due at the current instant (the time of the last pop),
+//     such as a wake-up when credit comes back. They were scheduled after
+//     every event elsewhere, so only the others due now fire before them.
+//   - timers: events scheduled far ahead in the order they fall due, such
+//     as checkpoint timeouts (trigger time plus a fixed timeout), most of
+//     them stale by then: in the heap, hundreds of them would make every
+//     pop sift deeper.
 type queue struct {
-	heap []event
-	now  deque[event] // due at the time of the last pop, in schedule order
-	at   int64        // the time of the last pop
-	seq  uint64       // the next schedule order
+	heap   []event
+	now    deque[event] // due at the time of the last pop, in schedule order
+	timers deque[event] // ascending (at, ord)
+	at     int64        // the time of the last pop
+	seq    uint64       // the next schedule order
 }
 
 // arity is the heap's number of children per node.
 const arity = 4
 
-// push schedules e; its schedule order is assigned here. Sifting moves a
-// hole rather than swapping, which halves the copies of the events.
+// push schedules an event; its schedule order is assigned here.
 func (q *queue) push(at int64, kind eventKind, a int32, b int64, gen uint32) {
 	e := event{at: at, ord: q.seq<<8 | uint64(kind), a: a, b: b, gen: gen}
 	q.seq++
@@ -73,6 +77,23 @@ func (q *queue) push(at int64, kind eventKind, a int32, b int64, gen uint32) {
 		q.now.pushBack(e)
 		return
 	}
+	q.pushHeap(e)
+}
+
+// pushTimer schedules an event like push, into the timers FIFO when it
+// falls due no earlier than every event already there.
+func (q *queue) pushTimer(at int64, kind eventKind, a int32, b int64, gen uint32) {
+	if at == q.at || (q.timers.len() > 0 && at < q.timers.at(q.timers.len()-1).at) {
+		q.push(at, kind, a, b, gen)
+		return
+	}
+	q.timers.pushBack(event{at: at, ord: q.seq<<8 | uint64(kind), a: a, b: b, gen: gen})
+	q.seq++
+}
+
+// pushHeap adds e to the heap. Sifting moves a hole rather than swapping,
+// which halves the copies of the events.
+func (q *queue) pushHeap(e event) {
 	q.heap = append(q.heap, e)
 	h := q.heap
 	i := len(h) - 1
@@ -88,15 +109,31 @@ func (q *queue) push(at int64, kind eventKind, a int32, b int64, gen uint32) {
 }
 
 // pop removes and returns the next event; the queue must not be empty.
-// The hole left at the root sinks along the earliest children to the
-// bottom, each level's earliest of four children chosen without a
-// branch, and the last event rises into it from there (Floyd's bottom-up
-// variant): the last event belongs near the bottom, so this saves the
-// unpredictable comparison with it at every level.
 func (q *queue) pop() event {
-	if q.now.len() > 0 && (len(q.heap) == 0 || q.heap[0].at != q.at) {
-		return q.now.popFront()
+	timer := q.timers.len() > 0 && (len(q.heap) == 0 || before(q.timers.at(0), &q.heap[0]))
+	if q.now.len() > 0 {
+		switch {
+		case timer && q.timers.at(0).at == q.at:
+		case !timer && len(q.heap) > 0 && q.heap[0].at == q.at:
+		default:
+			return q.now.popFront()
+		}
 	}
+	if timer {
+		e := q.timers.popFront()
+		q.at = e.at
+		return e
+	}
+	return q.popHeap()
+}
+
+// popHeap removes and returns the heap's earliest event. The hole left at
+// the root sinks along the earliest children to the bottom, each level's
+// earliest of four children chosen without a branch, and the last event
+// rises into it from there (Floyd's bottom-up variant): the last event
+// belongs near the bottom, so this saves the unpredictable comparison
+// with it at every level.
+func (q *queue) popHeap() event {
 	h := q.heap
 	top := h[0]
 	q.at = top.at
@@ -150,14 +187,19 @@ func lessBit(a, b *event) int {
 	return int(borrow)
 }
 
-func (q *queue) len() int { return len(q.heap) + q.now.len() }
+func (q *queue) len() int { return len(q.heap) + q.now.len() + q.timers.len() }
 
 // peekTime is the time of the next event; the queue must not be empty.
 func (q *queue) peekTime() int64 {
-	if q.now.len() > 0 {
+	switch {
+	case q.now.len() > 0:
 		return q.at
+	case len(q.heap) == 0:
+		return q.timers.at(0).at
+	case q.timers.len() == 0:
+		return q.heap[0].at
 	}
-	return q.heap[0].at
+	return min(q.heap[0].at, q.timers.at(0).at)
 }
 
 // clone returns an independent copy.
@@ -165,5 +207,6 @@ func (q *queue) clone() queue {
 	c := *q
 	c.heap = append([]event(nil), q.heap...)
 	c.now.buf = append([]event(nil), q.now.buf...)
+	c.timers.buf = append([]event(nil), q.timers.buf...)
 	return c
 }

@@ -11,9 +11,10 @@ import (
 // offset is a pure function of (seed, partition, offset): rewinding the
 // offset replays exactly the same records, as a Kafka partition does.
 type sourceLog struct {
-	spec   *topology.SourceSpec
-	seed   uint64
-	part   uint64
+	spec *topology.SourceSpec
+	// base is what the records' hash takes from the seed and the
+	// partition, the same for every offset.
+	base   uint64
 	period float64   // ns between records
 	zipf   []float64 // cumulative distribution for Zipf keys
 }
@@ -21,7 +22,7 @@ type sourceLog struct {
 // newSourceLog is partition part of the source spec describes; a Zipf
 // source takes its table from tables.
 func newSourceLog(spec *topology.SourceSpec, seed uint64, part int, tables zipfTables) *sourceLog {
-	return &sourceLog{spec: spec, seed: seed, part: uint64(part), period: 1e9 / spec.Rate, zipf: tables.of(spec)}
+	return &sourceLog{spec: spec, base: seed ^ mix(uint64(part)+0x9e3779b97f4a7c15), period: 1e9 / spec.Rate, zipf: tables.of(spec)}
 }
 
 // zipfTables holds one cumulative distribution per distinct (keys, skew),
@@ -76,7 +77,7 @@ func (l *sourceLog) ended(offset int64) bool {
 
 // record returns the key and value at offset.
 func (l *sourceLog) record(offset int64) (key, value int64) {
-	h1 := mix(l.seed ^ mix(l.part+0x9e3779b97f4a7c15) ^ mix(uint64(offset)*0xbf58476d1ce4e5b9))
+	h1 := mix(l.base ^ mix(uint64(offset)*0xbf58476d1ce4e5b9))
 	h2 := mix(h1 ^ 0x94d049bb133111eb)
 	if l.zipf != nil {
 		u := float64(h1>>11) / (1 << 53)
