@@ -33,14 +33,16 @@ type TokenOptions struct {
 
 // TokenCounterexample is a system on which the property fails, shrunk.
 type TokenCounterexample struct {
-	// Seed the system was drawn from, and the sweep's run number.
+	// Seed the system was drawn from.
 	Seed uint64
-	Run  int
+	// Run is the sweep's run number.
+	Run int
 	// Delivery the failure shows under (run i uses Deliveries[i%2]).
 	Delivery tokens.Delivery
-	// Topology and Events of the shrunk system.
+	// Topology of the shrunk system.
 	Topology *tokens.Topology
-	Events   []tokens.Event
+	// Events of the shrunk system.
+	Events []tokens.Event
 	// Err is the violation: a snapshot that does not conserve the tokens,
 	// or one that cannot complete.
 	Err error

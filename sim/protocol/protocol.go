@@ -52,6 +52,7 @@ const (
 
 var inputNames = [...]string{"record", "barrier", "announcement", "cancel", "end of partition", "trigger", "abort", "timer"}
 
+// String names the input kind.
 func (k InputKind) String() string { return inputNames[k] }
 
 // Input is one thing that happened at the task.
@@ -143,6 +144,7 @@ const (
 
 var actionNames = [...]string{"block", "unblock all", "resume", "start recording", "stop recording", "prioritize", "forward", "persist output", "snapshot", "acknowledge", "decline", "set timer", "alignment start", "alignment end", "timed out"}
 
+// String names the action kind.
 func (k ActionKind) String() string { return actionNames[k] }
 
 // Action is one thing the executor must do.
@@ -182,6 +184,7 @@ const (
 	Cancelled
 )
 
+// String is the reason as ckptsim's trace writes it.
 func (r Reason) String() string {
 	switch r {
 	case Subsumed:

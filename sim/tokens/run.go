@@ -86,6 +86,7 @@ type EventError struct {
 	Msg string
 }
 
+// Error implements error.
 func (e *EventError) Error() string { return fmt.Sprintf("events line %d: %s", e.Line, e.Msg) }
 
 // run is one execution.

@@ -15,12 +15,15 @@ type Topology struct {
 
 // Process is one process and the tokens it starts with.
 type Process struct {
-	ID     string
+	// ID names the process (any word without spaces).
+	ID string
+	// Tokens the process holds.
 	Tokens int64
 }
 
 // Link is the directed FIFO link From → To.
 type Link struct {
+	// From and To are process ids.
 	From, To string
 }
 
@@ -41,10 +44,12 @@ const (
 // Event is one line of an events file. Events between two ticks happen at
 // the same step, in order.
 type Event struct {
+	// Kind of event.
 	Kind EventKind
-	// From, To and Tokens of a Send.
+	// From and To of a Send.
 	From, To string
-	Tokens   int64
+	// Tokens of a Send.
+	Tokens int64
 	// Process of a Snapshot.
 	Process string
 	// Ticks of a Tick (>= 1).
@@ -68,8 +73,10 @@ type Snap struct {
 
 // Message is a token message recorded on link From → To.
 type Message struct {
+	// From and To are the link's processes.
 	From, To string
-	Tokens   int64
+	// Tokens the message carried.
+	Tokens int64
 }
 
 // String is the snapshot in the format of the assignment's .snap files:
