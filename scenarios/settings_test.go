@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 func TestWithSetsKeys(t *testing.T) {
@@ -32,6 +34,13 @@ func TestWithSetsKeys(t *testing.T) {
 		}},
 		{"an operator by name", []Setting{{"operators.src.rate", "500"}}, func(t *testing.T, s *Scenario) {
 			assert.InDelta(t, 500, s.Config.Graph.Operators[0].Source.Rate, 0)
+		}},
+		{"an edge by index", []Setting{{"edges[1].partitioning", "forward"}, {"operators.sink.parallelism", "2"}}, func(t *testing.T, s *Scenario) {
+			assert.Equal(t, topology.Forward, s.Config.Graph.Edges[1].Partitioning)
+		}},
+		{"a whole list", []Setting{{"faults", `[{kind: crash, subtask: "count[1]", at: 1s}]`}}, func(t *testing.T, s *Scenario) {
+			require.Len(t, s.Config.Faults, 1)
+			assert.Equal(t, time.Second, s.Config.Faults[0].At)
 		}},
 		{"later settings win", []Setting{{"seed", "5"}, {"seed", "6"}}, func(t *testing.T, s *Scenario) {
 			assert.Equal(t, uint64(6), s.Config.Seed)

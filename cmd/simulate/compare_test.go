@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,4 +157,47 @@ func TestCompareInterrupted(t *testing.T) {
 	csv, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(string(csv), "\n"), "the header and the interrupted run")
+}
+
+// TestCompareMatchesRun: a variant's figures are those simulate run
+// reports for the same scenario, whether the variant comes from --mode
+// (run --mode) or from --set (the file edited by hand).
+func TestCompareMatchesRun(t *testing.T) {
+	src, err := scenarios.BundledSource("minimal")
+	require.NoError(t, err)
+	edited := filepath.Join(t.TempDir(), "minimal.yaml")
+	require.NoError(t, os.WriteFile(edited, []byte(strings.Replace(string(src), "interval: 1s", "interval: 2500ms", 1)), 0o644))
+	tests := []struct {
+		compare, run []string
+	}{
+		{[]string{"backpressure", "--mode", "aligned,unaligned"}, []string{"backpressure", "--mode", "unaligned"}},
+		{[]string{"minimal", "--set", "checkpoint.interval=1s,2500ms"}, []string{edited}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.compare, " "), func(t *testing.T) {
+			code, out, errs := runArgs(append(append([]string{"compare"}, tt.compare...), "--format", "json")...)
+			require.Equal(t, 0, code, errs)
+			var cmp struct {
+				Runs []struct {
+					Metrics map[string]float64 `json:"metrics"`
+				} `json:"runs"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(out), &cmp))
+			code, out, errs = runArgs(append(append([]string{"run"}, tt.run...), "--format", "json")...)
+			require.Equal(t, 0, code, errs)
+			var rep struct {
+				Summary map[string]float64 `json:"summary"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(out), &rep))
+			got, want := cmp.Runs[1].Metrics, rep.Summary
+			for metric, key := range map[string]string{"completed": "completed", "expired": "expired", "aborted": "aborted",
+				"end_to_end_mean": "mean_end_to_end_ns", "end_to_end_max": "max_end_to_end_ns", "alignment_mean": "mean_alignment_ns",
+				"alignment_max": "max_alignment_ns", "persisted_in_flight": "persisted_in_flight_bytes",
+				"records_between_checkpoints": "records_between_checkpoints", "restarts": "restarts", "duplicates": "duplicates", "lost": "lost"} {
+				assert.Equal(t, want[key], got[metric], metric)
+			}
+			assert.LessOrEqual(t, got["end_to_end_p50"], got["end_to_end_p99"])
+			assert.LessOrEqual(t, got["end_to_end_p99"], got["end_to_end_max"])
+		})
+	}
 }
