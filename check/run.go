@@ -45,17 +45,13 @@ func Simulate(cfg sim.Config) (*Run, error) {
 }
 
 // fullHistory is the longest checkpoint history the bounds allow for
-// cfg's job (sim.MaxHistory, sim.MaxHistoryRows): every checkpoint of the
-// runs the default Bounds generate, which trigger at most a few hundred.
+// cfg's job: every checkpoint of the runs the default Bounds generate,
+// which trigger at most a few hundred.
 func fullHistory(cfg sim.Config) int {
-	g := cfg.Graph
 	if cfg.Script != nil {
-		g = cfg.Script.Graph()
+		return sim.LongestHistory(cfg.Script.Graph())
 	}
-	if g == nil {
-		return sim.DefaultHistory
-	}
-	return max(sim.DefaultHistory, min(sim.MaxHistory, sim.MaxHistoryRows/max(1, g.Subtasks())))
+	return sim.LongestHistory(cfg.Graph)
 }
 
 // CutCounts re-derives the cut checker from the trace for the modes whose

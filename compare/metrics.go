@@ -93,7 +93,9 @@ func startDelay(c *sim.CheckpointStats) int64 {
 	return d
 }
 
-// completed lists figure f of the completed checkpoints, sorted.
+// completed lists figure f of the completed checkpoints, sorted: those in
+// r.Checkpoints, which for the runs of simulate compare and sweep is
+// every one (sim.LongestHistory).
 func completed(r *sim.Result, f func(*sim.CheckpointStats) int64) []int64 {
 	var vs []int64
 	for i := range r.Checkpoints {

@@ -184,4 +184,8 @@ func writeCheckpointTable(b *bufio.Writer, r *sim.Result) {
 			human.Size(c.CheckpointedBytes), human.Size(c.StateBytes), human.Duration(c.MaxAlignment()), human.Size(c.PersistedBytes))
 	}
 	b.WriteString("</tbody></table>\n")
+	if h := r.History; h.Evicted > 0 {
+		fmt.Fprintf(b, "<p>%d older checkpoint(s) not listed: the history keeps the latest %d in full (checkpoint.history, Flink's web.checkpoints.history) and those still in progress or in storage.</p>\n",
+			h.Evicted, h.Size)
+	}
 }

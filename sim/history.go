@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // The checkpoint statistics are kept as Flink's CheckpointStatsTracker
@@ -230,4 +232,15 @@ func (co *coordinator) evictedID(n int64) bool {
 func (co *coordinator) goneReason(s *Sim, n int64) string {
 	return fmt.Sprintf("checkpoint %d is no longer retained: it left checkpoint storage long ago (its statistics are older than the history of the latest %d checkpoints)",
 		n, s.cfg.Checkpoint.History)
+}
+
+// LongestHistory is the longest Config.Checkpoint.History the bounds
+// allow for job g (MaxHistory, MaxHistoryRows): what a tool that judges
+// every checkpoint of a run (check's properties, compare's percentiles)
+// gives a run, which changes nothing else in it.
+func LongestHistory(g *topology.Graph) int {
+	if g == nil {
+		return DefaultHistory
+	}
+	return max(DefaultHistory, min(MaxHistory, MaxHistoryRows/max(1, g.Subtasks())))
 }

@@ -112,6 +112,9 @@ func runGrid(ctx context.Context, sc *scenarios.Scenario, axes []compare.Axis, v
 	line := newGridProgress(terminalStderr())
 	defer line.done()
 	for i, cfg := range cfgs {
+		// The percentiles are over every completed checkpoint: the run
+		// keeps as many as the bounds allow, which changes nothing else.
+		cfg.Checkpoint.History = max(cfg.Checkpoint.History, sim.LongestHistory(cfg.Graph))
 		s, err := sim.New(cfg)
 		if err != nil {
 			return nil, false, usageError{fmt.Errorf("%s: %w", variants[i].Label, err)}

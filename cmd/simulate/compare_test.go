@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ckptsim/ckptsim/compare"
 	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/sim"
 )
 
 // golden compares got with testdata/golden/name, which -update rewrites.
@@ -200,4 +204,21 @@ func TestCompareMatchesRun(t *testing.T) {
 			assert.LessOrEqual(t, got["end_to_end_p99"], got["end_to_end_max"])
 		})
 	}
+}
+
+// TestCompareKeepsEveryCheckpoint: the runs of a comparison keep every
+// checkpoint, whatever the scenario's history, so that the percentiles
+// are over all of them.
+func TestCompareKeepsEveryCheckpoint(t *testing.T) {
+	sc, err := scenarios.Load("minimal")
+	require.NoError(t, err)
+	cfg := sc.Config
+	cfg.Until, cfg.Checkpoint.History = 30*time.Second, 1
+	tab, interrupted, err := runGrid(context.Background(), sc, nil, []compare.Variant{{Label: "history 1"}}, []sim.Config{cfg}, io.Discard)
+	require.NoError(t, err)
+	require.False(t, interrupted)
+	r := tab.Runs[0].Result
+	assert.Zero(t, r.History.Evicted)
+	assert.Len(t, r.Checkpoints, r.Summary.Completed)
+	assert.Equal(t, 30, r.Summary.Completed)
 }
