@@ -96,6 +96,12 @@ type Bounds struct {
 	AsyncBase            DurationRange
 	StorageBandwidthMiBs Range
 
+	// Backends are the state backends of the runs: a run gets the one its
+	// seed picks (Seed modulo their number), so that the other draws of a
+	// seed are what they were without backends; none leaves the default,
+	// hashmap.
+	Backends []sim.StateBackendConfig
+
 	// SinkModes are the sink modes drawn for sinks ("" is the format's
 	// default, at-least-once).
 	SinkModes []topology.SinkMode
@@ -214,6 +220,7 @@ func DefaultBounds() Bounds {
 		StorageBandwidthMiBs: Range{1, 100},
 
 		SinkModes:         []topology.SinkMode{"", topology.TwoPhaseCommitSink, topology.UpsertSink},
+		Backends:          Backends(),
 		TolerableFailures: Range{-1, -1},
 
 		Faults:          Range{0, 3},
@@ -369,4 +376,23 @@ func (b *Bounds) validateFaults() error {
 		}
 	}
 	return nil
+}
+
+// Backends are the state backends of the default bounds: Flink's default
+// twice as often as each other, and RocksDB with small files, so that
+// flushes and compactions happen in short runs.
+func Backends() []sim.StateBackendConfig {
+	small := func(b sim.StateBackendConfig) sim.StateBackendConfig {
+		b.WriteBufferSize, b.TargetFileSize, b.LevelBase = 8<<10, 8<<10, 16<<10
+		b.Changelog.PersistSize = 8 << 10
+		return b
+	}
+	changelog := sim.ChangelogConfig{Enabled: true, MaterializationInterval: 100 * time.Millisecond}
+	return []sim.StateBackendConfig{{}, {},
+		small(sim.StateBackendConfig{Type: sim.RocksDB}),
+		small(sim.StateBackendConfig{Type: sim.RocksDB, Incremental: true}),
+		small(sim.StateBackendConfig{Type: sim.RocksDB, Incremental: true, Level0Trigger: 2}),
+		small(sim.StateBackendConfig{Changelog: changelog}),
+		small(sim.StateBackendConfig{Type: sim.RocksDB, Incremental: true, Changelog: changelog}),
+	}
 }

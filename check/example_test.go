@@ -99,6 +99,7 @@ func ExampleSweep() {
 	// end-to-end                     passed   8 failed  0 skipped  92
 	// no-loss                        passed  43 failed  0 skipped  57
 	// two-phase-commit               passed  71 failed  0 skipped  29
+	// shared-state                   passed  53 failed  0 skipped  47
 	// determinism                    passed 100 failed  0 skipped   0
 	// liveness                       passed  12 failed  0 skipped  88
 	// bounded-drain                  passed  24 failed  0 skipped  76

@@ -58,6 +58,12 @@ func drawConfig(t *rapid.T, b *Bounds, runSeed *uint64) sim.Config {
 	if runSeed != nil {
 		cfg.Seed = *runSeed
 	}
+	if n := uint64(len(b.Backends)); n > 0 {
+		// From the run's seed, not a draw: the other draws of a seed stay
+		// what they were before backends, and a shrunk seed (0) has the
+		// first, Flink's default.
+		cfg.StateBackend = b.Backends[cfg.Seed%n]
+	}
 	tol := drawInt(t, b.TolerableFailures, "tolerable failed checkpoints")
 	if tol != 0 {
 		cfg.Recovery = sim.DefaultRecoveryConfig()

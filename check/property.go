@@ -187,6 +187,31 @@ var (
 		},
 	}
 
+	// SharedState: with a backend whose checkpoints share files
+	// (incremental RocksDB, the changelog), the shared-state registry
+	// never deletes a file that a retained checkpoint references, however
+	// checkpoints complete, expire, fail over and leave the store (the
+	// engine's shared-state invariant, checked at every deletion).
+	SharedState = Property{
+		Name: "shared-state",
+		Doc:  "with incremental or changelog checkpoints, no file a retained checkpoint references is deleted (SharedStateRegistry)",
+		Focus: func(b *Bounds) {
+			b.Backends = slices.DeleteFunc(Backends(), func(sb sim.StateBackendConfig) bool {
+				return !(sb.Incremental && sb.Type == sim.RocksDB) && !sb.Changelog.Enabled
+			})
+			b.Aggregates.Min = max(b.Aggregates.Min, min(1, b.Aggregates.Max))
+		},
+		Check: func(r *Run) error {
+			if _, ok := r.Invariant("shared-state"); !ok {
+				return notApplicable("no shared state files (the backend makes full snapshots)")
+			}
+			if r.Result.Summary.Completed == 0 {
+				return notApplicable("no checkpoint completed")
+			}
+			return invariantHolds(r, "shared-state")
+		},
+	}
+
 	// Determinism: running the same Config again gives the identical
 	// trace and result.
 	Determinism = Property{
@@ -275,7 +300,7 @@ var (
 
 // Properties returns the shipped properties, the negative one last.
 func Properties() []Property {
-	return []Property{ConsistentCut, SnapshotState, ExactlyOnceState, EndToEnd, NoLoss, TwoPhaseCommit, Determinism, Liveness, BoundedDrain,
+	return []Property{ConsistentCut, SnapshotState, ExactlyOnceState, EndToEnd, NoLoss, TwoPhaseCommit, SharedState, Determinism, Liveness, BoundedDrain,
 		AtLeastOnceIsExactlyOnce}
 }
 
