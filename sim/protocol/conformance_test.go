@@ -17,7 +17,7 @@ import (
 func TestConformance(t *testing.T) {
 	cases, err := scenarios.LoadConformance("../../testdata/conformance")
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(cases), 11)
+	require.GreaterOrEqual(t, len(cases), 12)
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			sc := c.Scenario.Config.Script
