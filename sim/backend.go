@@ -35,16 +35,20 @@ type backend struct {
 	// snapped are the shared files of the snapshots taken and not yet
 	// confirmed, by checkpoint id, oldest first (RocksIncrementalSnapshotStrategy's
 	// uploadedSstFiles); base are those of the last checkpoint notified
-	// complete (lastCompletedCheckpointId), which the next snapshot need
-	// not upload again.
+	// complete (lastCompletedCheckpointId), with the length it referenced,
+	// which the next snapshot need not upload again.
 	snapped []snappedFiles
-	base    map[int64]bool
+	base    map[int64]int64
 	// The changelog backend (ChangelogKeyedStateBackend): logBuffer bytes
-	// of state changes not yet persisted, segments the persisted ones
+	// of state changes not yet persisted, segments the log files persisted
 	// since the materialization mat (the wrapped backend's snapshot), and
 	// matPending a materialization in flight, which takes over the
-	// segments from matFrom on once uploaded.
+	// segments from matFrom on once uploaded. A log file grows with each
+	// upload while logOpen; a checkpoint references its length then, so a
+	// subtask has at most two log files and a checkpoint as many
+	// references, however long the log.
 	logBuffer  int64
+	logOpen    bool
 	segments   []stateFile
 	mat        []stateFile
 	matPending []stateFile
@@ -94,12 +98,17 @@ func (s *Sim) stateWritten(t *task, key int64) {
 func (s *Sim) persistLog(t *task) int64 {
 	bk := &t.backend
 	n := bk.logBuffer
-	if n > 0 {
-		f := s.newFile(n, 0)
+	if n == 0 {
+		return 0
+	}
+	if !bk.logOpen {
+		f := s.newFile(0, 0)
 		f.log = true
 		bk.segments = append(bk.segments, f)
-		bk.logBuffer = 0
+		bk.logOpen = true
 	}
+	bk.segments[len(bk.segments)-1].bytes += n
+	bk.logBuffer = 0
 	return n
 }
 
@@ -189,10 +198,18 @@ func takeOldest(files []stateFile, bytes int64) (taken, rest []stateFile) {
 	return slices.Clone(files[:n]), slices.Clone(files[n:])
 }
 
-// split is bytes written as new files of level at most TargetFileSize each.
+// maxSplitFiles bounds the files one merge writes: a larger merge writes
+// larger files than TargetFileSize, so that a snapshot's work and memory
+// stay bounded whatever the state's size (a simplification: RocksDB
+// writes many more files of the target size).
+const maxSplitFiles = 64
+
+// split is bytes written as new files of level, of TargetFileSize each
+// (larger for a merge of more than maxSplitFiles such files).
 func (s *Sim) split(bytes int64, level int) []stateFile {
 	var files []stateFile
-	for size := s.cfg.StateBackend.TargetFileSize; bytes > 0; bytes -= size {
+	size := max(s.cfg.StateBackend.TargetFileSize, (bytes+maxSplitFiles-1)/maxSplitFiles)
+	for ; bytes > 0; bytes -= size {
 		files = append(files, s.newFile(min(bytes, size), level))
 	}
 	return files
@@ -247,7 +264,7 @@ func (s *Sim) snapshotBackend(t *task, n int64, savepoint bool) backendSnapshot 
 		// ChangelogKeyedStateBackend.snapshot: the materialized part and
 		// the log after it; only the buffer's tail is uploaded now.
 		snap.upload = s.persistLog(t)
-		snap.files = append(slices.Clone(bk.mat), bk.segments...)
+		snap.files = append(slices.Clone(bk.mat), bk.segments...) // the log files' lengths now
 	case b.incremental():
 		// The native checkpoint of RocksDB flushes the memtable.
 		snap.flushed = s.flush(t)
@@ -262,10 +279,12 @@ func (s *Sim) snapshotBackend(t *task, n int64, savepoint bool) backendSnapshot 
 	}
 	for i, f := range snap.files {
 		snap.full += f.bytes
-		snap.files[i].reused = !bk.unuploaded && bk.base[f.id]
+		had, ok := bk.base[f.id]
+		snap.files[i].reused = !bk.unuploaded && ok
 		if !snap.files[i].reused {
-			snap.checkpointed += f.bytes
+			had = 0
 		}
+		snap.checkpointed += f.bytes - had // a log file: what was appended since
 	}
 	if b.incremental() && !b.Changelog.Enabled || bk.unuploaded {
 		snap.upload = snap.checkpointed
@@ -283,9 +302,9 @@ func (t *task) confirmBackend(n int64) {
 	if i < 0 {
 		return
 	}
-	bk.base = make(map[int64]bool, len(bk.snapped[i].files))
+	bk.base = make(map[int64]int64, len(bk.snapped[i].files))
 	for _, f := range bk.snapped[i].files {
-		bk.base[f.id] = true
+		bk.base[f.id] = f.bytes
 	}
 	bk.unuploaded = false
 	bk.snapped = slices.Delete(bk.snapped, 0, i+1)
@@ -303,7 +322,7 @@ func (t *task) confirmBackend(n int64) {
 // checkpoint uploads them all.
 func (s *Sim) restoreBackend(t *task, files []stateFile, full bool) {
 	bk := &t.backend
-	*bk = backend{memtable: map[int64]struct{}{}, base: map[int64]bool{}, unuploaded: full}
+	*bk = backend{memtable: map[int64]struct{}{}, base: map[int64]int64{}, unuploaded: full}
 	if !t.keyedBackend() {
 		return
 	}
@@ -311,7 +330,7 @@ func (s *Sim) restoreBackend(t *task, files []stateFile, full bool) {
 	if len(files) > 0 {
 		for _, f := range files {
 			f.reused = false
-			bk.base[f.id] = true
+			bk.base[f.id] = f.bytes
 			switch {
 			case f.log:
 				bk.segments = append(bk.segments, f)
@@ -374,7 +393,7 @@ func (s *Sim) materialize(t *task) {
 		bk.matPending = []stateFile{s.newFile(live, 0)}
 		upload = live
 	}
-	bk.matFrom = len(bk.segments)
+	bk.matFrom, bk.logOpen = len(bk.segments), false // later changes go to a new log file
 	s.trace(TraceEvent{Kind: MaterializationStarted, Subtask: t.id, Channel: -1, N: upload})
 	s.schedule(t, later(s.now, later(int64(s.cfg.Checkpoint.AsyncBase), s.uploadTime(upload))), evMaterialized, 0)
 }

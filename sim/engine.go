@@ -202,7 +202,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 			s.partitions++
 		case topology.Aggregate:
 			t.state = map[int64]int64{}
-			t.backend = backend{memtable: map[int64]struct{}{}, base: map[int64]bool{}}
+			t.backend = backend{memtable: map[int64]struct{}{}, base: map[int64]int64{}}
 			s.startBackend(t)
 		}
 	}

@@ -40,6 +40,10 @@ func (r *sharedRegistry) register(f stateFile, n int64, exec int, uploaded bool)
 	switch {
 	case e != nil:
 		e.lastUsed = max(e.lastUsed, n)
+		if f.bytes > e.bytes { // a log file that grew
+			r.bytes += f.bytes - e.bytes
+			e.bytes = f.bytes
+		}
 		return true
 	case !uploaded && r.deleted[f.id]:
 		return false
