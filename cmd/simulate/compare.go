@@ -43,6 +43,21 @@ func (o *gridOptions) flags(fs *flag.FlagSet, defaultMetrics string) {
 	fs.DurationVar(&o.until, "until", 0, "override the virtual run length (e.g. 30s)")
 }
 
+// parseGridArgs parses the flags of compare or sweep (fs, named after
+// the command), whose usage text is usage, and returns the scenario
+// argument, the default scenario without one.
+func parseGridArgs(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) (string, error) {
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, usage, scenarios.DefaultName)
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args, stdout)
+	if err != nil {
+		return "", err
+	}
+	return onlyOne(pos, scenarios.DefaultName, fs.Name())
+}
+
 // metricKeys lists the metrics' keys.
 func metricKeys() string {
 	keys := make([]string, len(compare.Metrics))
@@ -65,25 +80,38 @@ func (o *gridOptions) selected() ([]*compare.Metric, error) {
 	return ms, nil
 }
 
-// grid loads the scenario and builds every variant's configuration, so
-// that a bad value stops the command before any run.
-func (o *gridOptions) grid(name string) (*scenarios.Scenario, []compare.Variant, []sim.Config, error) {
+// grid is a comparison or sweep ready to run: the scenario, the variants
+// with their configurations, and the metrics to show.
+type grid struct {
+	sc       *scenarios.Scenario
+	variants []compare.Variant
+	cfgs     []sim.Config
+	metrics  []*compare.Metric
+}
+
+// prepare checks the flags, loads the scenario and builds every variant's
+// configuration, so that a bad value stops the command before any run.
+func (o *gridOptions) prepare(name string) (*grid, error) {
 	if o.format != "text" && o.format != "json" {
-		return nil, nil, nil, bad("--format %q: allowed are text and json", o.format)
+		return nil, bad("--format %q: allowed are text and json", o.format)
+	}
+	metrics, err := o.selected()
+	if err != nil {
+		return nil, err
 	}
 	sc, err := load(name)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	variants, err := compare.Grid(o.axes)
 	if err != nil {
-		return nil, nil, nil, usageError{err}
+		return nil, usageError{err}
 	}
-	cfgs := make([]sim.Config, len(variants))
+	g := &grid{sc: sc, variants: variants, cfgs: make([]sim.Config, len(variants)), metrics: metrics}
 	for i := range variants {
 		cfg, err := variants[i].Config(sc)
 		if err != nil {
-			return nil, nil, nil, usageError{err}
+			return nil, usageError{err}
 		}
 		if o.seedSet {
 			cfg.Seed = o.seed
@@ -92,36 +120,36 @@ func (o *gridOptions) grid(name string) (*scenarios.Scenario, []compare.Variant,
 			cfg.Until = o.until
 		}
 		if err := cfg.Validate(); err != nil {
-			return nil, nil, nil, usageError{fmt.Errorf("%s: %w", variants[i].Label, err)}
+			return nil, usageError{fmt.Errorf("%s: %w", variants[i].Label, err)}
 		}
-		cfgs[i] = cfg
+		g.cfgs[i] = cfg
 	}
-	return sc, variants, cfgs, nil
+	return g, nil
 }
 
-// runGrid runs every configuration in turn, drawing which one runs on a
+// run runs every configuration in turn, drawing which one runs on a
 // terminal's stderr, until ctx is done: then the table holds the runs so
 // far, the last one as far as it got.
-func runGrid(ctx context.Context, sc *scenarios.Scenario, axes []compare.Axis, variants []compare.Variant, cfgs []sim.Config, stderr io.Writer) (*compare.Table, bool, error) {
-	t := &compare.Table{Scenario: sc.Name, Seed: sc.Config.Seed, Axes: axes, Variants: len(variants)}
-	if len(cfgs) > 0 {
-		t.Seed = cfgs[0].Seed
+func (g *grid) run(ctx context.Context, axes []compare.Axis, stderr io.Writer) (*compare.Table, bool, error) {
+	t := &compare.Table{Scenario: g.sc.Name, Seed: g.sc.Config.Seed, Axes: axes, Variants: len(g.variants)}
+	if len(g.cfgs) > 0 {
+		t.Seed = g.cfgs[0].Seed
 	}
 	ctx, stop := interruptContext(ctx, stderr)
 	defer stop()
 	line := newGridProgress(terminalStderr())
 	defer line.done()
-	for i, cfg := range cfgs {
+	for i, cfg := range g.cfgs {
 		// The percentiles are over every completed checkpoint: the run
 		// keeps as many as the bounds allow, which changes nothing else.
 		cfg.Checkpoint.History = max(cfg.Checkpoint.History, sim.LongestHistory(cfg.Graph))
 		s, err := sim.New(cfg)
 		if err != nil {
-			return nil, false, usageError{fmt.Errorf("%s: %w", variants[i].Label, err)}
+			return nil, false, usageError{fmt.Errorf("%s: %w", g.variants[i].Label, err)}
 		}
-		line.show(i, len(cfgs), variants[i].Label)
+		line.show(i, len(g.cfgs), g.variants[i].Label)
 		interrupted := step(ctx, s, nil)
-		t.Runs = append(t.Runs, compare.Run{Variant: variants[i], Result: s.Result()})
+		t.Runs = append(t.Runs, compare.Run{Variant: g.variants[i], Result: s.Result()})
 		if interrupted {
 			return t, true, nil
 		}
@@ -172,15 +200,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.StringVar(&modes, "mode", "", "vary the checkpointing mode: a comma-separated list of aligned, unaligned, at-least-once")
 	o.flags(fs, metricKeys())
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, compareUsage, scenarios.DefaultName)
-		fs.PrintDefaults()
-	}
-	pos, err := parseFlags(fs, args, stdout)
-	if err != nil {
-		return err
-	}
-	name, err := onlyOne(pos, scenarios.DefaultName, "compare")
+	name, err := parseGridArgs(fs, args, stdout, compareUsage)
 	if err != nil {
 		return err
 	}
@@ -196,18 +216,15 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(o.axes) == 0 {
 		return bad("compare needs something to vary: --mode aligned,unaligned or --set KEY=V1,V2")
 	}
-	metrics, err := o.selected()
+	g, err := o.prepare(name)
 	if err != nil {
 		return err
 	}
-	sc, variants, cfgs, err := o.grid(name)
+	t, interrupted, err := g.run(ctx, o.axes, stderr)
 	if err != nil {
 		return err
 	}
-	t, interrupted, err := runGrid(ctx, sc, o.axes, variants, cfgs, stderr)
-	if err != nil {
-		return err
-	}
+	metrics := g.metrics
 	if o.format == "json" {
 		err = t.WriteJSON(stdout, metrics)
 	} else {
@@ -248,29 +265,18 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o.flags(fs, "end_to_end_p99,records_between_checkpoints")
 	fs.StringVar(&csvPath, "csv", "", "also write every run's metrics as CSV to this `file`")
 	fs.BoolVar(&force, "force", false, "allow --csv to overwrite an existing file")
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, sweepUsage, scenarios.DefaultName)
-		fs.PrintDefaults()
-	}
-	pos, err := parseFlags(fs, args, stdout)
-	if err != nil {
-		return err
-	}
-	name, err := onlyOne(pos, scenarios.DefaultName, "sweep")
+	name, err := parseGridArgs(fs, args, stdout, sweepUsage)
 	if err != nil {
 		return err
 	}
 	if len(o.axes) == 0 {
 		return bad("sweep needs a key to sweep: --set KEY=LO..HI/N or --set KEY=V1,V2,...")
 	}
-	metrics, err := o.selected()
+	g, err := o.prepare(name)
 	if err != nil {
 		return err
 	}
-	sc, variants, cfgs, err := o.grid(name)
-	if err != nil {
-		return err
-	}
+	metrics := g.metrics
 	var csv *outFile
 	if csvPath != "" {
 		if csv, err = createOut("--csv", csvPath, force); err != nil {
@@ -278,7 +284,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer csv.Close()
 	}
-	t, interrupted, err := runGrid(ctx, sc, o.axes, variants, cfgs, stderr)
+	t, interrupted, err := g.run(ctx, o.axes, stderr)
 	if err != nil {
 		return err
 	}

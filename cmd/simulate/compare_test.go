@@ -214,7 +214,8 @@ func TestCompareKeepsEveryCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	cfg := sc.Config
 	cfg.Until, cfg.Checkpoint.History = 30*time.Second, 1
-	tab, interrupted, err := runGrid(context.Background(), sc, nil, []compare.Variant{{Label: "history 1"}}, []sim.Config{cfg}, io.Discard)
+	g := &grid{sc: sc, variants: []compare.Variant{{Label: "history 1"}}, cfgs: []sim.Config{cfg}}
+	tab, interrupted, err := g.run(context.Background(), nil, io.Discard)
 	require.NoError(t, err)
 	require.False(t, interrupted)
 	r := tab.Runs[0].Result
