@@ -80,7 +80,7 @@ func aimCrash(t *rapid.T, b *Bounds, cfg *sim.Config, i int) {
 	// Prefer the regions with a two-phase commit sink, whose restore
 	// commits what they pre-committed.
 	if committing := slices.DeleteFunc(slices.Clone(windows), func(w completing) bool {
-		return !slices.ContainsFunc(members[w.region], func(st int) bool { return eg.Op(st).SinkMode == topology.TwoPhaseCommitSink })
+		return !slices.ContainsFunc(members[w.region], func(st int) bool { return eg.HasSinkMode(st, topology.TwoPhaseCommitSink) })
 	}); len(committing) > 0 {
 		windows = committing
 	}

@@ -63,11 +63,29 @@ func newCommits(eg *topology.ExecutionGraph) *commits {
 	c := &commits{sinks: make([]*sinkTxns, len(eg.Subtasks)), finishedAt: -1}
 	for i, st := range eg.Subtasks {
 		c.names = append(c.names, st.Name)
-		if op := eg.Op(i); op.Kind == topology.Sink && op.SinkMode == topology.TwoPhaseCommitSink {
+		// A record the subtask processed is a write unless a filter
+		// chained ahead of the sink may drop it, which the trace does
+		// not show: such a sink is not followed.
+		if sinkOp := twoPhaseSink(eg, i); sinkOp >= 0 && !filtered(eg, sinkOp) {
 			c.sinks[i] = &sinkTxns{held: map[int64][]int64{}, committed: map[int64]int64{}}
 		}
 	}
 	return c
+}
+
+// twoPhaseSink is the two-phase commit sink subtask id runs, -1 for none
+// (or for several, chained side by side: their writes are not told apart).
+func twoPhaseSink(eg *topology.ExecutionGraph, id int) int {
+	found := -1
+	for _, op := range eg.Chain(id) {
+		if o := &eg.Graph.Operators[op]; o.Kind == topology.Sink && o.SinkMode == topology.TwoPhaseCommitSink {
+			if found >= 0 {
+				return -1
+			}
+			found = op
+		}
+	}
+	return found
 }
 
 // any reports whether the job has a two-phase commit sink.

@@ -13,9 +13,9 @@ import (
 
 // TestCommitsFromTheTrace: the two-phase-commit property's reading of a
 // trace, on hand-written traces of one source and one two-phase commit
-// sink (subtask 1).
+// sink (subtask 1: chaining is off).
 func TestCommitsFromTheTrace(t *testing.T) {
-	g := &topology.Graph{Operators: []topology.Operator{
+	g := &topology.Graph{DisableChaining: true, Operators: []topology.Operator{
 		{Name: "src", Kind: topology.Source, Parallelism: 1, Source: &topology.SourceSpec{Rate: 1, Keys: 1, Distribution: topology.Uniform, MaxValue: 1, RecordBytes: 1}},
 		{Name: "sink", Kind: topology.Sink, Parallelism: 1, SinkMode: topology.TwoPhaseCommitSink},
 	}, Edges: []topology.Edge{{From: "src", To: "sink", Partitioning: topology.Forward}}}

@@ -181,6 +181,9 @@ func drawFaults(t *rapid.T, b *Bounds, cfg *sim.Config, n int) (faults []sim.Fau
 	for i := range n {
 		label := fmt.Sprintf("fault%d", i+1)
 		f := sim.Fault{Kind: kinds.Draw(t, label+".kind")}
+		if len(eg.Channels) == 0 && (f.Kind == sim.DelaySpike || f.Kind == sim.Partition) {
+			f.Kind = sim.Crash // a job chained into one task per pipeline has no channel
+		}
 		switch f.Kind {
 		case sim.Crash:
 			f.Subtask = subtask(label + ".subtask")

@@ -612,9 +612,11 @@ func checkDrain(r *Run) error {
 		}
 	}
 	for _, st := range r.Graph.Subtasks {
-		op := r.Graph.Op(st.ID)
-		emitted := o.processed[st.ID]
-		for gi, gate := range st.Outputs {
+		// What each chained operator that writes a gate emitted: every
+		// record the subtask processed, unless a filter on its way
+		// through the chain dropped some.
+		emitted := map[int]int64{}
+		for _, gate := range st.Outputs {
 			var sent int64
 			for _, c := range gate.Channels {
 				sent += o.sent[c]
@@ -623,19 +625,47 @@ func checkDrain(r *Run) error {
 			if gate.Partitioning == topology.Broadcast {
 				copies = int64(len(gate.Channels))
 			}
-			if op.Kind == topology.Filter && gi == 0 {
-				emitted = sent / copies
+			want, ok := emitted[gate.From]
+			if !ok {
+				want = o.processed[st.ID]
+				if filtered(r.Graph, gate.From) {
+					want = sent / copies
+				}
+				emitted[gate.From] = want
 			}
-			if sent != emitted*copies {
-				return fmt.Errorf("%s emitted %d records but sent %d on its output to %s (want %d)", st.Name, emitted, sent,
-					cfg.Graph.Edges[gate.Edge].To, emitted*copies)
+			if want > o.processed[st.ID] {
+				return fmt.Errorf("%s emitted %d records from %d", st.Name, want, o.processed[st.ID])
 			}
-		}
-		if op.Kind == topology.Filter && emitted > o.processed[st.ID] {
-			return fmt.Errorf("filter %s emitted %d records from %d", st.Name, emitted, o.processed[st.ID])
+			if sent != want*copies {
+				return fmt.Errorf("%s emitted %d records but sent %d on its output to %s (want %d)", st.Name, want, sent,
+					cfg.Graph.Edges[gate.Edge].To, want*copies)
+			}
 		}
 	}
 	return nil
+}
+
+// filtered reports whether a record a task takes can be dropped before
+// operator op emits it: op or an operator before it in its chain is a
+// filter.
+func filtered(eg *topology.ExecutionGraph, op int) bool {
+	g := eg.Graph
+	from, to := g.EdgeEnds()
+	for {
+		if g.Operators[op].Kind == topology.Filter {
+			return true
+		}
+		up := -1
+		for e, chained := range eg.Chained {
+			if chained && to[e] == op {
+				up = from[e]
+			}
+		}
+		if up < 0 {
+			return false
+		}
+		op = up
+	}
 }
 
 // filterAfterAggregate reports whether a filter lies downstream of an

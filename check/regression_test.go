@@ -177,8 +177,7 @@ func restartsFinishedSink(t testing.TB, cfg sim.Config) bool {
 		case sim.SubtaskFinished:
 			finished[ev.Subtask] = true
 		case sim.SubtaskFailed:
-			op := eg.Op(int(ev.Subtask))
-			restarted = restarted || finished[ev.Subtask] && op.Kind == topology.Sink && op.SinkMode == topology.TwoPhaseCommitSink
+			restarted = restarted || finished[ev.Subtask] && eg.HasSinkMode(int(ev.Subtask), topology.TwoPhaseCommitSink)
 			finished[ev.Subtask] = false
 		}
 	}

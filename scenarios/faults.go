@@ -181,16 +181,24 @@ func (s *Scenario) checkFaultTargets() error {
 }
 
 // targets finds subtasks and channels in a valid graph by the names of its
-// execution graph: "op[i]" and "op[i]->next[j]".
+// execution graph: "op[i]" and "op[i]->next[j]", or a chain's subtask
+// "a -> b[i]" (a chained operator's "b[i]" names the same subtask).
 type targets struct {
-	g   *topology.Graph
-	ops map[string]int
+	g       *topology.Graph
+	ops     map[string]int
+	chains  map[string][]int // chain name -> its operators, for chains of several
+	chained []bool           // by edge
 }
 
 func newTargets(g *topology.Graph) *targets {
-	t := &targets{g: g, ops: make(map[string]int, len(g.Operators))}
+	t := &targets{g: g, ops: make(map[string]int, len(g.Operators)), chains: map[string][]int{}, chained: g.Chainable()}
 	for i, op := range g.Operators {
 		t.ops[op.Name] = i
+	}
+	for _, v := range g.Chains() {
+		if len(v.Operators) > 1 {
+			t.chains[v.Name] = v.Operators
+		}
 	}
 	return t
 }
@@ -206,6 +214,9 @@ func (t *targets) subtask(name string) (op, index int, msg string) {
 		return 0, 0, fmt.Sprintf("expected a subtask such as %s[0] (operator[index]), got %q", t.g.Operators[0].Name, name)
 	}
 	op, ok := t.ops[m[1]]
+	if ops, chain := t.chains[m[1]]; chain {
+		op, ok = ops[0], true
+	}
 	if !ok {
 		return 0, 0, fmt.Sprintf("unknown subtask %q: no operator %q (subtasks: %s)", name, m[1], t.allSubtasks())
 	}
@@ -239,18 +250,34 @@ func (t *targets) allSubtasks() string {
 	return strings.Join(parts, ", ")
 }
 
+// cutArrow splits a channel name at the arrow after its sender's index
+// ("a -> b[0]->c[1]": the sender may be a chain, whose name has arrows),
+// trimming the spaces around it.
+func cutArrow(name string) (from, to string, ok bool) {
+	for i := range len(name) {
+		if name[i] != ']' {
+			continue
+		}
+		rest := strings.TrimLeft(name[i+1:], " ")
+		if after, found := strings.CutPrefix(rest, "->"); found {
+			from, to = strings.TrimSpace(name[:i+1]), strings.TrimSpace(after)
+			return from, to, !strings.Contains(to, "]->") && to != ""
+		}
+	}
+	return "", "", false
+}
+
 // channelExamples is how many channel names a message lists.
 const channelExamples = 6
 
 // channel returns the channel's name as the execution graph spells it
 // (spaces around the arrow removed), or what is wrong with it.
 func (t *targets) channel(name string) (string, string) {
-	from, to, ok := strings.Cut(name, "->")
-	if !ok || strings.Contains(to, "->") {
+	from, to, ok := cutArrow(name)
+	if !ok {
 		first := t.g.Edges[0]
 		return "", fmt.Sprintf("expected a channel such as %s[0]->%s[0] (sender->receiver), got %q", first.From, first.To, name)
 	}
-	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
 	var ends [2][2]int
 	for i, end := range []string{from, to} {
 		op, index, msg := t.subtask(end)
@@ -260,9 +287,17 @@ func (t *targets) channel(name string) (string, string) {
 		ends[i] = [2]int{op, index}
 	}
 	sender, receiver := ends[0], ends[1]
-	for _, e := range t.g.Edges {
-		if e.From != t.g.Operators[sender[0]].Name || e.To != t.g.Operators[receiver[0]].Name {
+	senders := []int{sender[0]}
+	if m := subtaskName.FindStringSubmatch(from); m != nil && t.chains[m[1]] != nil {
+		senders = t.chains[m[1]] // any operator of the chain writes its channels
+	}
+	for i, e := range t.g.Edges {
+		if !slices.Contains(senders, t.ops[e.From]) || e.To != t.g.Operators[receiver[0]].Name {
 			continue
+		}
+		if t.chained[i] && sender[1] == receiver[1] {
+			return "", fmt.Sprintf("no channel %q: edge %s -> %s is chained, its operators run in one task without a channel (set chaining: false or start_new_chain: true on %s to give it one)",
+				name, e.From, e.To, e.To)
 		}
 		if e.Partitioning != topology.Forward || sender[1] == receiver[1] {
 			return from + "->" + to, ""

@@ -91,6 +91,9 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 	if sc.Graph.MaxParallelism != 0 {
 		m.raw("max_parallelism", "!!int", strconv.Itoa(sc.Graph.MaxParallelism))
 	}
+	if sc.Graph.DisableChaining {
+		m.raw("chaining", "!!bool", "false")
+	}
 	if ch := channelsNode(sc.Channels); ch != nil {
 		m.add("channels", ch)
 	}
@@ -282,6 +285,12 @@ func operatorNode(op *topology.Operator) (*yaml.Node, error) {
 	}
 	if op.OutputBytes != 0 {
 		m.str("output_bytes", sizeText(int64(op.OutputBytes)))
+	}
+	if op.DisableChaining {
+		m.raw("chaining", "!!bool", "false")
+	}
+	if op.StartNewChain {
+		m.raw("start_new_chain", "!!bool", "true")
 	}
 	switch op.Kind {
 	case topology.Source:

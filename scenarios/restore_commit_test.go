@@ -22,12 +22,9 @@ func TestRestoreCommitsPendingTransactions(t *testing.T) {
 	require.NoError(t, err)
 	s, err := sim.New(sc.Config)
 	require.NoError(t, err)
-	sink2 := int32(-1)
-	for _, st := range s.Graph().Subtasks {
-		if st.Name == "sink2[0]" {
-			sink2 = int32(st.ID)
-		}
-	}
+	id, ok := s.Graph().SubtaskNamed("sink2[0]") // chained: src2 -> sink2[0]
+	require.True(t, ok)
+	sink2 := int32(id)
 	var acked, completed, committedAt int64 = -1, -1, -1
 	s.Tracer = func(ev sim.TraceEvent) {
 		switch {

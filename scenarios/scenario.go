@@ -151,6 +151,7 @@ func (d *decoder) topFields(s *Scenario) []field {
 		{name: "operators", set: d.operators(g)},
 		{name: "edges", set: d.edges(g)},
 		{name: "max_parallelism", set: maxParallelism(&g.MaxParallelism)},
+		{name: "chaining", set: negated(&g.DisableChaining)},
 		{name: "channels", set: d.section("channels", channelFields(&cfg.Channels))},
 		{name: "checkpoint", set: d.section("checkpoint", checkpointFields(&cfg.Checkpoint))},
 		{name: "state_backend", set: d.section("state_backend", d.backendFields(&cfg.StateBackend))},

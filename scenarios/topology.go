@@ -93,6 +93,8 @@ var operatorTable = []opField{
 	{name: "cost", set: func(o *topology.Operator) setter { return duration(&o.Cost) }},
 	{name: "subtask_cost", set: func(o *topology.Operator) setter { return subtaskCosts(&o.SubtaskCost) }},
 	{name: "output_bytes", kinds: notSink, set: func(o *topology.Operator) setter { return byteSize(&o.OutputBytes) }},
+	{name: "chaining", set: func(o *topology.Operator) setter { return negated(&o.DisableChaining) }},
+	{name: "start_new_chain", set: func(o *topology.Operator) setter { return boolean(&o.StartNewChain) }},
 	{name: "rate", kinds: sourceOnly, set: func(o *topology.Operator) setter { return number(&o.Source.Rate) }},
 	{name: "records", kinds: sourceOnly, set: func(o *topology.Operator) setter { return integer(&o.Source.Records) }},
 	{name: "keys", kinds: sourceOnly, set: func(o *topology.Operator) setter { return integer(&o.Source.Keys) }},
@@ -116,6 +118,19 @@ var operatorTable = []opField{
 	{name: "sink_mode", kinds: []topology.Kind{topology.Sink}, set: func(o *topology.Operator) setter {
 		return oneOf(&o.SinkMode, topology.SinkModes)
 	}},
+}
+
+// negated decodes true or false into the opposite: chaining: false is
+// DisableChaining.
+func negated(p *bool) setter {
+	return func(n *yaml.Node) error {
+		var v bool
+		if err := boolean(&v)(n); err != nil {
+			return err
+		}
+		*p = !v
+		return nil
+	}
 }
 
 // maxParallelism decodes a max parallelism: a number of key groups within

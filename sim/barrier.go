@@ -92,7 +92,9 @@ func (s *Sim) onBarrier(t *task, c *channel, it item) {
 		s.maybeAligned(t)
 		return
 	}
-	if s.cfg.Checkpoint.Mode == Unaligned && !s.coord.isSavepoint(n) &&
+	// A forced-aligned barrier (an edge without unaligned checkpoints)
+	// is aligned: the task blocks its channel and waits for the others.
+	if s.cfg.Checkpoint.Mode == Unaligned && !s.coord.isSavepoint(n) && !s.eg.Channels[c.id].AlignedOnly &&
 		(!s.alternating() || it.priority || (s.timedOut(it.trigger) && t.numAligned < t.target)) {
 		s.startUnaligned(t, c, it)
 		return
@@ -115,7 +117,10 @@ func (s *Sim) newCheckpoint(t *task, n, trigger int64) {
 	clear(t.aligned)
 	t.numAligned, t.target, t.alignBytes = 0, t.openInputs, 0
 	s.phaseHook(t, Aligning, n)
-	if s.alternating() && !s.coord.isSavepoint(n) {
+	// Forced-aligned barriers are not timeoutable: no timer for a task
+	// that only gets those (SingleCheckpointBarrierHandler registers it
+	// for a timeoutable barrier).
+	if s.alternating() && !s.coord.isSavepoint(n) && !t.alignedOnly {
 		s.schedule(t, max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1), evAlignTimeout, n)
 	}
 }
@@ -262,7 +267,7 @@ func (s *Sim) onEndOfPartition(t *task, c *channel) {
 	}
 	t.aligned[c.input] = true
 	t.numAligned++
-	if !t.unaligned && s.timedOut(t.trigger) && t.numAligned < t.target {
+	if !t.unaligned && !t.alignedOnly && s.timedOut(t.trigger) && t.numAligned < t.target {
 		s.startUnaligned(t, nil, item{})
 		return
 	}

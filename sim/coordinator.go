@@ -311,10 +311,11 @@ func (co *coordinator) syncStart(t *task, n, at int64, unaligned bool) {
 	}
 }
 
-func (co *coordinator) syncEnd(t *task, n, at, full, checkpointed int64) {
+func (co *coordinator) syncEnd(t *task, n, at, full, checkpointed int64, ops []int64) {
 	if r := co.row(t, n); r != nil {
 		r.Sync = at - r.syncStart
 		r.StateBytes, r.CheckpointedBytes = full, checkpointed
+		r.OperatorStateBytes = ops
 	}
 }
 

@@ -173,15 +173,18 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 	}
 	s.tasks = make([]task, len(eg.Subtasks))
 	s.partitions = 0
-	for i, st := range eg.Subtasks {
+	layout := newChainLayout(eg)
+	for i := range eg.Subtasks {
+		st := &eg.Subtasks[i]
 		op := eg.Op(i)
 		t := &s.tasks[i]
-		*t = task{id: int32(i), op: op, opIdx: st.Operator, cost: int64(op.CostOf(st.Index)), wakeAt: -1, curCh: -1}
+		*t = task{id: int32(i), op: op, opIdx: st.Operator, chain: layout.chain(eg, st), wakeAt: -1, curCh: -1}
 		for in, id := range st.Inputs {
 			t.inputs = append(t.inputs, int32(id))
 			s.chans[id].input = in
 		}
 		t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
+		t.alignedOnly = len(st.Inputs) > 0 && eg.Channels[st.Inputs[0]].AlignedOnly
 		t.readable = newInputSet(len(t.inputs))
 		t.aligned = make([]bool, len(t.inputs))
 		for _, g := range st.Outputs {

@@ -11,28 +11,43 @@ func (s *Sim) faultTargets() (subtask, channel []int32, err error) {
 	channel = make([]int32, len(s.cfg.Faults))
 	for i, f := range s.cfg.Faults {
 		var ok bool
-		if subtask[i], ok = find(f.Subtask, len(s.eg.Subtasks), func(j int) string { return s.eg.Subtasks[j].Name }); !ok {
+		if subtask[i], ok = find(f.Subtask, s.eg.SubtaskNamed); !ok {
 			return nil, nil, fmt.Errorf("fault %d (%s): unknown subtask %q", i+1, f.Kind, f.Subtask)
 		}
-		if channel[i], ok = find(f.Channel, len(s.eg.Channels), func(j int) string { return s.eg.Channels[j].Name }); !ok {
-			return nil, nil, fmt.Errorf("fault %d (%s): unknown channel %q", i+1, f.Kind, f.Channel)
+		if channel[i], ok = find(f.Channel, s.eg.ChannelNamed); !ok {
+			return nil, nil, fmt.Errorf("fault %d (%s): unknown channel %q%s", i+1, f.Kind, f.Channel, s.chainedChannel(f.Channel))
 		}
 	}
 	return subtask, channel, nil
 }
 
-// find returns the index among n named things of the one called name:
-// -1 for no name, !ok for an unknown one.
-func find(name string, n int, nameOf func(int) string) (int32, bool) {
+// find returns the index of the thing called name: -1 for no name, !ok
+// for an unknown one. Subtasks and channels can be named after their
+// operators too (topology.ExecutionGraph.SubtaskNamed, ChannelNamed).
+func find(name string, named func(string) (int, bool)) (int32, bool) {
 	if name == "" {
 		return -1, true
 	}
-	for j := range n {
-		if nameOf(j) == name {
-			return int32(j), true
+	id, ok := named(name)
+	return int32(id), ok
+}
+
+// chainedChannel explains an unknown channel name that names a chained
+// edge: chained operators exchange records without a channel.
+func (s *Sim) chainedChannel(name string) string {
+	g := s.cfg.Graph
+	from, _ := g.EdgeEnds()
+	for e, chained := range s.eg.Chained {
+		if !chained {
+			continue
+		}
+		for i := range g.Operators[from[e]].Parallelism {
+			if name == fmt.Sprintf("%s[%d]->%s[%d]", g.Edges[e].From, i, g.Edges[e].To, i) {
+				return fmt.Sprintf(" (edge %s -> %s is chained: its operators run in one task, without a channel)", g.Edges[e].From, g.Edges[e].To)
+			}
 		}
 	}
-	return -1, false
+	return ""
 }
 
 // scheduleFaults plans the faults that strike at a time.
@@ -131,9 +146,9 @@ func (s *Sim) window(f *Fault) bool {
 	return s.now >= int64(f.At) && (f.Until == 0 || s.now < int64(f.Until))
 }
 
-// costOf is subtask t's processing cost now, slowed by Slow faults.
-func (s *Sim) costOf(t *task) int64 {
-	cost := t.cost
+// costOf is subtask t's processing cost now of a record that costs cost,
+// slowed by Slow faults.
+func (s *Sim) costOf(t *task, cost int64) int64 {
 	for i := range s.cfg.Faults {
 		if f := &s.cfg.Faults[i]; f.Kind == Slow && s.faultSubtask[i] == t.id && s.window(f) {
 			cost = nanos(float64(cost) * f.Factor)

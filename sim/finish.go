@@ -1,7 +1,5 @@
 package sim
 
-import "github.com/ckptsim/ckptsim/topology"
-
 // The end of a task's input and its finish, as Flink does them since 1.15
 // with checkpoints after tasks finished (FLIP-147): a task that reads its
 // last record (a bounded source at the end of its partition, or a task
@@ -87,7 +85,7 @@ func (s *Sim) notified(t *task, n int64) {
 func (s *Sim) finish(t *task) {
 	t.finished = true
 	t.endOfData = false
-	if s.cfg.Checkpoint.Interval == 0 && t.op.Kind == topology.Sink {
+	if s.cfg.Checkpoint.Interval == 0 && t.hasSink() {
 		for _, x := range t.sink.pending {
 			s.commit(x)
 		}

@@ -21,6 +21,7 @@ func cloneConfigs() map[string]Config {
 		slow := agg("slow", 2, 0)
 		slow.Kind = topology.Map
 		slow.Cost = 1100 * time.Microsecond
+		slow.StartNewChain = true // its input queue is what the tests watch
 		cfg := Config{
 			Name: "fan-in", Seed: 11,
 			Graph: &topology.Graph{
@@ -154,13 +155,13 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"Sim.coord.latest": "copied", "Sim.coord.origin": "copied", "Sim.coord.savepoints": "copied", "Sim.coord.done": "copied",
 		"Sim.cut.obs": "copied", "Sim.script": "copied",
 		"Sim.ref.offsets": "copied", "Sim.ref.state": "copied", "Sim.ref.logs": "shared", "Sim.ref.srcOp": "shared", "Sim.ref.outs": "shared", "Sim.ref.maxPar": "shared",
-		"task.op": "shared", "task.inputs": "shared", "task.outputs": "copied", "task.cur": "value",
+		"task.op": "shared", "task.chain": "shared", "task.inputs": "shared", "task.outputs": "copied", "task.cur": "value",
 		"task.log": "shared", "task.triggers": "copied", "task.state": "copied",
 		"task.barrierHandler.aligned": "copied", "task.barrierHandler.tracked": "copied",
 		"task.snaps": "copied", "task.localCopies": "copied", "task.abortedCk": "copied",
 		"task.readable.which": "copied", "task.readable.pos": "copied",
 		"gate.chans": "shared", "trackedCheckpoint.seen": "copied",
-		"taskSnap.state":  "shared",
+		"taskSnap.state": "shared", "taskSnap.opStateBytes": "shared", "SubtaskStats.OperatorStateBytes": "shared",
 		"channel.out.buf": "copied", "channel.in.buf": "copied",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
 		"Sim.zipf": "shared", "Sim.graphs": "shared",
@@ -357,7 +358,7 @@ func TestInspectWhatWasRestored(t *testing.T) {
 	f, ok := s.Failover(0)
 	require.True(t, ok)
 	require.Equal(t, origin, f.Origin)
-	require.Equal(t, "crash of count[1]", f.Cause)
+	require.Equal(t, "crash of count -> sink[1]", f.Cause)
 	require.EqualValues(t, 1, f.RestoredFrom)
 	_, ok = s.Failover(1)
 	require.False(t, ok)

@@ -34,8 +34,8 @@ func twoPipelines(records int64) Config {
 	return cfg
 }
 
-// forwardChain is src (p=2) -forward-> map (p=2) -forward-> sink (p=2):
-// two regions, one per subtask index.
+// forwardChain is src (p=2) -forward-> map (p=2) -forward-> sink (p=2),
+// chained into src -> map -> sink: two regions, one per subtask index.
 func forwardChain(records int64) Config {
 	cfg := bounded(records, topology.TwoPhaseCommitSink)
 	snk := sink("sink", 2)
@@ -88,11 +88,11 @@ func TestFailoverStrategies(t *testing.T) {
 		want     []string
 	}{
 		{"region: two pipelines", twoPipelines(1500), RegionFailover, "a_count[0]",
-			[]string{"a_count[0]", "a_sink[0]", "a_src[0]"}},
+			[]string{"a_count -> a_sink[0]", "a_src[0]"}},
 		{"full: two pipelines", twoPipelines(1500), FullFailover, "a_count[0]",
-			[]string{"a_count[0]", "a_sink[0]", "a_src[0]", "b_count[0]", "b_sink[0]", "b_src[0]"}},
+			[]string{"a_count -> a_sink[0]", "a_src[0]", "b_count -> b_sink[0]", "b_src[0]"}},
 		{"region: forward chain", forwardChain(1500), RegionFailover, "map[1]",
-			[]string{"map[1]", "sink[1]", "src[1]"}},
+			[]string{"src -> map -> sink[1]"}},
 		{"region: all-to-all edges restart the whole job", bounded(1500, topology.TwoPhaseCommitSink), RegionFailover, "count[1]",
 			[]string{"count[0]", "count[1]", "sink[0]", "src[0]", "src[1]"}},
 		{"full: all-to-all edges", bounded(1500, topology.TwoPhaseCommitSink), FullFailover, "count[1]",

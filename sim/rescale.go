@@ -177,8 +177,8 @@ func (s *Sim) redeployGraph(g *topology.Graph, eg *topology.ExecutionGraph) {
 		s.ref.state[op] = splitByKeyGroup(subs, g.MaxParallelismOf(op), g.Operators[op].Parallelism)
 	}
 	for i, f := range s.cfg.Faults {
-		st, okS := find(f.Subtask, len(eg.Subtasks), func(j int) string { return eg.Subtasks[j].Name })
-		ch, okC := find(f.Channel, len(eg.Channels), func(j int) string { return eg.Channels[j].Name })
+		st, okS := find(f.Subtask, eg.SubtaskNamed)
+		ch, okC := find(f.Channel, eg.ChannelNamed)
 		if !okS || !okC {
 			s.job.fired[i] = true
 			st, ch = math.MaxInt32, math.MaxInt32 // matches no subtask or channel
@@ -212,6 +212,9 @@ func (s *Sim) reassign(cs *CheckpointStats, old *topology.ExecutionGraph) *Check
 	v.Subtasks = make([]SubtaskStats, n)
 	v.states, v.txns, v.files = make([]map[int64]int64, n), make([][]*txn, n), make([][]stateFile, n)
 	for op, subs := range s.eg.ByOperator {
+		if s.eg.Vertices[s.eg.VertexOf[op]].Head() != op {
+			continue // a chain's state is its head's: an aggregate or a source
+		}
 		var states []map[int64]int64
 		var txns []*txn
 		for _, id := range old.ByOperator[op] {

@@ -38,6 +38,11 @@ type Result struct {
 	// terminal state deleted them (the externalized checkpoint retention).
 	// Checkpoints[i].InStorage says the same of every execution's.
 	Retained []int64
+	// AlignedEdges, in unaligned mode, are the edges whose channels stay
+	// aligned, "from -> to (partitioning)": the input edges of an operator
+	// with a forward or broadcast input, on which Flink disables unaligned
+	// checkpoints (topology.Graph.UnalignedUnsupported).
+	AlignedEdges []string
 	// Checkpoints in trigger order: those in the history (the latest
 	// Config.Checkpoint.History) and those the engine still needed, see
 	// History; the Summary and CompletedSummary count every checkpoint.
@@ -160,6 +165,21 @@ func (r *Result) OK() bool {
 	return true
 }
 
+// alignedEdges lists, in unaligned mode, the edges with channels on
+// which unaligned checkpoints are disabled.
+func (s *Sim) alignedEdges() []string {
+	if s.cfg.Checkpoint.Mode != Unaligned {
+		return nil
+	}
+	var out []string
+	for i, off := range s.cfg.Graph.UnalignedUnsupported() {
+		if e := s.cfg.Graph.Edges[i]; off && !s.eg.Chained[i] {
+			out = append(out, fmt.Sprintf("%s -> %s (%s)", e.From, e.To, e.Partitioning))
+		}
+	}
+	return out
+}
+
 // Result describes the run so far (it may be called before the end).
 func (s *Sim) Result() *Result {
 	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
@@ -184,6 +204,7 @@ func (s *Sim) Result() *Result {
 	}
 	r.History = HistoryStats{Size: s.cfg.Checkpoint.History, Evicted: co.evicted}
 	r.CompletedSummary = co.summary
+	r.AlignedEdges = s.alignedEdges()
 	sm := &r.Summary
 	sm.LastEndOfInput = s.lastEndOfInput
 	for i := range s.tasks {
@@ -191,12 +212,10 @@ func (s *Sim) Result() *Result {
 		if t.endOfData && !t.finished {
 			sm.AwaitingFinal++
 		}
-		switch {
-		case t.isSource():
+		if t.isSource() {
 			sm.RecordsIn += t.processed
-		case len(t.outputs) == 0:
-			sm.RecordsOut += t.processed
 		}
+		sm.RecordsOut += t.sunk
 	}
 	sm.Completed, sm.Expired, sm.Aborted, sm.InProgress = co.counts[Completed], co.counts[Expired], co.counts[Aborted], co.counts[InProgress]
 	cp := &co.summary

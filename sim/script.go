@@ -124,6 +124,8 @@ func (sc *Script) Graph() *topology.Graph {
 	if sc.Emit {
 		task = topology.Operator{Name: scriptTask, Kind: topology.Map, Parallelism: 1, Cost: sc.Cost, Multiply: 1}
 	}
+	// The task's output edge is rebalance, which is never chained and
+	// allows unaligned checkpoints (a forward edge would do neither).
 	return &topology.Graph{
 		Operators: []topology.Operator{
 			{Name: scriptSenders, Kind: topology.Source, Parallelism: max(1, sc.Channels),
@@ -133,7 +135,7 @@ func (sc *Script) Graph() *topology.Graph {
 		},
 		Edges: []topology.Edge{
 			{From: scriptSenders, To: scriptTask, Partitioning: topology.Rebalance},
-			{From: scriptTask, To: scriptOut, Partitioning: topology.Forward},
+			{From: scriptTask, To: scriptOut, Partitioning: topology.Rebalance},
 		},
 	}
 }

@@ -16,12 +16,15 @@ type output struct {
 	value     int64
 	written   int64 // when the sink wrote it
 	visible   int64 // when a read-committed reader could see it
-	op        int32 // the sink operator
+	op        int32 // the sink operator (a task may chain several)
 	committed bool
 }
 
 // txn is a transaction of a two-phase commit sink: the records a sink
-// subtask wrote between two checkpoints.
+// subtask wrote between two checkpoints. The two-phase commit sinks
+// chained in one task share it: each would have its own in Flink, but all
+// of them pre-commit at the task's snapshot and commit on the same
+// notification, so what readers see is the same.
 type txn struct {
 	sink      int32
 	ck        int64 // the checkpoint that pre-committed it
@@ -29,19 +32,20 @@ type txn struct {
 	committed bool
 }
 
-// sinkState is a sink subtask's side of the outside world.
+// sinkState is a sink subtask's side of the outside world, shared by the
+// sinks of its chain.
 type sinkState struct {
 	open    *txn   // the transaction being written (two-phase commit)
 	pending []*txn // pre-committed, waiting for notifyCheckpointComplete
 }
 
-// write hands a record to sink subtask t. The outside world's copy of
-// the output is kept only when the run can drain (every source bounded),
-// since only a drained run is checked end to end; commit latencies are
-// measured either way.
-func (s *Sim) write(t *task, it item) {
-	o := output{part: it.part, off: it.off, key: it.key, value: it.value, written: s.now, op: int32(t.opIdx)}
-	if t.op.SinkMode != topology.TwoPhaseCommitSink {
+// write hands a record to sink operator op of subtask t. The outside
+// world's copy of the output is kept only when the run can drain (every
+// source bounded), since only a drained run is checked end to end; commit
+// latencies are measured either way.
+func (s *Sim) write(t *task, op int, it item) {
+	o := output{part: it.part, off: it.off, key: it.key, value: it.value, written: s.now, op: int32(op)}
+	if s.cfg.Graph.Operators[op].SinkMode != topology.TwoPhaseCommitSink {
 		o.visible, o.committed = s.now, true
 		s.keep(o)
 		return
@@ -56,7 +60,7 @@ func (s *Sim) write(t *task, it item) {
 // (TwoPhaseCommitSinkFunction): the open transaction is pre-committed under
 // n and a new one begins. The snapshot holds the pending transactions.
 func (s *Sim) preCommit(t *task, sn *taskSnap, n int64) {
-	if t.op.Kind != topology.Sink || t.op.SinkMode != topology.TwoPhaseCommitSink {
+	if !t.twoPhaseCommit() {
 		return
 	}
 	if t.sink.open != nil {
@@ -105,7 +109,7 @@ func (s *Sim) commit(x *txn) {
 // transactions its snapshot held are committed (recoverAndCommit), the
 // others were aborted with the failed attempt.
 func (s *Sim) restoreSink(t *task, cs *CheckpointStats) {
-	if t.op.Kind != topology.Sink {
+	if !t.hasSink() {
 		return
 	}
 	t.sink = sinkState{}

@@ -3,8 +3,6 @@ package sim
 import (
 	"maps"
 	"slices"
-
-	"github.com/ckptsim/ckptsim/topology"
 )
 
 // taskSnap is a checkpoint a task has triggered and not yet acknowledged.
@@ -13,6 +11,9 @@ type taskSnap struct {
 	syncEnd    int64
 	asyncDue   int64 // when the state upload finishes
 	stateBytes int64
+	// opStateBytes is stateBytes by chained operator, for a chain of
+	// several.
+	opStateBytes []int64
 	// The state backend's part (backendSnapshot): the shared files it
 	// references, the bytes only it owns, what it adds to checkpoint
 	// storage and what its async phase uploads.
@@ -91,21 +92,36 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 	mode := s.cfg.Checkpoint.Mode
 	b.blocking = mode != AtLeastOnce && !unaligned
 	b.timeoutable = b.blocking && s.alternating() && !s.coord.isSavepoint(n)
+	// A task that aligned forced-aligned barriers takes the checkpoint
+	// unaligned again on its outputs, so that its barriers overtake its
+	// output data (SubtaskCheckpointCoordinatorImpl.checkpointState:
+	// options.withUnalignedSupported()).
+	priority := unaligned || t.alignedOnly && mode == Unaligned && !s.alternating() && !s.coord.isSavepoint(n)
 	chans := 0
 	for g := range t.outputs {
 		for _, id := range t.outputs[g].chans {
 			c := &s.chans[id]
 			c.epoch = n
 			chans++
-			if unaligned {
+			forced := s.eg.Channels[id].AlignedOnly && mode == Unaligned && !s.coord.isSavepoint(n)
+			if priority && !forced {
 				s.sendPriority(t, c, b, c.out.len())
 				continue
 			}
-			if b.timeoutable {
+			bc := b
+			if forced {
+				// An edge without unaligned checkpoints carries the barrier
+				// forced aligned: queued behind the data, blocking, never
+				// timing out (RecordWriterOutput with
+				// supportsUnalignedCheckpoints false:
+				// CheckpointOptions.withUnalignedUnsupported).
+				bc.blocking, bc.timeoutable = true, false
+			}
+			if bc.timeoutable {
 				sn.outPending++
 				s.scheduleOn(c, max(s.now, trigger+int64(s.cfg.Checkpoint.AlignedCheckpointTimeout)+1), evOutputTimeout, n)
 			}
-			s.send(c, b)
+			s.send(c, bc)
 		}
 	}
 	s.trace(TraceEvent{Channel: -1, Kind: BarrierForwarded, Subtask: t.id, Checkpoint: n, N: int64(chans)})
@@ -115,6 +131,11 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 	s.preCommit(t, sn, n)
 	bs := s.snapshotBackend(t, n, s.coord.isSavepoint(n))
 	sn.stateBytes, sn.files, sn.private, sn.checkpointed, sn.upload = bs.full, bs.files, bs.private, bs.checkpointed, bs.upload
+	// One snapshot for the whole chain, holding each operator's state
+	// (Flink's TaskStateSnapshot of OperatorSubtaskStates).
+	if ops := t.operatorStateBytes(); len(ops) > 1 {
+		sn.opStateBytes = ops
+	}
 	s.coord.syncStart(t, n, s.now, unaligned)
 	s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncStart, Subtask: t.id, Checkpoint: n})
 	t.busy = true
@@ -141,7 +162,7 @@ func (s *Sim) syncDone(t *task, n int64) {
 		upload := later(int64(s.cfg.Checkpoint.AsyncBase), s.uploadTime(sn.upload+sn.persistedBytes))
 		sn.asyncDue = later(s.now, nanos(float64(upload)*s.uploadFactor(t)))
 		s.phaseHook(t, AsyncPhase, n)
-		s.coord.syncEnd(t, n, s.now, sn.stateBytes, sn.checkpointed)
+		s.coord.syncEnd(t, n, s.now, sn.stateBytes, sn.checkpointed, sn.opStateBytes)
 		s.trace(TraceEvent{Channel: -1, Kind: SnapshotSyncEnd, Subtask: t.id, Checkpoint: n, N: sn.stateBytes})
 		s.schedule(t, sn.asyncDue, evAsyncDone, n)
 	}
@@ -236,15 +257,14 @@ func (s *Sim) maybeAck(t *task, sn *taskSnap) {
 	s.coord.ack(s, t, sn)
 }
 
-// stateBytesOf is the size of a subtask's state now.
+// stateBytesOf is the size of a subtask's state now: the sum over its
+// chained operators.
 func stateBytesOf(t *task) int64 {
-	switch t.op.Kind {
-	case topology.Aggregate:
-		return int64(len(t.state)) * int64(t.op.StateBytesPerKey)
-	case topology.Source:
-		return 8
+	var n int64
+	for _, b := range t.operatorStateBytes() {
+		n += b
 	}
-	return 0
+	return n
 }
 
 // persistedRecord is a record of a checkpoint's channel state.

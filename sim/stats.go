@@ -163,6 +163,10 @@ type SubtaskStats struct {
 	// Size) and CheckpointedBytes what the subtask uploaded of it
 	// (Checkpointed Data Size).
 	StateBytes, CheckpointedBytes int64
+	// OperatorStateBytes is StateBytes by operator of the subtask's
+	// chain, head first (ExecutionGraph.Chain), for a chain of several
+	// operators; nil otherwise. It is shared: do not modify it.
+	OperatorStateBytes []int64
 	// ProcessedBytes is the data the subtask processed between its first
 	// and its last barrier.
 	ProcessedBytes int64

@@ -1,10 +1,6 @@
 package sim
 
-import (
-	"fmt"
-
-	"github.com/ckptsim/ckptsim/topology"
-)
+import "github.com/ckptsim/ckptsim/topology"
 
 // gate is one output edge of a subtask: the channels it writes and how it
 // picks among them.
@@ -16,7 +12,8 @@ type gate struct {
 }
 
 // task is the runtime of one subtask: Flink's StreamTask with its mailbox
-// reduced to "one record, barrier or timer at a time".
+// reduced to "one record, barrier or timer at a time", running the
+// operators of its chain.
 type task struct {
 	// The fields a record touches come first, so that they share a few
 	// cache lines: a big job's thousand tasks do not stay in cache.
@@ -35,16 +32,20 @@ type task struct {
 	// suspended: a source that took the synchronous savepoint of a stop
 	// without drain, waiting for it to complete.
 	suspended  bool
-	curCh      int32 // the channel of the record being processed, -1 for a source
-	op         *topology.Operator
-	cost       int64
-	timeoutDue int64 // aligned checkpoint timeout that fired while busy, or 0
-	lastSnap   int64 // id of the last checkpoint this task snapshotted
-	floor      int64 // the coordinator's latest id when this incarnation was restored
+	curCh      int32              // the channel of the record being processed, -1 for a source
+	op         *topology.Operator // the chain's head
+	chain      []link             // the chained operators, head first
+	timeoutDue int64              // aligned checkpoint timeout that fired while busy, or 0
+	lastSnap   int64              // id of the last checkpoint this task snapshotted
+	floor      int64              // the coordinator's latest id when this incarnation was restored
 	inputs     []int32
 	outputs    []gate
-	// Keyed state of an aggregate: key -> count or sum; backend models
-	// the state backend that holds it.
+	// alignedOnly: every input is of an edge without unaligned
+	// checkpoints (topology.Graph.UnalignedUnsupported), so the task
+	// aligns every checkpoint.
+	alignedOnly bool
+	// Keyed state of an aggregate, the chain's head: key -> count or sum;
+	// backend models the state backend that holds it.
 	state       map[int64]int64
 	fullOutputs int  // output channels holding more than the output buffer
 	cur         item // the record being processed
@@ -56,9 +57,10 @@ type task struct {
 	wakeAt   int64 // time of the scheduled evSourceNext, or -1
 	triggers []int64
 
-	// Counters.
-	processed, emitted int64
-	readable           inputSet // the inputs nextInput may choose from
+	// Counters: records taken, emitted to the task's gates, and received
+	// by its chained sinks.
+	processed, emitted, sunk int64
+	readable                 inputSet // the inputs nextInput may choose from
 
 	barrierHandler
 	sink sinkState
@@ -159,7 +161,7 @@ func (s *Sim) takeRecord(t *task, c *channel, it *item) {
 // its next input.
 func (s *Sim) startRecord(t *task, it *item, ch int32) {
 	t.cur, t.curCh = *it, ch
-	if cost := s.costOf(t); cost > 0 {
+	if cost := s.costOf(t, t.chainCost(0, it)); cost > 0 {
 		t.busy = true
 		s.schedule(t, s.now+cost, evProcessDone, 0)
 		return
@@ -174,7 +176,7 @@ func (s *Sim) processDone(t *task) {
 	s.tryWork(t)
 }
 
-// finishRecord finishes the current record: apply the operator and emit.
+// finishRecord finishes the current record: run it through the chain.
 func (s *Sim) finishRecord(t *task) {
 	it := &t.cur
 	t.busy = false
@@ -186,62 +188,7 @@ func (s *Sim) finishRecord(t *task) {
 	if !s.untraced() {
 		s.emitTrace(TraceEvent{Kind: RecordProcessed, Subtask: t.id, Channel: t.curCh, Key: it.key, Value: it.value, N: n})
 	}
-	if s.apply(t, it) {
-		s.emit(t, it)
-	}
-}
-
-// apply runs the operator on record it, which becomes the record emitted:
-// the same lineage (key, partition and offset), nothing of the channel it
-// came by. It reports whether anything is emitted.
-func (s *Sim) apply(t *task, it *item) bool {
-	if t.op.Kind == topology.Sink {
-		s.write(t, *it)
-		return false
-	}
-	*it = item{kind: itemRecord, key: it.key, value: it.value, bytes: it.bytes, part: it.part, off: it.off}
-	if t.op.OutputBytes > 0 {
-		it.bytes = int32(t.op.OutputBytes)
-	}
-	switch t.op.Kind {
-	case topology.Map:
-		it.value = it.value*t.op.Multiply + t.op.Add
-	case topology.Filter:
-		return keeps(t.op, it.key, it.value)
-	case topology.Aggregate:
-		if t.op.Func == topology.Sum {
-			t.state[it.key] += it.value
-		} else {
-			t.state[it.key]++
-		}
-		s.stateWritten(t, it.key)
-		it.value = t.state[it.key]
-	}
-	return true
-}
-
-// emit routes a record to the output channels of every gate.
-func (s *Sim) emit(t *task, it *item) {
-	for g := range t.outputs {
-		gt := &t.outputs[g]
-		switch gt.part {
-		case topology.Forward:
-			s.send(&s.chans[gt.chans[0]], *it)
-		case topology.Rebalance:
-			s.send(&s.chans[gt.chans[gt.rr]], *it)
-			gt.rr = (gt.rr + 1) % len(gt.chans)
-		case topology.Hash:
-			s.send(&s.chans[gt.chans[topology.KeyOwner(it.key, gt.keyGroups, len(gt.chans))]], *it)
-		case topology.Broadcast:
-			for _, c := range gt.chans {
-				s.send(&s.chans[c], *it)
-			}
-		}
-	}
-	t.emitted++
-	if s.cfg.Script != nil && t.id == s.scriptTask {
-		s.script = append(s.script, fmt.Sprintf("emitted r%d", it.value))
-	}
+	s.apply(t, 0, it)
 	if !t.backpressured && s.outputFull(t) {
 		t.backpressured = true
 		s.trace(TraceEvent{Channel: -1, Kind: Backpressured, Subtask: t.id})

@@ -39,28 +39,20 @@ func runTraced(t testing.TB, cfg Config) ([]TraceEvent, *Result, *Sim) {
 }
 
 // subtaskID returns the execution-graph ID of the subtask called name
-// (e.g. "count[0]").
+// (e.g. "count[0]"), or of the chain that runs operator subtask name.
 func subtaskID(t testing.TB, s *Sim, name string) int32 {
 	t.Helper()
-	for _, st := range s.Graph().Subtasks {
-		if st.Name == name {
-			return int32(st.ID)
-		}
-	}
-	require.FailNow(t, "no such subtask", name)
-	return -1
+	id, ok := s.Graph().SubtaskNamed(name)
+	require.True(t, ok, "no such subtask %s", name)
+	return int32(id)
 }
 
 // channelID returns the ID of the channel called name (e.g. "a[0]->agg[0]").
 func channelID(t testing.TB, s *Sim, name string) int32 {
 	t.Helper()
-	for _, c := range s.Graph().Channels {
-		if c.Name == name {
-			return int32(c.ID)
-		}
-	}
-	require.FailNow(t, "no such channel", name)
-	return -1
+	id, ok := s.Graph().ChannelNamed(name)
+	require.True(t, ok, "no such channel %s", name)
+	return int32(id)
 }
 
 // requireInvariants fails unless every invariant of r is named in names

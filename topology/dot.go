@@ -10,23 +10,32 @@ import (
 
 // DOT renders the logical graph in Graphviz's dot language: one node per
 // operator labelled with kind and parallelism, one edge per edge labelled
-// with its partitioning. Names are escaped (see dotID and dotLabel), so
-// any name gives a valid file that shows the name as printed elsewhere.
+// with its partitioning, "forward, chained" and bold for a chained edge.
+// Names are escaped (see dotID and dotLabel), so any name gives a valid
+// file that shows the name as printed elsewhere. The edges must name known
+// operators (Validate checks that first).
 func (g *Graph) DOT() string {
 	var b strings.Builder
 	b.WriteString("digraph job {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n")
 	for _, op := range g.Operators {
 		fmt.Fprintf(&b, "  %s [label=\"%s\\n%s  p=%d\"];\n", dotID(op.Name), dotLabel(op.Name), op.Kind, op.Parallelism)
 	}
-	for _, e := range g.Edges {
+	chained := g.Chainable()
+	for i, e := range g.Edges {
+		if chained[i] {
+			fmt.Fprintf(&b, "  %s -> %s [label=\"forward, chained\", style=bold];\n", dotID(e.From), dotID(e.To))
+			continue
+		}
 		fmt.Fprintf(&b, "  %s -> %s [label=%s];\n", dotID(e.From), dotID(e.To), dotID(string(e.Partitioning)))
 	}
 	b.WriteString("}\n")
 	return b.String()
 }
 
-// DOT renders the execution graph: one cluster per operator holding its
-// subtasks, one edge per channel labelled with its partitioning.
+// DOT renders the execution graph: one cluster per job vertex (a task:
+// an operator, or a chain of them, labelled with the chain's name and its
+// operators' kinds) holding its subtasks, one edge per channel labelled
+// with its partitioning.
 func (eg *ExecutionGraph) DOT() string { return eg.AnnotatedDOT("", nil, nil) }
 
 // AnnotatedDOT is DOT with a title over the graph and, when given, notes
@@ -48,10 +57,14 @@ func (eg *ExecutionGraph) AnnotatedDOT(title string, subtasks, channels []string
 	if title != "" {
 		fmt.Fprintf(&b, "  label=\"%s\";\n  labelloc=t;\n", dotLabel(title))
 	}
-	for op, ids := range eg.ByOperator {
-		o := eg.Graph.Operators[op]
-		fmt.Fprintf(&b, "  subgraph %s {\n    label=\"%s (%s)\";\n", dotID("cluster_"+o.Name), dotLabel(o.Name), o.Kind)
-		for _, id := range ids {
+	for _, v := range eg.Vertices {
+		head := eg.Graph.Operators[v.Head()]
+		kinds := make([]string, len(v.Operators))
+		for i, op := range v.Operators {
+			kinds[i] = string(eg.Graph.Operators[op].Kind)
+		}
+		fmt.Fprintf(&b, "  subgraph %s {\n    label=\"%s (%s)\";\n", dotID("cluster_"+head.Name), dotLabel(v.Name), strings.Join(kinds, ", "))
+		for _, id := range v.Subtasks {
 			name := eg.Subtasks[id].Name
 			fmt.Fprintf(&b, "    %s [label=\"%s%s\"];\n", dotID(name), dotLabel(name), note(subtasks, id))
 		}

@@ -450,3 +450,41 @@ func TestAnnotatedDOT(t *testing.T) {
 	assert.Contains(t, out, `label="at 2.5s \"x\"";`)
 	assert.Contains(t, out, `\n3 queued\\u001b[2J"`)
 }
+
+// TestDOTChains: the job graph marks chained edges, the execution graph
+// draws one cluster per task named after its chain, with the kinds of its
+// operators, and a channel only for the edges that are not chained. Hostile
+// names chained into one task still give a file the checker reads.
+func TestDOTChains(t *testing.T) {
+	g := chainGraph(map[string]int{"s2": 1}, []string{"src", "m", "s1", "s2"}, fwd("src", "m"), fwd("m", "s1"), Edge{From: "m", To: "s2", Partitioning: Rebalance})
+	g.Operators[2].Kind, g.Operators[3].Kind = Sink, Sink
+	job, err := parseDOT(g.DOT())
+	require.NoError(t, err, g.DOT())
+	assert.Len(t, job.edges, 3)
+	assert.Contains(t, g.DOT(), `"src" -> "m" [label="forward, chained", style=bold];`)
+	assert.Contains(t, g.DOT(), `"m" -> "s2" [label="rebalance"];`)
+
+	eg, err := Expand(g)
+	require.NoError(t, err)
+	exec, err := parseDOT(eg.DOT())
+	require.NoError(t, err, eg.DOT())
+	assert.Len(t, exec.nodes, 3)
+	assert.ElementsMatch(t, []string{"src -> m -> s1 (source, map, sink)", "s2 (sink)"}, exec.clusterLabels())
+	ids := exec.byLabel(func(label string) string { return label })
+	assert.Equal(t, [][2]string{{ids["src -> m -> s1[0]"], ids["s2[0]"]}, {ids["src -> m -> s1[1]"], ids["s2[0]"]}}, exec.edges)
+
+	hostile := hostileGraph(t)
+	for i := range hostile.Edges {
+		hostile.Edges[i].Partitioning = Forward
+	}
+	heg, err := Expand(hostile)
+	require.NoError(t, err)
+	require.Len(t, heg.Vertices, 1)
+	for _, out := range []string{hostile.DOT(), heg.DOT()} {
+		_, err := parseDOT(out)
+		require.NoError(t, err, out)
+		for _, r := range out {
+			require.False(t, termsafe.Unsafe(r), "%q in the DOT output", r)
+		}
+	}
+}

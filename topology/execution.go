@@ -2,15 +2,20 @@ package topology
 
 import "fmt"
 
-// Subtask is one parallel instance of an operator.
+// Subtask is one parallel instance of a job vertex: a task that runs the
+// vertex's chained operators.
 type Subtask struct {
 	// ID is the subtask's index in ExecutionGraph.Subtasks.
 	ID int
-	// Operator is the index of its operator in Graph.Operators.
+	// Vertex is the index of its job vertex in ExecutionGraph.Vertices.
+	Vertex int
+	// Operator is the index in Graph.Operators of the vertex's head, the
+	// operator that reads the subtask's inputs.
 	Operator int
-	// Index is the subtask index within its operator (0..parallelism-1).
+	// Index is the subtask index within its vertex (0..parallelism-1).
 	Index int
-	// Name is "operator[index]", as Flink's web UI shows subtasks.
+	// Name is "vertex[index]", the vertex named as Flink's web UI names a
+	// chain ("a -> b[0]"); a vertex of one operator is that operator.
 	Name string
 	// Inputs are the channel IDs that feed the subtask, ordered by input
 	// edge and then by sender subtask index (Flink's input channel order).
@@ -20,10 +25,12 @@ type Subtask struct {
 }
 
 // OutputGate is the set of channels one subtask writes for one output edge
-// (Flink's ResultPartition with its subpartitions).
+// that is not chained (Flink's ResultPartition with its subpartitions).
 type OutputGate struct {
 	// Edge is the index of the edge in Graph.Edges.
 	Edge int
+	// From is the chained operator that writes it (the edge's sender).
+	From int
 	// Partitioning is the edge's partitioning.
 	Partitioning Partitioning
 	// Channels are channel IDs, indexed by receiver subtask index; forward
@@ -45,6 +52,14 @@ type Channel struct {
 	From, To int
 	// Name is "from->to" with subtask names.
 	Name string
+	// OperatorName is "from->to" with the operator subtask names of the
+	// edge's ends ("map[0]->sink[1]"), the same as Name unless a side is
+	// a chain of several operators.
+	OperatorName string
+	// AlignedOnly: unaligned checkpoints are not supported on the
+	// channel's edge (Graph.UnalignedUnsupported); its barriers are forced
+	// aligned.
+	AlignedOnly bool
 }
 
 // ExecutionGraph is the graph of subtasks and channels, Flink's
@@ -52,44 +67,65 @@ type Channel struct {
 type ExecutionGraph struct {
 	// Graph is the logical graph it was expanded from.
 	Graph *Graph
-	// Subtasks, sources first in topological operator order.
+	// Vertices are the job vertices, chains of operators (Flink's
+	// JobGraph), their heads in topological order.
+	Vertices []Vertex
+	// VertexOf is the vertex of each operator.
+	VertexOf []int
+	// Chained says of each edge whether it is chained: no channel, its
+	// records pass inside a task (Graph.Chainable).
+	Chained []bool
+	// Subtasks, vertex by vertex, sources first.
 	Subtasks []Subtask
-	// Channels, grouped by edge.
+	// Channels, grouped by edge; chained edges have none.
 	Channels []Channel
-	// ByOperator lists the subtask IDs of each operator by index.
+	// ByOperator lists the subtask IDs of each operator by index: the
+	// subtasks of its vertex, shared by every operator of a chain.
 	ByOperator [][]int
 }
 
-// Expand validates g and builds its execution graph.
+// Expand validates g and builds its execution graph: the chains (Flink's
+// JobGraph), then their subtasks and the channels of the edges that are
+// not chained.
 func Expand(g *Graph) (*ExecutionGraph, error) {
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
 	order, _ := g.Order()
-	eg := &ExecutionGraph{Graph: g, ByOperator: make([][]int, len(g.Operators))}
-	for _, op := range order {
-		o := &g.Operators[op]
-		for i := range o.Parallelism {
+	eg := &ExecutionGraph{Graph: g, ByOperator: make([][]int, len(g.Operators)), Chained: g.Chainable()}
+	eg.Vertices, eg.VertexOf = g.vertices(order, eg.Chained)
+	for vi := range eg.Vertices {
+		v := &eg.Vertices[vi]
+		for i := range v.Parallelism {
 			id := len(eg.Subtasks)
-			eg.Subtasks = append(eg.Subtasks, Subtask{ID: id, Operator: op, Index: i, Name: fmt.Sprintf("%s[%d]", o.Name, i)})
-			eg.ByOperator[op] = append(eg.ByOperator[op], id)
+			eg.Subtasks = append(eg.Subtasks, Subtask{ID: id, Vertex: vi, Operator: v.Head(), Index: i, Name: fmt.Sprintf("%s[%d]", v.Name, i)})
+			v.Subtasks = append(v.Subtasks, id)
+		}
+		for _, op := range v.Operators {
+			eg.ByOperator[op] = v.Subtasks
 		}
 	}
 	index := g.indexes()
+	aligned := g.UnalignedUnsupported()
 	for ei, e := range g.Edges {
-		senders, receivers := eg.ByOperator[index[e.From]], eg.ByOperator[index[e.To]]
+		if eg.Chained[ei] {
+			continue
+		}
+		from, to := index[e.From], index[e.To]
+		senders, receivers := eg.ByOperator[from], eg.ByOperator[to]
 		for si, s := range senders {
-			gate := OutputGate{Edge: ei, Partitioning: e.Partitioning}
+			gate := OutputGate{Edge: ei, From: from, Partitioning: e.Partitioning}
 			if e.Partitioning == Hash {
-				gate.KeyGroups = g.MaxParallelismOf(index[e.To])
+				gate.KeyGroups = g.MaxParallelismOf(to)
 			}
 			for ri, r := range receivers {
 				if e.Partitioning == Forward && ri != si {
 					continue
 				}
 				id := len(eg.Channels)
-				eg.Channels = append(eg.Channels, Channel{ID: id, Edge: ei, From: s, To: r,
-					Name: eg.Subtasks[s].Name + "->" + eg.Subtasks[r].Name})
+				eg.Channels = append(eg.Channels, Channel{ID: id, Edge: ei, From: s, To: r, AlignedOnly: aligned[ei],
+					Name:         eg.Subtasks[s].Name + "->" + eg.Subtasks[r].Name,
+					OperatorName: fmt.Sprintf("%s[%d]->%s[%d]", e.From, si, e.To, ri)})
 				gate.Channels = append(gate.Channels, id)
 			}
 			eg.Subtasks[s].Outputs = append(eg.Subtasks[s].Outputs, gate)
@@ -103,7 +139,60 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 	return eg, nil
 }
 
-// Op returns the operator of subtask id.
+// Op returns the head operator of subtask id.
 func (eg *ExecutionGraph) Op(id int) *Operator {
 	return &eg.Graph.Operators[eg.Subtasks[id].Operator]
+}
+
+// Chain returns the operators subtask id runs, head first.
+func (eg *ExecutionGraph) Chain(id int) []int {
+	return eg.Vertices[eg.Subtasks[id].Vertex].Operators
+}
+
+// HasKind reports whether subtask id runs an operator of kind k.
+func (eg *ExecutionGraph) HasKind(id int, k Kind) bool {
+	for _, op := range eg.Chain(id) {
+		if eg.Graph.Operators[op].Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// HasSinkMode reports whether subtask id runs a sink of mode m.
+func (eg *ExecutionGraph) HasSinkMode(id int, m SinkMode) bool {
+	for _, op := range eg.Chain(id) {
+		if o := &eg.Graph.Operators[op]; o.Kind == Sink && o.SinkMode == m {
+			return true
+		}
+	}
+	return false
+}
+
+// SubtaskNamed finds a subtask by name: its own ("a -> b[0]") or that of
+// one of its chained operators ("b[0]"). ok is false for an unknown name.
+func (eg *ExecutionGraph) SubtaskNamed(name string) (id int, ok bool) {
+	for i := range eg.Subtasks {
+		if eg.Subtasks[i].Name == name {
+			return i, true
+		}
+	}
+	for op := range eg.Graph.Operators {
+		for i, id := range eg.ByOperator[op] {
+			if fmt.Sprintf("%s[%d]", eg.Graph.Operators[op].Name, i) == name {
+				return id, true
+			}
+		}
+	}
+	return -1, false
+}
+
+// ChannelNamed finds a channel by its name or its operator name.
+func (eg *ExecutionGraph) ChannelNamed(name string) (id int, ok bool) {
+	for i := range eg.Channels {
+		if eg.Channels[i].Name == name || eg.Channels[i].OperatorName == name {
+			return i, true
+		}
+	}
+	return -1, false
 }

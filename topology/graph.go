@@ -149,6 +149,12 @@ type Operator struct {
 	// (setMaxParallelism); 0 leaves it to the job's MaxParallelism or to
 	// Flink's default (see Graph.MaxParallelismOf).
 	MaxParallelism int
+	// DisableChaining is disableChaining(): the operator chains with
+	// neither its input nor its outputs (ChainingStrategy.NEVER).
+	DisableChaining bool
+	// StartNewChain is startNewChain(): the operator heads a new chain
+	// but its outputs may chain to it (ChainingStrategy.HEAD).
+	StartNewChain bool
 }
 
 // CostOf is the processing cost of one record in subtask index.
@@ -172,6 +178,10 @@ type Graph struct {
 	// MaxParallelism is the job's pipeline.max-parallelism, for every
 	// operator that sets none; 0 means not set.
 	MaxParallelism int
+	// DisableChaining turns operator chaining off for the whole job
+	// (pipeline.operator-chaining.enabled: false): every edge is a
+	// network channel, every operator its own task.
+	DisableChaining bool
 }
 
 // Index returns the position of the operator called name, or -1.

@@ -66,9 +66,10 @@ func TestValidateErrors(t *testing.T) {
 func TestExpand(t *testing.T) {
 	eg, err := Expand(valid())
 	require.NoError(t, err)
-	require.Len(t, eg.Subtasks, 8)
-	// forward 2, hash 2x3, rebalance 3x1
-	require.Len(t, eg.Channels, 2+6+3)
+	// src -> m chained (forward, equal parallelism): 2 + 3 + 1 subtasks
+	require.Len(t, eg.Subtasks, 6)
+	// hash 2x3, rebalance 3x1; the chained forward edge has none
+	require.Len(t, eg.Channels, 6+3)
 	count0 := eg.ByOperator[2][0]
 	assert.Equal(t, "count[0]", eg.Subtasks[count0].Name)
 	assert.Len(t, eg.Subtasks[count0].Inputs, 2, "a count subtask reads one channel per m subtask")
@@ -78,6 +79,8 @@ func TestExpand(t *testing.T) {
 	for _, c := range eg.Channels {
 		assert.Contains(t, eg.Subtasks[c.To].Inputs, c.ID)
 	}
-	assert.Contains(t, eg.DOT(), `"m[1]" -> "count[2]" [label="hash"];`)
+	assert.Equal(t, "src -> m[1]", eg.Subtasks[m1].Name)
+	assert.Equal(t, "m[1]->count[2]", eg.Channels[5].OperatorName)
+	assert.Contains(t, eg.DOT(), `"src -> m[1]" -> "count[2]" [label="hash"];`)
 	assert.Contains(t, valid().DOT(), `"m" -> "count" [label="hash"];`)
 }

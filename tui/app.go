@@ -101,14 +101,11 @@ func New(cfg sim.Config, opt Options) (*UI, error) {
 	setTviewStyles(opt.Mono)
 	u := &UI{app: tview.NewApplication(), m: m, th: newTheme(opt.Mono), opt: opt, speed: defaultSpeed, wall: time.Now, done: make(chan struct{})}
 	u.filter, _ = parseFilter("")
-	g := m.Graph().Graph
-	ops, err := g.Order()
-	if err != nil {
-		return nil, err
-	}
+	// Tasks in the order of their job vertices, whose heads are in
+	// topological order.
 	u.rank = make([]int, len(m.Graph().Subtasks))
-	for _, op := range ops {
-		for _, id := range m.Graph().ByOperator[op] {
+	for _, v := range m.Graph().Vertices {
+		for _, id := range v.Subtasks {
 			u.rank[id] = len(u.order)
 			u.order = append(u.order, id)
 		}

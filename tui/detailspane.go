@@ -125,16 +125,22 @@ func (p *detailsPane) lines(id, w int) []dline {
 	th := &u.th
 	s := u.m.Sim()
 	eg := u.m.Graph()
-	op := eg.Op(id)
 	v := s.SubtaskView(id)
 	var out []dline
 	add := func(parts ...dpart) { out = append(out, dline(parts)) }
 	plain := func(format string, args ...any) dpart { return dpart{fmt.Sprintf(format, args...), th.base} }
 
-	kind := string(op.Kind)
-	if op.Kind == topology.Aggregate {
-		kind += " (" + string(op.Func) + ")"
+	// The kinds of the task's chained operators, head first.
+	var kinds []string
+	for _, i := range eg.Chain(id) {
+		op := &eg.Graph.Operators[i]
+		k := string(op.Kind)
+		if op.Kind == topology.Aggregate {
+			k += " (" + string(op.Func) + ")"
+		}
+		kinds = append(kinds, k)
 	}
+	kind := strings.Join(kinds, " -> ")
 	g, gst, act := u.activity(id, v)
 	add(dpart{u.m.names[id], th.bold}, plain(" %s · ", kind), dpart{string(g), gst}, plain(" %s", act))
 	add(plain("processed %s · emitted %s", fmtCount(v.Processed), fmtCount(v.Emitted)))
@@ -217,11 +223,11 @@ func (p *detailsPane) lines(id, w int) []dline {
 		}
 	}
 	p.saved(id, add, plain)
-	if op.Kind == topology.Sink {
+	if eg.HasKind(id, topology.Sink) {
 		p.duplicates(add, plain)
 	}
-	// Keyed state.
-	if op.Kind == topology.Aggregate {
+	// Keyed state: an aggregate is always a chain's head.
+	if eg.Op(id).Kind == topology.Aggregate {
 		p.kv = s.AppendKeyedState(p.kv[:0], id)
 		add(dpart{fmt.Sprintf("keyed state: %d keys, %s", len(p.kv), fmtBytes(v.StateBytes)), th.header})
 		cellW := 0

@@ -54,7 +54,9 @@ func newLanes(eg *topology.ExecutionGraph, sync time.Duration) *lanes {
 	ls := &lanes{l: make([]lane, len(eg.Subtasks)), cost: make([]int64, len(eg.Subtasks)), sync: int64(sync),
 		async: map[int64][]int32{}}
 	for i, st := range eg.Subtasks {
-		ls.cost[i] = int64(eg.Op(i).CostOf(st.Index))
+		for _, op := range eg.Chain(i) { // a record that reaches the whole chain
+			ls.cost[i] += int64(eg.Graph.Operators[op].CostOf(st.Index))
+		}
 		ls.l[i].finished = -1
 		ls.l[i].async = map[int64]bool{}
 	}

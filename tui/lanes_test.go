@@ -16,13 +16,13 @@ func TestLanes(t *testing.T) {
 	m.GoTo(1 << 62)
 	jc := -1
 	for i, n := range m.names {
-		if n == "join_count[0]" {
+		if n == "join_count -> sink[0]" {
 			jc = i
 		}
 	}
 	require.GreaterOrEqual(t, jc, 0)
 	var lc laneCells
-	// The whole run in 100 columns: join_count[0] aligned, synced,
+	// The whole run in 100 columns: join_count -> sink[0] aligned, synced,
 	// uploaded and processed.
 	col := int64(20 * time.Millisecond)
 	m.lanes.fill(&lc, jc, 0, col, 100, m.Now(), m.TraceLen())

@@ -180,7 +180,7 @@ func TestExplain(t *testing.T) {
 	text := m.Explain(1)
 	t.Log(text)
 	require.Contains(t, text, "slowest ")
-	require.Contains(t, text, "join_count[")
+	require.Contains(t, text, "join_count -> sink[")
 	require.Contains(t, text, "aligned")
 	require.Contains(t, text, "parse[")
 	// In progress: what it waits for.

@@ -28,7 +28,7 @@ var readmeScreens = []struct {
 		func(tu *testUI) {
 			tu.prompted('/', "-record")
 			tu.prompted('g', "0.545s")
-			tu.selectWithKeys("join_count[0]")
+			tu.selectWithKeys("join_count -> sink[0]")
 		}},
 	{"unaligned", func(t *testing.T) sim.Config {
 		cfg := scenarioConfig(t, "alignment", 0)

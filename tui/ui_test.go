@@ -265,7 +265,7 @@ func TestStatusMessagesAreReadWhole(t *testing.T) {
 	tu.keys(bad)
 	tu.key(tcell.KeyEnter, 0)
 	msgs := []string{fmt.Sprintf("%q: give an event number, a time like 2.5s or 300ms, or ck3", strings.TrimSpace(bad)),
-		"job_failover: crash of join_count[1] (10 subtasks)"}
+		"job_failover: crash of join_count -> sink[1] (8 subtasks)"}
 	require.Contains(t, tu.statusLine(), msgs[0])
 	for _, w := range []int{60, 80, 100, 120, 160, 250} {
 		t.Run(itoa(int64(w)), func(t *testing.T) {
@@ -708,13 +708,13 @@ func TestRecoveryOnScreen(t *testing.T) {
 
 			tu := newTestUI(t, cfg, 120, 40)
 			m := tu.u.m
-			tu.until("job_failover: crash of join_count[1] (10 subtasks)", 20, func() { tu.keys("f") })
-			require.Equal(t, "join_count[1]", m.names[tu.u.sub], "f selects the subtask that failed")
+			tu.until("job_failover: crash of join_count -> sink[1] (8 subtasks)", 20, func() { tu.keys("f") })
+			require.Equal(t, "join_count -> sink[1]", m.names[tu.u.sub], "f selects the subtask that failed")
 			scr := tu.screen()
 			require.Contains(t, tu.statusLine(), "job RESTARTING")
-			require.Regexp(t, `▶join_count\[1\]\s+X failed: crash of join_count\[1\], waiting`, scr, "the origin FAILED")
-			require.Contains(t, scr, "Details · join_count[1]")
-			require.Regexp(t, `(?m)^║ orders\[0\]\s+X canceled with join_count\[1\] \(same region\), waiting`, scr, "the others were canceled with it")
+			require.Regexp(t, `▶join_count -> sink\[1\]\s+X failed: crash of join_count -> sink\[1\], wait`, scr, "the origin FAILED")
+			require.Contains(t, scr, "Details · join_count -> sink[1]")
+			require.Regexp(t, `(?m)^║ orders\[0\]\s+X canceled with join_count -> sink\[1\] \(same`, scr, "the others were canceled with it")
 			failed := 0
 			for _, l := range tu.lines() {
 				if strings.HasPrefix(l, "║") && strings.Contains(l, "X failed:") {
@@ -743,11 +743,13 @@ func TestRecoveryOnScreen(t *testing.T) {
 			require.Contains(t, scr, "R", "restoring lanes")
 			require.NotContains(t, tu.statusLine(), "job RESTARTING")
 			// The sink's transactions are in its details.
-			for tu.u.m.names[tu.u.sub] != "sink[0]" {
+			for tu.u.m.names[tu.u.sub] != "join_count -> sink[1]" { // the chain of the failed subtask
 				tu.u.moveSubtask(1)
 			}
 			tu.draw()
-			require.Contains(t, tu.screen(), "sink transactions")
+			// The chain's details list its inputs first, its sink's
+			// transactions below them.
+			require.Contains(t, tu.u.details.lines(tu.u.sub, 40), dline{{"sink transactions", tu.u.th.header}})
 			require.Contains(t, tu.screen(), fmt.Sprintf("restored from ck%d", tc.restored))
 			require.Zero(t, m.Mismatches())
 		})
@@ -825,4 +827,19 @@ func TestDetailsShowWhatWasSaved(t *testing.T) {
 	require.Contains(t, got, "duplicates at the sinks: 770 outputs written more than once")
 	require.Regexp(t, `partition \d+ offset [\d,]+ \(key -?\d+, value -?\d+\): written 2×, 1× in a failure-free run`, got)
 	require.NotContains(t, got, "saved in", "a finished job deleted its checkpoints")
+}
+
+// TestChainOnScreen: a chained task is one row named after its chain, as
+// Flink's web UI names it, and its details list the kinds of its chained
+// operators.
+func TestChainOnScreen(t *testing.T) {
+	tu := newTestUI(t, scenarioConfig(t, "alignment", time.Second), 120, 40)
+	tu.u.m.GoTo(2000)
+	tu.selectWithKeys("join_count -> sink[0]")
+	tu.draw()
+	scr := tu.screen()
+	require.Regexp(t, `║▶join_count -> sink\[0\] `, scr, "the graph pane's row of the chain")
+	require.Contains(t, scr, "Details · join_count -> sink[0]")
+	require.Contains(t, scr, "join_count -> sink[0] aggregate (count) ->")
+	require.NotContains(t, scr, "║ sink[0]", "the chained sink has no task of its own")
 }

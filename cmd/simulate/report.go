@@ -11,6 +11,7 @@ import (
 	"github.com/ckptsim/ckptsim/internal/termsafe"
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // writeText prints the header, the checkpoint table, the summary, the
@@ -33,8 +34,16 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	if d := strings.TrimSpace(sc.Description); d != "" {
 		fmt.Fprintf(w, "%s\n", d)
 	}
-	fmt.Fprintf(w, "%d subtasks, %d channels · interval %v · run ended at %s (%s) after %d events\n\n",
+	fmt.Fprintf(w, "%d subtasks, %d channels · interval %v · run ended at %s (%s) after %d events\n",
 		len(eg.Subtasks), len(eg.Channels), cfg.Checkpoint.Interval, dur(r.VirtualEnd), stopWord(r.Stop), r.Events)
+	if chains := chainNames(eg); len(chains) > 0 {
+		fmt.Fprintf(w, "chained into one task each: %s\n", termsafe.Line(strings.Join(chains, "; ")))
+	}
+	if len(r.AlignedEdges) > 0 {
+		fmt.Fprintf(w, "unaligned checkpoints are disabled on %s: an operator with a forward or broadcast input aligns every input\n",
+			termsafe.Line(strings.Join(r.AlignedEdges, ", ")))
+	}
+	fmt.Fprintln(w)
 	if r.Stop == sim.Running {
 		note := ""
 		if len(sc.Expect) > 0 {
@@ -173,7 +182,28 @@ func writeSubtasks(w io.Writer, s *sim.Sim, r *sim.Result) {
 				inFlight(st.ProcessedBytes, st.PersistedBytes), st.Unaligned)
 		}
 		tw.Flush()
+		for _, st := range c.Subtasks {
+			if len(st.OperatorStateBytes) == 0 {
+				continue
+			}
+			parts := make([]string, len(st.OperatorStateBytes))
+			for i, op := range eg.Chain(st.Subtask) {
+				parts[i] = eg.Graph.Operators[op].Name + " " + size(st.OperatorStateBytes[i])
+			}
+			fmt.Fprintf(w, "  %s state by operator: %s\n", termsafe.Line(eg.Subtasks[st.Subtask].Name), termsafe.Line(strings.Join(parts, ", ")))
+		}
 	}
+}
+
+// chainNames lists the tasks that chain several operators.
+func chainNames(eg *topology.ExecutionGraph) []string {
+	var names []string
+	for _, v := range eg.Vertices {
+		if len(v.Operators) > 1 {
+			names = append(names, v.Name)
+		}
+	}
+	return names
 }
 
 // inFlight is the web UI's "Processed (persisted) in-flight data": the
@@ -206,6 +236,8 @@ type jsonResult struct {
 	Stop          string            `json:"stop"`
 	Job           string            `json:"job"`
 	StateBackend  string            `json:"state_backend,omitempty"`
+	Chains        []string          `json:"chains,omitempty"`
+	AlignedEdges  []string          `json:"aligned_edges,omitempty"`
 	Checkpoints   []jsonCheckpoint  `json:"checkpoints"`
 	Failovers     []jsonFailover    `json:"failovers"`
 	Restores      []jsonRestore     `json:"restores,omitempty"`
@@ -254,6 +286,14 @@ type jsonSubtask struct {
 	PersistedInFlightBytes  int64  `json:"persisted_in_flight_bytes"`
 	PersistedInFlightRecord int64  `json:"persisted_in_flight_records"`
 	Unaligned               bool   `json:"unaligned"`
+	// Operators is the state by chained operator, for a chain of several.
+	Operators []jsonOperatorState `json:"operators,omitempty"`
+}
+
+// jsonOperatorState is one chained operator's share of a snapshot.
+type jsonOperatorState struct {
+	Operator   string `json:"operator"`
+	StateBytes int64  `json:"state_bytes"`
 }
 
 type jsonSummary struct {
@@ -347,7 +387,7 @@ type jsonInvariant struct {
 func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult, warnings []string) error {
 	out := jsonResult{SchemaVersion: reportSchemaVersion, Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), FlinkVersion: r.FlinkVersion.String(), Warnings: warnings, VirtualEndNs: r.VirtualEnd,
 		Events: r.Events, Stop: strings.ReplaceAll(stopWord(r.Stop), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
-		Expectations: jsonExpectations(exps)}
+		Expectations: jsonExpectations(exps), Chains: chainNames(s.Graph()), AlignedEdges: r.AlignedEdges}
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
 		jc := jsonCheckpoint{ID: c.ID, Execution: c.Execution, Status: c.Status.String(), TriggerNs: c.TriggerAt, EndToEndNs: c.EndToEnd(),
@@ -363,6 +403,10 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 				AckNs: st.AckAt, StartDelayNs: st.StartDelay, AlignmentNs: st.Alignment, SyncNs: st.Sync, AsyncNs: st.Async,
 				StateBytes: st.StateBytes, CheckpointedBytes: st.CheckpointedBytes, ProcessedInFlightBytes: st.ProcessedBytes,
 				PersistedInFlightBytes: st.PersistedBytes, PersistedInFlightRecord: st.PersistedRecords, Unaligned: st.Unaligned})
+			for i, b := range st.OperatorStateBytes {
+				js := &jc.Subtasks[len(jc.Subtasks)-1]
+				js.Operators = append(js.Operators, jsonOperatorState{Operator: eg.Graph.Operators[eg.Chain(st.Subtask)[i]].Name, StateBytes: b})
+			}
 		}
 		out.Checkpoints = append(out.Checkpoints, jc)
 	}

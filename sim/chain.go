@@ -1,0 +1,193 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
+
+// link is one operator of a task's chain, an entry of Flink's
+// OperatorChain: a record it emits goes to its network gates first, then
+// to its chained operators by a method call (OperatorChain's
+// createOutputCollector puts the RecordWriterOutputs before the chained
+// outputs), all within the processing of the one record the task took.
+type link struct {
+	op    *topology.Operator
+	opIdx int
+	cost  int64   // processing cost of one record in this subtask
+	next  []int32 // chain positions of the operators chained to its output
+	gates []int32 // the task's output gates it writes, indexes in task.outputs
+}
+
+// chainLayout is what every subtask of a vertex shares about its chain,
+// computed once per run: each operator's position in its chain and the
+// operators chained to its output.
+type chainLayout struct {
+	pos  []int32 // by operator
+	next [][]int32
+}
+
+func newChainLayout(eg *topology.ExecutionGraph) chainLayout {
+	g := eg.Graph
+	cl := chainLayout{pos: make([]int32, len(g.Operators)), next: make([][]int32, len(g.Operators))}
+	for _, v := range eg.Vertices {
+		for i, op := range v.Operators {
+			cl.pos[op] = int32(i)
+		}
+	}
+	from, to := g.EdgeEnds()
+	for e, chained := range eg.Chained {
+		if chained {
+			cl.next[from[e]] = append(cl.next[from[e]], cl.pos[to[e]])
+		}
+	}
+	return cl
+}
+
+// chain builds the chain of subtask st: its operators in chain order,
+// their costs at the subtask's index, and which chained operator writes
+// which of the task's output gates.
+func (cl *chainLayout) chain(eg *topology.ExecutionGraph, st *topology.Subtask) []link {
+	ops := eg.Chain(st.ID)
+	chain := make([]link, len(ops))
+	for i, op := range ops {
+		o := &eg.Graph.Operators[op]
+		chain[i] = link{op: o, opIdx: op, cost: int64(o.CostOf(st.Index)), next: cl.next[op]}
+	}
+	for g, out := range st.Outputs {
+		i := cl.pos[out.From]
+		chain[i].gates = append(chain[i].gates, int32(g))
+	}
+	return chain
+}
+
+// chainCost is the processing cost of record it entering the chain at
+// position i: the sum of the costs of the operators it reaches (a filter
+// that drops it spares the operators after it). Nothing changes: the
+// operators apply it when its processing ends.
+func (t *task) chainCost(i int32, it *item) int64 {
+	l := &t.chain[i]
+	cost := l.cost
+	if len(l.next) == 0 {
+		return cost
+	}
+	if out, ok := t.transform(l, it); ok {
+		for _, j := range l.next {
+			cost += t.chainCost(j, &out)
+		}
+	}
+	return cost
+}
+
+// transform is what operator l makes of record it, without side effects:
+// the record it emits, ok false when it emits none.
+func (t *task) transform(l *link, it *item) (out item, ok bool) {
+	out = item{kind: itemRecord, key: it.key, value: it.value, bytes: it.bytes, part: it.part, off: it.off}
+	if l.op.OutputBytes > 0 {
+		out.bytes = int32(l.op.OutputBytes)
+	}
+	switch l.op.Kind {
+	case topology.Map:
+		out.value = it.value*l.op.Multiply + l.op.Add
+	case topology.Filter:
+		return out, keeps(l.op, it.key, it.value)
+	case topology.Aggregate:
+		if l.op.Func == topology.Sum {
+			out.value = t.state[it.key] + it.value
+		} else {
+			out.value = t.state[it.key] + 1
+		}
+	case topology.Sink:
+		return out, false
+	}
+	return out, true
+}
+
+// apply runs record it through the chain from position i: the operator
+// applies it (an aggregate updates its keyed state, a sink writes), then
+// what it emits goes to its gates and to its chained operators, depth
+// first.
+func (s *Sim) apply(t *task, i int32, it *item) {
+	l := &t.chain[i]
+	out, ok := t.transform(l, it)
+	switch l.op.Kind {
+	case topology.Aggregate:
+		t.state[it.key] = out.value
+		s.stateWritten(t, it.key)
+	case topology.Sink:
+		t.sunk++
+		s.write(t, l.opIdx, *it)
+	}
+	if !ok {
+		return
+	}
+	if len(l.gates) > 0 {
+		s.emit(t, l, &out)
+	}
+	for _, j := range l.next {
+		s.apply(t, j, &out)
+	}
+}
+
+// emit routes a record operator l emits to the output channels of its
+// gates.
+func (s *Sim) emit(t *task, l *link, it *item) {
+	for _, g := range l.gates {
+		gt := &t.outputs[g]
+		switch gt.part {
+		case topology.Forward:
+			s.send(&s.chans[gt.chans[0]], *it)
+		case topology.Rebalance:
+			s.send(&s.chans[gt.chans[gt.rr]], *it)
+			gt.rr = (gt.rr + 1) % len(gt.chans)
+		case topology.Hash:
+			s.send(&s.chans[gt.chans[topology.KeyOwner(it.key, gt.keyGroups, len(gt.chans))]], *it)
+		case topology.Broadcast:
+			for _, c := range gt.chans {
+				s.send(&s.chans[c], *it)
+			}
+		}
+	}
+	t.emitted++
+	if s.cfg.Script != nil && t.id == s.scriptTask {
+		s.script = append(s.script, fmt.Sprintf("emitted r%d", it.value))
+	}
+}
+
+// hasSink reports whether the task runs a sink operator.
+func (t *task) hasSink() bool {
+	for i := range t.chain {
+		if t.chain[i].op.Kind == topology.Sink {
+			return true
+		}
+	}
+	return false
+}
+
+// twoPhaseCommit reports whether the task runs a two-phase commit sink.
+func (t *task) twoPhaseCommit() bool {
+	for i := range t.chain {
+		if op := t.chain[i].op; op.Kind == topology.Sink && op.SinkMode == topology.TwoPhaseCommitSink {
+			return true
+		}
+	}
+	return false
+}
+
+// operatorStateBytes is the size of each chained operator's state now,
+// by chain position: a source's offset, an aggregate's keyed state (only a
+// chain's head can be an aggregate: its input is hash partitioned, which
+// never chains), nothing for the stateless operators and the sinks, whose
+// transactions are not counted as state.
+func (t *task) operatorStateBytes() []int64 {
+	b := make([]int64, len(t.chain))
+	for i := range t.chain {
+		switch op := t.chain[i].op; op.Kind {
+		case topology.Aggregate:
+			b[i] = int64(len(t.state)) * int64(op.StateBytesPerKey)
+		case topology.Source:
+			b[i] = 8
+		}
+	}
+	return b
+}
