@@ -136,7 +136,7 @@ func (s *Sim) redeployGraph(g *topology.Graph, eg *topology.ExecutionGraph) {
 	// Counters carry over to the subtask of the same operator and index,
 	// those of removed subtasks to the first; attempts start above every
 	// old one, so that no event of the old deployment fires.
-	type counts struct{ processed, emitted int64 }
+	type counts struct{ processed, emitted, sunk int64 }
 	carried := map[[2]int]counts{}
 	var attempt uint32
 	for i := range s.tasks {
@@ -146,7 +146,7 @@ func (s *Sim) redeployGraph(g *topology.Graph, eg *topology.ExecutionGraph) {
 			key[1] = 0
 		}
 		c := carried[key]
-		carried[key] = counts{c.processed + t.processed, c.emitted + t.emitted}
+		carried[key] = counts{c.processed + t.processed, c.emitted + t.emitted, c.sunk + t.sunk}
 		attempt = max(attempt, t.attempt)
 	}
 	for i := range s.chans {
@@ -157,7 +157,7 @@ func (s *Sim) redeployGraph(g *topology.Graph, eg *topology.ExecutionGraph) {
 	for i := range s.tasks {
 		t := &s.tasks[i]
 		c := carried[[2]int{t.opIdx, eg.Subtasks[i].Index}]
-		t.processed, t.emitted, t.attempt = c.processed, c.emitted, attempt+1
+		t.processed, t.emitted, t.sunk, t.attempt = c.processed, c.emitted, c.sunk, attempt+1
 	}
 	for i := range s.chans {
 		s.chans[i].attempt = attempt + 1
