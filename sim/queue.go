@@ -91,12 +91,15 @@ func (q *queue) pushTimer(at int64, kind eventKind, a int32, b int64, gen uint32
 	q.seq++
 }
 
-// pushHeap adds e to the heap. Sifting moves a hole rather than swapping,
-// which halves the copies of the events.
+// pushHeap adds e to the heap.
 func (q *queue) pushHeap(e event) {
 	q.heap = append(q.heap, e)
-	h := q.heap
-	i := len(h) - 1
+	siftUp(q.heap, len(q.heap)-1, e)
+}
+
+// siftUp moves the hole at i of heap h up to where e belongs and puts e
+// there: moving a hole rather than swapping halves the copies of events.
+func siftUp(h []event, i int, e event) {
 	for i > 0 {
 		p := (i - 1) / arity
 		if !before(&e, &h[p]) {
@@ -164,15 +167,7 @@ func (q *queue) popHeap() event {
 		h[i] = h[m]
 		i = m
 	}
-	for i > 0 {
-		p := (i - 1) / arity
-		if !before(&last, &h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
-	}
-	h[i] = last
+	siftUp(h, i, last)
 	return top
 }
 
