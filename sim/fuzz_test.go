@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -135,7 +136,9 @@ func fuzzConfig(t *rapid.T) Config {
 	r.Restart.Attempts = int(edgeInt(0, 1<<30).Draw(t, "attempts"))
 	r.Restart.Delay, r.Restart.MaxDelay = edgeDuration(1).Draw(t, "delay"), edgeDuration(0).Draw(t, "max delay")
 	r.Restart.Interval, r.Restart.ResetThreshold = edgeDuration(1).Draw(t, "interval"), edgeDuration(0).Draw(t, "reset")
-	r.Restart.Multiplier = rapid.OneOf(rapid.SampledFrom([]float64{1, MaxFactor}), rapid.Float64Range(1, MaxFactor)).Draw(t, "multiplier")
+	// Above 1: ExponentialDelayRestartBackoffTimeStrategy refuses 1.
+	above1 := math.Nextafter(1, 2)
+	r.Restart.Multiplier = rapid.OneOf(rapid.SampledFrom([]float64{above1, MaxFactor}), rapid.Float64Range(above1, MaxFactor)).Draw(t, "multiplier")
 	r.Restart.Jitter = rapid.Float64Range(0, 1).Draw(t, "jitter")
 	r.Failover = rapid.SampledFrom([]Failover{FullFailover, RegionFailover}).Draw(t, "failover")
 	r.TolerableFailures = int(edgeInt(-1, 1<<30).Draw(t, "tolerable"))
@@ -157,7 +160,21 @@ func fuzzConfig(t *rapid.T) Config {
 		t.Fatalf("generated an invalid graph: %v", err)
 	}
 	cfg.Faults = fuzzFaults(t, eg)
+	cfg.StateBackend = fuzzBackend(t)
 	return cfg
+}
+
+// fuzzBackend draws a state backend with values at their bounds.
+func fuzzBackend(t *rapid.T) StateBackendConfig {
+	size := func(label string) int64 { return edgeInt(MinFileSize, MaxStateBackendFile).Draw(t, label) }
+	b := StateBackendConfig{Type: rapid.SampledFrom(StateBackendTypes).Draw(t, "backend"), Incremental: rapid.Bool().Draw(t, "incremental"),
+		WriteBufferSize: size("write buffer"), TargetFileSize: size("target file"), FlushBandwidth: edgeInt(1, MaxBandwidth).Draw(t, "flush bandwidth"),
+		Level0Trigger: int(edgeInt(1, MaxLevel0Trigger).Draw(t, "l0 trigger")), LevelMultiplier: int(edgeInt(2, MaxLevelMultiplier).Draw(t, "multiplier"))}
+	b.LevelBase = edgeInt(b.TargetFileSize, MaxStateBackendFile).Draw(t, "level base")
+	if rapid.Bool().Draw(t, "changelog") {
+		b.Changelog = ChangelogConfig{Enabled: true, MaterializationInterval: edgeDuration(time.Millisecond).Draw(t, "materialization"), PersistSize: size("persist size")}
+	}
+	return b
 }
 
 // FuzzEngine builds a valid Config from the fuzz bytes, with values at
@@ -182,7 +199,7 @@ func FuzzEngine(f *testing.F) {
 			require.LessOrEqual(t, r.VirtualEnd, int64(cfg.Until))
 		}
 		sm := r.Summary
-		require.Equal(t, len(r.Checkpoints), sm.Completed+sm.Expired+sm.Aborted+sm.InProgress)
+		require.Equal(t, len(r.Checkpoints)+r.History.Evicted, sm.Completed+sm.Expired+sm.Aborted+sm.InProgress)
 		for _, inv := range r.Invariants {
 			require.True(t, inv.OK, "%s: %s", inv.Name, inv.Detail)
 		}
