@@ -148,3 +148,26 @@ func TestSavepointIsFullAndNotShared(t *testing.T) {
 	}
 	t.Fatal("no savepoint")
 }
+
+// BenchmarkBackends runs one job with each backend: the cost of the
+// backend models against hashmap's (the engine before backends), in the
+// same run (go test ./sim -run '^$' -bench Backends).
+func BenchmarkBackends(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		cfg  StateBackendConfig
+	}{
+		{"hashmap", StateBackendConfig{}},
+		{"rocksdb-incremental", StateBackendConfig{Type: RocksDB, Incremental: true}},
+		{"changelog", StateBackendConfig{Changelog: ChangelogConfig{Enabled: true, MaterializationInterval: 2 * time.Second}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := backendJob(bc.cfg)
+			for b.Loop() {
+				s, err := New(cfg)
+				require.NoError(b, err)
+				s.Run()
+			}
+		})
+	}
+}

@@ -139,3 +139,7 @@ func (r *sharedRegistry) clone() {
 	}
 	r.entries, r.deleted = entries, maps.Clone(r.deleted)
 }
+
+// StorageBytes is what the checkpoints and savepoints in checkpoint
+// storage take now (Summary.StorageBytes at the end of the run).
+func (s *Sim) StorageBytes() int64 { return s.coord.shared.used() }

@@ -106,7 +106,11 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 	s := u.m.Sim()
 	n := int64(s.NumCheckpoints())
 	sel := u.selectedCheckpoint()
-	p.SetTitle(fmt.Sprintf(" Checkpoints · %d triggered ", n))
+	title := fmt.Sprintf(" Checkpoints · %d triggered ", n)
+	if b := s.Config().StateBackend; !b.IsDefault() {
+		title += fmt.Sprintf("· storage %s ", fmtBytes(s.StorageBytes())) // what the checkpoints in storage take
+	}
+	p.SetTitle(title)
 	p.DrawForSubclass(scr, p)
 	x, y, w, h := p.GetInnerRect()
 	if w <= 0 || h <= 0 {
