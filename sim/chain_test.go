@@ -16,13 +16,11 @@ import (
 // three operators.
 func chained(records int64) Config {
 	cfg := bounded(records, topology.TwoPhaseCommitSink)
-	snk := sink("sink", 2)
-	snk.SinkMode = topology.TwoPhaseCommitSink
 	cfg.Graph = &topology.Graph{
 		Operators: []topology.Operator{src("src", 2, 1000, records),
 			{Name: "keep", Kind: topology.Filter, Parallelism: 2, Cost: 20 * time.Microsecond, KeepPercent: 60},
 			agg("count", 2, 100*time.Microsecond),
-			{Name: "double", Kind: topology.Map, Parallelism: 2, Cost: 50 * time.Microsecond, Multiply: 2}, snk},
+			{Name: "double", Kind: topology.Map, Parallelism: 2, Cost: 50 * time.Microsecond, Multiply: 2}, exactlyOnceSink("sink", 2)},
 		Edges: []topology.Edge{
 			{From: "src", To: "keep", Partitioning: topology.Forward},
 			{From: "keep", To: "count", Partitioning: topology.Hash},

@@ -16,6 +16,13 @@ func agg(name string, p int, cost time.Duration) topology.Operator {
 	return topology.Operator{Name: name, Kind: topology.Aggregate, Parallelism: p, Cost: cost, Func: topology.Count, StateBytesPerKey: 64}
 }
 
+// exactlyOnceSink is a two-phase commit sink.
+func exactlyOnceSink(name string, p int) topology.Operator {
+	snk := sink(name, p)
+	snk.SinkMode = topology.TwoPhaseCommitSink
+	return snk
+}
+
 func sink(name string, p int) topology.Operator {
 	return topology.Operator{Name: name, Kind: topology.Sink, Parallelism: p}
 }

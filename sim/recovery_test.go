@@ -23,9 +23,7 @@ func twoPipelines(records int64) Config {
 	var ops []topology.Operator
 	var edges []topology.Edge
 	for _, p := range []string{"a", "b"} {
-		snk := sink(p+"_sink", 1)
-		snk.SinkMode = topology.TwoPhaseCommitSink
-		ops = append(ops, src(p+"_src", 1, 1000, records), agg(p+"_count", 1, 200*time.Microsecond), snk)
+		ops = append(ops, src(p+"_src", 1, 1000, records), agg(p+"_count", 1, 200*time.Microsecond), exactlyOnceSink(p+"_sink", 1))
 		edges = append(edges,
 			topology.Edge{From: p + "_src", To: p + "_count", Partitioning: topology.Hash},
 			topology.Edge{From: p + "_count", To: p + "_sink", Partitioning: topology.Forward})
@@ -38,11 +36,9 @@ func twoPipelines(records int64) Config {
 // chained into src -> map -> sink: two regions, one per subtask index.
 func forwardChain(records int64) Config {
 	cfg := bounded(records, topology.TwoPhaseCommitSink)
-	snk := sink("sink", 2)
-	snk.SinkMode = topology.TwoPhaseCommitSink
 	cfg.Graph = &topology.Graph{
 		Operators: []topology.Operator{src("src", 2, 1000, records),
-			{Name: "map", Kind: topology.Map, Parallelism: 2, Cost: 200 * time.Microsecond, Multiply: 2, Add: 1}, snk},
+			{Name: "map", Kind: topology.Map, Parallelism: 2, Cost: 200 * time.Microsecond, Multiply: 2, Add: 1}, exactlyOnceSink("sink", 2)},
 		Edges: []topology.Edge{{From: "src", To: "map", Partitioning: topology.Forward}, {From: "map", To: "sink", Partitioning: topology.Forward}},
 	}
 	return cfg
