@@ -75,8 +75,15 @@ type Bounds struct {
 	Until   DurationRange
 
 	// Channels.
-	Latency, Jitter        DurationRange
-	Capacity, OutputBuffer Range
+	Latency, Jitter DurationRange
+	// The network: segment sizes in bytes (small ones put few records in a
+	// buffer), exclusive and floating buffers, the buffers a subpartition
+	// may hold, the buffer timeout (BufferTimeoutChoice draws whether
+	// there is one: Never leaves every buffer to fill up) and whether
+	// buffer debloating is on.
+	SegmentSize, Exclusive, Floating, MaxBuffers Range
+	BufferTimeout                                DurationRange
+	BufferTimeoutChoice, Debloat                 Choice
 
 	// Checkpointing. Modes are the checkpointing modes to draw from;
 	// unaligned checkpoints get an aligned checkpoint timeout from
@@ -203,10 +210,15 @@ func DefaultBounds() Bounds {
 		Records: Range{1, 500},
 		Until:   DurationRange{200 * time.Millisecond, 2 * time.Second},
 
-		Latency:      DurationRange{0, 2 * time.Millisecond},
-		Jitter:       DurationRange{0, time.Millisecond},
-		Capacity:     Range{1, 20},
-		OutputBuffer: Range{0, 5},
+		Latency:             DurationRange{0, 2 * time.Millisecond},
+		Jitter:              DurationRange{0, time.Millisecond},
+		SegmentSize:         Range{256, 4096},
+		Exclusive:           Range{0, 3},
+		Floating:            Range{0, 8},
+		MaxBuffers:          Range{2, 10},
+		BufferTimeout:       DurationRange{0, 20 * time.Millisecond},
+		BufferTimeoutChoice: Sometimes,
+		Debloat:             Sometimes,
 
 		Modes:                slices.Clone(sim.Modes),
 		AlignedTimeout:       DurationRange{0, 30 * time.Millisecond},
@@ -258,8 +270,10 @@ func (b *Bounds) Validate() error {
 		{"Rate", b.Rate, 1, 1e9},
 		{"Keys", b.Keys, 1, 1 << 20},
 		{"Records", b.Records, 1, 1 << 40},
-		{"Capacity", b.Capacity, 1, 1 << 30},
-		{"OutputBuffer", b.OutputBuffer, 0, 1 << 30},
+		{"SegmentSize", b.SegmentSize, sim.SegmentSizeMin, sim.SegmentSizeMax},
+		{"Exclusive", b.Exclusive, 0, sim.MaxChannelBuffers},
+		{"Floating", b.Floating, 0, sim.MaxChannelBuffers},
+		{"MaxBuffers", b.MaxBuffers, 1, sim.MaxChannelBuffers},
 		{"MaxConcurrent", b.MaxConcurrent, 1, 1 << 20},
 		{"NumRetained", b.NumRetained, 1, 1 << 20},
 		{"StorageBandwidthMiBs", b.StorageBandwidthMiBs, 1, 1 << 30},
@@ -288,6 +302,7 @@ func (b *Bounds) Validate() error {
 		{"Until", b.Until, time.Millisecond},
 		{"Latency", b.Latency, 0},
 		{"Jitter", b.Jitter, 0},
+		{"BufferTimeout", b.BufferTimeout, 0},
 		{"AlignedTimeout", b.AlignedTimeout, 0},
 		{"Interval", b.Interval, time.Millisecond},
 		{"MinPause", b.MinPause, 0},

@@ -605,12 +605,29 @@ func drawWorkload(t *rapid.T, b *Bounds, bounded bool, prefix string) *topology.
 }
 
 func drawChannels(t *rapid.T, b *Bounds) sim.ChannelConfig {
-	return sim.ChannelConfig{
-		Latency:      drawDur(t, b.Latency, time.Microsecond, "latency"),
-		Jitter:       drawOptDur(t, b.Jitter, time.Microsecond, "jitter"),
-		Capacity:     drawInt(t, b.Capacity, "capacity"),
-		OutputBuffer: drawInt(t, b.OutputBuffer, "output buffer"),
+	c := sim.ChannelConfig{
+		Latency:                drawDur(t, b.Latency, time.Microsecond, "latency"),
+		Jitter:                 drawOptDur(t, b.Jitter, time.Microsecond, "jitter"),
+		SegmentSize:            drawInt(t, b.SegmentSize, "segment size"),
+		BuffersPerChannel:      drawInt(t, b.Exclusive, "buffers per channel"),
+		FloatingBuffersPerGate: drawInt(t, b.Floating, "floating buffers per gate"),
+		MaxBuffersPerChannel:   drawInt(t, b.MaxBuffers, "max buffers per channel"),
+		BufferTimeout:          sim.NoBufferTimeout,
+		Debloat:                sim.DefaultDebloatConfig(),
 	}
+	if c.BuffersPerChannel+c.FloatingBuffersPerGate == 0 {
+		c.FloatingBuffersPerGate = 1 // a channel needs a buffer
+	}
+	if drawChoice(t, b.BufferTimeoutChoice, "buffer timeout") {
+		c.BufferTimeout = drawDur(t, b.BufferTimeout, time.Millisecond, "buffer timeout")
+	}
+	if drawChoice(t, b.Debloat, "debloat") {
+		c.Debloat.Enabled = true
+		c.Debloat.Period = 10 * time.Millisecond
+		c.Debloat.Target = 20 * time.Millisecond
+		c.Debloat.MinSegmentSize = min(c.Debloat.MinSegmentSize, c.SegmentSize)
+	}
+	return c
 }
 
 func drawCheckpoint(t *rapid.T, b *Bounds) sim.CheckpointConfig {

@@ -72,8 +72,10 @@ func within(t require.TestingT, b Bounds, cfg sim.Config) {
 	ch, ck := cfg.Channels, cfg.Checkpoint
 	inDur(b.Latency, ch.Latency, "latency")
 	assert.True(t, ch.Jitter <= b.Jitter.Max, "jitter")
-	in(b.Capacity, ch.Capacity, "capacity")
-	in(b.OutputBuffer, ch.OutputBuffer, "output buffer")
+	in(b.SegmentSize, ch.SegmentSize, "segment size")
+	in(b.Exclusive, ch.BuffersPerChannel, "buffers per channel")
+	assert.True(t, ch.FloatingBuffersPerGate <= b.Floating.Max, "floating buffers per gate")
+	in(b.MaxBuffers, ch.MaxBuffersPerChannel, "max buffers per channel")
 	assert.Contains(t, b.Modes, ck.Mode)
 	inDur(b.Interval, ck.Interval, "interval")
 	assert.True(t, ck.MinPause <= b.MinPause.Max, "min pause")

@@ -502,22 +502,37 @@ func checkLiveness(r *Run) error {
 	return nil
 }
 
+// recordsPerBuffer is the most records one network buffer of cfg holds:
+// a segment of the smallest records.
+func recordsPerBuffer(cfg *sim.Config) int64 {
+	smallest := int64(cfg.Channels.SegmentSize)
+	for _, op := range cfg.Graph.Operators {
+		if op.Source != nil {
+			smallest = min(smallest, int64(op.Source.RecordBytes))
+		}
+		if op.OutputBytes > 0 {
+			smallest = min(smallest, int64(op.OutputBytes))
+		}
+	}
+	return int64(cfg.Channels.SegmentSize)/max(smallest, 1) + 1
+}
+
 // CheckpointBound is a conservative bound on the end-to-end duration of a
 // checkpoint in a fault-free run of cfg: the time to process and transmit
 // every record that can be ahead of its barriers, one after the other (a
-// channel carries at most capacity records per latency), plus the network
+// channel carries at least one record per credit round trip), plus the network
 // latency and the synchronous phases along the longest path, plus the
 // asynchronous phase uploading all keyed state and all in-flight data that
 // could be persisted; doubled, plus 10ms.
 //
 // Ahead of a barrier at an operator are at most the records in its input
-// channels (capacity plus output buffer plus two per channel) and the
+// channels (its buffers at both ends, each full of the smallest records) and the
 // records its upstream operators emit from the records ahead of their own
 // barriers (once per receiver for broadcast).
 func CheckpointBound(cfg *sim.Config, eg *topology.ExecutionGraph) time.Duration {
 	g := cfg.Graph
 	ch, ck := &cfg.Channels, &cfg.Checkpoint
-	perChannel := int64(ch.Capacity + ch.OutputBuffer + 2)
+	perChannel := int64(ch.BuffersPerChannel+ch.FloatingBuffersPerGate+ch.MaxBuffersPerChannel+2) * recordsPerBuffer(cfg)
 	order, err := g.Order()
 	if err != nil {
 		return time.Duration(1<<63 - 1)
@@ -553,9 +568,10 @@ func CheckpointBound(cfg *sim.Config, eg *topology.ExecutionGraph) time.Duration
 		for _, c := range op.SubtaskCost {
 			cost = max(cost, c)
 		}
-		// A channel carries at most Capacity records per latency: credit
-		// returns at once, the records take the latency.
-		work += ahead[i] * (int64(cost) + int64(ch.Latency+ch.Jitter)/int64(ch.Capacity))
+		// A channel carries at least one record per round trip: a buffer
+		// goes out with a credit, the credit comes back a latency after
+		// the buffer is consumed.
+		work += ahead[i] * (int64(cost) + 2*int64(ch.Latency+ch.Jitter))
 		recordBytes = max(recordBytes, int64(op.OutputBytes))
 		if op.Kind == topology.Aggregate {
 			stateBytes += keys * int64(op.StateBytesPerKey)

@@ -80,7 +80,9 @@ edges:
   - {from: agg2, to: sink2, partitioning: forward}
 channels:
   latency: 1.7ms
-  capacity: 1
+  buffers_per_channel: 1        # one record of credit per channel, as found
+  floating_buffers_per_gate: 0
+  buffer_timeout: 0s
 checkpoint:
   interval: 10ms
   mode: unaligned

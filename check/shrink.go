@@ -245,11 +245,23 @@ func candidates(cfg sim.Config) []sim.Config {
 	for _, v := range durations(ch.Latency, dc.Latency, 0) {
 		try(func(c *sim.Config) bool { c.Channels.Latency = v; return true })
 	}
-	for _, v := range ints(ch.Capacity, dc.Capacity, 1, ch.Capacity/2) {
-		try(func(c *sim.Config) bool { c.Channels.Capacity = v; return true })
+	if ch.Debloat.Enabled {
+		try(func(c *sim.Config) bool { c.Channels.Debloat = dc.Debloat; return true })
 	}
-	for _, v := range ints(ch.OutputBuffer, dc.OutputBuffer, 0, ch.OutputBuffer/2) {
-		try(func(c *sim.Config) bool { c.Channels.OutputBuffer = v; return true })
+	for _, v := range durations(ch.BufferTimeout, dc.BufferTimeout, 0) {
+		try(func(c *sim.Config) bool { c.Channels.BufferTimeout = v; return true })
+	}
+	for _, v := range ints(ch.SegmentSize, dc.SegmentSize) {
+		try(func(c *sim.Config) bool { c.Channels.SegmentSize = v; return true })
+	}
+	for _, v := range ints(ch.BuffersPerChannel, dc.BuffersPerChannel, 1) {
+		try(func(c *sim.Config) bool { c.Channels.BuffersPerChannel = v; return true })
+	}
+	for _, v := range ints(ch.FloatingBuffersPerGate, dc.FloatingBuffersPerGate, 0) {
+		try(func(c *sim.Config) bool { c.Channels.FloatingBuffersPerGate = v; return true })
+	}
+	for _, v := range ints(ch.MaxBuffersPerChannel, dc.MaxBuffersPerChannel, 1) {
+		try(func(c *sim.Config) bool { c.Channels.MaxBuffersPerChannel = v; return true })
 	}
 	// Checkpointing.
 	ck, dk := cfg.Checkpoint, sim.DefaultCheckpointConfig()

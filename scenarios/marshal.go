@@ -97,6 +97,10 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 	if ch := channelsNode(sc.Channels); ch != nil {
 		m.add("channels", ch)
 	}
+	if p := sc.Placement; p != (sim.Placement{}) {
+		m.int("taskmanagers", int64(p.TaskManagers))
+		m.int("slots_per_taskmanager", int64(p.SlotsPerTaskManager))
+	}
 	m.add("checkpoint", checkpointNode(sc.Checkpoint))
 	if b := backendNode(sc.StateBackend); b != nil {
 		m.add("state_backend", b)
@@ -374,11 +378,55 @@ func channelsNode(c sim.ChannelConfig) *yaml.Node {
 	if c.Jitter != d.Jitter {
 		m.dur("jitter", c.Jitter)
 	}
-	if c.Capacity != d.Capacity {
-		m.int("capacity", int64(c.Capacity))
+	if c.SegmentSize != d.SegmentSize {
+		m.str("segment_size", sizeText(int64(c.SegmentSize)))
 	}
-	if c.OutputBuffer != d.OutputBuffer {
-		m.int("output_buffer", int64(c.OutputBuffer))
+	if c.BuffersPerChannel != d.BuffersPerChannel {
+		m.int("buffers_per_channel", int64(c.BuffersPerChannel))
+	}
+	if c.FloatingBuffersPerGate != d.FloatingBuffersPerGate {
+		m.int("floating_buffers_per_gate", int64(c.FloatingBuffersPerGate))
+	}
+	if c.MaxBuffersPerChannel != d.MaxBuffersPerChannel {
+		m.int("max_buffers_per_channel", int64(c.MaxBuffersPerChannel))
+	}
+	switch {
+	case c.BufferTimeout == sim.NoBufferTimeout:
+		m.int("buffer_timeout", -1)
+	case c.BufferTimeout != d.BufferTimeout:
+		m.dur("buffer_timeout", c.BufferTimeout)
+	}
+	if n := debloatNode(c.Debloat); n != nil {
+		m.add("debloat", n)
+	}
+	if len(m.content) == 0 {
+		return nil
+	}
+	return m.node()
+}
+
+// debloatNode writes the debloating settings that differ from the
+// defaults, or nil if none does.
+func debloatNode(c sim.DebloatConfig) *yaml.Node {
+	d := sim.DefaultDebloatConfig()
+	m := &mapping{}
+	if c.Enabled {
+		m.raw("enabled", "!!bool", "true")
+	}
+	if c.Target != d.Target {
+		m.dur("target", c.Target)
+	}
+	if c.Period != d.Period {
+		m.dur("period", c.Period)
+	}
+	if c.Samples != d.Samples {
+		m.int("samples", int64(c.Samples))
+	}
+	if c.ThresholdPercentage != d.ThresholdPercentage {
+		m.int("threshold_percentage", int64(c.ThresholdPercentage))
+	}
+	if c.MinSegmentSize != d.MinSegmentSize {
+		m.str("min_segment_size", sizeText(int64(c.MinSegmentSize)))
 	}
 	if len(m.content) == 0 {
 		return nil

@@ -32,9 +32,9 @@ var badFiles = []struct {
 	{"only comments", "# nothing here\n\n# still nothing\n",
 		`t.yaml: the file is empty; a scenario needs at least the fields name and operators`},
 	{"top level is a scalar", "hello\n",
-		`t.yaml:1:1: expected a mapping with fields name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, checkpoint, state_backend, restart, recovery, faults, restore, script, expect, got "hello"`},
+		`t.yaml:1:1: expected a mapping with fields name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, expect, got "hello"`},
 	{"top level is a list", "- name: a\n",
-		`t.yaml:1:1: expected a mapping with fields name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, checkpoint, state_backend, restart, recovery, faults, restore, script, expect, got a list`},
+		`t.yaml:1:1: expected a mapping with fields name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, expect, got a list`},
 	{"two documents", "name: a\n" + graph + "---\nname: b\n",
 		`t.yaml:7:1: a scenario file holds one YAML document, but a second one starts here`},
 	{"not UTF-8", "name: a\ndescription: caf\xe9\n",
@@ -54,7 +54,7 @@ var badFiles = []struct {
 
 	// Top level.
 	{"unknown top-level field", "name: a\nintervall: 1s\n" + graph,
-		`t.yaml:2:1: unknown field "intervall" at top level (allowed: name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, checkpoint, state_backend, restart, recovery, faults, restore, script, expect)`},
+		`t.yaml:2:1: unknown field "intervall" at top level (allowed: name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, expect)`},
 	{"missing name", graph,
 		`t.yaml:1:1: missing required field "name" at top level`},
 	{"empty name", "name: ''\n" + graph,
@@ -64,7 +64,7 @@ var badFiles = []struct {
 	{"duplicate key", "name: a\n" + graph + "name: b\n",
 		`t.yaml:7:1: duplicate field "name" at top level (first given at line 1)`},
 	{"field name is a list", "name: a\n[x]: 1\n",
-		`t.yaml:2:1: expected a field name at top level, got a list (allowed: name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, checkpoint, state_backend, restart, recovery, faults, restore, script, expect)`},
+		`t.yaml:2:1: expected a field name at top level, got a list (allowed: name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, expect)`},
 	{"negative seed", "name: a\nseed: -1\n" + graph,
 		`t.yaml:2:7: seed: expected a non-negative integer, got -1`},
 	{"duration without unit", "name: a\nuntil: 10\n" + graph,
@@ -195,9 +195,11 @@ edges:
 	{"bandwidth overflow", "name: a\n" + graph + "checkpoint: {storage_bandwidth: 9000000TiB}\n",
 		`t.yaml:7:33: storage_bandwidth: byte size 9000000TiB is out of range (at most 9223372036854775807 bytes)`},
 	{"unknown channels field", "name: a\n" + graph + "channels: {latency: 1ms, bandwidth: 1GB}\n",
-		`t.yaml:7:26: unknown field "bandwidth" in channels (allowed: latency, jitter, capacity, output_buffer)`},
-	{"zero capacity (from sim)", "name: a\n" + graph + "channels:\n  capacity: 0\n",
-		`t.yaml:8:13: channel capacity must be at least 1 record`},
+		`t.yaml:7:26: unknown field "bandwidth" in channels (allowed: latency, jitter, segment_size, buffers_per_channel, floating_buffers_per_gate, max_buffers_per_channel, buffer_timeout, debloat)`},
+	{"no buffers (from sim)", "name: a\n" + graph + "channels:\n  buffers_per_channel: 0\n  floating_buffers_per_gate: 0\n",
+		`t.yaml:8:24: an input channel needs a buffer: buffers per channel or floating buffers per gate must be at least 1`},
+	{"record-counted capacity", "name: a\n" + graph + "channels:\n  capacity: 10\n",
+		`t.yaml:8:3: channels.capacity (the receiver's buffer in records) is gone: channels now carry network buffers in bytes, as Flink's do; use segment_size, buffers_per_channel, floating_buffers_per_gate and max_buffers_per_channel (see FORMAT.md, channels)`},
 	{"negative jitter (from sim)", "name: a\n" + graph + "channels: {latency: 1ms, jitter: -1ms}\n",
 		`t.yaml:7:34: channel latency and jitter must not be negative`},
 }
@@ -296,7 +298,7 @@ edges:
   - {from: m, to: f, partitioning: rebalance}
   - {from: f, to: agg, partitioning: hash}
   - {from: agg, to: sink, partitioning: broadcast}
-channels: {latency: 2ms, jitter: 500us, capacity: 4, output_buffer: 0}
+channels: {latency: 2ms, jitter: 500us, buffers_per_channel: 4, max_buffers_per_channel: 1}
 checkpoint:
   interval: 2s
   mode: unaligned
@@ -331,7 +333,9 @@ checkpoint:
 	assert.Equal(t, topology.Sum, ops[3].Func)
 	assert.Equal(t, 128, ops[3].StateBytesPerKey)
 	assert.Equal(t, topology.Broadcast, c.Graph.Edges[3].Partitioning)
-	assert.Equal(t, sim.ChannelConfig{Latency: 2 * time.Millisecond, Jitter: 500 * time.Microsecond, Capacity: 4}, c.Channels)
+	want := sim.DefaultChannelConfig()
+	want.Latency, want.Jitter, want.BuffersPerChannel, want.MaxBuffersPerChannel = 2*time.Millisecond, 500*time.Microsecond, 4, 1
+	assert.Equal(t, want, c.Channels)
 	assert.Equal(t, sim.CheckpointConfig{
 		Interval: 2 * time.Second, Mode: sim.Unaligned, AlignedCheckpointTimeout: 100 * time.Millisecond,
 		MinPause: 500 * time.Millisecond, MaxConcurrent: 2, Timeout: time.Minute, NumRetained: 3, History: 25,

@@ -26,8 +26,8 @@ func TestWithSetsKeys(t *testing.T) {
 			assert.Equal(t, 300*time.Millisecond, s.Config.Checkpoint.MinPause)
 			assert.Equal(t, time.Second, s.Config.Checkpoint.Interval)
 		}},
-		{"adds a section the file lacks", []Setting{{"channels.capacity", "7"}}, func(t *testing.T, s *Scenario) {
-			assert.Equal(t, 7, s.Config.Channels.Capacity)
+		{"adds a section the file lacks", []Setting{{"channels.buffers_per_channel", "7"}}, func(t *testing.T, s *Scenario) {
+			assert.Equal(t, 7, s.Config.Channels.BuffersPerChannel)
 		}},
 		{"an operator by index", []Setting{{"operators[1].parallelism", "3"}}, func(t *testing.T, s *Scenario) {
 			assert.Equal(t, 3, s.Config.Graph.Operators[1].Parallelism)

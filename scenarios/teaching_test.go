@@ -182,18 +182,17 @@ func TestUnreadableCheckpoint(t *testing.T) {
 // checkpoints run back to back.
 func TestIntervalVsDuration(t *testing.T) {
 	short, long := runBundled(t, "interval-vs-duration"), runBundled(t, "interval-vs-duration-longer")
-	for _, r := range []*sim.Result{short, long} {
-		assert.InDelta(t, 550*time.Millisecond, time.Duration(r.Summary.MeanEndToEnd), float64(30*time.Millisecond))
-	}
-	// Asking for 50 checkpoints in 10s gives about 10s/550ms.
+	assert.InDelta(t, 700*time.Millisecond, time.Duration(short.Summary.MeanEndToEnd), float64(50*time.Millisecond))
+	assert.InDelta(t, 650*time.Millisecond, time.Duration(long.Summary.MeanEndToEnd), float64(50*time.Millisecond))
+	// Asking for 50 checkpoints in 10s gives about 10s/750ms.
 	assert.Less(t, short.Summary.Completed, 20)
 	assert.Less(t, short.Summary.RecordsBetweenCheckpoints, int64(50))
-	assert.Greater(t, long.Summary.RecordsBetweenCheckpoints, int64(800))
-	// The sync phases of back-to-back checkpoints slow the job below its
-	// input rate; with the longer interval it reads all of it.
+	assert.Greater(t, long.Summary.RecordsBetweenCheckpoints, int64(600))
+	// The network buffers absorb the backlog of the sync phases: the
+	// sources read all of their input in both.
 	input := int64(2 * 1000 * 10)
 	assert.GreaterOrEqual(t, long.Summary.RecordsIn, input)
-	assert.Less(t, short.Summary.RecordsIn, input-500)
+	assert.GreaterOrEqual(t, short.Summary.RecordsIn, input)
 }
 
 func TestAtLeastOnceDuplicates(t *testing.T) {
@@ -202,10 +201,12 @@ func TestAtLeastOnceDuplicates(t *testing.T) {
 	f := r.Failovers[0]
 	// The duplicates are the records read between the restored checkpoint
 	// and the crash: 2 partitions x 1 record/ms, less what was still on
-	// its way to the sink.
+	// its way to the sink, in network buffers the output flusher sends
+	// every 100ms (two hops).
 	cs := r.Checkpoints[f.RestoredFrom-1]
 	since := (f.At - cs.TriggerAt) / int64(time.Millisecond)
-	assert.InDelta(t, 2*since, r.Summary.Duplicates, 20)
+	assert.LessOrEqual(t, r.Summary.Duplicates, 2*since)
+	assert.GreaterOrEqual(t, r.Summary.Duplicates, 2*since-2*2*100-20)
 	assert.Zero(t, r.Summary.Lost)
 
 	// The description's variants.

@@ -23,7 +23,7 @@ func twoInputJob(a, b, aggregate topology.Operator) Config {
 				{From: "agg", To: "sink", Partitioning: topology.Forward},
 			},
 		},
-		Channels:   DefaultChannelConfig(),
+		Channels:   recordChannels(),
 		Checkpoint: testCheckpoint(),
 		Until:      1500 * time.Millisecond,
 	}

@@ -187,7 +187,12 @@ func (s *Sim) startUnaligned(t *task, c *channel, it item) {
 
 // alignmentTimeout switches a checkpoint that is still aligning to
 // unaligned. Channels that already delivered their barrier stay blocked
-// and persist nothing; the others are persisted up to their barrier.
+// and persist nothing; the others are persisted up to their barrier. A
+// task that has only been announced the checkpoint, and taken none of its
+// barriers yet, does not snapshot at the deadline: the announced barriers
+// become priority barriers, and the first one it takes starts the
+// unaligned checkpoint (AlternatingWaitingForFirstBarrier.
+// alignedCheckpointTimeout prioritizes the announcements).
 func (s *Sim) alignmentTimeout(t *task, n int64) {
 	if t.ck != n || !t.pending() || t.unaligned || t.numAligned >= t.target {
 		return
@@ -197,6 +202,12 @@ func (s *Sim) alignmentTimeout(t *task, n int64) {
 		return
 	}
 	s.trace(TraceEvent{Channel: -1, Kind: AlignmentTimedOut, Subtask: t.id, Checkpoint: n})
+	if t.numAligned == 0 {
+		for _, id := range t.inputs {
+			s.prioritize(&s.chans[id], n)
+		}
+		return
+	}
 	s.startUnaligned(t, nil, item{})
 }
 
@@ -307,6 +318,7 @@ func (h *barrierHandler) addProcessedBytes(n int64) {
 // block holds channel c back until the task's alignment of n ends.
 func (s *Sim) block(t *task, c *channel, n int64) {
 	s.setBlocked(c, true)
+	s.releaseBlocked(c)
 	s.trace(TraceEvent{Kind: ChannelBlocked, Subtask: t.id, Channel: c.id, Checkpoint: n})
 }
 

@@ -36,12 +36,19 @@ const (
 	MaxStateBytesPerKey = 1 << 20
 	// MaxBandwidth bounds every bandwidth, in bytes per second: 1 PiB/s.
 	MaxBandwidth = 1 << 50
-	// MaxChannelBuffer bounds ChannelConfig.Capacity and
-	// ChannelConfig.OutputBuffer, in records.
-	MaxChannelBuffer = 1_000_000
-	// MaxBufferedRecords bounds the records the job's channels may hold at
-	// once: channels × (Capacity + OutputBuffer), about 1 GB of records.
-	MaxBufferedRecords = 10_000_000
+	// SegmentSizeMin and SegmentSizeMax bound ChannelConfig.SegmentSize,
+	// as Flink bounds taskmanager.memory.segment-size (a power of two is
+	// not required here).
+	SegmentSizeMin = 256
+	SegmentSizeMax = 1 << 30
+	// MaxChannelBuffers bounds ChannelConfig.BuffersPerChannel,
+	// FloatingBuffersPerGate and MaxBuffersPerChannel.
+	MaxChannelBuffers = 100_000
+	// MaxInFlightRecords bounds the records the job's channels hold at
+	// once, about 1.6 GB: a run that would hold more stops
+	// (StopReason InFlightBudget), as a run that would fire more events
+	// than its budget stops.
+	MaxInFlightRecords = 20_000_000
 	// MaxCheckpoints bounds CheckpointConfig.MaxConcurrent and
 	// CheckpointConfig.NumRetained: each pending or retained checkpoint
 	// holds a copy of the job's keyed state.
@@ -143,12 +150,14 @@ func (c *Config) checkBounds(g *topology.Graph) error {
 	ch := &c.Channels
 	b.duration("Channels.Latency", "channel latency", ch.Latency)
 	b.duration("Channels.Jitter", "channel jitter", ch.Jitter)
-	b.atMost("Channels.Capacity", "channel capacity", int64(ch.Capacity), MaxChannelBuffer, " records")
-	b.atMost("Channels.OutputBuffer", "channel output buffer", int64(ch.OutputBuffer), MaxChannelBuffer, " records")
-	if n := g.Channels(); b.err == nil && int64(n)*int64(ch.Capacity+ch.OutputBuffer) > MaxBufferedRecords {
-		b.fail("Channels.Capacity", "%d channels × (capacity %d + output buffer %d) records is too many buffered records (at most %d in all): lower the capacity, the output buffer or the parallelism",
-			n, ch.Capacity, ch.OutputBuffer, MaxBufferedRecords)
-	}
+	b.atMost("Channels.SegmentSize", "segment size", int64(ch.SegmentSize), SegmentSizeMax, " bytes")
+	b.atMost("Channels.BuffersPerChannel", "buffers per channel", int64(ch.BuffersPerChannel), MaxChannelBuffers, "")
+	b.atMost("Channels.FloatingBuffersPerGate", "floating buffers per gate", int64(ch.FloatingBuffersPerGate), MaxChannelBuffers, "")
+	b.atMost("Channels.MaxBuffersPerChannel", "max buffers per channel", int64(ch.MaxBuffersPerChannel), MaxChannelBuffers, "")
+	b.duration("Channels.BufferTimeout", "buffer timeout", ch.BufferTimeout)
+	b.duration("Channels.Debloat.Target", "debloat target", ch.Debloat.Target)
+	b.duration("Channels.Debloat.Period", "debloat period", ch.Debloat.Period)
+	b.atMost("Channels.Debloat.Samples", "debloat samples", int64(ch.Debloat.Samples), MaxChannelBuffers, "")
 	b.duration("Until", "run length", c.Until)
 	b.atMost("MaxEvents", "event budget", c.MaxEvents, MaxEventBudget, " events")
 	c.StateBackend.checkBounds(&b)

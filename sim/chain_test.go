@@ -121,7 +121,7 @@ func forcedAligned() Config {
 				{From: "agg", To: "sink", Partitioning: topology.Rebalance},
 			},
 		},
-		Channels:   ChannelConfig{Latency: time.Millisecond, Capacity: 20, OutputBuffer: 2},
+		Channels:   ChannelConfig{Latency: time.Millisecond, BuffersPerChannel: 20, MaxBuffersPerChannel: 3},
 		Checkpoint: DefaultCheckpointConfig(),
 		Until:      2 * time.Second,
 	}

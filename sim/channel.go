@@ -54,76 +54,70 @@ type item struct {
 	blocking bool
 }
 
-// channel is a FIFO connection from one subtask to another with Flink's
-// credit-based flow control. Items first wait in the sender's output queue
-// (out); a record is transmitted only with a credit, events need none.
-// Transmitted items (in) travel with latency and queue at the receiver
-// until it consumes them; consuming a record returns its credit.
+// channel is one subpartition of a sender's result partition and the
+// input channel that reads it, with Flink's network buffers and
+// credit-based flow control (network.go, credit.go). Records are written
+// into the buffer being filled (the BufferBuilder) at the tail of the
+// sender's queue (out); a finished buffer waits there, in the
+// subpartition's backlog, for a credit; events (barriers, markers, end of
+// partition) travel in buffers of their own and need no credit. What is
+// transmitted (in) travels with the channel's latency and queues at the
+// receiver, in the buffer it took from its buffer manager, until the task
+// consumes it; the recycled buffer becomes a credit again, announced to
+// the sender one latency later.
 type channel struct {
-	id        int32
-	attempt   uint32 // incarnation: a restart resets the channel
-	from, to  int32
-	input     int // index among the receiver's inputs
-	out       deque[item]
-	in        deque[item]
-	outRecs   int   // records in out
-	credit    int   // records that may still be transmitted
-	lastArr   int64 // arrival time of the last transmitted item (FIFO)
-	epoch     int64 // id of the last barrier the sender emitted here
-	paused    bool  // the sender stopped after a blocking barrier
-	resuming  bool  // the receiver's resumeConsumption is on its way to the sender
-	blocked   bool  // the receiver holds the channel back (alignment)
-	ended     bool  // the receiver consumed end of partition
-	dataEnded bool  // the receiver consumed EndOfData (or end of partition)
-	inRecs    int   // records in `in` (in flight or queued at the receiver)
-	prio      int   // priority barriers in `in` that have not yet jumped the queue
-	outBytes  int64 // bytes of records in out
-}
-
-// transmit moves items from the sender's output queue onto the wire while
-// credit and the pause allow.
-func (s *Sim) transmit(c *channel) {
-	for c.out.len() > 0 && !c.paused {
-		head := c.out.at(0)
-		if head.kind == itemRecord && c.credit <= 0 {
-			break
-		}
-		it := c.out.popFront()
-		if it.kind == itemRecord {
-			c.credit--
-			s.addOutRecs(c, -1)
-			c.outBytes -= int64(it.bytes)
-		}
-		s.wire(c, it)
-	}
-	// Freed output space may release a backpressured sender.
-	s.tasks[c.from].maybeResume(s)
-}
-
-// wire puts an item on the network: it arrives after the channel's latency,
-// never before an item sent earlier on the same channel.
-func (s *Sim) wire(c *channel, it item) {
-	it.arrival = max(c.lastArr, s.channelDelay(c, later(s.now, s.latency())))
-	c.lastArr = it.arrival
-	if it.kind == itemRecord {
-		c.inRecs++
-		s.trace(TraceEvent{Kind: RecordSent, Subtask: c.from, Channel: c.id, Key: it.key, Value: it.value})
-	}
-	if it.kind == itemBarrier {
-		c.paused = c.paused || it.blocking
-		if it.priority {
-			c.prio++
-		}
-		if it.timeoutable {
-			s.timeoutableSent(c, it.ck)
-			s.scheduleOn(c, it.arrival, evAnnounce, it.ck)
-		}
-	}
-	c.in.pushBack(it)
-	if c.in.len() == 1 {
-		s.refreshInput(c)
-	}
-	s.scheduleOn(c, it.arrival, evArrive, it.ck)
+	id       int32
+	attempt  uint32 // incarnation: a restart resets the channel
+	from, to int32
+	input    int   // index among the receiver's inputs
+	gate     int32 // the receiver's input gate (one per input edge)
+	outGate  int32 // the sender's output gate (result partition)
+	// local: both ends run in one TaskManager, so the receiver reads the
+	// sender's subpartition directly (LocalInputChannel): no latency, no
+	// credits; the buffers stay the sender's until the receiver recycles
+	// them.
+	local bool
+	out   deque[item]
+	// outBufs are the finished data buffers in out, oldest first;
+	// openRecs and openBytes are the buffer being filled, whose records
+	// are the last openRecs records of out.
+	outBufs             deque[netBuf]
+	openRecs, openBytes int32
+	// bufSize is the size the sender fills buffers to: the segment size,
+	// or the size the receiver's buffer debloater last announced.
+	bufSize int32
+	// held counts the sender's buffers of this subpartition that its
+	// buffer pool has handed out (LocalBufferPool.subpartitionBuffersCount):
+	// the buffer being filled, the backlog, and for a local channel the
+	// buffers the receiver has not recycled yet.
+	held   int
+	dirty  bool // on its sender's list of channels for the output flusher
+	in     deque[item]
+	inBufs deque[netBuf] // data buffers transmitted and not yet recycled
+	landed int           // the first landed of inBufs have reached the receiver
+	credit int           // buffers the sender may still transmit
+	// creditGen is the receiver's generation of credits, sendGen the one
+	// the sender's credit belongs to: blocking a channel without exclusive
+	// buffers voids the credits granted before (releaseBlocked).
+	creditGen, sendGen uint32
+	// The receiver's BufferManager: free exclusive and floating buffers
+	// (its AvailableBufferQueue), numRequiredBuffers, and whether it
+	// waits for a floating buffer of the gate.
+	exclusive, floating int
+	required            int
+	waiting             bool
+	announced           int   // the backlog the sender last announced, 0 after a buffer
+	lastArr             int64 // arrival time of the last transmitted item (FIFO)
+	epoch               int64 // id of the last barrier the sender emitted here
+	paused              bool  // the sender stopped after a blocking barrier
+	resuming            bool  // the receiver's resumeConsumption is on its way to the sender
+	blocked             bool  // the receiver holds the channel back (alignment)
+	ended               bool  // the receiver consumed end of partition
+	dataEnded           bool  // the receiver consumed EndOfData (or end of partition)
+	outRecs             int   // records in out
+	inRecs              int   // records in `in` (in flight or queued at the receiver)
+	prio                int   // priority barriers in `in` that have not yet jumped the queue
+	outBytes            int64 // bytes of records in out
 }
 
 // latency draws one item's network delay.
@@ -135,37 +129,25 @@ func (s *Sim) latency() int64 {
 	return l
 }
 
-// send transmits an item, or appends it to the sender's output queue when
-// it cannot go yet: behind queued items, after a blocking barrier, or (a
-// record) without credit. The output queue holds what waits for credit
-// or for the end of a pause; an item for an idle channel would leave it at
-// once, so it goes straight onto the wire: the same transmission, at the
-// same instant, without the queue.
-func (s *Sim) send(c *channel, it item) {
-	rec := it.kind == itemRecord
-	if rec {
-		it.ck = c.epoch
+// delay is when something sent on c now reaches the other end: at once
+// on a local channel, after a network latency otherwise.
+func (s *Sim) delay(c *channel) int64 {
+	if c.local {
+		return s.channelDelay(c, s.now)
 	}
-	if c.out.len() == 0 && !c.paused && (!rec || c.credit > 0) {
-		if rec {
-			c.credit--
-		}
-		s.wire(c, it)
-		s.tasks[c.from].maybeResume(s)
-		return
-	}
-	if rec {
-		s.addOutRecs(c, 1)
-		c.outBytes += int64(it.bytes)
-	}
-	c.out.pushBack(it)
-	s.transmit(c)
+	return s.channelDelay(c, later(s.now, s.latency()))
 }
 
 // sendPriority sends an unaligned barrier of the sender t at once, ahead
-// of the first n records waiting in the output queue, which become output
-// channel state of the checkpoint.
+// of the first n items waiting in the output queue, whose records become
+// output channel state of the checkpoint. When it overtakes the whole
+// queue, the buffer being filled is finished first, as
+// BufferWritingResultPartition.broadcastEvent finishes every buffer
+// builder before it adds an event.
 func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
+	if n == c.out.len() {
+		s.finishOpen(c)
+	}
 	for i := range n {
 		if r := c.out.at(i); r.kind == itemRecord {
 			s.persist(t, c, r, it.ck)
@@ -184,15 +166,21 @@ func (s *Sim) resume(c *channel) {
 	s.setBlocked(c, false)
 	if c.paused && !c.resuming {
 		c.resuming = true
-		s.scheduleOn(c, s.channelDelay(c, later(s.now, s.latency())), evResume, 0)
+		s.scheduleOn(c, s.delay(c), evResume, 0)
 	}
 }
 
 // resumed is resumeConsumption reaching the sender, which transmits again.
+// Without exclusive buffers the credits it had are void: the receiver gave
+// their floating buffers back when it blocked the channel
+// (CreditBasedSequenceNumberingViewReader.resumeConsumption).
 func (s *Sim) resumed(c *channel) {
 	c.resuming = false
 	if c.paused {
 		c.paused = false
+		if c.sendGen != c.creditGen {
+			c.credit, c.sendGen = 0, c.creditGen
+		}
 		s.transmit(c)
 	}
 }

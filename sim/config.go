@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -75,21 +76,65 @@ type CheckpointConfig struct {
 	StorageBandwidth int64
 }
 
-// ChannelConfig describes every channel between subtasks.
+// ChannelConfig describes the network between subtasks, with Flink's
+// names and defaults: network buffers of SegmentSize bytes, credit-based
+// flow control with exclusive and floating buffers, the output flusher's
+// buffer timeout and buffer debloating (see network.go, credit.go and
+// debloat.go).
 type ChannelConfig struct {
-	// Latency is the fixed network delay of every item.
+	// Latency is the fixed one-way network delay of every buffer, event
+	// and credit announcement between TaskManagers.
 	Latency time.Duration
-	// Jitter adds a uniformly random delay in [0, Jitter) per item, still
-	// keeping each channel FIFO.
+	// Jitter adds a uniformly random delay in [0, Jitter) per message,
+	// still keeping each channel FIFO.
 	Jitter time.Duration
-	// Capacity is the receiver's buffer in records: the credits of Flink's
-	// credit-based flow control. A sender transmits a record only while
-	// fewer than Capacity records are in flight or queued at the receiver.
-	Capacity int
-	// OutputBuffer is how many records a sender may hold per channel while
-	// it waits for credit; past that it is backpressured and stops
-	// processing.
-	OutputBuffer int
+	// SegmentSize is the size of a network buffer
+	// (taskmanager.memory.segment-size, 32 KiB; 0 means that default).
+	SegmentSize int
+	// BuffersPerChannel is the exclusive buffers of every input channel,
+	// its initial credit (taskmanager.network.memory.buffers-per-channel,
+	// 2); a result partition's pool has as many per subpartition.
+	BuffersPerChannel int
+	// FloatingBuffersPerGate is the floating buffers an input gate shares
+	// among its channels, and a result partition adds to its pool
+	// (taskmanager.network.memory.floating-buffers-per-gate, 8).
+	FloatingBuffersPerGate int
+	// MaxBuffersPerChannel is how many buffers one subpartition may hold
+	// before its sender is backpressured
+	// (taskmanager.network.memory.max-buffers-per-channel, 10; 0 means
+	// that default).
+	MaxBuffersPerChannel int
+	// BufferTimeout is how often the output flusher sends buffers that are
+	// not full (execution.buffer-timeout, 100 ms); 0 sends every record at
+	// once, NoBufferTimeout only full buffers.
+	BufferTimeout time.Duration
+	// Debloat configures buffer debloating (FLIP-183).
+	Debloat DebloatConfig
+}
+
+// DebloatConfig is buffer debloating (taskmanager.network.memory.
+// buffer-debloat.*): every Period each input gate measures its throughput
+// and announces to its senders the buffer size at which its buffers in use
+// hold Target of data (BufferDebloater). A zero Target, Period, Samples,
+// ThresholdPercentage or MinSegmentSize means Flink's default.
+type DebloatConfig struct {
+	// Enabled turns it on (buffer-debloat.enabled, false).
+	Enabled bool
+	// Target is the time the in-flight data of a gate should take to
+	// consume (buffer-debloat.target, 1 s).
+	Target time.Duration
+	// Period is how often the size is recomputed (buffer-debloat.period,
+	// 200 ms).
+	Period time.Duration
+	// Samples is the number of samples of the size's moving average
+	// (buffer-debloat.samples, 20).
+	Samples int
+	// ThresholdPercentage is the smallest change of the size, in percent,
+	// that is announced (buffer-debloat.threshold-percentages, 25).
+	ThresholdPercentage int
+	// MinSegmentSize is the smallest buffer size
+	// (taskmanager.network.memory.min-segment-size, 256 B).
+	MinSegmentSize int
 }
 
 // Config is everything a run needs.
@@ -128,6 +173,10 @@ type Config struct {
 	// Script, if set, replaces the workload (and Graph) with an exact
 	// input sequence for one task.
 	Script *Script
+	// Placement puts the subtasks into the slots of TaskManagers; its zero
+	// value puts every subtask on a TaskManager of its own, so that every
+	// channel crosses the network.
+	Placement Placement
 }
 
 // DefaultMaxEvents is the smallest default budget of a run whose Config
@@ -156,10 +205,32 @@ func DefaultCheckpointConfig() CheckpointConfig {
 	}
 }
 
-// DefaultChannelConfig returns a local-network channel: 1 ms latency, ten
-// records of credit, two records of output buffer.
+// DefaultChannelConfig returns Flink's network defaults on a 1 ms
+// network: 32 KiB buffers, 2 exclusive buffers per channel, 8 floating
+// per gate, at most 10 per subpartition, a 100 ms buffer timeout, no
+// debloating.
 func DefaultChannelConfig() ChannelConfig {
-	return ChannelConfig{Latency: time.Millisecond, Capacity: 10, OutputBuffer: 2}
+	return ChannelConfig{Latency: time.Millisecond, SegmentSize: 32 << 10, BuffersPerChannel: 2,
+		FloatingBuffersPerGate: 8, MaxBuffersPerChannel: 10, BufferTimeout: 100 * time.Millisecond,
+		Debloat: DefaultDebloatConfig()}
+}
+
+// withDefaults fills the knobs whose zero value means Flink's default.
+func (ch ChannelConfig) withDefaults() ChannelConfig {
+	d, dd := DefaultChannelConfig(), DefaultDebloatConfig()
+	ch.SegmentSize = cmp.Or(ch.SegmentSize, d.SegmentSize)
+	ch.MaxBuffersPerChannel = cmp.Or(ch.MaxBuffersPerChannel, d.MaxBuffersPerChannel)
+	db := &ch.Debloat
+	db.Target, db.Period, db.Samples = cmp.Or(db.Target, dd.Target), cmp.Or(db.Period, dd.Period), cmp.Or(db.Samples, dd.Samples)
+	db.ThresholdPercentage = cmp.Or(db.ThresholdPercentage, dd.ThresholdPercentage)
+	db.MinSegmentSize = cmp.Or(db.MinSegmentSize, min(dd.MinSegmentSize, ch.SegmentSize))
+	return ch
+}
+
+// DefaultDebloatConfig returns Flink's debloating defaults, disabled.
+func DefaultDebloatConfig() DebloatConfig {
+	return DebloatConfig{Target: time.Second, Period: 200 * time.Millisecond, Samples: 20,
+		ThresholdPercentage: 25, MinSegmentSize: 256}
 }
 
 // Validate checks the config, including the graph, and returns the first
@@ -173,6 +244,9 @@ func (c *Config) Validate() error {
 		}
 		if c.Checkpoint.Interval != 0 {
 			return fmt.Errorf("a scripted run has no periodic checkpoints: its barriers come from the script (set checkpoint interval to 0)")
+		}
+		if c.Channels.BuffersPerChannel == 0 {
+			return fmt.Errorf("a scripted run needs buffers per channel >= 1: its output channel waits for a credit that never comes")
 		}
 	}
 	g := c.Graph
@@ -221,6 +295,9 @@ func (c *Config) Validate() error {
 	if err := c.Recovery.validate(); err != nil {
 		return err
 	}
+	if err := c.Placement.validate(g); err != nil {
+		return err
+	}
 	for i := range c.Faults {
 		if err := c.Faults[i].validate(i); err != nil {
 			return err
@@ -240,14 +317,27 @@ func (c *Config) Validate() error {
 	if err := c.validateRescaledGraphs(g); err != nil {
 		return err
 	}
-	ch := &c.Channels
+	chd := c.Channels.withDefaults()
+	ch := &chd
 	switch {
 	case ch.Latency < 0 || ch.Jitter < 0:
 		return fmt.Errorf("channel latency and jitter must not be negative")
-	case ch.Capacity < 1:
-		return fmt.Errorf("channel capacity must be at least 1 record")
-	case ch.OutputBuffer < 0:
-		return fmt.Errorf("channel output buffer must not be negative")
+	case ch.SegmentSize < SegmentSizeMin:
+		return fmt.Errorf("segment size %d is too small (at least %d bytes)", ch.SegmentSize, SegmentSizeMin)
+	case ch.BuffersPerChannel < 0 || ch.FloatingBuffersPerGate < 0:
+		return fmt.Errorf("buffers per channel and floating buffers per gate must not be negative")
+	case ch.BuffersPerChannel == 0 && ch.FloatingBuffersPerGate == 0:
+		return fmt.Errorf("an input channel needs a buffer: buffers per channel or floating buffers per gate must be at least 1")
+	case ch.MaxBuffersPerChannel < 1:
+		return fmt.Errorf("max buffers per channel must be at least 1")
+	case ch.BufferTimeout < NoBufferTimeout:
+		return fmt.Errorf("buffer timeout %v must not be negative (0 flushes every record, -1 only full buffers)", ch.BufferTimeout)
+	case ch.Debloat.Enabled && (ch.Debloat.Target < 0 || ch.Debloat.Period < time.Millisecond):
+		return fmt.Errorf("buffer debloating needs a target >= 0 and a period of at least 1ms")
+	case ch.Debloat.Enabled && (ch.Debloat.Samples < 1 || ch.Debloat.ThresholdPercentage < 0 || ch.Debloat.ThresholdPercentage > 100):
+		return fmt.Errorf("buffer debloating needs samples >= 1 and a threshold percentage in 0..100")
+	case ch.Debloat.Enabled && (ch.Debloat.MinSegmentSize < 1 || ch.Debloat.MinSegmentSize > ch.SegmentSize):
+		return fmt.Errorf("min segment size %d must be in 1..segment size %d", ch.Debloat.MinSegmentSize, ch.SegmentSize)
 	case c.Until < 0:
 		return fmt.Errorf("run length must not be negative")
 	case c.MaxEvents < 0:

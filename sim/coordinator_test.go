@@ -308,7 +308,7 @@ func subsumeJob(maxConcurrent int) Config {
 				{From: "small", To: "sb", Partitioning: topology.Forward},
 			},
 		},
-		Channels: DefaultChannelConfig(),
+		Channels: recordChannels(),
 		Checkpoint: CheckpointConfig{
 			Interval: 200 * time.Millisecond, Mode: Aligned, MaxConcurrent: maxConcurrent,
 			Timeout: time.Minute, NumRetained: 1, History: testHistory, SyncDuration: time.Millisecond,

@@ -41,6 +41,8 @@ type Sim struct {
 	observe func(output)
 	// sourceReads counts the records all sources read, replays included.
 	sourceReads int64
+	// inFlight counts the records on all channels (MaxInFlightRecords).
+	inFlight int64
 	// lastEndOfInput is when a subtask last reached the end of its input;
 	// failedSinceEnd counts the checkpoints that failed in a row since
 	// (stallCheck).
@@ -84,9 +86,12 @@ const (
 	// and checkpoints keep failing with nothing left that could change
 	// that (see stallCheck). Flink's job would stay RUNNING forever.
 	Stalled
+	// InFlightBudget: the channels held more than MaxInFlightRecords
+	// records at once.
+	InFlightBudget
 )
 
-var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended", "stalled"}
+var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended", "stalled", "in-flight budget"}
 
 // String names the reason.
 func (r StopReason) String() string { return stopNames[r] }
@@ -100,6 +105,7 @@ func New(cfg Config) (*Sim, error) {
 	}
 	cfg.Recovery = cfg.Recovery.withDefaults()
 	cfg.StateBackend = cfg.StateBackend.withDefaults()
+	cfg.Channels = cfg.Channels.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -159,6 +165,7 @@ func New(cfg Config) (*Sim, error) {
 		if s.tasks[i].isSource() {
 			s.schedule(&s.tasks[i], 0, evSourceNext, 0)
 		}
+		s.scheduleDebloat(&s.tasks[i])
 	}
 	return s, nil
 }
@@ -168,8 +175,11 @@ func New(cfg Config) (*Sim, error) {
 func (s *Sim) build(eg *topology.ExecutionGraph) {
 	s.eg = eg
 	s.chans = make([]channel, len(eg.Channels))
+	pl := &s.cfg.Placement
 	for i, c := range eg.Channels {
-		s.chans[i] = channel{id: int32(i), from: int32(c.From), to: int32(c.To), credit: s.cfg.Channels.Capacity}
+		s.chans[i] = channel{id: int32(i), from: int32(c.From), to: int32(c.To),
+			local: pl.TaskManagerOf(&eg.Subtasks[c.From]) == pl.TaskManagerOf(&eg.Subtasks[c.To])}
+		s.initChannel(&s.chans[i])
 	}
 	s.tasks = make([]task, len(eg.Subtasks))
 	s.partitions = 0
@@ -178,19 +188,29 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		st := &eg.Subtasks[i]
 		op := eg.Op(i)
 		t := &s.tasks[i]
-		*t = task{id: int32(i), op: op, opIdx: st.Operator, chain: layout.chain(eg, st), wakeAt: -1, curCh: -1}
+		*t = task{id: int32(i), op: op, opIdx: st.Operator, chain: layout.chain(eg, st), wakeAt: -1, curCh: -1, flushAt: -1, idleSince: -1}
 		for in, id := range st.Inputs {
 			t.inputs = append(t.inputs, int32(id))
-			s.chans[id].input = in
+			c := &s.chans[id]
+			c.input = in
+			if in == 0 || eg.Channels[id].Edge != eg.Channels[t.inputs[in-1]].Edge {
+				t.gates = append(t.gates, inGate{})
+			}
+			c.gate = int32(len(t.gates) - 1)
+			t.gates[c.gate].chans = append(t.gates[c.gate].chans, int32(id))
+		}
+		for gi := range t.gates {
+			t.gates[gi].reset(&s.cfg.Channels)
 		}
 		t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
 		t.alignedOnly = len(st.Inputs) > 0 && eg.Channels[st.Inputs[0]].AlignedOnly
 		t.readable = newInputSet(len(t.inputs))
 		t.aligned = make([]bool, len(t.inputs))
 		for _, g := range st.Outputs {
-			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups}
+			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups, pool: s.cfg.Channels.outputPool(len(g.Channels))}
 			for _, id := range g.Channels {
 				gt.chans = append(gt.chans, int32(id))
+				s.chans[id].outGate = int32(len(t.outputs))
 			}
 			if gt.part == topology.Rebalance {
 				// Flink's RebalancePartitioner starts at a random channel.
@@ -282,6 +302,8 @@ func (s *Sim) Step() bool {
 		s.stop = EndTime
 	case s.fired >= s.maxEvents:
 		s.stop = EventBudget
+	case s.inFlight > MaxInFlightRecords:
+		s.stop = InFlightBudget
 	}
 	if s.stop != Running {
 		return false
@@ -315,7 +337,7 @@ func (s *Sim) scheduleOn(c *channel, at int64, kind eventKind, b int64) {
 
 func (s *Sim) dispatch(e event) {
 	switch e.kind() {
-	case evSourceNext, evProcessDone, evSyncDone, evAsyncDone, evAlignTimeout, evWake, evRestored, evMaterialize, evMaterialized:
+	case evSourceNext, evProcessDone, evSyncDone, evAsyncDone, evAlignTimeout, evWake, evRestored, evMaterialize, evMaterialized, evFlush, evDebloat:
 		if int(e.a) >= len(s.tasks) {
 			return // for a subtask a rescaling restore removed
 		}
@@ -345,8 +367,12 @@ func (s *Sim) dispatch(e event) {
 			s.materialize(t)
 		case evMaterialized:
 			s.materialized(t)
+		case evFlush:
+			s.flushOutputs(t)
+		case evDebloat:
+			s.debloat(t)
 		}
-	case evArrive, evOutputTimeout, evAnnounce, evResume:
+	case evArrive, evOutputTimeout, evAnnounce, evResume, evBuffer, evCredit, evBacklog, evBufferSize:
 		if int(e.a) >= len(s.chans) {
 			return // for a channel a rescaling restore removed
 		}
@@ -366,6 +392,18 @@ func (s *Sim) dispatch(e event) {
 			s.announce(c, e.b, s.barrierTrigger(c, e.b))
 		case evResume:
 			s.resumed(c)
+		case evBuffer:
+			s.landArrived(c)
+			if c.prio > 0 {
+				s.jumpPriority(c)
+			}
+			s.tryWork(&s.tasks[c.to])
+		case evCredit:
+			s.credited(c, uint32(e.b>>32), int(e.b&(1<<32-1)))
+		case evBacklog:
+			s.backlogAnnounced(c, int(e.b))
+		case evBufferSize:
+			s.resized(c, int32(e.b))
 		}
 	case evPeriodicTrigger:
 		s.coord.periodic(s, e.b)

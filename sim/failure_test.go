@@ -47,7 +47,7 @@ func bounded(records int64, m topology.SinkMode) Config {
 				{From: "count", To: "sink", Partitioning: topology.Rebalance},
 			},
 		},
-		Channels:   DefaultChannelConfig(),
+		Channels:   recordChannels(),
 		Checkpoint: CheckpointConfig{Interval: 100 * time.Millisecond, Mode: Aligned, MaxConcurrent: 1, Timeout: time.Minute, NumRetained: 1, History: testHistory, SyncDuration: time.Millisecond, AsyncBase: 5 * time.Millisecond, StorageBandwidth: 100 << 20},
 		Recovery:   recoveryWith(fixedDelay(10, 50*time.Millisecond)),
 		MaxEvents:  5_000_000,
@@ -339,6 +339,7 @@ func deliveries(evs []TraceEvent, c int32, to int32) [][2]int64 {
 // time: a record is processed when it arrives.
 func lightJob() Config {
 	cfg := bounded(400, "")
+	recordNetwork(&cfg.Channels, 10, 2)
 	cfg.Graph.Operators[0].Source.Rate = 200
 	cfg.Graph.Operators[1].Cost = 0
 	cfg.Checkpoint.Interval = 0
@@ -389,7 +390,7 @@ func TestPartition(t *testing.T) {
 	}
 	// Credit-based flow control: the sender transmits no more than the
 	// receiver's credits, then waits.
-	assert.Equal(t, cfg.Channels.Capacity, held)
+	assert.Equal(t, cfg.Channels.BuffersPerChannel, held)
 	// Nothing was lost: the job drained.
 	assert.Equal(t, JobFinished, r.Job)
 	requireInvariants(t, r)
@@ -400,8 +401,11 @@ func TestPartition(t *testing.T) {
 func TestPartitionDeliversNothingInTheWindow(t *testing.T) {
 	const from, until = 500 * time.Millisecond, 900 * time.Millisecond
 	cfg := lightJob()
-	// A 20ms latency: records are always in flight on the channel.
+	// A 20ms latency: records are always in flight on the channel; enough
+	// credit for a credit's round trip of 40ms, so that the receivers are
+	// never backpressured and take what arrived before the window at once.
 	cfg.Channels.Latency = 20 * time.Millisecond
+	recordNetwork(&cfg.Channels, 100, 2)
 	cfg.Faults = []Fault{{Kind: Partition, Channel: "src[0]->count[1]", At: from, Until: until}}
 	evs, _, s := runTraced(t, cfg)
 	c := channelID(t, s, "src[0]->count[1]")

@@ -122,6 +122,11 @@ func (s *Sim) partition(c *channel, f *Fault) {
 			held = true
 		}
 	}
+	for i := range c.inBufs.len() {
+		if b := c.inBufs.at(i); b.arrival > s.now {
+			b.arrival = max(b.arrival, heal)
+		}
+	}
 	if held {
 		s.refreshInput(c)
 		c.lastArr = max(c.lastArr, heal)

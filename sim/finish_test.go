@@ -83,7 +83,7 @@ func TestTriggerTasksAfterUpstreamFinished(t *testing.T) {
 	cfg := bounded(1500, topology.TwoPhaseCommitSink)
 	cfg.Checkpoint.Mode = Unaligned
 	cfg.Graph.Operators[1].SubtaskCost = map[int]time.Duration{1: 2 * time.Millisecond}
-	cfg.Channels.Capacity = 20
+	recordNetwork(&cfg.Channels, 20, 2)
 	evs, r, s := runTraced(t, cfg)
 	requireDrainedExactlyOnce(t, r)
 	direct := 0

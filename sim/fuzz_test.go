@@ -130,7 +130,12 @@ func fuzzConfig(t *rapid.T) Config {
 	ck.StorageBandwidth = edgeInt(1, MaxBandwidth).Draw(t, "storage bandwidth")
 	cfg.Checkpoint = ck
 	cfg.Channels = ChannelConfig{Latency: edgeDuration(0).Draw(t, "latency"), Jitter: edgeDuration(0).Draw(t, "jitter"),
-		Capacity: int(edgeInt(1, 1000).Draw(t, "capacity")), OutputBuffer: int(edgeInt(0, 1000).Draw(t, "output buffer"))}
+		SegmentSize:            int(edgeInt(SegmentSizeMin, SegmentSizeMax).Draw(t, "segment size")),
+		BuffersPerChannel:      int(edgeInt(1, 1000).Draw(t, "buffers per channel")),
+		FloatingBuffersPerGate: int(edgeInt(0, 1000).Draw(t, "floating buffers per gate")),
+		MaxBuffersPerChannel:   int(edgeInt(1, 1000).Draw(t, "max buffers per channel")),
+		BufferTimeout:          edgeDuration(0).Draw(t, "buffer timeout"),
+		Debloat:                DebloatConfig{Enabled: rapid.Bool().Draw(t, "debloat")}}
 	r := DefaultRecoveryConfig()
 	r.Restart.Kind = rapid.SampledFrom(RestartKinds).Draw(t, "restart")
 	r.Restart.Attempts = int(edgeInt(0, 1<<30).Draw(t, "attempts"))

@@ -39,7 +39,7 @@ func pipeline() Config {
 				{From: "count", To: "sink", Partitioning: topology.Forward},
 			},
 		},
-		Channels:   DefaultChannelConfig(),
+		Channels:   recordChannels(),
 		Checkpoint: testCheckpoint(),
 		Until:      5 * time.Second,
 	}

@@ -194,23 +194,3 @@ func (s *Sim) nextInput(t *task) *channel {
 	}
 	return nil
 }
-
-// addOutRecs changes the count of records in c's output queue by d and
-// keeps its sender's count of over-full outputs (more records than the
-// output buffer) with it, so that outputFull needs no scan.
-func (s *Sim) addOutRecs(c *channel, d int) {
-	lim := s.cfg.Channels.OutputBuffer
-	was := c.outRecs > lim
-	c.outRecs += d
-	if full := c.outRecs > lim; full != was {
-		if full {
-			s.tasks[c.from].fullOutputs++
-		} else {
-			s.tasks[c.from].fullOutputs--
-		}
-	}
-}
-
-// outputFull reports whether any output channel holds more records than
-// its output buffer while waiting for credit.
-func (s *Sim) outputFull(t *task) bool { return t.fullOutputs > 0 }

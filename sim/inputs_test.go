@@ -38,8 +38,11 @@ func scanInput(s *Sim, t *task) *channel {
 // scanFull reports by a scan whether any output of t is over-full.
 func scanFull(s *Sim, t *task) bool {
 	for _, g := range t.outputs {
+		if g.held >= g.pool {
+			return true
+		}
 		for _, c := range g.chans {
-			if s.chans[c].outRecs > s.cfg.Channels.OutputBuffer {
+			if s.chans[c].held >= s.cfg.Channels.MaxBuffersPerChannel {
 				return true
 			}
 		}

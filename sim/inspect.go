@@ -80,7 +80,7 @@ func (s *Sim) ChannelView(id int) ChannelView {
 		AtSender: c.out.len(), AtReceiver: c.in.len(),
 		SenderRecords: c.outRecs, ReceiverRecords: c.inRecs, SenderBytes: c.outBytes,
 		Credit: c.credit, Blocked: c.blocked, Paused: c.paused, Ended: c.ended,
-		Full:  c.outRecs > s.cfg.Channels.OutputBuffer,
+		Full:  c.held >= s.cfg.Channels.MaxBuffersPerChannel,
 		Epoch: c.epoch,
 	}
 }
@@ -430,6 +430,8 @@ func (s *Sim) Clone() *Sim {
 		ch := &c.chans[i]
 		ch.out.buf = slices.Clone(ch.out.buf)
 		ch.in.buf = slices.Clone(ch.in.buf)
+		ch.outBufs.buf = slices.Clone(ch.outBufs.buf)
+		ch.inBufs.buf = slices.Clone(ch.inBufs.buf)
 	}
 	co := &c.coord
 	co.stats = slices.Clone(co.stats)
@@ -519,4 +521,9 @@ func cloneTask(t *task) {
 	t.abortedCk = slices.Clone(t.abortedCk)
 	t.localCopies = slices.Clone(t.localCopies)
 	t.backend.clone()
+	t.dirty = slices.Clone(t.dirty)
+	t.gates = slices.Clone(t.gates)
+	for i := range t.gates {
+		t.gates[i].waiters.buf = slices.Clone(t.gates[i].waiters.buf)
+	}
 }

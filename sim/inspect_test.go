@@ -33,7 +33,7 @@ func cloneConfigs() map[string]Config {
 					{From: "join", To: "sink", Partitioning: topology.Rebalance},
 				},
 			},
-			Channels:   ChannelConfig{Latency: time.Millisecond, Jitter: 300 * time.Microsecond, Capacity: 20, OutputBuffer: 2},
+			Channels:   ChannelConfig{Latency: time.Millisecond, Jitter: 300 * time.Microsecond, BuffersPerChannel: 20, MaxBuffersPerChannel: 3},
 			Checkpoint: testCheckpoint(),
 			Until:      2 * time.Second,
 		}
@@ -162,6 +162,8 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.readable.which": "copied", "task.readable.pos": "copied",
 		"gate.chans": "shared", "trackedCheckpoint.seen": "copied",
 		"taskSnap.state": "shared", "taskSnap.opStateBytes": "shared", "SubtaskStats.OperatorStateBytes": "shared",
+		"task.gates": "copied", "task.dirty": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
+		"channel.outBufs.buf": "copied", "channel.inBufs.buf": "copied",
 		"channel.out.buf": "copied", "channel.in.buf": "copied",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
 		"Sim.zipf": "shared", "Sim.graphs": "shared",

@@ -112,9 +112,12 @@ func genConfig(t *rapid.T, pm propMode, bounded bool) Config {
 		Seed:  rapid.Uint64().Draw(t, "seed"),
 		Graph: genGraph(t, records),
 		Channels: ChannelConfig{
-			Latency:      us(t, 0, 2000, "latency"),
-			Capacity:     rapid.IntRange(1, 20).Draw(t, "capacity"),
-			OutputBuffer: rapid.IntRange(0, 5).Draw(t, "outbuf"),
+			Latency:                us(t, 0, 2000, "latency"),
+			SegmentSize:            rapid.IntRange(SegmentSizeMin, 4096).Draw(t, "segment size"),
+			BuffersPerChannel:      rapid.IntRange(1, 4).Draw(t, "exclusive"),
+			FloatingBuffersPerGate: rapid.IntRange(0, 8).Draw(t, "floating"),
+			MaxBuffersPerChannel:   rapid.IntRange(2, 10).Draw(t, "max buffers"),
+			BufferTimeout:          rapid.SampledFrom([]time.Duration{NoBufferTimeout, 0, time.Millisecond, 10 * time.Millisecond}).Draw(t, "buffer timeout"),
 		},
 		Checkpoint: CheckpointConfig{
 			Interval:         ms(t, 10, 300, "interval"),

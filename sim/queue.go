@@ -42,6 +42,12 @@ const (
 	evResubmit                           // the user resubmits the job (a manual restore)
 	evMaterialize                        // subtask a's changelog backend materializes
 	evMaterialized                       // subtask a's materialization is uploaded
+	evBuffer                             // a data buffer reaches the receiver of channel a
+	evCredit                             // channel a: credits reach the sender (AddCredit); b = generation<<32 | credits
+	evBacklog                            // channel a: the sender's backlog b reaches the receiver (BacklogAnnouncement)
+	evFlush                              // subtask a: the output flusher fires
+	evBufferSize                         // channel a: the receiver's new buffer size b reaches the sender
+	evDebloat                            // subtask a: the buffer debloater samples its gates
 )
 
 // queue holds the scheduled events in the order they fire: by time, then

@@ -127,6 +127,7 @@ func (s *Sim) stopTask(t *task) {
 	t.busy, t.backpressured, t.finished = false, false, false
 	t.endOfData, t.finalCk, t.finalDone, t.suspended = false, 0, false, false
 	t.snaps, t.triggers = nil, nil
+	t.dirty, t.flushAt, t.idleSince, t.idleTime = nil, -1, -1, 0
 	t.timeoutDue, t.wakeAt = 0, -1
 	t.tracked = nil
 	t.unaligned, t.resumeAfterSync = false, false
@@ -138,11 +139,28 @@ func (s *Sim) stopTask(t *task) {
 	s.trace(TraceEvent{Kind: SubtaskFailed, Subtask: t.id, Channel: -1})
 }
 
-// resetChannel drops everything on a channel of a restarted subtask.
+// resetChannel drops everything on a channel of a restarted subtask: the
+// sender's buffers return to its pool, the receiver's floating buffers to
+// its gate.
 func (s *Sim) resetChannel(c *channel) {
-	s.addOutRecs(c, -c.outRecs)
+	s.setHeld(c, -c.held)
+	s.inFlight -= int64(c.inRecs + c.outRecs)
+	floating := c.floating
+	for i := range c.landed {
+		if b := c.inBufs.at(i); !b.recovered && !c.local {
+			s.inUse(c, -1)
+			if b.floating {
+				floating++
+			}
+		}
+	}
+	s.setRequired(c, s.cfg.Channels.BuffersPerChannel)
 	*c = channel{id: c.id, attempt: c.attempt + 1, from: c.from, to: c.to, input: c.input,
-		credit: s.cfg.Channels.Capacity, lastArr: s.now}
+		gate: c.gate, outGate: c.outGate, local: c.local, lastArr: s.now}
+	s.initChannel(c)
+	for range floating {
+		s.giveFloating(c.to, c.gate)
+	}
 	s.refreshInput(c)
 }
 
@@ -242,6 +260,10 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	t.restoring = true
 	j.restoring++
 	t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
+	for gi := range t.gates {
+		t.gates[gi].reset(&s.cfg.Channels)
+	}
+	s.scheduleDebloat(t)
 	// A redeployed subtask has a fresh barrier handler: only the
 	// checkpoints triggered from now on reach it. For a resubmitted job the
 	// coordinator's counter restarts after the restored checkpoint, so the
@@ -341,10 +363,7 @@ func (s *Sim) replayChannelState(cs *CheckpointStats, restarted []bool) {
 			}
 			it := p.item
 			it.arrival = s.now
-			c.in.pushBack(it)
-			s.refreshInput(c)
-			c.inRecs++
-			c.credit--
+			s.deliverRecovered(c, it)
 			s.scheduleOn(c, s.now, evArrive, 0)
 		}
 	}

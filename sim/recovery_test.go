@@ -642,7 +642,7 @@ func TestUnalignedRecoveryReplaysChannelState(t *testing.T) {
 			cfg.Checkpoint.Mode = Unaligned
 			cfg.Recovery.Failover = failover
 			cfg.Graph.Operators[1].SubtaskCost = map[int]time.Duration{1: 2 * time.Millisecond}
-			cfg.Channels.Capacity = 20
+			recordNetwork(&cfg.Channels, 20, 2)
 			probe := newSim(t, cfg).Run()
 			var ck *CheckpointStats
 			for i := range probe.Checkpoints {

@@ -293,31 +293,23 @@ func (s *Sim) reroute(list []persistedRecord, old *topology.ExecutionGraph) []pe
 // when each of them restores: Flink's rules of the graph (a forward edge
 // joins operators of equal parallelism; a parallelism above the max
 // parallelism is refused at the restore, with Flink's message). The
-// channel bounds hold for every operator at its largest parallelism, so
-// also for whatever combination restores refused at run time leave.
+// records the channels of any of them hold are bounded at run time
+// (MaxInFlightRecords).
 func (c *Config) validateRescaledGraphs(g *topology.Graph) error {
 	graphs := c.rescaledGraphs(g)
 	if len(graphs) == 0 {
 		return nil
 	}
-	largest := *g
-	largest.Operators = slices.Clone(g.Operators)
 	for _, rg := range graphs {
 		capped := *rg
 		capped.Operators = slices.Clone(rg.Operators)
 		for i := range capped.Operators {
 			op := &capped.Operators[i]
 			op.Parallelism = min(op.Parallelism, op.MaxParallelism) // a higher one is refused
-			largest.Operators[i].Parallelism = max(largest.Operators[i].Parallelism, op.Parallelism)
 		}
 		if err := capped.Validate(); err != nil {
 			return fmt.Errorf("restore: the rescaled job is invalid: %v", err)
 		}
-	}
-	ch := &c.Channels
-	if n := largest.Channels(); int64(n)*int64(ch.Capacity+ch.OutputBuffer) > MaxBufferedRecords {
-		return &BoundError{Field: "Restores", Msg: fmt.Sprintf("the rescaling restores deploy up to %d channels × (capacity %d + output buffer %d) records, too many buffered records (at most %d in all)",
-			n, ch.Capacity, ch.OutputBuffer, MaxBufferedRecords)}
 	}
 	return nil
 }

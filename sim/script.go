@@ -179,11 +179,12 @@ func (s *Sim) scriptStart() {
 	s.scriptTask = int32(s.eg.ByOperator[s.cfg.Graph.Index(scriptTask)][0])
 	t := &s.tasks[s.scriptTask]
 	out := &s.chans[t.outputs[0].chans[0]]
+	// No credit, and none will come: the receiver has exclusive buffers
+	// (Validate), so it sends no credit before a buffer reaches it.
 	out.credit = 0
 	for _, n := range sc.OutputQueued {
-		out.out.pushBack(item{kind: itemRecord, key: outputKey, value: n, bytes: 1})
-		s.addOutRecs(out, 1)
-		out.outBytes++
+		s.send(out, item{kind: itemRecord, key: outputKey, value: n, bytes: 1})
+		s.finishOpen(out) // each its own buffer, waiting for credit
 	}
 	for i := range s.tasks {
 		if s.tasks[i].isSource() {
@@ -228,7 +229,9 @@ func (s *Sim) scriptStep(i int) {
 	it.arrival = s.now
 	c.lastArr = s.now
 	if it.kind == itemRecord {
-		c.inRecs++
+		s.deliverRecovered(c, it)
+		s.tryWork(t)
+		return
 	}
 	if it.priority {
 		c.prio++

@@ -9,6 +9,9 @@ type gate struct {
 	chans     []int32
 	rr        int // next channel of a rebalance gate
 	keyGroups int // a hash gate's key groups: the receiver's max parallelism
+	// held is the buffers of the result partition's pool in use, pool its
+	// size (ChannelConfig.outputPool).
+	held, pool int
 }
 
 // task is the runtime of one subtask: Flink's StreamTask with its mailbox
@@ -47,8 +50,11 @@ type task struct {
 	// Keyed state of an aggregate, the chain's head: key -> count or sum;
 	// backend models the state backend that holds it.
 	state       map[int64]int64
-	fullOutputs int  // output channels holding more than the output buffer
+	fullOutputs int  // exhausted subpartitions and result partitions (setHeld)
 	cur         item // the record being processed
+	// idleSince is when the task started waiting for input (-1: it does
+	// not), idleTime the idle time since the debloater's last sample.
+	idleSince, idleTime int64
 
 	// Source only.
 	log      *sourceLog
@@ -79,6 +85,11 @@ type task struct {
 	localCopies []int64
 	abortedCk   []int64 // checkpoints the coordinator aborted before this task took them
 	restored    int64   // the checkpoint (or savepoint) this incarnation restored, 0 for none
+	gates       []inGate // input gates, one per input edge
+	// dirty lists the output channels with a buffer being filled, which
+	// the output flusher sends when it fires at flushAt (-1: none due).
+	dirty   []int32
+	flushAt int64
 }
 
 func (t *task) isSource() bool { return t.log != nil }
@@ -111,7 +122,13 @@ func (s *Sim) tryWork(t *task) {
 		}
 		c := s.nextInput(t)
 		if c == nil {
+			if s.cfg.Channels.Debloat.Enabled && !t.backpressured {
+				t.idle(s.now, true)
+			}
 			return
+		}
+		if t.idleSince >= 0 {
+			t.idle(s.now, false)
 		}
 		it := c.in.popFront()
 		s.refreshInput(c)
@@ -149,9 +166,7 @@ func (s *Sim) takeRecord(t *task, c *channel, it *item) {
 	if !s.untraced() {
 		s.emitTrace(TraceEvent{Kind: RecordReceived, Subtask: t.id, Channel: c.id, Key: it.key, Value: it.value})
 	}
-	c.inRecs--
-	c.credit++
-	s.transmit(c)
+	s.consumed(c, it.bytes)
 	s.startRecord(t, it, c.id)
 }
 

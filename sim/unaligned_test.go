@@ -9,14 +9,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// backloggedJob is the two-input job with b flooding a slow aggregate and a
-// deep output buffer at the senders: b's barrier queues behind tens of
-// milliseconds of records at b, so an aligned checkpoint aligns for that
-// long, while the few credits let a's barrier reach the aggregate soon.
+// backloggedJob is the two-input job with b flooding a slow aggregate, on
+// Flink's buffers and credits with small segments of ten records: b's
+// barrier queues behind the ten buffers of its backlog and the ten the
+// aggregate holds for b, tens of milliseconds of records, so an aligned
+// checkpoint aligns for that long, while a's barrier reaches the aggregate
+// soon.
 func backloggedJob(mode Mode, alignedTimeout time.Duration) Config {
 	cfg := twoInputJob(src("a", 1, 200, 0), src("b", 1, 5000, 0), agg("agg", 1, 300*time.Microsecond))
-	cfg.Channels.Capacity = 4
-	cfg.Channels.OutputBuffer = 100
+	cfg.Channels = DefaultChannelConfig()
+	cfg.Channels.SegmentSize, cfg.Channels.BufferTimeout = 1000, time.Millisecond
 	cfg.Checkpoint.Interval = 200 * time.Millisecond
 	cfg.Checkpoint.Mode = mode
 	cfg.Checkpoint.AlignedCheckpointTimeout = alignedTimeout
@@ -106,7 +108,9 @@ func sumRows(c *CheckpointStats, f func(SubtaskStats) int64) int64 {
 // barrier carries (Flink >= 1.14), not from the first barrier at the task.
 // A timeout longer than any alignment leaves every checkpoint aligned.
 func TestAlignedCheckpointTimeout(t *testing.T) {
-	const timeout = 4 * time.Millisecond
+	// Longer than the aggregate takes to reach a's barrier behind b's
+	// queued buffers, shorter than it takes to reach b's.
+	const timeout = 20 * time.Millisecond
 	t.Run("times-out", func(t *testing.T) {
 		evs, r, s := runTraced(t, backloggedJob(Unaligned, timeout))
 		requireInvariants(t, r, "consistent-snapshot", "snapshot-state")
@@ -188,7 +192,7 @@ func doublePersistJob() Config {
 				{From: "agg", To: "sink", Partitioning: topology.Rebalance},
 			},
 		},
-		Channels: ChannelConfig{Latency: 1012 * time.Microsecond, Capacity: 1, OutputBuffer: 2},
+		Channels: ChannelConfig{Latency: 1012 * time.Microsecond, BuffersPerChannel: 1, MaxBuffersPerChannel: 3},
 		Checkpoint: CheckpointConfig{Interval: 10 * time.Millisecond, Mode: Unaligned, AlignedCheckpointTimeout: time.Millisecond,
 			MaxConcurrent: 1, Timeout: 20 * time.Millisecond, NumRetained: 1, History: testHistory, StorageBandwidth: 1 << 20},
 		Until: time.Second,
