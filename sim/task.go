@@ -83,8 +83,8 @@ type task struct {
 	// every snapshot newer than the last confirmed checkpoint, pruned when
 	// a checkpoint completes; never savepoints.
 	localCopies []int64
-	abortedCk   []int64 // checkpoints the coordinator aborted before this task took them
-	restored    int64   // the checkpoint (or savepoint) this incarnation restored, 0 for none
+	abortedCk   []int64  // checkpoints the coordinator aborted before this task took them
+	restored    int64    // the checkpoint (or savepoint) this incarnation restored, 0 for none
 	gates       []inGate // input gates, one per input edge
 	// dirty lists the output channels with a buffer being filled, which
 	// the output flusher sends when it fires at flushAt (-1: none due).
