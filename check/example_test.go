@@ -39,28 +39,30 @@ func ExampleConfigs() {
 	// channels:
 	//   latency: 1.5ms
 	//   jitter: 101us
-	//   capacity: 4
-	//   output_buffer: 0
+	//   segment_size: "259"
+	//   buffers_per_channel: 0
+	//   floating_buffers_per_gate: 5
+	//   max_buffers_per_channel: 5
+	//   buffer_timeout: 12ms
 	// checkpoint:
-	//   interval: 11ms
+	//   interval: 45ms
 	//   mode: aligned
-	//   min_pause: 34ms
-	//   max_concurrent: 2
-	//   timeout: 35ms
-	//   sync_duration: 565us
-	//   async_base: 1ms
-	//   storage_bandwidth: 3MiB/s
+	//   max_concurrent: 3
+	//   timeout: 123ms
+	//   num_retained: 3
+	//   sync_duration: 321us
+	//   async_base: 0s
+	//   storage_bandwidth: 84MiB/s
 	// restart:
-	//   delay: 10ms
-	//   max_delay: 1.736s
-	//   multiplier: 2
-	//   reset_threshold: 100ms
-	//   jitter: 0
+	//   strategy: failure-rate
+	//   delay: 0s
+	//   max_failures: 1000
 	// recovery:
 	//   tolerable_failed_checkpoints: unlimited
 	//   local_recovery: true
 	// faults:
-	//   - {kind: crash, subtask: 'sink1[2]', at: 34.73ms}
+	//   - {kind: partition, channel: 'agg1[0]->sink1[0]', at: 36.71ms, until: 280.45ms}
+	//   - {kind: crash, subtask: 'src1[1]', at: 99.62ms}
 }
 
 // Judge one scenario by properties.
@@ -93,18 +95,18 @@ func ExampleSweep() {
 	}
 	fmt.Printf("%d runs: %d with faults, %d failed over, %d drained\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Drained)
 	// Output:
-	// consistent-cut                 passed  96 failed  0 skipped   4
-	// snapshot-state                 passed  64 failed  0 skipped  36
-	// exactly-once-state             passed  12 failed  0 skipped  88
-	// end-to-end                     passed   8 failed  0 skipped  92
+	// consistent-cut                 passed  98 failed  0 skipped   2
+	// snapshot-state                 passed  67 failed  0 skipped  33
+	// exactly-once-state             passed  13 failed  0 skipped  87
+	// end-to-end                     passed   7 failed  0 skipped  93
 	// no-loss                        passed  43 failed  0 skipped  57
 	// two-phase-commit               passed  70 failed  0 skipped  30
-	// shared-state                   passed  53 failed  0 skipped  47
+	// shared-state                   passed  55 failed  0 skipped  45
 	// determinism                    passed 100 failed  0 skipped   0
-	// liveness                       passed  12 failed  0 skipped  88
+	// liveness                       passed   4 failed  0 skipped  96
 	// bounded-drain                  passed  24 failed  0 skipped  76
-	// at-least-once-is-exactly-once  passed  19 failed  1 skipped  80
-	// 100 runs: 47 with faults, 33 failed over, 48 drained
+	// at-least-once-is-exactly-once  passed  13 failed  3 skipped  84
+	// 100 runs: 53 with faults, 30 failed over, 48 drained
 }
 
 // Refute the negative property and shrink the counterexample.
@@ -121,5 +123,5 @@ func ExampleShrinkProperty() {
 		return
 	}
 	// Output:
-	// seed 3: {Subtasks:13 Operators:6 Edges:5 Faults:0 Records:187} shrinks to {Subtasks:5 Operators:2 Edges:1 Faults:0 Records:40}
+	// seed 7: {Subtasks:9 Operators:5 Edges:5 Faults:0 Records:24} shrinks to {Subtasks:3 Operators:3 Edges:3 Faults:0 Records:7}
 }

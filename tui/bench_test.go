@@ -55,7 +55,7 @@ func BenchmarkRedraw100Subtasks(b *testing.B) {
 // millionEvents is a run of the alignment scenario with about 1.1 million
 // engine events.
 func millionEvents(t testing.TB) sim.Config {
-	return scenarioConfig(t, "alignment", 120*time.Second)
+	return scenarioConfig(t, "alignment", 250*time.Second)
 }
 
 // BenchmarkFirstPass1M steps a 1M-event run to its end with the UI's

@@ -85,7 +85,7 @@ func TestModelMatchesHeadless(t *testing.T) {
 			cfg := scenarioConfig(t, name, 1500*time.Millisecond)
 			m, err := NewModel(cfg)
 			require.NoError(t, err)
-			m.snapEvery, m.maxSnaps = 512, 8 // exercise thinning
+			m.snapEvery, m.maxSnaps = 128, 8 // exercise thinning
 			full, fullTrace := headless(t, cfg, 1<<62)
 			total := full.Events()
 			m.GoTo(total + 10)
@@ -97,7 +97,7 @@ func TestModelMatchesHeadless(t *testing.T) {
 			for i, ev := range fullTrace {
 				require.Equal(t, ev, m.TraceAt(int64(i)))
 			}
-			require.Greater(t, m.snapEvery, int64(512), "snapshots were thinned")
+			require.Greater(t, m.snapEvery, int64(128), "snapshots were thinned")
 			rng := rand.New(rand.NewPCG(1, 2))
 			ks := []int64{0, 1, total / 2, total - 1, total}
 			for range 12 {

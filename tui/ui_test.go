@@ -357,7 +357,7 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 	tu.keys("sub:" + shown)
 	tu.key(tcell.KeyEnter, 0)
 	require.Regexp(t, `Log · [1-9][\d,]* of [\d,]+ events · filter sub:`+regexp.QuoteMeta(shown[:16]), tu.screen())
-	require.Contains(t, tu.screen(), "record_processed "+shown+"[")
+	require.Regexp(t, `\d\.\d+s  [a-z_]+ `+regexp.QuoteMeta(shown)+`\[`, tu.screen())
 	tu.keys("?")
 	requireClean("help")
 	require.Contains(t, tu.screen(), `Hostile [::b]names\u001bc here.`)
@@ -824,7 +824,7 @@ func TestDetailsShowWhatWasSaved(t *testing.T) {
 	tu.key(tcell.KeyEnd, 0)
 	sink := u.m.eg.ByOperator[2][0]
 	got := text(sink)
-	require.Contains(t, got, "duplicates at the sinks: 770 outputs written more than once")
+	require.Contains(t, got, "duplicates at the sinks: 374 outputs written more than once")
 	require.Regexp(t, `partition \d+ offset [\d,]+ \(key -?\d+, value -?\d+\): written 2×, 1× in a failure-free run`, got)
 	require.NotContains(t, got, "saved in", "a finished job deleted its checkpoints")
 }

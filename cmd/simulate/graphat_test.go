@@ -13,7 +13,7 @@ func TestGraphAt(t *testing.T) {
 	code, out, errs := runArgs("graph", "alignment", "--execution", "--at", "400ms")
 	assert.Equal(t, 0, code, errs)
 	assert.Contains(t, out, `label="alignment at 400ms · job RUNNING";`)
-	assert.Contains(t, out, `"join_count -> sink[0]" [label="join_count -> sink[0]\nidle\ncheckpoint 1: aligning, 2/4 inputs\n406 processed, 291 keys, 18.2 KiB"];`)
+	assert.Contains(t, out, `"join_count -> sink[0]" [label="join_count -> sink[0]\nidle\ncheckpoint 1: aligning, 2/4 inputs\n219 processed, 180 keys, 11.2 KiB"];`)
 	assert.Contains(t, out, `"orders[0]" -> "join_count -> sink[0]" [label="hash\n2 queued, blocked (aligning)"];`)
 
 	code, _, errs = runArgs("graph", "alignment", "--at", "1s")
