@@ -26,6 +26,7 @@ var teaching = []string{
 	"interval-vs-duration", "interval-vs-duration-longer",
 	"at-least-once-duplicates", "tolerable-failures", "exponential-restarts",
 	"rocksdb-full", "rocksdb-incremental", "large-state-recovery-rocksdb", "rescale-from-savepoint",
+	"debloating",
 }
 
 // load loads a bundled scenario.
