@@ -23,10 +23,9 @@ func (alternatingState) endOfPartitionReceived(h *SingleCheckpointBarrierHandler
 	return alignedEndOfPartition(h)
 }
 
-// alignmentTimeout is AlternatingCollectingBarriers.alignmentTimeout (and
-// that of an announced checkpoint none of whose barriers was taken yet):
-// the checkpoint is triggered unaligned; channels that delivered their
-// barrier stay blocked and persist nothing.
+// alignmentTimeout is AlternatingCollectingBarriers.alignmentTimeout: the
+// checkpoint is triggered unaligned; channels that delivered their barrier
+// stay blocked and persist nothing.
 func (alternatingState) alignmentTimeout(h *SingleCheckpointBarrierHandler) barrierHandlerState {
 	h.out.add(Action{Kind: TimedOut, Checkpoint: h.current})
 	return h.startUnaligned(-1)
@@ -36,6 +35,21 @@ func (alternatingState) alignmentTimeout(h *SingleCheckpointBarrierHandler) barr
 type alternatingWaitingForFirstBarrier struct{ alternatingState }
 
 func (alternatingWaitingForFirstBarrier) String() string { return "AlternatingWaitingForFirstBarrier" }
+
+// alignmentTimeout of a checkpoint that was only announced, none of its
+// barriers taken yet (AlternatingWaitingForFirstBarrier.
+// alignedCheckpointTimeout): nothing is triggered; the announced barriers
+// become priority barriers, and the first one taken starts the checkpoint
+// unaligned.
+func (s alternatingWaitingForFirstBarrier) alignmentTimeout(h *SingleCheckpointBarrierHandler) barrierHandlerState {
+	h.out.add(Action{Kind: TimedOut, Checkpoint: h.current})
+	for j := range h.aligned {
+		if !h.ended[j] {
+			h.out.add(Action{Kind: Prioritize, Channel: j, Checkpoint: h.current})
+		}
+	}
+	return s
+}
 
 // alternatingCollectingBarriers: an aligned checkpoint that may still time
 // out has blocked the channels of the barriers it took.

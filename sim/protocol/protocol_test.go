@@ -92,6 +92,14 @@ func TestHandlers(t *testing.T) {
 			"timed out 1, forward 1 priority, persist output 1, snapshot 1, start recording c1, prioritize c1, start recording c2, prioritize c2",
 			"stop recording c1, block c1", "stop recording c2, unblock all, acknowledge 1"},
 	}, {
+		name: "alternating: the timer of a checkpoint only announced prioritizes its barriers; the first one taken starts it unaligned",
+		p:    protocol.NewAlignedWithTimeout(spec2, 10),
+		ins: []protocol.Input{{Kind: protocol.Announcement, Channel: 0, Checkpoint: 1}, {Kind: protocol.Timer, Checkpoint: 1, Now: 11},
+			{Kind: protocol.Barrier, Channel: 1, Checkpoint: 1, Now: 12, Unaligned: true}},
+		want: []string{"set timer 1 at 11", "timed out 1, prioritize c0, prioritize c1",
+			"forward 1 priority, persist output 1, snapshot 1, start recording c1, stop recording c1, start recording c0, prioritize c0"},
+		state: "CollectingBarriersUnaligned",
+	}, {
 		name: "aligned: a cancel marker of an announced checkpoint whose barriers have not come is ignored",
 		p:    protocol.NewAlignedWithTimeout(spec2, 10),
 		ins:  []protocol.Input{{Kind: protocol.Announcement, Channel: 0, Checkpoint: 1}, {Kind: protocol.Cancel, Channel: 1, Checkpoint: 1}},
