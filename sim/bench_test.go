@@ -18,20 +18,23 @@ func benchJob() Config {
 }
 
 // BenchmarkEngine runs the typical job without a tracer and reports
-// engine events per second of wall time.
+// engine events per second of wall time and per source record.
 func BenchmarkEngine(b *testing.B) {
 	cfg := benchJob()
-	var events int64
+	var events, records int64
 	b.ReportAllocs()
 	for b.Loop() {
 		s, err := New(cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
-		events += s.Run().Events
+		r := s.Run()
+		events += r.Events
+		records += r.Summary.RecordsIn
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(events)/float64(b.N), "events/run")
+	b.ReportMetric(float64(events)/float64(records), "events/record")
 }
 
 // BenchmarkEngineTraced runs the same job hashing the JSONL form of every
