@@ -37,6 +37,7 @@ func (d *decoder) channelFields(c *sim.ChannelConfig) []field {
 		{name: "max_buffers_per_channel", set: integer(&c.MaxBuffersPerChannel)},
 		{name: "buffer_timeout", set: bufferTimeout(&c.BufferTimeout)},
 		{name: "debloat", set: d.section("channels.debloat", debloatFields(&c.Debloat))},
+		{name: "record_size", set: byteSize(&d.recordSize)},
 		{name: "capacity", reject: recordModel("capacity", "the receiver's buffer in records")},
 		{name: "output_buffer", reject: recordModel("output_buffer", "the sender's records waiting for credit")},
 	}

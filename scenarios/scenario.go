@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -97,6 +98,7 @@ func (d *decoder) parse(data []byte) (*Scenario, error) {
 		s.Config.Recovery = d.recovery
 	}
 	s.at = d.positions
+	d.applyRecordSize(s)
 	s.Warnings = d.warnings(s.Config.FlinkVersion)
 	if s.Config.Script == nil && !d.has("operators") {
 		return nil, d.root.err(filename, "missing required field \"operators\" at top level (or a script section)")
@@ -116,6 +118,23 @@ func (d *decoder) has(path string) bool {
 	return ok
 }
 
+// applyRecordSize gives every source that sets no size of its own the
+// job's channels.record_size: the serialized size of the records the job
+// reads (operators keep the size of what they take unless they set
+// record_size).
+func (d *decoder) applyRecordSize(s *Scenario) {
+	if d.recordSize == 0 || s.Config.Graph == nil {
+		return
+	}
+	for i := range s.Config.Graph.Operators {
+		op := &s.Config.Graph.Operators[i]
+		path := fmt.Sprintf("operators[%d].", i)
+		if op.Source != nil && !d.has(path+"record_size") && !d.has(path+"record_bytes") {
+			op.Source.RecordBytes = d.recordSize
+		}
+	}
+}
+
 // decoder holds the state of one Parse.
 type decoder struct {
 	file string
@@ -126,6 +145,8 @@ type decoder struct {
 	// sim.DefaultRecoveryConfig; it becomes Config.Recovery if the file
 	// has either.
 	recovery sim.RecoveryConfig
+	// recordSize is channels.record_size, 0 when not given.
+	recordSize int
 }
 
 // scenario decodes the top-level mapping into s.

@@ -92,6 +92,12 @@ var operatorTable = []opField{
 	{name: "max_parallelism", set: func(o *topology.Operator) setter { return maxParallelism(&o.MaxParallelism) }},
 	{name: "cost", set: func(o *topology.Operator) setter { return duration(&o.Cost) }},
 	{name: "subtask_cost", set: func(o *topology.Operator) setter { return subtaskCosts(&o.SubtaskCost) }},
+	{name: "record_size", kinds: notSink, set: func(o *topology.Operator) setter {
+		if o.Source != nil {
+			return byteSize(&o.Source.RecordBytes)
+		}
+		return byteSize(&o.OutputBytes)
+	}},
 	{name: "output_bytes", kinds: notSink, set: func(o *topology.Operator) setter { return byteSize(&o.OutputBytes) }},
 	{name: "chaining", set: func(o *topology.Operator) setter { return negated(&o.DisableChaining) }},
 	{name: "start_new_chain", set: func(o *topology.Operator) setter { return boolean(&o.StartNewChain) }},
