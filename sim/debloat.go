@@ -65,12 +65,7 @@ func (s *Sim) debloat(t *task) {
 func (s *Sim) bufferSize(g *inGate, throughput float64) (int32, bool) {
 	d := s.cfg.Channels.Debloat
 	lo, hi := float64(d.MinSegmentSize), float64(s.cfg.Channels.SegmentSize)
-	inUse := max(1, g.inUse)
-	desired := throughput * d.Target.Seconds()
-	alpha := 2 / (float64(d.Samples) + 1)
-	want := math.Min(desired/float64(inUse), 2*g.ema)
-	g.ema += alpha * (want - g.ema)
-	g.ema = math.Max(lo, math.Min(g.ema, hi))
+	g.ema = bufferSizeEMA(g.ema, throughput*d.Target.Seconds(), max(1, g.inUse), d.Samples, lo, hi)
 	size := int32(math.Round(g.ema))
 	switch {
 	case size == g.size:
@@ -80,6 +75,17 @@ func (s *Sim) bufferSize(g *inGate, throughput float64) (int32, bool) {
 	}
 	delta := int32(float64(g.size) * float64(d.ThresholdPercentage) / 100)
 	return size, abs32(size-g.size) >= delta
+}
+
+// bufferSizeEMA is BufferSizeEMA.calculateBufferSize: the moving average
+// last of samples samples moves toward the bytes per buffer in use
+// (totalBytes / buffers), by at most doubling, and stays within [lo, hi].
+// Flink announces it rounded.
+func bufferSizeEMA(last, totalBytes float64, buffers, samples int, lo, hi float64) float64 {
+	alpha := 2 / (float64(samples) + 1)
+	want := math.Min(totalBytes/float64(buffers), 2*last)
+	last += alpha * (want - last)
+	return math.Max(lo, math.Min(last, hi))
 }
 
 func abs32(x int32) int32 {
