@@ -26,11 +26,13 @@ type inGate struct {
 	bytes   int64        // bytes consumed since the debloater's last sample
 	size    int32        // the buffer size last announced to the senders
 	ema     float64      // BufferSizeEMA's lastBufferSize
+	// throughput is the last throughput measured, in bytes per second.
+	throughput float64
 }
 
 // reset gives gate g all its floating buffers back, at full size.
 func (g *inGate) reset(ch *ChannelConfig) {
-	g.free, g.waiters, g.inUse, g.bytes = ch.FloatingBuffersPerGate, deque[int32]{}, 0, 0
+	g.free, g.waiters, g.inUse, g.bytes, g.throughput = ch.FloatingBuffersPerGate, deque[int32]{}, 0, 0, 0
 	g.size, g.ema = int32(ch.SegmentSize), float64(ch.SegmentSize)
 }
 
@@ -217,6 +219,10 @@ func (s *Sim) releaseBlocked(c *channel) {
 	if c.local || s.cfg.Channels.BuffersPerChannel > 0 {
 		return
 	}
+	// What arrived before the barrier lands first: its buffers are not
+	// free. (A barrier that jumped the queue can be taken in the instant
+	// the data behind it arrives, before that data landed.)
+	s.landArrived(c)
 	s.setRequired(c, 0)
 	c.waiting = false
 	c.creditGen++

@@ -44,10 +44,12 @@ func (s *Sim) debloat(t *task) {
 	t.idleTime = 0
 	for gi := range t.gates {
 		g := &t.gates[gi]
-		var throughput float64 // bytes per second
+		// A period the task spent idle measures nothing: the last
+		// throughput stands (ThroughputCalculator.calculateThroughput).
 		if busy > 0 {
-			throughput = float64(g.bytes) * 1e9 / float64(busy)
+			g.throughput = float64(g.bytes) * 1e9 / float64(busy)
 		}
+		throughput := g.throughput // bytes per second
 		g.bytes = 0
 		if size, ok := s.bufferSize(g, throughput); ok {
 			g.size = size

@@ -20,14 +20,6 @@ func genNetwork(t *rapid.T) Config {
 	cfg := genConfig(t, pm, false)
 	ch := &cfg.Channels
 	ch.BuffersPerChannel = rapid.IntRange(0, 3).Draw(t, "exclusive")
-	if pm.timeout && ch.BuffersPerChannel == 0 {
-		// Known engine bug, not fixed yet: without exclusive buffers and
-		// with an aligned checkpoint timeout a data buffer can land on a
-		// channel without a free buffer (its exclusive count goes to -1;
-		// seed 0, s0 p=1 and s1 p=3 through a map, 2 floating buffers,
-		// aligned timeout 13 ms). Drop this to reproduce it.
-		ch.BuffersPerChannel = 1
-	}
 	ch.FloatingBuffersPerGate = rapid.IntRange(max(0, 1-ch.BuffersPerChannel), 6).Draw(t, "floating")
 	if rapid.Bool().Draw(t, "debloat?") {
 		ch.Debloat = DebloatConfig{Enabled: true, Target: ms(t, 1, 500, "target"), Period: ms(t, 1, 100, "period"),
