@@ -101,10 +101,29 @@ func (s *Sim) crash(id int32, machineLost bool) {
 	if s.job.waiting[id] || s.tasks[id].finished || s.job.status != JobRunning && s.job.status != JobRestarting {
 		return
 	}
-	if machineLost {
-		s.tasks[id].localCopies = nil // the local copies were on that machine
+	if !machineLost {
+		s.failover("crash of "+s.eg.Subtasks[id].Name, id)
+		return
 	}
-	s.failover("crash of "+s.eg.Subtasks[id].Name, id)
+	// The machine is lost with every subtask placed on its TaskManager
+	// (Placement) and their task-local copies.
+	tm := s.cfg.Placement.TaskManagerOf(&s.eg.Subtasks[id])
+	failed := []int32{id}
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if s.cfg.Placement.TaskManagerOf(&s.eg.Subtasks[i]) != tm {
+			continue
+		}
+		t.localCopies = nil // the local copies were on that machine
+		if t.id != id && !s.job.waiting[i] && !t.finished {
+			failed = append(failed, t.id)
+		}
+	}
+	cause := "crash of " + s.eg.Subtasks[id].Name
+	if len(failed) > 1 {
+		cause += fmt.Sprintf(" and the loss of its TaskManager with %d subtask(s)", len(failed))
+	}
+	s.failover(cause, failed...)
 }
 
 // partition starts a partition of channel c: what is on the wire stays

@@ -214,3 +214,23 @@ func TestPlacementLocalChannels(t *testing.T) {
 	_, err := New(cfg)
 	require.EqualError(t, err, "placement: 1 taskmanagers × 1 slots = 1 slots, but the job needs 2 (its highest parallelism, with slot sharing)")
 }
+
+// TestMachineLostWithItsTaskManager: a crash that loses the machine fails
+// every subtask placed on its TaskManager and loses their task-local
+// copies; the subtasks of the other TaskManager restore theirs.
+func TestMachineLostWithItsTaskManager(t *testing.T) {
+	cfg := pipeline()
+	cfg.Graph.Edges[1].Partitioning = topology.Rebalance // no chaining
+	cfg.Placement = Placement{TaskManagers: 2, SlotsPerTaskManager: 1}
+	cfg.Recovery = recoveryWith(fixedDelay(10, 50*time.Millisecond))
+	cfg.Recovery.LocalRecovery = true
+	cfg.Checkpoint.Interval = 100 * time.Millisecond
+	cfg.Until = time.Second
+	cfg.Faults = []Fault{{Kind: Crash, Subtask: "src[0]", At: 550 * time.Millisecond, MachineLost: true}}
+	r := newSim(t, cfg).Run()
+	requireInvariants(t, r)
+	require.Len(t, r.Failovers, 1)
+	f := r.Failovers[0]
+	assert.Equal(t, "crash of src[0] and the loss of its TaskManager with 3 subtask(s)", f.Cause)
+	assert.Equal(t, 3, f.LocalRestores, "the three subtasks of the other TaskManager restore their local copies")
+}
