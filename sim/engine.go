@@ -381,7 +381,10 @@ func (s *Sim) dispatch(e event) {
 			return
 		}
 		switch e.kind() {
-		case evArrive:
+		case evArrive, evBuffer:
+			if e.kind() == evBuffer {
+				s.landArrived(c)
+			}
 			if c.prio > 0 {
 				s.jumpPriority(c)
 			}
@@ -392,12 +395,6 @@ func (s *Sim) dispatch(e event) {
 			s.announce(c, e.b, s.barrierTrigger(c, e.b))
 		case evResume:
 			s.resumed(c)
-		case evBuffer:
-			s.landArrived(c)
-			if c.prio > 0 {
-				s.jumpPriority(c)
-			}
-			s.tryWork(&s.tasks[c.to])
 		case evCredit:
 			s.credited(c, uint32(e.b>>32), int(e.b&(1<<32-1)))
 		case evBacklog:
