@@ -513,6 +513,10 @@ func recordsPerBuffer(cfg *sim.Config) int64 {
 		if op.OutputBytes > 0 {
 			smallest = min(smallest, int64(op.OutputBytes))
 		}
+		if op.RecordSizes != nil {
+			lo, _ := op.RecordSizes.Bounds(sim.MaxRecordBytes)
+			smallest = min(smallest, int64(lo))
+		}
 	}
 	return int64(cfg.Channels.SegmentSize)/max(smallest, 1) + 1
 }
@@ -574,6 +578,10 @@ func CheckpointBound(cfg *sim.Config, eg *topology.ExecutionGraph) time.Duration
 		}
 		work += ahead[i]*int64(cost) + buffers*2*int64(ch.Latency+ch.Jitter)
 		recordBytes = max(recordBytes, int64(op.OutputBytes))
+		if op.RecordSizes != nil {
+			_, hi := op.RecordSizes.Bounds(sim.MaxRecordBytes)
+			recordBytes = max(recordBytes, int64(hi))
+		}
 		if op.Kind == topology.Aggregate {
 			stateBytes += keys * int64(op.StateBytesPerKey)
 		}

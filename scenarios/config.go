@@ -1,9 +1,13 @@
 package scenarios
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -37,7 +41,7 @@ func (d *decoder) channelFields(c *sim.ChannelConfig) []field {
 		{name: "max_buffers_per_channel", set: integer(&c.MaxBuffersPerChannel)},
 		{name: "buffer_timeout", set: bufferTimeout(&c.BufferTimeout)},
 		{name: "debloat", set: d.section("channels.debloat", debloatFields(&c.Debloat))},
-		{name: "record_size", set: byteSize(&d.recordSize)},
+		{name: "record_size", set: d.recordSize("channels.record_size", &d.jobRecordBytes, &d.jobRecordSizes)},
 		{name: "capacity", reject: recordModel("capacity", "the receiver's buffer in records")},
 		{name: "output_buffer", reject: recordModel("output_buffer", "the sender's records waiting for credit")},
 	}
@@ -60,6 +64,57 @@ func debloatFields(c *sim.DebloatConfig) []field {
 		{name: "samples", set: integer(&c.Samples)},
 		{name: "threshold_percentage", set: integer(&c.ThresholdPercentage)},
 		{name: "min_segment_size", set: byteSize(&c.MinSegmentSize)},
+	}
+}
+
+// recordSize decodes a record size at path: a byte size, which every
+// record has, or a distribution the records draw their sizes from
+// ({distribution: uniform, min, max}, {distribution: exponential, mean,
+// min}, {distribution: normal, mean, stddev}); fixed then gets its mean.
+// The keys a distribution does not take are refused with the ones it does.
+func (d *decoder) recordSize(path string, fixed *int, dist **topology.RecordSizes) setter {
+	return func(n *yaml.Node) error {
+		if n.Kind != yaml.MappingNode {
+			if err := byteSize(fixed)(n); err != nil {
+				return bad(n, "expected a byte size (%s) or a distribution such as {distribution: uniform, min: 50B, max: 150B}, got %s", sizeHint, describe(n))
+			}
+			*dist = nil
+			return nil
+		}
+		r := &topology.RecordSizes{}
+		v := get(n, "distribution")
+		if v == nil {
+			return d.errAt(n, "missing required field \"distribution\" in record_size (allowed: %s)", join(topology.SizeShapes))
+		}
+		if err := oneOf(&r.Shape, topology.SizeShapes)(v); err != nil {
+			return d.wrap("distribution", err)
+		}
+		takes := map[topology.SizeShape][]string{
+			topology.UniformSize: {"min", "max"}, topology.ExponentialSize: {"mean", "min"}, topology.NormalSize: {"mean", "stddev"},
+		}[r.Shape]
+		fields := []field{{name: "distribution", required: true}}
+		for _, k := range []struct {
+			name string
+			p    *int
+		}{{"min", &r.Min}, {"max", &r.Max}, {"mean", &r.Mean}, {"stddev", &r.Stddev}} {
+			taken := slices.Contains(takes, k.name)
+			f := field{name: k.name, required: taken && (k.name != "min" || r.Shape == topology.UniformSize), set: byteSize(k.p)}
+			if !taken {
+				f.reject = fmt.Sprintf("record_size: a %s distribution takes %s, not %s", r.Shape, strings.Join(takes, " and "), k.name)
+			}
+			fields = append(fields, f)
+		}
+		if err := d.mapping(n, path, "in record_size", fields); err != nil {
+			return err
+		}
+		if r.Shape == topology.ExponentialSize && get(n, "min") == nil {
+			r.Min = 1
+		}
+		if err := r.Check(); err != nil {
+			return bad(n, "%v", err)
+		}
+		*dist, *fixed = r, r.MeanSize()
+		return nil
 	}
 }
 

@@ -287,7 +287,10 @@ func operatorNode(op *topology.Operator) (*yaml.Node, error) {
 		}
 		m.add("subtask_cost", sm.flow())
 	}
-	if op.OutputBytes != 0 {
+	switch {
+	case op.RecordSizes != nil:
+		m.add("record_size", recordSizesNode(op.RecordSizes))
+	case op.OutputBytes != 0:
 		m.str("output_bytes", sizeText(int64(op.OutputBytes)))
 	}
 	if op.DisableChaining {
@@ -313,7 +316,7 @@ func operatorNode(op *topology.Operator) (*yaml.Node, error) {
 		if s.MaxValue != d.MaxValue {
 			m.int("max_value", s.MaxValue)
 		}
-		if s.RecordBytes != d.RecordBytes {
+		if s.RecordBytes != d.RecordBytes && op.RecordSizes == nil {
 			m.str("record_bytes", sizeText(int64(s.RecordBytes)))
 		}
 	case topology.Map:
@@ -338,6 +341,26 @@ func operatorNode(op *topology.Operator) (*yaml.Node, error) {
 	return m.flow(), nil
 }
 
+// recordSizesNode is a record_size distribution as the parser reads it:
+// its distribution and the sizes it takes.
+func recordSizesNode(r *topology.RecordSizes) *yaml.Node {
+	m := &mapping{}
+	m.str("distribution", string(r.Shape))
+	for _, k := range []struct {
+		key  string
+		v    int
+		uses bool
+	}{
+		{"min", r.Min, r.Shape != topology.NormalSize}, {"max", r.Max, r.Shape == topology.UniformSize},
+		{"mean", r.Mean, r.Shape != topology.UniformSize}, {"stddev", r.Stddev, r.Shape == topology.NormalSize},
+	} {
+		if k.uses {
+			m.str(k.key, sizeText(int64(k.v)))
+		}
+	}
+	return m.flow()
+}
+
 // representable reports a value of op that a parsed scenario cannot
 // have: fields of other kinds, which the parser rejects or fills in with
 // their defaults.
@@ -348,8 +371,8 @@ func representable(op, def *topology.Operator) error {
 	switch {
 	case op.Kind != topology.Source && op.Source != nil:
 		return bad("a workload")
-	case op.Kind == topology.Sink && op.OutputBytes != 0:
-		return bad("output_bytes")
+	case op.Kind == topology.Sink && (op.OutputBytes != 0 || op.RecordSizes != nil):
+		return bad("a record size")
 	case op.Kind != topology.Map && (op.Multiply != def.Multiply || op.Add != def.Add):
 		return bad("multiply or add")
 	case op.Kind != topology.Filter && op.KeepPercent != def.KeepPercent:

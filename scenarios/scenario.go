@@ -123,14 +123,14 @@ func (d *decoder) has(path string) bool {
 // reads (operators keep the size of what they take unless they set
 // record_size).
 func (d *decoder) applyRecordSize(s *Scenario) {
-	if d.recordSize == 0 || s.Config.Graph == nil {
+	if d.jobRecordBytes == 0 || s.Config.Graph == nil {
 		return
 	}
 	for i := range s.Config.Graph.Operators {
 		op := &s.Config.Graph.Operators[i]
 		path := fmt.Sprintf("operators[%d].", i)
 		if op.Source != nil && !d.has(path+"record_size") && !d.has(path+"record_bytes") {
-			op.Source.RecordBytes = d.recordSize
+			op.Source.RecordBytes, op.RecordSizes = d.jobRecordBytes, d.jobRecordSizes
 		}
 	}
 }
@@ -145,8 +145,10 @@ type decoder struct {
 	// sim.DefaultRecoveryConfig; it becomes Config.Recovery if the file
 	// has either.
 	recovery sim.RecoveryConfig
-	// recordSize is channels.record_size, 0 when not given.
-	recordSize int
+	// jobRecordBytes and jobRecordSizes are channels.record_size: a
+	// fixed size (0 when not given) or, with a distribution, its mean.
+	jobRecordBytes int
+	jobRecordSizes *topology.RecordSizes
 }
 
 // scenario decodes the top-level mapping into s.

@@ -92,12 +92,7 @@ var operatorTable = []opField{
 	{name: "max_parallelism", set: func(o *topology.Operator) setter { return maxParallelism(&o.MaxParallelism) }},
 	{name: "cost", set: func(o *topology.Operator) setter { return duration(&o.Cost) }},
 	{name: "subtask_cost", set: func(o *topology.Operator) setter { return subtaskCosts(&o.SubtaskCost) }},
-	{name: "record_size", kinds: notSink, set: func(o *topology.Operator) setter {
-		if o.Source != nil {
-			return byteSize(&o.Source.RecordBytes)
-		}
-		return byteSize(&o.OutputBytes)
-	}},
+	{name: "record_size", kinds: notSink}, // a size or a distribution: decoder.operator decodes it
 	{name: "output_bytes", kinds: notSink, set: func(o *topology.Operator) setter { return byteSize(&o.OutputBytes) }},
 	{name: "chaining", set: func(o *topology.Operator) setter { return negated(&o.DisableChaining) }},
 	{name: "start_new_chain", set: func(o *topology.Operator) setter { return boolean(&o.StartNewChain) }},
@@ -208,7 +203,15 @@ func (d *decoder) operator(i int, n *yaml.Node) (topology.Operator, error) {
 	}
 	op := defaultOperator(kind)
 	path := fmt.Sprintf("operators[%d]", i)
-	if err := d.mapping(n, path, where, operatorFields(&op)); err != nil {
+	fields := operatorFields(&op)
+	if f := lookup(fields, "record_size"); f.reject == "" {
+		fixed := &op.OutputBytes
+		if op.Source != nil {
+			fixed = &op.Source.RecordBytes
+		}
+		f.set = d.recordSize(path+".record_size", fixed, &op.RecordSizes)
+	}
+	if err := d.mapping(n, path, where, fields); err != nil {
 		return op, err
 	}
 	if p, ok := d.values[path+".zipf_s"]; ok && op.Source.Distribution != topology.Zipf {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ckptsim/ckptsim/topology"
@@ -219,6 +220,14 @@ func checkGraphBounds(b *bounds, g *topology.Graph) {
 			b.duration(field(fmt.Sprintf("SubtaskCost[%d]", idx)), name(fmt.Sprintf("subtask_cost of subtask %d", idx)), op.SubtaskCost[idx])
 		}
 		b.atMost(field("OutputBytes"), name("output_bytes"), int64(op.OutputBytes), MaxRecordBytes, " bytes")
+		if r := op.RecordSizes; r != nil {
+			for _, p := range []struct {
+				key string
+				v   int
+			}{{"Min", r.Min}, {"Max", r.Max}, {"Mean", r.Mean}, {"Stddev", r.Stddev}} {
+				b.atMost(field("RecordSizes."+p.key), name("record_size "+strings.ToLower(p.key)), int64(p.v), MaxRecordBytes, " bytes")
+			}
+		}
 		b.atMost(field("StateBytesPerKey"), name("state_bytes_per_key"), int64(op.StateBytesPerKey), MaxStateBytesPerKey, " bytes")
 		src := op.Source
 		if src == nil {

@@ -17,19 +17,25 @@ type link struct {
 	cost  int64   // processing cost of one record in this subtask
 	next  []int32 // chain positions of the operators chained to its output
 	gates []int32 // the task's output gates it writes, indexes in task.outputs
+	sizes recordSizer
 }
 
 // chainLayout is what every subtask of a vertex shares about its chain,
 // computed once per run: each operator's position in its chain and the
 // operators chained to its output.
 type chainLayout struct {
-	pos  []int32 // by operator
-	next [][]int32
+	pos   []int32 // by operator
+	next  [][]int32
+	sizes []recordSizer // by operator
 }
 
-func newChainLayout(eg *topology.ExecutionGraph) chainLayout {
+// newChainLayout is the chain layout of eg in a run of seed.
+func newChainLayout(eg *topology.ExecutionGraph, seed uint64) chainLayout {
 	g := eg.Graph
-	cl := chainLayout{pos: make([]int32, len(g.Operators)), next: make([][]int32, len(g.Operators))}
+	cl := chainLayout{pos: make([]int32, len(g.Operators)), next: make([][]int32, len(g.Operators)), sizes: make([]recordSizer, len(g.Operators))}
+	for i := range g.Operators {
+		cl.sizes[i] = newRecordSizer(&g.Operators[i], i, seed)
+	}
 	for _, v := range eg.Vertices {
 		for i, op := range v.Operators {
 			cl.pos[op] = int32(i)
@@ -52,7 +58,7 @@ func (cl *chainLayout) chain(eg *topology.ExecutionGraph, st *topology.Subtask) 
 	chain := make([]link, len(ops))
 	for i, op := range ops {
 		o := &eg.Graph.Operators[op]
-		chain[i] = link{op: o, opIdx: op, cost: int64(o.CostOf(st.Index)), next: cl.next[op]}
+		chain[i] = link{op: o, opIdx: op, cost: int64(o.CostOf(st.Index)), next: cl.next[op], sizes: cl.sizes[op]}
 	}
 	for g, out := range st.Outputs {
 		i := cl.pos[out.From]
@@ -83,8 +89,8 @@ func (t *task) chainCost(i int32, it *item) int64 {
 // the record it emits, ok false when it emits none.
 func (t *task) transform(l *link, it *item) (out item, ok bool) {
 	out = item{kind: itemRecord, key: it.key, value: it.value, bytes: it.bytes, part: it.part, off: it.off}
-	if l.op.OutputBytes > 0 {
-		out.bytes = int32(l.op.OutputBytes)
+	if l.op.OutputBytes > 0 || l.sizes.sizes != nil {
+		out.bytes = l.sizes.size(l.op.OutputBytes, it.part, it.off)
 	}
 	switch l.op.Kind {
 	case topology.Map:

@@ -183,7 +183,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 	}
 	s.tasks = make([]task, len(eg.Subtasks))
 	s.partitions = 0
-	layout := newChainLayout(eg)
+	layout := newChainLayout(eg, s.cfg.Seed)
 	for i := range eg.Subtasks {
 		st := &eg.Subtasks[i]
 		op := eg.Op(i)

@@ -253,7 +253,8 @@ func (s *Sim) sourceStep(t *task) bool {
 	key, value := t.log.record(t.offset)
 	t.offset++
 	s.sourceReads++
-	it := item{kind: itemRecord, key: key, value: value, bytes: int32(t.op.Source.RecordBytes), part: t.part, off: t.offset - 1}
+	it := item{kind: itemRecord, key: key, value: value, part: t.part, off: t.offset - 1}
+	it.bytes = t.chain[0].sizes.size(t.op.Source.RecordBytes, it.part, it.off)
 	s.startRecord(t, &it, -1)
 	return true
 }

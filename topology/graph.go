@@ -132,6 +132,10 @@ type Operator struct {
 	SubtaskCost map[int]time.Duration
 	// OutputBytes is the size of each emitted record; 0 keeps the input size.
 	OutputBytes int
+	// RecordSizes, when set, draws the size of each record the operator
+	// emits (a source or any other but a sink) instead of the fixed
+	// Source.RecordBytes or OutputBytes, which then hold its mean.
+	RecordSizes *RecordSizes
 	// Source is the workload of a Source operator (nil otherwise).
 	Source *SourceSpec
 	// Multiply and Add define a Map: value := value*Multiply + Add.

@@ -168,6 +168,13 @@ func (g *Graph) validateOperator(i int) error {
 		return opErr(i, "operator %q: cost must not be negative", op.Name)
 	case op.OutputBytes < 0:
 		return opErr(i, "operator %q: output_bytes must not be negative", op.Name)
+	case op.RecordSizes != nil && op.Kind == Sink:
+		return opErr(i, "operator %q: a sink emits no records, so it has no record_size", op.Name)
+	}
+	if op.RecordSizes != nil {
+		if err := op.RecordSizes.Check(); err != nil {
+			return opErr(i, "operator %q: record_size: %v", op.Name, err)
+		}
 	}
 	for idx, c := range op.SubtaskCost {
 		if idx < 0 || idx >= op.Parallelism {
