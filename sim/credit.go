@@ -40,12 +40,19 @@ func (g *inGate) reset(ch *ChannelConfig) {
 // receiver's exclusive buffers, announced to the sender as its initial
 // credit, and the gate's current buffer size.
 func (s *Sim) initChannel(c *channel) {
+	s.poolQueues(c)
 	e := s.cfg.Channels.BuffersPerChannel
 	c.exclusive, c.required, c.credit = e, e, e
 	c.bufSize = int32(s.cfg.Channels.SegmentSize)
 	if gs := s.tasks; len(gs) > int(c.to) && len(gs[c.to].gates) > 0 {
 		c.bufSize = gs[c.to].gates[c.gate].size
 	}
+}
+
+// poolQueues makes c's queues take their rings from the run's pools.
+func (s *Sim) poolQueues(c *channel) {
+	c.out.pool, c.in.pool = &s.items, &s.items
+	c.outBufs.pool, c.inBufs.pool = &s.bufs, &s.bufs
 }
 
 // deliverRecovered puts a record on c that is available to the receiver

@@ -65,6 +65,9 @@ type Sim struct {
 	// references ("": it never did).
 	fileSeq    int64
 	sharedLost string
+	// items and bufs are the rings the channels' queues share (deque).
+	items ringPool[item]
+	bufs  ringPool[netBuf]
 }
 
 // StopReason says why a run ended.

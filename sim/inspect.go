@@ -392,6 +392,7 @@ func (s *Sim) Clone() *Sim {
 	c.pcg = &pcg
 	c.rng = rand.New(c.pcg)
 	c.q = s.q.clone()
+	c.items, c.bufs = ringPool[item]{}, ringPool[netBuf]{}
 	// Transactions are shared between a sink, its snapshots and the
 	// checkpoints that hold them, and are changed by commits: each is
 	// copied once and every holder gets the copy.
@@ -432,6 +433,7 @@ func (s *Sim) Clone() *Sim {
 		ch.in.buf = slices.Clone(ch.in.buf)
 		ch.outBufs.buf = slices.Clone(ch.outBufs.buf)
 		ch.inBufs.buf = slices.Clone(ch.inBufs.buf)
+		c.poolQueues(ch)
 	}
 	co := &c.coord
 	co.stats = slices.Clone(co.stats)

@@ -165,6 +165,8 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.gates": "copied", "task.dirty": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
 		"channel.outBufs.buf": "copied", "channel.inBufs.buf": "copied",
 		"channel.out.buf": "copied", "channel.in.buf": "copied",
+		"channel.out.pool": "repointed", "channel.in.pool": "repointed", "channel.outBufs.pool": "repointed", "channel.inBufs.pool": "repointed",
+		"Sim.q.now.pool": "nil", "Sim.q.timers.pool": "nil", "inGate.waiters.pool": "nil",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
 		"Sim.zipf": "shared", "Sim.graphs": "shared",
 		"task.backend.memtable": "copied", "task.backend.l0keys": "copied", "task.backend.levels": "copied", "task.backend.snapped": "copied", "task.backend.base": "shared",
