@@ -41,7 +41,7 @@ func (g *inGate) reset(ch *ChannelConfig) {
 // credit, and the gate's current buffer size.
 func (s *Sim) initChannel(c *channel) {
 	s.poolQueues(c)
-	e := s.cfg.Channels.BuffersPerChannel
+	e := int32(s.cfg.Channels.BuffersPerChannel)
 	c.exclusive, c.required, c.credit = e, e, e
 	c.bufSize = int32(s.cfg.Channels.SegmentSize)
 	if gs := s.tasks; len(gs) > int(c.to) && len(gs[c.to].gates) > 0 {
@@ -72,8 +72,8 @@ func (s *Sim) deliverRecovered(c *channel, it item) {
 // event fires, or earlier in the same instant when the task reaches its
 // records first.
 func (s *Sim) landArrived(c *channel) {
-	for c.landed < c.inBufs.len() {
-		b := c.inBufs.at(c.landed)
+	for int(c.landed) < c.inBufs.len() {
+		b := c.inBufs.at(int(c.landed))
 		if b.arrival > s.now {
 			break
 		}
@@ -94,7 +94,7 @@ func (s *Sim) landArrived(c *channel) {
 }
 
 // availableBuffers is the size of c's AvailableBufferQueue.
-func (c *channel) availableBuffers() int { return c.exclusive + c.floating }
+func (c *channel) availableBuffers() int32 { return c.exclusive + c.floating }
 
 // onSenderBacklog asks the gate for floating buffers until c has
 // backlog + exclusive ones, and announces what it got as credit.
@@ -122,8 +122,8 @@ func (s *Sim) onSenderBacklog(c *channel, backlog int) {
 // buffers in use, which counts the required floating ones.
 func (s *Sim) setRequired(c *channel, n int) {
 	e := s.cfg.Channels.BuffersPerChannel
-	s.inUse(c, max(0, n-e)-max(0, c.required-e))
-	c.required = n
+	s.inUse(c, max(0, n-e)-max(0, int(c.required)-e))
+	c.required = int32(n)
 }
 
 // inUse changes c's gate's count of buffers in use by d.
@@ -247,7 +247,7 @@ func (s *Sim) credited(c *channel, gen uint32, n int) {
 	case gen > c.sendGen:
 		c.credit, c.sendGen = 0, gen
 	}
-	c.credit += n
+	c.credit += int32(n)
 	s.transmit(c)
 }
 
@@ -259,7 +259,7 @@ func (s *Sim) credited(c *channel, gen uint32, n int) {
 // carried the backlog itself. The announcement travels on the channel's
 // connection, behind the buffers sent before it.
 func (s *Sim) announceBacklog(c *channel) {
-	if n := c.outBufs.len(); s.cfg.Channels.BuffersPerChannel == 0 && n != c.announced {
+	if n := int32(c.outBufs.len()); s.cfg.Channels.BuffersPerChannel == 0 && n != c.announced {
 		c.announced = n
 		c.lastArr = max(c.lastArr, s.delay(c))
 		s.scheduleOn(c, c.lastArr, evBacklog, int64(n))

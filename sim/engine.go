@@ -195,7 +195,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		for in, id := range st.Inputs {
 			t.inputs = append(t.inputs, int32(id))
 			c := &s.chans[id]
-			c.input = in
+			c.input = int32(in)
 			if in == 0 || eg.Channels[id].Edge != eg.Channels[t.inputs[in-1]].Edge {
 				t.gates = append(t.gates, inGate{})
 			}

@@ -42,7 +42,7 @@ func scanFull(s *Sim, t *task) bool {
 			return true
 		}
 		for _, c := range g.chans {
-			if s.chans[c].held >= s.cfg.Channels.MaxBuffersPerChannel {
+			if int(s.chans[c].held) >= s.cfg.Channels.MaxBuffersPerChannel {
 				return true
 			}
 		}

@@ -78,9 +78,9 @@ func (s *Sim) ChannelView(id int) ChannelView {
 	c := &s.chans[id]
 	return ChannelView{
 		AtSender: c.out.len(), AtReceiver: c.in.len(),
-		SenderRecords: c.outRecs, ReceiverRecords: c.inRecs, SenderBytes: c.outBytes,
-		Credit: c.credit, Blocked: c.blocked, Paused: c.paused, Ended: c.ended,
-		Full:  c.held >= s.cfg.Channels.MaxBuffersPerChannel,
+		SenderRecords: int(c.outRecs), ReceiverRecords: int(c.inRecs), SenderBytes: c.outBytes,
+		Credit: int(c.credit), Blocked: c.blocked, Paused: c.paused, Ended: c.ended,
+		Full:  int(c.held) >= s.cfg.Channels.MaxBuffersPerChannel,
 		Epoch: c.epoch,
 	}
 }

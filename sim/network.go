@@ -197,9 +197,9 @@ func (s *Sim) wire(c *channel, it item) {
 // unavailable), which is how backpressure travels upstream.
 func (s *Sim) setHeld(c *channel, d int) {
 	t := &s.tasks[c.from]
-	lim := s.cfg.Channels.MaxBuffersPerChannel
+	lim := int32(s.cfg.Channels.MaxBuffersPerChannel)
 	was := c.held >= lim
-	c.held += d
+	c.held += int32(d)
 	if full := c.held >= lim; full != was {
 		t.fullOutputs += fullDelta(full)
 	}

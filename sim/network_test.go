@@ -50,9 +50,9 @@ func checkBuffers(t *rapid.T, s *Sim, held [][]int) {
 		if c.exclusive < 0 || c.floating < 0 {
 			t.Fatalf("channel %d at %d: %d exclusive, %d floating buffers", c.id, s.now, c.exclusive, c.floating)
 		}
-		exclusive := c.exclusive
-		held[c.to][c.gate] += c.floating
-		for j := range c.landed {
+		exclusive := int(c.exclusive)
+		held[c.to][c.gate] += int(c.floating)
+		for j := range int(c.landed) {
 			switch b := c.inBufs.at(j); {
 			case b.recovered:
 			case b.floating:

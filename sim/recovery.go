@@ -143,11 +143,11 @@ func (s *Sim) stopTask(t *task) {
 // sender's buffers return to its pool, the receiver's floating buffers to
 // its gate.
 func (s *Sim) resetChannel(c *channel) {
-	s.setHeld(c, -c.held)
+	s.setHeld(c, -int(c.held))
 	s.inFlight -= int64(c.inRecs + c.outRecs)
 	floating := c.floating
 	for i := range c.landed {
-		if b := c.inBufs.at(i); !b.recovered && !c.local {
+		if b := c.inBufs.at(int(i)); !b.recovered && !c.local {
 			s.inUse(c, -1)
 			if b.floating {
 				floating++
