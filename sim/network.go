@@ -69,7 +69,13 @@ func (s *Sim) send(c *channel, it item) {
 	if s.cfg.Channels.BufferTimeout == 0 {
 		s.finishOpen(c) // flush after every record
 	}
-	s.transmit(c)
+	if c.outBufs.len() > 0 {
+		// Only a finished buffer can go out now: with none, transmit
+		// would stop at the record in the buffer being filled (an event
+		// ahead of it waits only while c is paused), and c's sender,
+		// which only took a buffer, cannot be released by it.
+		s.transmit(c)
+	}
 }
 
 // openBuffer starts a new buffer on c: it takes one of the sender's pool
