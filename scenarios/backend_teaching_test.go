@@ -75,3 +75,41 @@ func TestRescaleFromSavepoint(t *testing.T) {
 	assert.Less(t, after[1].CheckpointedBytes, after[1].StateBytes)
 	assert.Equal(t, 7, after[0].Total, "2 sources, 4 counts, 1 sink")
 }
+
+// TestRescaleSourcesTeaches pins what rescale-sources teaches: two source
+// subtasks at 667 records/s cannot keep up with four partitions of 500/s;
+// stopped with a savepoint and resumed at parallelism 4, every partition
+// resumes at the savepoint's offset at one new subtask, and the job reads
+// its input sooner than without the rescale, although it was stopped for
+// 300ms, with every record read once.
+func TestRescaleSourcesTeaches(t *testing.T) {
+	s := load(t, "rescale-sources")
+	r := run(t, s.Config)
+	require.Len(t, r.Resubmissions, 1)
+	rs := r.Resubmissions[0]
+	require.Len(t, rs.Rescaled, 2)
+	src := rs.Rescaled[0]
+	var sp sim.CheckpointStats
+	for _, c := range r.Checkpoints {
+		if c.ID == rs.RestoredFrom && c.Execution == 0 {
+			sp = c
+		}
+	}
+	var moves []sim.SplitMove
+	for p, was := range []int{0, 1, 0, 1} {
+		assert.Less(t, sp.Offsets[p], int64(600), "partition %d lags behind the log at the stop (600 records by 1.2s)", p)
+		moves = append(moves, sim.SplitMove{Partition: p, Offset: sp.Offsets[p], Was: was})
+	}
+	moves[0].Subtask, moves[2].Subtask, moves[1].Subtask, moves[3].Subtask = 0, 1, 2, 3
+	assert.Equal(t, []sim.SplitMove{moves[0], moves[2], moves[1], moves[3]}, src.Splits)
+	assert.Equal(t, int64(4*1500), r.Summary.RecordsIn, "every record read once")
+
+	// Without the stop and the rescale, the two subtasks read on at their
+	// pace and reach the end of the input later.
+	cfg := s.Config
+	cfg.Restores, cfg.Recovery.Stop = nil, sim.StopWithSavepoint{}
+	slow := run(t, cfg)
+	t.Logf("offsets at the stop %v; end of input %v with the rescale, %v without", sp.Offsets[:4],
+		time.Duration(r.Summary.LastEndOfInput), time.Duration(slow.Summary.LastEndOfInput))
+	assert.Less(t, r.Summary.LastEndOfInput+int64(500*time.Millisecond), slow.Summary.LastEndOfInput)
+}

@@ -100,7 +100,8 @@ var expectTable = []expectRow{
 	{name: "max_commit_latency", typ: expectDuration, value: func(r *sim.Result) int64 { return r.Summary.MaxCommitLatency }},
 	{name: "shared_state", typ: expectBool, invariants: []string{"shared-state"}},
 	{name: "checkpointed_percent", typ: expectCount, value: checkpointedPercent},
-	{name: "moved_key_groups", typ: expectCount, value: movedKeyGroups},
+	{name: "moved_key_groups", typ: expectCount, value: moved(func(op *sim.OperatorRescale) int { return op.Moved })},
+	{name: "moved_splits", typ: expectCount, value: moved(func(op *sim.OperatorRescale) int { return op.MovedSplits })},
 	{name: "job", typ: expectJob},
 }
 

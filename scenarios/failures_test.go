@@ -163,9 +163,9 @@ var badFailureFiles = []struct {
 
 	// expect.
 	{"expect is a scalar", "name: a\n" + jobGraph + "expect: \">0\"\n",
-		`t.yaml:9:9: expect: expected a mapping with fields exactly_once_state, no_loss, end_to_end, consistent_snapshots, duplicates, lost, restarts, resubmissions, restores_refused, completed_checkpoints, expired_checkpoints, aborted_checkpoints, records_between_checkpoints, max_restore_time, mean_restore_time, min_restore_time, max_end_to_end, mean_end_to_end, max_commit_latency, shared_state, checkpointed_percent, moved_key_groups, job, got ">0"`},
+		`t.yaml:9:9: expect: expected a mapping with fields exactly_once_state, no_loss, end_to_end, consistent_snapshots, duplicates, lost, restarts, resubmissions, restores_refused, completed_checkpoints, expired_checkpoints, aborted_checkpoints, records_between_checkpoints, max_restore_time, mean_restore_time, min_restore_time, max_end_to_end, mean_end_to_end, max_commit_latency, shared_state, checkpointed_percent, moved_key_groups, moved_splits, job, got ">0"`},
 	{"unknown expectation", "name: a\n" + jobGraph + "expect: {exactly_once: true}\n",
-		`t.yaml:9:10: unknown field "exactly_once" in expect (allowed: exactly_once_state, no_loss, end_to_end, consistent_snapshots, duplicates, lost, restarts, resubmissions, restores_refused, completed_checkpoints, expired_checkpoints, aborted_checkpoints, records_between_checkpoints, max_restore_time, mean_restore_time, min_restore_time, max_end_to_end, mean_end_to_end, max_commit_latency, shared_state, checkpointed_percent, moved_key_groups, job)`},
+		`t.yaml:9:10: unknown field "exactly_once" in expect (allowed: exactly_once_state, no_loss, end_to_end, consistent_snapshots, duplicates, lost, restarts, resubmissions, restores_refused, completed_checkpoints, expired_checkpoints, aborted_checkpoints, records_between_checkpoints, max_restore_time, mean_restore_time, min_restore_time, max_end_to_end, mean_end_to_end, max_commit_latency, shared_state, checkpointed_percent, moved_key_groups, moved_splits, job)`},
 	{"expectation given twice", "name: a\n" + jobGraph + "expect:\n  duplicates: 1\n  duplicates: 2\n",
 		`t.yaml:11:3: duplicate field "duplicates" in expect (first given at line 10)`},
 	{"count is a word", "name: a\n" + jobGraph + "expect: {duplicates: lots}\n",

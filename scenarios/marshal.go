@@ -319,6 +319,9 @@ func operatorNode(op *topology.Operator) (*yaml.Node, error) {
 		if s.RecordBytes != d.RecordBytes && op.RecordSizes == nil {
 			m.str("record_bytes", sizeText(int64(s.RecordBytes)))
 		}
+		if s.Partitions != d.Partitions {
+			m.int("partitions", int64(s.Partitions))
+		}
 	case topology.Map:
 		if op.Multiply != def.Multiply {
 			m.int("multiply", op.Multiply)

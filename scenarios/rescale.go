@@ -85,13 +85,16 @@ func operatorNames(cfg *sim.Config) []string {
 	return names
 }
 
-// movedKeyGroups counts the key groups the rescaling restores moved.
-func movedKeyGroups(r *sim.Result) int64 {
-	var n int64
-	for _, rs := range r.Resubmissions {
-		for _, op := range rs.Rescaled {
-			n += int64(op.Moved)
+// moved counts what the rescaling restores moved, summed over the
+// restores and operators: n of each operator is its key groups or splits.
+func moved(n func(*sim.OperatorRescale) int) func(*sim.Result) int64 {
+	return func(r *sim.Result) int64 {
+		var sum int64
+		for _, rs := range r.Resubmissions {
+			for i := range rs.Rescaled {
+				sum += int64(n(&rs.Rescaled[i]))
+			}
 		}
+		return sum
 	}
-	return n
 }

@@ -25,7 +25,7 @@ var teaching = []string{
 	"unreadable-checkpoint", "unreadable-checkpoint-one-retained",
 	"interval-vs-duration", "interval-vs-duration-longer",
 	"at-least-once-duplicates", "tolerable-failures", "exponential-restarts",
-	"rocksdb-full", "rocksdb-incremental", "large-state-recovery-rocksdb", "rescale-from-savepoint",
+	"rocksdb-full", "rocksdb-incremental", "large-state-recovery-rocksdb", "rescale-from-savepoint", "rescale-sources",
 	"debloating",
 }
 

@@ -98,6 +98,7 @@ var operatorTable = []opField{
 	{name: "start_new_chain", set: func(o *topology.Operator) setter { return boolean(&o.StartNewChain) }},
 	{name: "rate", kinds: sourceOnly, set: func(o *topology.Operator) setter { return number(&o.Source.Rate) }},
 	{name: "records", kinds: sourceOnly, set: func(o *topology.Operator) setter { return integer(&o.Source.Records) }},
+	{name: "partitions", kinds: sourceOnly, set: func(o *topology.Operator) setter { return integer(&o.Source.Partitions) }},
 	{name: "keys", kinds: sourceOnly, set: func(o *topology.Operator) setter { return integer(&o.Source.Keys) }},
 	{name: "distribution", kinds: sourceOnly, set: func(o *topology.Operator) setter {
 		return oneOf(&o.Source.Distribution, distributions)

@@ -192,7 +192,7 @@ func (t *task) operatorStateBytes() []int64 {
 		case topology.Aggregate:
 			b[i] = int64(len(t.state)) * int64(op.StateBytesPerKey)
 		case topology.Source:
-			b[i] = 8
+			b[i] = splitStateBytes * int64(len(t.splits))
 		}
 	}
 	return b

@@ -243,8 +243,9 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 		co.add(s, &CheckpointStats{ID: co.lastID() + 1, Execution: co.execution, Status: Aborted, Reason: ReasonSubsumed})
 	}
 	cs := &CheckpointStats{ID: n, Execution: co.execution, TriggerAt: at, Total: len(s.tasks),
-		Offsets: make([]int64, s.partitions), Subtasks: make([]SubtaskStats, len(s.tasks)),
-		states: make([]map[int64]int64, len(s.tasks)), txns: make([][]*txn, len(s.tasks)), files: make([][]stateFile, len(s.tasks))}
+		Offsets: make([]int64, len(s.logs)), Subtasks: make([]SubtaskStats, len(s.tasks)),
+		states: make([]map[int64]int64, len(s.tasks)), txns: make([][]*txn, len(s.tasks)), files: make([][]stateFile, len(s.tasks)),
+		splits: make([][]int32, len(s.tasks))}
 	for p := range cs.Offsets {
 		cs.Offsets[p] = -1
 	}
@@ -292,11 +293,21 @@ func (co *coordinator) alignmentEnd(t *task, n, at, processed int64) {
 	}
 }
 
-// sourceOffset records a source partition's offset in checkpoint n; the
-// source's "first barrier" is the moment it took the trigger.
-func (co *coordinator) sourceOffset(s *Sim, t *task, n, offset int64) {
+// sourceOffsets records a source subtask's splits in checkpoint n: the
+// offset of each, and as its list state the partitions not at their end
+// (a reader drops a finished split from its state, as
+// SourceReaderBase.onSplitFinished does). The source's "first barrier" is
+// the moment it took the trigger.
+func (co *coordinator) sourceOffsets(s *Sim, t *task, n int64) {
 	if cs := co.get(n); cs != nil {
-		cs.Offsets[t.part] = offset
+		var list []int32
+		for _, sp := range t.splits {
+			cs.Offsets[sp.part] = sp.offset
+			if !sp.ended() {
+				list = append(list, sp.part)
+			}
+		}
+		cs.splits[t.id] = list
 		co.firstBarrier(t, n, s.now)
 	}
 }

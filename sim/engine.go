@@ -14,23 +14,26 @@ type Sim struct {
 	// Tracer, if set, receives every trace event in order.
 	Tracer func(TraceEvent)
 
-	cfg        Config
-	eg         *topology.ExecutionGraph
-	q          queue
-	now        int64
-	pcg        *rand.PCG
-	rng        *rand.Rand
-	fired      int64
-	traced     int64
-	until      int64
-	maxEvents  int64
-	partitions int
-	tasks      []task
-	chans      []channel
-	coord      coordinator
-	stop       StopReason
-	cut        cutChecker
-	job        job
+	cfg       Config
+	eg        *topology.ExecutionGraph
+	q         queue
+	now       int64
+	pcg       *rand.PCG
+	rng       *rand.Rand
+	fired     int64
+	traced    int64
+	until     int64
+	maxEvents int64
+	// logs are the sources' partitions by global index, partBase the
+	// index of each source operator's first (see initPartitions).
+	logs     []*sourceLog
+	partBase []int32
+	tasks    []task
+	chans    []channel
+	coord    coordinator
+	stop     StopReason
+	cut      cutChecker
+	job      job
 	// faultSubtask and faultChannel are the resolved targets of each
 	// fault (-1: none).
 	faultSubtask, faultChannel []int32
@@ -126,6 +129,7 @@ func New(cfg Config) (*Sim, error) {
 	if s.maxEvents == 0 {
 		s.maxEvents = defaultBudget(cfg)
 	}
+	s.initPartitions()
 	s.build(eg)
 	s.coord.running = len(s.tasks)
 	// A stop-with-savepoint drains an unbounded job too.
@@ -185,7 +189,6 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		s.initChannel(&s.chans[i])
 	}
 	s.tasks = make([]task, len(eg.Subtasks))
-	s.partitions = 0
 	layout := newChainLayout(eg, s.cfg.Seed)
 	for i := range eg.Subtasks {
 		st := &eg.Subtasks[i]
@@ -223,15 +226,50 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		}
 		switch op.Kind {
 		case topology.Source:
-			t.part = int32(s.partitions)
-			t.log = newSourceLog(op.Source, s.cfg.Seed, s.partitions, s.zipf)
-			s.partitions++
+			t.splits = s.initialSplits(st.Operator, st.Index)
 		case topology.Aggregate:
 			t.state = map[int64]int64{}
 			t.backend = backend{memtable: map[int64]struct{}{}, base: map[int64]int64{}}
 			s.startBackend(t)
 		}
 	}
+}
+
+// initPartitions creates the logs of the sources' partitions, numbered
+// across the job in operator order: a source's partitions stay the same
+// however it is rescaled.
+func (s *Sim) initPartitions() {
+	g := s.cfg.Graph
+	s.partBase = make([]int32, len(g.Operators))
+	for i := range g.Operators {
+		op := &g.Operators[i]
+		s.partBase[i] = int32(len(s.logs))
+		if op.Kind != topology.Source {
+			continue
+		}
+		for range op.PartitionsOf() {
+			s.logs = append(s.logs, newSourceLog(op.Source, s.cfg.Seed, len(s.logs), s.zipf))
+		}
+	}
+}
+
+// initialSplits are the splits source subtask index of operator op reads
+// from the start of its log: the partitions topology.SplitOwner gives it
+// at the operator's present parallelism, in partition order.
+func (s *Sim) initialSplits(op, index int) []split {
+	o := &s.cfg.Graph.Operators[op]
+	var out []split
+	for p := range o.PartitionsOf() {
+		if topology.SplitOwner(p, o.Parallelism) == index {
+			out = append(out, s.splitAt(int32(p)+s.partBase[op], 0))
+		}
+	}
+	return out
+}
+
+// splitAt is the split of global partition part at offset.
+func (s *Sim) splitAt(part int32, offset int64) split {
+	return split{part: part, offset: offset, log: s.logs[part]}
 }
 
 // eventsPerHop is the default budget's allowance per record and operator
@@ -268,7 +306,7 @@ func defaultBudget(cfg Config) int64 {
 		if n == 0 {
 			return DefaultMaxEvents
 		}
-		reach[i] = n * float64(op.Parallelism)
+		reach[i] = n * float64(op.PartitionsOf())
 	}
 	from, to := g.EdgeEnds()
 	outputs := make([][]int, len(g.Operators))

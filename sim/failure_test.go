@@ -150,7 +150,7 @@ func TestCrashAtTime(t *testing.T) {
 						break
 					}
 				}
-				assert.Equal(t, cp.Offsets[s.tasks[id].part], first, "%s replays from the checkpoint's offset", st)
+				assert.Equal(t, cp.Offsets[s.tasks[id].splits[0].part], first, "%s replays from the checkpoint's offset", st)
 			}
 			requireDrainedExactlyOnce(t, r)
 		})

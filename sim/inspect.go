@@ -175,7 +175,8 @@ type PendingSnapshot struct {
 	PersistedRecords, PersistedBytes int64
 	// AsyncDue is when the upload finishes (once the sync phase ended).
 	AsyncDue int64
-	// Offset is a source's partition offset in the snapshot.
+	// Offset is what a source had read of its splits at the snapshot
+	// (the sum of their offsets).
 	Offset int64
 }
 
@@ -200,11 +201,11 @@ type SubtaskView struct {
 	LastSnapshot int64
 	// Processed and Emitted count records.
 	Processed, Emitted int64
-	// Source only: Partition (global index) and Offset, the next offset
-	// to read.
-	Source    bool
-	Partition int
-	Offset    int64
+	// Source only: the Splits it reads, in the order of its list state,
+	// and Offset, the sum of their offsets (what it has read).
+	Source bool
+	Splits []SplitView
+	Offset int64
 	// StateKeys is the number of keys of an aggregate's keyed state and
 	// StateBytes the size a snapshot would have now.
 	StateKeys  int
@@ -230,6 +231,22 @@ type SubtaskView struct {
 	// ones waiting for the completion of their checkpoint, oldest first.
 	SinkOpenRecords int
 	SinkPending     []SinkTransaction
+}
+
+// SplitView is a source split: its Partition (global index, see
+// CheckpointStats.Offsets) and Offset, the next offset to read.
+type SplitView struct {
+	Partition int
+	Offset    int64
+}
+
+// splitViews are the views of splits.
+func splitViews(splits []split) []SplitView {
+	out := make([]SplitView, len(splits))
+	for i, sp := range splits {
+		out[i] = SplitView{int(sp.part), sp.offset}
+	}
+	return out
 }
 
 // SinkTransaction is a pre-committed transaction of a two-phase commit
@@ -259,7 +276,7 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 		v.AlignedInputs, v.TargetInputs, v.FirstBarrierAt = t.numAligned, t.target, t.firstAt
 	}
 	if v.Source {
-		v.Partition, v.Offset = int(t.part), t.offset
+		v.Splits, v.Offset = splitViews(t.splits), t.readOffsets()
 	}
 	if s.cfg.Checkpoint.Mode == AtLeastOnce {
 		v.Checkpoint = t.latestTracked
@@ -272,7 +289,7 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 	syncing := false
 	for _, sn := range t.snaps {
 		p := PendingSnapshot{Checkpoint: sn.id, StateBytes: sn.stateBytes, PersistedRecords: sn.persistedRecs,
-			PersistedBytes: sn.persistedBytes, Offset: sn.offset}
+			PersistedBytes: sn.persistedBytes, Offset: sn.read}
 		switch {
 		case !sn.syncDone:
 			p.Phase, syncing = PhaseSync, true
@@ -504,6 +521,7 @@ func (s *Sim) Clone() *Sim {
 func cloneTask(t *task) {
 	t.outputs = slices.Clone(t.outputs)
 	t.triggers = slices.Clone(t.triggers)
+	t.splits = slices.Clone(t.splits)
 	if t.state != nil {
 		t.state = maps.Clone(t.state)
 	}

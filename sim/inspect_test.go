@@ -156,7 +156,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"Sim.cut.obs": "copied", "Sim.script": "copied",
 		"Sim.ref.offsets": "copied", "Sim.ref.state": "copied", "Sim.ref.logs": "shared", "Sim.ref.srcOp": "shared", "Sim.ref.outs": "shared", "Sim.ref.maxPar": "shared",
 		"task.op": "shared", "task.chain": "shared", "task.inputs": "shared", "task.outputs": "copied", "task.cur": "value",
-		"task.log": "shared", "task.triggers": "copied", "task.state": "copied",
+		"task.splits": "copied", "split.log": "shared", "CheckpointStats.splits": "shared", "Sim.logs": "shared", "Sim.partBase": "shared", "task.triggers": "copied", "task.state": "copied",
 		"task.barrierHandler.aligned": "copied", "task.barrierHandler.tracked": "copied",
 		"task.snaps": "copied", "task.localCopies": "copied", "task.abortedCk": "copied",
 		"task.readable.which": "copied", "task.readable.pos": "copied",

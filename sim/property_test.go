@@ -297,14 +297,10 @@ func drainExpectation(s *Sim) (sinkRecords int64, state map[int64]int64) {
 			}
 		}
 	}
-	for i := range s.tasks {
-		tk := &s.tasks[i]
-		if !tk.isSource() {
-			continue
-		}
-		for off := range tk.op.Source.Records {
-			key, value := tk.log.record(off)
-			push(tk.opIdx, key, value)
+	for p, l := range s.logs {
+		for off := range l.spec.Records {
+			key, value := l.record(off)
+			push(s.ref.srcOp[p], key, value)
 		}
 	}
 	return sinkRecords, state

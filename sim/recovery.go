@@ -290,13 +290,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 		s.restoreBackend(t, files, cs != nil && cs.Execution != s.coord.execution)
 		s.startBackend(t)
 	case t.isSource():
-		t.offset = 0
-		if cs != nil {
-			t.offset = cs.Offsets[t.part]
-			if t.offset < 0 { // the source had finished
-				t.offset = t.log.spec.Records
-			}
-		}
+		t.splits = s.restoredSplits(t, cs)
 	}
 	s.restoreSink(t, cs)
 	for _, c := range t.outputs {
@@ -320,6 +314,20 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	s.phaseHook(t, Restoring, int64(len(j.failovers)))
 	s.schedule(t, later(s.now, later(int64(r.RestoreBase), nanos(float64(bytes)/float64(bw)*1e9))), evRestored, 0)
 	return local
+}
+
+// restoredSplits are the splits a source subtask resumes: those of its list
+// state in cs at their offsets (SourceOperator.open adds them to the
+// reader), or without a checkpoint the initial assignment.
+func (s *Sim) restoredSplits(t *task, cs *CheckpointStats) []split {
+	if cs == nil {
+		return s.initialSplits(t.opIdx, s.eg.Subtasks[t.id].Index)
+	}
+	var out []split
+	for _, p := range cs.splits[t.id] {
+		out = append(out, s.splitAt(p, cs.Offsets[p]))
+	}
+	return out
 }
 
 // restored lets a subtask run once its state is loaded. State that cannot

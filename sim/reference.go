@@ -69,11 +69,13 @@ func (s *Sim) initReference() {
 			tainted[op] = true
 		}
 	}
-	for i := range s.tasks {
-		if t := &s.tasks[i]; t.isSource() {
-			r.logs = append(r.logs, t.log)
-			r.srcOp = append(r.srcOp, t.opIdx)
-			r.offsets = append(r.offsets, 0)
+	r.logs = s.logs
+	r.offsets = make([]int64, len(s.logs))
+	for op := range g.Operators {
+		if g.Operators[op].Kind == topology.Source {
+			for range g.Operators[op].PartitionsOf() {
+				r.srcOp = append(r.srcOp, op)
+			}
 		}
 	}
 }

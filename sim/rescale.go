@@ -27,9 +27,12 @@ import (
 //     channel its key (hash) or its old receiver index (the other
 //     partitionings) selects in the new job.
 //
-// The simulator's sources have one partition per subtask, so a source's
-// parallelism cannot change (its input would), and an operator fed by a
-// broadcast edge keeps its parallelism too; Validate refuses both.
+// A source's splits (the partitions it reads, with their offsets) are its
+// list state (SourceOperator's SourceReaderState, a plain list state, not
+// a union one), so a source rescales like any list state: its splits move
+// round robin and every partition resumes at its offset at exactly one
+// subtask. An operator fed by a broadcast edge keeps its parallelism;
+// Validate refuses to change it (docs/flink-semantics.md says why).
 
 // GraphOf is the execution graph of execution exec (see
 // CheckpointStats.Execution): a rescaling restore deploys a new one.
@@ -41,8 +44,8 @@ func (s *Sim) GraphOf(exec int) *topology.ExecutionGraph {
 }
 
 // validateRescale checks the parallelisms of manual restore i against the
-// job graph g: known operators, at least 1, no source, no receiver of a
-// broadcast edge.
+// job graph g: known operators, at least 1, no receiver of a broadcast
+// edge.
 func (r *ManualRestore) validateRescale(i int, g *topology.Graph) error {
 	for _, name := range slices.Sorted(maps.Keys(r.Parallelism)) {
 		op := g.Index(name)
@@ -52,8 +55,6 @@ func (r *ManualRestore) validateRescale(i int, g *topology.Graph) error {
 			return fmt.Errorf("restore %d: parallelism of unknown operator %q", i+1, name)
 		case p < 1:
 			return fmt.Errorf("restore %d: parallelism of %q must be at least 1", i+1, name)
-		case g.Operators[op].Kind == topology.Source:
-			return fmt.Errorf("restore %d: the parallelism of source %q cannot change: the simulator's sources have one partition per subtask, so it would change their input", i+1, name)
 		}
 		for _, e := range g.Edges {
 			if e.To == name && e.Partitioning == topology.Broadcast {
@@ -85,13 +86,19 @@ func (c *Config) rescaledGraphs(g *topology.Graph) []*topology.Graph {
 }
 
 // rescaled is g with new parallelisms. Every operator keeps the max
-// parallelism of its state: the one it had in g, set explicitly.
+// parallelism of its state and every source its partitions: those it had
+// in g, set explicitly.
 func rescaled(g *topology.Graph, par map[string]int) *topology.Graph {
 	n := *g
 	n.Operators = slices.Clone(g.Operators)
 	for i := range n.Operators {
 		op := &n.Operators[i]
 		op.MaxParallelism = g.MaxParallelismOf(i)
+		if op.Kind == topology.Source && op.Source.Partitions == 0 {
+			spec := *op.Source
+			spec.Partitions = op.Parallelism
+			op.Source = &spec
+		}
 		if p, ok := par[op.Name]; ok {
 			op.Parallelism = p
 		}
@@ -210,41 +217,59 @@ func (s *Sim) reassign(cs *CheckpointStats, old *topology.ExecutionGraph) *Check
 	v := *cs
 	n := len(s.tasks)
 	v.Subtasks = make([]SubtaskStats, n)
-	v.states, v.txns, v.files = make([]map[int64]int64, n), make([][]*txn, n), make([][]stateFile, n)
+	v.states, v.txns, v.files, v.splits = make([]map[int64]int64, n), make([][]*txn, n), make([][]stateFile, n), make([][]int32, n)
 	for op, subs := range s.eg.ByOperator {
 		if s.eg.Vertices[s.eg.VertexOf[op]].Head() != op {
 			continue // a chain's state is its head's: an aggregate or a source
 		}
 		var states []map[int64]int64
-		var txns []*txn
+		var txns [][]*txn
+		var splits [][]int32
 		for _, id := range old.ByOperator[op] {
 			states = append(states, cs.states[id])
-			txns = append(txns, cs.txns[id]...)
+			txns = append(txns, cs.txns[id])
+			splits = append(splits, cs.splits[id])
 		}
 		o := &s.cfg.Graph.Operators[op]
 		if o.Kind == topology.Aggregate {
 			for i, m := range splitByKeyGroup(states, s.cfg.Graph.MaxParallelismOf(op), len(subs)) {
 				v.states[subs[i]] = m
 			}
-		} else {
-			for i, id := range subs {
-				if i < len(states) {
-					v.states[id] = states[i] // a source's (unchanged parallelism)
-				}
-			}
 		}
-		for i, run := range evenRuns(len(txns), len(subs)) {
-			v.txns[subs[i]] = txns[run[0]:run[1]]
+		for i, list := range roundRobin(txns, len(subs)) {
+			v.txns[subs[i]] = list
+		}
+		for i, list := range roundRobin(splits, len(subs)) {
+			v.splits[subs[i]] = list
 		}
 		for _, id := range subs {
-			v.Subtasks[id] = SubtaskStats{Subtask: id, Acked: true, StateBytes: int64(len(v.states[id])) * int64(o.StateBytesPerKey)}
+			bytes := int64(len(v.states[id])) * int64(o.StateBytesPerKey)
 			if o.Kind == topology.Source {
-				v.Subtasks[id].StateBytes = cs.Subtasks[old.ByOperator[op][s.eg.Subtasks[id].Index]].StateBytes
+				bytes = splitStateBytes * int64(len(v.splits[id]))
 			}
+			v.Subtasks[id] = SubtaskStats{Subtask: id, Acked: true, StateBytes: bytes}
 		}
 	}
 	v.inState, v.outState = s.reroute(cs.inState, old), s.reroute(cs.outState, old)
 	return &v
+}
+
+// roundRobin is RoundRobinOperatorStateRepartitioner.repartitionState for
+// one list state (SPLIT_DISTRIBUTE, the only named state of an operator
+// here): the old subtasks' lists as they are when the parallelism is
+// unchanged, else the elements of every old subtask, in order, split
+// into contiguous runs, the first ones one longer (repartitionSplitState
+// with startParallelOp 0).
+func roundRobin[T any](old [][]T, parallelism int) [][]T {
+	if len(old) == parallelism {
+		return old
+	}
+	all := slices.Concat(old...)
+	out := make([][]T, parallelism)
+	for i, run := range evenRuns(len(all), parallelism) {
+		out[i] = all[run[0]:run[1]:run[1]]
+	}
+	return out
 }
 
 // evenRuns splits n elements into parts contiguous runs [from, to), the
@@ -326,6 +351,20 @@ type OperatorRescale struct {
 	Keyed  bool
 	Moved  int
 	Ranges []KeyGroupRun
+	// Splits is a source's new assignment of the splits of the restored
+	// checkpoint, in the order of the new subtasks' list states;
+	// MovedSplits counts those now at another subtask index.
+	Splits      []SplitMove
+	MovedSplits int
+}
+
+// SplitMove is a split of a rescaled source: Partition (global index)
+// resumes at Offset at subtask index Subtask, and was read by subtask
+// index Was.
+type SplitMove struct {
+	Partition    int
+	Offset       int64
+	Subtask, Was int
 }
 
 // KeyGroupRun is a run of key groups First..Last that subtask index
@@ -335,8 +374,9 @@ type KeyGroupRun struct {
 }
 
 // rescaledOperators describes the operators whose parallelism differs
-// between execution graph old and the job now.
-func (s *Sim) rescaledOperators(old *topology.ExecutionGraph) []OperatorRescale {
+// between execution graph old, which took checkpoint cs, and the job now,
+// which restores v (cs as reassign gives it to the new subtasks).
+func (s *Sim) rescaledOperators(old *topology.ExecutionGraph, cs, v *CheckpointStats) []OperatorRescale {
 	var out []OperatorRescale
 	g := s.cfg.Graph
 	for op := range g.Operators {
@@ -359,7 +399,33 @@ func (s *Sim) rescaledOperators(old *topology.ExecutionGraph) []OperatorRescale 
 				r.Ranges = append(r.Ranges, KeyGroupRun{First: kg, Last: kg, Subtask: now, Was: was})
 			}
 		}
+		if g.Operators[op].Kind == topology.Source {
+			r.Splits = splitMoves(old.ByOperator[op], s.eg.ByOperator[op], cs, v)
+			for _, m := range r.Splits {
+				if m.Subtask != m.Was {
+					r.MovedSplits++
+				}
+			}
+		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// splitMoves lists the splits of a source whose subtasks were from in
+// checkpoint cs and are to in its reassigned copy v.
+func splitMoves(from, to []int, cs, v *CheckpointStats) []SplitMove {
+	was := map[int32]int{}
+	for i, id := range from {
+		for _, p := range cs.splits[id] {
+			was[p] = i
+		}
+	}
+	var out []SplitMove
+	for i, id := range to {
+		for _, p := range v.splits[id] {
+			out = append(out, SplitMove{Partition: int(p), Offset: v.Offsets[p], Subtask: i, Was: was[p]})
+		}
 	}
 	return out
 }

@@ -56,7 +56,8 @@ func finalState(t require.TestingT, s *Sim, op string) (values map[int64]int64, 
 }
 
 // TestRescaleKeepsEveryKeyOnce is the property of a rescaling restore: for
-// any old and new parallelism, from a savepoint or a retained checkpoint,
+// any old and new parallelism of the count and of the source (of any
+// number of partitions), from a savepoint or a retained checkpoint,
 // aligned or unaligned, every key's state ends at exactly one subtask, the
 // one KeyGroupRangeAssignment gives it, and equals the state of the run
 // without a restore; the run's own checkers agree (but end-to-end: the
@@ -68,12 +69,16 @@ func TestRescaleKeepsEveryKeyOnce(t *testing.T) {
 		b := rapid.SampledFrom([]StateBackendConfig{{}, {Type: RocksDB}, {Type: RocksDB, Incremental: true},
 			{Changelog: ChangelogConfig{Enabled: true, MaterializationInterval: 200 * time.Millisecond}}}).Draw(t, "backend")
 		cfg := rescaleJob(rapid.IntRange(1, 3).Draw(t, "src"), from, sinkP, topology.TwoPhaseCommitSink, b)
+		cfg.Graph.Operators[0].Source.Partitions = rapid.IntRange(0, 6).Draw(t, "partitions")
 		cfg.Checkpoint.Mode = rapid.SampledFrom([]Mode{Aligned, Unaligned}).Draw(t, "mode")
 		want, _ := finalState(t, func() *Sim { s := rapidSim(t, cfg); s.Run(); return s }(), "count")
 
 		r := ManualRestore{At: time.Duration(rapid.IntRange(350, 600).Draw(t, "at")) * time.Millisecond,
 			From:        rapid.SampledFrom([]RestoreFrom{FromSavepoint, FromLatestRetained}).Draw(t, "from source"),
 			Parallelism: map[string]int{"count": to, "sink": rapid.IntRange(1, 3).Draw(t, "new sink")}}
+		if p := rapid.IntRange(0, 4).Draw(t, "new src"); p > 0 {
+			r.Parallelism["src"], r.Parallelism["double"] = p, p // forward: they rescale together
+		}
 		cfg.Restores = []ManualRestore{r}
 		s := rapidSim(t, cfg)
 		res := s.Run()
@@ -96,8 +101,8 @@ func TestRescaleKeepsEveryKeyOnce(t *testing.T) {
 }
 
 // TestRescaleRefusals: a parallelism above the state's max parallelism is
-// refused at the restore with Flink's message, a source's parallelism and
-// an unknown operator's by Validate.
+// refused at the restore with Flink's message, an unknown operator's and
+// one that breaks a forward edge by Validate; a source's is allowed.
 func TestRescaleRefusals(t *testing.T) {
 	cfg := rescaleJob(2, 2, 1, topology.AtLeastOnceSink, StateBackendConfig{})
 	cfg.Restores = []ManualRestore{{At: 500 * time.Millisecond, From: FromSavepoint, Parallelism: map[string]int{"count": 129}}}
@@ -111,7 +116,7 @@ func TestRescaleRefusals(t *testing.T) {
 		par map[string]int
 		err string
 	}{
-		{map[string]int{"src": 3}, `restore 1: the parallelism of source "src" cannot change: the simulator's sources have one partition per subtask, so it would change their input`},
+		{map[string]int{"src": 3, "double": 3}, ""}, // a source rescales with its forward receiver
 		{map[string]int{"nope": 3}, `restore 1: parallelism of unknown operator "nope"`},
 		{map[string]int{"count": 0}, `restore 1: parallelism of "count" must be at least 1`},
 		{map[string]int{"double": 3}, `restore: the rescaled job is invalid: ` + forwardMismatch(t, cfg)},
@@ -119,6 +124,10 @@ func TestRescaleRefusals(t *testing.T) {
 		t.Run(fmt.Sprint(tc.par), func(t *testing.T) {
 			c := cfg
 			c.Restores = []ManualRestore{{At: time.Second, From: FromSavepoint, Parallelism: tc.par}}
+			if tc.err == "" {
+				assert.NoError(t, c.Validate())
+				return
+			}
 			assert.EqualError(t, c.Validate(), tc.err)
 		})
 	}
@@ -252,4 +261,131 @@ func TestRescaleUnalignedChannelState(t *testing.T) {
 		}
 	}
 	assert.True(t, persisted, "some restored checkpoint held channel state")
+}
+
+// sourceRescaleJob is rescaleJob with a source of parallelism from over
+// partitions partitions of 600 records, stopped with a savepoint at
+// 300ms and restored from it at 350ms with the source and its chained
+// map at parallelism to and the count at 3: Flink's way to rescale
+// (`flink stop`, then `flink run -s` with new parallelisms).
+func sourceRescaleJob(from, to, partitions int) Config {
+	cfg := rescaleJob(from, 2, 2, topology.TwoPhaseCommitSink, StateBackendConfig{})
+	cfg.Graph.Operators[0].Source.Partitions = partitions
+	cfg.Graph.Operators[0].Source.Records = 600
+	cfg.Recovery.Savepoints = nil
+	cfg.Recovery.Stop = StopWithSavepoint{At: 300 * time.Millisecond}
+	cfg.Restores = []ManualRestore{{At: 350 * time.Millisecond, From: FromSavepoint,
+		Parallelism: map[string]int{"src": to, "double": to, "count": 3}}}
+	return cfg
+}
+
+// TestRescaleSourceSplits: a source's splits are list state, redistributed
+// round robin by a rescaling restore: 2 -> 4, 4 -> 2 and 3 -> 2 subtasks
+// of 4 or 6 partitions. Every partition of the savepoint is assigned to
+// exactly one new subtask at the savepoint's offset, in contiguous even
+// runs of the old subtasks' lists; the new subtasks read from there (the
+// first offset each partition replays is its offset), and every checker
+// holds, end-to-end too: no partition is dropped or read twice.
+func TestRescaleSourceSplits(t *testing.T) {
+	for _, tc := range []struct {
+		from, to, partitions int
+		want                 [][]int // the partitions of each new subtask, in list order
+	}{
+		// Initially partition p is at subtask p % from.
+		{2, 4, 4, [][]int{{0}, {2}, {1}, {3}}},
+		{4, 2, 4, [][]int{{0, 1}, {2, 3}}},
+		{2, 4, 6, [][]int{{0, 2}, {4, 1}, {3}, {5}}},
+		{3, 2, 6, [][]int{{0, 3, 1}, {4, 2, 5}}},
+		{2, 4, 2, [][]int{{0}, {1}, nil, nil}},
+	} {
+		t.Run(fmt.Sprintf("%d->%d of %d", tc.from, tc.to, tc.partitions), func(t *testing.T) {
+			cfg := sourceRescaleJob(tc.from, tc.to, tc.partitions)
+			evs, r, s := runTraced(t, cfg)
+			require.Len(t, r.Resubmissions, 1)
+			rs := r.Resubmissions[0]
+			require.Empty(t, rs.Refused)
+			requireDrainedExactlyOnce(t, r)
+			assert.Equal(t, int64(tc.partitions)*600, r.Summary.RecordsIn, "every record read once")
+			var sp CheckpointStats
+			for _, c := range r.Checkpoints {
+				if c.ID == rs.RestoredFrom && c.Execution == 0 {
+					sp = c
+				}
+			}
+			require.True(t, sp.Savepoint)
+			var srcOp *OperatorRescale
+			for i := range rs.Rescaled {
+				if rs.Rescaled[i].Operator == "src" {
+					srcOp = &rs.Rescaled[i]
+				}
+			}
+			require.NotNil(t, srcOp)
+			got := make([][]int, tc.to)
+			seen := map[int]bool{}
+			for _, m := range srcOp.Splits {
+				require.False(t, seen[m.Partition], "partition %d assigned twice", m.Partition)
+				seen[m.Partition] = true
+				assert.Equal(t, sp.Offsets[m.Partition], m.Offset, "partition %d resumes at the savepoint's offset", m.Partition)
+				assert.Equal(t, topology.SplitOwner(m.Partition, tc.from), m.Was)
+				got[m.Subtask] = append(got[m.Subtask], m.Partition)
+			}
+			assert.Equal(t, tc.want, got)
+			assert.Len(t, seen, tc.partitions, "every partition is assigned")
+			// Each new source subtask reads each of its partitions on from
+			// the savepoint's offset: its first record of the partition is
+			// the one at that offset.
+			for i, parts := range tc.want {
+				id := s.eg.ByOperator[0][i]
+				first := map[int64]bool{}
+				for _, ev := range evs {
+					if ev.Kind == RecordProcessed && ev.Subtask == int32(id) && ev.At > int64(rs.At) && !first[ev.N] {
+						first[ev.N] = true
+					}
+				}
+				for _, p := range parts {
+					assert.True(t, first[sp.Offsets[p]], "src[%d] reads partition %d from offset %d", i, p, sp.Offsets[p])
+				}
+			}
+		})
+	}
+}
+
+// TestRescaleStopAndResumeExactlyOnce is the property of Flink's way to
+// rescale: stop with a savepoint, resume from it with new parallelisms of
+// the source (of any number of partitions), the count and the sink, on
+// any backend. Every checker holds, end-to-end too (the stop left no
+// output behind the savepoint to write again), and every source record is
+// read exactly once across the two jobs.
+func TestRescaleStopAndResumeExactlyOnce(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SampledFrom([]StateBackendConfig{{}, {Type: RocksDB, Incremental: true},
+			{Changelog: ChangelogConfig{Enabled: true, MaterializationInterval: 200 * time.Millisecond}}}).Draw(t, "backend")
+		from := rapid.IntRange(1, 4).Draw(t, "src")
+		partitions := rapid.IntRange(0, 6).Draw(t, "partitions")
+		cfg := sourceRescaleJob(from, rapid.IntRange(1, 5).Draw(t, "new src"), partitions)
+		cfg.StateBackend = b
+		cfg.Graph.Operators[2].Parallelism = rapid.IntRange(1, 3).Draw(t, "count")
+		cfg.Restores[0].Parallelism["count"] = rapid.IntRange(1, 4).Draw(t, "new count")
+		cfg.Restores[0].Parallelism["sink"] = rapid.IntRange(1, 3).Draw(t, "new sink")
+		cfg.Recovery.Stop.At = ms(t, 150, 500, "stop at")
+		cfg.Restores[0].At = cfg.Recovery.Stop.At + ms(t, 10, 300, "resume after")
+		r := rapidSim(t, cfg).Run()
+		require.NotNil(t, r.StopWithSavepoint)
+		require.Empty(t, r.StopWithSavepoint.Failed)
+		require.Len(t, r.Resubmissions, 1)
+		require.Empty(t, r.Resubmissions[0].Refused)
+		require.Equal(t, JobFinished, r.Job)
+		var names []string
+		for _, inv := range r.Invariants {
+			require.True(t, inv.OK, "%s: %s", inv.Name, inv.Detail)
+			names = append(names, inv.Name)
+		}
+		require.Subset(t, names, []string{"exactly-once-state", "no-loss", "end-to-end"})
+		require.Zero(t, r.Summary.Duplicates)
+		require.Zero(t, r.Summary.Lost)
+		if partitions == 0 {
+			partitions = from
+		}
+		require.Equal(t, int64(partitions)*600, r.Summary.RecordsIn, "every record read once")
+	})
 }

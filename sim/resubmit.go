@@ -115,7 +115,7 @@ func (s *Sim) resubmit(i int) {
 		return
 	}
 	if cs != co.stats[idx] { // the origin is the state as the rescaled job has it
-		rs.Rescaled = s.rescaledOperators(s.GraphOf(cs.Execution))
+		rs.Rescaled = s.rescaledOperators(s.GraphOf(cs.Execution), co.stats[idx], cs)
 	}
 	co.execution++
 	rs.Execution, rs.RestoredFrom, rs.FromExecution, rs.Savepoint = co.execution, cs.ID, cs.Execution, cs.Savepoint
@@ -125,6 +125,9 @@ func (s *Sim) resubmit(i int) {
 	j := &s.job
 	j.restarter = restarter{cfg: s.cfg.Recovery.Restart}
 	j.failedCheckpoints, j.lastSuccess = 0, 0
+	// A job stopped with a savepoint (flink stop) and resubmitted from it
+	// (flink run -s) reads on: the stop was the old job's.
+	j.stopped = false
 	j.status = JobRunning
 	j.resubmissions = append(j.resubmissions, rs)
 	s.trace(TraceEvent{Kind: JobResubmitted, Subtask: -1, Channel: -1, Checkpoint: cs.ID, N: int64(co.execution)})

@@ -24,10 +24,11 @@ type SavedRecord struct {
 // SavedState is what checkpoint storage holds of one completed
 // checkpoint for one subtask: what a restore from it loads.
 type SavedState struct {
-	// Source: the subtask is a source and Offset the partition offset it
-	// resumes from (-1: the partition had ended).
+	// Source: the subtask is a source and Splits its list state, the
+	// splits it resumes at their offsets (none once its partitions had
+	// ended).
 	Source bool
-	Offset int64
+	Splits []SplitView
 	// State is the keyed state, sorted by key.
 	State []KeyValue
 	// Channel is the channel state replayed into the subtask, as
@@ -47,9 +48,11 @@ func (s *Sim) SavedState(n int64, id int) (SavedState, bool) {
 		return SavedState{}, false
 	}
 	t := &s.tasks[id]
-	v := SavedState{Source: t.isSource(), Offset: -1}
-	if v.Source {
-		v.Offset = cs.Offsets[t.part]
+	v := SavedState{Source: t.isSource()}
+	if v.Source && id < len(cs.splits) {
+		for _, p := range cs.splits[id] {
+			v.Splits = append(v.Splits, SplitView{int(p), cs.Offsets[p]})
+		}
 	}
 	if id < len(cs.states) {
 		for _, k := range slices.Sorted(maps.Keys(cs.states[id])) {

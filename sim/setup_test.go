@@ -32,11 +32,9 @@ func TestZipfTablesAreShared(t *testing.T) {
 	var sim *Sim
 	bytes := allocatedBy(func() { sim = newSim(t, cfg) })
 	assert.Less(t, bytes, uint64(64<<20), "New allocated %d bytes", bytes)
-	first := sim.tasks[0].log.zipf
-	for i := range sim.tasks {
-		if sim.tasks[i].isSource() {
-			assert.Same(t, &first[0], &sim.tasks[i].log.zipf[0])
-		}
+	first := sim.logs[0].zipf
+	for _, l := range sim.logs {
+		assert.Same(t, &first[0], &l.zipf[0])
 	}
 }
 

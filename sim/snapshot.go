@@ -33,8 +33,8 @@ type taskSnap struct {
 	// inState and outState are the records persisted as input and output
 	// channel state.
 	inState, outState []persistedRecord
-	// offset is a source's partition offset.
-	offset int64
+	// read is what a source had read of its splits (task.readOffsets).
+	read int64
 }
 
 func (t *task) snap(n int64) *taskSnap {
@@ -83,9 +83,9 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 	// A source has no input channel state to collect.
 	sn := &taskSnap{id: n, channelDone: !unaligned || t.isSource()}
 	if t.isSource() {
-		sn.offset = t.offset
-		s.coord.sourceOffset(s, t, n, t.offset)
-		s.trace(TraceEvent{Channel: -1, Kind: BarrierInjected, Subtask: t.id, Checkpoint: n, N: t.offset})
+		sn.read = t.readOffsets()
+		s.coord.sourceOffsets(s, t, n)
+		s.trace(TraceEvent{Channel: -1, Kind: BarrierInjected, Subtask: t.id, Checkpoint: n, N: sn.read})
 	}
 	t.snaps = append(t.snaps, sn)
 	b := item{kind: itemBarrier, ck: n, trigger: trigger}

@@ -25,6 +25,23 @@ func newSourceLog(spec *topology.SourceSpec, seed uint64, part int, tables zipfT
 	return &sourceLog{spec: spec, base: seed ^ mix(uint64(part)+0x9e3779b97f4a7c15), period: 1e9 / spec.Rate, zipf: tables.of(spec)}
 }
 
+// split is a partition a source subtask reads (a FLIP-27 source split, as
+// KafkaPartitionSplit: the partition and the offset to read next). A
+// source subtask's splits are its operator list state (SourceOperator's
+// SourceReaderState), redistributed round robin by a rescaling restore.
+type split struct {
+	part   int32 // global partition index
+	offset int64 // next offset to read
+	log    *sourceLog
+}
+
+// splitStateBytes is the size of a split in a source's list state: its
+// partition and offset.
+const splitStateBytes = 8
+
+// ended reports whether the split's bounded partition is read to its end.
+func (sp *split) ended() bool { return sp.log.ended(sp.offset) }
+
 // zipfTables holds one cumulative distribution per distinct (keys, skew),
 // shared by every partition and source that draws from it: the tables of
 // a job are built once, within MaxZipfKeys entries in all.

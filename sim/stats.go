@@ -54,7 +54,8 @@ type CheckpointStats struct {
 	// state (expected only in at-least-once mode).
 	MissingRecords, ExtraRecords int64
 	// Offsets are the source offsets of the snapshot, by source partition
-	// (-1 for a partition whose source had finished).
+	// (global index, in operator order; -1 for a partition whose source
+	// subtask had finished).
 	Offsets []int64
 	// Subtasks has one row per subtask, by subtask ID.
 	Subtasks []SubtaskStats
@@ -81,7 +82,10 @@ type CheckpointStats struct {
 	readAtTrigger, readAtEnd int64 // source records read so far
 	states                   []map[int64]int64
 	txns                     [][]*txn
-	inState, outState        []persistedRecord
+	// splits are each source subtask's list state: the partitions of its
+	// splits not at their end, in order (their offsets are in Offsets).
+	splits            [][]int32
+	inState, outState []persistedRecord
 	// files are each subtask's shared state files (backend.go) and
 	// privateBytes the size of the files only this checkpoint owns.
 	files        [][]stateFile

@@ -56,10 +56,8 @@ type task struct {
 	// not), idleTime the idle time since the debloater's last sample.
 	idleSince, idleTime int64
 
-	// Source only.
-	log      *sourceLog
-	part     int32 // global partition index
-	offset   int64 // next offset to read
+	// Source only: the splits it reads, in the order of its list state.
+	splits   []split
 	wakeAt   int64 // time of the scheduled evSourceNext, or -1
 	triggers []int64
 
@@ -92,7 +90,7 @@ type task struct {
 	flushAt int64
 }
 
-func (t *task) isSource() bool { return t.log != nil }
+func (t *task) isSource() bool { return t.op.Kind == topology.Source }
 
 // tryWork runs the task's loop until it has to wait: for an input, for
 // credit, or for the end of a record's processing or a sync phase.
@@ -198,7 +196,7 @@ func (s *Sim) finishRecord(t *task) {
 	t.processed++
 	var n int64
 	if t.isSource() {
-		n = t.offset - 1
+		n = it.off
 	}
 	if !s.untraced() {
 		s.emitTrace(TraceEvent{Kind: RecordProcessed, Subtask: t.id, Channel: t.curCh, Key: it.key, Value: it.value, N: n})
@@ -228,9 +226,12 @@ func (s *Sim) broadcastEvent(t *task, it item) {
 	}
 }
 
-// sourceStep reads the next record of a source's partition if it is
-// available and the source is not backpressured. It reports whether the
-// source started work.
+// sourceStep reads the next record of a source's splits if one is
+// available and the source is not backpressured: of the splits not at
+// their end, the one whose next record appeared first (the first in the
+// list on a tie). A source whose splits are all at their end, or that has
+// none of a bounded log, ends its input. It reports whether the source
+// started work.
 func (s *Sim) sourceStep(t *task) bool {
 	if s.job.stopped && !t.endOfData {
 		s.finish(t) // stop-with-savepoint: the source ends as it stands
@@ -239,24 +240,43 @@ func (s *Sim) sourceStep(t *task) bool {
 	if t.backpressured || t.endOfData || t.suspended {
 		return false
 	}
-	if t.log.ended(t.offset) {
-		s.endInput(t)
-		return false
+	var next *split
+	for i := range t.splits {
+		sp := &t.splits[i]
+		if !sp.ended() && (next == nil || sp.log.available(sp.offset) < next.log.available(next.offset)) {
+			next = sp
+		}
 	}
-	if at := t.log.available(t.offset); at > s.now {
+	if next == nil {
+		if t.op.Source.Records > 0 {
+			s.endInput(t)
+		}
+		return false // an unbounded source without splits idles
+	}
+	if at := next.log.available(next.offset); at > s.now {
 		if t.wakeAt != at {
 			t.wakeAt = at
 			s.schedule(t, at, evSourceNext, 0)
 		}
 		return false
 	}
-	key, value := t.log.record(t.offset)
-	t.offset++
+	key, value := next.log.record(next.offset)
+	next.offset++
 	s.sourceReads++
-	it := item{kind: itemRecord, key: key, value: value, part: t.part, off: t.offset - 1}
+	it := item{kind: itemRecord, key: key, value: value, part: next.part, off: next.offset - 1}
 	it.bytes = t.chain[0].sizes.size(t.op.Source.RecordBytes, it.part, it.off)
 	s.startRecord(t, &it, -1)
 	return true
+}
+
+// readOffsets is what a source subtask has read: the sum of its splits'
+// offsets (a trace event's N).
+func (t *task) readOffsets() int64 {
+	var n int64
+	for _, sp := range t.splits {
+		n += sp.offset
+	}
+	return n
 }
 
 // keeps decides a filter by a hash of the record, so a replay filters the

@@ -23,9 +23,11 @@ const (
 	// starts processing it.
 	RecordReceived
 	// RecordProcessed: Subtask finished processing a record from Channel
-	// (-1 for a source reading its log; N is the source offset then).
+	// (-1 for a source reading its log; N is the record's offset in its
+	// partition then).
 	RecordProcessed
-	// BarrierInjected: source Subtask emitted barrier Checkpoint at offset N.
+	// BarrierInjected: source Subtask emitted barrier Checkpoint having
+	// read N records of its splits (the sum of their offsets).
 	BarrierInjected
 	// BarrierReceived: Subtask took barrier Checkpoint from Channel.
 	BarrierReceived

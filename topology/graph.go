@@ -18,7 +18,8 @@ type Kind string
 // The operator kinds.
 const (
 	// Source reads a replayable partitioned log (like Kafka partitions). Each
-	// source subtask owns one partition and remembers its offset.
+	// source subtask reads the partitions assigned to it (its splits) and
+	// remembers an offset for each; see SourceSpec.Partitions.
 	Source Kind = "source"
 	// Map transforms every record (value := value*Multiply + Add). Stateless.
 	Map Kind = "map"
@@ -115,6 +116,10 @@ type SourceSpec struct {
 	MaxValue int64
 	// RecordBytes is the serialized size of one record.
 	RecordBytes int
+	// Partitions is the number of partitions of the log (a Kafka topic's
+	// partitions), fixed however the source is rescaled; 0 means one per
+	// subtask of the operator's parallelism. See Operator.PartitionsOf.
+	Partitions int
 }
 
 // Operator is one logical operator of the job.
@@ -160,6 +165,21 @@ type Operator struct {
 	// but its outputs may chain to it (ChainingStrategy.HEAD).
 	StartNewChain bool
 }
+
+// PartitionsOf is the number of partitions of a source's log: its
+// Partitions, else its parallelism.
+func (o *Operator) PartitionsOf() int {
+	if o.Source.Partitions > 0 {
+		return o.Source.Partitions
+	}
+	return o.Parallelism
+}
+
+// SplitOwner is the subtask index that reads partition p first, before
+// any restore, of a source of the given parallelism: Flink's
+// KafkaSourceEnumerator.getSplitOwner, (startIndex + partition) %
+// numReaders, with the start index of a topic whose hash gives 0.
+func SplitOwner(p, parallelism int) int { return p % parallelism }
 
 // CostOf is the processing cost of one record in subtask index.
 func (o *Operator) CostOf(index int) time.Duration {

@@ -81,6 +81,10 @@ const (
 	MaxSubtasks = 10_000
 	// MaxChannels is the most channels a job may expand to.
 	MaxChannels = 200_000
+	// MaxPartitions is the most partitions a source's log may have (a
+	// Kafka topic's limit is far higher, but every partition is a split
+	// the simulator tracks).
+	MaxPartitions = 10_000
 	// MaxNameLength is the most characters an operator name may have:
 	// every subtask and channel name repeats it, so a name of a whole
 	// file's length at parallelism 1024 would take a gigabyte. (Flink
@@ -227,6 +231,8 @@ func validateSource(i int, op *Operator) error {
 		return opErr(i, "source %q: max_value must be at least 1", op.Name)
 	case s.RecordBytes < 1:
 		return opErr(i, "source %q: record_bytes must be at least 1", op.Name)
+	case s.Partitions < 0 || s.Partitions > MaxPartitions:
+		return opErr(i, "source %q: partitions %d is out of range (allowed: 1..%d, or 0 for one per subtask)", op.Name, s.Partitions, MaxPartitions)
 	}
 	return nil
 }

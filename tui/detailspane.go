@@ -60,12 +60,11 @@ func (p *detailsPane) saved(id int, add func(...dpart), plain func(string, ...an
 	}
 	th := &u.th
 	add(dpart{fmt.Sprintf("saved in %s: what a restore from it loads", u.checkpointName(n)), th.header})
-	if v.Source {
-		if v.Offset < 0 {
-			add(plain("  source offset: the partition had ended"))
-		} else {
-			add(plain("  source offset %s: reading resumes there", fmtCount(v.Offset)))
-		}
+	if v.Source && len(v.Splits) == 0 {
+		add(plain("  source splits: none (its partitions had ended)"))
+	}
+	for _, sp := range v.Splits {
+		add(plain("  source partition %d offset %s: reading resumes there", sp.Partition, fmtCount(sp.Offset)))
 	}
 	if len(v.State) > 0 {
 		top := slices.Clone(v.State)
@@ -145,7 +144,7 @@ func (p *detailsPane) lines(id, w int) []dline {
 	add(dpart{u.m.names[id], th.bold}, plain(" %s · ", kind), dpart{string(g), gst}, plain(" %s", act))
 	add(plain("processed %s · emitted %s", fmtCount(v.Processed), fmtCount(v.Emitted)))
 	if v.Source {
-		add(plain("source partition %d · offset %s", v.Partition, fmtCount(v.Offset)))
+		add(plain("%s", splitsText(v.Splits)))
 	}
 	// The barrier handler.
 	switch {
@@ -332,4 +331,16 @@ func (p *detailsPane) InputHandler() func(*tcell.EventKey, func(tview.Primitive)
 
 func (p *detailsPane) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {
 	return p.u.paneMouse(p, p.Box, nil, func(d int) { p.off = max(0, p.off+d) })
+}
+
+// splitsText describes the splits a source subtask reads.
+func splitsText(splits []sim.SplitView) string {
+	if len(splits) == 0 {
+		return "source: no split to read"
+	}
+	parts := make([]string, len(splits))
+	for i, sp := range splits {
+		parts[i] = fmt.Sprintf("partition %d · offset %s", sp.Partition, fmtCount(sp.Offset))
+	}
+	return "source " + strings.Join(parts, ", ")
 }

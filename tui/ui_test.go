@@ -817,7 +817,7 @@ func TestDetailsShowWhatWasSaved(t *testing.T) {
 	}
 	src := text(0)
 	require.Contains(t, src, fmt.Sprintf("saved in ck%d: what a restore from it loads", n))
-	require.Contains(t, src, fmt.Sprintf("source offset %s: reading resumes there", fmtCount(cs.Offsets[0])))
+	require.Contains(t, src, fmt.Sprintf("source partition 0 offset %s: reading resumes there", fmtCount(cs.Offsets[0])))
 	counts := u.m.eg.ByOperator[1][0]
 	require.Regexp(t, `keyed state: \d+ keys; top: (-?\d+=\d+ ){7}-?\d+=\d+\n`, text(counts))
 

@@ -375,6 +375,17 @@ type jsonRescale struct {
 	To             int    `json:"to_parallelism"`
 	MaxParallelism int    `json:"max_parallelism"`
 	MovedKeyGroups int    `json:"moved_key_groups"`
+	// A source's splits: where each resumes, and how many moved.
+	Splits      []jsonSplit `json:"splits,omitempty"`
+	MovedSplits int         `json:"moved_splits,omitempty"`
+}
+
+// jsonSplit is a split of a rescaled source (sim.SplitMove).
+type jsonSplit struct {
+	Partition int   `json:"partition"`
+	Offset    int64 `json:"offset"`
+	Subtask   int   `json:"subtask"`
+	Was       int   `json:"was"`
 }
 
 type jsonInvariant struct {
@@ -559,11 +570,23 @@ func writeResubmissions(w io.Writer, r *sim.Result) {
 }
 
 // writeRescales prints what a rescaling restore did to each operator: for
-// keyed state, which key groups each new subtask owns and where they were.
+// keyed state, which key groups each new subtask owns and where they were;
+// for a source, where each split resumes and where it was.
 func writeRescales(w io.Writer, rescaled []sim.OperatorRescale) {
 	for _, op := range rescaled {
 		name := termsafe.Line(op.Operator)
 		fmt.Fprintf(w, "    rescaled %s from %d to %d subtasks", name, op.From, op.To)
+		if len(op.Splits) > 0 {
+			fmt.Fprintf(w, ": %d of %d splits moved\n", op.MovedSplits, len(op.Splits))
+			for _, m := range op.Splits {
+				fmt.Fprintf(w, "      partition %d at offset %d: %s[%d]", m.Partition, m.Offset, name, m.Subtask)
+				if m.Subtask != m.Was {
+					fmt.Fprintf(w, " (moved from %s[%d])", name, m.Was)
+				}
+				fmt.Fprintln(w)
+			}
+			continue
+		}
 		if !op.Keyed {
 			fmt.Fprintln(w)
 			continue
@@ -582,7 +605,11 @@ func writeRescales(w io.Writer, rescaled []sim.OperatorRescale) {
 func jsonRescales(rescaled []sim.OperatorRescale) []jsonRescale {
 	var out []jsonRescale
 	for _, op := range rescaled {
-		out = append(out, jsonRescale{Operator: op.Operator, From: op.From, To: op.To, MaxParallelism: op.MaxParallelism, MovedKeyGroups: op.Moved})
+		r := jsonRescale{Operator: op.Operator, From: op.From, To: op.To, MaxParallelism: op.MaxParallelism, MovedKeyGroups: op.Moved, MovedSplits: op.MovedSplits}
+		for _, m := range op.Splits {
+			r.Splits = append(r.Splits, jsonSplit(m))
+		}
+		out = append(out, r)
 	}
 	return out
 }
