@@ -211,7 +211,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
 		t.alignedOnly = len(st.Inputs) > 0 && eg.Channels[st.Inputs[0]].AlignedOnly
 		t.readable = newInputSet(len(t.inputs))
-		t.aligned = make([]bool, len(t.inputs))
+		t.recording = make([]int64, len(t.inputs))
 		for _, g := range st.Outputs {
 			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups, pool: s.cfg.Channels.outputPool(len(g.Channels))}
 			for _, id := range g.Channels {
@@ -224,6 +224,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 			}
 			t.outputs = append(t.outputs, gt)
 		}
+		t.proto = s.newProtocol(t, 0)
 		switch op.Kind {
 		case topology.Source:
 			t.splits = s.initialSplits(st.Operator, st.Index)

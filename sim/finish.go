@@ -1,5 +1,7 @@
 package sim
 
+import "github.com/ckptsim/ckptsim/sim/protocol"
+
 // The end of a task's input and its finish, as Flink does them since 1.15
 // with checkpoints after tasks finished (FLIP-147): a task that reads its
 // last record (a bounded source at the end of its partition, or a task
@@ -110,23 +112,13 @@ func (s *Sim) finish(t *task) {
 // tasks). A source's barrier is unaligned from the start in unaligned mode;
 // with an aligned checkpoint timeout it starts aligned.
 func (s *Sim) triggerDirect(t *task, n int64) {
-	unaligned := s.cfg.Checkpoint.Mode == Unaligned && !s.alternating() && !s.coord.isSavepoint(n)
 	switch stop, drain := s.stopping(t, n); {
 	case drain && !t.endOfData:
 		s.endInput(t) // --drain: EndOfData goes ahead of the savepoint's barrier
 	case stop && !drain:
 		t.suspended = true
 	}
-	if !t.isSource() {
-		if n <= t.ck || n <= t.latestTracked {
-			return
-		}
-		t.ck, t.lastDone, t.latestTracked = n, n, max(t.latestTracked, n)
-	}
-	s.triggerAtTask(t, n, s.coord.triggerTime(n), unaligned)
-	if unaligned && !t.isSource() {
-		s.channelStateDone(t, n) // every input ended: no input channel state
-	}
+	s.stepProtocol(t, protocol.Input{Kind: protocol.Trigger, Checkpoint: n, Triggered: s.coord.triggerTime(n), Savepoint: s.coord.isSavepoint(n)}, 0)
 }
 
 // stallLimit is how many checkpoints in a row must fail after the end of

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/ckptsim/ckptsim/sim/protocol"
 )
 
 // Read-only views of a run's state, for a UI or a debugger: what is queued
@@ -261,7 +263,6 @@ type SinkTransaction struct {
 func (s *Sim) SubtaskView(id int) SubtaskView {
 	t := &s.tasks[id]
 	v := SubtaskView{
-		Checkpoint: t.ck, Pending: t.pending(), Unaligned: t.unaligned && t.pending(),
 		LastSnapshot: t.lastSnap, Processed: t.processed, Emitted: t.emitted,
 		Source: t.isSource(), StateKeys: len(t.state), StateBytes: stateBytesOf(t), FirstBarrierAt: -1,
 		RestoredFrom: t.restored, SinkOpenRecords: -1, Failover: -1, FailedBy: -1,
@@ -272,19 +273,17 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 	for _, x := range t.sink.pending {
 		v.SinkPending = append(v.SinkPending, SinkTransaction{Checkpoint: x.ck, Records: len(x.recs)})
 	}
-	if v.Pending {
-		v.AlignedInputs, v.TargetInputs, v.FirstBarrierAt = t.numAligned, t.target, t.firstAt
+	switch p := t.proto.(type) {
+	case *protocol.SingleCheckpointBarrierHandler:
+		v.Checkpoint, v.Pending, v.Unaligned = p.Current(), p.Pending(), p.Unaligned()
+		if v.Pending {
+			v.AlignedInputs, v.TargetInputs, v.FirstBarrierAt = p.Alignment()
+		}
+	case *protocol.CheckpointBarrierTracker:
+		v.Checkpoint, v.Tracked = p.Latest(), p.Tracked()
 	}
 	if v.Source {
 		v.Splits, v.Offset = splitViews(t.splits), t.readOffsets()
-	}
-	if s.cfg.Checkpoint.Mode == AtLeastOnce {
-		v.Checkpoint = t.latestTracked
-		for _, tc := range t.tracked {
-			if !tc.aborted {
-				v.Tracked = append(v.Tracked, tc.id)
-			}
-		}
 	}
 	syncing := false
 	for _, sn := range t.snaps {
@@ -525,12 +524,9 @@ func cloneTask(t *task) {
 	if t.state != nil {
 		t.state = maps.Clone(t.state)
 	}
-	t.aligned = slices.Clone(t.aligned)
+	t.proto = t.proto.Clone()
+	t.recording = slices.Clone(t.recording)
 	t.readable = t.readable.clone()
-	t.tracked = slices.Clone(t.tracked)
-	for i := range t.tracked {
-		t.tracked[i].seen = slices.Clone(t.tracked[i].seen)
-	}
 	t.snaps = slices.Clone(t.snaps)
 	for i, sn := range t.snaps {
 		x := *sn // x.state is never changed once taken

@@ -129,8 +129,10 @@ func (s *Sim) stopTask(t *task) {
 	t.snaps, t.triggers = nil, nil
 	t.dirty, t.flushAt, t.idleSince, t.idleTime = nil, -1, -1, 0
 	t.timeoutDue, t.wakeAt = 0, -1
-	t.tracked = nil
-	t.unaligned, t.resumeAfterSync = false, false
+	// Its barrier handler goes with it: nothing is pending any more.
+	t.proto = s.newProtocol(t, currentCheckpoint(t.proto))
+	clear(t.recording)
+	t.resumeAfterSync = false
 	if t.restoring {
 		t.restoring = false
 		s.job.restoring--
@@ -268,9 +270,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	// checkpoints triggered from now on reach it. For a resubmitted job the
 	// coordinator's counter restarts after the restored checkpoint, so the
 	// at-least-once tracker must forget the ids of the old execution too.
-	t.ck, t.lastDone, t.latestTracked = s.coord.lastID(), s.coord.lastID(), s.coord.lastID()
-	clear(t.aligned)
-	t.numAligned = 0
+	t.proto = s.newProtocol(t, s.coord.lastID())
 	var id, state, channel int64
 	if cs != nil {
 		id = cs.ID

@@ -57,22 +57,22 @@ func (s *Sim) dropSnap(t *task, n int64) {
 	}
 }
 
-// triggerAtTask takes checkpoint n at a task, in Flink's order
-// (SubtaskCheckpointCoordinatorImpl.checkpointState): broadcast the barrier
-// downstream first, then the synchronous snapshot, during which the task
-// processes nothing, then the asynchronous upload, then the
-// acknowledgement. An unaligned barrier overtakes the records waiting in the
-// output queues, which become output channel state. It reports whether the
-// sync phase started.
-func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
+// beginSnapshot starts checkpoint n at a task, as the protocol's first
+// Forward or Snapshot of it asks: the task will not snapshot a checkpoint
+// twice, and one the coordinator aborted before the task got to it is
+// not taken: the task tells its downstream tasks instead. It returns the
+// new snapshot, nil if there is none. Flink's order
+// (SubtaskCheckpointCoordinatorImpl.checkpointState) follows: the barrier
+// is broadcast downstream first (forwardBarrier), then the synchronous
+// snapshot (snapshotState), during which the task processes nothing, then
+// the asynchronous upload, then the acknowledgement.
+func (s *Sim) beginSnapshot(t *task, n int64) *taskSnap {
 	if t.lastSnap >= n {
-		return false
+		return nil
 	}
 	if s.abortedBefore(t, n) {
-		// The coordinator aborted n before this task got to it: tell the
-		// downstream tasks instead of snapshotting.
 		s.broadcastEvent(t, item{kind: itemCancel, ck: n})
-		return false
+		return nil
 	}
 	s.phaseHook(t, SyncPhase, n)
 	t.lastSnap = n
@@ -80,23 +80,25 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 		t.finalCk = n // StreamTask.performCheckpoint: finalCheckpointMinId
 	}
 	t.abortedCk = slices.DeleteFunc(t.abortedCk, func(id int64) bool { return id <= n })
-	// A source has no input channel state to collect.
-	sn := &taskSnap{id: n, channelDone: !unaligned || t.isSource()}
+	sn := &taskSnap{id: n, channelDone: true}
 	if t.isSource() {
 		sn.read = t.readOffsets()
 		s.coord.sourceOffsets(s, t, n)
 		s.trace(TraceEvent{Channel: -1, Kind: BarrierInjected, Subtask: t.id, Checkpoint: n, N: sn.read})
 	}
 	t.snaps = append(t.snaps, sn)
-	b := item{kind: itemBarrier, ck: n, trigger: trigger}
+	return sn
+}
+
+// forwardBarrier sends the barrier of snapshot sn, triggered at trigger, on
+// every output channel: a priority barrier overtakes the records waiting
+// in the output queues, which become output channel state.
+func (s *Sim) forwardBarrier(t *task, sn *taskSnap, trigger int64, priority bool) {
+	n := sn.id
 	mode := s.cfg.Checkpoint.Mode
-	b.blocking = mode != AtLeastOnce && !unaligned
+	b := item{kind: itemBarrier, ck: n, trigger: trigger}
+	b.blocking = mode != AtLeastOnce && !priority
 	b.timeoutable = b.blocking && s.alternating() && !s.coord.isSavepoint(n)
-	// A task that aligned forced-aligned barriers takes the checkpoint
-	// unaligned again on its outputs, so that its barriers overtake its
-	// output data (SubtaskCheckpointCoordinatorImpl.checkpointState:
-	// options.withUnalignedSupported()).
-	priority := unaligned || t.alignedOnly && mode == Unaligned && !s.alternating() && !s.coord.isSavepoint(n)
 	chans := 0
 	for g := range t.outputs {
 		for _, id := range t.outputs[g].chans {
@@ -125,6 +127,15 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 		}
 	}
 	s.trace(TraceEvent{Channel: -1, Kind: BarrierForwarded, Subtask: t.id, Checkpoint: n, N: int64(chans)})
+}
+
+// snapshotState takes the synchronous snapshot of sn: the state, a sink's
+// pre-commit, the state backend's part; an unaligned snapshot's input
+// channel state is complete only once the protocol acknowledges it.
+func (s *Sim) snapshotState(t *task, sn *taskSnap, unaligned bool) {
+	n := sn.id
+	// A source has no input channel state to collect.
+	sn.channelDone = !unaligned || t.isSource()
 	if t.state != nil {
 		sn.state = maps.Clone(t.state)
 	}
@@ -143,7 +154,6 @@ func (s *Sim) triggerAtTask(t *task, n, trigger int64, unaligned bool) bool {
 	// for an incremental checkpoint.
 	flush := nanos(float64(bs.flushed) / float64(s.cfg.StateBackend.FlushBandwidth) * 1e9)
 	s.schedule(t, later(s.now, later(int64(s.cfg.Checkpoint.SyncDuration), flush)), evSyncDone, n)
-	return true
 }
 
 // abortedBefore reports whether the coordinator told the task that n was

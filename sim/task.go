@@ -1,6 +1,9 @@
 package sim
 
-import "github.com/ckptsim/ckptsim/topology"
+import (
+	"github.com/ckptsim/ckptsim/sim/protocol"
+	"github.com/ckptsim/ckptsim/topology"
+)
 
 // gate is one output edge of a subtask: the channels it writes and how it
 // picks among them.
@@ -66,8 +69,16 @@ type task struct {
 	processed, emitted, sunk int64
 	readable                 inputSet // the inputs nextInput may choose from
 
-	barrierHandler
-	sink sinkState
+	// proto is the task's snapshot protocol (driver.go); recording, per
+	// input, the checkpoint whose channel state the records taken from it
+	// belong to (0: none), as the protocol's StartRecording and
+	// StopRecording say.
+	proto     protocol.Cloner
+	recording []int64
+	// resumeAfterSync: the alignment that triggered the running sync
+	// phase releases its channels when that phase ends.
+	resumeAfterSync bool
+	sink            sinkState
 
 	opIdx      int
 	openInputs int // inputs not ended (no end of partition yet)
@@ -135,10 +146,10 @@ func (s *Sim) tryWork(t *task) {
 			s.takeRecord(t, c, &it)
 		case itemBarrier:
 			s.trace(TraceEvent{Kind: BarrierReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
-			s.onBarrier(t, c, it)
+			s.stepProtocol(t, s.barrierInput(c, &it), int(it.overtook))
 		case itemCancel:
 			s.trace(TraceEvent{Kind: CancelMarkerReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
-			s.onCancel(t, it.ck)
+			s.stepProtocol(t, protocol.Input{Kind: protocol.Cancel, Channel: int(c.input), Checkpoint: it.ck}, 0)
 		case itemEndOfData:
 			s.trace(TraceEvent{Kind: EndOfData, Subtask: t.id, Channel: c.id})
 			s.takeEndOfData(t, c)
@@ -146,7 +157,7 @@ func (s *Sim) tryWork(t *task) {
 			s.trace(TraceEvent{Kind: EndOfPartition, Subtask: t.id, Channel: c.id})
 			c.ended = true
 			t.openInputs--
-			s.onEndOfPartition(t, c)
+			s.stepProtocol(t, protocol.Input{Kind: protocol.EndOfPartition, Channel: int(c.input)}, 0)
 			if !c.dataEnded {
 				s.takeEndOfData(t, c) // a sender that finished without EndOfData (Flink 1.14)
 			}
@@ -156,11 +167,11 @@ func (s *Sim) tryWork(t *task) {
 
 // takeRecord starts processing a record from c.
 func (s *Sim) takeRecord(t *task, c *channel, it *item) {
-	if s.collecting(t, c) {
-		s.persistTaken(t, c, it)
+	if n := t.recording[c.input]; n != 0 {
+		s.persist(t, c, it, n) // input channel state of an unaligned checkpoint
 	}
 	s.checkCut(t, it)
-	t.addProcessedBytes(int64(it.bytes))
+	s.stepProtocol(t, protocol.Input{Kind: protocol.Record, Channel: int(c.input), Bytes: int64(it.bytes)}, 0)
 	if !s.untraced() {
 		s.emitTrace(TraceEvent{Kind: RecordReceived, Subtask: t.id, Channel: c.id, Key: it.key, Value: it.value})
 	}

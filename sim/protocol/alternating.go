@@ -6,11 +6,11 @@ package protocol
 // checkpoint starts aligned and continues unaligned
 // (collectingBarriersUnaligned) when its timer fires, or when a barrier
 // comes after the deadline while others are still missing, or when an
-// unaligned barrier arrives.
+// unaligned or prioritized barrier arrives.
 type alternatingState struct{}
 
 func (alternatingState) barrierReceived(h *SingleCheckpointBarrierHandler, in Input) barrierHandlerState {
-	if !in.Savepoint && (in.Unaligned || h.timedOut()) {
+	if !in.Savepoint && !in.ForcedAligned && (in.Unaligned || in.Prioritized || h.timedOut()) {
 		return h.startUnaligned(in.Channel)
 	}
 	return alignedBarrierReceived(h, in, alternatingCollectingBarriers{})

@@ -1,5 +1,7 @@
 package protocol
 
+import "slices"
+
 // SingleCheckpointBarrierHandler is Flink's exactly-once barrier handler
 // (org.apache.flink.streaming.runtime.io.checkpointing.
 // SingleCheckpointBarrierHandler): one checkpoint at a time per task, whose
@@ -16,6 +18,12 @@ type SingleCheckpointBarrierHandler struct {
 	state   barrierHandlerState
 	// timeout is the aligned checkpoint timeout (alternating mode).
 	timeout int64
+	// unalignedMode: checkpoints are unaligned (without a timeout), so
+	// the task's own barriers overtake its output data, also when its
+	// inputs align (forced aligned barriers) or the task triggers itself
+	// (SubtaskCheckpointCoordinatorImpl.checkpointState:
+	// options.withUnalignedSupported()).
+	unalignedMode bool
 
 	// current and lastDone are currentCheckpointId and
 	// lastCancelledOrCompletedCheckpointId: a checkpoint is pending while
@@ -23,13 +31,18 @@ type SingleCheckpointBarrierHandler struct {
 	current, lastDone int64
 	triggered         int64 // the pending checkpoint's trigger time
 	savepoint         bool  // the pending checkpoint is a savepoint
+	forced            bool  // the pending checkpoint started with a forced aligned barrier
 	aligned           []bool
 	ended             []bool
 	numAligned        int
-	target            int  // open channels when the checkpoint started
-	open              int  // channels that have not ended
-	alignStarted      bool // the pending checkpoint's first barrier was taken
-	now               int64
+	target            int   // open channels when the checkpoint started
+	open              int   // channels that have not ended
+	alignStarted      bool  // the pending checkpoint's first barrier was taken
+	started           int64 // when the task learned of the pending checkpoint
+	// alignBytes counts the bytes of the records taken since the pending
+	// checkpoint's first barrier (bytesProcessedDuringAlignment).
+	alignBytes int64
+	now        int64
 }
 
 // NewAligned is the handler of aligned checkpoints (Flink's
@@ -41,7 +54,9 @@ func NewAligned(spec Spec) *SingleCheckpointBarrierHandler {
 // NewUnaligned is the handler of unaligned checkpoints: the first barrier
 // triggers the checkpoint, savepoints stay aligned.
 func NewUnaligned(spec Spec) *SingleCheckpointBarrierHandler {
-	return newHandler(spec, waitingForFirstBarrierUnaligned{}, 0)
+	h := newHandler(spec, waitingForFirstBarrierUnaligned{}, 0)
+	h.unalignedMode = true
+	return h
 }
 
 // NewAlignedWithTimeout is the handler of unaligned checkpoints with an
@@ -54,9 +69,17 @@ func NewAlignedWithTimeout(spec Spec, timeout int64) *SingleCheckpointBarrierHan
 
 func newHandler(spec Spec, waiting barrierHandlerState, timeout int64) *SingleCheckpointBarrierHandler {
 	return &SingleCheckpointBarrierHandler{
-		waiting: waiting, state: waiting, timeout: timeout,
+		waiting: waiting, state: waiting, timeout: timeout, current: spec.Floor, lastDone: spec.Floor,
 		aligned: make([]bool, spec.Inputs), ended: make([]bool, spec.Inputs), open: spec.Inputs,
 	}
+}
+
+// Clone implements Cloner.
+func (h *SingleCheckpointBarrierHandler) Clone() Cloner {
+	c := *h
+	c.out = actions{}
+	c.aligned, c.ended = slices.Clone(h.aligned), slices.Clone(h.ended)
+	return &c
 }
 
 // barrierHandlerState is Flink's BarrierHandlerState: what a barrier, the
@@ -80,11 +103,30 @@ func (h *SingleCheckpointBarrierHandler) Pending() bool {
 	return h.current > 0 && h.current != h.lastDone
 }
 
+// Alignment is the progress of the pending checkpoint: the inputs that
+// delivered its barrier (or ended), the inputs it waits for, and when the
+// task learned of it (its first barrier or announcement).
+func (h *SingleCheckpointBarrierHandler) Alignment() (aligned, target int, since int64) {
+	return h.numAligned, h.target, h.started
+}
+
+// Unaligned reports whether the pending checkpoint was taken unaligned and
+// its input channel state is being recorded.
+func (h *SingleCheckpointBarrierHandler) Unaligned() bool {
+	_, ok := h.state.(collectingBarriersUnaligned)
+	return ok && h.Pending()
+}
+
 // Step implements Protocol.
 func (h *SingleCheckpointBarrierHandler) Step(in Input) Ready {
 	h.out.reset()
 	h.now = in.Now
 	switch in.Kind {
+	case Record:
+		// addProcessedBytes: between the first and the last barrier.
+		if h.Pending() && h.numAligned > 0 {
+			h.alignBytes += in.Bytes
+		}
 	case Barrier:
 		h.processBarrier(in)
 	case Announcement:
@@ -119,7 +161,7 @@ func (h *SingleCheckpointBarrierHandler) processBarrier(in Input) {
 	if h.current > n || (h.current == n && !h.Pending()) {
 		// Obsolete: its checkpoint was subsumed or cancelled here. The
 		// upstream, which paused after an aligned barrier, may send again.
-		if !in.Unaligned {
+		if !in.Unaligned && !in.Prioritized {
 			h.out.add(Action{Kind: Resume, Channel: in.Channel, Checkpoint: n})
 		}
 		return
@@ -140,15 +182,17 @@ func (h *SingleCheckpointBarrierHandler) processBarrier(in Input) {
 // or announcement: an older pending checkpoint is aborted as subsumed, and
 // with an aligned checkpoint timeout the timer is set for the checkpoint's
 // deadline (BarrierAlignmentUtil.getTimerDelay: measured from the trigger
-// time the barrier carries, FLINK-23041). Savepoints never time out.
+// time the barrier carries, FLINK-23041). Savepoints and forced aligned
+// checkpoints never time out.
 func (h *SingleCheckpointBarrierHandler) checkNewCheckpoint(in Input) {
 	if h.Pending() {
 		h.abort(h.current, Subsumed)
 	}
-	h.current, h.triggered, h.savepoint = in.Checkpoint, in.Triggered, in.Savepoint
+	h.current, h.triggered, h.savepoint, h.forced, h.started = in.Checkpoint, in.Triggered, in.Savepoint, in.ForcedAligned, in.Now
 	clear(h.aligned)
-	h.numAligned, h.target, h.alignStarted = 0, h.open, false
-	if h.timeout > 0 && !in.Savepoint {
+	h.numAligned, h.target, h.alignStarted, h.alignBytes = 0, h.open, false, 0
+	h.out.add(Action{Kind: Started, Checkpoint: in.Checkpoint})
+	if h.timeout > 0 && !in.Savepoint && !in.ForcedAligned {
 		h.out.add(Action{Kind: SetTimer, Checkpoint: in.Checkpoint, At: max(in.Now, in.Triggered+h.timeout+1)})
 	}
 }
@@ -157,7 +201,7 @@ func (h *SingleCheckpointBarrierHandler) checkNewCheckpoint(in Input) {
 // longer than the aligned checkpoint timeout, with barriers still missing
 // (the Controller's isTimedOut).
 func (h *SingleCheckpointBarrierHandler) timedOut() bool {
-	return h.timeout > 0 && !h.savepoint && h.now-h.triggered > h.timeout && h.numAligned < h.target
+	return h.timeout > 0 && !h.savepoint && !h.forced && h.now-h.triggered > h.timeout && h.numAligned < h.target
 }
 
 // allBarriersReceived is the Controller's allBarriersReceived.
@@ -186,7 +230,7 @@ func (h *SingleCheckpointBarrierHandler) processEndOfPartition(ch int) {
 func (h *SingleCheckpointBarrierHandler) abort(n int64, why Reason) {
 	h.current, h.lastDone = max(h.current, n), max(h.lastDone, n)
 	clear(h.aligned)
-	h.numAligned = 0
+	h.numAligned, h.alignBytes = 0, 0
 	h.state = h.waiting
 	h.out.add(Action{Kind: UnblockAll, Checkpoint: n})
 	h.out.add(Action{Kind: Decline, Checkpoint: n, Reason: why})
@@ -198,7 +242,7 @@ func (h *SingleCheckpointBarrierHandler) abort(n int64, why Reason) {
 func (h *SingleCheckpointBarrierHandler) triggerGlobalCheckpoint() barrierHandlerState {
 	n := h.current
 	h.lastDone = n
-	h.out.add(Action{Kind: AlignmentEnd, Checkpoint: n})
+	h.out.add(Action{Kind: AlignmentEnd, Checkpoint: n, Bytes: h.alignBytes})
 	h.snapshot(false)
 	h.out.add(Action{Kind: UnblockAll, Checkpoint: n})
 	return h.waiting
@@ -208,11 +252,15 @@ func (h *SingleCheckpointBarrierHandler) triggerGlobalCheckpoint() barrierHandle
 // SubtaskCheckpointCoordinatorImpl.checkpointState orders it: the barrier
 // is sent on, an unaligned checkpoint's output data becomes output channel
 // state, the state is snapshotted. An aligned checkpoint's part is then
-// complete; an unaligned one's waits for its input channel state.
+// complete; an unaligned one's waits for its input channel state. In
+// unaligned mode the barrier overtakes the output data also when the
+// inputs aligned (they are forced aligned, or the checkpoint was triggered
+// at the task), savepoints excepted.
 func (h *SingleCheckpointBarrierHandler) snapshot(unaligned bool) {
 	n := h.current
-	h.out.add(Action{Kind: Forward, Checkpoint: n, Priority: unaligned, Triggered: h.triggered})
-	if unaligned {
+	priority := unaligned || h.unalignedMode && !h.savepoint
+	h.out.add(Action{Kind: Forward, Checkpoint: n, Priority: priority, Triggered: h.triggered})
+	if priority {
 		h.out.add(Action{Kind: PersistOutput, Checkpoint: n})
 	}
 	h.out.add(Action{Kind: Snapshot, Checkpoint: n, Unaligned: unaligned})
@@ -230,9 +278,9 @@ func (h *SingleCheckpointBarrierHandler) triggerDirect(in Input) {
 		return
 	}
 	h.current, h.lastDone, h.triggered, h.savepoint = in.Checkpoint, in.Checkpoint, in.Triggered, in.Savepoint
-	_, unaligned := h.waiting.(waitingForFirstBarrierUnaligned)
-	h.snapshot(unaligned && !in.Savepoint)
-	if unaligned && !in.Savepoint {
+	unaligned := h.unalignedMode && !in.Savepoint
+	h.snapshot(unaligned)
+	if unaligned {
 		h.out.add(Action{Kind: Acknowledge, Checkpoint: in.Checkpoint})
 	}
 }

@@ -1,6 +1,9 @@
 package protocol
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // ChandyLamport is the classic snapshot algorithm of Chandy and Lamport
 // ("Distributed Snapshots: Determining Global States of Distributed
@@ -13,6 +16,7 @@ import "slices"
 type ChandyLamport struct {
 	out     actions
 	ended   []bool
+	floor   int64                 // Spec.Floor
 	order   []int64               // the running snapshots, in the order they started here
 	running map[int64]*clSnapshot // by id (looked up, never ranged over)
 	done    map[int64]bool        // snapshots complete or aborted here (looked up, never ranged over)
@@ -25,24 +29,40 @@ type clSnapshot struct {
 	missing  int
 }
 
-// NewChandyLamport is the protocol of a process with spec's inputs.
+// NewChandyLamport is the protocol of a process with spec's inputs. The
+// snapshots up to spec.Floor, if it is above 0, are over from the start.
 func NewChandyLamport(spec Spec) *ChandyLamport {
-	return &ChandyLamport{ended: make([]bool, spec.Inputs), running: map[int64]*clSnapshot{}, done: map[int64]bool{}}
+	return &ChandyLamport{ended: make([]bool, spec.Inputs), floor: spec.Floor, running: map[int64]*clSnapshot{}, done: map[int64]bool{}}
 }
+
+// Clone implements Cloner.
+func (p *ChandyLamport) Clone() Cloner {
+	c := &ChandyLamport{ended: slices.Clone(p.ended), floor: p.floor, order: slices.Clone(p.order),
+		running: make(map[int64]*clSnapshot, len(p.running)), done: maps.Clone(p.done)}
+	for id, s := range p.running {
+		x := *s
+		x.received = slices.Clone(s.received)
+		c.running[id] = &x
+	}
+	return c
+}
+
+// over reports whether snapshot id is complete or aborted here.
+func (p *ChandyLamport) over(id int64) bool { return p.done[id] || p.floor > 0 && id <= p.floor }
 
 // Step implements Protocol.
 func (p *ChandyLamport) Step(in Input) Ready {
 	p.out.reset()
 	switch in.Kind {
 	case Trigger:
-		if p.running[in.Checkpoint] == nil && !p.done[in.Checkpoint] {
+		if p.running[in.Checkpoint] == nil && !p.over(in.Checkpoint) {
 			p.start(in.Checkpoint, -1)
 		}
 	case Barrier:
 		switch s := p.running[in.Checkpoint]; {
 		case s != nil:
 			p.markerReceived(s, in.Channel)
-		case !p.done[in.Checkpoint]:
+		case !p.over(in.Checkpoint):
 			p.start(in.Checkpoint, in.Channel)
 		}
 	case EndOfPartition:

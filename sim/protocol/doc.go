@@ -32,14 +32,15 @@
 //	Actions: Block · UnblockAll · Resume · StartRecording · StopRecording ·
 //	         Prioritize · Forward (priority or not) · PersistOutput ·
 //	         Snapshot · Acknowledge · Decline · SetTimer · AlignmentStart ·
-//	         AlignmentEnd · TimedOut
+//	         AlignmentEnd · TimedOut · Started
 //
 // The states of SingleCheckpointBarrierHandler are named and split as in
 // Flink (package org.apache.flink.streaming.runtime.io.checkpointing):
 // aligned.go, unaligned.go and alternating.go hold one mode each. The
 // conformance cases of testdata/conformance run against each
 // implementation directly (conformance_test.go, with a small executor of
-// its own) as well as through the engine (scenarios.TestConformance).
+// its own) as well as through the engine (scenarios.TestConformance),
+// whose executor (sim/driver.go) runs these same machines for every task.
 //
 // A user's own protocol is any type with a Step method; it needs nothing
 // from this package but its types.

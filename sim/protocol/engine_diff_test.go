@@ -16,11 +16,14 @@ import (
 
 // TestEngineAgrees replays, per subtask, the barrier-handling inputs of
 // engine runs (the barriers, cancel markers and ends of partition it
-// takes, from the trace) into the protocol its mode selects, and checks
-// that the protocol blocks the same channels, snapshots the same
-// checkpoints and declines the same ones, in the same order, as the engine
-// (sim/barrier.go, sim/tracker.go) did. It covers every bundled scenario
-// in the aligned, at-least-once and unaligned modes (the aligned
+// takes, from the trace) into a fresh protocol of the kind its mode
+// selects, and checks that the protocol blocks the same channels,
+// snapshots the same checkpoints and declines the same ones, in the same
+// order, as the engine traced. The engine steps the same state machines
+// (sim/driver.go), so this checks its executor from the outside: an input
+// translated wrongly, or an action dropped, reordered or carried out at
+// the wrong moment, shows as a difference. It covers every bundled
+// scenario in the aligned, at-least-once and unaligned modes (the aligned
 // checkpoint timeout is left out: the trace does not tell which barriers
 // were prioritized).
 func TestEngineAgrees(t *testing.T) {

@@ -38,10 +38,12 @@ type scriptRun struct {
 }
 
 type scriptItem struct {
-	kind     sim.StepKind
-	n        int64
-	seq      int64
-	priority bool
+	kind sim.StepKind
+	n    int64
+	seq  int64
+	// priority: the barrier is at the head of its channel's queue, taken
+	// first; unaligned: it was sent so (a prioritized one was not).
+	priority, unaligned bool
 }
 
 type timer struct{ at, ck int64 }
@@ -116,7 +118,8 @@ func (r *scriptRun) dueTimer() int {
 // ahead of the records queued there.
 func (r *scriptRun) arrive(st sim.ScriptStep, unalignedBarriers bool) {
 	r.seq++
-	it := scriptItem{kind: st.Kind, n: st.N, seq: r.seq, priority: st.Kind == sim.StepBarrier && unalignedBarriers}
+	unaligned := st.Kind == sim.StepBarrier && unalignedBarriers
+	it := scriptItem{kind: st.Kind, n: st.N, seq: r.seq, priority: unaligned, unaligned: unaligned}
 	r.chans[st.Channel] = append(r.chans[st.Channel], it)
 	if it.priority {
 		r.jump(st.Channel, len(r.chans[st.Channel])-1)
@@ -156,7 +159,7 @@ func (r *scriptRun) drain() {
 			r.log = append(r.log, fmt.Sprintf("processed r%d", it.n))
 			continue
 		case sim.StepBarrier:
-			in.Kind, in.Triggered, in.Unaligned = protocol.Barrier, r.triggered[it.n], it.priority
+			in.Kind, in.Triggered, in.Unaligned, in.Prioritized = protocol.Barrier, r.triggered[it.n], it.unaligned, it.priority && !it.unaligned
 		case sim.StepCancel:
 			in.Kind = protocol.Cancel
 		case sim.StepEndOfPartition:

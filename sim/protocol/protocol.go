@@ -13,6 +13,17 @@ type Protocol interface {
 	Step(in Input) Ready
 }
 
+// Cloner is a Protocol that copies itself: an executor that keeps
+// copies of a run (ckptsim's Sim.Clone, which the terminal UI steps back
+// with) needs it of every protocol it runs. Every protocol of this
+// package is one.
+type Cloner interface {
+	Protocol
+	// Clone returns an independent copy: stepping one leaves the other
+	// as it was.
+	Clone() Cloner
+}
+
 // Spec is what a protocol knows of its task when it is created.
 type Spec struct {
 	// Inputs is the number of input channels, numbered 0..Inputs-1.
@@ -20,6 +31,11 @@ type Spec struct {
 	// Outputs is the number of output channels (informative: markers and
 	// barriers are always forwarded on every output).
 	Outputs int
+	// Floor: every checkpoint with an id up to Floor is over for the task
+	// when the protocol starts (a redeployed task: its new barrier handler
+	// only sees the checkpoints triggered after its restore). 0 for a task
+	// that starts with the job.
+	Floor int64
 }
 
 // InputKind is what happened at the task.
@@ -67,15 +83,32 @@ type Input struct {
 	Checkpoint int64
 	// Now is the executor's virtual time, in nanoseconds.
 	Now int64
+	// Bytes is the serialized size of a Record, counted into the bytes
+	// processed during an alignment (CheckpointBarrierHandler.
+	// addProcessedBytes).
+	Bytes int64
 	// Triggered is when the coordinator triggered Checkpoint (Flink's
 	// CheckpointBarrier.getTimestamp), for a Barrier, Announcement or
 	// Trigger.
 	Triggered int64
 	// Unaligned: the Barrier is an unaligned (priority) barrier that
-	// overtook the data ahead of it.
+	// overtook the data ahead of it; its sender did not pause the channel
+	// after it (CheckpointOptions.isUnalignedCheckpoint).
 	Unaligned bool
+	// Prioritized: the Barrier is an aligned barrier that overtook the
+	// data ahead of it because the task prioritized it (Prioritize, when
+	// its alignment timed out); unlike an unaligned one, its sender paused
+	// the channel after sending it.
+	Prioritized bool
 	// Savepoint: Checkpoint is a savepoint, always aligned.
 	Savepoint bool
+	// ForcedAligned: the Barrier's edge does not support unaligned
+	// checkpoints (Flink's StreamGraphGenerator marks every input edge of
+	// an operator so once one is pointwise or broadcast, FLINK-21945,
+	// FLINK-22815), so it comes forced aligned (CheckpointOptions.
+	// withUnalignedUnsupported): it is aligned in unaligned mode too, and
+	// the checkpoint it starts never times out.
+	ForcedAligned bool
 }
 
 // Ready is a protocol's answer to one input: the actions to carry out, in
@@ -140,9 +173,14 @@ const (
 	AlignmentEnd
 	// TimedOut: the aligned Checkpoint timed out and continues unaligned.
 	TimedOut
+	// Started: the task learned of Checkpoint, from its first barrier or
+	// announcement, and starts aligning it (after declining the older
+	// pending one it subsumes, before setting its timer; Flink's
+	// checkNewCheckpoint).
+	Started
 )
 
-var actionNames = [...]string{"block", "unblock all", "resume", "start recording", "stop recording", "prioritize", "forward", "persist output", "snapshot", "acknowledge", "decline", "set timer", "alignment start", "alignment end", "timed out"}
+var actionNames = [...]string{"block", "unblock all", "resume", "start recording", "stop recording", "prioritize", "forward", "persist output", "snapshot", "acknowledge", "decline", "set timer", "alignment start", "alignment end", "timed out", "started"}
 
 // String names the action kind.
 func (k ActionKind) String() string { return actionNames[k] }
@@ -166,6 +204,10 @@ type Action struct {
 	Triggered int64
 	// At is when a SetTimer fires.
 	At int64
+	// Bytes of an AlignmentEnd: the bytes of the records taken since the
+	// checkpoint's first barrier (CheckpointBarrierHandler.
+	// bytesProcessedDuringAlignment).
+	Bytes int64
 	// Reason of a Decline.
 	Reason Reason
 }

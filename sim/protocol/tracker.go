@@ -1,5 +1,7 @@
 package protocol
 
+import "slices"
+
 // CheckpointBarrierTracker is Flink's at-least-once barrier handling
 // (org.apache.flink.streaming.runtime.io.checkpointing.
 // CheckpointBarrierTracker): no channel is ever blocked; a checkpoint
@@ -22,6 +24,7 @@ type trackedCheckpoint struct {
 	count     int
 	target    int
 	aborted   bool
+	bytes     int64 // of the records taken since its first barrier
 }
 
 // maxTracked is CheckpointBarrierTracker.MAX_CHECKPOINTS_TO_TRACK.
@@ -30,13 +33,46 @@ const maxTracked = 50
 // NewCheckpointBarrierTracker is the at-least-once handler of a task with
 // spec's inputs.
 func NewCheckpointBarrierTracker(spec Spec) *CheckpointBarrierTracker {
-	return &CheckpointBarrierTracker{ended: make([]bool, spec.Inputs), open: spec.Inputs}
+	return &CheckpointBarrierTracker{ended: make([]bool, spec.Inputs), open: spec.Inputs, latest: spec.Floor}
+}
+
+// Clone implements Cloner.
+func (t *CheckpointBarrierTracker) Clone() Cloner {
+	c := *t
+	c.out = actions{}
+	c.ended = slices.Clone(t.ended)
+	c.pending = slices.Clone(t.pending)
+	for i := range c.pending {
+		c.pending[i].seen = slices.Clone(c.pending[i].seen)
+	}
+	return &c
+}
+
+// Latest is the newest checkpoint the tracker heard of
+// (latestPendingCheckpointID).
+func (t *CheckpointBarrierTracker) Latest() int64 { return t.latest }
+
+// Tracked are the checkpoints whose barriers the tracker counts, oldest
+// first (a new slice).
+func (t *CheckpointBarrierTracker) Tracked() []int64 {
+	var ids []int64
+	for _, tc := range t.pending {
+		if !tc.aborted {
+			ids = append(ids, tc.id)
+		}
+	}
+	return ids
 }
 
 // Step implements Protocol.
 func (t *CheckpointBarrierTracker) Step(in Input) Ready {
 	t.out.reset()
 	switch in.Kind {
+	case Record:
+		// addProcessedBytes, for every checkpoint being counted.
+		for i := range t.pending {
+			t.pending[i].bytes += in.Bytes
+		}
 	case Barrier:
 		t.processBarrier(in)
 	case Cancel:
@@ -90,7 +126,7 @@ func (t *CheckpointBarrierTracker) complete(pos int) {
 	tc := t.pending[pos]
 	t.pending = append(t.pending[:0], t.pending[pos+1:]...)
 	if !tc.aborted {
-		t.out.add(Action{Kind: AlignmentEnd, Checkpoint: tc.id})
+		t.out.add(Action{Kind: AlignmentEnd, Checkpoint: tc.id, Bytes: tc.bytes})
 		t.trigger(tc.id, tc.triggered)
 	}
 }

@@ -10,8 +10,8 @@ package protocol
 type waitingForFirstBarrierUnaligned struct{}
 
 func (waitingForFirstBarrierUnaligned) barrierReceived(h *SingleCheckpointBarrierHandler, in Input) barrierHandlerState {
-	if in.Savepoint {
-		return alignedBarrierReceived(h, in, collectingBarriers{})
+	if in.Savepoint || in.ForcedAligned {
+		return alignedBarrierReceived(h, in, collectingAlignedBarriersUnaligned{})
 	}
 	return h.startUnaligned(in.Channel)
 }
@@ -25,6 +25,17 @@ func (s waitingForFirstBarrierUnaligned) alignmentTimeout(*SingleCheckpointBarri
 }
 
 func (waitingForFirstBarrierUnaligned) String() string { return "WaitingForFirstBarrierUnaligned" }
+
+// collectingAlignedBarriersUnaligned: in unaligned mode, a checkpoint all
+// of whose barriers so far came aligned (a savepoint's, or forced aligned
+// ones) collects them as an aligned checkpoint does (Flink's
+// CollectingBarriers); its first barrier that may be unaligned takes it
+// unaligned.
+type collectingAlignedBarriersUnaligned struct {
+	waitingForFirstBarrierUnaligned
+}
+
+func (collectingAlignedBarriersUnaligned) String() string { return "CollectingBarriers" }
 
 // collectingBarriersUnaligned: the checkpoint was taken unaligned (at its
 // first barrier, or when its alignment timed out) and its input channel
@@ -91,7 +102,7 @@ func (h *SingleCheckpointBarrierHandler) startUnaligned(ch int) barrierHandlerSt
 func (h *SingleCheckpointBarrierHandler) finishUnaligned() barrierHandlerState {
 	n := h.current
 	h.lastDone = n
-	h.out.add(Action{Kind: AlignmentEnd, Checkpoint: n})
+	h.out.add(Action{Kind: AlignmentEnd, Checkpoint: n, Bytes: h.alignBytes})
 	h.out.add(Action{Kind: UnblockAll, Checkpoint: n})
 	h.out.add(Action{Kind: Acknowledge, Checkpoint: n})
 	return h.waiting
