@@ -94,20 +94,68 @@ func TestCalibrationBarrierBehindBacklog(t *testing.T) {
 }
 
 // TestCalibrationUnalignedPersistsBuffers: an unaligned checkpoint of a
-// saturated channel persists what its barrier overtook: the receiver's
-// full buffers (its exclusive and floating ones) and the sender's backlog,
-// each buffer 32 KiB of records.
+// saturated channel persists the buffers its barrier overtook: the
+// receiver's 10 (its exclusive buffers, the one being read among them) and
+// the sender's backlog of up to 10 (max_buffers_per_channel, the one being
+// filled among them), each with its readable bytes and the 4-byte header
+// of ChannelStateSerializerImpl.writeData. The readable bytes are the
+// records' bytes (32.768 records of 1000 bytes to a buffer): all but the
+// consumed part of the one being read and the empty part of the one
+// being filled.
 func TestCalibrationUnalignedPersistsBuffers(t *testing.T) {
 	cfg := pipe(20_000, 200*time.Microsecond)
 	cfg.Checkpoint.Mode = Unaligned
 	cfg.Checkpoint.Interval = 500 * time.Millisecond
 	r := newSim(t, cfg).Run()
-	require.NotEmpty(t, r.Checkpoints)
-	c := r.Checkpoints[1] // the second: the channel is saturated
-	require.Equal(t, Completed, c.Status)
+	require.Greater(t, len(r.Checkpoints), 2)
 	seg := int64(cfg.Channels.SegmentSize)
-	receiver := int64(cfg.Channels.BuffersPerChannel+cfg.Channels.FloatingBuffersPerGate) * seg
-	sender := int64(cfg.Channels.MaxBuffersPerChannel) * seg
-	assert.GreaterOrEqual(t, c.PersistedBytes, receiver*9/10, "at least the receiver's full buffers")
-	assert.LessOrEqual(t, c.PersistedBytes, receiver+sender, "at most every buffer of both ends")
+	bufs := int64(cfg.Channels.BuffersPerChannel + cfg.Channels.FloatingBuffersPerGate + cfg.Channels.MaxBuffersPerChannel)
+	for _, c := range r.Checkpoints[1:3] { // the channel is saturated
+		require.Equal(t, Completed, c.Status)
+		data := c.PersistedRecords * 1000
+		headers := c.PersistedBytes - data
+		assert.Zero(t, headers%BufferHeaderBytes)
+		assert.InDelta(t, bufs-1, headers/BufferHeaderBytes, 1, "checkpoint %d: a header per buffer of both ends", c.ID)
+		assert.GreaterOrEqual(t, data, (bufs-2)*seg, "checkpoint %d: all but the two partial buffers are full", c.ID)
+		assert.LessOrEqual(t, data, bufs*seg, "checkpoint %d: at most every buffer of both ends", c.ID)
+	}
+}
+
+// TestPersistedBuffers: persisted in-flight data counts whole buffers,
+// each with its readable bytes and its header: flushed after every record
+// a buffer holds one record, so each persisted record adds its 1000 bytes
+// and a header; records of exactly three segments fill three buffers
+// each, so each adds three headers, but for the first one of each end: at
+// the sender its first buffers may be on the wire already (the receiver
+// persists them), at the receiver the deserializer may hold its first
+// bytes, copied out of buffers it recycled (no header in the model).
+func TestPersistedBuffers(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		record            int
+		timeout           time.Duration
+		perRecord, missed int64 // headers per persisted record, at most missed fewer
+	}{
+		{"a buffer per record", 1000, 0, 1, 0},
+		{"records of three buffers", 3 * 32 << 10, NoBufferTimeout, 3, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := pipe(20_000, 200*time.Microsecond)
+			cfg.Graph.Operators[0].Source.RecordBytes = tc.record
+			cfg.Channels.BufferTimeout = tc.timeout
+			cfg.Checkpoint.Mode = Unaligned
+			cfg.Checkpoint.Interval = 300 * time.Millisecond
+			r := newSim(t, cfg).Run()
+			require.Greater(t, len(r.Checkpoints), 3)
+			for _, c := range r.Checkpoints[1:] {
+				if c.Status != Completed {
+					continue
+				}
+				require.Positive(t, c.PersistedRecords, "checkpoint %d", c.ID)
+				headers := (c.PersistedBytes - c.PersistedRecords*int64(tc.record)) / BufferHeaderBytes
+				assert.LessOrEqual(t, headers, tc.perRecord*c.PersistedRecords, "checkpoint %d", c.ID)
+				assert.GreaterOrEqual(t, headers, tc.perRecord*c.PersistedRecords-tc.missed, "checkpoint %d", c.ID)
+			}
+		})
+	}
 }

@@ -100,7 +100,12 @@ type channel struct {
 	// waits for a floating buffer of the gate.
 	exclusive, floating int32
 	required            int32
-	waiting             bool
+	// recycled counts the receiver's recycled buffers, modulo 2^32:
+	// inBufs.at(j) is the channel's buffer recycled+j. The input channel
+	// state being recorded holds its buffers up to framed (see
+	// persistedBuffers).
+	recycled, framed uint32
+	waiting          bool
 	// local: both ends run in one TaskManager, so the receiver reads the
 	// sender's subpartition directly (LocalInputChannel): no latency, no
 	// credits; the buffers stay the sender's until the receiver recycles
@@ -150,10 +155,23 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 	if n == c.out.len() {
 		s.finishOpen(c)
 	}
+	// The overtaken records are in the finished buffers at the head of
+	// the backlog (an event finishes the buffer before it), each buffer
+	// persisted with its header once (processPriorityBuffer copies every
+	// buffer of the queue behind the priority event).
+	j, left := 0, int32(0)
 	for i := range n {
-		if r := c.out.at(i); r.kind == itemRecord {
-			s.persist(t, c, r, it.ck)
+		r := c.out.at(i)
+		if r.kind != itemRecord {
+			continue
 		}
+		bufs := 0
+		for ; left == 0; j++ {
+			left = c.outBufs.at(j).recs
+			bufs++
+		}
+		left--
+		s.persist(t, c, r, it.ck, bufs)
 	}
 	it.priority, it.blocking, it.timeoutable = true, false, false
 	s.wire(c, it)

@@ -170,6 +170,7 @@ func (s *Sim) recycleEmpty(c *channel) {
 func (s *Sim) recycle(c *channel) {
 	b := c.inBufs.popFront()
 	c.landed--
+	c.recycled++
 	switch {
 	case b.recovered:
 	case c.local:

@@ -103,6 +103,7 @@ func (s *Sim) execute(t *task, in *protocol.Input, overtook int, a *protocol.Act
 		s.resume(&s.chans[t.inputs[a.Channel]])
 	case protocol.StartRecording:
 		t.recording[a.Channel] = n
+		s.startRecording(&s.chans[t.inputs[a.Channel]])
 	case protocol.StopRecording:
 		if in.Kind == protocol.Barrier && a.Channel == in.Channel {
 			// The records the barrier overtook complete the channel state.

@@ -280,5 +280,8 @@ func stateBytesOf(t *task) int64 {
 // persistedRecord is a record of a checkpoint's channel state.
 type persistedRecord struct {
 	channel int32
-	item    item
+	// header is what the buffers it is the first persisted record of add
+	// to the channel state (BufferHeaderBytes each).
+	header int32
+	item   item
 }

@@ -119,7 +119,7 @@ func (c *CheckpointStats) channelBytes(t *task) int64 {
 		for _, p := range list {
 			for _, in := range t.inputs {
 				if in == p.channel {
-					n += int64(p.item.bytes)
+					n += int64(p.item.bytes + p.header)
 				}
 			}
 		}

@@ -168,7 +168,7 @@ func (s *Sim) tryWork(t *task) {
 // takeRecord starts processing a record from c.
 func (s *Sim) takeRecord(t *task, c *channel, it *item) {
 	if n := t.recording[c.input]; n != 0 {
-		s.persist(t, c, it, n) // input channel state of an unaligned checkpoint
+		s.persistTaken(t, c, it, n) // input channel state of an unaligned checkpoint
 	}
 	s.checkCut(t, it)
 	s.stepProtocol(t, protocol.Input{Kind: protocol.Record, Channel: int(c.input), Bytes: int64(it.bytes)}, 0)

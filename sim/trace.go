@@ -69,9 +69,11 @@ const (
 	CancelMarkerReceived
 	// EndOfPartition: Subtask's input Channel ended.
 	EndOfPartition
-	// InFlightPersisted: Subtask persisted a record (Key, Value, N bytes)
-	// of Channel as channel state of Checkpoint: input channel state when
-	// Subtask receives on Channel, output channel state when it sends.
+	// InFlightPersisted: Subtask persisted a record (Key, Value) of Channel
+	// as channel state of Checkpoint: input channel state when Subtask
+	// receives on Channel, output channel state when it sends. N is what
+	// it adds to the persisted data: its bytes, and the header of each
+	// buffer it is the first persisted record of (BufferHeaderBytes).
 	InFlightPersisted
 	// AlignmentTimedOut: Subtask switched Checkpoint from aligned to
 	// unaligned.
