@@ -58,16 +58,6 @@ type process struct {
 	proto  protocol.Protocol
 	out    []int // links, in string order of destination
 	in     []int // links, in string order of source: input channel i is in[i]
-	// recording[i] are the snapshots that record input channel i.
-	recording [][]int64
-}
-
-type snapState struct {
-	tokens    []int64 // per process
-	messages  []Message
-	acks      int
-	done      bool
-	completed int64
 }
 
 // network is what a delivery rule does: send a message, and deliver what
@@ -95,7 +85,7 @@ type run struct {
 	links    []link
 	order    []int          // processes in string order of id
 	index    map[string]int // process by id (looked up, never ranged over)
-	snaps    []snapState
+	snaps    *Recorder
 	now      int64
 	inflight int
 	net      network
@@ -119,15 +109,15 @@ func Run(top *Topology, events []Event, opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	for !r.allDone() {
+	for !r.snaps.AllDone() {
 		if r.inflight == 0 {
-			return nil, r.stuck()
+			return nil, r.snaps.stuck()
 		}
 		r.advance()
 	}
 	res := &Result{Total: total, Ticks: r.now}
-	for id := range r.snaps {
-		res.Snapshots = append(res.Snapshots, r.snap(id))
+	for id := range int64(r.snaps.Len()) {
+		res.Snapshots = append(res.Snapshots, r.snaps.Snap(id))
 	}
 	return res, nil
 }
@@ -157,9 +147,13 @@ func newRun(top *Topology, opt Options) *run {
 		for ch, l := range p.in {
 			r.links[l].in = ch
 		}
-		p.recording = make([][]int64, len(p.in))
 		p.proto = mk(protocol.Spec{Inputs: len(p.in), Outputs: len(p.out)})
 	}
+	names, inputs := make([]string, len(r.procs)), make([]int, len(r.procs))
+	for i := range r.procs {
+		names[i], inputs[i] = r.procs[i].id, len(r.procs[i].in)
+	}
+	r.snaps = NewRecorder(names, inputs, 0)
 	if opt.Delivery == DeliveryCOS418 {
 		r.net = newCOS418()
 	} else {
@@ -191,8 +185,7 @@ func (r *run) event(ev Event) error {
 			}
 		}
 	case Snapshot:
-		id := int64(len(r.snaps))
-		r.snaps = append(r.snaps, snapState{tokens: make([]int64, len(r.procs))})
+		id := r.snaps.Begin()
 		r.step(r.index[ev.Process], protocol.Input{Kind: protocol.Trigger, Checkpoint: id})
 	}
 	return nil
@@ -220,70 +213,23 @@ func (r *run) deliver(l int) {
 		return
 	}
 	q.tokens += m.n
-	for _, id := range q.recording[lk.in] {
-		r.snaps[id].messages = append(r.snaps[id].messages, Message{From: r.procs[lk.from].id, To: q.id, Tokens: m.n})
-	}
+	r.snaps.Received(lk.to, lk.in, lk.from, m.n)
 	r.step(lk.to, protocol.Input{Kind: protocol.Record, Channel: lk.in})
 }
 
 // step feeds an input to process i's protocol and carries out its
-// actions. The token network never blocks a link nor aborts: actions other
-// than recording, snapshotting, forwarding and acknowledging do nothing.
+// actions: the recorder keeps the snapshots, Forward sends the marker on
+// every output. The token network never blocks a link nor aborts: other
+// actions do nothing.
 func (r *run) step(i int, in protocol.Input) {
 	in.Now = r.now
 	p := &r.procs[i]
 	for _, a := range p.proto.Step(in).Actions {
-		id := a.Checkpoint
-		if id < 0 || id >= int64(len(r.snaps)) {
-			continue // not a snapshot of this run
-		}
-		switch a.Kind {
-		case protocol.Snapshot:
-			r.snaps[id].tokens[i] = p.tokens
-		case protocol.Forward:
+		if a.Kind == protocol.Forward && r.snaps.Known(a.Checkpoint) {
 			for _, l := range p.out {
-				r.send(l, message{marker: true, n: id})
-			}
-		case protocol.StartRecording:
-			p.recording[a.Channel] = append(p.recording[a.Channel], id)
-		case protocol.StopRecording:
-			p.recording[a.Channel] = slices.DeleteFunc(p.recording[a.Channel], func(n int64) bool { return n == id })
-		case protocol.Acknowledge:
-			s := &r.snaps[id]
-			if s.acks++; s.acks == len(r.procs) {
-				s.done, s.completed = true, r.now
+				r.send(l, message{marker: true, n: a.Checkpoint})
 			}
 		}
+		r.snaps.Act(i, p.tokens, a, r.now)
 	}
-}
-
-func (r *run) allDone() bool {
-	for i := range r.snaps {
-		if !r.snaps[i].done {
-			return false
-		}
-	}
-	return true
-}
-
-// stuck explains why a snapshot cannot complete: nothing is in flight.
-func (r *run) stuck() error {
-	for id := range r.snaps {
-		if !r.snaps[id].done {
-			return fmt.Errorf("snapshot %d cannot complete: no message is in flight and %d of %d processes completed it (is every process reachable from its initiator?)", id, r.snaps[id].acks, len(r.procs))
-		}
-	}
-	return nil
-}
-
-// snap is snapshot id in the assignment's order.
-func (r *run) snap(id int) Snap {
-	s := &r.snaps[id]
-	out := Snap{ID: id, Completed: s.completed}
-	for _, i := range r.order {
-		out.Tokens = append(out.Tokens, Process{ID: r.procs[i].id, Tokens: s.tokens[i]})
-	}
-	out.Messages = slices.Clone(s.messages)
-	slices.SortStableFunc(out.Messages, func(a, b Message) int { return strings.Compare(a.To, b.To) })
-	return out
 }
