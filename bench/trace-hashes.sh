@@ -14,9 +14,16 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 for f in "$(dirname "$0")"/../scenarios/bundled/*.yaml; do
 	sc=$(basename "$f" .yaml)
-	for mode in aligned unaligned at-least-once; do
-		"$bin" run "$sc" --mode "$mode" --trace "$dir/t.jsonl" >/dev/null 2>&1 || [ $? -eq 1 ]
-		printf '%s %s %s\n' "$sc" "$mode" "$(sha256sum <"$dir/t.jsonl" | cut -c1-16)"
+	modes="aligned unaligned at-least-once"
+	# A token job runs its own mode only.
+	if grep -q '^  mode: chandy-lamport' "$f"; then modes=chandy-lamport; fi
+	for mode in $modes; do
+		if [ "$mode" = chandy-lamport ]; then set --; else set -- --mode "$mode"; fi
+		if "$bin" run "$sc" "$@" --trace "$dir/t.jsonl" >/dev/null 2>&1 || [ $? -eq 1 ]; then
+			printf '%s %s %s\n' "$sc" "$mode" "$(sha256sum <"$dir/t.jsonl" | cut -c1-16)"
+		else
+			printf '%s %s %s\n' "$sc" "$mode" "(does not run)" # a scenario the build does not know
+		fi
 		rm -f "$dir/t.jsonl"
 	done
 done

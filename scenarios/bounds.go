@@ -18,6 +18,8 @@ var fieldPrefixes = []struct{ goName, file string }{
 	{"Restores", "restore"},
 	{"Script.Steps", "script.steps"},
 	{"Script.", "script."},
+	{"Tokens.", "tokens."},
+	{"Tokens", "tokens"},
 }
 
 // operatorField matches an operator's field path; a source's workload

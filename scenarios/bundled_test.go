@@ -22,7 +22,7 @@ func TestBundledNames(t *testing.T) {
 	// Alphabetical by file name: "x-y.yaml" sorts before "x.yaml".
 	assert.Equal(t, []string{"minimal", "alignment", "at-least-once-duplicates", "backpressure", "debloating", "exponential-restarts",
 		"finished-tasks-1.14", "finished-tasks", "interval-sweep", "interval-vs-duration-longer", "interval-vs-duration", "large-state-recovery-local", "large-state-recovery-rocksdb", "large-state-recovery",
-		"rescale-from-savepoint", "rescale-sources", "rocksdb-full", "rocksdb-incremental", "savepoints-and-stop", "slow-checkpoints-min-pause", "slow-checkpoints", "slow-subtask", "tolerable-failures",
+		"rescale-from-savepoint", "rescale-sources", "rocksdb-full", "rocksdb-incremental", "savepoints-and-stop", "slow-checkpoints-min-pause", "slow-checkpoints", "slow-subtask", "token-ring", "tolerable-failures",
 		"unreadable-checkpoint-one-retained", "unreadable-checkpoint"}, Bundled())
 	assert.Equal(t, DefaultName, Bundled()[0])
 }

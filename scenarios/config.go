@@ -16,7 +16,7 @@ import (
 func checkpointFields(c *sim.CheckpointConfig) []field {
 	return []field{
 		{name: "interval", set: duration(&c.Interval)},
-		{name: "mode", set: oneOf(&c.Mode, sim.Modes)},
+		{name: "mode", set: oneOf(&c.Mode, sim.AllModes)},
 		{name: "aligned_checkpoint_timeout", set: duration(&c.AlignedCheckpointTimeout)},
 		{name: "min_pause", set: duration(&c.MinPause)},
 		{name: "max_concurrent", set: integer(&c.MaxConcurrent)},

@@ -83,6 +83,8 @@ var expectTable = []expectRow{
 	{name: "no_loss", typ: expectBool, invariants: []string{"no-loss"}},
 	{name: "end_to_end", typ: expectBool, invariants: []string{"end-to-end"}},
 	{name: "consistent_snapshots", typ: expectBool, invariants: []string{"consistent-snapshot", "at-least-once-snapshot"}},
+	{name: "tokens_conserved", typ: expectBool, invariants: []string{"token-conservation"}},
+	{name: "completed_snapshots", typ: expectCount, value: func(r *sim.Result) int64 { return int64(r.CompletedSnapshots()) }},
 	{name: "duplicates", typ: expectCount, value: func(r *sim.Result) int64 { return r.Summary.Duplicates }, counted: "no-loss"},
 	{name: "lost", typ: expectCount, value: func(r *sim.Result) int64 { return r.Summary.Lost }, counted: "no-loss"},
 	{name: "restarts", typ: expectCount, value: func(r *sim.Result) int64 { return int64(r.Summary.Restarts) }},

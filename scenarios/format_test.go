@@ -52,7 +52,7 @@ func TestFormatDocumentsEveryField(t *testing.T) {
 	for _, p := range topology.Partitionings {
 		assert.Contains(t, string(doc), "- `"+string(p)+"`", "FORMAT.md does not explain partitioning %s", p)
 	}
-	for _, m := range sim.Modes {
+	for _, m := range sim.AllModes {
 		assert.Contains(t, string(doc), "`"+string(m)+"`", "FORMAT.md does not explain mode %s", m)
 	}
 	for _, k := range sim.RestartKinds {

@@ -42,6 +42,8 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 	switch {
 	case sc.Script != nil:
 		return nil, fmt.Errorf("scenarios: Marshal does not write scripted runs")
+	case sc.Checkpoint.Protocol != nil:
+		return nil, fmt.Errorf("scenarios: a scenario file names no protocol of its own (Checkpoint.Protocol is Go code)")
 	case len(sc.Faults) > MaxFaults:
 		return nil, fmt.Errorf("scenarios: %d faults, a scenario file holds at most %d", len(sc.Faults), MaxFaults)
 	case len(sc.Recovery.Savepoints) > MaxSavepoints:
@@ -113,6 +115,9 @@ func Marshal(sc sim.Config, name, description string) ([]byte, error) {
 		if recovery != nil {
 			m.add("recovery", recovery)
 		}
+	}
+	if tk := tokensNode(&sc.Tokens); tk != nil {
+		m.add("tokens", tk)
 	}
 	if len(sc.Faults) > 0 {
 		faults := &yaml.Node{Kind: yaml.SequenceNode}
@@ -340,6 +345,8 @@ func operatorNode(op *topology.Operator) (*yaml.Node, error) {
 		if op.SinkMode != def.SinkMode {
 			m.str("sink_mode", string(op.SinkMode))
 		}
+	case topology.Process:
+		m.int("tokens", op.Tokens)
 	}
 	return m.flow(), nil
 }
@@ -678,4 +685,41 @@ func faultNode(i int, f *sim.Fault) (*yaml.Node, error) {
 		}
 	}
 	return m.flow(), nil
+}
+
+// tokensNode is the tokens section of a token workload, nil for none.
+func tokensNode(w *sim.TokenWorkload) *yaml.Node {
+	if len(w.Sends) == 0 && len(w.Snapshots) == 0 && w.SendEvery == 0 && w.SendMax == 0 {
+		return nil
+	}
+	m := &mapping{}
+	if len(w.Sends) > 0 {
+		sends := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, sd := range w.Sends {
+			sm := &mapping{}
+			sm.dur("at", sd.At)
+			sm.str("from", sd.From)
+			sm.str("to", sd.To)
+			sm.int("tokens", sd.Tokens)
+			sends.Content = append(sends.Content, sm.flow())
+		}
+		m.add("sends", sends)
+	}
+	if len(w.Snapshots) > 0 {
+		snaps := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, sn := range w.Snapshots {
+			sm := &mapping{}
+			sm.dur("at", sn.At)
+			sm.str("process", sn.Process)
+			snaps.Content = append(snaps.Content, sm.flow())
+		}
+		m.add("snapshots", snaps)
+	}
+	if w.SendEvery != 0 {
+		m.dur("send_every", w.SendEvery)
+	}
+	if w.SendMax != 0 {
+		m.int("send_max", w.SendMax)
+	}
+	return m.node()
 }

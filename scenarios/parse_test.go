@@ -32,9 +32,9 @@ var badFiles = []struct {
 	{"only comments", "# nothing here\n\n# still nothing\n",
 		`t.yaml: the file is empty; a scenario needs at least the fields name and operators`},
 	{"top level is a scalar", "hello\n",
-		`t.yaml:1:1: expected a mapping with fields name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, expect, got "hello"`},
+		`t.yaml:1:1: expected a mapping with fields name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, tokens, expect, got "hello"`},
 	{"top level is a list", "- name: a\n",
-		`t.yaml:1:1: expected a mapping with fields name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, expect, got a list`},
+		`t.yaml:1:1: expected a mapping with fields name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, tokens, expect, got a list`},
 	{"two documents", "name: a\n" + graph + "---\nname: b\n",
 		`t.yaml:7:1: a scenario file holds one YAML document, but a second one starts here`},
 	{"not UTF-8", "name: a\ndescription: caf\xe9\n",
@@ -54,7 +54,7 @@ var badFiles = []struct {
 
 	// Top level.
 	{"unknown top-level field", "name: a\nintervall: 1s\n" + graph,
-		`t.yaml:2:1: unknown field "intervall" at top level (allowed: name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, expect)`},
+		`t.yaml:2:1: unknown field "intervall" at top level (allowed: name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, tokens, expect)`},
 	{"missing name", graph,
 		`t.yaml:1:1: missing required field "name" at top level`},
 	{"empty name", "name: ''\n" + graph,
@@ -64,7 +64,7 @@ var badFiles = []struct {
 	{"duplicate key", "name: a\n" + graph + "name: b\n",
 		`t.yaml:7:1: duplicate field "name" at top level (first given at line 1)`},
 	{"field name is a list", "name: a\n[x]: 1\n",
-		`t.yaml:2:1: expected a field name at top level, got a list (allowed: name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, expect)`},
+		`t.yaml:2:1: expected a field name at top level, got a list (allowed: name, description, seed, flink_version, until, max_events, operators, edges, max_parallelism, chaining, channels, taskmanagers, slots_per_taskmanager, checkpoint, state_backend, restart, recovery, faults, restore, script, tokens, expect)`},
 	{"negative seed", "name: a\nseed: -1\n" + graph,
 		`t.yaml:2:7: seed: expected a non-negative integer, got -1`},
 	{"duration without unit", "name: a\nuntil: 10\n" + graph,
@@ -84,11 +84,11 @@ var badFiles = []struct {
 	{"unknown operator field", "name: a\noperators:\n  - name: src\n    kind: source\n    parallelizm: 2\n",
 		`t.yaml:5:5: unknown field "parallelizm" in operator "src" (allowed: name, kind, parallelism, max_parallelism, cost, subtask_cost, record_size, output_bytes, chaining, start_new_chain, rate, records, partitions, keys, distribution, zipf_s, max_value, record_bytes)`},
 	{"missing kind", "name: a\noperators:\n  - name: src\n",
-		`t.yaml:3:5: missing required field "kind" in operator "src" (allowed kinds: source, map, filter, aggregate, sink)`},
+		`t.yaml:3:5: missing required field "kind" in operator "src" (allowed kinds: source, map, filter, aggregate, sink, process)`},
 	{"missing operator name", "name: a\noperators:\n  - kind: source\n",
 		`t.yaml:3:5: missing required field "name" in operator 1`},
 	{"unknown kind", "name: a\noperators:\n  - {name: m, kind: mapper}\n",
-		`t.yaml:3:21: kind: unknown value "mapper" (allowed: source, map, filter, aggregate, sink)`},
+		`t.yaml:3:21: kind: unknown value "mapper" (allowed: source, map, filter, aggregate, sink, process)`},
 	{"wrong type", "name: a\noperators:\n  - {name: src, kind: source, parallelism: two}\n",
 		`t.yaml:3:44: parallelism: expected an integer, got "two"`},
 	{"float for an integer", "name: a\noperators:\n  - {name: src, kind: source, keys: 2.5}\n",
@@ -154,7 +154,7 @@ edges:
   - {from: a, to: b}
   - {from: b, to: a}
   - {from: b, to: sink}
-`, `t.yaml:9:5: edge a -> b is part of a cycle; the job graph must be acyclic`},
+`, `t.yaml:10:5: edge b -> a closes the cycle a -> b -> a: cycles are accepted only by checkpointing mode chandy-lamport, in a job of process operators`},
 	{"forward with different parallelism", `name: a
 operators:
   - {name: src, kind: source, parallelism: 2}
@@ -185,7 +185,7 @@ edges:
 	{"negative interval (from sim)", "name: a\n" + graph + "checkpoint:\n  interval: -1s\n",
 		`t.yaml:8:13: checkpoint interval must not be negative (0 disables checkpointing)`},
 	{"unknown mode", "name: a\n" + graph + "checkpoint: {mode: exactly-once}\n",
-		`t.yaml:7:20: mode: unknown value "exactly-once" (allowed: aligned, unaligned, at-least-once)`},
+		`t.yaml:7:20: mode: unknown value "exactly-once" (allowed: aligned, unaligned, at-least-once, chandy-lamport)`},
 	{"aligned timeout in aligned mode (from sim)", "name: a\n" + graph + "checkpoint:\n  mode: aligned\n  aligned_checkpoint_timeout: 1s\n",
 		`t.yaml:9:31: aligned checkpoint timeout applies to unaligned mode only (mode is aligned)`},
 	{"zero max_concurrent (from sim)", "name: a\n" + graph + "checkpoint: {max_concurrent: 0}\n",

@@ -26,7 +26,9 @@ func TestBundledScenariosRun(t *testing.T) {
 		if name != "finished-tasks-1.14" { // loses the sink's last transaction by design: TestFinishedTasks
 			assert.True(t, r.OK(), "%s: invariants: %+v", name, r.Invariants)
 		}
-		assert.GreaterOrEqual(t, r.Summary.Completed, 5, "%s completes checkpoints", name)
+		if s.Config.Checkpoint.Mode != sim.ChandyLamport { // takes snapshots: TestTokenRingTeaches
+			assert.GreaterOrEqual(t, r.Summary.Completed, 5, "%s completes checkpoints", name)
+		}
 		return r.Summary
 	}
 	summary := make(map[string]sim.Summary)

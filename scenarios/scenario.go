@@ -185,6 +185,7 @@ func (d *decoder) topFields(s *Scenario) []field {
 		{name: "faults", set: d.faults(cfg)},
 		{name: "restore", set: d.restores(cfg)},
 		{name: "script", set: d.script(cfg)},
+		{name: "tokens", set: d.section("tokens", d.tokenFields(&cfg.Tokens))},
 		{name: "expect", set: d.section("expect", expectFields(s))},
 	}
 }

@@ -71,7 +71,7 @@ func TestWithErrorsReadLikeTheFile(t *testing.T) {
 		{"checkpoint.interval", "5", "interval: 1s", "interval: 5",
 			`--set checkpoint.interval=5: interval: invalid duration "5": a unit is required (use Go durations such as 500ms, 2s, 1m)`},
 		{"checkpoint.mode", "fast", "mode: aligned", "mode: fast",
-			`--set checkpoint.mode=fast: mode: unknown value "fast" (allowed: aligned, unaligned, at-least-once)`},
+			`--set checkpoint.mode=fast: mode: unknown value "fast" (allowed: aligned, unaligned, at-least-once, chandy-lamport)`},
 		{"checkpoint.intervall", "1s", "interval: 1s", "intervall: 1s",
 			`--set checkpoint.intervall=1s: unknown field "intervall" in checkpoint (allowed: interval, mode, aligned_checkpoint_timeout, min_pause, max_concurrent, timeout, num_retained, history, sync_duration, async_base, storage_bandwidth)`},
 		// Checked at the operator, where the file's error points too.

@@ -120,6 +120,7 @@ var operatorTable = []opField{
 	{name: "sink_mode", kinds: []topology.Kind{topology.Sink}, set: func(o *topology.Operator) setter {
 		return oneOf(&o.SinkMode, topology.SinkModes)
 	}},
+	{name: "tokens", kinds: []topology.Kind{topology.Process}, set: func(o *topology.Operator) setter { return integer(&o.Tokens) }},
 }
 
 // negated decodes true or false into the opposite: chaining: false is

@@ -3,8 +3,10 @@ package sim
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/ckptsim/ckptsim/sim/protocol"
 	"github.com/ckptsim/ckptsim/topology"
 )
 
@@ -27,10 +29,19 @@ const (
 	// CheckpointBarrierTracker); records after a barrier may enter the
 	// snapshot, so a replay can count them twice.
 	AtLeastOnce Mode = "at-least-once"
+	// ChandyLamport is the classic snapshot algorithm of Chandy and
+	// Lamport (protocol.ChandyLamport) on the token-passing workload: a
+	// job of Process operators, cycles allowed, whose processes initiate
+	// snapshots at the times of Config.Tokens.Snapshots (see tokenjob.go).
+	ChandyLamport Mode = "chandy-lamport"
 )
 
-// Modes lists every mode.
+// Modes lists Flink's checkpointing modes, those of a job of sources,
+// operators and sinks.
 var Modes = []Mode{Aligned, Unaligned, AtLeastOnce}
+
+// AllModes lists every mode: Flink's, then ChandyLamport.
+var AllModes = []Mode{Aligned, Unaligned, AtLeastOnce, ChandyLamport}
 
 // CheckpointConfig holds the knobs of Flink's CheckpointConfig that the
 // simulator models, with Flink's semantics.
@@ -74,6 +85,10 @@ type CheckpointConfig struct {
 	// StorageBandwidth is bytes per second the async phase uploads to
 	// checkpoint storage; the async phase lasts AsyncBase + bytes/bandwidth.
 	StorageBandwidth int64
+	// Protocol makes the snapshot protocol of each process in mode
+	// ChandyLamport; nil is protocol.NewChandyLamport. A user's own
+	// protocol plugs in here and runs on the engine's channels.
+	Protocol func(protocol.Spec) protocol.Protocol
 }
 
 // ChannelConfig describes the network between subtasks, with Flink's
@@ -177,6 +192,9 @@ type Config struct {
 	// value puts every subtask on a TaskManager of its own, so that every
 	// channel crosses the network.
 	Placement Placement
+	// Tokens is the token-passing workload of mode ChandyLamport: the
+	// sends of tokens and the initiations of snapshots.
+	Tokens TokenWorkload
 }
 
 // DefaultMaxEvents is the smallest default budget of a run whose Config
@@ -259,6 +277,9 @@ func (c *Config) Validate() error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
+	if err := c.validateTokenJob(g); err != nil {
+		return err
+	}
 	if c.FlinkVersion != (FlinkVersion{}) && !c.FlinkVersion.known() {
 		return fmt.Errorf("Flink version %s is not modelled (allowed: %s)", c.FlinkVersion, versionList())
 	}
@@ -268,8 +289,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("checkpoint interval must not be negative (0 disables checkpointing)")
 	case ck.Interval > 0 && ck.Interval < time.Millisecond:
 		return fmt.Errorf("checkpoint interval %v is below Flink's minimum of 1ms", ck.Interval)
-	case ck.Mode != Aligned && ck.Mode != Unaligned && ck.Mode != AtLeastOnce:
-		return fmt.Errorf("unknown checkpointing mode %q (allowed: aligned, unaligned, at-least-once)", ck.Mode)
+	case !slices.Contains(AllModes, ck.Mode):
+		return fmt.Errorf("unknown checkpointing mode %q (allowed: aligned, unaligned, at-least-once, chandy-lamport)", ck.Mode)
 	case ck.AlignedCheckpointTimeout < 0:
 		return fmt.Errorf("aligned checkpoint timeout must not be negative")
 	case ck.AlignedCheckpointTimeout > 0 && ck.Mode != Unaligned:

@@ -71,6 +71,8 @@ type Sim struct {
 	// items and bufs are the rings the channels' queues share (deque).
 	items ringPool[item]
 	bufs  ringPool[netBuf]
+	// tokens is the token job of mode ChandyLamport (nil otherwise).
+	tokens *tokenJob
 }
 
 // StopReason says why a run ended.
@@ -165,6 +167,10 @@ func New(cfg Config) (*Sim, error) {
 	s.job.restoresDue = len(cfg.Restores)
 	if cfg.Script != nil {
 		s.scriptStart()
+		return s, nil
+	}
+	if cfg.Checkpoint.Mode == ChandyLamport {
+		s.startTokenJob()
 		return s, nil
 	}
 	s.coord.start(s)
@@ -462,6 +468,8 @@ func (s *Sim) dispatch(e event) {
 		s.stopWithSavepoint()
 	case evResubmit:
 		s.resubmit(int(e.a))
+	case evTokenSend, evTokenSnapshot, evTokenRule, evTokenArrive:
+		s.tokenEvent(e)
 	default:
 		panic(fmt.Sprintf("sim: unknown event kind %d", e.kind()))
 	}

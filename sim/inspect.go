@@ -59,7 +59,8 @@ type ChannelView struct {
 	AtSender, AtReceiver           int
 	SenderRecords, ReceiverRecords int
 	SenderBytes                    int64
-	// Credit is how many more records the receiver's buffer takes.
+	// Credit is how many more records the receiver's buffer takes; -1
+	// for a channel without credits (mode chandy-lamport).
 	Credit int
 	// Blocked: the receiver holds the channel back while aligning.
 	Blocked bool
@@ -77,6 +78,9 @@ type ChannelView struct {
 
 // ChannelView returns the state of channel id (an execution graph channel).
 func (s *Sim) ChannelView(id int) ChannelView {
+	if s.tokens != nil {
+		return s.tokenChannelView(id)
+	}
 	c := &s.chans[id]
 	return ChannelView{
 		AtSender: c.out.len(), AtReceiver: c.in.len(),
@@ -91,6 +95,9 @@ func (s *Sim) ChannelView(id int) ChannelView {
 // the receiver will take them: first the receiver's queue from its head,
 // then the sender's output queue from its head.
 func (s *Sim) AppendQueued(buf []QueuedItem, id int) []QueuedItem {
+	if s.tokens != nil {
+		return s.appendTokenQueue(buf, id)
+	}
 	c := &s.chans[id]
 	for i := range c.in.len() {
 		it := c.in.at(i)
@@ -356,7 +363,13 @@ func (s *Sim) JobStatus() JobStatus { return s.job.status }
 // the ids CheckpointView knows are at most that. (After a manual restore
 // the ids up to the restored checkpoint's belong to earlier executions;
 // CheckpointView shows the restored one for its id and nothing below.)
-func (s *Sim) NumCheckpoints() int { return int(s.coord.lastID()) }
+// In a token job it is the number of snapshots begun (TokenSnapshots).
+func (s *Sim) NumCheckpoints() int {
+	if s.tokens != nil {
+		return s.tokens.rec.Len()
+	}
+	return int(s.coord.lastID())
+}
 
 // Evicted reports whether checkpoint n of the current execution was
 // triggered but its statistics are no longer kept: it is older than the
@@ -409,6 +422,9 @@ func (s *Sim) Clone() *Sim {
 	c.rng = rand.New(c.pcg)
 	c.q = s.q.clone()
 	c.items, c.bufs = ringPool[item]{}, ringPool[netBuf]{}
+	if s.tokens != nil {
+		c.tokens = s.tokens.clone()
+	}
 	// Transactions are shared between a sink, its snapshots and the
 	// checkpoints that hold them, and are changed by commits: each is
 	// copied once and every holder gets the copy.

@@ -48,6 +48,10 @@ const (
 	evFlush                              // subtask a: the output flusher fires
 	evBufferSize                         // channel a: the receiver's new buffer size b reaches the sender
 	evDebloat                            // subtask a: the buffer debloater samples its gates
+	evTokenSend                          // token job: send a of the workload happens
+	evTokenSnapshot                      // token job: initiation a of the workload happens
+	evTokenRule                          // token job: a round of the seeded sends
+	evTokenArrive                        // token job: the head message of channel a arrives
 )
 
 // queue holds the scheduled events in the order they fire: by time, then

@@ -123,6 +123,15 @@ const (
 	// MaterializationCompleted: the materialization of Subtask, N bytes
 	// of state, is uploaded; later checkpoints build on it.
 	MaterializationCompleted
+	// TokensRecorded: process Subtask recorded its state, N tokens, for
+	// snapshot Checkpoint (mode chandy-lamport).
+	TokensRecorded
+	// RecordingStarted: Subtask records what its input Channel delivers
+	// for snapshot Checkpoint (mode chandy-lamport).
+	RecordingStarted
+	// RecordingStopped: Subtask's recording of Channel for Checkpoint is
+	// complete (mode chandy-lamport).
+	RecordingStopped
 	numTraceKinds
 )
 
@@ -138,6 +147,7 @@ var traceKindNames = [numTraceKinds]string{
 	"subtask_restoring", "subtask_restored", "transaction_committed",
 	"job_resubmitted", "restore_refused", "end_of_data", "end_of_input", "stop_failed",
 	"materialization_started", "materialization_completed",
+	"tokens_recorded", "recording_started", "recording_stopped",
 }
 
 // String is the kind's snake_case name, as in JSON traces.

@@ -46,7 +46,8 @@ const maxVertexName = 4 * MaxNameLength
 // inputs). Every operator is in the default slot sharing
 // group, and no operator of this model has several inputs that
 // HEAD_WITH_SOURCES would chain sources into. The edges must name known
-// operators; an edge that does not is not chained.
+// operators; an edge that does not is not chained. A process of the
+// token-passing workload is a process of its own and never chains.
 func (g *Graph) Chainable() []bool {
 	from, to := g.EdgeEnds()
 	ins := make([]int, len(g.Operators))
@@ -64,7 +65,7 @@ func (g *Graph) Chainable() []bool {
 			continue
 		}
 		up, down := &g.Operators[from[i]], &g.Operators[to[i]]
-		chained[i] = ins[to[i]] == 1 && e.Partitioning == Forward &&
+		chained[i] = ins[to[i]] == 1 && e.Partitioning == Forward && up.Kind != Process &&
 			up.Parallelism == down.Parallelism && !up.DisableChaining &&
 			!down.DisableChaining && !down.StartNewChain
 	}
@@ -74,7 +75,7 @@ func (g *Graph) Chainable() []bool {
 // Chains returns the job vertices of a valid graph (without subtasks),
 // as Expand builds them.
 func (g *Graph) Chains() []Vertex {
-	order, _ := g.Order()
+	order := g.deployOrder()
 	vs, _ := g.vertices(order, g.Chainable())
 	return vs
 }

@@ -91,7 +91,7 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	order, _ := g.Order()
+	order := g.deployOrder()
 	eg := &ExecutionGraph{Graph: g, ByOperator: make([][]int, len(g.Operators)), Chained: g.Chainable()}
 	eg.Vertices, eg.VertexOf = g.vertices(order, eg.Chained)
 	for vi := range eg.Vertices {

@@ -30,10 +30,21 @@ const (
 	Aggregate Kind = "aggregate"
 	// Sink consumes records and writes them to the outside world.
 	Sink Kind = "sink"
+	// Process is a process of Chandy and Lamport's token-passing example:
+	// each of its subtasks holds Tokens tokens and passes some of them to
+	// its neighbours. Processes connect only to processes, may form
+	// cycles, and run only under the checkpointing mode chandy-lamport.
+	Process Kind = "process"
 )
 
 // Kinds lists every operator kind, in the order documentation shows them.
-var Kinds = []Kind{Source, Map, Filter, Aggregate, Sink}
+var Kinds = []Kind{Source, Map, Filter, Aggregate, Sink, Process}
+
+// CyclicModes are the checkpointing modes whose snapshot protocol handles
+// a job graph with cycles, for the error that refuses a cycle elsewhere:
+// Chandy-Lamport's, which runs the token-passing workload of Process
+// operators. Flink's own modes need an acyclic job graph.
+var CyclicModes = []string{"chandy-lamport"}
 
 // Partitioning is how an edge routes records from a sender subtask to the
 // subtasks of the receiving operator (Flink's StreamPartitioner).
@@ -164,6 +175,9 @@ type Operator struct {
 	// StartNewChain is startNewChain(): the operator heads a new chain
 	// but its outputs may chain to it (ChainingStrategy.HEAD).
 	StartNewChain bool
+	// Tokens is the number of tokens each subtask of a Process holds at
+	// the start.
+	Tokens int64
 }
 
 // PartitionsOf is the number of partitions of a source's log: its

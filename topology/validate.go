@@ -35,8 +35,14 @@ func (g *Graph) Validate() error {
 			return edgeErr(i, "edge %s -> %s: unknown operator %q (operators: %s)", e.From, e.To, e.From, g.names())
 		case to < 0:
 			return edgeErr(i, "edge %s -> %s: unknown operator %q (operators: %s)", e.From, e.To, e.To, g.names())
+		case from == to && g.Operators[from].Kind == Process:
+			return edgeErr(i, "edge %s -> %s: a process has no channel to itself", e.From, e.To)
 		case from == to:
 			return edgeErr(i, "edge %s -> %s: an operator cannot feed itself (the job graph must be acyclic)", e.From, e.To)
+		case (g.Operators[from].Kind == Process) != (g.Operators[to].Kind == Process):
+			return edgeErr(i, "edge %s -> %s: a process (the token-passing workload) connects only to processes", e.From, e.To)
+		case g.Operators[from].Kind == Process && e.Partitioning != Forward && e.Partitioning != Rebalance:
+			return edgeErr(i, "edge %s -> %s: processes are connected forward (subtask i to subtask i) or rebalance (every subtask to every subtask), not %s", e.From, e.To, e.Partitioning)
 		case !slices.Contains(Partitionings, e.Partitioning):
 			return edgeErr(i, "edge %s -> %s: unknown partitioning %q (allowed: %s)", e.From, e.To, e.Partitioning, joinStrings(Partitionings))
 		case g.Operators[to].Kind == Source:
@@ -58,6 +64,9 @@ func (g *Graph) Validate() error {
 		ins[to]++
 	}
 	for i, op := range g.Operators {
+		if op.Kind == Process {
+			continue // a process may have no inputs (it only initiates) or no outputs
+		}
 		if op.Kind != Source && ins[i] == 0 {
 			return opErr(i, "operator %q (%s) has no input edge; only sources may", op.Name, op.Kind)
 		}
@@ -65,8 +74,8 @@ func (g *Graph) Validate() error {
 			return opErr(i, "operator %q (%s) has no output edge; only sinks may", op.Name, op.Kind)
 		}
 	}
-	if _, err := g.Order(); err != nil {
-		return err
+	if cycle := g.Cycle(); cycle != nil && g.Operators[index[g.Edges[cycle[0]].From]].Kind != Process {
+		return g.CycleError(cycle, "")
 	}
 	if err := g.validateMaxParallelism(); err != nil {
 		return err
@@ -91,6 +100,9 @@ const (
 	// shortens the operator names of its metrics to 80 characters,
 	// TaskMetricGroup.METRICS_OPERATOR_NAME_MAX_LENGTH.)
 	MaxNameLength = 256
+	// MaxTokens bounds the tokens of a token-passing job, in all (as
+	// sim/tokens.MaxTokens), so that no sum of them overflows.
+	MaxTokens = int64(1) << 50
 )
 
 // checkSize refuses a graph whose execution graph would be too large.
@@ -174,6 +186,10 @@ func (g *Graph) validateOperator(i int) error {
 		return opErr(i, "operator %q: output_bytes must not be negative", op.Name)
 	case op.RecordSizes != nil && op.Kind == Sink:
 		return opErr(i, "operator %q: a sink emits no records, so it has no record_size", op.Name)
+	case op.Tokens != 0 && op.Kind != Process:
+		return opErr(i, "operator %q: only a process holds tokens", op.Name)
+	case op.Tokens < 0 || op.Tokens > MaxTokens/int64(op.Parallelism):
+		return opErr(i, "operator %q: tokens %d is out of range (allowed: 0..%d per subtask at parallelism %d)", op.Name, op.Tokens, MaxTokens/int64(op.Parallelism), op.Parallelism)
 	}
 	if op.RecordSizes != nil {
 		if err := op.RecordSizes.Check(); err != nil {
@@ -241,6 +257,17 @@ func validateSource(i int, op *Operator) error {
 // ties by declaration order), or an *Error naming an edge of a cycle. The
 // edges must name known operators (Validate checks that first).
 func (g *Graph) Order() ([]int, error) {
+	order, done := g.kahn()
+	if len(order) < len(done) {
+		return nil, g.cycleEdge(done)
+	}
+	return order, nil
+}
+
+// kahn orders the operators topologically as far as it can (ties by
+// declaration order); done marks those it ordered, which is all of them
+// unless the graph has a cycle.
+func (g *Graph) kahn() (order []int, done []bool) {
 	n := len(g.Operators)
 	index := g.indexes()
 	indeg := make([]int, n)
@@ -253,8 +280,8 @@ func (g *Graph) Order() ([]int, error) {
 		indeg[to]++
 		succ[from] = append(succ[from], to)
 	}
-	order := make([]int, 0, n)
-	done := make([]bool, n)
+	order = make([]int, 0, n)
+	done = make([]bool, n)
 	for len(order) < n {
 		next := -1
 		for i := range n {
@@ -264,7 +291,7 @@ func (g *Graph) Order() ([]int, error) {
 			}
 		}
 		if next < 0 {
-			return nil, g.cycleEdge(done)
+			return order, done
 		}
 		done[next] = true
 		order = append(order, next)
@@ -272,7 +299,21 @@ func (g *Graph) Order() ([]int, error) {
 			indeg[to]--
 		}
 	}
-	return order, nil
+	return order, done
+}
+
+// deployOrder is the order in which the operators' subtasks are numbered:
+// the topological order, or for a token-passing job with cycles the
+// declaration order.
+func (g *Graph) deployOrder() []int {
+	if order, err := g.Order(); err == nil {
+		return order
+	}
+	order := make([]int, len(g.Operators))
+	for i := range order {
+		order[i] = i
+	}
+	return order
 }
 
 // indexes maps operator names to their index (the first one, for a
@@ -292,10 +333,49 @@ func lookup(index map[string]int, name string) int {
 	return -1
 }
 
-// cycleEdge names an edge of a cycle among the operators not done: it
-// peels off operators that feed no remaining operator (they only hang
-// below a cycle), then reports the first edge left.
+// cycleEdge is the error of Order for a graph with a cycle among the
+// operators not done.
 func (g *Graph) cycleEdge(done []bool) *Error {
+	if cycle := g.cycleAmong(done); cycle != nil {
+		return g.CycleError(cycle, "")
+	}
+	return edgeErr(-1, "the job graph has a cycle")
+}
+
+// Cycle is the edges of a cycle of the graph, in order along it (the
+// first edge leaves the operator the last one enters), or nil for an
+// acyclic graph. The edges must name known operators (Validate checks
+// that first).
+func (g *Graph) Cycle() []int {
+	if order, done := g.kahn(); len(order) < len(done) {
+		return g.cycleAmong(done)
+	}
+	return nil
+}
+
+// CycleError refuses the cycle of edges (Cycle's answer) under
+// checkpointing mode mode ("" when the graph is checked without one): it
+// names the cycle, the edge that closes it and the modes that accept
+// cycles.
+func (g *Graph) CycleError(cycle []int, mode string) *Error {
+	path := []string{g.Edges[cycle[0]].From}
+	for _, ei := range cycle {
+		path = append(path, g.Edges[ei].To)
+	}
+	last := g.Edges[cycle[len(cycle)-1]]
+	under := ""
+	if mode != "" {
+		under = "mode " + mode + " needs an acyclic job graph; "
+	}
+	return edgeErr(cycle[len(cycle)-1], "edge %s -> %s closes the cycle %s: %scycles are accepted only by checkpointing mode %s, in a job of process operators",
+		last.From, last.To, strings.Join(path, " -> "), under, strings.Join(CyclicModes, ", "))
+}
+
+// cycleAmong finds a cycle among the operators not done, nil if none: it
+// peels off operators that feed no remaining operator (they only hang
+// below a cycle), then walks from the sender of the first edge left along
+// the first remaining edge of each operator until an operator repeats.
+func (g *Graph) cycleAmong(done []bool) []int {
 	index := g.indexes()
 	core := make([]bool, len(done))
 	for i := range core {
@@ -315,12 +395,30 @@ func (g *Graph) cycleEdge(done []bool) *Error {
 			}
 		}
 	}
+	next := make([]int, len(core)) // the first edge from each operator within the core
+	for i := range next {
+		next[i] = -1
+	}
+	start := -1
 	for i, e := range g.Edges {
-		if from, to := lookup(index, e.From), lookup(index, e.To); from >= 0 && to >= 0 && core[from] && core[to] {
-			return edgeErr(i, "edge %s -> %s is part of a cycle; the job graph must be acyclic", e.From, e.To)
+		if from, to := lookup(index, e.From), lookup(index, e.To); from >= 0 && to >= 0 && core[from] && core[to] && next[from] < 0 {
+			next[from] = i
+			if start < 0 {
+				start = from
+			}
 		}
 	}
-	return edgeErr(-1, "the job graph has a cycle")
+	if start < 0 {
+		return nil
+	}
+	at := make([]int, len(core)) // position of an operator on the walk, +1
+	var walk []int
+	for op := start; at[op] == 0; op = lookup(index, g.Edges[walk[len(walk)-1]].To) {
+		at[op] = len(walk) + 1
+		walk = append(walk, next[op])
+	}
+	last := lookup(index, g.Edges[walk[len(walk)-1]].To)
+	return walk[at[last]-1:]
 }
 
 func (g *Graph) names() string {

@@ -104,6 +104,10 @@ func (u *UI) statusStyle(st sim.Status) tcell.Style {
 func (p *checkpointPane) Draw(scr tcell.Screen) {
 	u := p.u
 	s := u.m.Sim()
+	if s.Config().Checkpoint.Mode == sim.ChandyLamport {
+		p.drawSnapshots(scr)
+		return
+	}
 	n := int64(s.NumCheckpoints())
 	sel := u.selectedCheckpoint()
 	title := fmt.Sprintf(" Checkpoints · %d triggered ", n)

@@ -128,6 +128,10 @@ func (p *detailsPane) lines(id, w int) []dline {
 	var out []dline
 	add := func(parts ...dpart) { out = append(out, dline(parts)) }
 	plain := func(format string, args ...any) dpart { return dpart{fmt.Sprintf(format, args...), th.base} }
+	if eg.Op(id).Kind == topology.Process {
+		p.processLines(id, add, plain)
+		return out
+	}
 
 	// The kinds of the task's chained operators, head first.
 	var kinds []string

@@ -34,8 +34,13 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	if d := strings.TrimSpace(sc.Description); d != "" {
 		fmt.Fprintf(w, "%s\n", d)
 	}
-	fmt.Fprintf(w, "%d subtasks, %d channels · interval %v · run ended at %s (%s) after %d events\n",
-		len(eg.Subtasks), len(eg.Channels), cfg.Checkpoint.Interval, dur(r.VirtualEnd), stopWord(r.Stop), r.Events)
+	if cfg.Checkpoint.Mode == sim.ChandyLamport {
+		fmt.Fprintf(w, "%d processes, %d channels · %d tokens · run ended at %s (%s) after %d events\n",
+			len(eg.Subtasks), len(eg.Channels), r.TokenTotal, dur(r.VirtualEnd), stopWord(r.Stop), r.Events)
+	} else {
+		fmt.Fprintf(w, "%d subtasks, %d channels · interval %v · run ended at %s (%s) after %d events\n",
+			len(eg.Subtasks), len(eg.Channels), cfg.Checkpoint.Interval, dur(r.VirtualEnd), stopWord(r.Stop), r.Events)
+	}
 	if chains := chainNames(eg); len(chains) > 0 {
 		fmt.Fprintf(w, "chained into one task each: %s\n", termsafe.Line(strings.Join(chains, "; ")))
 	}
@@ -59,6 +64,12 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 	if r.Stop == sim.EventBudget {
 		fmt.Fprintf(w, "STOPPED EARLY: the event budget of %d events was spent at virtual time %s, before the run's end; raise max_events or lower until.\n\n",
 			r.Events, dur(r.VirtualEnd))
+	}
+	if cfg.Checkpoint.Mode == sim.ChandyLamport {
+		writeSnapshots(w, r)
+		writeInvariants(w, r)
+		writeExpectations(w, sc.File, exps)
+		return nil
 	}
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -116,6 +127,13 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		fmt.Fprintf(w, "  state backend %s · checkpoint storage used: %s at the end, %s at most\n", b, size(sm.StorageBytes), size(sm.PeakStorageBytes))
 	}
 	writeFailovers(w, r)
+	writeInvariants(w, r)
+	writeExpectations(w, sc.File, exps)
+	return nil
+}
+
+// writeInvariants writes the verdict of every checker.
+func writeInvariants(w io.Writer, r *sim.Result) {
 	fmt.Fprintln(w, "\nInvariants:")
 	for _, inv := range r.Invariants {
 		mark := "ok  "
@@ -124,8 +142,28 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, inv.Name, inv.Detail)
 	}
-	writeExpectations(w, sc.File, exps)
-	return nil
+}
+
+// writeSnapshots writes the snapshots of a token job (mode
+// chandy-lamport): for each, when it completed and the tokens it recorded,
+// then its content in the COS 418 assignment's format (simulate cl's).
+func writeSnapshots(w io.Writer, r *sim.Result) {
+	if len(r.Snapshots) == 0 {
+		fmt.Fprintln(w, "(no snapshot was initiated)")
+	}
+	for i := range r.Snapshots {
+		sn := &r.Snapshots[i]
+		state := "in progress"
+		if sn.Done {
+			state = "completed at " + dur(sn.Completed)
+		}
+		fmt.Fprintf(w, "snapshot %d: %s, %d of %d tokens recorded (%d on channels, %d messages)\n", sn.ID, state, sn.Total(), r.TokenTotal, sn.Total()-sn.States(), len(sn.Messages))
+		for _, l := range strings.Split(strings.TrimSuffix(sn.String(), "\n"), "\n") {
+			fmt.Fprintf(w, "  %s\n", termsafe.Line(l))
+		}
+	}
+	done := r.CompletedSnapshots()
+	fmt.Fprintf(w, "\nSummary: %d snapshot(s) completed, %d in progress\n", done, len(r.Snapshots)-done)
 }
 
 // writeHistory says how many checkpoints the table leaves out, and

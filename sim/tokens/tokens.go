@@ -67,8 +67,11 @@ type Snap struct {
 	// Messages recorded on the links, grouped by destination (string
 	// order) and in recording order within a destination.
 	Messages []Message
-	// Completed is the tick at which the last process completed it.
+	// Completed is the tick (package sim: the virtual time) at which the
+	// last process completed it, if Done.
 	Completed int64
+	// Done: every process completed its part.
+	Done bool
 }
 
 // Message is a token message recorded on link From → To.
@@ -114,12 +117,18 @@ func (s *Snap) brief() string {
 // Total is the number of tokens the snapshot recorded: in the process
 // states and on the links.
 func (s *Snap) Total() int64 {
+	n := s.States()
+	for _, m := range s.Messages {
+		n += m.Tokens
+	}
+	return n
+}
+
+// States is the number of tokens in the recorded process states.
+func (s *Snap) States() int64 {
 	var n int64
 	for _, p := range s.Tokens {
 		n += p.Tokens
-	}
-	for _, m := range s.Messages {
-		n += m.Tokens
 	}
 	return n
 }
