@@ -172,6 +172,13 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.backend.memtable": "copied", "task.backend.l0keys": "copied", "task.backend.levels": "copied", "task.backend.snapped": "copied", "task.backend.base": "shared",
 		"task.backend.segments": "copied", "task.backend.mat": "copied", "task.backend.matPending": "copied", "snappedFiles.files": "shared",
 		"taskSnap.files": "shared", "CheckpointStats.files": "copied", "Sim.coord.shared.entries": "copied", "Sim.coord.shared.deleted": "copied",
+		"Sim.cfg.Checkpoint.Protocol": "shared", "Sim.cfg.Tokens.Sends": "shared", "Sim.cfg.Tokens.Snapshots": "shared",
+		"Sim.tokens": "copied", "tokenJob.held": "copied", "tokenJob.protos": "copied", "tokenJob.links": "copied", "tokenJob.due": "copied",
+		"tokenJob.rec": "copied", "tokenJob.check": "copied", "tokenJob.sends": "shared", "tokenJob.initiators": "shared", "tokenJob.started": "copied",
+		"deque[github.com/ckptsim/ckptsim/sim.tokenMsg].buf": "copied", "deque[github.com/ckptsim/ckptsim/sim.tokenMsg].pool": "nil",
+		"Recorder.names": "shared", "Recorder.order": "shared", "Recorder.recording": "copied", "Recorder.snaps": "copied",
+		"TokenChecker.snaps": "copied", "TokenChecker.err": "shared",
+		"snapState.recorded": "copied", "snapState.tokens": "copied", "snapState.messages": "copied", "tokenCut.recorded": "copied",
 		"CheckpointStats.Offsets": "copied", "CheckpointStats.Subtasks": "copied", "CheckpointStats.states": "copied",
 	}
 	seen := map[string]bool{}

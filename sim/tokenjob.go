@@ -30,7 +30,7 @@ import (
 //
 // The trace shows the run: RecordSent and RecordReceived carry a token
 // message's tokens as Value, BarrierForwarded and BarrierReceived the
-// markers (a forward is traced per output channel, N = 1),
+// markers (a forward once, N = the output channels, as in Flink modes),
 // CheckpointTriggered an initiation (Subtask is the initiator),
 // TokensRecorded a process's recorded state, RecordingStarted and
 // RecordingStopped an input channel's recording, InFlightPersisted each
@@ -202,8 +202,9 @@ func (s *Sim) stepProcess(p int, in protocol.Input) {
 		case protocol.Snapshot:
 			ev.Kind, ev.N = TokensRecorded, tj.held[p]
 		case protocol.Forward:
-			for _, c := range s.tokenOutputs(p) {
-				s.tokenTrace(TraceEvent{Kind: BarrierForwarded, Subtask: int32(p), Channel: int32(c), Checkpoint: a.Checkpoint, N: 1})
+			outs := s.tokenOutputs(p)
+			s.tokenTrace(TraceEvent{Kind: BarrierForwarded, Subtask: int32(p), Channel: -1, Checkpoint: a.Checkpoint, N: int64(len(outs))})
+			for _, c := range outs {
 				s.tokenSend(c, tokenMsg{marker: true, n: a.Checkpoint})
 			}
 			continue
