@@ -59,8 +59,10 @@ type ChannelView struct {
 	AtSender, AtReceiver           int
 	SenderRecords, ReceiverRecords int
 	SenderBytes                    int64
-	// Credit is how many more records the receiver's buffer takes; -1
-	// for a channel without credits (mode chandy-lamport).
+	// Credit is how many more buffers the sender may transmit: the
+	// credits the receiver announced (AddCredit) and the sender has not
+	// used. A local channel needs none; -1 for a channel without credits
+	// (mode chandy-lamport).
 	Credit int
 	// Blocked: the receiver holds the channel back while aligning.
 	Blocked bool
@@ -69,11 +71,13 @@ type ChannelView struct {
 	Paused bool
 	// Ended: the receiver consumed end of partition.
 	Ended bool
-	// Full: the sender holds more records than its output buffer, which
-	// backpressures it.
+	// Full: the subpartition holds max-buffers-per-channel buffers, so
+	// its sender is backpressured until one is recycled.
 	Full bool
 	// Epoch is the id of the last barrier the sender emitted here.
 	Epoch int64
+	// Network is the channel's buffers and credits (see NetworkChannel).
+	Network NetworkChannel
 }
 
 // ChannelView returns the state of channel id (an execution graph channel).
@@ -87,7 +91,7 @@ func (s *Sim) ChannelView(id int) ChannelView {
 		SenderRecords: int(c.outRecs), ReceiverRecords: int(c.inRecs), SenderBytes: c.outBytes,
 		Credit: int(c.credit), Blocked: c.blocked, Paused: c.paused, Ended: c.ended,
 		Full:  int(c.held) >= s.cfg.Channels.MaxBuffersPerChannel,
-		Epoch: c.epoch,
+		Epoch: c.epoch, Network: s.networkChannel(c),
 	}
 }
 

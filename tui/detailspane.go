@@ -118,6 +118,100 @@ func (p *detailsPane) duplicates(add func(...dpart), plain func(string, ...any) 
 	}
 }
 
+// network shows subtask id's channels and network buffers in Flink's
+// words: each input channel from the receiver's side (buffers queued and
+// on the wire, its free exclusive and floating buffers, which are the
+// credit it grants, and the sender's backlog it knows of), each output
+// channel from the sender's side (its backlog, the buffer being filled,
+// the credit it has, its share of the pool), then the task's buffer
+// metrics (the buffers metric group of Flink's tasks).
+func (p *detailsPane) network(id int, add func(...dpart), plain func(string, ...any) dpart) {
+	u := p.u
+	th := &u.th
+	s := u.m.Sim()
+	st := u.m.Graph().Subtasks[id]
+	if len(st.Inputs) > 0 {
+		add(dpart{"inputs", th.header})
+	}
+	for _, ch := range st.Inputs {
+		c := s.ChannelView(ch)
+		parts := []dpart{plain("  %s  %s", u.m.chNames[ch], inputText(c))}
+		if c.Network.WaitingForFloating {
+			parts = append(parts, dpart{" waiting for a floating buffer", th.warn})
+		}
+		if c.Blocked {
+			parts = append(parts, dpart{" BLOCKED", th.blocked})
+		}
+		if c.Ended {
+			parts = append(parts, dpart{" ended", th.dim})
+		}
+		add(parts...)
+	}
+	outs := 0
+	for _, g := range st.Outputs {
+		outs += len(g.Channels)
+	}
+	if outs > 0 {
+		add(dpart{"outputs", th.header})
+	}
+	for _, g := range st.Outputs {
+		for _, ch := range g.Channels {
+			c := s.ChannelView(ch)
+			parts := []dpart{plain("  %s  %s · %s", u.m.chNames[ch], g.Partitioning, outputText(c))}
+			if c.Full {
+				parts = append(parts, dpart{" FULL: backpressured", th.warn})
+			}
+			if c.Paused {
+				parts = append(parts, dpart{" paused after barrier", th.dim})
+			}
+			add(parts...)
+		}
+	}
+	if len(st.Inputs) == 0 && outs == 0 {
+		return
+	}
+	nv := s.TaskNetwork(id)
+	var metrics []string
+	if len(st.Inputs) > 0 {
+		metrics = append(metrics, "inPoolUsage "+fmtPct(nv.InPoolUsage), fmt.Sprintf("inputQueueLength %d", nv.InputQueueLength))
+	}
+	if outs > 0 {
+		metrics = append(metrics, "outPoolUsage "+fmtPct(nv.OutPoolUsage), fmt.Sprintf("outputQueueLength %d", nv.OutputQueueLength))
+	}
+	add(dpart{"buffers ", th.header}, plain("%s", strings.Join(metrics, " · ")))
+}
+
+// inputText is the receiver's side of channel c: its queue, and its
+// credit: the free buffers it announced or will announce to the sender.
+func inputText(c sim.ChannelView) string {
+	nw := c.Network
+	s := fmt.Sprintf("%d buffers queued (%s)", nw.Queued, fmtBytes(nw.QueuedBytes))
+	if nw.OnTheWire > 0 {
+		s += fmt.Sprintf(", %d on the wire", nw.OnTheWire)
+	}
+	if nw.Local {
+		return s + " · local: no credit"
+	}
+	s += fmt.Sprintf(" · credit %d (exclusive %d/%d, floating %d)", nw.ExclusiveFree+nw.FloatingFree, nw.ExclusiveFree, nw.Exclusive, nw.FloatingFree)
+	if b := nw.Required - nw.Exclusive; b > 0 {
+		s += fmt.Sprintf(" · sender backlog %d", b)
+	}
+	return s
+}
+
+// outputText is the sender's side of channel c.
+func outputText(c sim.ChannelView) string {
+	nw := c.Network
+	s := fmt.Sprintf("backlog %d", nw.Backlog)
+	if nw.FillingBytes > 0 {
+		s += fmt.Sprintf(" + filling %s/%s", fmtBytes(int64(nw.FillingBytes)), fmtBytes(int64(nw.BufferSize)))
+	}
+	if !nw.Local {
+		s += fmt.Sprintf(" · credit %d", c.Credit)
+	}
+	return s + fmt.Sprintf(" · %d/%d buffers", nw.Held, nw.MaxBuffers)
+}
+
 // lines builds the content for subtask id, in w columns.
 func (p *detailsPane) lines(id, w int) []dline {
 	u := p.u
@@ -179,42 +273,7 @@ func (p *detailsPane) lines(id, w int) []dline {
 		}
 		add(dpart{line, th.lane[laneAsync]})
 	}
-	// Channels.
-	st := eg.Subtasks[id]
-	if len(st.Inputs) > 0 {
-		add(dpart{"inputs", th.header})
-	}
-	for _, ch := range st.Inputs {
-		c := s.ChannelView(ch)
-		parts := []dpart{plain("  %s  %d queued, credit %d", u.m.chNames[ch], c.ReceiverRecords, c.Credit)}
-		if c.Blocked {
-			parts = append(parts, dpart{" BLOCKED", th.blocked})
-		}
-		if c.Ended {
-			parts = append(parts, dpart{" ended", th.dim})
-		}
-		add(parts...)
-	}
-	outs := 0
-	for _, g := range st.Outputs {
-		outs += len(g.Channels)
-	}
-	if outs > 0 {
-		add(dpart{"outputs", th.header})
-	}
-	for _, g := range st.Outputs {
-		for _, ch := range g.Channels {
-			c := s.ChannelView(ch)
-			parts := []dpart{plain("  %s  %s, %d waiting to send (%s)", u.m.chNames[ch], g.Partitioning, c.SenderRecords, fmtBytes(c.SenderBytes))}
-			if c.Full {
-				parts = append(parts, dpart{" FULL: backpressure", th.warn})
-			}
-			if c.Paused {
-				parts = append(parts, dpart{" paused after barrier", th.dim})
-			}
-			add(parts...)
-		}
-	}
+	p.network(id, add, plain)
 	// A two-phase commit sink's transactions.
 	if v.SinkOpenRecords >= 0 || len(v.SinkPending) > 0 {
 		add(dpart{"sink transactions", th.header})

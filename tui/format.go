@@ -65,6 +65,9 @@ func fmtBytes(b int64) string {
 	return trimFloat(float64(b)/(1<<30), 1) + " GiB"
 }
 
+// fmtPct is a fraction as a whole percentage: 0.456 -> "46%".
+func fmtPct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+
 // fmtCount groups digits: 1234567 -> "1,234,567".
 func fmtCount(n int64) string {
 	s := strconv.FormatInt(n, 10)

@@ -37,7 +37,10 @@ func newGraphPane(u *UI) *graphPane {
 }
 
 // activity describes what a subtask is doing: a glyph (the one its
-// timeline lane uses), its style and a few words.
+// timeline lane uses), its style and a few words. A running task is busy,
+// backpressured or idle, the three states whose time per second Flink's
+// web UI shows for every task (busyTimeMsPerSecond,
+// backPressuredTimeMsPerSecond, idleTimeMsPerSecond).
 func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 	th := &u.th
 	var g rune
@@ -59,7 +62,7 @@ func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 	case sim.ActivityBackpressured:
 		g, st, s = '▓', th.lane[laneBP], "backpressured"
 	case sim.ActivityProcessing:
-		g, st, s = '█', th.lane[laneBusy], "processing"
+		g, st, s = '█', th.lane[laneBusy], "busy"
 	case sim.ActivityFinishing:
 		g, st, s = '⊢', th.idle, "end of input, waiting for its final checkpoint"
 	default:
@@ -196,6 +199,7 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 		if c.SenderRecords > 0 {
 			cx = text(scr, cx, row, maxX, fmt.Sprintf("+%d", c.SenderRecords), th.sender)
 		}
+		nw := c.Network
 		for _, f := range []struct {
 			on   bool
 			text string
@@ -204,7 +208,8 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 			{c.Blocked, "BLOCKED", th.blocked},
 			{c.Paused && !c.Blocked, "paused", th.warn},
 			{c.Full, "FULL", th.warn},
-			{c.Credit == 0, "no credit", th.warn},
+			{nw.Backlog > 0, fmt.Sprintf("backlog %d", nw.Backlog), th.sender},
+			{!nw.Local && c.Credit == 0 && nw.Backlog > 0, "no credit", th.warn},
 			{c.Ended, "ended", th.dim},
 		} {
 			if f.on {

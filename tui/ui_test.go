@@ -843,3 +843,39 @@ func TestChainOnScreen(t *testing.T) {
 	require.Contains(t, scr, "join_count -> sink[0] aggregate (count) ->")
 	require.NotContains(t, scr, "║ sink[0]", "the chained sink has no task of its own")
 }
+
+// TestNetworkOnScreen: under backpressure the graph and the details name
+// the network as Flink does: a backpressured source whose subpartition is
+// full, with a backlog and no credit; the slow receiver's queued buffers,
+// its credit of exclusive and floating buffers and the sender's backlog
+// it knows of; the tasks' inPoolUsage and outPoolUsage.
+func TestNetworkOnScreen(t *testing.T) {
+	cfg := scenarioConfig(t, "debloating", 10*time.Second)
+	cfg.Channels.Debloat.Enabled = false
+	cfg.Checkpoint.Interval = 0 // backpressure alone: no barrier pauses a channel
+	tu := newTestUI(t, cfg, 160, 60)
+	m := tu.u.m
+	src, ok := m.Graph().SubtaskNamed("events[0]")
+	require.True(t, ok)
+	require.True(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.Backpressured && int(ev.Subtask) == src }))
+	tu.selectWithKeys("events[0]")
+	tu.draw()
+	scr := tu.screen()
+	require.Regexp(t, `▶events\[0\] +▓ backpressured`, scr, "Flink's word for a task without an output buffer")
+	require.Regexp(t, `backlog \d+ no credit`, scr, "the graph's channel row")
+	require.Regexp(t, `events\[0\]->agg\[1\]  hash · backlog \d+( \+ filling [^·]+)? · credit 0 · 10/10 buffers FULL: backpressured`, scr)
+	require.Regexp(t, `buffers outPoolUsage \d+% · outputQueueLength \d+`, scr)
+	tu.selectWithKeys("agg[1]")
+	scr = tu.screen()
+	require.Regexp(t, `agg\[1\] +█ busy`, scr)
+	require.Regexp(t, `events\[0\]->agg\[1\]  \d+ buffers queued \([^)]+\)`, scr)
+	require.Regexp(t, `buffers inPoolUsage 100% · inputQueueLength \d+`, scr, "a backpressured gate uses all its buffers")
+	// The receiver's side, unwrapped: all its buffers hold data, so it
+	// has no credit, and it knows of the sender's backlog.
+	s := tu.u.m.Sim()
+	in := s.ChannelView(m.Graph().Subtasks[src].Outputs[0].Channels[1])
+	require.Regexp(t, `^\d+ buffers queued \([^)]+\) · credit 0 \(exclusive 0/2, floating 0\) · sender backlog \d+$`, inputText(in))
+	require.Regexp(t, `^backlog \d+( \+ filling \S+ B/32 KiB)? · credit 0 · 10/10 buffers$`, outputText(in))
+	require.True(t, in.Network.WaitingForFloating)
+	require.Contains(t, scr, "waiting")
+}
