@@ -7,7 +7,9 @@ import "github.com/ckptsim/ckptsim/sim/protocol"
 // machine; the engine tells it what happens at the task (an item taken
 // from input i, a trigger, the alignment timer) with stepProtocol and
 // carries out the actions of its Ready on the job model: channels,
-// snapshots, the coordinator's statistics, the trace.
+// snapshots, the coordinator's statistics, the trace. In mode
+// ChandyLamport the job model is the token job (tokenjob.go), whose
+// executeToken carries out the actions on its processes and FIFO links.
 //
 //	task loop, events ──Input──▶ protocol.Protocol ──Ready{Actions}──▶ stepProtocol
 //	(task.go, engine.go)          (sim/protocol)                        (this file)
@@ -22,6 +24,8 @@ func (s *Sim) newProtocol(t *task, floor int64) protocol.Cloner {
 	}
 	ck := &s.cfg.Checkpoint
 	switch {
+	case ck.Mode == ChandyLamport:
+		return processProtocol(ck.Protocol, spec)
 	case ck.Mode == AtLeastOnce:
 		return protocol.NewCheckpointBarrierTracker(spec)
 	case s.alternating():
@@ -84,6 +88,10 @@ func (s *Sim) stepProtocol(t *task, in protocol.Input, overtook int) {
 
 // execute carries out one action of a Ready.
 func (s *Sim) execute(t *task, in *protocol.Input, overtook int, a *protocol.Action, x *readyState) {
+	if s.tokens != nil {
+		s.executeToken(t, a)
+		return
+	}
 	n := a.Checkpoint
 	if x.announced {
 		x.announced = false

@@ -173,7 +173,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.backend.segments": "copied", "task.backend.mat": "copied", "task.backend.matPending": "copied", "snappedFiles.files": "shared",
 		"taskSnap.files": "shared", "CheckpointStats.files": "copied", "Sim.coord.shared.entries": "copied", "Sim.coord.shared.deleted": "copied",
 		"Sim.cfg.Checkpoint.Protocol": "shared", "Sim.cfg.Tokens.Sends": "shared", "Sim.cfg.Tokens.Snapshots": "shared",
-		"Sim.tokens": "copied", "tokenJob.held": "copied", "tokenJob.protos": "copied", "tokenJob.links": "copied", "tokenJob.due": "copied",
+		"Sim.tokens": "copied", "tokenJob.held": "copied", "tokenJob.links": "copied", "tokenJob.due": "copied",
 		"tokenJob.rec": "copied", "tokenJob.check": "copied", "tokenJob.sends": "shared", "tokenJob.initiators": "shared", "tokenJob.started": "copied",
 		"deque[github.com/ckptsim/ckptsim/sim.tokenMsg].buf": "copied", "deque[github.com/ckptsim/ckptsim/sim.tokenMsg].pool": "nil",
 		"Recorder.names": "shared", "Recorder.order": "shared", "Recorder.recording": "copied", "Recorder.snaps": "copied",

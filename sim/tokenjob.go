@@ -18,15 +18,15 @@ import (
 // assumes reliable FIFO channels without bounds, and bounded credit-based
 // channels in a cycle could deadlock.
 //
-// Each process runs its snapshot protocol (CheckpointConfig.Protocol,
-// protocol.ChandyLamport by default) and this file is its executor: it
-// steps the protocol with what the process takes from its inputs (a token
-// message is a Record, a marker a Barrier) and with its initiations (a
-// Trigger), and carries out the actions of the Ready: Snapshot, Forward,
-// StartRecording, StopRecording and Acknowledge, whose bookkeeping
-// tokens.Recorder keeps as for package tokens. The job never blocks an
-// input nor aborts a snapshot; other actions do nothing. Snapshots are
-// numbered from 1, as Flink numbers checkpoints.
+// Each process (a task) holds its snapshot protocol
+// (CheckpointConfig.Protocol, protocol.ChandyLamport by default), made and
+// stepped by the engine's executor (driver.go) as in every mode: a token
+// message it takes is a Record, a marker a Barrier, an initiation a
+// Trigger. executeToken carries out the actions of the Ready on the token
+// job: Snapshot, Forward, StartRecording, StopRecording and Acknowledge,
+// whose bookkeeping tokens.Recorder keeps as for package tokens. The job
+// never blocks an input nor aborts a snapshot; other actions do nothing.
+// Snapshots are numbered from 1, as Flink numbers checkpoints.
 //
 // The trace shows the run: RecordSent and RecordReceived carry a token
 // message's tokens as Value, BarrierForwarded and BarrierReceived the
@@ -38,13 +38,12 @@ import (
 // part and CheckpointCompleted a snapshot's completion (N is the tokens
 // it recorded). TokenChecker checks a run from this trace alone.
 type tokenJob struct {
-	held   []int64             // tokens per subtask
-	protos []protocol.Protocol // per subtask
-	links  []deque[tokenMsg]   // per channel: the messages in flight
-	due    []int64             // per channel: the arrival time of its last message
-	rec    *tokens.Recorder
-	check  *TokenChecker // observes every trace event of the job
-	total  int64
+	held  []int64           // tokens per subtask
+	links []deque[tokenMsg] // per channel: the messages in flight
+	due   []int64           // per channel: the arrival time of its last message
+	rec   *tokens.Recorder
+	check *TokenChecker // observes every trace event of the job
+	total int64
 	// sends are the resolved channels of Config.Tokens.Sends and
 	// initiators the subtasks of Config.Tokens.Snapshots; started are the
 	// initiators of the snapshots begun, by id - 1.
@@ -60,19 +59,14 @@ type tokenMsg struct {
 // startTokenJob sets up the processes and schedules the workload.
 func (s *Sim) startTokenJob() {
 	eg := s.eg
-	tj := &tokenJob{held: make([]int64, len(s.tasks)), protos: make([]protocol.Protocol, len(s.tasks)),
+	tj := &tokenJob{held: make([]int64, len(s.tasks)),
 		links: make([]deque[tokenMsg], len(s.chans)), due: make([]int64, len(s.chans))}
-	mk := s.cfg.Checkpoint.Protocol
-	if mk == nil {
-		mk = func(sp protocol.Spec) protocol.Protocol { return protocol.NewChandyLamport(sp) }
-	}
 	names, inputs := make([]string, len(s.tasks)), make([]int, len(s.tasks))
 	for i := range s.tasks {
 		st := &eg.Subtasks[i]
 		tj.held[i] = eg.Op(i).Tokens
 		tj.total += tj.held[i]
 		names[i], inputs[i] = st.Name, len(st.Inputs)
-		tj.protos[i] = mk(protocol.Spec{Inputs: len(st.Inputs), Outputs: len(s.tokenOutputs(i))})
 	}
 	tj.rec = tokens.NewRecorder(names, inputs, 1)
 	tj.check = NewTokenChecker(&s.cfg)
@@ -188,46 +182,67 @@ func (s *Sim) tokenArrived(c int) {
 	s.stepProcess(p, protocol.Input{Kind: protocol.Record, Channel: int(ch.input)})
 }
 
-// stepProcess feeds an input to process p's protocol and carries out its
-// actions.
-func (s *Sim) stepProcess(p int, in protocol.Input) {
+// stepProcess feeds an input to process p's protocol through the engine's
+// executor (driver.go), which hands each action to executeToken.
+func (s *Sim) stepProcess(p int, in protocol.Input) { s.stepProtocol(&s.tasks[p], in, 0) }
+
+// executeToken carries out one action of process t's protocol.
+func (s *Sim) executeToken(t *task, a *protocol.Action) {
 	tj := s.tokens
-	in.Now = s.now
-	for _, a := range tj.protos[p].Step(in).Actions {
-		if !tj.rec.Known(a.Checkpoint) {
-			continue // not a snapshot of this run
+	p := int(t.id)
+	if !tj.rec.Known(a.Checkpoint) {
+		return // not a snapshot of this run
+	}
+	ev := TraceEvent{Subtask: t.id, Channel: -1, Checkpoint: a.Checkpoint}
+	switch a.Kind {
+	case protocol.Snapshot:
+		ev.Kind, ev.N = TokensRecorded, tj.held[p]
+	case protocol.Forward:
+		outs := s.tokenOutputs(p)
+		s.tokenTrace(TraceEvent{Kind: BarrierForwarded, Subtask: t.id, Channel: -1, Checkpoint: a.Checkpoint, N: int64(len(outs))})
+		for _, c := range outs {
+			s.tokenSend(c, tokenMsg{marker: true, n: a.Checkpoint})
 		}
-		ev := TraceEvent{Subtask: int32(p), Channel: -1, Checkpoint: a.Checkpoint}
-		switch a.Kind {
-		case protocol.Snapshot:
-			ev.Kind, ev.N = TokensRecorded, tj.held[p]
-		case protocol.Forward:
-			outs := s.tokenOutputs(p)
-			s.tokenTrace(TraceEvent{Kind: BarrierForwarded, Subtask: int32(p), Channel: -1, Checkpoint: a.Checkpoint, N: int64(len(outs))})
-			for _, c := range outs {
-				s.tokenSend(c, tokenMsg{marker: true, n: a.Checkpoint})
-			}
-			continue
-		case protocol.StartRecording, protocol.StopRecording:
-			if a.Channel < 0 || a.Channel >= len(s.eg.Subtasks[p].Inputs) {
-				continue // no such input
-			}
-			ev.Kind, ev.Channel = RecordingStarted, int32(s.eg.Subtasks[p].Inputs[a.Channel])
-			if a.Kind == protocol.StopRecording {
-				ev.Kind = RecordingStopped
-			}
-		case protocol.Acknowledge:
-			ev.Kind = CheckpointAcked
-		default:
-			continue
+		return
+	case protocol.StartRecording, protocol.StopRecording:
+		if a.Channel < 0 || a.Channel >= len(t.inputs) {
+			return // no such input
 		}
-		s.tokenTrace(ev)
-		if tj.rec.Act(p, tj.held[p], a, s.now) {
-			snap := tj.rec.Snap(a.Checkpoint)
-			s.tokenTrace(TraceEvent{Kind: CheckpointCompleted, Subtask: -1, Channel: -1, Checkpoint: a.Checkpoint, N: snap.Total()})
+		ev.Kind, ev.Channel = RecordingStarted, t.inputs[a.Channel]
+		if a.Kind == protocol.StopRecording {
+			ev.Kind = RecordingStopped
 		}
+	case protocol.Acknowledge:
+		ev.Kind = CheckpointAcked
+	default:
+		return
+	}
+	s.tokenTrace(ev)
+	if tj.rec.Act(p, tj.held[p], *a, s.now) {
+		snap := tj.rec.Snap(a.Checkpoint)
+		s.tokenTrace(TraceEvent{Kind: CheckpointCompleted, Subtask: -1, Channel: -1, Checkpoint: a.Checkpoint, N: snap.Total()})
 	}
 }
+
+// processProtocol is the protocol of a process with spec: mk's (the
+// user's own), or Chandy-Lamport's. A protocol that is not a
+// protocol.Cloner is shared by the copies Sim.Clone makes.
+func processProtocol(mk func(protocol.Spec) protocol.Protocol, spec protocol.Spec) protocol.Cloner {
+	if mk == nil {
+		return protocol.NewChandyLamport(spec)
+	}
+	p := mk(spec)
+	if c, ok := p.(protocol.Cloner); ok {
+		return c
+	}
+	return shared{p}
+}
+
+// shared is a protocol that cannot copy itself: its clone is itself.
+type shared struct{ protocol.Protocol }
+
+// Clone implements protocol.Cloner.
+func (p shared) Clone() protocol.Cloner { return p }
 
 // tokenTrace traces an event of the token job, which its checker
 // observes whether or not anyone listens to the trace.
@@ -251,21 +266,14 @@ func (s *Sim) tokenResult(r *Result) {
 	r.Invariants = []Invariant{{Name: "token-conservation", OK: tj.check.Err() == nil, Detail: d}}
 }
 
-// clone returns an independent copy of the token job for Sim.Clone. A
-// protocol that is not a protocol.Cloner (a user's own) is shared with
-// the copy.
+// clone returns an independent copy of the token job for Sim.Clone (the
+// processes' protocols are the tasks', which Clone copies).
 func (tj *tokenJob) clone() *tokenJob {
 	c := *tj
 	c.held, c.due, c.started = slices.Clone(tj.held), slices.Clone(tj.due), slices.Clone(tj.started)
 	c.links = slices.Clone(tj.links)
 	for i := range c.links {
 		c.links[i].buf = slices.Clone(tj.links[i].buf)
-	}
-	c.protos = slices.Clone(tj.protos)
-	for i, p := range c.protos {
-		if cl, ok := p.(protocol.Cloner); ok {
-			c.protos[i] = cl.Clone()
-		}
 	}
 	c.rec, c.check = tj.rec.Clone(), tj.check.clone()
 	return &c
