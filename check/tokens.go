@@ -6,17 +6,21 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/ckptsim/ckptsim/sim"
 	"github.com/ckptsim/ckptsim/sim/protocol"
 	"github.com/ckptsim/ckptsim/sim/tokens"
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // The consistent-cut property of a snapshot protocol on the token-passing
 // workload (package sim/tokens): every snapshot a run takes completes,
 // and the tokens it recorded in the process states and on the links equal
 // the tokens in the system. TokenSweep draws systems and checks it for
-// any protocol, the user's own included; ShrinkTokens makes a failing
-// system small.
+// any protocol, the user's own included, on package tokens' network or
+// on the engine's mode chandy-lamport (TokenConfig); ShrinkTokens makes a
+// failing system small.
 
 // TokenOptions configure TokenSweep.
 type TokenOptions struct {
@@ -29,6 +33,10 @@ type TokenOptions struct {
 	// MaxShrinkRuns bounds the runs the shrinker may spend (default
 	// 2,000).
 	MaxShrinkRuns int
+	// Engine runs every system on ckptsim's engine (TokenConfig, mode
+	// chandy-lamport, checked by sim.TokenChecker) instead of package
+	// tokens' two deliveries.
+	Engine bool
 }
 
 // TokenCounterexample is a system on which the property fails, shrunk.
@@ -37,7 +45,8 @@ type TokenCounterexample struct {
 	Seed uint64
 	// Run is the sweep's run number.
 	Run int
-	// Delivery the failure shows under (run i uses Deliveries[i%2]).
+	// Delivery the failure shows under (run i uses Deliveries[i%2]); ""
+	// on the engine.
 	Delivery tokens.Delivery
 	// Topology of the shrunk system.
 	Topology *tokens.Topology
@@ -53,7 +62,11 @@ type TokenCounterexample struct {
 // String is the counterexample as the two files simulate cl replays.
 func (c *TokenCounterexample) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "run %d (seed %d), delivery %s: %v\n", c.Run, c.Seed, c.Delivery, c.Err)
+	on := "delivery " + string(c.Delivery)
+	if c.Delivery == "" {
+		on = "on the engine"
+	}
+	fmt.Fprintf(&b, "run %d (seed %d), %s: %v\n", c.Run, c.Seed, on, c.Err)
 	fmt.Fprintf(&b, "topology:\n%s", indent(c.Topology.String()))
 	fmt.Fprintf(&b, "events:\n%s", indent(tokens.FormatEvents(c.Events)))
 	return b.String()
@@ -73,6 +86,9 @@ func TokenSweep(opt TokenOptions) *TokenCounterexample {
 		seed := opt.Seed + uint64(i)
 		top, events := TokenSystem(seed)
 		d := tokens.Deliveries[i%len(tokens.Deliveries)]
+		if opt.Engine {
+			d = ""
+		}
 		if err := tokenViolation(top, events, d, opt.Protocol); err != nil {
 			c := ShrinkTokens(top, events, d, opt.Protocol, opt.MaxShrinkRuns)
 			c.Seed, c.Run = seed, i
@@ -132,12 +148,16 @@ func TokenSystem(seed uint64) (*tokens.Topology, []tokens.Event) {
 // errStuck marks a snapshot that cannot complete.
 var errStuck = errors.New("stuck")
 
-// tokenViolation runs the system and returns the property's violation,
-// or nil. A system that cannot run (invalid, or a send of more tokens
-// than held, after shrinking) is no violation.
+// tokenViolation runs the system with delivery d ("": on the engine) and
+// returns the property's violation, or nil. A system that cannot run
+// (invalid, or a send of more tokens than held, after shrinking) is no
+// violation.
 func tokenViolation(top *tokens.Topology, events []tokens.Event, d tokens.Delivery, mk func(protocol.Spec) protocol.Protocol) error {
 	if tokens.Validate(top, events) != nil {
 		return nil // a shrink step went too far
+	}
+	if d == "" {
+		return engineViolation(top, events, mk)
 	}
 	res, err := tokens.Run(top, events, tokens.Options{Delivery: d, Seed: 1, Protocol: mk})
 	var ee *tokens.EventError
@@ -240,4 +260,63 @@ func withoutProcess(top *tokens.Topology, events []tokens.Event, id string) toke
 		return ev.From == id || ev.To == id || ev.Process == id
 	})
 	return tokenCandidate{t, evs}
+}
+
+// TokenTick is the virtual time of one tick of a token system on the
+// engine (TokenConfig).
+const TokenTick = time.Millisecond
+
+// TokenConfig is a token system in the COS 418 format as a run of the
+// engine's mode chandy-lamport: a process operator of parallelism 1 per
+// process, a forward edge per link, the channels' latency one tick plus a
+// jitter below four more (COS 418's 1 to 5 ticks), each send and snapshot
+// at its tick (TokenTick), the commands of one tick a nanosecond apart in
+// file order; the run goes on until nothing is left in flight. mk is the
+// processes' protocol (nil: Chandy-Lamport). The engine refuses what
+// tokens.Validate refuses, and a send of more tokens than the process
+// holds sends what it holds.
+func TokenConfig(top *tokens.Topology, events []tokens.Event, mk func(protocol.Spec) protocol.Protocol) sim.Config {
+	g := &topology.Graph{}
+	for _, p := range top.Processes {
+		g.Operators = append(g.Operators, topology.Operator{Name: p.ID, Kind: topology.Process, Parallelism: 1, Tokens: p.Tokens})
+	}
+	for _, l := range top.Links {
+		g.Edges = append(g.Edges, topology.Edge{From: l.From, To: l.To, Partitioning: topology.Forward})
+	}
+	cfg := sim.Config{Seed: 1, Graph: g, Channels: sim.DefaultChannelConfig(), Checkpoint: sim.DefaultCheckpointConfig()}
+	cfg.Channels.Latency, cfg.Channels.Jitter = TokenTick, 4*TokenTick
+	cfg.Checkpoint.Mode, cfg.Checkpoint.Protocol = sim.ChandyLamport, mk
+	at := time.Duration(0)
+	for i, ev := range events {
+		t := at + time.Duration(i) // file order within a tick
+		switch ev.Kind {
+		case tokens.Tick:
+			at += time.Duration(ev.Ticks) * TokenTick
+		case tokens.Send:
+			cfg.Tokens.Sends = append(cfg.Tokens.Sends, sim.TokenSend{At: t, From: ev.From, To: ev.To, Tokens: ev.Tokens})
+		case tokens.Snapshot:
+			cfg.Tokens.Snapshots = append(cfg.Tokens.Snapshots, sim.TokenSnapshot{At: t, Process: ev.Process})
+		}
+	}
+	return cfg
+}
+
+// engineViolation runs the system on the engine: the checker's
+// violation, or a snapshot that did not complete (errStuck).
+func engineViolation(top *tokens.Topology, events []tokens.Event, mk func(protocol.Spec) protocol.Protocol) error {
+	cfg := TokenConfig(top, events, mk)
+	s, err := sim.New(cfg)
+	if err != nil {
+		return nil // a shrink step went too far
+	}
+	c := sim.NewTokenChecker(&cfg)
+	s.Tracer = c.Observe
+	s.Run()
+	if err := c.Err(); err != nil {
+		return err
+	}
+	if inc := c.Incomplete(); len(inc) > 0 {
+		return fmt.Errorf("%w: snapshot %d did not complete", errStuck, inc[0])
+	}
+	return nil
 }

@@ -31,3 +31,17 @@ func TestTokenSystemIsDeterministic(t *testing.T) {
 		assert.Equal(t, ev1, ev2)
 	}
 }
+
+// TestTokenSweepEngine: the same systems on the engine's mode
+// chandy-lamport: Chandy-Lamport conserves the tokens on every one, and a
+// protocol that never completes is shrunk to one process and its
+// snapshot.
+func TestTokenSweepEngine(t *testing.T) {
+	assert.Nil(t, TokenSweep(TokenOptions{Runs: 500, Engine: true}), "Chandy-Lamport conserves the tokens on every system")
+	c := TokenSweep(TokenOptions{Runs: 50, Engine: true, Protocol: func(protocol.Spec) protocol.Protocol { return silent{} }})
+	require.NotNil(t, c)
+	assert.ErrorIs(t, c.Err, errStuck)
+	assert.Len(t, c.Topology.Processes, 1, "shrunk to one process")
+	assert.Len(t, c.Events, 1, "and its snapshot")
+	assert.Contains(t, c.String(), "on the engine: stuck: snapshot 1 did not complete")
+}
