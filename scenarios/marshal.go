@@ -694,26 +694,18 @@ func tokensNode(w *sim.TokenWorkload) *yaml.Node {
 	}
 	m := &mapping{}
 	if len(w.Sends) > 0 {
-		sends := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, sd := range w.Sends {
-			sm := &mapping{}
+		m.add("sends", flowList(w.Sends, func(sm *mapping, sd sim.TokenSend) {
 			sm.dur("at", sd.At)
 			sm.str("from", sd.From)
 			sm.str("to", sd.To)
 			sm.int("tokens", sd.Tokens)
-			sends.Content = append(sends.Content, sm.flow())
-		}
-		m.add("sends", sends)
+		}))
 	}
 	if len(w.Snapshots) > 0 {
-		snaps := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, sn := range w.Snapshots {
-			sm := &mapping{}
+		m.add("snapshots", flowList(w.Snapshots, func(sm *mapping, sn sim.TokenSnapshot) {
 			sm.dur("at", sn.At)
 			sm.str("process", sn.Process)
-			snaps.Content = append(snaps.Content, sm.flow())
-		}
-		m.add("snapshots", snaps)
+		}))
 	}
 	if w.SendEvery != 0 {
 		m.dur("send_every", w.SendEvery)
@@ -722,4 +714,16 @@ func tokensNode(w *sim.TokenWorkload) *yaml.Node {
 		m.int("send_max", w.SendMax)
 	}
 	return m.node()
+}
+
+// flowList is a list with one flow mapping per element, each written by
+// write.
+func flowList[T any](xs []T, write func(*mapping, T)) *yaml.Node {
+	list := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, x := range xs {
+		m := &mapping{}
+		write(m, x)
+		list.Content = append(list.Content, m.flow())
+	}
+	return list
 }

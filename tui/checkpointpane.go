@@ -114,20 +114,12 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 	if b := s.Config().StateBackend; !b.IsDefault() {
 		title += fmt.Sprintf("· storage %s ", fmtBytes(s.StorageBytes())) // what the checkpoints in storage take
 	}
-	p.SetTitle(title)
-	p.DrawForSubclass(scr, p)
-	x, y, w, h := p.GetInnerRect()
-	if w <= 0 || h <= 0 {
+	x, y, w, h, ok := p.frame(scr, title)
+	if !ok {
 		return
 	}
 	th := &u.th
-	// The table takes about half the height, the selected checkpoint the
-	// rest.
-	tableH := max(2, min(int(n)+1, (h-1)/2))
-	if h < 6 {
-		tableH = h
-	}
-	p.tableRows = tableH - 1
+	tableH := p.tableHeight(n, h)
 	show := fitColumns(ckColumns, w)
 	drawRow(scr, x, y, w, ckColumns, show, []string{"ID", "STATUS", "TRIGGERED", "END-TO-END", "ACKED", "CHECKPOINTED", "FULL SIZE", "PERSISTED", "PROCESSED", "ALIGNMENT"}, th.header, nil)
 	if sel > 0 {
@@ -259,6 +251,27 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 		}
 		drawRow(scr, x, ry+i, w, cols, show, row, st, nil)
 	}
+}
+
+// frame draws the pane's border with title and returns its inner
+// rectangle, ok if it has room.
+func (p *checkpointPane) frame(scr tcell.Screen, title string) (x, y, w, h int, ok bool) {
+	p.SetTitle(title)
+	p.DrawForSubclass(scr, p)
+	x, y, w, h = p.GetInnerRect()
+	return x, y, w, h, w > 0 && h > 0
+}
+
+// tableHeight is the height of the table of n rows in a pane h high: about
+// half of it, the selected row's details take the rest; it sets the rows
+// the table shows.
+func (p *checkpointPane) tableHeight(n int64, h int) int {
+	tableH := max(2, min(int(n)+1, (h-1)/2))
+	if h < 6 {
+		tableH = h
+	}
+	p.tableRows = tableH - 1
+	return tableH
 }
 
 // goneShort is the table row of checkpoint n, whose statistics the run no

@@ -27,18 +27,12 @@ func (p *checkpointPane) drawSnapshots(scr tcell.Screen) {
 	snaps := s.TokenSnapshots()
 	n := int64(len(snaps))
 	sel := u.selectedCheckpoint()
-	p.SetTitle(fmt.Sprintf(" Snapshots · %d initiated · %d tokens in the system ", n, s.TokenTotal()))
-	p.DrawForSubclass(scr, p)
-	x, y, w, h := p.GetInnerRect()
-	if w <= 0 || h <= 0 {
+	x, y, w, h, ok := p.frame(scr, fmt.Sprintf(" Snapshots · %d initiated · %d tokens in the system ", n, s.TokenTotal()))
+	if !ok {
 		return
 	}
 	th := &u.th
-	tableH := max(2, min(int(n)+1, (h-1)/2))
-	if h < 6 {
-		tableH = h
-	}
-	p.tableRows = tableH - 1
+	tableH := p.tableHeight(n, h)
 	show := fitColumns(snapColumns, w)
 	heads := make([]string, len(snapColumns))
 	for i, c := range snapColumns {
