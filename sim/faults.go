@@ -72,9 +72,13 @@ func (s *Sim) expDraw(mean int64) int64 {
 	return max(1, nanos(math.Round(s.rng.ExpFloat64()*float64(mean))))
 }
 
-// strike makes fault i happen now.
+// strike makes fault i happen now, unless a rescaling restore removed its
+// subtask or channel (redeployGraph).
 func (s *Sim) strike(i int) {
 	f := &s.cfg.Faults[i]
+	if s.faultSubtask[i] == math.MaxInt32 {
+		return
+	}
 	switch f.Kind {
 	case Crash:
 		s.crash(s.faultSubtask[i], f.MachineLost)

@@ -403,6 +403,10 @@ func (s *Sim) CheckpointView(n int64, subtasks bool) (CheckpointStats, bool) {
 // next one gets.
 func (s *Sim) TraceCount() int64 { return s.traced }
 
+// Resubmissions are the manual restores carried out or refused so far, in
+// order (Result.Resubmissions).
+func (s *Sim) Resubmissions() []ResubmissionStats { return slices.Clone(s.job.resubmissions) }
+
 // Stopped says why the run ended, or Running.
 func (s *Sim) Stopped() StopReason { return s.stop }
 

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/ckptsim/ckptsim/topology"
 )
@@ -87,7 +88,8 @@ func (c *Config) rescaledGraphs(g *topology.Graph) []*topology.Graph {
 
 // rescaled is g with new parallelisms. Every operator keeps the max
 // parallelism of its state and every source its partitions: those it had
-// in g, set explicitly.
+// in g, set explicitly. The subtask costs of subtasks a rescale removes
+// are dropped.
 func rescaled(g *topology.Graph, par map[string]int) *topology.Graph {
 	n := *g
 	n.Operators = slices.Clone(g.Operators)
@@ -101,6 +103,9 @@ func rescaled(g *topology.Graph, par map[string]int) *topology.Graph {
 		}
 		if p, ok := par[op.Name]; ok {
 			op.Parallelism = p
+			// A slow subtask the rescaled job no longer has is gone with it.
+			op.SubtaskCost = maps.Clone(op.SubtaskCost)
+			maps.DeleteFunc(op.SubtaskCost, func(i int, _ time.Duration) bool { return i >= p })
 		}
 	}
 	return &n

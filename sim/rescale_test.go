@@ -389,3 +389,18 @@ func TestRescaleStopAndResumeExactlyOnce(t *testing.T) {
 		require.Equal(t, int64(partitions)*600, r.Summary.RecordsIn, "every record read once")
 	})
 }
+
+// TestRescaleDropsFaultsOfRemovedSubtasks: a crash at a time, random
+// crashes and a partition whose subtask or channel a rescale removed
+// never strike, also when their event was already scheduled.
+func TestRescaleDropsFaultsOfRemovedSubtasks(t *testing.T) {
+	cfg := rescaleJob(2, 3, 1, topology.AtLeastOnceSink, StateBackendConfig{})
+	cfg.Restores = []ManualRestore{{At: 350 * time.Millisecond, From: FromSavepoint, Parallelism: map[string]int{"count": 1}}}
+	cfg.Faults = []Fault{{Kind: Crash, Subtask: "count[2]", At: 500 * time.Millisecond},
+		{Kind: RandomCrashes, Subtask: "count[1]", At: 400 * time.Millisecond, Until: 600 * time.Millisecond, MTBF: 20 * time.Millisecond},
+		{Kind: Partition, Channel: "src -> double[0]->count[2]", At: 450 * time.Millisecond, Until: 460 * time.Millisecond}}
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Resubmissions, 1)
+	assert.Empty(t, r.Failovers)
+	assert.Equal(t, JobFinished, r.Job)
+}

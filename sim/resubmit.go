@@ -99,6 +99,16 @@ func (s *Sim) resubmit(i int) {
 		rs.Cancelled = true
 		s.cancel()
 	}
+	if s.job.status == JobFinished {
+		// A job that finished (after flink stop, say) left its subtasks
+		// finished rather than stopped: they are deployed anew.
+		for k := range s.tasks {
+			s.stopTask(&s.tasks[k])
+		}
+		for k := range s.chans {
+			s.resetChannel(&s.chans[k])
+		}
+	}
 	co := &s.coord
 	idx, why := co.lookup(s, r)
 	if idx < 0 {

@@ -104,3 +104,18 @@ func TestStopWithSavepointFails(t *testing.T) {
 		assert.Equal(t, JobRunning, r.Job)
 	})
 }
+
+// TestResumeAfterStop: a job stopped with a savepoint (FINISHED) and
+// resubmitted from it without a rescale is deployed anew and reads on
+// from the savepoint's offsets: every record once, exactly once end to
+// end. (Its subtasks were left finished, and the resubmission once ran
+// none of them: the run went quiescent with the job RUNNING.)
+func TestResumeAfterStop(t *testing.T) {
+	cfg := sourceRescaleJob(2, 2, 4)
+	cfg.Restores[0].Parallelism = nil
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Resubmissions, 1)
+	require.Empty(t, r.Resubmissions[0].Refused)
+	requireDrainedExactlyOnce(t, r)
+	assert.Equal(t, int64(4*600), r.Summary.RecordsIn)
+}

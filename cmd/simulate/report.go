@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -568,9 +569,14 @@ func writeStop(w io.Writer, r *sim.Result) {
 		how = "flink stop --drain"
 	}
 	fmt.Fprintf(w, "\nStop with savepoint (%s) at %s: ", how, dur(st.At))
+	done := slices.ContainsFunc(r.Checkpoints, func(c sim.CheckpointStats) bool {
+		return c.ID == st.Savepoint && c.Synchronous && c.Status == sim.Completed
+	})
 	switch {
 	case st.Failed != "":
 		fmt.Fprintf(w, "failed, %s; the job goes on\n", st.Failed)
+	case done && slices.ContainsFunc(r.Resubmissions, func(rs sim.ResubmissionStats) bool { return rs.At > st.At }):
+		fmt.Fprintf(w, "savepoint %d, the job FINISHED (and was resubmitted)\n", st.Savepoint)
 	case r.Job == sim.JobFinished:
 		fmt.Fprintf(w, "savepoint %d, the job FINISHED\n", st.Savepoint)
 	default:
