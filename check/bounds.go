@@ -179,6 +179,19 @@ type Bounds struct {
 	Savepoints       Range
 	PreferCheckpoint Choice
 
+	// Restores: a run may end with the user's manual restore (flink run
+	// -s; Sometimes: one run in three), drawn after everything else, so
+	// that a run without one is the scenario these bounds drew before they
+	// had restores. It resubmits
+	// the job from the savepoint of a stop-with-savepoint (flink stop,
+	// then the restore), from a savepoint taken while the job runs, or
+	// from the latest retained checkpoint (retained on cancellation).
+	// Rescale: the restore sets new parallelisms within Parallelism, for
+	// every group of operators a forward edge joins (keyed operators,
+	// sources and their splits, stateless operators and sinks), but not
+	// for a receiver of a broadcast edge, whose parallelism sim keeps.
+	Restores, Rescale Choice
+
 	// MaxEvents is the event budget of every generated run: a safety net
 	// against a run that does not stop, not a bound that shapes it.
 	MaxEvents int64

@@ -19,6 +19,10 @@ import (
 // (RecordProcessed), its pre-commits (SnapshotSyncStart: the snapshot of
 // checkpoint n pre-commits what it wrote since the last), its commits
 // (TransactionCommitted) and its restores (SubtaskRestoring).
+//
+// A manual restore starts a new execution whose checkpoint ids continue
+// after the restored one's, so ids repeat across executions: transactions
+// are told apart by execution (ckID).
 type commits struct {
 	sinks        []*sinkTxns // by subtask; nil for the other subtasks
 	completedMax int64       // the highest checkpoint id completed so far
@@ -26,6 +30,30 @@ type commits struct {
 	early        []earlyCommit
 	owed         []owedCommit
 	names        []string // subtask names
+	// exec is the current execution; its restores of a checkpoint id up
+	// to originID read the restored checkpoint of execution originExec.
+	exec, originExec int
+	originID         int64
+}
+
+// ckID is a checkpoint of an execution.
+type ckID struct {
+	exec int
+	id   int64
+}
+
+// of is checkpoint id as a restore in the current execution means it.
+func (c *commits) of(id int64) ckID {
+	if id <= c.originID {
+		return ckID{c.originExec, id}
+	}
+	return ckID{c.exec, id}
+}
+
+// resubmitted starts execution exec, which restored checkpoint id of
+// execution from.
+func (c *commits) resubmitted(exec, from int, id int64) {
+	c.exec, c.originExec, c.originID = exec, from, id
 }
 
 // sinkTxns is one two-phase commit sink subtask's transactions.
@@ -39,10 +67,10 @@ type sinkTxns struct {
 	// checkpoint id; finishedHeld those the subtask held when it
 	// finished after its snapshot finishedAfter (what it acknowledges
 	// for later checkpoints), nil if it did not finish.
-	held          map[int64][]int64
+	held          map[ckID][]int64
 	finishedHeld  []int64
 	finishedAfter int64
-	committed     map[int64]int64 // commit time by checkpoint id
+	committed     map[ckID]int64 // commit time by checkpoint
 }
 
 // earlyCommit is a commit before any checkpoint at or after the
@@ -54,9 +82,12 @@ type earlyCommit struct {
 
 // owedCommit is a transaction a restore must have committed by its time.
 type owedCommit struct {
-	subtask  int32
-	ck, at   int64
-	restored int64
+	subtask int32
+	// ck is the transaction's pre-commit in the execution of the
+	// restored snapshot, or in the execution that restores it.
+	ck, again ckID
+	at        int64
+	restored  int64
 }
 
 func newCommits(eg *topology.ExecutionGraph) *commits {
@@ -67,7 +98,7 @@ func newCommits(eg *topology.ExecutionGraph) *commits {
 		// chained ahead of the sink may drop it, which the trace does
 		// not show: such a sink is not followed.
 		if sinkOp := twoPhaseSink(eg, i); sinkOp >= 0 && !filtered(eg, sinkOp) {
-			c.sinks[i] = &sinkTxns{held: map[int64][]int64{}, committed: map[int64]int64{}}
+			c.sinks[i] = &sinkTxns{held: map[ckID][]int64{}, committed: map[ckID]int64{}}
 		}
 	}
 	return c
@@ -116,7 +147,7 @@ func (c *commits) observe(ev sim.TraceEvent) {
 		if s.open > 0 {
 			s.pending, s.open = append(s.pending, ev.Checkpoint), 0
 		}
-		s.held[ev.Checkpoint], s.lastSnap = slices.Clone(s.pending), ev.Checkpoint
+		s.held[ckID{c.exec, ev.Checkpoint}], s.lastSnap = slices.Clone(s.pending), ev.Checkpoint
 	case sim.SubtaskFinished:
 		if s.open > 0 { // pre-committed for the next checkpoint it takes part in
 			s.pending, s.open = append(s.pending, s.lastSnap+1), 0
@@ -125,19 +156,20 @@ func (c *commits) observe(ev sim.TraceEvent) {
 	case sim.SubtaskFailed:
 		s.open, s.pending = 0, nil // aborted with the attempt
 	case sim.TransactionCommitted:
-		s.committed[ev.Checkpoint] = ev.At
+		s.committed[ckID{c.exec, ev.Checkpoint}] = ev.At
 		s.pending = slices.DeleteFunc(s.pending, func(ck int64) bool { return ck == ev.Checkpoint })
 		if ev.Checkpoint > c.completedMax {
 			c.early = append(c.early, earlyCommit{subtask: ev.Subtask, ck: ev.Checkpoint, at: ev.At, latest: c.completedMax})
 		}
 	case sim.SubtaskRestoring:
-		held, ok := s.held[ev.Checkpoint]
+		restored := c.of(ev.Checkpoint)
+		held, ok := s.held[restored]
 		if !ok && s.finishedHeld != nil && ev.Checkpoint > s.finishedAfter {
 			held, ok = s.finishedHeld, true
 		}
 		if ok && ev.Checkpoint > 0 {
 			for _, ck := range held {
-				c.owed = append(c.owed, owedCommit{subtask: ev.Subtask, ck: ck, at: ev.At, restored: ev.Checkpoint})
+				c.owed = append(c.owed, owedCommit{subtask: ev.Subtask, ck: ckID{restored.exec, ck}, again: ckID{c.exec, ck}, at: ev.At, restored: ev.Checkpoint})
 			}
 		}
 		s.open, s.pending, s.finishedHeld, s.lastSnap = 0, nil, nil, ev.Checkpoint
@@ -156,9 +188,13 @@ func (c *commits) violations() []string {
 		}
 	}
 	for _, o := range c.owed {
-		if at, ok := c.sinks[o.subtask].committed[o.ck]; !ok || at > o.at {
+		committed := func(ck ckID) bool {
+			at, ok := c.sinks[o.subtask].committed[ck]
+			return ok && at <= o.at
+		}
+		if !committed(o.ck) && !committed(o.again) {
 			out = append(out, fmt.Sprintf("%s restored checkpoint %d at %v without committing the transaction of checkpoint %d its snapshot holds",
-				c.names[o.subtask], o.restored, time.Duration(o.at), o.ck))
+				c.names[o.subtask], o.restored, time.Duration(o.at), o.ck.id))
 		}
 	}
 	return out

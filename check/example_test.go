@@ -60,9 +60,12 @@ func ExampleConfigs() {
 	// recovery:
 	//   tolerable_failed_checkpoints: unlimited
 	//   local_recovery: true
+	//   externalized: retain-on-cancellation
 	// faults:
 	//   - {kind: partition, channel: 'agg1[0]->sink1[0]', at: 36.71ms, until: 280.45ms}
 	//   - {kind: crash, subtask: 'src1[1]', at: 99.62ms}
+	// restore:
+	//   - {at: 87.49ms, from: latest-retained}
 }
 
 // Judge one scenario by properties.
@@ -93,20 +96,20 @@ func ExampleSweep() {
 	for _, st := range rep.Stats {
 		fmt.Printf("%-30s passed %3d failed %2d skipped %3d\n", st.Property.Name, st.Passed, st.Failed, st.Skipped)
 	}
-	fmt.Printf("%d runs: %d with faults, %d failed over, %d drained\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Drained)
+	fmt.Printf("%d runs: %d with faults, %d failed over, %d restored (%d rescaled), %d drained\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Restored, rep.Rescaled, rep.Drained)
 	// Output:
-	// consistent-cut                 passed  98 failed  0 skipped   2
-	// snapshot-state                 passed  67 failed  0 skipped  33
-	// exactly-once-state             passed  13 failed  0 skipped  87
-	// end-to-end                     passed   7 failed  0 skipped  93
-	// no-loss                        passed  43 failed  0 skipped  57
-	// two-phase-commit               passed  70 failed  0 skipped  30
-	// shared-state                   passed  55 failed  0 skipped  45
+	// consistent-cut                 passed  91 failed  0 skipped   9
+	// snapshot-state                 passed  61 failed  0 skipped  39
+	// exactly-once-state             passed   9 failed  0 skipped  91
+	// end-to-end                     passed   5 failed  0 skipped  95
+	// no-loss                        passed  36 failed  0 skipped  64
+	// two-phase-commit               passed  65 failed  0 skipped  35
+	// shared-state                   passed  52 failed  0 skipped  48
 	// determinism                    passed 100 failed  0 skipped   0
-	// liveness                       passed   4 failed  0 skipped  96
-	// bounded-drain                  passed  24 failed  0 skipped  76
-	// at-least-once-is-exactly-once  passed  13 failed  3 skipped  84
-	// 100 runs: 53 with faults, 30 failed over, 48 drained
+	// liveness                       passed   2 failed  0 skipped  98
+	// bounded-drain                  passed  15 failed  0 skipped  85
+	// at-least-once-is-exactly-once  passed  10 failed  1 skipped  89
+	// 100 runs: 53 with faults, 29 failed over, 22 restored (9 rescaled), 41 drained
 }
 
 // Refute the negative property and shrink the counterexample.

@@ -82,6 +82,7 @@ func drawConfig(t *rapid.T, b *Bounds, runSeed *uint64) sim.Config {
 		cfg.Recovery.TolerableFailures = tol
 		aimCrash(t, b, &cfg, aimed)
 	}
+	drawRestore(t, b, &cfg)
 	return cfg
 }
 

@@ -84,7 +84,55 @@ func within(t require.TestingT, b Bounds, cfg sim.Config) {
 	inDur(b.Timeout, ck.Timeout, "timeout")
 	in(b.NumRetained, ck.NumRetained, "num retained")
 	assert.Equal(t, b.MaxEvents, cfg.MaxEvents)
-	withinFaults(t, b, cfg)
+	withinFaults(t, b, withinRestores(t, b, cfg))
+}
+
+// withinRestores fails unless cfg's manual restore stays within b: at
+// most one, valid, rescaling only when b allows it and never a receiver
+// of a broadcast edge, with the stop, savepoint or retention it needs. It
+// returns cfg without the restore and those settings.
+func withinRestores(t require.TestingT, b Bounds, cfg sim.Config) sim.Config {
+	if len(cfg.Restores) == 0 {
+		assert.NotEqual(t, Always, b.Restores, "no restore")
+		assert.Zero(t, cfg.Recovery.Stop)
+		return cfg
+	}
+	assert.NotEqual(t, Never, b.Restores, "a restore")
+	require.Len(t, cfg.Restores, 1)
+	r := cfg.Restores[0]
+	require.NoError(t, cfg.Validate())
+	assert.True(t, len(r.Parallelism) == 0 || b.Rescale != Never, "rescaled")
+	for name, p := range r.Parallelism {
+		assert.True(t, p >= b.Parallelism.Min && p <= b.Parallelism.Max, "%s at %d", name, p)
+		for _, e := range cfg.Graph.Edges {
+			assert.False(t, e.To == name && e.Partitioning == topology.Broadcast, "broadcast receiver %s rescaled", name)
+		}
+	}
+	rec := cfg.Recovery
+	rec.Savepoints = slices.Clone(rec.Savepoints)
+	switch {
+	case rec.Stop.At > 0:
+		assert.Equal(t, sim.FromSavepoint, r.From)
+		assert.Less(t, rec.Stop.At, r.At)
+		rec.Stop = sim.StopWithSavepoint{}
+	case r.From == sim.FromSavepoint:
+		// The restore's savepoint: the latest before it.
+		i := slices.IndexFunc(rec.Savepoints, func(sp time.Duration) bool { return sp >= r.At }) - 1
+		if i < 0 {
+			i = len(rec.Savepoints) - 1
+		}
+		require.GreaterOrEqual(t, i, 0, "no savepoint before the restore")
+		rec.Savepoints = slices.Delete(rec.Savepoints, i, i+1)
+	default:
+		assert.Equal(t, sim.FromLatestRetained, r.From)
+		assert.Equal(t, sim.RetainOnCancellation, rec.Externalized)
+		rec.Externalized = sim.DefaultRecoveryConfig().Externalized
+	}
+	if len(rec.Savepoints) == 0 {
+		rec.Savepoints = nil
+	}
+	cfg.Recovery, cfg.Restores = rec, nil
+	return cfg
 }
 
 // withinFaults fails unless cfg's fault schedule and recovery settings
@@ -219,11 +267,13 @@ func TestConfigsValid(t *testing.T) {
 // scenario without faults is the one the same seed gives with faults
 // ruled out, as before the generators had faults.
 func TestFaultFreeScenariosUnchanged(t *testing.T) {
-	none := DefaultBounds()
+	b := DefaultBounds()
+	b.Restores = Never // drawn after the faults: see TestRestoresComeLast
+	none := b
 	none.Faults = Range{0, 0}
 	same := 0
 	for seed := uint64(1); seed <= 100; seed++ {
-		cfg := Scenario(DefaultBounds(), seed)
+		cfg := Scenario(b, seed)
 		bare := Scenario(none, seed)
 		if len(cfg.Faults) == 0 {
 			require.Equal(t, bare, cfg, "seed %d", seed)
@@ -237,12 +287,50 @@ func TestFaultFreeScenariosUnchanged(t *testing.T) {
 	assert.Greater(t, same, 30)
 }
 
+// TestRestoresComeLast: a manual restore is drawn last, so a scenario of
+// the default bounds is the one without restores plus, in some runs, a
+// restore, its stop, savepoint or retained checkpoint, and its rescaling
+// (of keyed operators and sources among others).
+func TestRestoresComeLast(t *testing.T) {
+	none := DefaultBounds()
+	none.Restores = Never
+	seen := map[string]int{}
+	for seed := uint64(1); seed <= 200; seed++ {
+		cfg := Scenario(DefaultBounds(), seed)
+		bare := Scenario(none, seed)
+		if len(cfg.Restores) == 0 {
+			require.Equal(t, bare, cfg, "seed %d", seed)
+			continue
+		}
+		r := cfg.Restores[0]
+		seen[string(r.From)]++
+		if cfg.Recovery.Stop.At > 0 {
+			seen["stop"]++
+		}
+		for name, p := range r.Parallelism {
+			op := &cfg.Graph.Operators[cfg.Graph.Index(name)]
+			if p != op.Parallelism {
+				seen["rescaled "+string(op.Kind)]++
+			}
+		}
+		require.NoError(t, cfg.Validate(), "seed %d", seed)
+		bare.Recovery, cfg.Recovery = sim.RecoveryConfig{}, sim.RecoveryConfig{}
+		cfg.Restores = nil
+		require.Equal(t, bare, cfg, "seed %d: all but the restore and the recovery settings", seed)
+	}
+	t.Logf("%v", seen)
+	for _, k := range []string{"savepoint", "latest-retained", "stop", "rescaled source", "rescaled aggregate", "rescaled sink"} {
+		assert.Greater(t, seen[k], 5, k)
+	}
+}
+
 // TestFaultCoverage: with faults in every run, the default bounds reach
 // every fault kind and crash phase, every restart strategy they allow,
 // both failover strategies, local recovery, savepoints, lost machines,
 // and schedules whose crashes fail the job over in most runs.
 func TestFaultCoverage(t *testing.T) {
 	b := DefaultBounds()
+	b.Restores = Never // a refused restore cancels the job
 	b.Faults.Min = 1
 	seen := map[string]int{}
 	n := 300
@@ -396,6 +484,7 @@ func TestAimedCrashes(t *testing.T) {
 		b.FaultKinds, b.CrashPhases = []sim.FaultKind{sim.Crash}, []sim.Phase{sim.AtTime}
 		b.Failovers, b.Pipelines = []sim.Failover{sim.RegionFailover}, Range{2, 2}
 		b.AimedCrashes = aim
+		b.Restores = Never
 		n := 0
 		for seed := uint64(1); seed <= 100; seed++ {
 			cfg := Scenario(b, seed)

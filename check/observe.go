@@ -2,6 +2,7 @@ package check
 
 import (
 	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // observer folds a run's trace, event by event, into what the properties
@@ -35,6 +36,14 @@ type observer struct {
 
 	// The transactions of the two-phase commit sinks.
 	commits *commits
+
+	// rescaled: a rescaling restore deployed other subtasks and channels
+	// (of graph, the run's, when it happened); the records and
+	// transactions are not followed past it, and the properties that
+	// fold them do not apply.
+	rescaled bool
+	s        *sim.Sim
+	graph    *topology.ExecutionGraph
 }
 
 func newObserver(s *sim.Sim) *observer {
@@ -48,6 +57,8 @@ func newObserver(s *sim.Sim) *observer {
 		lastSnap:  make([]int64, len(eg.Subtasks)),
 		source:    make([]bool, len(eg.Subtasks)),
 		commits:   newCommits(eg),
+		s:         s,
+		graph:     eg,
 	}
 	for i := range eg.Subtasks {
 		o.source[i] = eg.Op(i).Source != nil
@@ -76,6 +87,20 @@ func (o *observer) observe(ev sim.TraceEvent) {
 		h = mix(h ^ x)
 	}
 	o.hash = h
+	if ev.Kind == sim.JobResubmitted {
+		rs := o.s.Resubmissions()
+		o.commits.resubmitted(int(ev.N), rs[len(rs)-1].FromExecution, ev.Checkpoint)
+		o.rescaled = o.rescaled || o.s.Graph() != o.graph
+	}
+	switch {
+	case ev.Kind == sim.CheckpointCompleted:
+		o.completed = append(o.completed, ev.Checkpoint)
+	case ev.Kind == sim.SubtaskFinished:
+		o.finished++
+	}
+	if o.rescaled {
+		return
+	}
 	switch ev.Kind {
 	case sim.RecordSent:
 		o.sent[ev.Channel]++
@@ -91,10 +116,6 @@ func (o *observer) observe(ev sim.TraceEvent) {
 		o.epoch[ev.Channel] = max(o.epoch[ev.Channel], ev.Checkpoint)
 	case sim.SnapshotSyncStart:
 		o.lastSnap[ev.Subtask] = max(o.lastSnap[ev.Subtask], ev.Checkpoint)
-	case sim.CheckpointCompleted:
-		o.completed = append(o.completed, ev.Checkpoint)
-	case sim.SubtaskFinished:
-		o.finished++
 	}
 	o.commits.observe(ev)
 }

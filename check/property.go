@@ -45,6 +45,10 @@ var errFaults = notApplicable("the run injects faults")
 // many failed checkpoints, say).
 var errFailover = notApplicable("the job failed over")
 
+// errRestore is their verdict on a run that the user stops or restores:
+// a resubmission restarts every task and replays records too.
+var errRestore = notApplicable("the run stops or restores the job manually")
+
 // The shipped properties. Consistent cut, snapshot state and determinism
 // hold on every run, with or without faults; liveness and bounded drain
 // are about fault-free runs and do not apply to a run with faults or a
@@ -180,6 +184,9 @@ var (
 			if !r.obs.commits.any() {
 				return notApplicable("no two-phase commit sink")
 			}
+			if r.obs.rescaled {
+				return notApplicable("a rescaling restore moved the transactions between sink subtasks, which the trace does not show")
+			}
 			if v := r.obs.commits.violations(); len(v) > 0 {
 				return fmt.Errorf("%s", strings.Join(v[:min(len(v), 3)], "; ")+more(len(v)-3))
 			}
@@ -245,7 +252,7 @@ var (
 		Doc:  "without faults, checkpoints keep completing: one at least every interval + min pause + bound on a checkpoint's duration",
 		Focus: func(b *Bounds) {
 			b.Bounded = Never
-			b.Faults = Range{0, 0}
+			b.Faults, b.Restores = Range{0, 0}, Never
 			b.Timeout.Min = max(b.Timeout.Min, min(b.Timeout.Max, 10*time.Second))
 			b.Until.Min = max(b.Until.Min, min(b.Until.Max, b.Until.Max/2))
 		},
@@ -262,7 +269,7 @@ var (
 	BoundedDrain = Property{
 		Name:  "bounded-drain",
 		Doc:   "bounded sources drain: the job finishes, all records are read and written once, and every channel and output delivers each record exactly once",
-		Focus: func(b *Bounds) { b.Bounded, b.Faults = Always, Range{0, 0} },
+		Focus: func(b *Bounds) { b.Bounded, b.Faults, b.Restores = Always, Range{0, 0}, Never },
 		Check: checkDrain,
 	}
 
@@ -277,7 +284,7 @@ var (
 		Name:     "at-least-once-is-exactly-once",
 		Doc:      "at-least-once checkpoints hold no record from after their cut, so a recovery would count nothing twice",
 		Negative: true,
-		Focus:    func(b *Bounds) { b.Modes, b.Faults = []sim.Mode{sim.AtLeastOnce}, Range{0, 0} },
+		Focus:    func(b *Bounds) { b.Modes, b.Faults, b.Restores = []sim.Mode{sim.AtLeastOnce}, Range{0, 0}, Never },
 		Check: func(r *Run) error {
 			if r.Config.Checkpoint.Mode != sim.AtLeastOnce {
 				return notApplicable("not at-least-once mode")
@@ -287,7 +294,7 @@ var (
 			}
 			extra, _, ok := r.CutCounts()
 			if !ok {
-				return notApplicable("the run has faults or failovers")
+				return notApplicable("the run has faults, failovers or manual restores")
 			}
 			if extra > 0 {
 				return fmt.Errorf("%d record(s) from after a cut are in the snapshots of %d completed checkpoint(s): a recovery from one of them would replay them, and a non-transactional sink would write them twice",
@@ -464,6 +471,8 @@ func checkLiveness(r *Run) error {
 		return errFaults
 	case len(res.Failovers) > 0:
 		return errFailover
+	case len(cfg.Restores) > 0 || cfg.Recovery.Stop.At > 0:
+		return errRestore
 	case ck.Interval == 0:
 		return notApplicable("checkpointing is off")
 	case cfg.Until == 0 || slices.ContainsFunc(cfg.Graph.Operators, func(op topology.Operator) bool { return op.Source != nil && op.Source.Records > 0 }):
@@ -607,6 +616,8 @@ func checkDrain(r *Run) error {
 		return errFaults
 	case len(res.Failovers) > 0:
 		return errFailover
+	case len(cfg.Restores) > 0 || cfg.Recovery.Stop.At > 0:
+		return errRestore
 	}
 	var want int64
 	for _, op := range cfg.Graph.Operators {

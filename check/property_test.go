@@ -99,7 +99,7 @@ func TestCutCountsMatchEngine(t *testing.T) {
 	re := regexp.MustCompile(`(\d+) record\(s\) from after a cut`)
 	b := DefaultBounds()
 	b.Modes = []sim.Mode{sim.AtLeastOnce, sim.Aligned}
-	b.Faults = Range{0, 0} // the re-derivation is for fault-free runs
+	b.Faults, b.Restores = Range{0, 0}, Never // the re-derivation is for runs without faults or restores
 	nonzero := 0
 	for seed := uint64(1); seed <= uint64(runs(300)); seed++ {
 		r, err := Simulate(Scenario(b, seed))

@@ -60,12 +60,13 @@ func fullHistory(cfg sim.Config) int {
 // cut were in a snapshot (extra: counted twice after a recovery) and how
 // many from before a cut were in none (missing: lost by a recovery). ok is
 // false in unaligned mode, where barriers overtake records, and for runs
-// with faults or failovers, whose recoveries replay records.
+// with faults, failovers or manual restores, whose recoveries replay
+// records.
 //
 // In at-least-once mode extra is what sim reports only in the prose of
 // the at-least-once-snapshot invariant's detail.
 func (r *Run) CutCounts() (extra, missing int64, ok bool) {
-	if !r.obs.cut || len(r.Config.Faults) > 0 || len(r.Result.Failovers) > 0 {
+	if !r.obs.cut || len(r.Config.Faults) > 0 || len(r.Result.Failovers) > 0 || len(r.Result.Resubmissions) > 0 {
 		return 0, 0, false
 	}
 	extra, missing = r.obs.cutCounts()

@@ -93,7 +93,8 @@ func Violates(cfg sim.Config, p Property) bool {
 }
 
 // Shrink searches for a smaller scenario on which fails still holds, by
-// greedy steps over the configuration itself: drop faults, turn random
+// greedy steps over the configuration itself: drop the manual restore or
+// its rescaling, drop faults, turn random
 // crashes into one crash at a time one of them struck, move fault times
 // and windows, bypass or remove operators and edges (faults on subtasks
 // and channels that no longer exist go with them), lower parallelism,
@@ -139,6 +140,16 @@ func candidates(cfg sim.Config) []sim.Config {
 		c := cloneConfig(cfg)
 		if f(&c) {
 			out = append(out, c)
+		}
+	}
+	// The manual restore: none (nor its stop), then one that does not
+	// rescale.
+	if len(cfg.Restores) > 0 {
+		try(func(c *sim.Config) bool { c.Restores, c.Recovery.Stop = nil, sim.StopWithSavepoint{}; return true })
+		for i, r := range cfg.Restores {
+			if len(r.Parallelism) > 0 {
+				try(func(c *sim.Config) bool { c.Restores[i].Parallelism = nil; return true })
+			}
 		}
 	}
 	// The faults: fewer, simpler, earlier.
@@ -400,6 +411,10 @@ func cloneConfig(cfg sim.Config) sim.Config {
 	c := cfg
 	c.Faults = slices.Clone(cfg.Faults)
 	c.Recovery.Savepoints = slices.Clone(cfg.Recovery.Savepoints)
+	c.Restores = slices.Clone(cfg.Restores)
+	for i := range c.Restores {
+		c.Restores[i].Parallelism = maps.Clone(cfg.Restores[i].Parallelism)
+	}
 	if cfg.Graph != nil {
 		g := &topology.Graph{Operators: slices.Clone(cfg.Graph.Operators), Edges: slices.Clone(cfg.Graph.Edges)}
 		for i := range g.Operators {

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -249,6 +250,9 @@ func retarget(c *sim.Config) bool {
 	})
 	for i := range c.Faults {
 		fixTargets(&c.Faults[i], g, sub)
+	}
+	for _, r := range c.Restores { // a rescale of an operator that is gone
+		maps.DeleteFunc(r.Parallelism, func(op string, _ int) bool { return g.Index(op) < 0 })
 	}
 	return true
 }

@@ -34,9 +34,12 @@ type Summary struct {
 	// is the throughput of one core.
 	Seconds       float64 `json:"seconds"`
 	WorkerSeconds float64 `json:"worker_seconds"`
-	// WithFaults, FailedOver and Drained count runs as Report does.
+	// WithFaults, FailedOver, Restored, Rescaled and Drained count runs
+	// as Report does.
 	WithFaults int `json:"with_faults"`
 	FailedOver int `json:"failed_over"`
+	Restored   int `json:"restored"`
+	Rescaled   int `json:"rescaled"`
 	Drained    int `json:"drained"`
 	// Properties are the verdict counts, in the sweep's property order.
 	Properties []PropertySummary `json:"properties"`
@@ -117,7 +120,7 @@ func ShardRange(seed uint64, runs, k, n int) (first uint64, count int) {
 // first were run by workers workers.
 func (r *Report) Summary(id SweepID, first uint64, workers int) Summary {
 	s := Summary{Format: SummaryFormat, Sweep: id, Runs: r.Runs, Events: r.Events, Seconds: r.Elapsed.Seconds(), WorkerSeconds: r.Elapsed.Seconds() * float64(workers),
-		WithFaults: r.WithFaults, FailedOver: r.FailedOver, Drained: r.Drained, Errors: r.Errors}
+		WithFaults: r.WithFaults, FailedOver: r.FailedOver, Restored: r.Restored, Rescaled: r.Rescaled, Drained: r.Drained, Errors: r.Errors}
 	if r.Runs > 0 {
 		s.Seeds = []SeedRange{{first, first + uint64(r.Runs) - 1}}
 	}
@@ -189,6 +192,8 @@ func Merge(sums ...Summary) (Summary, error) {
 		m.WorkerSeconds += s.WorkerSeconds
 		m.WithFaults += s.WithFaults
 		m.FailedOver += s.FailedOver
+		m.Restored += s.Restored
+		m.Rescaled += s.Rescaled
 		m.Drained += s.Drained
 		m.Errors += s.Errors
 		if e := s.FirstError; e != nil && (m.FirstError == nil || e.Seed < m.FirstError.Seed) {

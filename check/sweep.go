@@ -61,6 +61,9 @@ type SeedResult struct {
 	// drained (its job FINISHED).
 	Faults, Failovers int
 	Drained           bool
+	// Restored: a manual restore of the run was carried out (not
+	// refused); Rescaled: one changed a parallelism.
+	Restored, Rescaled bool
 	// Verdicts, in the order of the sweep's properties.
 	Verdicts []Verdict
 	// Err is set when the engine refused the generated scenario or
@@ -123,9 +126,10 @@ type Report struct {
 	Errors     int
 	FirstError *SeedResult
 	// WithFaults counts the runs with a fault schedule, FailedOver those
-	// whose job failed over at least once, Drained those whose job
-	// FINISHED.
-	WithFaults, FailedOver, Drained int
+	// whose job failed over at least once, Restored those with a manual
+	// restore carried out and Rescaled those it rescaled, Drained those
+	// whose job FINISHED.
+	WithFaults, FailedOver, Restored, Rescaled, Drained int
 }
 
 // Failed reports whether any property failed or the engine erred.
@@ -210,6 +214,10 @@ func (sw *Sweep) one(gen *scenarioGen, seed uint64) SeedResult {
 	}
 	res.Events, res.TraceHash, res.Verdicts = run.Events, run.TraceHash, verdicts
 	res.Faults, res.Failovers, res.Drained = len(run.Config.Faults), len(run.Result.Failovers), run.Drained()
+	for _, rs := range run.Result.Resubmissions {
+		res.Restored = res.Restored || rs.Refused == ""
+		res.Rescaled = res.Rescaled || len(rs.Rescaled) > 0
+	}
 	return res
 }
 
@@ -228,6 +236,12 @@ func (rep *Report) add(r SeedResult) {
 	}
 	if r.Failovers > 0 {
 		rep.FailedOver++
+	}
+	if r.Restored {
+		rep.Restored++
+	}
+	if r.Rescaled {
+		rep.Rescaled++
 	}
 	if r.Drained {
 		rep.Drained++

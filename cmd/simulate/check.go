@@ -29,6 +29,7 @@ type checkOptions struct {
 	shrinkRuns int
 	faults     string
 	maxFaults  int
+	restores   string
 	// shardK of shardN, format and the counterexamples found: sweeps
 	// beyond one machine (checkshard.go).
 	shardK, shardN int
@@ -36,7 +37,7 @@ type checkOptions struct {
 	found          []check.Counterexample
 }
 
-// faultChoices are the values of --faults.
+// faultChoices are the values of --faults and --restores.
 var faultChoices = []string{"none", "some", "always"}
 
 const checkUsage = `Usage: simulate check [flags] [FILE|NAME...]
@@ -44,8 +45,8 @@ const checkUsage = `Usage: simulate check [flags] [FILE|NAME...]
 
 Runs --runs random scenarios, seeds --seed .. --seed+runs-1, and judges each
 by the properties. Each scenario is a pure function of its seed (and --mode,
---property, --faults, --max-faults), so a sweep can be split across machines
-by seed ranges and any seed replayed; --workers only splits the seeds among cores and never changes
+--property, --faults, --max-faults, --restores), so a sweep can be split
+across machines by seed ranges and any seed replayed; --workers only splits the seeds among cores and never changes
 a result. On a failure it shrinks the scenario, writes the smallest it finds
 to --out as a scenario file (never overwriting one) and prints how to replay
 it; the exit code is then 1.
@@ -63,6 +64,14 @@ alone generates the scenarios NAME applies to: for exactly-once-state,
 end-to-end and no-loss bounded jobs with faults in every run, for liveness,
 bounded-drain and the negative property fault-free ones; an explicit --faults
 overrides that.
+
+Manual restores: by default (--restores some) a third of the scenarios end
+with the user's restore (flink run -s) from the savepoint of a flink stop, from
+a savepoint taken while the job runs or from the latest retained checkpoint,
+in half of them rescaling: new parallelisms for keyed operators, sources
+(their splits move round robin), stateless operators and sinks. --restores
+none leaves them out, --restores always gives every run one. The liveness and
+bounded-drain properties do not apply to a run with a restore.
 
 With scenario files (or bundled names; - reads one from standard input) it
 judges those instead.
@@ -102,6 +111,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.shrinkRuns, "shrink-runs", check.DefaultShrinkRuns, "most candidate scenarios one shrink may run")
 	fs.StringVar(&o.faults, "faults", "", "fault schedules: none, some (about half of the runs) or always (default: some, or what --property needs)")
 	fs.IntVar(&o.maxFaults, "max-faults", check.DefaultBounds().Faults.Max, "most faults in a run's schedule")
+	fs.StringVar(&o.restores, "restores", "", "manual restores (some rescaling): none, some (a third of the runs) or always (default: some, or what --property needs)")
 	o.shardN = 1
 	fs.Func("shard", "run only shard `K/N`: the K-th (0..N-1) of N disjoint slices of the seeds (default: all)", func(v string) (err error) {
 		o.shardK, o.shardN, err = parseShard(v)
@@ -197,6 +207,17 @@ func (o *checkOptions) setup() ([]check.Property, check.Bounds, error) {
 	default:
 		return nil, b, bad("--faults %q: allowed are %s", o.faults, strings.Join(faultChoices, ", "))
 	}
+	switch o.restores {
+	case "":
+	case "none":
+		b.Restores = check.Never
+	case "some":
+		b.Restores = check.Sometimes
+	case "always":
+		b.Restores = check.Always
+	default:
+		return nil, b, bad("--restores %q: allowed are %s", o.restores, strings.Join(faultChoices, ", "))
+	}
 	return props, b, nil
 }
 
@@ -209,6 +230,17 @@ func faultsWord(b check.Bounds) string {
 		return fmt.Sprintf("about half of the runs, 1..%d", b.Faults.Max)
 	}
 	return fmt.Sprintf("every run, %d..%d", b.Faults.Min, b.Faults.Max)
+}
+
+// restoresWord describes the bounds' manual restores.
+func restoresWord(c check.Choice) string {
+	switch c {
+	case check.Never:
+		return "none"
+	case check.Always:
+		return "every run"
+	}
+	return "a third of the runs"
 }
 
 // checkFiles judges scenario files.
@@ -257,8 +289,8 @@ func (o *checkOptions) sweepText(ctx context.Context, b check.Bounds, props []ch
 		mode = "all"
 	}
 	seed, runs := o.shardRange()
-	fmt.Fprintf(stdout, "simulate check: seeds %d..%d%s, mode %s, faults: %s, %d worker(s)\nproperties: %s\n\n", seed, seed+uint64(runs)-1, o.shardWord(),
-		mode, faultsWord(b), o.workers, strings.Join(names, ", "))
+	fmt.Fprintf(stdout, "simulate check: seeds %d..%d%s, mode %s, faults: %s, restores: %s, %d worker(s)\nproperties: %s\n\n", seed, seed+uint64(runs)-1, o.shardWord(),
+		mode, faultsWord(b), restoresWord(b.Restores), o.workers, strings.Join(names, ", "))
 
 	ctx, stop := interruptContext(ctx, stderr)
 	defer stop()
@@ -444,6 +476,9 @@ func (o *checkOptions) flags() string {
 	}
 	if o.maxFaults != check.DefaultBounds().Faults.Max {
 		f += fmt.Sprintf(" --max-faults %d", o.maxFaults)
+	}
+	if o.restores != "" {
+		f += " --restores " + o.restores
 	}
 	return f
 }

@@ -22,7 +22,7 @@ func TestCheckSweep(t *testing.T) {
 		"exactly-once-state", "end-to-end", "no-loss", "determinism", "liveness", "bounded-drain", "runs/s", "events simulated", "OK"} {
 		assert.Contains(t, out, want)
 	}
-	assert.Regexp(t, `40 runs: [1-9]\d* with faults, [1-9]\d* failed over, [1-9]\d* drained`, out)
+	assert.Regexp(t, `40 runs: [1-9]\d* with faults, [1-9]\d* failed over, [1-9]\d* restored manually \([1-9]\d* rescaled\), [1-9]\d* drained`, out)
 	assert.NotContains(t, out, "at-least-once-is-exactly-once")
 	assert.Contains(t, errs, "40/40 runs")
 }
@@ -40,7 +40,8 @@ func TestCheckFaults(t *testing.T) {
 		{[]string{"--faults", "none"}, []string{"faults: none", "20 runs: 0 with faults, 0 failed over"}},
 		{[]string{"--faults", "always", "--max-faults", "1"}, []string{"faults: every run, 1..1", "20 runs: 20 with faults"}},
 		{[]string{"--property", "end-to-end"}, []string{"faults: every run, 1..3", "20 runs: 20 with faults", "end-to-end"}},
-		{[]string{"--property", "no-loss", "--faults", "none"}, []string{"faults: none", "20 runs: 0 with faults, 0 failed over, 20 drained"}},
+		{[]string{"--property", "no-loss", "--faults", "none", "--restores", "none"}, []string{"faults: none", "20 runs: 0 with faults, 0 failed over, 0 restored manually (0 rescaled), 20 drained"}},
+		{[]string{"--property", "exactly-once-state", "--restores", "always"}, []string{"restores: every run", "exactly-once-state"}},
 		{[]string{"--property", "liveness"}, []string{"faults: none"}},
 	}
 	for _, tc := range cases {

@@ -107,7 +107,8 @@ func printTable(w io.Writer, s *check.Summary, merged bool) {
 	for _, p := range s.Properties {
 		fmt.Fprintf(w, "%-32s %8d %8d %8d\n", p.Name, p.Passed, p.Failed, p.Skipped)
 	}
-	fmt.Fprintf(w, "\n%d runs: %d with faults, %d failed over, %d drained (job FINISHED)\n", s.Runs, s.WithFaults, s.FailedOver, s.Drained)
+	fmt.Fprintf(w, "\n%d runs: %d with faults, %d failed over, %d restored manually (%d rescaled), %d drained (job FINISHED)\n",
+		s.Runs, s.WithFaults, s.FailedOver, s.Restored, s.Rescaled, s.Drained)
 	perWorker := float64(s.Runs) / s.WorkerSeconds
 	if merged {
 		fmt.Fprintf(w, "%d runs, %d events simulated in %.2fs of shard time (%.2f worker-seconds): %.0f runs/s per worker, %.1f M events/s per worker\n",
