@@ -40,7 +40,7 @@ var legend = []string{
 	"  |3 barrier of checkpoint 3  »3 unaligned barrier (overtakes records)  x3 cancel marker  ⊢ end of data  ⊣ end of partition",
 	"  ┊ left of it: the sender's output queue  [ ] highlighted + BLOCKED: held back by alignment  FULL: backpressure",
 	"  backlog n: the sender's finished buffers waiting  no credit: the receiver has no free buffer for them",
-	"Lanes: █▄▁ busy  ░ aligning  ▓ backpressured  S sync snapshot  ~ async upload  ⊣ finished  X failed  R restoring",
+	"Lanes: █▄▁ busy  ░ aligning  ▓ backpressured  S sync snapshot  ~ async upload (chandy-lamport: recording inputs)  ⊣ finished  X failed  R restoring",
 	"  markers: n checkpoint n triggered  ✓ completed  ✗ expired/aborted  ! job failover  the highlighted column is the cursor",
 }
 

@@ -123,14 +123,17 @@ func (ls *lanes) observe(ev sim.TraceEvent) {
 		// The sync phase lasts the configured duration; an abort during it
 		// emits no end.
 		ls.l[sub].spans[laneSync] = append(ls.l[sub].spans[laneSync], span{from: at, to: at + ls.sync, seq: seq, endSeq: seq})
-	case sim.SnapshotSyncEnd:
+	case sim.SnapshotSyncEnd, sim.TokensRecorded:
+		// A token job's process records its inputs from its state's
+		// recording until its part is done (CheckpointAcked): drawn as
+		// the async lane.
 		l := &ls.l[sub]
 		if len(l.async) == 0 {
 			ls.open(sub, laneAsync, at, seq)
 		}
 		l.async[ev.Checkpoint] = true
 		ls.async[ev.Checkpoint] = append(ls.async[ev.Checkpoint], sub)
-	case sim.SnapshotAsyncEnd, sim.TaskCheckpointAborted:
+	case sim.SnapshotAsyncEnd, sim.TaskCheckpointAborted, sim.CheckpointAcked:
 		ls.endAsync(sub, ev.Checkpoint, at, seq)
 	case sim.CheckpointAborted, sim.CheckpointExpired, sim.CheckpointCompleted:
 		for _, s := range ls.async[ev.Checkpoint] {

@@ -39,8 +39,16 @@ var zooms = []time.Duration{
 
 const defaultZoom = 11 // 5ms per column
 
+// tokenZoom is the zoom of a token job's timeline: 200µs per column, for
+// runs of milliseconds.
+const tokenZoom = 7
+
 func newTimelinePane(u *UI) *timelinePane {
-	return &timelinePane{Box: paneBox("Timeline"), u: u, zoom: defaultZoom, follow: true, lastSel: -1}
+	zoom := defaultZoom
+	if u.m.Config().Checkpoint.Mode == sim.ChandyLamport {
+		zoom = tokenZoom
+	}
+	return &timelinePane{Box: paneBox("Timeline"), u: u, zoom: zoom, follow: true, lastSel: -1}
 }
 
 // laneGlyph is what a lane shows in one column, by priority: failed,
