@@ -9,4 +9,10 @@
 // anything. The same Config always yields the same trace, byte for byte.
 //
 // Time is virtual, in integer nanoseconds since the start of the run.
+//
+// Besides Flink's modes (aligned, unaligned, at-least-once) the engine has
+// mode ChandyLamport: the classic algorithm of Chandy and Lamport on the
+// token-passing workload, a job of topology.Process operators whose graph
+// may have cycles (tokenjob.go, tokenconfig.go), checked from its trace by
+// TokenChecker.
 package sim

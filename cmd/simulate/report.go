@@ -287,6 +287,34 @@ type jsonResult struct {
 	Invariants    []jsonInvariant   `json:"invariants"`
 	Expectations  []jsonExpectation `json:"expectations"`
 	ScriptLog     []string          `json:"script_log,omitempty"`
+	// Snapshots and TokenTotal are a token job's (mode chandy-lamport).
+	Snapshots  []jsonSnapshot `json:"snapshots,omitempty"`
+	TokenTotal int64          `json:"token_total,omitempty"`
+}
+
+// jsonSnapshot is a snapshot of a token job: every process's recorded
+// tokens (in string order of name) and the messages recorded on channels
+// (grouped by destination), as the COS 418 format lists them.
+type jsonSnapshot struct {
+	ID          int           `json:"id"`
+	Completed   bool          `json:"completed"`
+	CompletedNs int64         `json:"completed_ns,omitempty"`
+	Tokens      int64         `json:"tokens"`
+	Processes   []jsonTokens  `json:"processes"`
+	Messages    []jsonMessage `json:"messages"`
+}
+
+// jsonTokens is a process's recorded state.
+type jsonTokens struct {
+	Process string `json:"process"`
+	Tokens  int64  `json:"tokens"`
+}
+
+// jsonMessage is a message recorded on the channel From -> To.
+type jsonMessage struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Tokens int64  `json:"tokens"`
 }
 
 type jsonCheckpoint struct {
@@ -437,7 +465,20 @@ type jsonInvariant struct {
 func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult, warnings []string) error {
 	out := jsonResult{SchemaVersion: reportSchemaVersion, Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), FlinkVersion: r.FlinkVersion.String(), Warnings: warnings, VirtualEndNs: r.VirtualEnd,
 		Events: r.Events, Stop: strings.ReplaceAll(stopWord(r.Stop), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
-		Expectations: jsonExpectations(exps), Chains: chainNames(s.Graph()), AlignedEdges: r.AlignedEdges}
+		Expectations: jsonExpectations(exps), Chains: chainNames(s.Graph()), AlignedEdges: r.AlignedEdges, TokenTotal: r.TokenTotal}
+	for _, sn := range r.Snapshots {
+		js := jsonSnapshot{ID: sn.ID, Completed: sn.Done, Tokens: sn.Total(), Messages: []jsonMessage{}}
+		if sn.Done {
+			js.CompletedNs = sn.Completed
+		}
+		for _, p := range sn.Tokens {
+			js.Processes = append(js.Processes, jsonTokens{Process: p.ID, Tokens: p.Tokens})
+		}
+		for _, m := range sn.Messages {
+			js.Messages = append(js.Messages, jsonMessage{From: m.From, To: m.To, Tokens: m.Tokens})
+		}
+		out.Snapshots = append(out.Snapshots, js)
+	}
 	for i := range r.Checkpoints {
 		c := &r.Checkpoints[i]
 		jc := jsonCheckpoint{ID: c.ID, Execution: c.Execution, Status: c.Status.String(), TriggerNs: c.TriggerAt, EndToEndNs: c.EndToEnd(),

@@ -95,3 +95,42 @@ func TestReportHistory(t *testing.T) {
 	_, out, _ = runArgs("run", "minimal", "--until", "3s", "--format", "json")
 	assert.NotContains(t, out, `"history"`)
 }
+
+// TestTokenJobReport: a token job's text report lists each snapshot with
+// its token total and its content in the COS 418 format, and the JSON
+// report has them as snapshots and token_total.
+func TestTokenJobReport(t *testing.T) {
+	code, out, errs := runArgs("run", "token-ring")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "4 processes, 5 channels · 40 tokens")
+	assert.Contains(t, out, "snapshot 3: completed at 13.98ms, 40 of 40 tokens recorded (16 on channels, 10 messages)\n  3\n  a[0] 12\n")
+	assert.Contains(t, out, "ok   token-conservation")
+	code, out, errs = runArgs("run", "token-ring", "--format", "json")
+	require.Equal(t, 0, code, errs)
+	var r struct {
+		TokenTotal int64 `json:"token_total"`
+		Snapshots  []struct {
+			ID        int   `json:"id"`
+			Completed bool  `json:"completed"`
+			Tokens    int64 `json:"tokens"`
+			Processes []struct {
+				Process string `json:"process"`
+				Tokens  int64  `json:"tokens"`
+			} `json:"processes"`
+			Messages []struct {
+				From, To string
+				Tokens   int64
+			} `json:"messages"`
+		} `json:"snapshots"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Equal(t, int64(40), r.TokenTotal)
+	require.Len(t, r.Snapshots, 3)
+	for _, sn := range r.Snapshots {
+		assert.True(t, sn.Completed)
+		assert.Equal(t, int64(40), sn.Tokens)
+		assert.Len(t, sn.Processes, 4)
+	}
+	assert.Equal(t, "a[0]", r.Snapshots[2].Processes[0].Process)
+	assert.Equal(t, int64(12), r.Snapshots[2].Processes[0].Tokens)
+}
