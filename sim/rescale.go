@@ -434,8 +434,3 @@ func splitMoves(from, to []int, cs, v *CheckpointStats) []SplitMove {
 	}
 	return out
 }
-
-// Rescales reports whether a manual restore of c changes a parallelism.
-func (c *Config) Rescales() bool {
-	return slices.ContainsFunc(c.Restores, func(r ManualRestore) bool { return len(r.Parallelism) > 0 })
-}

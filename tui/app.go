@@ -21,6 +21,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // Options configure a UI.
@@ -40,10 +41,11 @@ type UI struct {
 	th  theme
 	opt Options
 
-	order  []int // subtasks in topological order of their operators
-	rank   []int // position of each subtask in order
-	sub    int   // selected subtask
-	ck     int64 // selected checkpoint, 0 = follow the latest
+	eg     *topology.ExecutionGraph // the graph order and rank are of (syncGraph)
+	order  []int                    // subtasks in topological order of their operators
+	rank   []int                    // position of each subtask in order
+	sub    int                      // selected subtask
+	ck     int64                    // selected checkpoint, 0 = follow the latest
 	filter *logFilter
 
 	playing  atomic.Bool
@@ -101,15 +103,7 @@ func New(cfg sim.Config, opt Options) (*UI, error) {
 	setTviewStyles(opt.Mono)
 	u := &UI{app: tview.NewApplication(), m: m, th: newTheme(opt.Mono), opt: opt, speed: defaultSpeed, wall: time.Now, done: make(chan struct{})}
 	u.filter, _ = parseFilter("")
-	// Tasks in the order of their job vertices, whose heads are in
-	// topological order.
-	u.rank = make([]int, len(m.Graph().Subtasks))
-	for _, v := range m.Graph().Vertices {
-		for _, id := range v.Subtasks {
-			u.rank[id] = len(u.order)
-			u.order = append(u.order, id)
-		}
-	}
+	u.syncGraph()
 	u.buildLayout()
 	if opt.Screen != nil {
 		u.app.SetScreen(opt.Screen)
@@ -117,6 +111,7 @@ func New(cfg sim.Config, opt Options) (*UI, error) {
 	u.app.EnableMouse(true)
 	u.app.SetInputCapture(u.onKey)
 	u.app.SetBeforeDrawFunc(func(scr tcell.Screen) bool {
+		u.syncGraph()
 		u.status.fit(scr.Size())
 		return false
 	})
@@ -211,6 +206,7 @@ func failureKind(ev sim.TraceEvent) bool {
 // onKey handles the keys that work in every pane; the others go on to
 // the focused pane.
 func (u *UI) onKey(ev *tcell.EventKey) *tcell.EventKey {
+	u.syncGraph()
 	if u.prompting {
 		return ev
 	}
@@ -350,7 +346,7 @@ func (u *UI) seek(what string, forward bool, match func(sim.TraceEvent) bool) {
 				u.sub = int(f.Origin)
 			}
 		case ev.Subtask >= 0:
-			u.sub = int(ev.Subtask)
+			u.selectSubtask(u.m.cursorSubtask(ev))
 		}
 		if ev.Checkpoint > 0 && u.ck != 0 {
 			u.ck = ev.Checkpoint
@@ -416,6 +412,32 @@ func (u *UI) goTo(s string) error {
 	}
 	u.setPlaying(false)
 	return nil
+}
+
+// syncGraph follows the graph at the cursor, which a rescaling restore
+// changes: the subtasks in the order of their job vertices (whose heads
+// are in topological order), and the selection kept on the subtask of
+// the same name (else the first).
+func (u *UI) syncGraph() {
+	eg := u.m.Graph()
+	if eg == u.eg {
+		return
+	}
+	sel := ""
+	if u.eg != nil {
+		sel = u.eg.Subtasks[u.sub].Name
+	}
+	u.eg, u.order, u.rank = eg, nil, make([]int, len(eg.Subtasks))
+	for _, v := range eg.Vertices {
+		for _, id := range v.Subtasks {
+			u.rank[id] = len(u.order)
+			u.order = append(u.order, id)
+		}
+	}
+	u.sub = 0
+	if id, ok := eg.SubtaskNamed(sel); ok {
+		u.sub = id
+	}
 }
 
 // selectSubtask selects subtask id.

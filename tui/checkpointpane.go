@@ -191,7 +191,7 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 	}
 	cols := append([]column(nil), subColumns...)
 	nameW := 8
-	for _, name := range u.m.names {
+	for _, name := range u.m.names() {
 		nameW = max(nameW, len([]rune(name))+2)
 	}
 	cols[0].w = min(nameW, 18)
@@ -220,7 +220,7 @@ func (p *checkpointPane) Draw(scr tcell.Screen) {
 		case r.Acked:
 			ack = "yes"
 		}
-		name := u.m.names[id]
+		name := u.m.SubtaskName(int32(id))
 		if id == slow {
 			name += " ◀"
 		}

@@ -86,7 +86,7 @@ func (p *detailsPane) saved(id int, add func(...dpart), plain func(string, ...an
 			if r.Output {
 				from = "sender's output"
 			}
-			add(plain("    %d=%d from %s (%s)", r.Key, r.Value, u.m.chNames[r.Channel], from))
+			add(plain("    %d=%d from %s (%s)", r.Key, r.Value, u.m.ChannelName(int32(r.Channel)), from))
 		}
 		if len(v.Channel) > savedRecords {
 			add(dpart{fmt.Sprintf("    and %d more", len(v.Channel)-savedRecords), th.dim})
@@ -135,7 +135,7 @@ func (p *detailsPane) network(id int, add func(...dpart), plain func(string, ...
 	}
 	for _, ch := range st.Inputs {
 		c := s.ChannelView(ch)
-		parts := []dpart{plain("  %s  %s", u.m.chNames[ch], inputText(c))}
+		parts := []dpart{plain("  %s  %s", u.m.ChannelName(int32(ch)), inputText(c))}
 		if c.Network.WaitingForFloating {
 			parts = append(parts, dpart{" waiting for a floating buffer", th.warn})
 		}
@@ -157,7 +157,7 @@ func (p *detailsPane) network(id int, add func(...dpart), plain func(string, ...
 	for _, g := range st.Outputs {
 		for _, ch := range g.Channels {
 			c := s.ChannelView(ch)
-			parts := []dpart{plain("  %s  %s · %s", u.m.chNames[ch], g.Partitioning, outputText(c))}
+			parts := []dpart{plain("  %s  %s · %s", u.m.ChannelName(int32(ch)), g.Partitioning, outputText(c))}
 			if c.Full {
 				parts = append(parts, dpart{" FULL: backpressured", th.warn})
 			}
@@ -239,10 +239,13 @@ func (p *detailsPane) lines(id, w int) []dline {
 	}
 	kind := strings.Join(kinds, " -> ")
 	g, gst, act := u.activity(id, v)
-	add(dpart{u.m.names[id], th.bold}, plain(" %s · ", kind), dpart{string(g), gst}, plain(" %s", act))
+	add(dpart{u.m.SubtaskName(int32(id)), th.bold}, plain(" %s · ", kind), dpart{string(g), gst}, plain(" %s", act))
 	add(plain("processed %s · emitted %s", fmtCount(v.Processed), fmtCount(v.Emitted)))
 	if v.Source {
 		add(plain("%s", splitsText(v.Splits)))
+	}
+	for _, line := range u.m.rescaledHere(id) {
+		add(dpart{line, th.label})
 	}
 	// The barrier handler.
 	switch {
@@ -313,7 +316,7 @@ func (p *detailsPane) lines(id, w int) []dline {
 
 func (p *detailsPane) Draw(scr tcell.Screen) {
 	u := p.u
-	p.SetTitle(tview.Escape(" Details · " + u.m.names[u.sub] + " "))
+	p.SetTitle(tview.Escape(" Details · " + u.m.SubtaskName(int32(u.sub)) + " "))
 	p.DrawForSubclass(scr, p)
 	x, y, w, h := p.GetInnerRect()
 	if w <= 0 || h <= 0 {

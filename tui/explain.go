@@ -27,7 +27,9 @@ func (m *Model) hops(n int64, sub int32) barrierHop {
 	}
 	end := m.TraceLen()
 	forwarded := map[int32]int64{}
-	for i := m.marks[n-1].triggerSeq; i < end; i++ {
+	// Only the barriers of the deployment at the cursor: a restored
+	// checkpoint of a rescaled job was taken by other subtasks.
+	for i := max(m.marks[n-1].triggerSeq, m.dep(m.Graph()).seq); i < end; i++ {
 		ev := m.trace.at(i)
 		if ev.Checkpoint != n {
 			continue
@@ -49,7 +51,7 @@ func (m *Model) hops(n int64, sub int32) barrierHop {
 		if ch < 0 {
 			return -1
 		}
-		if at, ok := forwarded[int32(m.eg.Channels[ch].From)]; ok {
+		if at, ok := forwarded[int32(m.Graph().Channels[ch].From)]; ok {
 			return at
 		}
 		return -1
@@ -65,6 +67,11 @@ func (m *Model) Explain(n int64) string {
 	cs, ok := s.CheckpointView(n, true)
 	if !ok {
 		return ""
+	}
+	if s.GraphOf(cs.Execution) != m.Graph() {
+		// The origin of a rescaled execution: its rows are the restored
+		// state as the new subtasks got it, not figures of theirs.
+		return fmt.Sprintf("taken by execution %d, restored rescaled: the rows are the state each subtask of this execution got", cs.Execution+1)
 	}
 	switch cs.Status {
 	case sim.InProgress:
@@ -144,7 +151,7 @@ func (m *Model) hopCause(cs *sim.CheckpointStats, ch int32, at, sent int64, dept
 		if wait < int64(m.cfg.Channels.Latency)*2 {
 			return nil
 		}
-		to := m.eg.Channels[ch].To
+		to := m.Graph().Channels[ch].To
 		if cs.Subtasks[to].Unaligned {
 			// An unaligned barrier overtakes the queued records: what held
 			// it is the record its receiver was busy with.
@@ -153,12 +160,12 @@ func (m *Model) hopCause(cs *sim.CheckpointStats, ch int32, at, sent int64, dept
 		}
 		return []string{fmt.Sprintf("barrier queued %s behind records on %s", fmtDur(wait), m.ChannelName(ch))}
 	}
-	return m.delayCause(cs, int32(m.eg.Channels[ch].From), depth+1)
+	return m.delayCause(cs, int32(m.Graph().Channels[ch].From), depth+1)
 }
 
 // recordCost is how long subtask sub takes per record.
 func (m *Model) recordCost(sub int) time.Duration {
-	st := m.eg.Subtasks[sub]
+	st := m.Graph().Subtasks[sub]
 	return m.cfg.Graph.Operators[st.Operator].CostOf(st.Index)
 }
 
@@ -231,7 +238,7 @@ func snapPhase(v sim.SubtaskView, n int64) int {
 // taken: the channel with the most records ahead of it, and that count.
 func (m *Model) barrierQueued(sub int, n int64, buf *[]sim.QueuedItem) (ch int32, ahead int) {
 	ch = -1
-	for _, id := range m.eg.Subtasks[sub].Inputs {
+	for _, id := range m.Graph().Subtasks[sub].Inputs {
 		*buf = m.cur.AppendQueued((*buf)[:0], id)
 		recs := 0
 		for _, it := range *buf {

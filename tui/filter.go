@@ -75,13 +75,13 @@ func (t filterTerm) matches(m *Model, ev sim.TraceEvent) bool {
 	case "kind":
 		return strings.Contains(ev.Kind.String(), t.value)
 	case "sub":
-		return strings.Contains(strings.ToLower(m.SubtaskName(ev.Subtask)), t.value)
+		return strings.Contains(strings.ToLower(m.eventSubtask(ev)), t.value)
 	case "ch":
-		return strings.Contains(strings.ToLower(m.ChannelName(ev.Channel)), t.value)
+		return strings.Contains(strings.ToLower(m.eventChannel(ev)), t.value)
 	}
 	return strings.Contains(ev.Kind.String(), t.value) ||
-		strings.Contains(strings.ToLower(m.SubtaskName(ev.Subtask)), t.value) ||
-		strings.Contains(strings.ToLower(m.ChannelName(ev.Channel)), t.value) ||
+		strings.Contains(strings.ToLower(m.eventSubtask(ev)), t.value) ||
+		strings.Contains(strings.ToLower(m.eventChannel(ev)), t.value) ||
 		(ev.Checkpoint != 0 && "ck="+strconv.FormatInt(ev.Checkpoint, 10) == t.value)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ckptsim/ckptsim/internal/termsafe"
 	"github.com/ckptsim/ckptsim/sim"
 )
 
@@ -93,11 +94,11 @@ func (m *Model) fmtEvent(ev sim.TraceEvent) string {
 	b.WriteString(ev.Kind.String())
 	if ev.Subtask >= 0 {
 		b.WriteString(" ")
-		b.WriteString(m.SubtaskName(ev.Subtask))
+		b.WriteString(m.eventSubtask(ev))
 	}
 	if ev.Channel >= 0 {
 		b.WriteString(" ")
-		b.WriteString(m.ChannelName(ev.Channel))
+		b.WriteString(m.eventChannel(ev))
 	}
 	if ev.Checkpoint != 0 {
 		fmt.Fprintf(&b, " ck=%d", ev.Checkpoint)
@@ -111,6 +112,10 @@ func (m *Model) fmtEvent(ev sim.TraceEvent) string {
 	}
 	if f, ok := m.failoverOf(ev); ok {
 		fmt.Fprintf(&b, ": %s (%d subtasks)", f.Cause, f.Subtasks)
+		return b.String()
+	}
+	if rs, ok := m.resubAt(ev.Seq); ok && len(rs.Rescaled) > 0 {
+		fmt.Fprintf(&b, " execution %d: %s", ev.N+1, rescaleText(rs.Rescaled))
 		return b.String()
 	}
 	if ev.N != 0 {
@@ -128,4 +133,20 @@ func (m *Model) fmtEvent(ev sim.TraceEvent) string {
 		}
 	}
 	return b.String()
+}
+
+// rescaleText says what a rescaling restore did: each operator's old and
+// new parallelism, and the key groups or splits that moved.
+func rescaleText(ops []sim.OperatorRescale) string {
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		parts[i] = fmt.Sprintf("%s %d→%d", termsafe.Line(op.Operator), op.From, op.To)
+		switch {
+		case op.Keyed:
+			parts[i] += fmt.Sprintf(" (%d of %d key groups moved)", op.Moved, op.MaxParallelism)
+		case len(op.Splits) > 0:
+			parts[i] += fmt.Sprintf(" (%d of %d splits moved)", op.MovedSplits, len(op.Splits))
+		}
+	}
+	return "rescaled " + strings.Join(parts, ", ")
 }

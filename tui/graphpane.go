@@ -7,6 +7,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // graphPane lists the subtasks in topological order, each followed by its
@@ -17,6 +18,7 @@ type graphPane struct {
 	off     int // first row shown
 	lastSel int
 	rows    []graphRow
+	eg      *topology.ExecutionGraph // the graph rows are of
 	buf     []sim.QueuedItem
 }
 
@@ -27,13 +29,24 @@ type graphRow struct {
 
 func newGraphPane(u *UI) *graphPane {
 	p := &graphPane{Box: paneBox("Graph"), u: u, lastSel: -1}
+	p.sync()
+	return p
+}
+
+// sync lists the rows of the graph at the cursor, anew after a rescaling
+// restore deployed another one.
+func (p *graphPane) sync() {
+	u := p.u
+	if p.eg == u.m.Graph() {
+		return
+	}
+	p.eg, p.rows, p.lastSel = u.m.Graph(), nil, -1
 	for _, id := range u.order {
 		p.rows = append(p.rows, graphRow{id, -1})
-		for _, ch := range u.m.Graph().Subtasks[id].Inputs {
+		for _, ch := range p.eg.Subtasks[id].Inputs {
 			p.rows = append(p.rows, graphRow{id, ch})
 		}
 	}
-	return p
 }
 
 // activity describes what a subtask is doing: a glyph (the one its
@@ -91,7 +104,7 @@ func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 		}
 	}
 	if v.Source {
-		s += fmt.Sprintf(" · offset %d", v.Offset)
+		s += " · " + offsetText(v)
 	}
 	return g, st, s
 }
@@ -126,6 +139,7 @@ func (u *UI) checkpointName(n int64) string {
 }
 
 func (p *graphPane) Draw(scr tcell.Screen) {
+	p.sync()
 	u := p.u
 	p.DrawForSubclass(scr, p)
 	x, y, w, h := p.GetInnerRect()
@@ -151,7 +165,7 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 	}
 	p.off = max(0, min(p.off, len(p.rows)-h))
 	nameW := 4 // room for the longest name, indented under its receiver, and a space
-	for _, name := range u.m.names {
+	for _, name := range u.m.names() {
 		nameW = max(nameW, len([]rune(name))+3)
 	}
 	nameW = min(nameW, max(8, w/3))
@@ -170,7 +184,7 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 				nst, mark = th.selected, '▶'
 			}
 			cx := text(scr, x, row, maxX, string(mark), th.bold)
-			text(scr, cx, row, maxX, pad(clip(u.m.names[r.sub], nameW-1), nameW), nst)
+			text(scr, cx, row, maxX, pad(clip(u.m.SubtaskName(int32(r.sub)), nameW-1), nameW), nst)
 			cx += nameW
 			cx = text(scr, cx, row, maxX, string(g), gst)
 			text(scr, cx+1, row, maxX, act, th.base)
@@ -179,7 +193,7 @@ func (p *graphPane) Draw(scr tcell.Screen) {
 		// An input channel: sender name, ribbon, counts and flags.
 		c := s.ChannelView(r.ch)
 		from := u.m.Graph().Channels[r.ch].From
-		cx := text(scr, x+2, row, maxX, pad(clip(u.m.names[from], nameW-3), nameW-2), th.label)
+		cx := text(scr, x+2, row, maxX, pad(clip(u.m.SubtaskName(int32(from)), nameW-3), nameW-2), th.label)
 		cx++
 		lb, rb := '[', ']'
 		bst := th.dim
@@ -250,7 +264,7 @@ func (p *graphPane) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, fu
 
 // filterSubtask toggles a log filter on a subtask.
 func (u *UI) filterSubtask(id int) {
-	text := "sub:" + u.m.names[id]
+	text := "sub:" + u.m.SubtaskName(int32(id))
 	if u.filter.text == text {
 		text = ""
 	}
@@ -261,4 +275,13 @@ func (u *UI) filterSubtask(id int) {
 	} else {
 		u.msg = "log filtered: " + text
 	}
+}
+
+// offsetText is what a source subtask has read: the offset of its one
+// split, or its number of splits and the records read from them.
+func offsetText(v sim.SubtaskView) string {
+	if len(v.Splits) == 1 {
+		return fmt.Sprintf("offset %d", v.Offset)
+	}
+	return fmt.Sprintf("%d splits, read %d", len(v.Splits), v.Offset)
 }

@@ -42,26 +42,51 @@ type lane struct {
 	finishedSeq int64
 }
 
-// lanes are the timelines of every subtask.
+// lanes are the timelines of every subtask, a lane per subtask name: a
+// subtask keeps its lane across a rescaling restore, and a subtask the
+// rescale adds gets a new one.
 type lanes struct {
 	l     []lane
-	cost  []int64 // processing time per record, by subtask
+	cost  []int64 // processing time per record, by lane
 	sync  int64   // sync phase duration
 	async map[int64][]int32
+	// of maps the subtasks of each execution graph deployed so far to
+	// their lanes, by subtask ID; cur is the table of the graph the trace
+	// is at, byName the lane of each name.
+	of     map[*topology.ExecutionGraph][]int32
+	cur    []int32
+	byName map[string]int32
 }
 
 func newLanes(eg *topology.ExecutionGraph, sync time.Duration) *lanes {
-	ls := &lanes{l: make([]lane, len(eg.Subtasks)), cost: make([]int64, len(eg.Subtasks)), sync: int64(sync),
-		async: map[int64][]int32{}}
-	for i, st := range eg.Subtasks {
-		for _, op := range eg.Chain(i) { // a record that reaches the whole chain
-			ls.cost[i] += int64(eg.Graph.Operators[op].CostOf(st.Index))
-		}
-		ls.l[i].finished = -1
-		ls.l[i].async = map[int64]bool{}
-	}
+	ls := &lanes{sync: int64(sync), async: map[int64][]int32{}, of: map[*topology.ExecutionGraph][]int32{}, byName: map[string]int32{}}
+	ls.deploy(eg)
 	return ls
 }
+
+// deploy makes eg the graph the trace is at, with a lane for each of its
+// subtasks.
+func (ls *lanes) deploy(eg *topology.ExecutionGraph) {
+	table := make([]int32, len(eg.Subtasks))
+	for i, st := range eg.Subtasks {
+		id, ok := ls.byName[st.Name]
+		if !ok {
+			id = int32(len(ls.l))
+			ls.byName[st.Name] = id
+			ls.l = append(ls.l, lane{finished: -1, async: map[int64]bool{}})
+			ls.cost = append(ls.cost, 0)
+		}
+		ls.cost[id] = 0
+		for _, op := range eg.Chain(i) { // a record that reaches the whole chain
+			ls.cost[id] += int64(eg.Graph.Operators[op].CostOf(st.Index))
+		}
+		table[i] = id
+	}
+	ls.of[eg], ls.cur = table, table
+}
+
+// laneOf is the lane of subtask id of eg, a graph deployed so far.
+func (ls *lanes) laneOf(eg *topology.ExecutionGraph, id int) int { return int(ls.of[eg][id]) }
 
 func (ls *lanes) open(sub int32, st laneState, at, seq int64) {
 	l := &ls.l[sub]
@@ -88,8 +113,20 @@ func (ls *lanes) endAsync(sub int32, n int64, at, seq int64) {
 
 // observe updates the lanes with one new trace event.
 func (ls *lanes) observe(ev sim.TraceEvent) {
-	sub, at, seq := ev.Subtask, ev.At, ev.Seq
+	sub, at, seq := int32(-1), ev.At, ev.Seq
+	if ev.Subtask >= 0 && int(ev.Subtask) < len(ls.cur) {
+		sub = ls.cur[ev.Subtask]
+	}
 	switch ev.Kind {
+	case sim.JobResubmitted:
+		// Every subtask of the old job was stopped, and the new job's are
+		// deployed.
+		for i := range ls.l {
+			ls.closeAll(int32(i), at, seq)
+			l := &ls.l[i]
+			l.blocked, l.finished = 0, -1
+			clear(l.async)
+		}
 	case sim.RecordProcessed:
 		c := ls.cost[sub]
 		if c == 0 {
@@ -145,16 +182,17 @@ func (ls *lanes) observe(ev sim.TraceEvent) {
 		l.finished, l.finishedSeq = at, seq
 		ls.closeAll(sub, at, seq)
 	default:
-		ls.observeRecovery(ev.Kind.String(), ev)
+		ls.observeRecovery(ev.Kind.String(), sub, ev)
 	}
 }
 
-// observeRecovery follows failures and recoveries by the names of their
-// trace kinds (subtask_failed, subtask_restoring, subtask_restored), so
-// that the lanes show them whichever engine version emits them.
-func (ls *lanes) observeRecovery(kind string, ev sim.TraceEvent) {
-	sub, at, seq := ev.Subtask, ev.At, ev.Seq
-	if sub < 0 || int(sub) >= len(ls.l) {
+// observeRecovery follows failures and recoveries of lane sub by the names
+// of their trace kinds (subtask_failed, subtask_restoring,
+// subtask_restored), so that the lanes show them whichever engine version
+// emits them.
+func (ls *lanes) observeRecovery(kind string, sub int32, ev sim.TraceEvent) {
+	at, seq := ev.At, ev.Seq
+	if sub < 0 {
 		return
 	}
 	switch kind {

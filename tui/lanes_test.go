@@ -15,7 +15,7 @@ func TestLanes(t *testing.T) {
 	require.NoError(t, err)
 	m.GoTo(1 << 62)
 	jc := -1
-	for i, n := range m.names {
+	for i, n := range m.names() {
 		if n == "join_count -> sink[0]" {
 			jc = i
 		}
@@ -47,9 +47,9 @@ func TestLanesRecovery(t *testing.T) {
 	require.NoError(t, err)
 	ls := m.lanes
 	ls.observe(sim.TraceEvent{Seq: 0, At: 0, Kind: sim.ChannelBlocked, Subtask: 1, Channel: 0, Checkpoint: 1})
-	ls.observeRecovery("subtask_failed", sim.TraceEvent{Seq: 1, At: 100, Subtask: 1, Channel: -1})
-	ls.observeRecovery("subtask_restoring", sim.TraceEvent{Seq: 2, At: 200, Subtask: 1, Channel: -1})
-	ls.observeRecovery("subtask_restored", sim.TraceEvent{Seq: 3, At: 300, Subtask: 1, Channel: -1})
+	ls.observeRecovery("subtask_failed", 1, sim.TraceEvent{Seq: 1, At: 100, Subtask: 1, Channel: -1})
+	ls.observeRecovery("subtask_restoring", 1, sim.TraceEvent{Seq: 2, At: 200, Subtask: 1, Channel: -1})
+	ls.observeRecovery("subtask_restored", 1, sim.TraceEvent{Seq: 3, At: 300, Subtask: 1, Channel: -1})
 	var lc laneCells
 	ls.fill(&lc, 1, 0, 50, 8, 400, 4)
 	require.Equal(t, []bool{true, true, false, false, false, false, false, false}, lc.present[laneAlign])

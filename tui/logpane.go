@@ -138,9 +138,7 @@ func (p *logPane) travel() {
 		}
 	}
 	u.msg = "at " + u.logLine(ev)
-	if ev.Subtask >= 0 {
-		u.sub = int(ev.Subtask)
-	}
+	u.selectSubtask(u.m.cursorSubtask(ev))
 }
 
 func (p *logPane) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {

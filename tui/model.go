@@ -1,7 +1,7 @@
 package tui
 
 import (
-	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/ckptsim/ckptsim/internal/termsafe"
@@ -20,7 +20,6 @@ import (
 // at event k is the trace events those k events emitted.
 type Model struct {
 	cfg sim.Config
-	eg  *topology.ExecutionGraph
 	cur *sim.Sim
 
 	trace   traceStore
@@ -43,8 +42,39 @@ type Model struct {
 	lanes     *lanes
 	marks     []ckMark   // by checkpoint id - 1
 	failovers [][2]int64 // time and trace index of each job failover
-	names     []string   // subtask names, made safe to show
-	chNames   []string   // channel names, made safe to show
+	// deps are the job's deployments recorded so far, in trace order: the
+	// first, and one for each rescaling restore (a new execution graph).
+	deps []deployment
+	// resubs are the manual restores recorded so far, with the trace
+	// index of their JobResubmitted event.
+	resubs []resubMark
+}
+
+// deployment is an execution graph the job ran on from trace index seq,
+// with its subtask and channel names made safe to show.
+type deployment struct {
+	eg             *topology.ExecutionGraph
+	seq            int64
+	names, chNames []string
+}
+
+// resubMark is a manual restore and where it is in the trace.
+type resubMark struct {
+	seq   int64
+	stats sim.ResubmissionStats
+}
+
+// newDeployment names the subtasks and channels of eg, deployed from trace
+// index seq.
+func newDeployment(eg *topology.ExecutionGraph, seq int64) deployment {
+	d := deployment{eg: eg, seq: seq}
+	for _, st := range eg.Subtasks {
+		d.names = append(d.names, termsafe.Line(st.Name))
+	}
+	for _, c := range eg.Channels {
+		d.chNames = append(d.chNames, termsafe.Line(c.Name))
+	}
+	return d
 }
 
 // ckMark is where a checkpoint begins and ends in the trace.
@@ -64,24 +94,19 @@ const (
 )
 
 // NewModel builds a run of cfg at event 0.
+//
+// A rescaling restore deploys another execution graph: the panes show the
+// graph at the cursor (Graph), the trace's events are named in the graph
+// they happened in, and a subtask's timeline lane continues across the
+// restore under its name.
 func NewModel(cfg sim.Config) (*Model, error) {
-	if cfg.Rescales() {
-		// The panes and timelines are drawn per subtask of one execution
-		// graph; a rescaling restore deploys another.
-		return nil, errors.New("the TUI does not show a run whose manual restore changes a parallelism (its subtasks change); use simulate run")
-	}
 	s, err := sim.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{cfg: cfg, eg: s.Graph(), snapEvery: defaultSnapEvery, maxSnaps: maxSnapshots, clock: -1}
-	for _, st := range m.eg.Subtasks {
-		m.names = append(m.names, termsafe.Line(st.Name))
-	}
-	for _, c := range m.eg.Channels {
-		m.chNames = append(m.chNames, termsafe.Line(c.Name))
-	}
-	m.lanes = newLanes(m.eg, cfg.Checkpoint.SyncDuration)
+	m := &Model{cfg: cfg, snapEvery: defaultSnapEvery, maxSnaps: maxSnapshots, clock: -1}
+	m.deps = []deployment{newDeployment(s.Graph(), 0)}
+	m.lanes = newLanes(s.Graph(), cfg.Checkpoint.SyncDuration)
 	m.snaps = []*sim.Sim{s.Clone()}
 	m.cur = s
 	m.cur.Tracer = m.record
@@ -109,6 +134,15 @@ func (m *Model) record(ev sim.TraceEvent) {
 // observe updates what is derived from the trace: timeline lanes and
 // checkpoint marks.
 func (m *Model) observe(ev sim.TraceEvent) {
+	if eg := m.cur.Graph(); eg != m.deps[len(m.deps)-1].eg {
+		// The first event of a rescaled deployment: its JobResubmitted.
+		m.deps = append(m.deps, newDeployment(eg, ev.Seq))
+		m.lanes.deploy(eg)
+	}
+	if ev.Kind == sim.JobResubmitted {
+		rs := m.cur.Resubmissions()
+		m.resubs = append(m.resubs, resubMark{seq: ev.Seq, stats: rs[len(rs)-1]})
+	}
 	m.lanes.observe(ev)
 	switch ev.Kind {
 	case sim.JobFailover:
@@ -163,8 +197,92 @@ func (m *Model) Sim() *sim.Sim { return m.cur }
 // Config is the run's configuration.
 func (m *Model) Config() sim.Config { return m.cfg }
 
-// Graph is the execution graph.
-func (m *Model) Graph() *topology.ExecutionGraph { return m.eg }
+// Graph is the execution graph at the cursor: the one of its execution.
+func (m *Model) Graph() *topology.ExecutionGraph { return m.cur.Graph() }
+
+// dep is the deployment of execution graph eg (one the run has deployed
+// by the frontier), or a new one if the run has not.
+func (m *Model) dep(eg *topology.ExecutionGraph) *deployment {
+	for i := len(m.deps) - 1; i >= 0; i-- {
+		if m.deps[i].eg == eg {
+			return &m.deps[i]
+		}
+	}
+	d := newDeployment(eg, -1)
+	return &d
+}
+
+// names are the subtask names of the graph at the cursor.
+func (m *Model) names() []string { return m.dep(m.Graph()).names }
+
+// depAt is the deployment in which trace event seq happened.
+func (m *Model) depAt(seq int64) *deployment {
+	i := sort.Search(len(m.deps), func(i int) bool { return m.deps[i].seq > seq }) - 1
+	return &m.deps[max(i, 0)]
+}
+
+// resubAt is the manual restore whose JobResubmitted is trace event seq.
+func (m *Model) resubAt(seq int64) (sim.ResubmissionStats, bool) {
+	i := sort.Search(len(m.resubs), func(i int) bool { return m.resubs[i].seq >= seq })
+	if i == len(m.resubs) || m.resubs[i].seq != seq {
+		return sim.ResubmissionStats{}, false
+	}
+	return m.resubs[i].stats, true
+}
+
+// rescaledHere says what the rescaling restore that deployed the graph
+// at the cursor gave subtask id of it: the key groups it owns, or the
+// splits it reads, and where they were.
+func (m *Model) rescaledHere(id int) []string {
+	eg := m.Graph()
+	rs, ok := m.resubAt(m.dep(eg).seq)
+	if !ok {
+		return nil
+	}
+	st := &eg.Subtasks[id]
+	var out []string
+	for _, op := range rs.Rescaled {
+		if op.Operator != eg.Graph.Operators[st.Operator].Name {
+			continue
+		}
+		name := termsafe.Line(op.Operator)
+		head := fmt.Sprintf("rescaled %d→%d from %s %d:", op.From, op.To, map[bool]string{true: "savepoint", false: "checkpoint"}[rs.Savepoint], rs.RestoredFrom)
+		out = append(out, head)
+		moved := func(was int) string {
+			if was == st.Index {
+				return ""
+			}
+			return fmt.Sprintf(" (moved from %s[%d])", name, was)
+		}
+		for _, r := range op.Ranges {
+			if r.Subtask == st.Index {
+				out = append(out, fmt.Sprintf("  key groups %d-%d%s", r.First, r.Last, moved(r.Was)))
+			}
+		}
+		for _, sp := range op.Splits {
+			if sp.Subtask == st.Index {
+				out = append(out, fmt.Sprintf("  split of partition %d from offset %s%s", sp.Partition, fmtCount(sp.Offset), moved(sp.Was)))
+			}
+		}
+	}
+	return out
+}
+
+// cursorSubtask is the subtask of the graph at the cursor that has the
+// name trace event ev's subtask had, -1 for none.
+func (m *Model) cursorSubtask(ev sim.TraceEvent) int {
+	if ev.Subtask < 0 {
+		return -1
+	}
+	d := m.depAt(ev.Seq)
+	if d.eg == m.Graph() {
+		return int(ev.Subtask)
+	}
+	if id, ok := m.Graph().SubtaskNamed(d.eg.Subtasks[ev.Subtask].Name); ok {
+		return id
+	}
+	return -1
+}
 
 // Event is the cursor: the number of events fired.
 func (m *Model) Event() int64 { return m.cur.Events() }
@@ -213,20 +331,29 @@ func (m *Model) failoverOf(ev sim.TraceEvent) (sim.FailoverStats, bool) {
 	return m.cur.Failover(i)
 }
 
-// SubtaskName and ChannelName name graph elements ("" for -1).
-func (m *Model) SubtaskName(id int32) string {
-	if id < 0 || int(id) >= len(m.names) {
-		return ""
-	}
-	return m.names[id]
+// SubtaskName and ChannelName name elements of the graph at the cursor
+// ("" for -1).
+func (m *Model) SubtaskName(id int32) string { return nameIn(m.dep(m.Graph()).names, id) }
+
+// ChannelName names a channel of the graph at the cursor ("" for -1).
+func (m *Model) ChannelName(id int32) string { return nameIn(m.dep(m.Graph()).chNames, id) }
+
+// eventSubtask and eventChannel name trace event ev's subtask and channel
+// in the graph it happened in.
+func (m *Model) eventSubtask(ev sim.TraceEvent) string {
+	return nameIn(m.depAt(ev.Seq).names, ev.Subtask)
 }
 
-// ChannelName names a channel ("" for -1).
-func (m *Model) ChannelName(id int32) string {
-	if id < 0 || int(id) >= len(m.chNames) {
+func (m *Model) eventChannel(ev sim.TraceEvent) string {
+	return nameIn(m.depAt(ev.Seq).chNames, ev.Channel)
+}
+
+// nameIn is names[id], "" for an id out of range (-1).
+func nameIn(names []string, id int32) string {
+	if id < 0 || int(id) >= len(names) {
 		return ""
 	}
-	return m.chNames[id]
+	return names[id]
 }
 
 // GoTo moves the cursor to event k (clamped to the run).

@@ -65,12 +65,12 @@ var readmeScreens = []struct {
 // selectWithKeys selects a subtask with ↓ in the graph.
 func (tu *testUI) selectWithKeys(name string) {
 	for range len(tu.u.order) {
-		if tu.u.m.names[tu.u.sub] == name {
+		if tu.u.m.names()[tu.u.sub] == name {
 			return
 		}
 		tu.key(tcell.KeyDown, 0)
 	}
-	require.Equal(tu.t, name, tu.u.m.names[tu.u.sub])
+	require.Equal(tu.t, name, tu.u.m.names()[tu.u.sub])
 }
 
 // prompted answers the prompt of key (/ or g) with s.

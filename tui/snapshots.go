@@ -48,7 +48,7 @@ func (p *checkpointPane) drawSnapshots(scr tcell.Screen) {
 		if v.Done {
 			status, done = "COMPLETED", fmtTimeMs(v.Completed)
 		}
-		row := []string{itoa(int64(v.ID)), status, u.m.names[v.Initiator], done, fmt.Sprintf("%d/%d", v.RecordedStates(), v.Processes),
+		row := []string{itoa(int64(v.ID)), status, u.m.SubtaskName(int32(v.Initiator)), done, fmt.Sprintf("%d/%d", v.RecordedStates(), v.Processes),
 			fmt.Sprintf("%d/%d", v.Acked, v.Processes), fmt.Sprintf("%d/%d", v.Total(), s.TokenTotal()), itoa(v.Total() - v.States())}
 		st := th.base
 		if int64(v.ID) == sel {
@@ -85,7 +85,7 @@ func (p *detailsPane) processLines(id int, add func(...dpart), plain func(string
 	th := &u.th
 	s := u.m.Sim()
 	eg := u.m.Graph()
-	add(dpart{u.m.names[id], th.bold}, plain(" process · holds %d tokens", s.TokensHeld(id)))
+	add(dpart{u.m.SubtaskName(int32(id)), th.bold}, plain(" process · holds %d tokens", s.TokensHeld(id)))
 	snaps := s.TokenSnapshots()
 	var recorded []string
 	for i := range snaps {
@@ -106,7 +106,7 @@ func (p *detailsPane) processLines(id int, add func(...dpart), plain func(string
 	}
 	for _, ch := range st.Inputs {
 		c := s.ChannelView(ch)
-		parts := []dpart{plain("  %s  %d in flight", u.m.chNames[ch], c.ReceiverRecords)}
+		parts := []dpart{plain("  %s  %d in flight", u.m.ChannelName(int32(ch)), c.ReceiverRecords)}
 		for _, n := range s.Recording(ch) {
 			got := int64(0)
 			for _, m := range snaps[n-1].Messages {

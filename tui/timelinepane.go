@@ -91,7 +91,7 @@ func (p *timelinePane) Draw(scr tcell.Screen) {
 	m := u.m
 	now, T := m.Clock(), m.TraceLen()
 	labelW := 4
-	for _, name := range m.names {
+	for _, name := range m.names() {
 		labelW = max(labelW, len([]rune(name))+1)
 	}
 	labelW = min(labelW, 16, w/3)
@@ -164,8 +164,8 @@ func (p *timelinePane) Draw(scr tcell.Screen) {
 		if id == u.sub {
 			st = th.selected
 		}
-		text(scr, x, row, maxX, pad(clip(m.names[id], labelW-1), labelW-1), st)
-		m.lanes.fill(&p.lc, id, start, col, cols, now, T)
+		text(scr, x, row, maxX, pad(clip(m.SubtaskName(int32(id)), labelW-1), labelW-1), st)
+		m.lanes.fill(&p.lc, m.lanes.laneOf(m.Graph(), id), start, col, cols, now, T)
 		for c := 0; c < cols; c++ {
 			if start+int64(c)*col > now {
 				break

@@ -338,7 +338,7 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 		require.Empty(t, scr.unsafe, "%s: runes that must not reach the terminal were drawn", what)
 	}
 	tu.keys("c")
-	u.selectSubtask(slices.Index(u.m.names, shown+"[0]"))
+	u.selectSubtask(slices.Index(u.m.names(), shown+"[0]"))
 	tu.draw()
 	requireClean("graph, table, details, log")
 	scrn := tu.screen()
@@ -478,7 +478,7 @@ func TestMouse(t *testing.T) {
 			break
 		}
 	}
-	require.Equal(t, "count[1]", tu.u.m.names[tu.u.sub])
+	require.Equal(t, "count[1]", tu.u.m.names()[tu.u.sub])
 	require.Contains(t, tu.screen(), "Details · count[1]")
 	// Click in the timeline, left of the cursor: travel back in time.
 	now := tu.u.m.Now()
@@ -622,11 +622,6 @@ func TestEveryBundledScenario(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			sc, err := scenarios.Load(name)
 			require.NoError(t, err)
-			if sc.Config.Rescales() {
-				_, err := NewModel(sc.Config)
-				require.ErrorContains(t, err, "changes a parallelism")
-				return
-			}
 			tu := newTestUI(t, sc.Config, 80, 24)
 			tu.keys("cNf")
 			for range 4 {
@@ -709,7 +704,7 @@ func TestRecoveryOnScreen(t *testing.T) {
 			tu := newTestUI(t, cfg, 120, 40)
 			m := tu.u.m
 			tu.until("job_failover: crash of join_count -> sink[1] (8 subtasks)", 20, func() { tu.keys("f") })
-			require.Equal(t, "join_count -> sink[1]", m.names[tu.u.sub], "f selects the subtask that failed")
+			require.Equal(t, "join_count -> sink[1]", m.names()[tu.u.sub], "f selects the subtask that failed")
 			scr := tu.screen()
 			require.Contains(t, tu.statusLine(), "job RESTARTING")
 			require.Regexp(t, `▶join_count -> sink\[1\]\s+X failed: crash of join_count -> sink\[1\], wait`, scr, "the origin FAILED")
@@ -743,7 +738,7 @@ func TestRecoveryOnScreen(t *testing.T) {
 			require.Contains(t, scr, "R", "restoring lanes")
 			require.NotContains(t, tu.statusLine(), "job RESTARTING")
 			// The sink's transactions are in its details.
-			for tu.u.m.names[tu.u.sub] != "join_count -> sink[1]" { // the chain of the failed subtask
+			for tu.u.m.names()[tu.u.sub] != "join_count -> sink[1]" { // the chain of the failed subtask
 				tu.u.moveSubtask(1)
 			}
 			tu.draw()
@@ -805,24 +800,15 @@ func TestDetailsShowWhatWasSaved(t *testing.T) {
 	cs, ok := u.m.Sim().CheckpointView(n, false)
 	require.True(t, ok)
 	require.Equal(t, sim.Completed, cs.Status)
-	text := func(id int) string {
-		var b strings.Builder
-		for _, l := range u.details.lines(id, 120) {
-			for _, p := range l {
-				b.WriteString(p.s)
-			}
-			b.WriteByte('\n')
-		}
-		return b.String()
-	}
+	text := func(id int) string { return detailsText(u, id) }
 	src := text(0)
 	require.Contains(t, src, fmt.Sprintf("saved in ck%d: what a restore from it loads", n))
 	require.Contains(t, src, fmt.Sprintf("source partition 0 offset %s: reading resumes there", fmtCount(cs.Offsets[0])))
-	counts := u.m.eg.ByOperator[1][0]
+	counts := u.m.Graph().ByOperator[1][0]
 	require.Regexp(t, `keyed state: \d+ keys; top: (-?\d+=\d+ ){7}-?\d+=\d+\n`, text(counts))
 
 	tu.key(tcell.KeyEnd, 0)
-	sink := u.m.eg.ByOperator[2][0]
+	sink := u.m.Graph().ByOperator[2][0]
 	got := text(sink)
 	require.Contains(t, got, "duplicates at the sinks: 374 outputs written more than once")
 	require.Regexp(t, `partition \d+ offset [\d,]+ \(key -?\d+, value -?\d+\): written 2×, 1× in a failure-free run`, got)
@@ -878,4 +864,73 @@ func TestNetworkOnScreen(t *testing.T) {
 	require.Regexp(t, `^backlog \d+( \+ filling \S+ B/32 KiB)? · credit 0 · 10/10 buffers$`, outputText(in))
 	require.True(t, in.Network.WaitingForFloating)
 	require.Contains(t, scr, "waiting")
+}
+
+// TestRescaleOnScreen: the TUI shows a rescaling run (rescale-sources:
+// events and counts 2 -> 4 through a flink stop's savepoint). Before the
+// restore the graph has two subtasks of each; after it four, the log's
+// job_resubmitted line says what moved, the details of a new subtask list
+// its key groups or splits and where they were, and the lane of counts[1]
+// goes on across the restore. Going back shows the old graph again, with
+// the selection on the subtask of the same name.
+func TestRescaleOnScreen(t *testing.T) {
+	tu := newTestUI(t, scenarioConfig(t, "rescale-sources", 0), 120, 40)
+	u, m := tu.u, tu.u.m
+	text := func(id int) string { return detailsText(u, id) }
+	tu.prompted('g', "1s")
+	require.Len(t, m.Graph().Subtasks, 5)
+	tu.selectWithKeys("counts[1]")
+	require.NotContains(t, tu.screen(), "events[3]")
+	require.Regexp(t, `events\[0\]\s+█ busy · 2 splits, read \d+`, tu.screen(), "two partitions each")
+
+	require.True(t, m.SeekNext(func(ev sim.TraceEvent) bool { return ev.Kind == sim.JobResubmitted }))
+	tu.draw()
+	scr := tu.screen()
+	require.Len(t, m.Graph().Subtasks, 9, "4 events, 4 counts, 1 sink")
+	require.Contains(t, scr, "events[3]")
+	require.Contains(t, scr, "counts[3]")
+	require.Contains(t, scr, "job_resubmitted ck=4 execution 2: rescaled events 2→4 (3 o")
+	resub := m.TraceLen() - 1
+	for m.TraceAt(resub).Kind != sim.JobResubmitted {
+		resub--
+	}
+	require.Equal(t, "job_resubmitted ck=4 execution 2: rescaled events 2→4 (3 of 4 splits moved), counts 2→4 (96 of 128 key groups moved)",
+		m.fmtEvent(m.TraceAt(resub)), "the log line, whole")
+	before := m.TraceAt(resub - 1) // the old job's last subtask, stopped
+	require.Equal(t, "sink[0]", m.eventSubtask(before), "the events before it are named in the old graph")
+	require.Equal(t, "counts[0]", m.SubtaskName(before.Subtask), "whose subtask IDs the new graph gives others")
+	require.Equal(t, "counts[1]", m.names()[u.sub], "the selection stays on counts[1]")
+	require.Contains(t, m.Explain(4), "restored rescaled", "the savepoint's rows are the reassigned state")
+	require.Contains(t, text(u.sub), "rescaled 2→4 from savepoint 4:\n  key groups 32-63 (moved from counts[0])\n")
+	ev1, ok := m.Graph().SubtaskNamed("events[1]")
+	require.True(t, ok)
+	require.Regexp(t, `  split of partition 2 from offset 399 \(moved from events\[0\]\)`, text(ev1))
+
+	tu.key(tcell.KeyEnd, 0)
+	require.True(t, m.AtEnd())
+	require.Contains(t, tu.statusLine(), "FINISHED")
+	var lc laneCells
+	lane := m.lanes.laneOf(m.Graph(), u.sub)
+	m.lanes.fill(&lc, lane, 0, int64(100*time.Millisecond), 40, m.Now(), m.TraceLen())
+	require.Contains(t, lc.present[laneSync][:12], true, "counts[1] snapshotted before the stop")
+	require.Contains(t, lc.present[laneSync][15:], true, "and after the restore, in the same lane")
+
+	tu.prompted('g', "1s")
+	require.Len(t, m.Graph().Subtasks, 5)
+	require.Equal(t, "counts[1]", m.names()[u.sub])
+	require.NotContains(t, tu.screen(), "counts[3]")
+	require.Zero(t, m.Mismatches())
+}
+
+// detailsText is the details pane's text for subtask id, 120 columns
+// wide, a line per line.
+func detailsText(u *UI, id int) string {
+	var b strings.Builder
+	for _, l := range u.details.lines(id, 120) {
+		for _, p := range l {
+			b.WriteString(p.s)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

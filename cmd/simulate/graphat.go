@@ -45,8 +45,11 @@ func subtaskNote(v sim.SubtaskView) string {
 		lines = append(lines, fmt.Sprintf("checkpoint %d: %s", sn.Checkpoint, sn.Phase))
 	}
 	var facts []string
-	if v.Source {
+	switch {
+	case v.Source && len(v.Splits) == 1:
 		facts = append(facts, fmt.Sprintf("offset %d", v.Offset))
+	case v.Source:
+		facts = append(facts, fmt.Sprintf("%d splits, read %d", len(v.Splits), v.Offset))
 	}
 	facts = append(facts, fmt.Sprintf("%d processed", v.Processed))
 	if v.StateKeys > 0 {
