@@ -129,12 +129,15 @@ type Activity uint8
 const (
 	// ActivityIdle: waiting for input.
 	ActivityIdle Activity = iota
-	// ActivityProcessing: processing a record.
+	// ActivityProcessing: processing a record; "busy", as Flink's web UI
+	// and busyTimeMsPerSecond call it (neither idle nor backpressured).
 	ActivityProcessing
 	// ActivitySync: taking the synchronous part of a snapshot; the task
 	// processes nothing.
 	ActivitySync
-	// ActivityBackpressured: stopped, its output queues are full.
+	// ActivityBackpressured: stopped without an output buffer: a
+	// subpartition holds max-buffers-per-channel buffers or the result
+	// partition's pool is used up (backPressuredTimeMsPerSecond).
 	ActivityBackpressured
 	// ActivityFinished: its input is exhausted.
 	ActivityFinished
@@ -147,7 +150,7 @@ const (
 	ActivityFinishing
 )
 
-var activityNames = [...]string{"idle", "processing", "sync snapshot", "backpressured", "finished", "failed", "restoring", "waiting for final checkpoint"}
+var activityNames = [...]string{"idle", "busy", "sync snapshot", "backpressured", "finished", "failed", "restoring", "waiting for final checkpoint"}
 
 // String names the activity.
 func (a Activity) String() string { return activityNames[a] }

@@ -67,6 +67,12 @@ func channelNote(v sim.ChannelView) string {
 	if n := v.SenderRecords + v.ReceiverRecords; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d queued", n))
 	}
+	if b := v.Network.Backlog; b > 0 {
+		parts = append(parts, fmt.Sprintf("backlog %d", b))
+		if !v.Network.Local && v.Credit == 0 {
+			parts = append(parts, "no credit")
+		}
+	}
 	switch {
 	case v.Blocked:
 		parts = append(parts, "blocked (aligning)")
