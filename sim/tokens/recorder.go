@@ -107,9 +107,6 @@ func (r *Recorder) Recording(p, in int) []int64 { return r.recording[p][in] }
 // Len is the number of snapshots begun.
 func (r *Recorder) Len() int { return len(r.snaps) }
 
-// Done reports whether snapshot id completed.
-func (r *Recorder) Done(id int64) bool { return r.Known(id) && r.snaps[id-r.first].done }
-
 // AllDone reports whether every snapshot begun completed.
 func (r *Recorder) AllDone() bool {
 	for i := range r.snaps {
