@@ -55,6 +55,9 @@ func (p *graphPane) sync() {
 // web UI shows for every task (busyTimeMsPerSecond,
 // backPressuredTimeMsPerSecond, idleTimeMsPerSecond).
 func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
+	if u.m.Config().Checkpoint.Mode == sim.ChandyLamport {
+		return u.processActivity(id, u.m.Sim())
+	}
 	th := &u.th
 	var g rune
 	var st tcell.Style

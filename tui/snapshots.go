@@ -2,9 +2,12 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
+
+	"github.com/ckptsim/ckptsim/sim"
 )
 
 // The panes of a token job (mode chandy-lamport): the checkpoint pane
@@ -77,6 +80,26 @@ func (p *checkpointPane) drawSnapshots(scr tcell.Screen) {
 		}
 		text(scr, x, ry+1+i, x+w, l, th.base)
 	}
+}
+
+// processActivity is what process id of a token job shows in the graph
+// pane: the tokens it holds and the snapshots it records inputs for (~),
+// else idle (·).
+func (u *UI) processActivity(id int, s *sim.Sim) (rune, tcell.Style, string) {
+	th := &u.th
+	text := fmt.Sprintf("holds %d tokens", s.TokensHeld(id))
+	var recording []string
+	for _, ch := range u.m.Graph().Subtasks[id].Inputs {
+		for _, n := range s.Recording(ch) {
+			if r := fmt.Sprintf("ck%d", n); !slices.Contains(recording, r) {
+				recording = append(recording, r)
+			}
+		}
+	}
+	if len(recording) == 0 {
+		return '·', th.idle, text
+	}
+	return '~', th.lane[laneAsync], text + " · recording for " + strings.Join(recording, ", ")
 }
 
 // processLines are the details pane's lines of process id of a token job.

@@ -33,6 +33,7 @@ func TestTokenRingOnScreen(t *testing.T) {
 	tu.until("recording for ck", 40, func() { tu.key(tcell.KeyDown, 0) })
 	require.Contains(t, tu.screen(), "process · holds")
 	require.Contains(t, tu.screen(), "recorded state: ck")
+	require.Contains(t, tu.screen(), "· recording for ck", "the graph pane says which snapshots a process records inputs for")
 	require.Contains(t, tu.screen(), "*", "a message in flight that its receiver will record")
 	// At the end: three completed snapshots, each of the 40 tokens.
 	tu.key(tcell.KeyEnd, 0)
