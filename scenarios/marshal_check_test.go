@@ -37,7 +37,13 @@ func perturb(t *rapid.T, cfg *sim.Config) {
 			op.OutputBytes = rapid.SampledFrom([]int{1, 100, 1024, 3000, 64 << 10}).Draw(t, "output bytes")
 		}
 		if rapid.Bool().Draw(t, "max parallelism?") {
-			op.MaxParallelism = op.Parallelism + rapid.SampledFrom([]int{0, 1, 300}).Draw(t, "max parallelism above")
+			// At least every parallelism the op has, in the job and in
+			// its rescaling restores, so that the config stays valid.
+			most := op.Parallelism
+			for _, r := range cfg.Restores {
+				most = max(most, r.Parallelism[op.Name])
+			}
+			op.MaxParallelism = most + rapid.SampledFrom([]int{0, 1, 300}).Draw(t, "max parallelism above")
 		}
 		switch op.Kind {
 		case topology.Source:
