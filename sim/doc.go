@@ -15,4 +15,69 @@
 // token-passing workload, a job of topology.Process operators whose graph
 // may have cycles (tokenjob.go, tokenconfig.go), checked from its trace by
 // TokenChecker.
+//
+// # Layers
+//
+// The package is one Go package (its layers share the Sim struct), but its
+// files fall into layers that depend only downwards, except where noted;
+// the snapshot protocols are a package of their own that depends on
+// nothing in sim:
+//
+//	┌──────────────────────────────────────────────────────────────────────┐
+//	│ checkers     cut.go (consistent cut) · reference.go, endcheck.go     │
+//	│              (state against a failure-free reference, end to end) ·  │
+//	│              tokencheck.go (token conservation, from the trace) ·    │
+//	│              result.go (invariants, Result) · inspect.go, netview.go,│
+//	│              tokenview.go (read-only views)                          │
+//	├──────────────────────────────────────────────────────────────────────┤
+//	│ coordinator  coordinator.go, history.go, stats.go, registry.go,      │
+//	│ & recovery   saved.go · recovery.go, restart.go, resubmit.go,        │
+//	│              rescale.go, stop.go · faults.go, faultconfig.go         │
+//	├──────────────────────────────────────────────────────────────────────┤
+//	│ protocols    driver.go: the executor (stepProtocol, newProtocol) ────┼──▶ sim/protocol
+//	│              barrier.go (barriers on channels) · snapshot.go (a      │    (pure state
+//	│              task's snapshot: begin, forward, sync, async, ack)      │    machines: Step
+//	├──────────────────────────────────────────────────────────────────────┤    (Input) Ready)
+//	│ job model    task.go (the task loop) · finish.go · source.go ·       │
+//	│              sink.go · chain.go · channel.go, network.go, credit.go, │
+//	│              inputs.go, debloat.go, placement.go, recordsize.go ·    │
+//	│              backend.go, backendconfig.go · script.go (one scripted  │
+//	│              task) · tokenjob.go, tokenconfig.go (the token job of   │
+//	│              mode ChandyLamport: processes and FIFO links)           │
+//	├──────────────────────────────────────────────────────────────────────┤
+//	│ kernel       engine.go (Sim, New, Step, event dispatch) · queue.go,  │
+//	│              deque.go · trace.go · progress.go · config.go,          │
+//	│              bounds.go, version.go                                   │
+//	└──────────────────────────────────────────────────────────────────────┘
+//
+// Which file depends on which, in words:
+//
+//   - The kernel's engine.go dispatches each event to its layer: a task's
+//     events to the task loop (task.go), a channel's to the network
+//     (network.go, credit.go), the coordinator's to coordinator.go, faults
+//     and restarts to faults.go and recovery.go.
+//   - The task loop (task.go) takes one item at a time; what a record does
+//     is the job model's (chain.go, sink.go, backend.go); what a barrier,
+//     cancel marker, end of partition, announcement, trigger or alignment
+//     timer does is the task's protocol's: task.go, finish.go and
+//     engine.go hand them to driver.go as protocol.Input.
+//   - driver.go steps the task's protocol.Protocol and carries out its
+//     actions with barrier.go (block, unblock, resume, prioritize, persist
+//     channel state), snapshot.go (begin, forward the barrier, take the
+//     sync snapshot, acknowledge) and coordinator.go (decline, alignment
+//     statistics); in mode ChandyLamport it hands them to tokenjob.go
+//     (executeToken) instead. The protocols hold no pointer into sim.
+//   - snapshot.go acknowledges to coordinator.go; the coordinator completes,
+//     expires and aborts checkpoints, notifies tasks (sink.go commits) and
+//     keeps the history (history.go, stats.go) and the shared state
+//     (registry.go); recovery.go and its neighbours stop and redeploy tasks
+//     and give each a fresh protocol (newProtocol with the coordinator's
+//     last id as Spec.Floor).
+//   - The checkers read what the layers below recorded: cut.go is fed by
+//     the task loop (checkCut, for every record taken) and judges the
+//     observations against the coordinator's completed checkpoints;
+//     reference.go and endcheck.go replay the source logs and compare with
+//     the snapshots and sinks; result.go turns them into Invariants. These
+//     are still fields of Sim (issue 13 asks for a narrow observer
+//     interface instead); tokencheck.go already observes the trace alone.
 package sim
