@@ -102,6 +102,13 @@ func TestHandlers(t *testing.T) {
 			"forward 1 priority, persist output 1, snapshot 1, start recording c1, stop recording c1, start recording c0, prioritize c0"},
 		state: "CollectingBarriersUnaligned",
 	}, {
+		name: "alternating: a channel that ended does not make the timer of an announced checkpoint take it: its barriers are prioritized",
+		p:    protocol.NewAlignedWithTimeout(spec2, 10),
+		ins: []protocol.Input{{Kind: protocol.Announcement, Channel: 0, Checkpoint: 1}, eop(1, 5),
+			{Kind: protocol.Timer, Checkpoint: 1, Now: 11}},
+		want:  []string{"set timer 1 at 11", "", "timed out 1, prioritize c0"},
+		state: "AlternatingWaitingForFirstBarrier",
+	}, {
 		name: "aligned: a cancel marker of an announced checkpoint whose barriers have not come is ignored",
 		p:    protocol.NewAlignedWithTimeout(spec2, 10),
 		ins:  []protocol.Input{{Kind: protocol.Announcement, Channel: 0, Checkpoint: 1}, {Kind: protocol.Cancel, Channel: 1, Checkpoint: 1}},
