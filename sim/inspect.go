@@ -287,14 +287,21 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 	for _, x := range t.sink.pending {
 		v.SinkPending = append(v.SinkPending, SinkTransaction{Checkpoint: x.ck, Records: len(x.recs)})
 	}
-	switch p := t.proto.(type) {
-	case *protocol.SingleCheckpointBarrierHandler:
-		v.Checkpoint, v.Pending, v.Unaligned = p.Current(), p.Pending(), p.Unaligned()
-		if v.Pending {
-			v.AlignedInputs, v.TargetInputs, v.FirstBarrierAt = p.Alignment()
+	if v.Source {
+		// A source has no barrier handler (SourceStreamTask triggers its
+		// checkpoints itself): it stays at the checkpoint its incarnation
+		// was restored after.
+		v.Checkpoint = t.floor
+	} else {
+		switch p := t.proto.(type) {
+		case *protocol.SingleCheckpointBarrierHandler:
+			v.Checkpoint, v.Pending, v.Unaligned = p.Current(), p.Pending(), p.Unaligned()
+			if v.Pending {
+				v.AlignedInputs, v.TargetInputs, v.FirstBarrierAt = p.Alignment()
+			}
+		case *protocol.CheckpointBarrierTracker:
+			v.Checkpoint, v.Tracked = p.Latest(), p.Tracked()
 		}
-	case *protocol.CheckpointBarrierTracker:
-		v.Checkpoint, v.Tracked = p.Latest(), p.Tracked()
 	}
 	if v.Source {
 		v.Splits, v.Offset = splitViews(t.splits), t.readOffsets()
