@@ -22,7 +22,9 @@ import (
 //     channel state ("missing": it would be lost by a recovery).
 //
 // Observations are kept per range of checkpoint ids and judged at the end
-// against the checkpoints that completed.
+// against the checkpoints that completed. The checker holds no pointer into
+// the run: the task loop tells it what each task takes (taken), and the
+// result hands it the completed checkpoints (report).
 
 // maxCutObservations bounds the memory of the checker; further
 // observations are only counted.
@@ -57,29 +59,30 @@ func (c *cutChecker) add(o cutObservation) {
 	c.obs = append(c.obs, o)
 }
 
-// checkCut classifies a record a task is about to process.
-func (s *Sim) checkCut(t *task, it *item) {
+// taken classifies record it, which subtask task of execution exec is
+// about to process, with n the last checkpoint the task snapshotted and
+// floor the coordinator's latest id when its incarnation was restored.
+func (c *cutChecker) taken(exec int, task int32, n, floor int64, it *item) {
 	// Checkpoints triggered before this incarnation of the task was
-	// restored (up to t.floor) belong to an earlier execution: none of its
+	// restored (up to floor) belong to an earlier execution: none of its
 	// business.
-	n := t.lastSnap
 	switch {
 	case it.ck > n:
-		if lo := max(n, t.floor) + 1; lo <= it.ck {
-			s.cut.add(cutObservation{exec: s.coord.execution, task: t.id, lo: lo, hi: it.ck, extra: true})
+		if lo := max(n, floor) + 1; lo <= it.ck {
+			c.add(cutObservation{exec: exec, task: task, lo: lo, hi: it.ck, extra: true})
 		}
 	case it.ck < n:
 		// Checkpoints it.ck+1..n miss the record, except those that
 		// persisted it.
-		lo, hi := max(it.ck, t.floor)+1, n
+		lo, hi := max(it.ck, floor)+1, n
 		if it.persistedTo > 0 {
 			if it.persistedFrom > lo {
-				s.cut.add(cutObservation{exec: s.coord.execution, task: t.id, lo: lo, hi: it.persistedFrom - 1})
+				c.add(cutObservation{exec: exec, task: task, lo: lo, hi: it.persistedFrom - 1})
 			}
 			lo = it.persistedTo + 1
 		}
 		if lo <= hi {
-			s.cut.add(cutObservation{exec: s.coord.execution, task: t.id, lo: lo, hi: hi})
+			c.add(cutObservation{exec: exec, task: task, lo: lo, hi: hi})
 		}
 	}
 }
@@ -96,18 +99,25 @@ func (c *cutCount) add(o cutObservation, times int64) {
 	}
 }
 
-// cutReport judges the observations against the completed checkpoints.
-// It returns the counts of each checkpoint in the coordinator's stats, by
-// index, their sum over every completed checkpoint (evicted ones
-// included), and a description of the first few problems.
+// cutReport is the cut checker's report on this run.
 func (s *Sim) cutReport() (rows []cutCount, total cutCount, detail string) {
-	co := &s.coord
-	rows = make([]cutCount, len(co.stats))
-	for i, cs := range co.stats {
+	return s.cut.report(s.coord.stats, s.coord.done, s.cfg.Checkpoint.Mode == AtLeastOnce,
+		func(id int32) string { return s.eg.Subtasks[id].Name })
+}
+
+// report judges the observations against the completed checkpoints: the
+// coordinator's stats and done, the ids of every completed checkpoint
+// (evicted ones included). Records from after a cut in a snapshot are no
+// problem with atLeastOnce; name names a subtask. It returns the counts of
+// each checkpoint of stats, by index, their sum over every completed
+// checkpoint, and a description of the first few problems.
+func (c *cutChecker) report(stats []*CheckpointStats, done idSet, atLeastOnce bool, name func(task int32) string) (rows []cutCount, total cutCount, detail string) {
+	rows = make([]cutCount, len(stats))
+	for i, cs := range stats {
 		if cs.Status != Completed {
 			continue
 		}
-		for _, o := range s.cut.obs {
+		for _, o := range c.obs {
 			if o.exec == cs.Execution && o.lo <= cs.ID && cs.ID <= o.hi {
 				rows[i].add(o, 1)
 			}
@@ -121,13 +131,13 @@ func (s *Sim) cutReport() (rows []cutCount, total cutCount, detail string) {
 		obs  int
 	}
 	var problems []problem
-	for k, o := range s.cut.obs {
-		total.add(o, co.done.count(o.exec, o.lo, o.hi))
-		if o.extra && s.cfg.Checkpoint.Mode == AtLeastOnce {
+	for k, o := range c.obs {
+		total.add(o, done.count(o.exec, o.lo, o.hi))
+		if o.extra && atLeastOnce {
 			continue
 		}
 		for n, found := o.lo, 0; n <= o.hi && found < 3; n++ {
-			if n = co.done.next(o.exec, n); n < 0 || n > o.hi {
+			if n = done.next(o.exec, n); n < 0 || n > o.hi {
 				break
 			}
 			problems = append(problems, problem{o.exec, n, k})
@@ -135,22 +145,22 @@ func (s *Sim) cutReport() (rows []cutCount, total cutCount, detail string) {
 		}
 	}
 	slices.SortFunc(problems, func(a, b problem) int {
-		if c := cmpRange(idRange{exec: a.exec, lo: a.n}, idRange{exec: b.exec, lo: b.n}); c != 0 {
-			return c
+		if d := cmpRange(idRange{exec: a.exec, lo: a.n}, idRange{exec: b.exec, lo: b.n}); d != 0 {
+			return d
 		}
 		return cmp.Compare(a.obs, b.obs)
 	})
 	var b strings.Builder
 	for _, p := range problems[:min(3, len(problems))] {
-		o := s.cut.obs[p.obs]
+		o := c.obs[p.obs]
 		side := "from before the cut was processed after the snapshot and is in no channel state"
 		if o.extra {
 			side = "from after the cut was processed before the snapshot"
 		}
-		fmt.Fprintf(&b, "checkpoint %d, %s: %d record(s) %s; ", p.n, s.eg.Subtasks[o.task].Name, o.count, side)
+		fmt.Fprintf(&b, "checkpoint %d, %s: %d record(s) %s; ", p.n, name(o.task), o.count, side)
 	}
-	if s.cut.overflow > 0 {
-		fmt.Fprintf(&b, "(%d further observations were not kept) ", s.cut.overflow)
+	if c.overflow > 0 {
+		fmt.Fprintf(&b, "(%d further observations were not kept) ", c.overflow)
 	}
 	return rows, total, strings.TrimSpace(b.String())
 }

@@ -73,9 +73,10 @@
 //     (registry.go); recovery.go and its neighbours stop and redeploy tasks
 //     and give each a fresh protocol (newProtocol with the coordinator's
 //     last id as Spec.Floor).
-//   - The checkers read what the layers below recorded: cut.go is fed by
-//     the task loop (checkCut, for every record taken) and judges the
-//     observations against the coordinator's completed checkpoints;
+//   - The checkers read what the layers below recorded: cut.go holds no
+//     pointer into the run; the task loop feeds it every record taken
+//     (cutChecker.taken) and the result hands it the coordinator's
+//     completed checkpoints (cutChecker.report);
 //     reference.go and endcheck.go replay the source logs and compare with
 //     the snapshots and sinks; result.go turns them into Invariants. These
 //     are still fields of Sim (issue 13 asks for a narrow observer

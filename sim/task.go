@@ -170,7 +170,7 @@ func (s *Sim) takeRecord(t *task, c *channel, it *item) {
 	if n := t.recording[c.input]; n != 0 {
 		s.persistTaken(t, c, it, n) // input channel state of an unaligned checkpoint
 	}
-	s.checkCut(t, it)
+	s.cut.taken(s.coord.execution, t.id, t.lastSnap, t.floor, it)
 	s.stepProtocol(t, protocol.Input{Kind: protocol.Record, Channel: int(c.input), Bytes: int64(it.bytes)}, 0)
 	if !s.untraced() {
 		s.emitTrace(TraceEvent{Kind: RecordReceived, Subtask: t.id, Channel: c.id, Key: it.key, Value: it.value})
