@@ -198,8 +198,6 @@ func TestForcedAlignedBesideUnaligned(t *testing.T) {
 		}
 	}
 	m0 := subtaskID(t, s, "m[0]")
-	s.tasks[m0].alignedOnly = false
-	s.tasks[subtaskID(t, s, "m[1]")].alignedOnly = false
 	var evs []TraceEvent
 	s.Tracer = func(ev TraceEvent) { evs = append(evs, ev) }
 	r := s.Run()

@@ -215,7 +215,6 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 			t.gates[gi].reset(&s.cfg.Channels)
 		}
 		t.openInputs, t.dataInputs = len(t.inputs), len(t.inputs)
-		t.alignedOnly = len(st.Inputs) > 0 && eg.Channels[st.Inputs[0]].AlignedOnly
 		t.readable = newInputSet(len(t.inputs))
 		t.recording = make([]int64, len(t.inputs))
 		for _, g := range st.Outputs {

@@ -46,10 +46,6 @@ type task struct {
 	floor      int64              // the coordinator's latest id when this incarnation was restored
 	inputs     []int32
 	outputs    []gate
-	// alignedOnly: every input is of an edge without unaligned
-	// checkpoints (topology.Graph.UnalignedUnsupported), so the task
-	// aligns every checkpoint.
-	alignedOnly bool
 	// Keyed state of an aggregate, the chain's head: key -> count or sum;
 	// backend models the state backend that holds it.
 	state       map[int64]int64
