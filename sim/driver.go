@@ -76,13 +76,17 @@ type readyState struct {
 // the records it jumped on its channel, still queued behind it.
 func (s *Sim) stepProtocol(t *task, in protocol.Input, overtook int) {
 	in.Now = s.now
-	r := t.proto.Step(in)
-	if len(r.Actions) == 0 {
-		return
+	if r := t.proto.Step(in); len(r.Actions) > 0 {
+		s.executeReady(t, &in, overtook, r.Actions)
 	}
+}
+
+// executeReady carries out the actions of the Ready that in gave, in
+// order.
+func (s *Sim) executeReady(t *task, in *protocol.Input, overtook int, actions []protocol.Action) {
 	x := readyState{snapID: -1, announced: in.Kind == protocol.Announcement}
-	for i := range r.Actions {
-		s.execute(t, &in, overtook, &r.Actions[i], &x)
+	for i := range actions {
+		s.execute(t, in, overtook, &actions[i], &x)
 	}
 }
 
