@@ -32,8 +32,11 @@ import (
 // list state (SourceOperator's SourceReaderState, a plain list state, not
 // a union one), so a source rescales like any list state: its splits move
 // round robin and every partition resumes at its offset at exactly one
-// subtask. An operator fed by a broadcast edge keeps its parallelism;
-// Validate refuses to change it (docs/flink-semantics.md says why).
+// subtask. The receiver of a broadcast edge rescales too: no operator here
+// has broadcast state (Flink would give every new subtask a copy,
+// repartitionBroadcastState), and a broadcast edge never carries channel
+// state; a record read after the restore is copied to as many receivers
+// as the new job has (the reference follows that: resubmitted).
 
 // GraphOf is the execution graph of execution exec (see
 // CheckpointStats.Execution): a rescaling restore deploys a new one.
@@ -45,8 +48,7 @@ func (s *Sim) GraphOf(exec int) *topology.ExecutionGraph {
 }
 
 // validateRescale checks the parallelisms of manual restore i against the
-// job graph g: known operators, at least 1, no receiver of a broadcast
-// edge.
+// job graph g: known operators, at least 1.
 func (r *ManualRestore) validateRescale(i int, g *topology.Graph) error {
 	for _, name := range slices.Sorted(maps.Keys(r.Parallelism)) {
 		op := g.Index(name)
@@ -56,11 +58,6 @@ func (r *ManualRestore) validateRescale(i int, g *topology.Graph) error {
 			return fmt.Errorf("restore %d: parallelism of unknown operator %q", i+1, name)
 		case p < 1:
 			return fmt.Errorf("restore %d: parallelism of %q must be at least 1", i+1, name)
-		}
-		for _, e := range g.Edges {
-			if e.To == name && e.Partitioning == topology.Broadcast {
-				return fmt.Errorf("restore %d: the parallelism of %q cannot change: rescaling the receiver of a broadcast edge is not modelled", i+1, name)
-			}
 		}
 	}
 	return nil
@@ -334,8 +331,11 @@ func (c *Config) validateRescaledGraphs(g *topology.Graph) error {
 		capped := *rg
 		capped.Operators = slices.Clone(rg.Operators)
 		for i := range capped.Operators {
+			// A parallelism above the max parallelism is refused at the
+			// restore, with Flink's message; the rest of the graph must
+			// hold with the parallelism asked for.
 			op := &capped.Operators[i]
-			op.Parallelism = min(op.Parallelism, op.MaxParallelism) // a higher one is refused
+			op.MaxParallelism = max(op.MaxParallelism, op.Parallelism)
 		}
 		if err := capped.Validate(); err != nil {
 			return fmt.Errorf("restore: the rescaled job is invalid: %v", err)

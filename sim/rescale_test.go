@@ -116,7 +116,8 @@ func TestRescaleRefusals(t *testing.T) {
 		par map[string]int
 		err string
 	}{
-		{map[string]int{"src": 3, "double": 3}, ""}, // a source rescales with its forward receiver
+		{map[string]int{"src": 3, "double": 3}, ""},     // a source rescales with its forward receiver
+		{map[string]int{"src": 129, "double": 129}, ""}, // above the max parallelism: refused at the restore, not here
 		{map[string]int{"nope": 3}, `restore 1: parallelism of unknown operator "nope"`},
 		{map[string]int{"count": 0}, `restore 1: parallelism of "count" must be at least 1`},
 		{map[string]int{"double": 3}, `restore: the rescaled job is invalid: ` + forwardMismatch(t, cfg)},
@@ -368,7 +369,7 @@ func TestRescaleStopAndResumeExactlyOnce(t *testing.T) {
 		cfg.Restores[0].Parallelism["count"] = rapid.IntRange(1, 4).Draw(t, "new count")
 		cfg.Restores[0].Parallelism["sink"] = rapid.IntRange(1, 3).Draw(t, "new sink")
 		cfg.Recovery.Stop.At = ms(t, 150, 500, "stop at")
-		cfg.Restores[0].At = cfg.Recovery.Stop.At + ms(t, 10, 300, "resume after")
+		cfg.Restores[0].At = cfg.Recovery.Stop.At + ms(t, 50, 300, "resume after") // after the savepoint completed
 		r := rapidSim(t, cfg).Run()
 		require.NotNil(t, r.StopWithSavepoint)
 		require.Empty(t, r.StopWithSavepoint.Failed)
@@ -403,4 +404,67 @@ func TestRescaleDropsFaultsOfRemovedSubtasks(t *testing.T) {
 	require.Len(t, r.Resubmissions, 1)
 	assert.Empty(t, r.Failovers)
 	assert.Equal(t, JobFinished, r.Job)
+}
+
+// broadcastJob is a source of 4 partitions broadcast into a map, keyed
+// into a count and a two-phase commit sink, stopped with a savepoint at
+// 300ms and resumed at 400ms with the map at parallelism mapTo.
+func broadcastJob(mapTo int) Config {
+	cfg := sourceRescaleJob(2, 2, 4)
+	cfg.Graph.Edges[0].Partitioning = topology.Broadcast
+	cfg.Graph.Operators[1].Parallelism = 2
+	cfg.Restores[0].At = 400 * time.Millisecond
+	cfg.Restores[0].Parallelism = map[string]int{"double": mapTo, "count": 3}
+	return cfg
+}
+
+// TestRescaleBroadcastReceiver: the receiver of a broadcast edge rescales
+// (it has no broadcast state; the edge carries no channel state): every
+// record read before the restore was copied to the old parallelism's
+// receivers, every record after it to the new one's, and the checkers
+// follow that, so the state and the output stay exactly once whether the
+// receivers grow or shrink, after a stop and after a rollback to an older
+// checkpoint.
+func TestRescaleBroadcastReceiver(t *testing.T) {
+	for _, to := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint("stop, map 2 -> ", to), func(t *testing.T) {
+			r := newSim(t, broadcastJob(to)).Run()
+			require.Len(t, r.Resubmissions, 1)
+			require.Empty(t, r.Resubmissions[0].Refused)
+			requireDrainedExactlyOnce(t, r)
+		})
+	}
+	t.Run("rollback, map 2 -> 3", func(t *testing.T) {
+		cfg := broadcastJob(3)
+		cfg.Recovery.Stop = StopWithSavepoint{}
+		cfg.Recovery.Savepoints = []time.Duration{200 * time.Millisecond}
+		cfg.Graph.Operators[3].SinkMode = topology.AtLeastOnceSink // the rollback writes the output after the savepoint again
+		s := newSim(t, cfg)
+		r := s.Run()
+		require.Empty(t, r.Resubmissions[0].Refused)
+		require.Equal(t, JobFinished, r.Job)
+		for _, inv := range r.Invariants {
+			if inv.Name != "end-to-end" {
+				require.True(t, inv.OK, "%s: %s", inv.Name, inv.Detail)
+			}
+		}
+		// Each record reaches the count once per map subtask that copied
+		// it: 2 before the savepoint's offsets, 3 after.
+		got, _ := finalState(t, s, "count")
+		var records, want int64
+		for _, c := range r.Checkpoints {
+			if c.ID == r.Resubmissions[0].RestoredFrom && c.Execution == 0 {
+				for p := range 4 {
+					records += 600
+					want += 2*c.Offsets[p] + 3*(600-c.Offsets[p])
+				}
+			}
+		}
+		var sum int64
+		for _, v := range got {
+			sum += v
+		}
+		require.Equal(t, int64(2400), records)
+		require.Equal(t, want, sum, "copies: 2 per record before the savepoint, 3 after")
+	})
 }

@@ -69,7 +69,7 @@ Usage:
                                     --at annotates each subtask and channel with its state then
   simulate tui [FILE|NAME] [flags]  terminal UI: watch barriers flow, step through checkpoints and back
   simulate check [--runs N] [--seed S] [--mode M] [--property NAME] [--faults none|some|always]
-                 [--workers K] [--out DIR] [--shard K/N] [--format text|json]
+                 [--restores none|some|always] [--workers K] [--out DIR] [--shard K/N] [--format text|json]
                                     check properties on random scenarios, shrink and write
                                     counterexamples (simulate check --help)
   simulate check merge REPORT...    combine the JSON reports of a sweep's shards
