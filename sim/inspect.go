@@ -127,13 +127,15 @@ type Activity uint8
 
 // The activities, from the most to the least specific.
 const (
-	// ActivityIdle: waiting for input.
+	// ActivityIdle: waiting for input (idleTimeMsPerSecond), also with
+	// every input blocked by an alignment.
 	ActivityIdle Activity = iota
 	// ActivityProcessing: processing a record; "busy", as Flink's web UI
 	// and busyTimeMsPerSecond call it (neither idle nor backpressured).
 	ActivityProcessing
 	// ActivitySync: taking the synchronous part of a snapshot; the task
-	// processes nothing.
+	// processes nothing. Flink's metrics count it as busy time
+	// (busyTimeMsPerSecond is what is neither idle nor backpressured).
 	ActivitySync
 	// ActivityBackpressured: stopped without an output buffer: a
 	// subpartition holds max-buffers-per-channel buffers or the result

@@ -53,7 +53,8 @@ func (p *graphPane) sync() {
 // timeline lane uses), its style and a few words. A running task is busy,
 // backpressured or idle, the three states whose time per second Flink's
 // web UI shows for every task (busyTimeMsPerSecond,
-// backPressuredTimeMsPerSecond, idleTimeMsPerSecond).
+// backPressuredTimeMsPerSecond, idleTimeMsPerSecond); a sync snapshot,
+// shown apart, is busy time in Flink's metrics.
 func (u *UI) activity(id int, v sim.SubtaskView) (rune, tcell.Style, string) {
 	if u.m.Config().Checkpoint.Mode == sim.ChandyLamport {
 		return u.processActivity(id, u.m.Sim())
