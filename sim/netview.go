@@ -75,8 +75,11 @@ type TaskNetwork struct {
 	// pools' sizes (OutputBufferPoolUsageGauge).
 	OutPoolUsage float64
 	// InputQueueLength is the buffers received and not consumed on all
-	// input channels, OutputQueueLength the buffers in backlog on all
-	// subpartitions (InputBuffersGauge, OutputBuffersGauge).
+	// input channels (InputBuffersGauge); OutputQueueLength the buffers
+	// queued on all subpartitions (OutputBuffersGauge: PipelinedSubpartition
+	// counts every BufferConsumer in its queue, so the backlog and the
+	// buffer being filled, which joins the queue when it is requested).
+	// Both leave out queued events (barriers), which Flink counts too.
 	InputQueueLength, OutputQueueLength int
 	// Backpressured: the task processes nothing until an output buffer is
 	// recycled (its RecordWriter is unavailable): Flink's
@@ -110,7 +113,8 @@ func (s *Sim) TaskNetwork(id int) TaskNetwork {
 		g := &t.outputs[gi]
 		held, pool = held+g.held, pool+g.pool
 		for _, id := range g.chans {
-			v.OutputQueueLength += s.chans[id].outBufs.len()
+			c := &s.chans[id]
+			v.OutputQueueLength += c.outBufs.len() + min(1, int(c.openBytes))
 		}
 	}
 	v.InPoolUsage = usage(exclUsed+floatUsed, exclAll+floatAll)

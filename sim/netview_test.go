@@ -34,6 +34,7 @@ func TestTaskNetwork(t *testing.T) {
 	assert.Zero(t, c.Credit)
 	assert.Equal(t, 10, nw.Held)
 	assert.Equal(t, nw.Held, nw.Backlog+min(1, nw.FillingBytes), "the pool's buffers are the backlog and the one being filled")
+	assert.Equal(t, nw.Backlog+min(1, nw.FillingBytes), out.OutputQueueLength, "outputQueueLength counts the buffer being filled (PipelinedSubpartition's queue holds its BufferConsumer)")
 	assert.LessOrEqual(t, nw.ExclusiveFree+nw.FloatingFree, 1, "the free buffers are the credit the receiver grants")
 	assert.Equal(t, nw.Queued, in.InputQueueLength)
 	assert.Equal(t, 10, nw.Queued+nw.ExclusiveFree, "an exclusive buffer is free until the data its credit brought lands")
