@@ -188,8 +188,8 @@ type Bounds struct {
 	// from the latest retained checkpoint (retained on cancellation).
 	// Rescale: the restore sets new parallelisms within Parallelism, for
 	// every group of operators a forward edge joins (keyed operators,
-	// sources and their splits, stateless operators, receivers of
-	// broadcast edges and sinks).
+	// sources and their splits, stateless operators and sinks), but not
+	// for a receiver of a broadcast edge, whose parallelism sim keeps.
 	Restores, Rescale Choice
 
 	// MaxEvents is the event budget of every generated run: a safety net

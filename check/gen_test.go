@@ -88,8 +88,8 @@ func within(t require.TestingT, b Bounds, cfg sim.Config) {
 }
 
 // withinRestores fails unless cfg's manual restore stays within b: at
-// most one, valid, rescaling only when b allows it, with the stop,
-// savepoint or retention it needs. It
+// most one, valid, rescaling only when b allows it and never a receiver
+// of a broadcast edge, with the stop, savepoint or retention it needs. It
 // returns cfg without the restore and those settings.
 func withinRestores(t require.TestingT, b Bounds, cfg sim.Config) sim.Config {
 	if len(cfg.Restores) == 0 {
@@ -104,6 +104,9 @@ func withinRestores(t require.TestingT, b Bounds, cfg sim.Config) sim.Config {
 	assert.True(t, len(r.Parallelism) == 0 || b.Rescale != Never, "rescaled")
 	for name, p := range r.Parallelism {
 		assert.True(t, p >= b.Parallelism.Min && p <= b.Parallelism.Max, "%s at %d", name, p)
+		for _, e := range cfg.Graph.Edges {
+			assert.False(t, e.To == name && e.Partitioning == topology.Broadcast, "broadcast receiver %s rescaled", name)
+		}
 	}
 	rec := cfg.Recovery
 	rec.Savepoints = slices.Clone(rec.Savepoints)

@@ -67,7 +67,8 @@ func drawRestore(t *rapid.T, b *Bounds, cfg *sim.Config) {
 
 // drawParallelisms draws new parallelisms for a rescaling restore of g:
 // one for each group of operators joined by forward edges (which keep
-// equal parallelism on both sides), in operator order.
+// equal parallelism on both sides), in operator order, leaving out the
+// groups with a receiver of a broadcast edge.
 func drawParallelisms(t *rapid.T, b *Bounds, g *topology.Graph) map[string]int {
 	group := make([]int, len(g.Operators))
 	for i := range group {
@@ -81,16 +82,28 @@ func drawParallelisms(t *rapid.T, b *Bounds, g *topology.Graph) map[string]int {
 		return i
 	}
 	from, to := g.EdgeEnds()
+	fixed := make([]bool, len(g.Operators))
 	for i, e := range g.Edges {
-		if e.Partitioning == topology.Forward {
+		switch e.Partitioning {
+		case topology.Forward:
 			a, c := root(from[i]), root(to[i])
 			group[max(a, c)] = min(a, c)
+		case topology.Broadcast:
+			fixed[to[i]] = true
+		}
+	}
+	for i := range fixed {
+		if fixed[i] {
+			fixed[root(i)] = true
 		}
 	}
 	par := map[string]int{}
 	drawn := map[int]int{}
 	for i := range g.Operators {
 		r := root(i)
+		if fixed[r] {
+			continue
+		}
 		p, ok := drawn[r]
 		if !ok {
 			p = drawInt(t, b.Parallelism, "rescale "+g.Operators[r].Name)

@@ -127,7 +127,9 @@ func (co *coordinator) restorePoint(s *Sim) *CheckpointStats {
 // savepoint triggers a savepoint: an aligned checkpoint that is not
 // subject to max concurrent checkpoints or the min pause.
 func (co *coordinator) savepoint(s *Sim) {
-	if !s.allRunning() || co.running == 0 || co.tasksFinished(s) {
+	// A job stopped with a savepoint takes no other: its sources ended
+	// where they stood, not at the end of their input.
+	if !s.allRunning() || co.running == 0 || co.tasksFinished(s) || s.job.stopped {
 		return
 	}
 	co.trigger(s, true)

@@ -25,12 +25,11 @@ type endChecks struct {
 	upsertDetail     string
 }
 
-// copies counts how many times record offset of partition p reaches a
-// sink in a failure-free run (flowing as the deployment that read it in
-// the run's history does).
-func (s *Sim) copies(p int, offset, key, value int64) int64 {
+// copies counts how many times a record of operator op reaches a sink in
+// a failure-free run.
+func (s *Sim) copies(op int, key, value int64) int64 {
 	var n int64
-	s.flow(s.ref.outsAt(p, offset), s.ref.srcOp[p], key, value, func(to int, _, _ int64) bool {
+	s.flow(op, key, value, func(to int, _, _ int64) bool {
 		if s.cfg.Graph.Operators[to].Kind == topology.Sink {
 			n++
 		}
@@ -61,7 +60,7 @@ func (s *Sim) endCheck() endChecks {
 	for p, l := range r.logs {
 		for off := range s.inputEnd(p, l) {
 			key, value := l.record(off)
-			want := s.copies(p, off, key, value)
+			want := s.copies(r.srcOp[p], key, value)
 			got := s.delivered.count(int32(p), off)
 			if got > want {
 				ec.duplicates += got - want

@@ -154,7 +154,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"Sim.coord.stats": "copied", "Sim.coord.pending": "copied", "Sim.coord.retained": "copied",
 		"Sim.coord.latest": "copied", "Sim.coord.origin": "copied", "Sim.coord.savepoints": "copied", "Sim.coord.done": "copied",
 		"Sim.cut.obs": "copied", "Sim.script": "copied",
-		"Sim.ref.offsets": "copied", "Sim.ref.state": "copied", "Sim.ref.logs": "shared", "Sim.ref.srcOp": "shared", "Sim.ref.lineage": "shared", "Sim.ref.lineageAt": "shared", "Sim.ref.maxPar": "shared",
+		"Sim.ref.offsets": "copied", "Sim.ref.state": "copied", "Sim.ref.logs": "shared", "Sim.ref.srcOp": "shared", "Sim.ref.outs": "shared", "Sim.ref.maxPar": "shared",
 		"task.op": "shared", "task.chain": "shared", "task.inputs": "shared", "task.outputs": "copied", "task.cur": "value",
 		"task.splits": "copied", "split.log": "shared", "CheckpointStats.splits": "shared", "Sim.logs": "shared", "Sim.partBase": "shared", "task.triggers": "copied", "task.state": "copied",
 		"task.proto": "copied", "task.recording": "copied",

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"maps"
-	"slices"
 
 	"github.com/ckptsim/ckptsim/topology"
 )
@@ -21,17 +20,11 @@ type reference struct {
 	state   [][]map[int64]int64 // by operator, by subtask index; nil if unchecked
 	logs    []*sourceLog        // by partition
 	srcOp   []int               // operator of each partition
+	outs    [][]flowEdge        // by operator: the edges it emits on, in the graph's order
 	maxPar  []int               // max parallelism of each operator
-	// lineage says, for each partition, which deployment read its
-	// records in the run's history as it stands: segments in offset
-	// order, each with the flow of the graph that read them (a broadcast
-	// edge copies a record to as many receivers as that graph has).
-	// lineageAt is the lineage each execution started with.
-	lineage   [][]readBy
-	lineageAt [][][]readBy
-	checked   int // checkpoints compared
-	bad       int // checkpoints that differed
-	detail    string
+	checked int                 // checkpoints compared
+	bad     int                 // checkpoints that differed
+	detail  string
 }
 
 // flowEdge is an edge of the logical graph as flow follows it: the
@@ -41,89 +34,6 @@ type flowEdge struct {
 	to, copies int
 }
 
-// readBy is a segment of a partition's lineage: its records from offset
-// from on flow as outs says (by operator: the edges it emits on, in the
-// graph's order).
-type readBy struct {
-	from int64
-	outs [][]flowEdge
-}
-
-// flowOf is how records flow through graph g.
-func flowOf(g *topology.Graph) [][]flowEdge {
-	from, to := g.EdgeEnds()
-	outs := make([][]flowEdge, len(g.Operators))
-	for i, e := range g.Edges {
-		copies := 1
-		if e.Partitioning == topology.Broadcast {
-			copies = g.Operators[to[i]].Parallelism
-		}
-		outs[from[i]] = append(outs[from[i]], flowEdge{to: to[i], copies: copies})
-	}
-	return outs
-}
-
-// outsAt is the flow of record offset of partition p in the lineage.
-func (r *reference) outsAt(p int, offset int64) [][]flowEdge {
-	segs := r.lineage[p]
-	i := len(segs) - 1
-	for i > 0 && segs[i].from > offset {
-		i--
-	}
-	return segs[i].outs
-}
-
-// resubmitted starts the lineage of execution exec, which restored cs (an
-// execution's lineage, cut at cs's offsets) with graph g. If g copies
-// records behind a broadcast edge otherwise than the graph that read them
-// before, the reference is computed anew from the start of the logs: the
-// records the new job reads again flow otherwise than they did.
-func (s *Sim) resubmitted(cs *CheckpointStats, exec int, g *topology.Graph) {
-	r := &s.ref
-	outs := flowOf(g)
-	reset := !r.flowsAre(r.lineage, outs)
-	lineage := make([][]readBy, len(r.logs))
-	for p, segs := range r.lineageAt[cs.Execution] {
-		off := cs.Offsets[p]
-		if off < 0 { // the source had finished: its whole log
-			off = r.logs[p].spec.Records
-		}
-		for _, sg := range segs {
-			if sg.from < off || len(lineage[p]) == 0 {
-				lineage[p] = append(lineage[p], sg)
-			}
-		}
-		lineage[p] = append(lineage[p], readBy{from: off, outs: outs})
-	}
-	reset = reset || !r.flowsAre(lineage, outs)
-	r.lineage = lineage
-	r.lineageAt = append(r.lineageAt[:exec:exec], lineage)
-	if !reset {
-		return
-	}
-	clear(r.offsets)
-	for op, subs := range r.state {
-		if subs != nil {
-			r.state[op] = make([]map[int64]int64, len(subs))
-			for i := range subs {
-				r.state[op][i] = map[int64]int64{}
-			}
-		}
-	}
-}
-
-// flowsAre reports whether every record of lineage flows as outs says.
-func (r *reference) flowsAre(lineage [][]readBy, outs [][]flowEdge) bool {
-	for _, segs := range lineage {
-		for _, sg := range segs {
-			if !slices.EqualFunc(sg.outs, outs, slices.Equal) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func (s *Sim) initReference() {
 	g := s.cfg.Graph
 	r := &s.ref
@@ -131,8 +41,14 @@ func (s *Sim) initReference() {
 	order, _ := g.Order()
 	from, to := g.EdgeEnds()
 	inputs := make([][]int, len(g.Operators))
-	for i := range g.Edges {
+	r.outs = make([][]flowEdge, len(g.Operators))
+	for i, e := range g.Edges {
 		inputs[to[i]] = append(inputs[to[i]], from[i])
+		copies := 1
+		if e.Partitioning == topology.Broadcast {
+			copies = g.Operators[to[i]].Parallelism
+		}
+		r.outs[from[i]] = append(r.outs[from[i]], flowEdge{to: to[i], copies: copies})
 	}
 	r.maxPar = make([]int, len(g.Operators))
 	for op := range g.Operators {
@@ -155,12 +71,6 @@ func (s *Sim) initReference() {
 	}
 	r.logs = s.logs
 	r.offsets = make([]int64, len(s.logs))
-	start := make([][]readBy, len(s.logs))
-	outs := flowOf(g)
-	for p := range start {
-		start[p] = []readBy{{outs: outs}}
-	}
-	r.lineage, r.lineageAt = start, [][][]readBy{start}
 	for op := range g.Operators {
 		if g.Operators[op].Kind == topology.Source {
 			for range g.Operators[op].PartitionsOf() {
@@ -175,14 +85,14 @@ func (s *Sim) advanceReference(p int, offset int64) {
 	r := &s.ref
 	for ; r.offsets[p] < offset; r.offsets[p]++ {
 		key, value := r.logs[p].record(r.offsets[p])
-		s.propagate(r.outsAt(p, r.offsets[p]), r.srcOp[p], key, value)
+		s.propagate(r.srcOp[p], key, value)
 	}
 }
 
 // propagate feeds a record emitted by operator op into the reference
-// state of the first-level aggregates it reaches, flowing as outs says.
-func (s *Sim) propagate(outs [][]flowEdge, op int, key, value int64) {
-	s.flow(outs, op, key, value, func(to int, key, value int64) bool {
+// state of the first-level aggregates it reaches.
+func (s *Sim) propagate(op int, key, value int64) {
+	s.flow(op, key, value, func(to int, key, value int64) bool {
 		o := &s.cfg.Graph.Operators[to]
 		if st := s.ref.state[to]; st != nil {
 			m := st[topology.KeyOwner(key, s.ref.maxPar[to], o.Parallelism)]
@@ -196,27 +106,27 @@ func (s *Sim) propagate(outs [][]flowEdge, op int, key, value int64) {
 	})
 }
 
-// flow sends a record emitted by operator op through the logical graph,
-// whose edges outs gives, without time or channels: maps transform it,
-// filters may drop it, broadcast edges copy it to every receiver. reach
-// is called for every aggregate and sink a copy reaches, and the flow goes
-// on past an aggregate when reach returns true (with the record's value:
-// what the aggregate emits depends on the order of its input).
-func (s *Sim) flow(outs [][]flowEdge, op int, key, value int64, reach func(op int, key, value int64) bool) {
-	for _, e := range outs[op] {
+// flow sends a record emitted by operator op through the logical graph
+// without time or channels: maps transform it, filters may drop it,
+// broadcast edges copy it to every receiver. reach is called for every
+// aggregate and sink a copy reaches, and the flow goes on past an
+// aggregate when reach returns true (with the record's value: what the
+// aggregate emits depends on the order of its input).
+func (s *Sim) flow(op int, key, value int64, reach func(op int, key, value int64) bool) {
+	for _, e := range s.ref.outs[op] {
 		to := e.to
 		o := &s.cfg.Graph.Operators[to]
 		for range e.copies {
 			switch o.Kind {
 			case topology.Map:
-				s.flow(outs, to, key, value*o.Multiply+o.Add, reach)
+				s.flow(to, key, value*o.Multiply+o.Add, reach)
 			case topology.Filter:
 				if keeps(o, key, value) {
-					s.flow(outs, to, key, value, reach)
+					s.flow(to, key, value, reach)
 				}
 			case topology.Aggregate:
 				if reach(to, key, value) {
-					s.flow(outs, to, key, value, reach)
+					s.flow(to, key, value, reach)
 				}
 			case topology.Sink:
 				reach(to, key, value)

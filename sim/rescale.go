@@ -32,11 +32,8 @@ import (
 // list state (SourceOperator's SourceReaderState, a plain list state, not
 // a union one), so a source rescales like any list state: its splits move
 // round robin and every partition resumes at its offset at exactly one
-// subtask. The receiver of a broadcast edge rescales too: no operator here
-// has broadcast state (Flink would give every new subtask a copy,
-// repartitionBroadcastState), and a broadcast edge never carries channel
-// state; a record read after the restore is copied to as many receivers
-// as the new job has (the reference follows that: resubmitted).
+// subtask. An operator fed by a broadcast edge keeps its parallelism;
+// Validate refuses to change it (docs/flink-semantics.md says why).
 
 // GraphOf is the execution graph of execution exec (see
 // CheckpointStats.Execution): a rescaling restore deploys a new one.
@@ -48,7 +45,8 @@ func (s *Sim) GraphOf(exec int) *topology.ExecutionGraph {
 }
 
 // validateRescale checks the parallelisms of manual restore i against the
-// job graph g: known operators, at least 1.
+// job graph g: known operators, at least 1, no receiver of a broadcast
+// edge.
 func (r *ManualRestore) validateRescale(i int, g *topology.Graph) error {
 	for _, name := range slices.Sorted(maps.Keys(r.Parallelism)) {
 		op := g.Index(name)
@@ -58,6 +56,11 @@ func (r *ManualRestore) validateRescale(i int, g *topology.Graph) error {
 			return fmt.Errorf("restore %d: parallelism of unknown operator %q", i+1, name)
 		case p < 1:
 			return fmt.Errorf("restore %d: parallelism of %q must be at least 1", i+1, name)
+		}
+		for _, e := range g.Edges {
+			if e.To == name && e.Partitioning == topology.Broadcast {
+				return fmt.Errorf("restore %d: the parallelism of %q cannot change: rescaling the receiver of a broadcast edge is not modelled", i+1, name)
+			}
 		}
 	}
 	return nil

@@ -128,7 +128,6 @@ func (s *Sim) resubmit(i int) {
 		rs.Rescaled = s.rescaledOperators(s.GraphOf(cs.Execution), co.stats[idx], cs)
 	}
 	co.execution++
-	s.resubmitted(cs, co.execution, s.cfg.Graph)
 	rs.Execution, rs.RestoredFrom, rs.FromExecution, rs.Savepoint = co.execution, cs.ID, cs.Execution, cs.Savepoint
 	co.base, co.last, co.origin, co.savepoints = cs.ID, cs.ID, cs, nil
 	co.pending, co.queued, co.lastCompletion = nil, 0, -1

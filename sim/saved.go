@@ -107,7 +107,7 @@ func (s *Sim) AppendDuplicates(buf []Duplicate, limit int) (out []Duplicate, ext
 				continue
 			}
 			key, value := l.record(off)
-			if want := s.copies(p, off, key, value); got > want {
+			if want := s.copies(r.srcOp[p], key, value); got > want {
 				extra += got - want
 				if len(buf) < limit {
 					buf = append(buf, Duplicate{Partition: p, Offset: off, Key: key, Value: value, Written: got, Want: want})
