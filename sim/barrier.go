@@ -9,8 +9,8 @@ package sim
 // prioritize turns barrier n, if it is queued on c, into a priority barrier
 // that overtakes the data ahead of it when it arrives (at once if it has).
 func (s *Sim) prioritize(c *channel, n int64) {
-	for i := range c.in.len() {
-		it := c.in.at(i)
+	for i := range c.in().len() {
+		it := c.in().at(i)
 		if it.kind == itemBarrier && it.ck == n && !it.priority {
 			it.priority, it.timeoutable = true, false
 			c.prio++
@@ -26,8 +26,8 @@ func (s *Sim) prioritize(c *channel, n int64) {
 // jumpPriority moves every arrived priority barrier of c to the head of
 // the queue, ahead of the data it overtakes, and counts that data.
 func (s *Sim) jumpPriority(c *channel) {
-	for i := 0; i < c.in.len() && c.prio > 0; i++ {
-		it := c.in.at(i)
+	for i := 0; i < c.in().len() && c.prio > 0; i++ {
+		it := c.in().at(i)
 		if it.arrival > s.now {
 			return
 		}
@@ -37,13 +37,13 @@ func (s *Sim) jumpPriority(c *channel) {
 		c.prio--
 		var overtook int32
 		for j := range i {
-			if c.in.at(j).kind == itemRecord {
+			if c.in().at(j).kind == itemRecord {
 				overtook++
 			}
 		}
-		b := c.in.remove(i)
+		b := c.in().remove(i)
 		b.jumped, b.overtook = true, overtook
-		c.in.pushFront(b)
+		c.in().pushFront(b)
 		s.refreshInput(c)
 		if b.overtook > 0 {
 			s.trace(TraceEvent{Kind: BarrierOvertook, Channel: c.id, Subtask: c.to, Checkpoint: b.ck, N: int64(b.overtook)})
@@ -80,8 +80,8 @@ func (s *Sim) startRecording(c *channel) { c.framed = c.recycled - 1 }
 // being read.
 func (s *Sim) persistQueued(t *task, c *channel, n int, ck int64) {
 	j, left := 0, int32(0)
-	for i, done := 0, 0; i < c.in.len() && done < n; i++ {
-		it := c.in.at(i)
+	for i, done := 0, 0; i < c.in().len() && done < n; i++ {
+		it := c.in().at(i)
 		if it.kind != itemRecord {
 			continue
 		}

@@ -120,11 +120,64 @@ type channel struct {
 	lastArr   int64 // arrival time of the last transmitted item (FIFO)
 	epoch     int64 // id of the last barrier the sender emitted here
 	outBytes  int64 // bytes of records in out
-	out       deque[item]
+	// items are the receiver's queue (in: the first nIn, what was
+	// transmitted) followed by the sender's (out), in one ring: a
+	// transmission moves the boundary rather than the items.
+	items deque[item]
+	nIn   int32
 	// outBufs are the finished data buffers in out, oldest first.
 	outBufs deque[netBuf]
-	in      deque[item]
 	inBufs  deque[netBuf] // data buffers transmitted and not yet recycled
+}
+
+// inQueue is the receiver's queue of a channel: what was transmitted and
+// not yet taken, in order, each item with its arrival.
+type inQueue struct{ c *channel }
+
+// outQueue is the sender's queue of a channel: what it wrote and did not
+// yet transmit, in order.
+type outQueue struct{ c *channel }
+
+// in is the receiver's queue of c.
+func (c *channel) in() inQueue { return inQueue{c} }
+
+// out is the sender's queue of c.
+func (c *channel) out() outQueue { return outQueue{c} }
+
+func (q inQueue) len() int         { return int(q.c.nIn) }
+func (q inQueue) at(i int) *item   { return q.c.items.at(i) }
+func (q inQueue) pushFront(x item) { q.c.items.pushFront(x); q.c.nIn++ }
+
+func (q inQueue) popFront() item {
+	q.c.nIn--
+	return q.c.items.popFront()
+}
+
+// pushBack adds x at the end of the receiver's queue, ahead of what waits
+// at the sender.
+func (q inQueue) pushBack(x item) {
+	q.c.items.insert(int(q.c.nIn), x)
+	q.c.nIn++
+}
+
+// remove takes out the i-th item, shifting the ones before it back by one.
+func (q inQueue) remove(i int) item {
+	q.c.nIn--
+	return q.c.items.remove(i)
+}
+
+func (q outQueue) len() int        { return q.c.items.len() - int(q.c.nIn) }
+func (q outQueue) at(i int) *item  { return q.c.items.at(int(q.c.nIn) + i) }
+func (q outQueue) pushBack(x item) { q.c.items.pushBack(x) }
+
+// remove takes out the i-th item.
+func (q outQueue) remove(i int) item { return q.c.items.remove(int(q.c.nIn) + i) }
+
+// transmitHead moves the item at the head of the sender's queue to the
+// end of the receiver's, where it already is in the ring, and returns it.
+func (c *channel) transmitHead() *item {
+	c.nIn++
+	return c.items.at(int(c.nIn) - 1)
 }
 
 // latency draws one item's network delay.
@@ -152,7 +205,7 @@ func (s *Sim) delay(c *channel) int64 {
 // BufferWritingResultPartition.broadcastEvent finishes every buffer
 // builder before it adds an event.
 func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
-	if n == c.out.len() {
+	if n == c.out().len() {
 		s.finishOpen(c)
 	}
 	// The overtaken records are in the finished buffers at the head of
@@ -161,7 +214,7 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 	// buffer of the queue behind the priority event).
 	j, left := 0, int32(0)
 	for i := range n {
-		r := c.out.at(i)
+		r := c.out().at(i)
 		if r.kind != itemRecord {
 			continue
 		}

@@ -51,7 +51,7 @@ func (s *Sim) initChannel(c *channel) {
 
 // poolQueues makes c's queues take their rings from the run's pools.
 func (s *Sim) poolQueues(c *channel) {
-	c.out.pool, c.in.pool = &s.items, &s.items
+	c.items.pool = &s.items
 	c.outBufs.pool, c.inBufs.pool = &s.bufs, &s.bufs
 }
 
@@ -59,7 +59,7 @@ func (s *Sim) poolQueues(c *channel) {
 // at once without a credit: replayed channel state
 // (RecoveredInputChannel) or a script's input.
 func (s *Sim) deliverRecovered(c *channel, it item) {
-	c.in.pushBack(it)
+	c.in().pushBack(it)
 	c.inBufs.pushBack(netBuf{arrival: it.arrival, recs: 1, bytes: it.bytes, recovered: true})
 	c.inRecs++
 	s.inFlight++

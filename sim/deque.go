@@ -64,6 +64,16 @@ func (d *deque[T]) popFront() T {
 	return x
 }
 
+// insert puts x at position i, shifting the items from there on forward
+// by one.
+func (d *deque[T]) insert(i int, x T) {
+	d.pushBack(x)
+	for j := d.len() - 1; j > i; j-- {
+		*d.at(j) = *d.at(j - 1)
+	}
+	*d.at(i) = x
+}
+
 // remove takes out the i-th item, shifting the ones before it back by one.
 func (d *deque[T]) remove(i int) T {
 	x := *d.at(i)

@@ -514,8 +514,8 @@ func (s *Sim) emitTrace(ev TraceEvent) {
 
 // barrierTrigger is the trigger time carried by barrier n queued on c.
 func (s *Sim) barrierTrigger(c *channel, n int64) int64 {
-	for i := range c.in.len() {
-		if it := c.in.at(i); it.kind == itemBarrier && it.ck == n {
+	for i := range c.in().len() {
+		if it := c.in().at(i); it.kind == itemBarrier && it.ck == n {
 			return it.trigger
 		}
 	}

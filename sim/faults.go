@@ -139,8 +139,8 @@ func (s *Sim) partition(c *channel, f *Fault) {
 		heal = int64(f.Until)
 	}
 	held := false
-	for i := range c.in.len() {
-		if it := c.in.at(i); it.arrival > s.now {
+	for i := range c.in().len() {
+		if it := c.in().at(i); it.arrival > s.now {
 			it.arrival = max(it.arrival, heal)
 			held = true
 		}

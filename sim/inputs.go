@@ -144,11 +144,11 @@ func (r *inputSet) down(w int8, i int) {
 func (s *Sim) refreshInput(c *channel) {
 	r := &s.tasks[c.to].readable
 	in := int32(c.input)
-	if c.in.len() == 0 {
+	if c.in().len() == 0 {
 		r.set(in, inNone, 0)
 		return
 	}
-	switch h := c.in.at(0); {
+	switch h := c.in().at(0); {
 	case h.priority && h.kind == itemBarrier && h.arrival <= s.now:
 		r.set(in, inPrio, 0)
 	case h.priority && h.kind == itemBarrier:

@@ -15,10 +15,10 @@ func scanInput(s *Sim, t *task) *channel {
 	var best *channel
 	for _, id := range t.inputs {
 		c := &s.chans[id]
-		if c.in.len() == 0 {
+		if c.in().len() == 0 {
 			continue
 		}
-		h := c.in.at(0)
+		h := c.in().at(0)
 		if h.arrival > s.now {
 			continue
 		}
@@ -28,7 +28,7 @@ func scanInput(s *Sim, t *task) *channel {
 		if c.blocked || t.backpressured {
 			continue
 		}
-		if best == nil || h.arrival < best.in.at(0).arrival {
+		if best == nil || h.arrival < best.in().at(0).arrival {
 			best = c
 		}
 	}

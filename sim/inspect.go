@@ -87,7 +87,7 @@ func (s *Sim) ChannelView(id int) ChannelView {
 	}
 	c := &s.chans[id]
 	return ChannelView{
-		AtSender: c.out.len(), AtReceiver: c.in.len(),
+		AtSender: c.out().len(), AtReceiver: c.in().len(),
 		SenderRecords: int(c.outRecs), ReceiverRecords: int(c.inRecs), SenderBytes: c.outBytes,
 		Credit: int(c.credit), Blocked: c.blocked, Paused: c.paused, Ended: c.ended,
 		Full:  int(c.held) >= s.cfg.Channels.MaxBuffersPerChannel,
@@ -103,14 +103,14 @@ func (s *Sim) AppendQueued(buf []QueuedItem, id int) []QueuedItem {
 		return s.appendTokenQueue(buf, id)
 	}
 	c := &s.chans[id]
-	for i := range c.in.len() {
-		it := c.in.at(i)
+	for i := range c.in().len() {
+		it := c.in().at(i)
 		q := queuedOf(it)
 		q.InFlight = it.arrival > s.now
 		buf = append(buf, q)
 	}
-	for i := range c.out.len() {
-		q := queuedOf(c.out.at(i))
+	for i := range c.out().len() {
+		q := queuedOf(c.out().at(i))
 		q.AtSender = true
 		buf = append(buf, q)
 	}
@@ -481,8 +481,7 @@ func (s *Sim) Clone() *Sim {
 	c.chans = slices.Clone(s.chans)
 	for i := range c.chans {
 		ch := &c.chans[i]
-		ch.out.buf = slices.Clone(ch.out.buf)
-		ch.in.buf = slices.Clone(ch.in.buf)
+		ch.items.buf = slices.Clone(ch.items.buf)
 		ch.outBufs.buf = slices.Clone(ch.outBufs.buf)
 		ch.inBufs.buf = slices.Clone(ch.inBufs.buf)
 		c.poolQueues(ch)

@@ -39,12 +39,12 @@ const NoBufferTimeout = time.Duration(-1)
 func (s *Sim) send(c *channel, it item) {
 	if it.kind != itemRecord {
 		s.finishOpen(c)
-		c.out.pushBack(it)
+		c.out().pushBack(it)
 		s.transmit(c)
 		return
 	}
 	it.ck = c.epoch
-	c.out.pushBack(it)
+	c.out().pushBack(it)
 	c.outRecs++
 	c.outBytes += int64(it.bytes)
 	s.inFlight++
@@ -122,9 +122,9 @@ func (s *Sim) flushOutputs(t *task) {
 // finished buffers while there is credit (a local channel needs none), all
 // of it only while the sender is not paused after a blocking barrier.
 func (s *Sim) transmit(c *channel) {
-	for c.out.len() > 0 && !c.paused {
-		if c.out.at(0).kind != itemRecord {
-			s.wire(c, c.out.popFront())
+	for c.out().len() > 0 && !c.paused {
+		if c.out().at(0).kind != itemRecord {
+			s.wire(c, c.out().remove(0))
 			continue
 		}
 		if c.outBufs.len() == 0 {
@@ -153,9 +153,9 @@ func (s *Sim) transmit(c *channel) {
 func (s *Sim) wireBuffer(c *channel, b netBuf) {
 	b.arrival = max(c.lastArr, s.delay(c))
 	c.lastArr = b.arrival
-	was := c.in.len()
+	was := c.in().len()
 	for range b.recs {
-		it := c.out.popFront()
+		it := c.transmitHead()
 		c.outRecs--
 		c.outBytes -= int64(it.bytes)
 		it.arrival = b.arrival
@@ -163,7 +163,6 @@ func (s *Sim) wireBuffer(c *channel, b netBuf) {
 		if !s.untraced() {
 			s.emitTrace(TraceEvent{Kind: RecordSent, Subtask: c.from, Channel: c.id, Key: it.key, Value: it.value})
 		}
-		c.in.pushBack(it)
 	}
 	c.inBufs.pushBack(b)
 	if was == 0 && b.recs > 0 {
@@ -187,8 +186,8 @@ func (s *Sim) wire(c *channel, it item) {
 			s.scheduleOn(c, it.arrival, evAnnounce, it.ck)
 		}
 	}
-	c.in.pushBack(it)
-	if c.in.len() == 1 {
+	c.in().pushBack(it)
+	if c.in().len() == 1 {
 		s.refreshInput(c)
 	}
 	s.scheduleOn(c, it.arrival, evArrive, it.ck)

@@ -235,10 +235,10 @@ func (s *Sim) scriptStep(i int) {
 	}
 	if it.priority {
 		c.prio++
-		c.in.pushBack(it)
+		c.in().pushBack(it)
 		s.jumpPriority(c)
 	} else {
-		c.in.pushBack(it)
+		c.in().pushBack(it)
 		s.refreshInput(c)
 	}
 	s.tryWork(t)

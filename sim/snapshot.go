@@ -107,7 +107,7 @@ func (s *Sim) forwardBarrier(t *task, sn *taskSnap, trigger int64, priority bool
 			chans++
 			forced := s.eg.Channels[id].AlignedOnly && mode == Unaligned && !s.coord.isSavepoint(n)
 			if priority && !forced {
-				s.sendPriority(t, c, b, c.out.len())
+				s.sendPriority(t, c, b, c.out().len())
 				continue
 			}
 			bc := b
@@ -220,12 +220,12 @@ func (s *Sim) timeoutableSent(c *channel, n int64) {
 // into a priority barrier; the records it overtakes become output channel
 // state (PipelinedSubpartition.alignedBarrierTimeout).
 func (s *Sim) outputTimeout(c *channel, n int64) {
-	for i := range c.out.len() {
-		b := c.out.at(i)
+	for i := range c.out().len() {
+		b := c.out().at(i)
 		if b.kind != itemBarrier || b.ck != n {
 			continue
 		}
-		it := c.out.remove(i)
+		it := c.out().remove(i)
 		t := &s.tasks[c.from]
 		s.sendPriority(t, c, it, i)
 		if sn := t.snap(n); sn != nil {

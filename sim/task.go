@@ -135,7 +135,7 @@ func (s *Sim) tryWork(t *task) {
 		if t.idleSince >= 0 {
 			t.idle(s.now, false)
 		}
-		it := c.in.popFront()
+		it := c.in().popFront()
 		s.refreshInput(c)
 		switch it.kind {
 		case itemRecord:
