@@ -123,7 +123,7 @@ type channel struct {
 	// items are the receiver's queue (in: the first nIn, what was
 	// transmitted) followed by the sender's (out), in one ring: a
 	// transmission moves the boundary rather than the items.
-	items deque[item]
+	items itemQueue
 	nIn   int32
 	// outBufs are the finished data buffers in out, oldest first.
 	outBufs deque[netBuf]

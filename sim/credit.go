@@ -51,7 +51,7 @@ func (s *Sim) initChannel(c *channel) {
 
 // poolQueues makes c's queues take their rings from the run's pools.
 func (s *Sim) poolQueues(c *channel) {
-	c.items.pool = &s.items
+	c.items.pool = &s.chunks
 	c.outBufs.pool, c.inBufs.pool = &s.bufs, &s.bufs
 }
 

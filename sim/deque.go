@@ -2,9 +2,10 @@ package sim
 
 import "math/bits"
 
-// deque is a growable ring buffer: the FIFO of a channel's queued items,
-// with the insertions at the front that priority (unaligned) barriers need.
-// Its capacity is a power of two, so that positions wrap with a mask.
+// deque is a growable ring buffer: a FIFO with insertions at the front,
+// such as the event queue's, a channel's data buffers, or the chunks of
+// its items (itemQueue). Its capacity is a power of two, so that
+// positions wrap with a mask.
 //
 // A deque with a pool takes its ring from the pool and gives it back as
 // soon as it is empty: a big job's channels are empty most of the time,
@@ -61,26 +62,6 @@ func (d *deque[T]) popFront() T {
 		d.pool.put(d.buf) // every slot popped, so all zero
 		d.buf, d.head = nil, 0
 	}
-	return x
-}
-
-// insert puts x at position i, shifting the items from there on forward
-// by one.
-func (d *deque[T]) insert(i int, x T) {
-	d.pushBack(x)
-	for j := d.len() - 1; j > i; j-- {
-		*d.at(j) = *d.at(j - 1)
-	}
-	*d.at(i) = x
-}
-
-// remove takes out the i-th item, shifting the ones before it back by one.
-func (d *deque[T]) remove(i int) T {
-	x := *d.at(i)
-	for j := i; j > 0; j-- {
-		*d.at(j) = *d.at(j - 1)
-	}
-	d.popFront()
 	return x
 }
 

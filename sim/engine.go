@@ -68,9 +68,9 @@ type Sim struct {
 	// references ("": it never did).
 	fileSeq    int64
 	sharedLost string
-	// items and bufs are the rings the channels' queues share (deque).
-	items ringPool[item]
-	bufs  ringPool[netBuf]
+	// chunks and bufs are the storage the channels' queues share.
+	chunks chunkPool
+	bufs   ringPool[netBuf]
 	// tokens is the token job of mode ChandyLamport (nil otherwise).
 	tokens *tokenJob
 }

@@ -441,7 +441,7 @@ func (s *Sim) Clone() *Sim {
 	c.pcg = &pcg
 	c.rng = rand.New(c.pcg)
 	c.q = s.q.clone()
-	c.items, c.bufs = ringPool[item]{}, ringPool[netBuf]{}
+	c.chunks, c.bufs = chunkPool{}, ringPool[netBuf]{}
 	if s.tokens != nil {
 		c.tokens = s.tokens.clone()
 	}
@@ -481,7 +481,7 @@ func (s *Sim) Clone() *Sim {
 	c.chans = slices.Clone(s.chans)
 	for i := range c.chans {
 		ch := &c.chans[i]
-		ch.items.buf = slices.Clone(ch.items.buf)
+		ch.items = ch.items.clone(&c.chunks)
 		ch.outBufs.buf = slices.Clone(ch.outBufs.buf)
 		ch.inBufs.buf = slices.Clone(ch.inBufs.buf)
 		c.poolQueues(ch)
