@@ -107,12 +107,27 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 	}
 	index := g.indexes()
 	aligned := g.UnalignedUnsupported()
+	// A big job has hundreds of thousands of channels: allocate them once.
+	n := 0
+	for ei, e := range g.Edges {
+		switch senders := len(eg.ByOperator[index[e.From]]); {
+		case eg.Chained[ei]:
+		case e.Partitioning == Forward:
+			n += senders
+		default:
+			n += senders * len(eg.ByOperator[index[e.To]])
+		}
+	}
+	eg.Channels = make([]Channel, 0, n)
 	for ei, e := range g.Edges {
 		if eg.Chained[ei] {
 			continue
 		}
 		from, to := index[e.From], index[e.To]
 		senders, receivers := eg.ByOperator[from], eg.ByOperator[to]
+		// Between vertices of one operator each, the operator subtask
+		// names are the subtask names.
+		single := len(eg.Vertices[eg.VertexOf[from]].Operators) == 1 && len(eg.Vertices[eg.VertexOf[to]].Operators) == 1
 		for si, s := range senders {
 			gate := OutputGate{Edge: ei, From: from, Partitioning: e.Partitioning}
 			if e.Partitioning == Hash {
@@ -123,9 +138,13 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 					continue
 				}
 				id := len(eg.Channels)
+				name := eg.Subtasks[s].Name + "->" + eg.Subtasks[r].Name
+				opName := name
+				if !single {
+					opName = fmt.Sprintf("%s[%d]->%s[%d]", e.From, si, e.To, ri)
+				}
 				eg.Channels = append(eg.Channels, Channel{ID: id, Edge: ei, From: s, To: r, AlignedOnly: aligned[ei],
-					Name:         eg.Subtasks[s].Name + "->" + eg.Subtasks[r].Name,
-					OperatorName: fmt.Sprintf("%s[%d]->%s[%d]", e.From, si, e.To, ri)})
+					Name: name, OperatorName: opName})
 				gate.Channels = append(gate.Channels, id)
 			}
 			eg.Subtasks[s].Outputs = append(eg.Subtasks[s].Outputs, gate)
