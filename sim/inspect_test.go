@@ -164,7 +164,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"taskSnap.state": "shared", "taskSnap.opStateBytes": "shared", "SubtaskStats.OperatorStateBytes": "shared",
 		"task.gates": "copied", "task.dirty": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
 		"channel.outBufs.buf": "copied", "channel.inBufs.buf": "copied",
-		"channel.items.chunks.buf": "copied", "channel.items.chunks.pool": "nil", "channel.items.pool": "repointed", "Sim.chunks.free": "reset", "channel.outBufs.pool": "repointed", "channel.inBufs.pool": "repointed",
+		"channel.items.first": "copied", "channel.items.rest.buf": "copied", "channel.items.rest.pool": "nil", "channel.items.pool": "repointed", "Sim.chunks.free": "reset", "channel.outBufs.pool": "repointed", "channel.inBufs.pool": "repointed",
 		"Sim.q.now.pool": "nil", "Sim.q.timers.pool": "nil", "inGate.waiters.pool": "nil",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
 		"Sim.zipf": "shared", "Sim.graphs": "shared",

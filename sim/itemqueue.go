@@ -10,10 +10,13 @@ package sim
 // sum of both bursts (about 90 MiB of its 187,500 channels) rather than
 // the larger one.
 type itemQueue struct {
-	chunks deque[*itemChunk] // the chunks of the items, in order; its ring stays
-	pool   *chunkPool        // nil: chunks are made, and dropped when empty
-	head   int32             // position of the first item in chunks.at(0)
-	n      int32
+	// first is the chunk of the first items (nil: none), rest the chunks
+	// after it, in order: a short queue's items are one load away.
+	first *itemChunk
+	rest  deque[*itemChunk] // its ring stays
+	pool  *chunkPool        // nil: chunks are made, and dropped when empty
+	head  int32             // position of the first item in first
+	n     int32
 }
 
 // chunkItems is the number of items in a chunk: two, since most queues
@@ -47,49 +50,72 @@ func (p *chunkPool) put(c *itemChunk) {
 // clone returns a copy of q with chunks of its own, from p.
 func (q *itemQueue) clone(p *chunkPool) itemQueue {
 	c := itemQueue{head: q.head, n: q.n, pool: p}
-	for i := range q.chunks.len() {
-		ch := p.get()
-		*ch = **q.chunks.at(i)
-		c.chunks.pushBack(ch)
+	copyOf := func(ch *itemChunk) *itemChunk {
+		x := p.get()
+		*x = *ch
+		return x
+	}
+	if q.first != nil {
+		c.first = copyOf(q.first)
+	}
+	for i := range q.rest.len() {
+		c.rest.pushBack(copyOf(*q.rest.at(i)))
 	}
 	return c
 }
 
 func (q *itemQueue) len() int { return int(q.n) }
 
+// chunk is the k-th chunk of q.
+func (q *itemQueue) chunk(k int) *itemChunk {
+	if k == 0 {
+		return q.first
+	}
+	return *q.rest.at(k - 1)
+}
+
 // at returns the i-th item from the front.
 func (q *itemQueue) at(i int) *item {
 	j := int(q.head) + i
-	return &(*q.chunks.at(j / chunkItems))[j%chunkItems]
+	return &q.chunk(j / chunkItems)[j%chunkItems]
 }
 
 func (q *itemQueue) pushBack(x item) {
 	j := int(q.head) + int(q.n)
-	if j == q.chunks.len()*chunkItems {
-		q.chunks.pushBack(q.pool.get())
+	switch {
+	case q.first == nil:
+		q.first = q.pool.get()
+	case j == (1+q.rest.len())*chunkItems:
+		q.rest.pushBack(q.pool.get())
 	}
-	(*q.chunks.at(j / chunkItems))[j%chunkItems] = x
+	q.chunk(j / chunkItems)[j%chunkItems] = x
 	q.n++
 }
 
 func (q *itemQueue) pushFront(x item) {
 	if q.head == 0 {
-		q.chunks.pushFront(q.pool.get())
+		if q.first != nil {
+			q.rest.pushFront(q.first)
+		}
+		q.first = q.pool.get()
 		q.head = chunkItems
 	}
 	q.head--
-	(*q.chunks.at(0))[q.head] = x
+	q.first[q.head] = x
 	q.n++
 }
 
 func (q *itemQueue) popFront() item {
-	c := *q.chunks.at(0)
-	x := c[q.head]
-	c[q.head] = item{}
+	x := q.first[q.head]
+	q.first[q.head] = item{}
 	q.head++
 	q.n--
 	if q.head == chunkItems || q.n == 0 {
-		q.pool.put(q.chunks.popFront()) // every item taken, so all zero
+		q.pool.put(q.first) // every item taken, so all zero
+		q.first = nil
+		if q.rest.len() > 0 {
+			q.first = q.rest.popFront()
+		}
 		q.head = 0
 	}
 	return x
