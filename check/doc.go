@@ -75,11 +75,19 @@
 // what they may be. The schedule is drawn last, so a run without faults is
 // the scenario the same seed gave before the generators had faults.
 //
+// After it, a third of the runs get the user's manual restore
+// (Bounds.Restores): from the savepoint of a flink stop, from a savepoint
+// taken while the job runs, or from the latest checkpoint retained on
+// cancellation; half of those rescale (Bounds.Rescale) every group of
+// operators that forward edges join but the receivers of broadcast edges:
+// keyed operators by key group, sources by their splits, two-phase commit
+// sinks by their transactions.
+//
 // # Properties
 //
 // ConsistentCut, SnapshotState and Determinism hold on every run, with
 // faults or without; Liveness and BoundedDrain on fault-free runs (they
-// do not apply to a run with faults or a failover). ExactlyOnceState,
+// do not apply to a run with faults, a failover or a manual restore). ExactlyOnceState,
 // EndToEnd and NoLoss compare a drained run (bounded sources, the job
 // FINISHED) with the failure-free reference, whatever failed and
 // recovered on the way: the final keyed state in the exactly-once modes,
