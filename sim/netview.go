@@ -75,11 +75,13 @@ type TaskNetwork struct {
 	// pools' sizes (OutputBufferPoolUsageGauge).
 	OutPoolUsage float64
 	// InputQueueLength is the buffers received and not consumed on all
-	// input channels (InputBuffersGauge); OutputQueueLength the buffers
+	// input channels (InputBuffersGauge: RemoteInputChannel's
+	// receivedBuffers, data and events); OutputQueueLength the buffers
 	// queued on all subpartitions (OutputBuffersGauge: PipelinedSubpartition
-	// counts every BufferConsumer in its queue, so the backlog and the
-	// buffer being filled, which joins the queue when it is requested).
-	// Both leave out queued events (barriers), which Flink counts too.
+	// counts every BufferConsumer in its queue, so the backlog, the buffer
+	// being filled, which joins the queue when it is requested, and the
+	// events not yet sent). An event (barrier, cancel marker, EndOfData,
+	// end of partition) is a buffer of its own in both.
 	InputQueueLength, OutputQueueLength int
 	// Backpressured: the task processes nothing until an output buffer is
 	// recycled (its RecordWriter is unavailable): Flink's
@@ -97,7 +99,7 @@ func (s *Sim) TaskNetwork(id int) TaskNetwork {
 		taken := s.cfg.Channels.FloatingBuffersPerGate - g.free
 		for _, id := range g.chans {
 			c := &s.chans[id]
-			v.InputQueueLength += int(c.landed)
+			v.InputQueueLength += int(c.landed) + s.eventsArrived(c)
 			if c.local {
 				continue
 			}
@@ -114,7 +116,7 @@ func (s *Sim) TaskNetwork(id int) TaskNetwork {
 		held, pool = held+g.held, pool+g.pool
 		for _, id := range g.chans {
 			c := &s.chans[id]
-			v.OutputQueueLength += c.outBufs.len() + min(1, int(c.openBytes))
+			v.OutputQueueLength += c.outBufs.len() + min(1, int(c.openBytes)) + c.out().len() - int(c.outRecs)
 		}
 	}
 	v.InPoolUsage = usage(exclUsed+floatUsed, exclAll+floatAll)
@@ -123,6 +125,18 @@ func (s *Sim) TaskNetwork(id int) TaskNetwork {
 	v.OutPoolUsage = usage(held, pool)
 	v.Backpressured = s.outputFull(t)
 	return v
+}
+
+// eventsArrived is how many events on c have reached its receiver and
+// wait there to be taken.
+func (s *Sim) eventsArrived(c *channel) int {
+	n := 0
+	for i := range c.in().len() {
+		if it := c.in().at(i); it.kind != itemRecord && it.arrival <= s.now {
+			n++
+		}
+	}
+	return n
 }
 
 // usage is used over all as a fraction, 0 when all is 0.

@@ -50,3 +50,33 @@ func TestTaskNetwork(t *testing.T) {
 	assert.Zero(t, s.TaskNetwork(snk).InPoolUsage, "a LocalInputChannel has no buffers of its own")
 	assert.Zero(t, s.ChannelView(0).Network.Exclusive)
 }
+
+// TestQueueLengthsCountEvents: Flink's queue lengths count an event as a
+// buffer of its own (a barrier is a BufferConsumer in the subpartition's
+// queue and a Buffer in RemoteInputChannel's receivedBuffers), so a
+// barrier waiting behind the backlog at the sender, and one arrived and
+// waiting behind data at the receiver, each add one.
+func TestQueueLengthsCountEvents(t *testing.T) {
+	cfg := pipe(20_000, 200*time.Microsecond)
+	cfg.Checkpoint.Interval = 50 * time.Millisecond
+	s := newSim(t, cfg)
+	src, snk := int(subtaskID(t, s, "src[0]")), int(subtaskID(t, s, "sink[0]"))
+	var atSender, atReceiver bool
+	for s.Now() < int64(2*time.Second) && s.Step() && !(atSender && atReceiver) {
+		c := s.ChannelView(0)
+		var arrived int
+		for _, q := range s.AppendQueued(nil, 0) {
+			if q.Kind != QueuedRecord && !q.InFlight && !q.AtSender {
+				arrived++
+			}
+		}
+		events := c.AtSender - c.SenderRecords
+		out, in := s.TaskNetwork(src), s.TaskNetwork(snk)
+		require.Equal(t, c.Network.Backlog+min(1, c.Network.FillingBytes)+events, out.OutputQueueLength)
+		require.Equal(t, c.Network.Queued+arrived, in.InputQueueLength)
+		atSender = atSender || events > 0
+		atReceiver = atReceiver || arrived > 0
+	}
+	assert.True(t, atSender, "a barrier waited at the sender")
+	assert.True(t, atReceiver, "a barrier waited at the receiver")
+}
