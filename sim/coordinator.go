@@ -380,7 +380,7 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 	co.completed(cs)
 	co.lastCompletion = s.now
 	co.removePending(cs.ID)
-	s.checkReference(cs)
+	s.checks.completed(cs, s.eg)
 	// CheckpointFailureManager.handleCheckpointSuccess, savepoints included.
 	s.job.failedCheckpoints, s.job.lastSuccess = 0, cs.ID
 	s.failedSinceEnd = 0

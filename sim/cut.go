@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ckptsim/ckptsim/topology"
 )
 
 // A checkpoint is a consistent cut (Chandy-Lamport) when, at every task,
@@ -23,8 +25,8 @@ import (
 //
 // Observations are kept per range of checkpoint ids and judged at the end
 // against the checkpoints that completed. The checker holds no pointer into
-// the run: the task loop tells it what each task takes (taken), and the
-// result hands it the completed checkpoints (report).
+// the run (see observer.go): the task loop tells it what each task takes
+// (taken), and the result hands it the completed checkpoints (report).
 
 // maxCutObservations bounds the memory of the checker; further
 // observations are only counted.
@@ -39,8 +41,11 @@ type cutObservation struct {
 }
 
 type cutChecker struct {
-	obs      []cutObservation
-	overflow int64
+	// atLeastOnce: records from after a cut in a snapshot are expected
+	// (mode AtLeastOnce).
+	atLeastOnce bool
+	obs         []cutObservation
+	overflow    int64
 }
 
 func (c *cutChecker) add(o cutObservation) {
@@ -99,19 +104,49 @@ func (c *cutCount) add(o cutObservation, times int64) {
 	}
 }
 
-// cutReport is the cut checker's report on this run.
-func (s *Sim) cutReport() (rows []cutCount, total cutCount, detail string) {
-	return s.cut.report(s.coord.stats, s.coord.done, s.cfg.Checkpoint.Mode == AtLeastOnce,
-		func(id int32) string { return s.eg.Subtasks[id].Name })
+// completed and rescaled change nothing: the cut checker judges its
+// observations in report, against every completed checkpoint's id.
+func (c *cutChecker) completed(*CheckpointStats, *topology.ExecutionGraph) {}
+func (c *cutChecker) rescaled(*topology.Graph)                             {}
+
+// clone returns a deep copy.
+func (c *cutChecker) clone() cutChecker {
+	x := *c
+	x.obs = slices.Clone(c.obs)
+	return x
 }
 
-// report judges the observations against the completed checkpoints: the
+// report judges the observations against the run's completed checkpoints:
+// it sets the missing and extra records of r's checkpoints and appends
+// the invariant consistent-snapshot (at-least-once-snapshot in mode
+// AtLeastOnce).
+func (c *cutChecker) report(run *runView, r *Result) {
+	rows, total, detail := c.judge(run.stats, run.done, func(id int32) string { return run.eg.Subtasks[id].Name })
+	for i, row := range rows {
+		r.Checkpoints[i].MissingRecords, r.Checkpoints[i].ExtraRecords = row.missing, row.extra
+	}
+	if c.atLeastOnce {
+		d := fmt.Sprintf("%d completed checkpoint(s): no record from before a cut is missing; %d record(s) from after a cut are in snapshots and would be counted twice after a recovery", run.completed, total.extra)
+		if total.missing > 0 {
+			d = detail
+		}
+		r.Invariants = append(r.Invariants, Invariant{Name: "at-least-once-snapshot", OK: total.missing == 0, Detail: d})
+		return
+	}
+	d := fmt.Sprintf("%d completed checkpoint(s) are consistent cuts (state plus persisted channel state)", run.completed)
+	if total.missing+total.extra > 0 {
+		d = detail
+	}
+	r.Invariants = append(r.Invariants, Invariant{Name: "consistent-snapshot", OK: total.missing+total.extra == 0 && c.overflow == 0, Detail: d})
+}
+
+// judge judges the observations against the completed checkpoints: the
 // coordinator's stats and done, the ids of every completed checkpoint
-// (evicted ones included). Records from after a cut in a snapshot are no
-// problem with atLeastOnce; name names a subtask. It returns the counts of
+// (evicted ones included); name names a subtask. It returns the counts of
 // each checkpoint of stats, by index, their sum over every completed
-// checkpoint, and a description of the first few problems.
-func (c *cutChecker) report(stats []*CheckpointStats, done idSet, atLeastOnce bool, name func(task int32) string) (rows []cutCount, total cutCount, detail string) {
+// checkpoint, and a description of the first few problems (records from
+// after a cut in a snapshot are none with atLeastOnce).
+func (c *cutChecker) judge(stats []*CheckpointStats, done idSet, name func(task int32) string) (rows []cutCount, total cutCount, detail string) {
 	rows = make([]cutCount, len(stats))
 	for i, cs := range stats {
 		if cs.Status != Completed {
@@ -133,7 +168,7 @@ func (c *cutChecker) report(stats []*CheckpointStats, done idSet, atLeastOnce bo
 	var problems []problem
 	for k, o := range c.obs {
 		total.add(o, done.count(o.exec, o.lo, o.hi))
-		if o.extra && atLeastOnce {
+		if o.extra && c.atLeastOnce {
 			continue
 		}
 		for n, found := o.lo, 0; n <= o.hi && found < 3; n++ {

@@ -24,10 +24,11 @@
 // nothing in sim:
 //
 //	┌──────────────────────────────────────────────────────────────────────┐
-//	│ checkers     cut.go (consistent cut) · reference.go, endcheck.go     │
-//	│              (state against a failure-free reference, end to end) ·  │
+//	│ checkers     observer.go (the observer interface, checkers) · cut.go │
+//	│              (consistent cut) · reference.go (state against a        │
+//	│              failure-free reference) · endcheck.go (end to end) ·    │
 //	│              tokencheck.go (token conservation, from the trace) ·    │
-//	│              result.go (invariants, Result) · inspect.go, netview.go,│
+//	│              result.go (Result, runView) · inspect.go, netview.go,   │
 //	│              tokenview.go (read-only views)                          │
 //	├──────────────────────────────────────────────────────────────────────┤
 //	│ coordinator  coordinator.go, history.go, stats.go, registry.go,      │
@@ -73,12 +74,33 @@
 //     (registry.go); recovery.go and its neighbours stop and redeploy tasks
 //     and give each a fresh protocol (newProtocol with the coordinator's
 //     last id as Spec.Floor).
-//   - The checkers read what the layers below recorded: cut.go holds no
-//     pointer into the run; the task loop feeds it every record taken
-//     (cutChecker.taken) and the result hands it the coordinator's
-//     completed checkpoints (cutChecker.report);
-//     reference.go and endcheck.go replay the source logs and compare with
-//     the snapshots and sinks; result.go turns them into Invariants. These
-//     are still fields of Sim (issue 13 asks for a narrow observer
-//     interface instead); tokencheck.go already observes the trace alone.
+//   - The checkers observe the run and hold no pointer into it; see
+//     Checkers.
+//
+// # Checkers
+//
+// Sim holds its checkers as one *checkers (observer.go). Each gets what it
+// needs of the configuration when the run is built (newCheckers: the job
+// graph, the source logs, the mode, whether the run can drain); then the
+// engine tells them, at five places, what they observe:
+//
+//	task.go        takeRecord     checkers.taken      cutChecker (every record)
+//	sink.go        keep           checkers.output     endChecker (every visible output)
+//	coordinator.go complete       checkers.completed  every observer
+//	rescale.go     redeployGraph  checkers.rescaled   every observer
+//	result.go      Result         checkers.report     every observer, in order
+//
+// The rare events go through the observer interface to each checker in
+// turn; the two per-record ones go straight to the one checker that wants
+// each, so that a record costs no interface call. A report reads the run
+// as a runView (the coordinator's checkpoints, the final keyed states, how
+// far the input was consumed), which result.go fills, and adds its
+// invariants to the Result. cut.go (cutChecker) and reference.go
+// (reference) depend on nothing else of the package but its types (item,
+// CheckpointStats, idSet, sourceLog) and two pure functions (keeps of
+// task.go, splitByKeyGroup of rescale.go); endcheck.go
+// (endChecker) reads reference.go's reference and owns the sinks' output
+// counts; observer_test.go runs all three without an engine.
+// tokencheck.go (TokenChecker, mode ChandyLamport) observes the trace
+// alone.
 package sim

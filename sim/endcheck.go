@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 
 	"github.com/ckptsim/ckptsim/topology"
@@ -14,83 +15,127 @@ import (
 // that nothing is still on its way. Each sink output carries its origin
 // (source partition and offset), so duplicates and losses are counted per
 // source record, whatever the aggregates computed on the way.
+//
+// The end checker is an observer (observer.go): it counts what the sinks
+// make visible (output) and, at the end, compares it and the final keyed
+// state with the reference (reference.go), which it reads.
 
-// endChecks are the verdicts of a drained run.
-type endChecks struct {
-	drained          bool
-	duplicates, lost int64
-	stateOK          bool
-	stateDetail      string
-	upsertOK         bool
-	upsertDetail     string
+// endChecker holds what the sinks made visible and judges a drained run.
+type endChecker struct {
+	g   *topology.Graph // the job graph (names, kinds and sink modes)
+	ref *reference      // the failure-free reference, the run's
+	// counted: the job's sources are bounded (or a stop-with-savepoint
+	// ends it), so that it can drain and be checked; only such a run
+	// counts its outputs. checkable: the reference knows which records
+	// reach the sinks (see checkable).
+	counted, checkable bool
+	atLeastOnce        bool
+	modes              []topology.SinkMode
+	// delivered counts what the sinks made visible.
+	delivered outputCounts
 }
 
-// copies counts how many times a record of operator op reaches a sink in
-// a failure-free run.
-func (s *Sim) copies(op int, key, value int64) int64 {
-	var n int64
-	s.flow(op, key, value, func(to int, _, _ int64) bool {
-		if s.cfg.Graph.Operators[to].Kind == topology.Sink {
-			n++
-		}
-		return true
-	})
-	return n
+// newEndChecker checks a run of job graph g against ref; bounded says
+// whether the run can drain.
+func newEndChecker(g *topology.Graph, ref *reference, bounded, atLeastOnce bool) endChecker {
+	return endChecker{g: g, ref: ref, counted: bounded, checkable: checkable(g), atLeastOnce: atLeastOnce, modes: sinkModes(g)}
 }
 
-// inputEnd is how much of partition p the job consumed in the end: all of
-// it, or for a job stopped with a savepoint the savepoint's offset.
-func (s *Sim) inputEnd(p int, l *sourceLog) int64 {
-	if st := s.job.stop; st != nil && st.Failed == "" && s.job.stopped {
-		if cs := s.coord.get(st.Savepoint); cs != nil && cs.Offsets[p] >= 0 {
-			return cs.Offsets[p]
-		}
+// output counts output o, which a sink made visible.
+func (e *endChecker) output(o output) {
+	if e.counted {
+		e.delivered.add(o, &e.g.Operators[o.op])
 	}
-	return l.spec.Records
 }
 
-// endCheck runs the end-to-end checkers.
-func (s *Sim) endCheck() endChecks {
-	var ec endChecks
-	if s.job.status != JobFinished || !s.checkable() {
-		return ec
+// completed and rescaled change nothing: the end checker judges the
+// drained run only.
+func (e *endChecker) completed(*CheckpointStats, *topology.ExecutionGraph) {}
+func (e *endChecker) rescaled(*topology.Graph)                             {}
+
+// clone returns a deep copy that still reads e's reference (checkers.clone
+// repoints it).
+func (e *endChecker) clone() endChecker {
+	x := *e
+	x.delivered = e.delivered.clone()
+	return x
+}
+
+// report runs the end-to-end checks on a drained run (a FINISHED job
+// whose outputs the reference knows): it sets r's duplicates and losses
+// and appends the invariants exactly-once-state (not in mode
+// AtLeastOnce), no-loss and, for a job with sinks, end-to-end.
+func (e *endChecker) report(run *runView, r *Result) {
+	if !run.finished || !e.checkable {
+		return
 	}
-	ec.drained = true
-	r := &s.ref
-	for p, l := range r.logs {
-		for off := range s.inputEnd(p, l) {
+	var duplicates, lost int64
+	ref := e.ref
+	for p, l := range ref.logs {
+		for off := range run.inputEnd[p] {
 			key, value := l.record(off)
-			want := s.copies(r.srcOp[p], key, value)
-			got := s.delivered.count(int32(p), off)
+			want := ref.copies(ref.srcOp[p], key, value)
+			got := e.delivered.count(int32(p), off)
 			if got > want {
-				ec.duplicates += got - want
+				duplicates += got - want
 			} else {
-				ec.lost += want - got
+				lost += want - got
 			}
 		}
 	}
+	r.Summary.Duplicates, r.Summary.Lost = duplicates, lost
 	// Keyed state: the final state of every first-level aggregate equals
 	// the reference over the whole logs.
-	for p, l := range r.logs {
-		s.advanceReference(p, s.inputEnd(p, l))
+	for p := range ref.logs {
+		ref.advance(p, run.inputEnd[p])
 	}
-	ec.stateOK = true
-	for i := range s.tasks {
-		t := &s.tasks[i]
-		st := r.state[t.opIdx]
+	if !e.atLeastOnce {
+		ok, d := e.checkState(run)
+		r.Invariants = append(r.Invariants, Invariant{Name: "exactly-once-state", OK: ok, Detail: d})
+	}
+	d := "every source record reached the sinks at least once"
+	if lost > 0 {
+		d = fmt.Sprintf("%d record(s) never reached a sink", lost)
+	}
+	r.Invariants = append(r.Invariants, Invariant{Name: "no-loss", OK: lost == 0, Detail: d})
+	if len(e.modes) == 0 {
+		return
+	}
+	twoPC := !e.atLeastOnce && !slices.ContainsFunc(e.modes, func(m topology.SinkMode) bool { return m != topology.TwoPhaseCommitSink })
+	e2e := Invariant{Name: "end-to-end", OK: lost == 0}
+	switch {
+	case twoPC:
+		e2e.OK = e2e.OK && duplicates == 0
+		e2e.Detail = fmt.Sprintf("committed output: %d duplicate(s), %d lost: exactly once", duplicates, lost)
+		if !e2e.OK {
+			e2e.Detail = fmt.Sprintf("committed output: %d duplicate(s), %d lost", duplicates, lost)
+		}
+	default:
+		e2e.Detail = fmt.Sprintf("at least once: %d duplicate(s) written, %d lost", duplicates, lost)
+		if ok, d := e.checkUpserts(); !ok {
+			e2e.OK, e2e.Detail = false, d
+		} else if slices.Contains(e.modes, topology.UpsertSink) {
+			e2e.Detail += "; the upsert tables equal the failure-free ones"
+		}
+	}
+	r.Invariants = append(r.Invariants, e2e)
+}
+
+// checkState compares the final keyed state of every first-level
+// aggregate with the reference, which has seen the whole input.
+func (e *endChecker) checkState(run *runView) (bool, string) {
+	for i := range run.eg.Subtasks {
+		st := e.ref.state[run.eg.Subtasks[i].Operator]
 		if st == nil {
 			continue
 		}
-		want := st[s.eg.Subtasks[i].Index]
-		if !maps.Equal(want, t.state) {
-			ec.stateOK = false
-			ec.stateDetail = fmt.Sprintf("%s: final state holds %d keys, the failure-free reference %d keys%s",
-				s.eg.Subtasks[i].Name, len(t.state), len(want), firstDiff(want, t.state))
-			break
+		want, got := st[run.eg.Subtasks[i].Index], run.states[i]
+		if !maps.Equal(want, got) {
+			return false, fmt.Sprintf("%s: final state holds %d keys, the failure-free reference %d keys%s",
+				run.eg.Subtasks[i].Name, len(got), len(want), firstDiff(want, got))
 		}
 	}
-	ec.upsertOK, ec.upsertDetail = s.checkUpserts()
-	return ec
+	return true, "the final keyed state equals the failure-free reference over the whole input"
 }
 
 // checkUpserts compares each idempotent (upsert) sink's final table with
@@ -98,22 +143,22 @@ func (s *Sim) endCheck() endChecks {
 // write. Only first-level aggregates feeding the sink directly give values
 // the reference knows (their final state), so other tables are not
 // compared.
-func (s *Sim) checkUpserts() (bool, string) {
-	g := s.cfg.Graph
+func (e *endChecker) checkUpserts() (bool, string) {
+	g := e.g
 	for op := range g.Operators {
 		if g.Operators[op].SinkMode != topology.UpsertSink {
 			continue
 		}
-		table := s.delivered.tables[g.Operators[op].Name]
+		table := e.delivered.tables[g.Operators[op].Name]
 		if table == nil {
 			table = map[int64]int64{}
 		}
 		want := map[int64]int64{}
-		for _, e := range g.Edges {
-			if e.To != g.Operators[op].Name {
+		for _, edge := range g.Edges {
+			if edge.To != g.Operators[op].Name {
 				continue
 			}
-			st := s.ref.state[g.Index(e.From)]
+			st := e.ref.state[g.Index(edge.From)]
 			if st == nil {
 				return true, ""
 			}
@@ -129,19 +174,119 @@ func (s *Sim) checkUpserts() (bool, string) {
 	return true, ""
 }
 
-// checkable reports whether the reference knows which records reach the
-// sinks: not when a filter decides on the output of an aggregate, whose
-// values depend on the order in which the aggregate saw its input.
-func (s *Sim) checkable() bool {
-	g := s.cfg.Graph
-	order, _ := g.Order()
-	afterAggregate := make([]bool, len(g.Operators))
-	for _, op := range order {
-		for _, e := range g.Edges {
-			if g.Index(e.To) != op {
+// appendDuplicates appends to buf, up to limit of them, the source
+// records read so far whose outputs the sinks wrote more often than a
+// failure-free run (see Sim.AppendDuplicates).
+func (e *endChecker) appendDuplicates(buf []Duplicate, limit int) (out []Duplicate, extra int64, ok bool) {
+	if !e.counted || !e.checkable {
+		return buf, 0, false
+	}
+	ref := e.ref
+	for p, l := range ref.logs {
+		for off := range int64(len(e.delivered.countsOf(p))) {
+			got := e.delivered.count(int32(p), off)
+			if got == 0 {
 				continue
 			}
-			from := g.Index(e.From)
+			key, value := l.record(off)
+			if want := ref.copies(ref.srcOp[p], key, value); got > want {
+				extra += got - want
+				if len(buf) < limit {
+					buf = append(buf, Duplicate{Partition: p, Offset: off, Key: key, Value: value, Written: got, Want: want})
+				}
+			}
+		}
+	}
+	return buf, extra, true
+}
+
+// origin is a source record: its partition and offset.
+type origin struct {
+	part int32
+	off  int64
+}
+
+// outputCounts is what the sinks made visible, kept so that memory does not
+// grow with the outputs: per source record the number of outputs that
+// derive from it (one byte; the rare counts past 255 go to overflow), and
+// per upsert sink the external table, key by key.
+type outputCounts struct {
+	counts   [][]uint8 // by source partition, by offset
+	overflow map[origin]int64
+	tables   map[string]map[int64]int64 // by upsert sink operator
+}
+
+// add counts output o of a sink of operator op.
+func (d *outputCounts) add(o output, op *topology.Operator) {
+	for int(o.part) >= len(d.counts) {
+		d.counts = append(d.counts, nil)
+	}
+	c := d.counts[o.part]
+	if int(o.off) >= len(c) {
+		c = slices.Grow(c, int(o.off)+1-len(c))[:o.off+1]
+		d.counts[o.part] = c
+	}
+	if c[o.off] < math.MaxUint8 {
+		c[o.off]++
+	} else {
+		if d.overflow == nil {
+			d.overflow = map[origin]int64{}
+		}
+		d.overflow[origin{o.part, o.off}]++
+	}
+	if op.SinkMode == topology.UpsertSink {
+		if d.tables == nil {
+			d.tables = map[string]map[int64]int64{}
+		}
+		t := d.tables[op.Name]
+		if t == nil {
+			t = map[int64]int64{}
+			d.tables[op.Name] = t
+		}
+		t[o.key] = o.value
+	}
+}
+
+// count is the number of outputs that derive from source record (part, off).
+func (d *outputCounts) count(part int32, off int64) int64 {
+	if int(part) >= len(d.counts) || int(off) >= len(d.counts[part]) {
+		return 0
+	}
+	return int64(d.counts[part][off]) + d.overflow[origin{part, off}]
+}
+
+// countsOf is partition part's counts, by offset.
+func (d *outputCounts) countsOf(part int) []uint8 {
+	if part >= len(d.counts) {
+		return nil
+	}
+	return d.counts[part]
+}
+
+// clone returns a deep copy.
+func (d *outputCounts) clone() outputCounts {
+	c := outputCounts{counts: make([][]uint8, len(d.counts)), overflow: maps.Clone(d.overflow)}
+	for i, x := range d.counts {
+		c.counts[i] = slices.Clone(x)
+	}
+	if d.tables != nil {
+		c.tables = make(map[string]map[int64]int64, len(d.tables))
+		for k, t := range d.tables {
+			c.tables[k] = maps.Clone(t)
+		}
+	}
+	return c
+}
+
+// checkable reports whether the reference knows which records reach the
+// sinks of g: not when a filter decides on the output of an aggregate,
+// whose values depend on the order in which the aggregate saw its input.
+func checkable(g *topology.Graph) bool {
+	order, _ := g.Order()
+	inputs := operatorInputs(g)
+	afterAggregate := make([]bool, len(g.Operators))
+	for _, op := range order {
+		for _, from := range inputs[op] {
 			if afterAggregate[from] || g.Operators[from].Kind == topology.Aggregate {
 				afterAggregate[op] = true
 			}
@@ -153,53 +298,10 @@ func (s *Sim) checkable() bool {
 	return true
 }
 
-// endInvariants turns the end-to-end checks into invariants.
-func (s *Sim) endInvariants(ec endChecks) []Invariant {
-	if !ec.drained {
-		return nil
-	}
-	var invs []Invariant
-	exactlyOnce := s.cfg.Checkpoint.Mode != AtLeastOnce
-	if exactlyOnce {
-		d := "the final keyed state equals the failure-free reference over the whole input"
-		if !ec.stateOK {
-			d = ec.stateDetail
-		}
-		invs = append(invs, Invariant{Name: "exactly-once-state", OK: ec.stateOK, Detail: d})
-	}
-	d := "every source record reached the sinks at least once"
-	if ec.lost > 0 {
-		d = fmt.Sprintf("%d record(s) never reached a sink", ec.lost)
-	}
-	invs = append(invs, Invariant{Name: "no-loss", OK: ec.lost == 0, Detail: d})
-	modes := s.sinkModes()
-	if len(modes) == 0 {
-		return invs
-	}
-	twoPC := exactlyOnce && !slices.ContainsFunc(modes, func(m topology.SinkMode) bool { return m != topology.TwoPhaseCommitSink })
-	e2e := Invariant{Name: "end-to-end", OK: ec.lost == 0}
-	switch {
-	case twoPC:
-		e2e.OK = e2e.OK && ec.duplicates == 0
-		e2e.Detail = fmt.Sprintf("committed output: %d duplicate(s), %d lost: exactly once", ec.duplicates, ec.lost)
-		if !e2e.OK {
-			e2e.Detail = fmt.Sprintf("committed output: %d duplicate(s), %d lost", ec.duplicates, ec.lost)
-		}
-	default:
-		e2e.Detail = fmt.Sprintf("at least once: %d duplicate(s) written, %d lost", ec.duplicates, ec.lost)
-		if !ec.upsertOK {
-			e2e.OK, e2e.Detail = false, ec.upsertDetail
-		} else if slices.Contains(modes, topology.UpsertSink) {
-			e2e.Detail += "; the upsert tables equal the failure-free ones"
-		}
-	}
-	return append(invs, e2e)
-}
-
-// sinkModes lists the modes of the job's sinks.
-func (s *Sim) sinkModes() []topology.SinkMode {
+// sinkModes lists the modes of the sinks of g.
+func sinkModes(g *topology.Graph) []topology.SinkMode {
 	var modes []topology.SinkMode
-	for _, op := range s.cfg.Graph.Operators {
+	for _, op := range g.Operators {
 		if op.Kind == topology.Sink {
 			m := op.SinkMode
 			if m == "" {

@@ -32,14 +32,13 @@ type Sim struct {
 	chans    []channel
 	coord    coordinator
 	stop     StopReason
-	cut      cutChecker
 	job      job
+	// checks are the checkers (observer.go): the engine tells them what
+	// they observe; they hold no pointer into the run.
+	checks *checkers
 	// faultSubtask and faultChannel are the resolved targets of each
 	// fault (-1: none).
 	faultSubtask, faultChannel []int32
-	// delivered counts what the sinks made visible, for the end-to-end
-	// checks of a drained run.
-	delivered outputCounts
 	// observe, if set, sees every output a sink makes visible (tests).
 	observe func(output)
 	// sourceReads counts the records all sources read, replays included.
@@ -58,7 +57,6 @@ type Sim struct {
 	commitLatency, maxCommitLatency, committedRecs int64
 	scriptTask                                     int32    // the task under test of a scripted run
 	script                                         []string // ScriptLog lines
-	ref                                            reference
 	// zipf are the Zipf tables of the sources; graphs the execution
 	// graph of each execution (a rescaling restore deploys a new one).
 	zipf   zipfTables
@@ -142,7 +140,7 @@ func New(cfg Config) (*Sim, error) {
 		}
 	}
 	s.coord.lastCompletion = -1
-	s.initReference()
+	s.checks = newCheckers(&s.cfg, s.logs, s.bounded)
 	s.job = job{restarter: restarter{cfg: cfg.Recovery.Restart}, region: topology.PipelinedRegions(eg),
 		waiting: make([]bool, len(s.tasks)), waitingFor: make([]int, len(s.tasks)), stoppedBy: make([]int, len(s.tasks)), corrupt: map[int64]bool{}}
 	for i := range s.job.waitingFor {

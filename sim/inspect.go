@@ -532,21 +532,8 @@ func (s *Sim) Clone() *Sim {
 	j.stoppedBy = slices.Clone(j.stoppedBy)
 	j.restarts = slices.Clone(j.restarts)
 	j.fired = slices.Clone(j.fired)
-	c.delivered = s.delivered.clone()
-	c.cut.obs = slices.Clone(s.cut.obs)
+	c.checks = s.checks.clone()
 	c.script = slices.Clone(s.script)
-	r := &c.ref
-	r.offsets = slices.Clone(r.offsets)
-	r.state = slices.Clone(r.state)
-	for op, subs := range r.state {
-		if subs == nil {
-			continue
-		}
-		r.state[op] = slices.Clone(subs)
-		for i, m := range subs {
-			r.state[op][i] = maps.Clone(m)
-		}
-	}
 	return &c
 }
 

@@ -300,7 +300,7 @@ func drainExpectation(s *Sim) (sinkRecords int64, state map[int64]int64) {
 	for p, l := range s.logs {
 		for off := range l.spec.Records {
 			key, value := l.record(off)
-			push(s.ref.srcOp[p], key, value)
+			push(s.checks.ref.srcOp[p], key, value)
 		}
 	}
 	return sinkRecords, state

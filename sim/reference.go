@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/ckptsim/ckptsim/topology"
 )
@@ -11,20 +12,24 @@ import (
 // source log, partition by partition up to a checkpoint's offsets, through
 // the stateless operators into the aggregates, without time, channels or
 // barriers. A completed exactly-once checkpoint without channel state must
-// hold exactly this state. Only aggregates with no aggregate upstream are
-// compared: the input of a downstream aggregate depends on the order in
-// which its upstream saw records, which a reference without time cannot
-// reproduce (the cut checker covers those).
+// hold exactly this state (snapshot-state). Only aggregates with no
+// aggregate upstream are compared: the input of a downstream aggregate
+// depends on the order in which its upstream saw records, which a
+// reference without time cannot reproduce (the cut checker covers those).
+// It is an observer (observer.go) of completed checkpoints and rescales,
+// and the end checker (endcheck.go) reads it too.
 type reference struct {
-	offsets []int64
-	state   [][]map[int64]int64 // by operator, by subtask index; nil if unchecked
-	logs    []*sourceLog        // by partition
-	srcOp   []int               // operator of each partition
-	outs    [][]flowEdge        // by operator: the edges it emits on, in the graph's order
-	maxPar  []int               // max parallelism of each operator
-	checked int                 // checkpoints compared
-	bad     int                 // checkpoints that differed
-	detail  string
+	g           *topology.Graph // the job graph as deployed (a rescale changes parallelisms)
+	atLeastOnce bool            // mode AtLeastOnce: snapshots are not compared
+	offsets     []int64
+	state       [][]map[int64]int64 // by operator, by subtask index; nil if unchecked
+	logs        []*sourceLog        // by partition
+	srcOp       []int               // operator of each partition
+	outs        [][]flowEdge        // by operator: the edges it emits on, in the graph's order
+	maxPar      []int               // max parallelism of each operator
+	checked     int                 // checkpoints compared
+	bad         int                 // checkpoints that differed
+	detail      string
 }
 
 // flowEdge is an edge of the logical graph as flow follows it: the
@@ -34,16 +39,16 @@ type flowEdge struct {
 	to, copies int
 }
 
-func (s *Sim) initReference() {
-	g := s.cfg.Graph
-	r := &s.ref
+// newReference is the reference of job graph g over the source logs by
+// partition, at offset 0 of each.
+func newReference(g *topology.Graph, logs []*sourceLog, atLeastOnce bool) reference {
+	r := reference{g: g, atLeastOnce: atLeastOnce}
 	r.state = make([][]map[int64]int64, len(g.Operators))
 	order, _ := g.Order()
 	from, to := g.EdgeEnds()
-	inputs := make([][]int, len(g.Operators))
+	inputs := operatorInputs(g)
 	r.outs = make([][]flowEdge, len(g.Operators))
 	for i, e := range g.Edges {
-		inputs[to[i]] = append(inputs[to[i]], from[i])
 		copies := 1
 		if e.Partitioning == topology.Broadcast {
 			copies = g.Operators[to[i]].Parallelism
@@ -69,8 +74,8 @@ func (s *Sim) initReference() {
 			tainted[op] = true
 		}
 	}
-	r.logs = s.logs
-	r.offsets = make([]int64, len(s.logs))
+	r.logs = logs
+	r.offsets = make([]int64, len(logs))
 	for op := range g.Operators {
 		if g.Operators[op].Kind == topology.Source {
 			for range g.Operators[op].PartitionsOf() {
@@ -78,24 +83,35 @@ func (s *Sim) initReference() {
 			}
 		}
 	}
+	return r
+}
+
+// operatorInputs lists, by operator of g, the operators its input edges
+// come from, in the graph's order.
+func operatorInputs(g *topology.Graph) [][]int {
+	from, to := g.EdgeEnds()
+	inputs := make([][]int, len(g.Operators))
+	for i := range g.Edges {
+		inputs[to[i]] = append(inputs[to[i]], from[i])
+	}
+	return inputs
 }
 
 // advance feeds partition p of the log up to offset into the reference.
-func (s *Sim) advanceReference(p int, offset int64) {
-	r := &s.ref
+func (r *reference) advance(p int, offset int64) {
 	for ; r.offsets[p] < offset; r.offsets[p]++ {
 		key, value := r.logs[p].record(r.offsets[p])
-		s.propagate(r.srcOp[p], key, value)
+		r.propagate(r.srcOp[p], key, value)
 	}
 }
 
 // propagate feeds a record emitted by operator op into the reference
 // state of the first-level aggregates it reaches.
-func (s *Sim) propagate(op int, key, value int64) {
-	s.flow(op, key, value, func(to int, key, value int64) bool {
-		o := &s.cfg.Graph.Operators[to]
-		if st := s.ref.state[to]; st != nil {
-			m := st[topology.KeyOwner(key, s.ref.maxPar[to], o.Parallelism)]
+func (r *reference) propagate(op int, key, value int64) {
+	r.flow(op, key, value, func(to int, key, value int64) bool {
+		o := &r.g.Operators[to]
+		if st := r.state[to]; st != nil {
+			m := st[topology.KeyOwner(key, r.maxPar[to], o.Parallelism)]
 			if o.Func == topology.Sum {
 				m[key] += value
 			} else {
@@ -112,21 +128,21 @@ func (s *Sim) propagate(op int, key, value int64) {
 // aggregate and sink a copy reaches, and the flow goes on past an
 // aggregate when reach returns true (with the record's value: what the
 // aggregate emits depends on the order of its input).
-func (s *Sim) flow(op int, key, value int64, reach func(op int, key, value int64) bool) {
-	for _, e := range s.ref.outs[op] {
+func (r *reference) flow(op int, key, value int64, reach func(op int, key, value int64) bool) {
+	for _, e := range r.outs[op] {
 		to := e.to
-		o := &s.cfg.Graph.Operators[to]
+		o := &r.g.Operators[to]
 		for range e.copies {
 			switch o.Kind {
 			case topology.Map:
-				s.flow(to, key, value*o.Multiply+o.Add, reach)
+				r.flow(to, key, value*o.Multiply+o.Add, reach)
 			case topology.Filter:
 				if keeps(o, key, value) {
-					s.flow(to, key, value, reach)
+					r.flow(to, key, value, reach)
 				}
 			case topology.Aggregate:
 				if reach(to, key, value) {
-					s.flow(to, key, value, reach)
+					r.flow(to, key, value, reach)
 				}
 			case topology.Sink:
 				reach(to, key, value)
@@ -135,13 +151,26 @@ func (s *Sim) flow(op int, key, value int64, reach func(op int, key, value int64
 	}
 }
 
-// checkReference compares the keyed state of a completed checkpoint with
-// the reference at the checkpoint's source offsets.
-func (s *Sim) checkReference(cs *CheckpointStats) {
-	if s.cfg.Checkpoint.Mode == AtLeastOnce || cs.PersistedRecords > 0 {
+// copies counts how many times a record of operator op reaches a sink in
+// a failure-free run.
+func (r *reference) copies(op int, key, value int64) int64 {
+	var n int64
+	r.flow(op, key, value, func(to int, _, _ int64) bool {
+		if r.g.Operators[to].Kind == topology.Sink {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
+// completed compares the keyed state of completed checkpoint cs, taken
+// by the subtasks of eg, with the reference at the checkpoint's source
+// offsets.
+func (r *reference) completed(cs *CheckpointStats, eg *topology.ExecutionGraph) {
+	if r.atLeastOnce || cs.PersistedRecords > 0 {
 		return
 	}
-	r := &s.ref
 	for p, off := range cs.Offsets {
 		if off < 0 { // the source had finished: its whole log
 			off = r.logs[p].spec.Records
@@ -149,26 +178,65 @@ func (s *Sim) checkReference(cs *CheckpointStats) {
 		if off < r.offsets[p] {
 			return // the reference cannot go back; only forward cuts are compared
 		}
-		s.advanceReference(p, off)
+		r.advance(p, off)
 	}
 	r.checked++
-	for i := range s.tasks {
-		t := &s.tasks[i]
-		st := r.state[t.opIdx]
+	for i := range eg.Subtasks {
+		st := r.state[eg.Subtasks[i].Operator]
 		if st == nil {
 			continue
 		}
-		want := st[s.eg.Subtasks[i].Index]
+		want := st[eg.Subtasks[i].Index]
 		got := cs.states[i]
 		if !maps.Equal(want, got) {
 			r.bad++
 			if r.detail == "" {
 				r.detail = fmt.Sprintf("checkpoint %d, %s: snapshot holds %d keys, the reference at its offsets %d keys%s",
-					cs.ID, s.eg.Subtasks[i].Name, len(got), len(want), firstDiff(want, got))
+					cs.ID, eg.Subtasks[i].Name, len(got), len(want), firstDiff(want, got))
 			}
 			return
 		}
 	}
+}
+
+// rescaled splits the reference state anew by key group, for job graph g.
+func (r *reference) rescaled(g *topology.Graph) {
+	r.g = g
+	for op, subs := range r.state {
+		if subs == nil {
+			continue
+		}
+		r.state[op] = splitByKeyGroup(subs, g.MaxParallelismOf(op), g.Operators[op].Parallelism)
+	}
+}
+
+// report appends the invariant snapshot-state (none in mode AtLeastOnce).
+func (r *reference) report(_ *runView, res *Result) {
+	if r.atLeastOnce {
+		return
+	}
+	d := fmt.Sprintf("keyed state of %d checkpoint(s) equals the failure-free reference at their source offsets", r.checked)
+	if r.bad > 0 {
+		d = fmt.Sprintf("%d of %d checkpoint(s) differ from the reference: %s", r.bad, r.checked, r.detail)
+	}
+	res.Invariants = append(res.Invariants, Invariant{Name: "snapshot-state", OK: r.bad == 0, Detail: d})
+}
+
+// clone returns a deep copy; the graph and the logs are never changed.
+func (r *reference) clone() reference {
+	x := *r
+	x.offsets = slices.Clone(r.offsets)
+	x.state = slices.Clone(r.state)
+	for op, subs := range x.state {
+		if subs == nil {
+			continue
+		}
+		x.state[op] = slices.Clone(subs)
+		for i, m := range subs {
+			x.state[op][i] = maps.Clone(m)
+		}
+	}
+	return x
 }
 
 // firstDiff describes the smallest key on which two states differ.

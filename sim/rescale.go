@@ -182,12 +182,7 @@ func (s *Sim) redeployGraph(g *topology.Graph, eg *topology.ExecutionGraph) {
 	for i := range s.job.waitingFor {
 		s.job.waitingFor[i] = -1
 	}
-	for op, subs := range s.ref.state {
-		if subs == nil {
-			continue
-		}
-		s.ref.state[op] = splitByKeyGroup(subs, g.MaxParallelismOf(op), g.Operators[op].Parallelism)
-	}
+	s.checks.rescaled(g)
 	for i, f := range s.cfg.Faults {
 		st, okS := find(f.Subtask, eg.SubtaskNamed)
 		ch, okC := find(f.Channel, eg.ChannelNamed)

@@ -213,13 +213,11 @@ func (s *Sim) Result() *Result {
 		r.StopWithSavepoint = &c
 	}
 	co := &s.coord
-	rows, total, detail := s.cutReport()
-	for i, cs := range co.stats {
+	for _, cs := range co.stats {
 		if cs.InStorage && cs.Execution == co.execution {
 			r.Retained = append(r.Retained, cs.ID)
 		}
 		c := *cs
-		c.MissingRecords, c.ExtraRecords = rows[i].missing, rows[i].extra
 		c.Subtasks = append([]SubtaskStats(nil), cs.Subtasks...)
 		c.Offsets = append([]int64(nil), cs.Offsets...)
 		c.states = nil
@@ -266,42 +264,42 @@ func (s *Sim) Result() *Result {
 		sm.MeanCommitLatency = s.commitLatency / s.committedRecs
 		sm.MaxCommitLatency = s.maxCommitLatency
 	}
-	ec := s.endCheck()
-	if ec.drained {
-		sm.Duplicates, sm.Lost = ec.duplicates, ec.lost
-	}
 	sm.StorageBytes, sm.PeakStorageBytes = s.coord.shared.used(), s.coord.shared.peak
-	r.Invariants = append(s.invariants(total, detail), s.endInvariants(ec)...)
+	run := s.runView()
+	s.checks.report(&run, r)
 	if b := &s.cfg.StateBackend; b.incremental() || b.Changelog.Enabled {
 		r.Invariants = append(r.Invariants, s.sharedInvariant())
 	}
 	return r
 }
 
-// invariants turns the cut checker's report and the reference comparison
-// into verdicts.
-func (s *Sim) invariants(total cutCount, detail string) []Invariant {
-	nMissing, nExtra := total.missing, total.extra
-	var invs []Invariant
-	completed := s.coord.counts[Completed]
-	if s.cfg.Checkpoint.Mode == AtLeastOnce {
-		d := fmt.Sprintf("%d completed checkpoint(s): no record from before a cut is missing; %d record(s) from after a cut are in snapshots and would be counted twice after a recovery", completed, nExtra)
-		if nMissing > 0 {
-			d = detail
-		}
-		invs = append(invs, Invariant{Name: "at-least-once-snapshot", OK: nMissing == 0, Detail: d})
-	} else {
-		d := fmt.Sprintf("%d completed checkpoint(s) are consistent cuts (state plus persisted channel state)", completed)
-		if nMissing+nExtra > 0 {
-			d = detail
-		}
-		invs = append(invs, Invariant{Name: "consistent-snapshot", OK: nMissing+nExtra == 0 && s.cut.overflow == 0, Detail: d})
-		r := &s.ref
-		d = fmt.Sprintf("keyed state of %d checkpoint(s) equals the failure-free reference at their source offsets", r.checked)
-		if r.bad > 0 {
-			d = fmt.Sprintf("%d of %d checkpoint(s) differ from the reference: %s", r.bad, r.checked, r.detail)
-		}
-		invs = append(invs, Invariant{Name: "snapshot-state", OK: r.bad == 0, Detail: d})
+// runView is what the checkers' reports read of the run as it stands
+// (observer.go).
+func (s *Sim) runView() runView {
+	co := &s.coord
+	run := runView{stats: co.stats, done: co.done, completed: co.counts[Completed], eg: s.eg, finished: s.job.status == JobFinished}
+	if !run.finished {
+		return run
 	}
-	return invs
+	run.states = make([]map[int64]int64, len(s.tasks))
+	for i := range s.tasks {
+		run.states[i] = s.tasks[i].state
+	}
+	run.inputEnd = make([]int64, len(s.logs))
+	for p, l := range s.logs {
+		run.inputEnd[p] = s.inputEnd(p, l)
+	}
+	return run
+}
+
+// inputEnd is how much of partition p (log l) the job consumed in the
+// end: all of it, or for a job stopped with a savepoint the savepoint's
+// offset.
+func (s *Sim) inputEnd(p int, l *sourceLog) int64 {
+	if st := s.job.stop; st != nil && st.Failed == "" && s.job.stopped {
+		if cs := s.coord.get(st.Savepoint); cs != nil && cs.Offsets[p] >= 0 {
+			return cs.Offsets[p]
+		}
+	}
+	return l.spec.Records
 }

@@ -96,24 +96,5 @@ type Duplicate struct {
 // of them. ok is false for a run whose sinks' output is not counted: only
 // one whose sources are all bounded is (see Summary.Duplicates).
 func (s *Sim) AppendDuplicates(buf []Duplicate, limit int) (out []Duplicate, extra int64, ok bool) {
-	r := &s.ref
-	if !s.bounded || !s.checkable() {
-		return buf, 0, false
-	}
-	for p, l := range r.logs {
-		for off := range int64(len(s.delivered.countsOf(p))) {
-			got := s.delivered.count(int32(p), off)
-			if got == 0 {
-				continue
-			}
-			key, value := l.record(off)
-			if want := s.copies(r.srcOp[p], key, value); got > want {
-				extra += got - want
-				if len(buf) < limit {
-					buf = append(buf, Duplicate{Partition: p, Offset: off, Key: key, Value: value, Written: got, Want: want})
-				}
-			}
-		}
-	}
-	return buf, extra, true
+	return s.checks.end.appendDuplicates(buf, limit)
 }

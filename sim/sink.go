@@ -1,12 +1,6 @@
 package sim
 
-import (
-	"maps"
-	"math"
-	"slices"
-
-	"github.com/ckptsim/ckptsim/topology"
-)
+import "github.com/ckptsim/ckptsim/topology"
 
 // output is one record written to the outside world by a sink.
 type output struct {
@@ -122,92 +116,10 @@ func (s *Sim) restoreSink(t *task, cs *CheckpointStats) {
 	}
 }
 
-// keep counts a visible output for the end-to-end checks. Only a run that
-// can drain (every source bounded) is checked end to end, so only such a
-// run counts.
+// keep hands a visible output to the end checker (endcheck.go).
 func (s *Sim) keep(o output) {
 	if s.observe != nil {
 		s.observe(o)
 	}
-	if s.bounded {
-		s.delivered.add(o, &s.cfg.Graph.Operators[o.op])
-	}
-}
-
-// origin is a source record: its partition and offset.
-type origin struct {
-	part int32
-	off  int64
-}
-
-// outputCounts is what the sinks made visible, kept so that memory does not
-// grow with the outputs: per source record the number of outputs that
-// derive from it (one byte; the rare counts past 255 go to overflow), and
-// per upsert sink the external table, key by key.
-type outputCounts struct {
-	counts   [][]uint8 // by source partition, by offset
-	overflow map[origin]int64
-	tables   map[string]map[int64]int64 // by upsert sink operator
-}
-
-// add counts output o of a sink of operator op.
-func (d *outputCounts) add(o output, op *topology.Operator) {
-	for int(o.part) >= len(d.counts) {
-		d.counts = append(d.counts, nil)
-	}
-	c := d.counts[o.part]
-	if int(o.off) >= len(c) {
-		c = slices.Grow(c, int(o.off)+1-len(c))[:o.off+1]
-		d.counts[o.part] = c
-	}
-	if c[o.off] < math.MaxUint8 {
-		c[o.off]++
-	} else {
-		if d.overflow == nil {
-			d.overflow = map[origin]int64{}
-		}
-		d.overflow[origin{o.part, o.off}]++
-	}
-	if op.SinkMode == topology.UpsertSink {
-		if d.tables == nil {
-			d.tables = map[string]map[int64]int64{}
-		}
-		t := d.tables[op.Name]
-		if t == nil {
-			t = map[int64]int64{}
-			d.tables[op.Name] = t
-		}
-		t[o.key] = o.value
-	}
-}
-
-// count is the number of outputs that derive from source record (part, off).
-func (d *outputCounts) count(part int32, off int64) int64 {
-	if int(part) >= len(d.counts) || int(off) >= len(d.counts[part]) {
-		return 0
-	}
-	return int64(d.counts[part][off]) + d.overflow[origin{part, off}]
-}
-
-// countsOf is partition part's counts, by offset.
-func (d *outputCounts) countsOf(part int) []uint8 {
-	if part >= len(d.counts) {
-		return nil
-	}
-	return d.counts[part]
-}
-
-// clone returns a deep copy.
-func (d *outputCounts) clone() outputCounts {
-	c := outputCounts{counts: make([][]uint8, len(d.counts)), overflow: maps.Clone(d.overflow)}
-	for i, x := range d.counts {
-		c.counts[i] = slices.Clone(x)
-	}
-	if d.tables != nil {
-		c.tables = make(map[string]map[int64]int64, len(d.tables))
-		for k, t := range d.tables {
-			c.tables[k] = maps.Clone(t)
-		}
-	}
-	return c
+	s.checks.output(o)
 }

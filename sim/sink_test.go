@@ -228,7 +228,7 @@ func TestUpsertCheckerCatchesAWrongTable(t *testing.T) {
 	require.True(t, invariant(s.Result(), "end-to-end").OK)
 	// An external table that lost the last update of a key.
 	last := (*outs)[len(*outs)-1]
-	s.delivered.tables["sink"][last.key] = last.value - 1
+	s.checks.end.delivered.tables["sink"][last.key] = last.value - 1
 	e2e := invariant(s.Result(), "end-to-end")
 	assert.False(t, e2e.OK)
 	assert.Contains(t, e2e.Detail, "final table")

@@ -166,7 +166,7 @@ func (s *Sim) takeRecord(t *task, c *channel, it *item) {
 	if n := t.recording[c.input]; n != 0 {
 		s.persistTaken(t, c, it, n) // input channel state of an unaligned checkpoint
 	}
-	s.cut.taken(s.coord.execution, t.id, t.lastSnap, t.floor, it)
+	s.checks.taken(s.coord.execution, t.id, t.lastSnap, t.floor, it)
 	// The protocol counts the bytes taken during an alignment
 	// (addProcessedBytes). Stepped here, not through stepProtocol, to save
 	// a copy of the Input on the path of every record.
