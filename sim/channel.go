@@ -239,7 +239,7 @@ func (s *Sim) resume(c *channel) {
 	s.setBlocked(c, false)
 	if c.paused && !c.resuming {
 		c.resuming = true
-		s.scheduleOn(c, s.delay(c), evResume, 0)
+		s.deliver(c, s.delay(c), evResume, 0)
 	}
 }
 

@@ -137,7 +137,7 @@ func (s *Sim) inUse(c *channel, d int) {
 // one latency later.
 func (s *Sim) grantCredit(c *channel, n int) {
 	if n > 0 {
-		s.scheduleOn(c, s.delay(c), evCredit, int64(c.creditGen)<<32|int64(n))
+		s.deliver(c, s.delay(c), evCredit, int64(c.creditGen)<<32|int64(n))
 	}
 }
 
@@ -263,7 +263,7 @@ func (s *Sim) announceBacklog(c *channel) {
 	if n := int32(c.outBufs.len()); s.cfg.Channels.BuffersPerChannel == 0 && n != c.announced {
 		c.announced = n
 		c.lastArr = max(c.lastArr, s.delay(c))
-		s.scheduleOn(c, c.lastArr, evBacklog, int64(n))
+		s.deliver(c, c.lastArr, evBacklog, int64(n))
 	}
 }
 

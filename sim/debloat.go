@@ -55,7 +55,7 @@ func (s *Sim) debloat(t *task) {
 			g.size = size
 			for _, id := range g.chans {
 				c := &s.chans[id]
-				s.scheduleOn(c, s.delay(c), evBufferSize, int64(size))
+				s.deliver(c, s.delay(c), evBufferSize, int64(size))
 			}
 		}
 	}

@@ -380,6 +380,13 @@ func (s *Sim) scheduleOn(c *channel, at int64, kind eventKind, b int64) {
 	s.q.push(at, kind, c.id, b, c.attempt)
 }
 
+// deliver plans the arrival of a message sent on channel c now (a buffer,
+// an event, a credit, a backlog or a buffer size): in the queue's FIFO of
+// the network, where a fixed latency keeps them in order.
+func (s *Sim) deliver(c *channel, at int64, kind eventKind, b int64) {
+	s.q.pushNet(at, kind, c.id, b, c.attempt)
+}
+
 func (s *Sim) dispatch(e event) {
 	switch e.kind() {
 	case evSourceNext, evProcessDone, evSyncDone, evAsyncDone, evAlignTimeout, evWake, evRestored, evMaterialize, evMaterialized, evFlush, evDebloat:

@@ -143,7 +143,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 	known := map[string]string{
 		"Sim.Tracer": "reset", "Sim.cfg.Graph": "shared", "Sim.cfg.Script": "shared",
 		"Sim.cfg.Recovery.Savepoints": "shared", "Sim.cfg.Faults": "shared", "Sim.cfg.Restores": "shared", "Sim.job.resubmissions": "copied", "Sim.job.stop": "copied",
-		"Sim.eg": "shared", "Sim.q.heap": "copied", "Sim.q.now.buf": "copied", "Sim.q.timers.buf": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
+		"Sim.eg": "shared", "Sim.q.heap": "copied", "Sim.q.now.buf": "copied", "Sim.q.timers.buf": "copied", "Sim.q.net.buf": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
 		"Sim.job.restarter.failures": "copied", "Sim.job.failovers": "copied", "Sim.job.waiting": "copied", "Sim.job.waitingFor": "copied", "Sim.job.stoppedBy": "copied", "Sim.job.restarts": "copied",
 		"Sim.job.region": "shared", "Sim.job.corrupt": "shared", "Sim.job.fired": "copied",
 		"Sim.faultSubtask": "shared", "Sim.faultChannel": "shared", "Sim.observe": "shared",
@@ -167,7 +167,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.gates": "copied", "task.dirty": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
 		"channel.outBufs.buf": "copied", "channel.inBufs.buf": "copied",
 		"channel.items.first": "copied", "channel.items.rest.buf": "copied", "channel.items.rest.pool": "nil", "channel.items.pool": "repointed", "Sim.chunks.free": "reset", "channel.outBufs.pool": "repointed", "channel.inBufs.pool": "repointed",
-		"Sim.q.now.pool": "nil", "Sim.q.timers.pool": "nil", "inGate.waiters.pool": "nil",
+		"Sim.q.now.pool": "nil", "Sim.q.timers.pool": "nil", "Sim.q.net.pool": "nil", "inGate.waiters.pool": "nil",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
 		"Sim.zipf": "shared", "Sim.graphs": "shared",
 		"task.backend.memtable": "copied", "task.backend.l0keys": "copied", "task.backend.levels": "copied", "task.backend.snapped": "copied", "task.backend.base": "shared",

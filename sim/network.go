@@ -168,7 +168,7 @@ func (s *Sim) wireBuffer(c *channel, b netBuf) {
 	if was == 0 && b.recs > 0 {
 		s.refreshInput(c)
 	}
-	s.scheduleOn(c, b.arrival, evBuffer, 0)
+	s.deliver(c, b.arrival, evBuffer, 0)
 }
 
 // wire puts an event on the network: it arrives after the channel's
@@ -183,14 +183,14 @@ func (s *Sim) wire(c *channel, it item) {
 		}
 		if it.timeoutable {
 			s.timeoutableSent(c, it.ck)
-			s.scheduleOn(c, it.arrival, evAnnounce, it.ck)
+			s.deliver(c, it.arrival, evAnnounce, it.ck)
 		}
 	}
 	c.in().pushBack(it)
 	if c.in().len() == 1 {
 		s.refreshInput(c)
 	}
-	s.scheduleOn(c, it.arrival, evArrive, it.ck)
+	s.deliver(c, it.arrival, evArrive, it.ck)
 }
 
 // setHeld changes by d the buffers c's sender holds for it and keeps the

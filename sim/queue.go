@@ -1,6 +1,9 @@
 package sim
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // event is one scheduled happening. It is a 32-byte value, two to a cache
 // line, so that the queue holds events inline, without pointers or
@@ -68,10 +71,20 @@ const (
 //     as checkpoint timeouts (trigger time plus a fixed timeout), most of
 //     them stale by then: in the heap, hundreds of them would make every
 //     pop sift deeper.
+//   - net: messages on the network, due one channel latency after they
+//     were sent. With a fixed latency they are scheduled in the order they
+//     fall due, so a big job's hundreds of thousands of buffers and
+//     credits in flight queue in a FIFO rather than in a heap that would
+//     be deep and out of cache (jitter, a delay spike or a local channel
+//     sends some to the heap or the FIFO of now instead).
+//
+// Which FIFO an event is in never changes when it fires: pop takes the
+// earliest (at, ord) of all of them.
 type queue struct {
 	heap   []event
 	now    deque[event] // due at the time of the last pop, in schedule order
 	timers deque[event] // ascending (at, ord)
+	net    deque[event] // ascending (at, ord)
 	at     int64        // the time of the last pop
 	seq    uint64       // the next schedule order
 }
@@ -93,11 +106,23 @@ func (q *queue) push(at int64, kind eventKind, a int32, b int64, gen uint32) {
 // pushTimer schedules an event like push, into the timers FIFO when it
 // falls due no earlier than every event already there.
 func (q *queue) pushTimer(at int64, kind eventKind, a int32, b int64, gen uint32) {
-	if at == q.at || (q.timers.len() > 0 && at < q.timers.at(q.timers.len()-1).at) {
+	q.pushFIFO(&q.timers, at, kind, a, b, gen)
+}
+
+// pushNet schedules a network message like push, into the net FIFO when it
+// falls due no earlier than every message already there.
+func (q *queue) pushNet(at int64, kind eventKind, a int32, b int64, gen uint32) {
+	q.pushFIFO(&q.net, at, kind, a, b, gen)
+}
+
+// pushFIFO schedules an event like push, into f when it keeps f in (at,
+// ord) order.
+func (q *queue) pushFIFO(f *deque[event], at int64, kind eventKind, a int32, b int64, gen uint32) {
+	if at == q.at || (f.len() > 0 && at < f.at(f.len()-1).at) {
 		q.push(at, kind, a, b, gen)
 		return
 	}
-	q.timers.pushBack(event{at: at, ord: q.seq<<8 | uint64(kind), a: a, b: b, gen: gen})
+	f.pushBack(event{at: at, ord: q.seq<<8 | uint64(kind), a: a, b: b, gen: gen})
 	q.seq++
 }
 
@@ -123,17 +148,22 @@ func siftUp(h []event, i int, e event) {
 
 // pop removes and returns the next event; the queue must not be empty.
 func (q *queue) pop() event {
-	timer := q.timers.len() > 0 && (len(q.heap) == 0 || before(q.timers.at(0), &q.heap[0]))
-	if q.now.len() > 0 {
-		switch {
-		case timer && q.timers.at(0).at == q.at:
-		case !timer && len(q.heap) > 0 && q.heap[0].at == q.at:
-		default:
-			return q.now.popFront()
+	// The earliest head of the heap and the two FIFOs of later events.
+	var first *event
+	var from *deque[event]
+	if len(q.heap) > 0 {
+		first = &q.heap[0]
+	}
+	for _, f := range [...]*deque[event]{&q.timers, &q.net} {
+		if f.len() > 0 && (first == nil || before(f.at(0), first)) {
+			first, from = f.at(0), f
 		}
 	}
-	if timer {
-		e := q.timers.popFront()
+	if q.now.len() > 0 && (first == nil || first.at != q.at) {
+		return q.now.popFront()
+	}
+	if from != nil {
+		e := from.popFront()
 		q.at = e.at
 		return e
 	}
@@ -192,19 +222,23 @@ func lessBit(a, b *event) int {
 	return int(borrow)
 }
 
-func (q *queue) len() int { return len(q.heap) + q.now.len() + q.timers.len() }
+func (q *queue) len() int { return len(q.heap) + q.now.len() + q.timers.len() + q.net.len() }
 
 // peekTime is the time of the next event; the queue must not be empty.
 func (q *queue) peekTime() int64 {
-	switch {
-	case q.now.len() > 0:
+	if q.now.len() > 0 {
 		return q.at
-	case len(q.heap) == 0:
-		return q.timers.at(0).at
-	case q.timers.len() == 0:
-		return q.heap[0].at
 	}
-	return min(q.heap[0].at, q.timers.at(0).at)
+	at := int64(math.MaxInt64)
+	if len(q.heap) > 0 {
+		at = q.heap[0].at
+	}
+	for _, f := range [...]*deque[event]{&q.timers, &q.net} {
+		if f.len() > 0 {
+			at = min(at, f.at(0).at)
+		}
+	}
+	return at
 }
 
 // clone returns an independent copy.
@@ -213,5 +247,6 @@ func (q *queue) clone() queue {
 	c.heap = append([]event(nil), q.heap...)
 	c.now.buf = append([]event(nil), q.now.buf...)
 	c.timers.buf = append([]event(nil), q.timers.buf...)
+	c.net.buf = append([]event(nil), q.net.buf...)
 	return c
 }

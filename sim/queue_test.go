@@ -10,8 +10,8 @@ import (
 
 // TestQueueOrder: whatever the mix of pushes and pops, the queue pops
 // events by time, then in the order they were pushed, as a plain sort
-// of everything pushed would, through the FIFOs of events due now and of
-// timers as through the heap. Delays of zero and ties are frequent, as in
+// of everything pushed would, through the FIFOs of events due now, of
+// timers and of the network as through the heap. Delays of zero and ties are frequent, as in
 // the engine.
 func TestQueueOrder(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
@@ -25,9 +25,16 @@ func TestQueueOrder(t *testing.T) {
 		var pushed int32
 		for i := range rapid.IntRange(1, 400).Draw(rt, "ops") {
 			if len(want) == 0 || rapid.IntRange(0, 2).Draw(rt, "op") > 0 {
-				if rapid.Bool().Draw(rt, "timer") {
+				switch rapid.IntRange(0, 2).Draw(rt, "fifo") {
+				case 1:
 					at := now + rapid.SampledFrom([]int64{0, 5, 1000, 1000, 3000}).Draw(rt, "timeout")
 					q.pushTimer(at, eventKind(i%20), pushed, int64(i), uint32(i))
+					want = append(want, ref{at, pushed})
+					pushed++
+					continue
+				case 2:
+					at := now + rapid.SampledFrom([]int64{0, 2, 2, 2, 7}).Draw(rt, "latency")
+					q.pushNet(at, eventKind(i%20), pushed, int64(i), uint32(i))
 					want = append(want, ref{at, pushed})
 					pushed++
 					continue
