@@ -42,11 +42,12 @@ func (s *Sim) jumpPriority(c *channel) {
 			}
 		}
 		b := c.in().remove(i)
-		b.jumped, b.overtook = true, overtook
+		b.jumped = true
+		b.setOvertook(overtook)
 		c.in().pushFront(b)
 		s.refreshInput(c)
-		if b.overtook > 0 {
-			s.trace(TraceEvent{Kind: BarrierOvertook, Channel: c.id, Subtask: c.to, Checkpoint: b.ck, N: int64(b.overtook)})
+		if b.overtook() > 0 {
+			s.trace(TraceEvent{Kind: BarrierOvertook, Channel: c.id, Subtask: c.to, Checkpoint: b.ck, N: int64(b.overtook())})
 		}
 	}
 }
@@ -141,9 +142,9 @@ const BufferHeaderBytes = 4
 // output channel state when t is its sender.
 func (s *Sim) persist(t *task, c *channel, it *item, n int64, bufs int) {
 	if it.persistedTo == 0 {
-		it.persistedFrom = n
+		it.persistedFrom = int32(n)
 	}
-	it.persistedTo = n
+	it.persistedTo = int32(n)
 	header := int32(bufs * BufferHeaderBytes)
 	if sn := t.snap(n); sn != nil {
 		sn.persistedRecs++

@@ -11,33 +11,35 @@ const (
 	itemEndOfData          // EndOfData: the sender's last record came before it
 )
 
-// item is a record or an event on a channel.
+// item is a record or an event on a channel. It is 64 bytes, a cache line,
+// two to a chunk of the queues (itemqueue.go): a big job has hundreds of
+// thousands of records on its channels, and most of its time goes to
+// reading them from memory. Fields only a barrier needs share the room of
+// a record's (see trigger and overtook).
 type item struct {
 	arrival int64 // when it reaches the receiver; set on transmission
-	key     int64
-	value   int64
+	// key and value are a record's; a barrier keeps its trigger time in
+	// value and what it overtook in key.
+	key   int64
+	value int64
 	// ck is the checkpoint id of a barrier or cancel marker; for a record,
 	// its epoch: the id of the last barrier its sender had emitted on the
 	// channel before it. A record with epoch < n is before the cut of
 	// checkpoint n on its channel.
 	ck int64
-	// trigger is a barrier's checkpoint trigger time (Flink's barrier
-	// timestamp), from which the aligned checkpoint timeout is measured.
-	trigger int64
+	// part and off are the record's origin: the source partition and
+	// offset it derives from (its lineage, for the end-to-end checks).
+	off  int64
+	part int32
 	// persistedFrom..persistedTo are the ids of the checkpoints whose
 	// channel state holds the record (0..0: none). A record waiting in an
 	// output queue can be overtaken by the barriers of several successive
 	// unaligned checkpoints and is then in the channel state of each.
-	persistedFrom, persistedTo int64
-	// part and off are the record's origin: the source partition and
-	// offset it derives from (its lineage, for the end-to-end checks).
-	part int32
-	off  int64
-	// overtook counts the records a priority barrier jumped at the
-	// receiver (they follow it in the queue).
-	overtook int32
-	bytes    int32
-	kind     itemKind
+	// (Checkpoint ids stay far below 2^31: each takes events, and a run's
+	// events are bounded.)
+	persistedFrom, persistedTo int32
+	bytes                      int32
+	kind                       itemKind
 	// jumped marks a priority barrier that already overtook the data
 	// queued at the receiver.
 	jumped bool
@@ -53,6 +55,22 @@ type item struct {
 	// consumption after alignment (Flink's isBlockingUpstream).
 	blocking bool
 }
+
+// barrierItem is the barrier of checkpoint n triggered at trigger.
+func barrierItem(n, trigger int64) item {
+	return item{kind: itemBarrier, ck: n, value: trigger}
+}
+
+// trigger is a barrier's checkpoint trigger time (Flink's barrier
+// timestamp), from which the aligned checkpoint timeout is measured.
+func (it *item) trigger() int64 { return it.value }
+
+// overtook counts the records a priority barrier jumped at the receiver
+// (they follow it in the queue).
+func (it *item) overtook() int32 { return int32(it.key) }
+
+// setOvertook records that a priority barrier jumped n records.
+func (it *item) setOvertook(n int32) { it.key = int64(n) }
 
 // channel is one subpartition of a sender's result partition and the
 // input channel that reads it, with Flink's network buffers and

@@ -81,10 +81,10 @@ func (c *cutChecker) taken(exec int, task int32, n, floor int64, it *item) {
 		// persisted it.
 		lo, hi := max(it.ck, floor)+1, n
 		if it.persistedTo > 0 {
-			if it.persistedFrom > lo {
-				c.add(cutObservation{exec: exec, task: task, lo: lo, hi: it.persistedFrom - 1})
+			if int64(it.persistedFrom) > lo {
+				c.add(cutObservation{exec: exec, task: task, lo: lo, hi: int64(it.persistedFrom) - 1})
 			}
-			lo = it.persistedTo + 1
+			lo = int64(it.persistedTo) + 1
 		}
 		if lo <= hi {
 			c.add(cutObservation{exec: exec, task: task, lo: lo, hi: hi})

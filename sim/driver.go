@@ -199,7 +199,7 @@ func reasonOf(r protocol.Reason) Reason {
 
 // barrierInput is the Input of barrier it taken from input c.
 func (s *Sim) barrierInput(c *channel, it *item) protocol.Input {
-	return protocol.Input{Kind: protocol.Barrier, Channel: int(c.input), Checkpoint: it.ck, Triggered: it.trigger,
+	return protocol.Input{Kind: protocol.Barrier, Channel: int(c.input), Checkpoint: it.ck, Triggered: it.trigger(),
 		Unaligned: !it.blocking, Prioritized: it.priority && it.blocking, Savepoint: s.coord.isSavepoint(it.ck),
 		ForcedAligned: s.eg.Channels[c.id].AlignedOnly}
 }

@@ -521,7 +521,7 @@ func (s *Sim) emitTrace(ev TraceEvent) {
 func (s *Sim) barrierTrigger(c *channel, n int64) int64 {
 	for i := range c.in().len() {
 		if it := c.in().at(i); it.kind == itemBarrier && it.ck == n {
-			return it.trigger
+			return it.trigger()
 		}
 	}
 	return s.coord.triggerTime(n)

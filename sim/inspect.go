@@ -119,7 +119,7 @@ func (s *Sim) AppendQueued(buf []QueuedItem, id int) []QueuedItem {
 
 func queuedOf(it *item) QueuedItem {
 	return QueuedItem{Kind: QueuedKind(it.kind), Checkpoint: it.ck, Priority: it.priority,
-		Persisted: it.persistedTo > 0, PersistedFrom: it.persistedFrom, PersistedTo: it.persistedTo}
+		Persisted: it.persistedTo > 0, PersistedFrom: int64(it.persistedFrom), PersistedTo: int64(it.persistedTo)}
 }
 
 // Activity is what a subtask is doing at the current instant.

@@ -3,6 +3,7 @@ package sim
 import (
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
@@ -68,4 +69,11 @@ func TestQueueOrder(t *testing.T) {
 			require.Equal(rt, q.pop(), c.pop(), "a clone pops as the original")
 		}
 	})
+}
+
+// TestItemIsACacheLine: an item fills one 64-byte cache line, and a chunk
+// of the queues two (the engine's memory traffic on a big job).
+func TestItemIsACacheLine(t *testing.T) {
+	require.EqualValues(t, 64, unsafe.Sizeof(item{}))
+	require.EqualValues(t, 128, unsafe.Sizeof(itemChunk{}))
 }

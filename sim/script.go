@@ -211,7 +211,7 @@ func (s *Sim) scriptStep(i int) {
 	switch st.Kind {
 	case StepBarrier:
 		mode := s.cfg.Checkpoint.Mode
-		it = item{kind: itemBarrier, ck: st.N, trigger: s.coord.triggerTime(st.N)}
+		it = barrierItem(st.N, s.coord.triggerTime(st.N))
 		it.priority = mode == Unaligned && !s.alternating()
 		it.blocking = mode != AtLeastOnce && !it.priority
 		it.timeoutable = it.blocking && s.alternating()

@@ -96,7 +96,7 @@ func (s *Sim) beginSnapshot(t *task, n int64) *taskSnap {
 func (s *Sim) forwardBarrier(t *task, sn *taskSnap, trigger int64, priority bool) {
 	n := sn.id
 	mode := s.cfg.Checkpoint.Mode
-	b := item{kind: itemBarrier, ck: n, trigger: trigger}
+	b := barrierItem(n, trigger)
 	b.blocking = mode != AtLeastOnce && !priority
 	b.timeoutable = b.blocking && s.alternating() && !s.coord.isSavepoint(n)
 	chans := 0

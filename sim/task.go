@@ -142,7 +142,7 @@ func (s *Sim) tryWork(t *task) {
 			s.takeRecord(t, c, &it)
 		case itemBarrier:
 			s.trace(TraceEvent{Kind: BarrierReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
-			s.stepProtocol(t, s.barrierInput(c, &it), int(it.overtook))
+			s.stepProtocol(t, s.barrierInput(c, &it), int(it.overtook()))
 		case itemCancel:
 			s.trace(TraceEvent{Kind: CancelMarkerReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
 			s.stepProtocol(t, protocol.Input{Kind: protocol.Cancel, Channel: int(c.input), Checkpoint: it.ck}, 0)
