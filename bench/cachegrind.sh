@@ -11,11 +11,17 @@
 #   go build -o /tmp/new ./cmd/simulate   # on the new one
 #   bench/cachegrind.sh /tmp/old /tmp/new
 #
+# CACHEGRIND_RUN replaces what is run: for the first 0.4 s of the big job,
+#
+#   CACHEGRIND_RUN='testdata/bench/big-job.yaml --until 0.4s' bench/cachegrind.sh /tmp/old /tmp/new
+#
 # Needs valgrind (apt-get install valgrind). Not part of CI.
 set -eu
+run=${CACHEGRIND_RUN:-minimal --until 200s}
 for bin in "$@"; do
+	# shellcheck disable=SC2086 # $run is words
 	GOGC=off valgrind --tool=cachegrind --branch-sim=yes --cache-sim=yes \
-		--cachegrind-out-file=/dev/null "$bin" run minimal --until 200s 2>&1 >/dev/null |
+		--cachegrind-out-file=/dev/null "$bin" run $run 2>&1 >/dev/null |
 		tr -d , | awk -v b="$bin" '
 		/I *refs/ { i = $NF }
 		/D1 *misses/ { d = $4 }

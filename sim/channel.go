@@ -84,20 +84,62 @@ func (it *item) setOvertook(n int32) { it.key = int64(n) }
 // consumes it; the recycled buffer becomes a credit again, announced to
 // the sender one latency later.
 type channel struct {
-	// The fields are int32 and grouped so that a channel takes 4½ cache
-	// lines rather than 5½: a big job has hundreds of thousands of them.
-	id       int32
-	attempt  uint32 // incarnation: a restart resets the channel
-	from, to int32
-	input    int32 // index among the receiver's inputs
-	gate     int32 // the receiver's input gate (one per input edge)
-	outGate  int32 // the sender's output gate (result partition)
+	// The fields are int32 where they can be and laid out in four cache
+	// lines by who reads them (a big job has hundreds of thousands of
+	// channels, and the engine's time goes to reading them from memory):
+	// a record written touches lines 0 and 1, a record taken lines 0 and
+	// 2, a buffer transmitted line 3 too. TestChannelLayout keeps it so.
+
+	// Line 0, both ends. items are the receiver's queue (in: the first
+	// nIn, what was transmitted) followed by the sender's (out), in one
+	// ring: a transmission moves the boundary rather than the items.
+	items  itemQueue
+	nIn    int32
+	inRecs int32 // records in `in` (in flight or queued at the receiver)
+
+	// Line 1, the sender writing records. outBufs are the finished data
+	// buffers in out, oldest first.
+	outBufs  deque[netBuf]
+	epoch    int64 // id of the last barrier the sender emitted here
+	outBytes int64 // bytes of records in out
+	outRecs  int32 // records in out
 	// openRecs and openBytes are the buffer being filled, whose records
 	// are the last openRecs records of out.
 	openRecs, openBytes int32
 	// bufSize is the size the sender fills buffers to: the segment size,
 	// or the size the receiver's buffer debloater last announced.
 	bufSize int32
+
+	// Line 2, the receiver taking records.
+	inBufs deque[netBuf] // data buffers transmitted and not yet recycled
+	landed int32         // the first landed of inBufs have reached the receiver
+	// recycled counts the receiver's recycled buffers, modulo 2^32:
+	// inBufs.at(j) is the channel's buffer recycled+j. The input channel
+	// state being recorded holds its buffers up to framed (see
+	// persistedBuffers).
+	recycled uint32
+	// The receiver's BufferManager: free exclusive and floating buffers
+	// (its AvailableBufferQueue), numRequiredBuffers, and whether it
+	// waits for a floating buffer of the gate.
+	exclusive, floating int32
+	required            int32
+	gate                int32 // the receiver's input gate (one per input edge)
+	to                  int32
+	// local: both ends run in one TaskManager, so the receiver reads the
+	// sender's subpartition directly (LocalInputChannel): no latency, no
+	// credits; the buffers stay the sender's until the receiver recycles
+	// them.
+	local   bool
+	blocked bool // the receiver holds the channel back (alignment)
+	waiting bool
+	ended   bool // the receiver consumed end of partition
+
+	// Line 3, the rest.
+	id      int32
+	attempt uint32 // incarnation: a restart resets the channel
+	from    int32
+	input   int32 // index among the receiver's inputs
+	outGate int32 // the sender's output gate (result partition)
 	// held counts the sender's buffers of this subpartition that its
 	// buffer pool has handed out (LocalBufferPool.subpartitionBuffersCount):
 	// the buffer being filled, the backlog, and for a local channel the
@@ -105,47 +147,17 @@ type channel struct {
 	held      int32
 	credit    int32 // buffers the sender may still transmit
 	announced int32 // the backlog the sender last announced, 0 after a buffer
-	outRecs   int32 // records in out
-	inRecs    int32 // records in `in` (in flight or queued at the receiver)
-	prio      int32 // priority barriers in `in` that have not yet jumped the queue
-	landed    int32 // the first landed of inBufs have reached the receiver
 	// creditGen is the receiver's generation of credits, sendGen the one
 	// the sender's credit belongs to: blocking a channel without exclusive
 	// buffers voids the credits granted before (releaseBlocked).
 	creditGen, sendGen uint32
-	// The receiver's BufferManager: free exclusive and floating buffers
-	// (its AvailableBufferQueue), numRequiredBuffers, and whether it
-	// waits for a floating buffer of the gate.
-	exclusive, floating int32
-	required            int32
-	// recycled counts the receiver's recycled buffers, modulo 2^32:
-	// inBufs.at(j) is the channel's buffer recycled+j. The input channel
-	// state being recorded holds its buffers up to framed (see
-	// persistedBuffers).
-	recycled, framed uint32
-	waiting          bool
-	// local: both ends run in one TaskManager, so the receiver reads the
-	// sender's subpartition directly (LocalInputChannel): no latency, no
-	// credits; the buffers stay the sender's until the receiver recycles
-	// them.
-	local     bool
-	dirty     bool  // on its sender's list of channels for the output flusher
-	paused    bool  // the sender stopped after a blocking barrier
-	resuming  bool  // the receiver's resumeConsumption is on its way to the sender
-	blocked   bool  // the receiver holds the channel back (alignment)
-	ended     bool  // the receiver consumed end of partition
-	dataEnded bool  // the receiver consumed EndOfData (or end of partition)
-	lastArr   int64 // arrival time of the last transmitted item (FIFO)
-	epoch     int64 // id of the last barrier the sender emitted here
-	outBytes  int64 // bytes of records in out
-	// items are the receiver's queue (in: the first nIn, what was
-	// transmitted) followed by the sender's (out), in one ring: a
-	// transmission moves the boundary rather than the items.
-	items itemQueue
-	nIn   int32
-	// outBufs are the finished data buffers in out, oldest first.
-	outBufs deque[netBuf]
-	inBufs  deque[netBuf] // data buffers transmitted and not yet recycled
+	framed             uint32
+	prio               int32 // priority barriers in `in` that have not yet jumped the queue
+	lastArr            int64 // arrival time of the last transmitted item (FIFO)
+	dirty              bool  // on its sender's list of channels for the output flusher
+	paused             bool  // the sender stopped after a blocking barrier
+	resuming           bool  // the receiver's resumeConsumption is on its way to the sender
+	dataEnded          bool  // the receiver consumed EndOfData (or end of partition)
 }
 
 // inQueue is the receiver's queue of a channel: what was transmitted and

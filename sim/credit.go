@@ -49,18 +49,15 @@ func (s *Sim) initChannel(c *channel) {
 	}
 }
 
-// poolQueues makes c's queues take their rings from the run's pools.
-func (s *Sim) poolQueues(c *channel) {
-	c.items.pool = &s.chunks
-	c.outBufs.pool, c.inBufs.pool = &s.bufs, &s.bufs
-}
+// poolQueues makes c's item queue take its chunks from the run's pool.
+func (s *Sim) poolQueues(c *channel) { c.items.pool = &s.chunks }
 
 // deliverRecovered puts a record on c that is available to the receiver
 // at once without a credit: replayed channel state
 // (RecoveredInputChannel) or a script's input.
 func (s *Sim) deliverRecovered(c *channel, it item) {
 	c.in().pushBack(it)
-	c.inBufs.pushBack(netBuf{arrival: it.arrival, recs: 1, bytes: it.bytes, recovered: true})
+	c.inBufs.pushBackIn(&s.bufs, netBuf{arrival: it.arrival, recs: 1, bytes: it.bytes, recovered: true})
 	c.inRecs++
 	s.inFlight++
 	s.refreshInput(c)
@@ -168,7 +165,7 @@ func (s *Sim) recycleEmpty(c *channel) {
 // local channel; otherwise to the channel (exclusive) or the gate
 // (floating), as BufferManager.recycle and LocalBufferPool.recycle do.
 func (s *Sim) recycle(c *channel) {
-	b := c.inBufs.popFront()
+	b := c.inBufs.popFrontTo(&s.bufs)
 	c.landed--
 	c.recycled++
 	switch {

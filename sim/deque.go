@@ -7,14 +7,15 @@ import "math/bits"
 // its items (itemQueue). Its capacity is a power of two, so that
 // positions wrap with a mask.
 //
-// A deque with a pool takes its ring from the pool and gives it back as
-// soon as it is empty: a big job's channels are empty most of the time,
-// and a ring of their own each, grown to the longest queue the channel
-// ever had, would hold memory in proportion to the channels rather than
-// to what is queued on them.
+// A pooled deque (pushBackIn, popFrontTo) takes its ring from a pool and
+// gives it back as soon as it is empty: a big job's channels are empty
+// most of the time, and a ring of their own each, grown to the longest
+// queue the channel ever had, would hold memory in proportion to the
+// channels rather than to what is queued on them. The pool is an argument
+// rather than a field, so that a channel's deques take 32 bytes each,
+// half a cache line.
 type deque[T any] struct {
 	buf  []T
-	pool *ringPool[T] // nil: the ring is made, and kept when empty
 	head int32
 	n    int32
 }
@@ -24,42 +25,55 @@ func (d *deque[T]) len() int { return int(d.n) }
 // at returns the i-th item from the front.
 func (d *deque[T]) at(i int) *T { return &d.buf[(int(d.head)+i)&(len(d.buf)-1)] }
 
-func (d *deque[T]) grow() {
+// grow doubles the ring when it is full, taking the new one from p.
+func (d *deque[T]) grow(p *ringPool[T]) {
 	if int(d.n) < len(d.buf) {
 		return
 	}
-	nb := d.pool.get(max(2, 2*len(d.buf)))
+	nb := p.get(max(2, 2*len(d.buf)))
 	for i := range d.len() {
 		nb[i] = *d.at(i)
 	}
 	if d.buf != nil {
 		clear(d.buf)
-		d.pool.put(d.buf)
+		p.put(d.buf)
 	}
 	d.buf, d.head = nb, 0
 }
 
-func (d *deque[T]) pushBack(x T) {
-	d.grow()
+// pushBack adds x at the back; the ring is made, and kept when empty.
+func (d *deque[T]) pushBack(x T) { d.pushBackIn(nil, x) }
+
+// pushBackIn adds x at the back of a deque whose rings come from p.
+func (d *deque[T]) pushBackIn(p *ringPool[T], x T) {
+	d.grow(p)
 	d.buf[(int(d.head)+int(d.n))&(len(d.buf)-1)] = x
 	d.n++
 }
 
 func (d *deque[T]) pushFront(x T) {
-	d.grow()
+	d.grow(nil)
 	d.head = (d.head - 1) & int32(len(d.buf)-1)
 	d.buf[d.head] = x
 	d.n++
 }
 
+// popFront removes and returns the front item.
 func (d *deque[T]) popFront() T {
 	x := d.buf[d.head]
 	var zero T
 	d.buf[d.head] = zero
 	d.head = (d.head + 1) & int32(len(d.buf)-1)
 	d.n--
-	if d.n == 0 && d.pool != nil {
-		d.pool.put(d.buf) // every slot popped, so all zero
+	return x
+}
+
+// popFrontTo removes and returns the front item of a deque whose rings
+// come from p, giving the ring back to p once it is empty.
+func (d *deque[T]) popFrontTo(p *ringPool[T]) T {
+	x := d.popFront()
+	if d.n == 0 && p != nil {
+		p.put(d.buf) // every slot popped, so all zero
 		d.buf, d.head = nil, 0
 	}
 	return x

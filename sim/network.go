@@ -100,7 +100,7 @@ func (s *Sim) finishOpen(c *channel) {
 	if c.openRecs == 0 && c.openBytes == 0 {
 		return
 	}
-	c.outBufs.pushBack(netBuf{recs: c.openRecs, bytes: c.openBytes})
+	c.outBufs.pushBackIn(&s.bufs, netBuf{recs: c.openRecs, bytes: c.openBytes})
 	c.openRecs, c.openBytes = 0, 0
 }
 
@@ -134,7 +134,7 @@ func (s *Sim) transmit(c *channel) {
 			s.announceBacklog(c)
 			break
 		}
-		b := c.outBufs.popFront()
+		b := c.outBufs.popFrontTo(&s.bufs)
 		c.announced = 0
 		if !c.local {
 			c.credit--
@@ -164,7 +164,7 @@ func (s *Sim) wireBuffer(c *channel, b netBuf) {
 			s.emitTrace(TraceEvent{Kind: RecordSent, Subtask: c.from, Channel: c.id, Key: it.key, Value: it.value})
 		}
 	}
-	c.inBufs.pushBack(b)
+	c.inBufs.pushBackIn(&s.bufs, b)
 	if was == 0 && b.recs > 0 {
 		s.refreshInput(c)
 	}

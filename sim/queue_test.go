@@ -77,3 +77,23 @@ func TestItemIsACacheLine(t *testing.T) {
 	require.EqualValues(t, 64, unsafe.Sizeof(item{}))
 	require.EqualValues(t, 128, unsafe.Sizeof(itemChunk{}))
 }
+
+// TestChannelLayout: a channel is four cache lines, its fields grouped by
+// who reads them (see channel).
+func TestChannelLayout(t *testing.T) {
+	var c channel
+	require.EqualValues(t, 256, unsafe.Sizeof(c))
+	line := func(off uintptr) uintptr { return off / 64 }
+	for _, f := range []struct {
+		name string
+		off  uintptr
+		line uintptr
+	}{
+		{"items", unsafe.Offsetof(c.items), 0}, {"inRecs", unsafe.Offsetof(c.inRecs), 0},
+		{"outBufs", unsafe.Offsetof(c.outBufs), 1}, {"bufSize", unsafe.Offsetof(c.bufSize), 1},
+		{"inBufs", unsafe.Offsetof(c.inBufs), 2}, {"ended", unsafe.Offsetof(c.ended), 2},
+		{"id", unsafe.Offsetof(c.id), 3}, {"dataEnded", unsafe.Offsetof(c.dataEnded), 3},
+	} {
+		require.Equal(t, f.line, line(f.off), f.name)
+	}
+}
