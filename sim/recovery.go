@@ -178,8 +178,14 @@ func (s *Sim) stopJob(status JobStatus) {
 	for i := range s.chans {
 		s.resetChannel(&s.chans[i])
 	}
-	s.coord.abortNeeding(s, nil)
+	// The scheduler stops before the pending checkpoints are aborted, as
+	// in CheckpointCoordinator.stopCheckpointScheduler (periodicScheduling
+	// = false, cancelPeriodicTrigger, then abortPendingAndQueuedCheckpoints):
+	// an abort frees a slot, and a queued request must not take it and
+	// trigger a checkpoint of the ending job, whose barriers the restarted
+	// subtasks of a resubmission would then inject.
 	s.coord.stop()
+	s.coord.abortNeeding(s, nil)
 	s.enterTerminal(status)
 }
 

@@ -120,3 +120,35 @@ func TestManualRestoreOfARunningJob(t *testing.T) {
 	assert.Positive(t, r.Summary.Duplicates)
 	assert.Zero(t, r.Summary.Lost)
 }
+
+// TestCancelTriggersNoCheckpoint: the cancellation before a resubmission
+// stops the checkpoint scheduler before it aborts the pending checkpoint
+// (CheckpointCoordinator.stopCheckpointScheduler), so the queued periodic
+// request does not take the freed slot: a checkpoint of the ending job
+// was triggered at the cancellation, the restored subtasks injected its
+// barrier, and its id, above the new execution's, kept their barrier
+// handlers from ever taking a checkpoint of the new job (a liveness
+// sweep over restore runs found it).
+func TestCancelTriggersNoCheckpoint(t *testing.T) {
+	cfg := bounded(0, "")
+	cfg.Until = time.Second
+	cfg.Checkpoint.Interval, cfg.Checkpoint.AsyncBase = 10*time.Millisecond, 13*time.Millisecond
+	cfg.Recovery.Savepoints = []time.Duration{140 * time.Millisecond}
+	cfg.Restores = []ManualRestore{{At: 387 * time.Millisecond, From: FromSavepoint}}
+	evs, r, _ := runTraced(t, cfg)
+	require.Len(t, r.Resubmissions, 1)
+	rs := r.Resubmissions[0]
+	require.True(t, rs.Cancelled, "a checkpoint was pending when the user cancelled")
+	for _, ev := range ofKind(evs, CheckpointTriggered) {
+		if ev.At == int64(rs.At) {
+			assert.Failf(t, "a checkpoint was triggered at the cancellation", "checkpoint %d", ev.Checkpoint)
+		}
+	}
+	completed := 0
+	for _, c := range r.Checkpoints {
+		if c.Execution == 1 && c.Status == Completed {
+			completed++
+		}
+	}
+	assert.Greater(t, completed, 10, "the new execution's checkpoints complete")
+}
