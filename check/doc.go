@@ -87,7 +87,9 @@
 //
 // ConsistentCut, SnapshotState and Determinism hold on every run, with
 // faults or without; Liveness and BoundedDrain on fault-free runs (they
-// do not apply to a run with faults, a failover or a manual restore). ExactlyOnceState,
+// do not apply to a run with faults or a failover; BoundedDrain not to a
+// manual restore either, and Liveness judges a run with a stop or restore
+// over each span in which its job runs). ExactlyOnceState,
 // EndToEnd and NoLoss compare a drained run (bounded sources, the job
 // FINISHED) with the failure-free reference, whatever failed and
 // recovered on the way: the final keyed state in the exactly-once modes,
@@ -100,7 +102,10 @@
 // example that checking must refute. A
 // property that does not apply to a run (liveness with bounded sources, an
 // end-to-end property on a job that failed) reports ErrNotApplicable rather
-// than passing silently; sweeps count those runs as skipped.
+// than passing silently; sweeps count those runs as skipped. A run that
+// violates a property the way Flink itself does (liveness in a
+// forced-alignment deadlock, sim.Deadlock) reports ErrFlinkBehaviour, a
+// skip that sweeps count apart.
 //
 // A property's Focus tightens bounds to the runs it applies to: the
 // properties about recovery draw bounded runs with faults in every run,

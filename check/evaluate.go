@@ -19,9 +19,13 @@ const (
 	Fail
 	// Skip: the run is outside the property's class of scenarios.
 	Skip
+	// Flink: the run violates the property as Flink itself would (a
+	// known Flink behaviour, ErrFlinkBehaviour): not an engine bug, and
+	// counted as a skip that is reported apart.
+	Flink
 )
 
-var statusNames = [...]string{"pass", "FAIL", "skip"}
+var statusNames = [...]string{"pass", "FAIL", "skip", "flink"}
 
 // String names the verdict.
 func (s Status) String() string { return statusNames[s] }
@@ -51,6 +55,8 @@ func Evaluate(cfg sim.Config, props ...Property) (run *Run, verdicts []Verdict, 
 		v := Verdict{Property: p.Name}
 		switch e := p.Check(run); {
 		case e == nil:
+		case errors.Is(e, ErrFlinkBehaviour):
+			v.Status, v.Detail = Flink, e.Error()
 		case errors.Is(e, ErrNotApplicable):
 			v.Status, v.Detail = Skip, e.Error()
 		default:

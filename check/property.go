@@ -36,6 +36,21 @@ var ErrNotApplicable = errors.New("not applicable")
 
 func notApplicable(why string) error { return fmt.Errorf("%w: %s", ErrNotApplicable, why) }
 
+// ErrFlinkBehaviour is wrapped by a property's Check when a run violates
+// the property's statement the way Flink itself does: a known limitation
+// of Flink that the simulator reproduces on purpose, not an engine bug.
+// The property does not apply to such a run (it wraps ErrNotApplicable
+// too); a sweep counts these runs apart (PropertyStats.FlinkBehaviour).
+var ErrFlinkBehaviour = fmt.Errorf("%w, as in Flink", ErrNotApplicable)
+
+// ForcedAlignmentDeadlock names the Flink behaviour of a run whose job
+// ends in a cycle of waits around a forced aligned barrier (sim.Deadlock).
+const ForcedAlignmentDeadlock = "forced-alignment deadlock"
+
+func flinkBehaviour(name, why string) error {
+	return fmt.Errorf("%w: %s: %s", ErrFlinkBehaviour, name, why)
+}
+
 // errFaults is the verdict of the fault-free properties on a run with
 // faults: a recovery replays records and restarts tasks, which their
 // statements do not account for.
@@ -243,16 +258,20 @@ var (
 
 	// Liveness: without faults, checkpoints keep completing. It applies to
 	// unbounded runs whose checkpoint timeout exceeds CheckpointBound (so
-	// no checkpoint may expire) and that last long enough for two
-	// completions: the first completion comes within the first interval
-	// plus one window, and every later window (interval + min pause +
-	// CheckpointBound) holds a completion, up to the end of the run.
+	// no checkpoint may expire) and in which the job runs long enough for
+	// two completions: the first completion comes within the first
+	// interval plus one window, and every later window (interval + min
+	// pause + CheckpointBound) holds a completion, up to the end of the
+	// run. A run the user stops or restores is judged over each span in
+	// which the job runs (see runningSpans): from its start, or from the
+	// end of a resubmission's restore, to the stop, the cancellation of a
+	// resubmission or the end of the run.
 	Liveness = Property{
 		Name: "liveness",
 		Doc:  "without faults, checkpoints keep completing: one at least every interval + min pause + bound on a checkpoint's duration",
 		Focus: func(b *Bounds) {
 			b.Bounded = Never
-			b.Faults, b.Restores = Range{0, 0}, Never
+			b.Faults = Range{0, 0}
 			b.Timeout.Min = max(b.Timeout.Min, min(b.Timeout.Max, 10*time.Second))
 			b.Until.Min = max(b.Until.Min, min(b.Until.Max, b.Until.Max/2))
 		},
@@ -471,8 +490,6 @@ func checkLiveness(r *Run) error {
 		return errFaults
 	case len(res.Failovers) > 0:
 		return errFailover
-	case len(cfg.Restores) > 0 || cfg.Recovery.Stop.At > 0:
-		return errRestore
 	case ck.Interval == 0:
 		return notApplicable("checkpointing is off")
 	case cfg.Until == 0 || slices.ContainsFunc(cfg.Graph.Operators, func(op topology.Operator) bool { return op.Source != nil && op.Source.Records > 0 }):
@@ -480,14 +497,15 @@ func checkLiveness(r *Run) error {
 	case res.Stop != sim.EndTime:
 		return notApplicable("the run stopped by " + res.Stop.String())
 	}
-	bound := CheckpointBound(cfg, r.Graph)
+	bound := r.livenessBound()
 	if ck.Timeout < bound {
 		return notApplicable(fmt.Sprintf("checkpoint timeout %v is below the bound %v on a checkpoint's duration", ck.Timeout, bound))
 	}
 	tick := max(ck.Interval, ck.MinPause)
 	window := tick + ck.MinPause + bound
-	if cfg.Until < tick+LivenessK*window {
-		return notApplicable(fmt.Sprintf("the run (%v) is shorter than %v", cfg.Until, tick+LivenessK*window))
+	spans := runningSpans(cfg, res)
+	if !slices.ContainsFunc(spans, func(sp span) bool { return sp.to-sp.from >= int64(tick+LivenessK*window) }) {
+		return notApplicable(fmt.Sprintf("the job runs for less than %v at a time", tick+LivenessK*window))
 	}
 	var ends []int64
 	for _, c := range res.Checkpoints {
@@ -496,16 +514,28 @@ func checkLiveness(r *Run) error {
 		}
 	}
 	slices.Sort(ends)
-	last := int64(tick)
-	for _, e := range ends {
-		if e-last > int64(window) {
-			break
+	for _, sp := range spans {
+		last := sp.from + int64(tick)
+		for _, e := range ends {
+			if e <= sp.from || e > sp.to {
+				continue
+			}
+			if e-last > int64(window) {
+				break
+			}
+			last = max(last, e)
 		}
-		last = e
-	}
-	if int64(cfg.Until)-last > int64(window) {
-		return fmt.Errorf("no checkpoint completed between %v and %v although one must every %v (interval %v + min pause %v + bound %v); %d completed, %d expired, %d aborted, %d in progress",
-			time.Duration(last), min(time.Duration(last)+window, cfg.Until), window, ck.Interval, ck.MinPause, bound,
+		if sp.to-last <= int64(window) {
+			continue
+		}
+		if d := res.Deadlock; d != nil && sp.to == int64(cfg.Until) && d.Since <= last+int64(window) {
+			// The stall is Flink's: the run ends in a cycle of waits that
+			// began within the window (docs/flink-semantics.md).
+			return flinkBehaviour(ForcedAlignmentDeadlock, fmt.Sprintf("no checkpoint completed after %v: checkpoint %d can never complete: %s",
+				time.Duration(last), d.Checkpoint, d.Text))
+		}
+		return fmt.Errorf("no checkpoint completed between %v and %v although one must every %v (interval %v + min pause %v + bound %v)%s; %d completed, %d expired, %d aborted, %d in progress",
+			time.Duration(last), min(time.Duration(last)+window, time.Duration(sp.to)), window, ck.Interval, ck.MinPause, bound, sp.what,
 			res.Summary.Completed, res.Summary.Expired, res.Summary.Aborted, res.Summary.InProgress)
 	}
 	return nil

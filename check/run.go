@@ -12,8 +12,11 @@ type Run struct {
 	Config sim.Config
 	// Result is the engine's result: checkpoints, summary, invariants.
 	Result *sim.Result
-	// Graph is the execution graph: subtasks and channels.
-	Graph *topology.ExecutionGraph
+	// Graph is the execution graph: subtasks and channels. Graphs are
+	// those of every execution, the first one first: a rescaling restore
+	// deploys a new one.
+	Graph  *topology.ExecutionGraph
+	Graphs []*topology.ExecutionGraph
 	// TraceHash hashes every field of every trace event in order; two
 	// runs with equal hashes (and TraceEvents) had identical traces.
 	TraceHash uint64
@@ -41,7 +44,13 @@ func Simulate(cfg sim.Config) (*Run, error) {
 	o := newObserver(s)
 	s.Tracer = o.observe
 	res := s.Run()
-	return &Run{Config: cfg, Result: res, Graph: s.Graph(), TraceHash: o.hash, TraceEvents: o.events, Events: res.Events, obs: o}, nil
+	graphs := []*topology.ExecutionGraph{s.GraphOf(0)}
+	for _, rs := range res.Resubmissions {
+		if rs.Execution > 0 {
+			graphs = append(graphs, s.GraphOf(rs.Execution))
+		}
+	}
+	return &Run{Config: cfg, Result: res, Graph: s.Graph(), Graphs: graphs, TraceHash: o.hash, TraceEvents: o.events, Events: res.Events, obs: o}, nil
 }
 
 // fullHistory is the longest checkpoint history the bounds allow for

@@ -80,6 +80,9 @@ type PropertySummary struct {
 	Passed   int    `json:"passed"`
 	Failed   int    `json:"failed"`
 	Skipped  int    `json:"skipped"`
+	// FlinkBehaviour counts the skipped runs that violate the property as
+	// Flink itself would (PropertyStats.FlinkBehaviour).
+	FlinkBehaviour int `json:"flink_behaviour,omitempty"`
 	// FailingSeeds are the lowest failing seeds (at most
 	// MaxFailingSeeds), FirstDetail the verdict on the lowest.
 	FailingSeeds []uint64 `json:"failing_seeds,omitempty"`
@@ -126,7 +129,7 @@ func (r *Report) Summary(id SweepID, first uint64, workers int) Summary {
 	}
 	for _, st := range r.Stats {
 		ps := PropertySummary{Name: st.Property.Name, Negative: st.Property.Negative, Passed: st.Passed, Failed: st.Failed, Skipped: st.Skipped,
-			FailingSeeds: slices.Clone(st.FailingSeeds)}
+			FlinkBehaviour: st.FlinkBehaviour, FailingSeeds: slices.Clone(st.FailingSeeds)}
 		if st.First != nil {
 			for _, v := range st.First.Verdicts {
 				if v.Property == ps.Name {
@@ -207,6 +210,7 @@ func Merge(sums ...Summary) (Summary, error) {
 			mp.Passed += p.Passed
 			mp.Failed += p.Failed
 			mp.Skipped += p.Skipped
+			mp.FlinkBehaviour += p.FlinkBehaviour
 			if len(p.FailingSeeds) > 0 && (len(mp.FailingSeeds) == 0 || p.FailingSeeds[0] < slices.Min(mp.FailingSeeds)) {
 				mp.FirstDetail = p.FirstDetail
 			}

@@ -105,6 +105,9 @@ type Sweep struct {
 type PropertyStats struct {
 	Property                Property
 	Passed, Failed, Skipped int
+	// FlinkBehaviour counts the skipped runs that violate the property as
+	// Flink itself would (status Flink, ErrFlinkBehaviour).
+	FlinkBehaviour int
 	// First is the lowest failing seed's result, if any failed, and
 	// FailingSeeds the lowest failing seeds (at most MaxFailingSeeds).
 	First        *SeedResult
@@ -253,6 +256,9 @@ func (rep *Report) add(r SeedResult) {
 			st.Passed++
 		case Skip:
 			st.Skipped++
+		case Flink:
+			st.Skipped++
+			st.FlinkBehaviour++
 		case Fail:
 			st.Failed++
 			if st.First == nil {

@@ -62,6 +62,10 @@ type Result struct {
 	Summary Summary
 	// Invariants checked over the run.
 	Invariants []Invariant
+	// Deadlock is the cycle of waits that keeps a checkpoint's alignment
+	// from ever ending at the end of the run, as it would in Flink (see
+	// Deadlock), nil if there is none.
+	Deadlock *Deadlock
 }
 
 // Summary condenses a run.
@@ -226,6 +230,7 @@ func (s *Sim) Result() *Result {
 	r.History = HistoryStats{Size: s.cfg.Checkpoint.History, Evicted: co.evicted}
 	r.CompletedSummary = co.summary
 	r.AlignedEdges = s.alignedEdges()
+	r.Deadlock = s.Deadlock()
 	sm := &r.Summary
 	sm.LastEndOfInput = s.lastEndOfInput
 	for i := range s.tasks {

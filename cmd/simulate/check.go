@@ -70,8 +70,12 @@ with the user's restore (flink run -s) from the savepoint of a flink stop, from
 a savepoint taken while the job runs or from the latest retained checkpoint,
 in half of them rescaling: new parallelisms for keyed operators, sources
 (their splits move round robin), stateless operators and sinks. --restores
-none leaves them out, --restores always gives every run one. The liveness and
-bounded-drain properties do not apply to a run with a restore.
+none leaves them out, --restores always gives every run one. The
+bounded-drain property does not apply to a run with a restore; liveness judges
+it over each span in which the job runs (from its start or the end of the
+restore to the stop, the next cancellation or the end of the run). A run whose
+job deadlocks as Flink's does (a forced-alignment deadlock: simulate run
+reports DEADLOCK) is counted as a skip of liveness, apart, not as a failure.
 
 With scenario files (or bundled names; - reads one from standard input) it
 judges those instead.

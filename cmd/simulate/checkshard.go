@@ -107,6 +107,12 @@ func printTable(w io.Writer, s *check.Summary, merged bool) {
 	for _, p := range s.Properties {
 		fmt.Fprintf(w, "%-32s %8d %8d %8d\n", p.Name, p.Passed, p.Failed, p.Skipped)
 	}
+	for _, p := range s.Properties {
+		if p.FlinkBehaviour > 0 {
+			fmt.Fprintf(w, "%s: %d of the skipped runs violate it as Flink does (a known Flink behaviour, such as a %s: see docs/flink-semantics.md)\n",
+				p.Name, p.FlinkBehaviour, check.ForcedAlignmentDeadlock)
+		}
+	}
 	fmt.Fprintf(w, "\n%d runs: %d with faults, %d failed over, %d restored manually (%d rescaled), %d drained (job FINISHED)\n",
 		s.Runs, s.WithFaults, s.FailedOver, s.Restored, s.Rescaled, s.Drained)
 	perWorker := float64(s.Runs) / s.WorkerSeconds

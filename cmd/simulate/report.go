@@ -128,9 +128,22 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		fmt.Fprintf(w, "  state backend %s · checkpoint storage used: %s at the end, %s at most\n", b, size(sm.StorageBytes), size(sm.PeakStorageBytes))
 	}
 	writeFailovers(w, r)
+	writeDeadlock(w, r)
 	writeInvariants(w, r)
 	writeExpectations(w, sc.File, exps)
 	return nil
+}
+
+// writeDeadlock says that a checkpoint can never complete, and why, when
+// the run ended in a cycle of waits (sim.Deadlock): Flink's behaviour, not
+// the simulator's.
+func writeDeadlock(w io.Writer, r *sim.Result) {
+	d := r.Deadlock
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nDEADLOCK: checkpoint %d can never complete and the subtasks below make no progress, as in Flink: forced-aligned barriers (an operator with a forward or broadcast input) wait behind records that a cycle of backpressure holds back:\n  %s.\n", d.Checkpoint, d.Text)
+	fmt.Fprintln(w, "  Nothing in Flink ends it: the alignment waits for a barrier, a cancel marker or a newer barrier, all behind the same records; the checkpoint expires after checkpoint.timeout and, without tolerable failed checkpoints, the job fails over (docs/flink-semantics.md, \"Forced alignment deadlock\").")
 }
 
 // writeInvariants writes the verdict of every checker.
@@ -285,6 +298,7 @@ type jsonResult struct {
 	History       *jsonHistory      `json:"history,omitempty"`
 	Summary       jsonSummary       `json:"summary"`
 	Invariants    []jsonInvariant   `json:"invariants"`
+	Deadlock      *jsonDeadlock     `json:"deadlock,omitempty"`
 	Expectations  []jsonExpectation `json:"expectations"`
 	ScriptLog     []string          `json:"script_log,omitempty"`
 	// Snapshots and TokenTotal are a token job's (mode chandy-lamport).
@@ -455,6 +469,14 @@ type jsonSplit struct {
 	Was       int   `json:"was"`
 }
 
+// jsonDeadlock is sim.Deadlock: the checkpoint that can never complete,
+// since when its first aligning subtask waits, and the cycle of waits.
+type jsonDeadlock struct {
+	Checkpoint int64  `json:"checkpoint"`
+	SinceNs    int64  `json:"since_ns"`
+	Waits      string `json:"waits"`
+}
+
 type jsonInvariant struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
@@ -466,6 +488,9 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 	out := jsonResult{SchemaVersion: reportSchemaVersion, Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), FlinkVersion: r.FlinkVersion.String(), Warnings: warnings, VirtualEndNs: r.VirtualEnd,
 		Events: r.Events, Stop: strings.ReplaceAll(stopWord(r.Stop), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
 		Expectations: jsonExpectations(exps), Chains: chainNames(s.Graph()), AlignedEdges: r.AlignedEdges, TokenTotal: r.TokenTotal}
+	if d := r.Deadlock; d != nil {
+		out.Deadlock = &jsonDeadlock{Checkpoint: d.Checkpoint, SinceNs: d.Since, Waits: d.Text}
+	}
 	for _, sn := range r.Snapshots {
 		js := jsonSnapshot{ID: sn.ID, Completed: sn.Done, Tokens: sn.Total(), Messages: []jsonMessage{}}
 		if sn.Done {

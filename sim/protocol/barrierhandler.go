@@ -110,6 +110,12 @@ func (h *SingleCheckpointBarrierHandler) Alignment() (aligned, target int, since
 	return h.numAligned, h.target, h.started
 }
 
+// Delivered reports whether input channel ch delivered the barrier of the
+// pending checkpoint (or ended while it is pending).
+func (h *SingleCheckpointBarrierHandler) Delivered(ch int) bool {
+	return h.Pending() && ch < len(h.aligned) && h.aligned[ch]
+}
+
 // Unaligned reports whether the pending checkpoint was taken unaligned and
 // its input channel state is being recorded.
 func (h *SingleCheckpointBarrierHandler) Unaligned() bool {

@@ -1,0 +1,131 @@
+package check
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/scenarios"
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// deadlockFile is the job the finding of session 10 described, rebuilt:
+// unaligned checkpoints, a diamond whose sink has broadcast inputs, flink
+// stop and a restore of its savepoint, after which it deadlocks as Flink
+// does (docs/flink-semantics.md, "Forced alignment deadlock").
+const deadlockFile = "../testdata/regression/forced-alignment-deadlock.yaml"
+
+func loadDeadlock(t *testing.T) sim.Config {
+	t.Helper()
+	sc, err := scenarios.Load(deadlockFile)
+	require.NoError(t, err)
+	return sc.Config
+}
+
+// TestForcedAlignmentDeadlock: the run ends in the cycle of waits Flink
+// has there, the report's cycle names it, and liveness counts the stall
+// as Flink's behaviour, not a failure.
+func TestForcedAlignmentDeadlock(t *testing.T) {
+	cfg := loadDeadlock(t)
+	run, verdicts, err := Evaluate(cfg, Liveness)
+	require.NoError(t, err)
+	res := run.Result
+	require.Len(t, res.Resubmissions, 1)
+	rs := res.Resubmissions[0]
+	require.Positive(t, rs.RestoredAt)
+	d := res.Deadlock
+	require.NotNil(t, d, "the run ends deadlocked")
+	assert.Greater(t, d.Since, rs.RestoredAt, "in the restored execution")
+	assert.Equal(t, []string{"sink1[0]", "map1[0]", "map1[0]", "agg1[1]", "agg2[2]"}, waitSubtasks(run, d))
+	assert.Equal(t, []sim.WaitKind{sim.WaitBarrier, sim.WaitBehind, sim.WaitOutput, sim.WaitOutput, sim.WaitOutput}, waitKinds(d))
+	assert.Contains(t, d.Text, "sink1[0] aligns checkpoint")
+	for _, c := range res.Checkpoints {
+		if c.ID == d.Checkpoint {
+			assert.Equal(t, sim.InProgress, c.Status)
+		}
+	}
+	require.Len(t, verdicts, 1)
+	v := verdicts[0]
+	assert.Equal(t, Flink, v.Status, v.Detail)
+	assert.Contains(t, v.Detail, ForcedAlignmentDeadlock)
+
+	t.Run("no deadlock before it, nor with aligned checkpoints", func(t *testing.T) {
+		early := cfg
+		early.Until = time.Duration(d.Since)
+		r, err := Simulate(early)
+		require.NoError(t, err)
+		assert.Nil(t, r.Result.Deadlock)
+		aligned := cfg
+		aligned.Checkpoint.Mode = sim.Aligned
+		r, verdicts, err := Evaluate(aligned, Liveness)
+		require.NoError(t, err)
+		assert.Nil(t, r.Result.Deadlock)
+		assert.Equal(t, Pass, verdicts[0].Status, verdicts[0].Detail)
+	})
+
+	t.Run("the same stall without the cycle fails liveness", func(t *testing.T) {
+		r := *run
+		res := *run.Result
+		res.Deadlock = nil
+		r.Result = &res
+		err := checkLiveness(&r)
+		require.Error(t, err)
+		assert.NotErrorIs(t, err, ErrNotApplicable)
+	})
+}
+
+// TestForcedAlignmentDeadlockLasts: what the run reports as a deadlock is
+// one: run on, the checkpoint never completes and the cycle stays, past
+// the checkpoint's expiry too (the coordinator's abort leaves the
+// aligning handler alone; with failures tolerated the job stays stuck).
+// Over seeds of the same job, also those that end without a deadlock.
+func TestForcedAlignmentDeadlockLasts(t *testing.T) {
+	found := 0
+	for seed := uint64(1); seed <= 12; seed++ {
+		cfg := loadDeadlock(t)
+		cfg.Seed = seed
+		cfg.Until = 6 * time.Second
+		cfg.Checkpoint.Timeout = 4 * time.Second
+		cfg.Recovery.TolerableFailures = -1
+		short, err := Simulate(cfg)
+		require.NoError(t, err)
+		d := short.Result.Deadlock
+		if d == nil {
+			continue
+		}
+		found++
+		cfg.Until = 20 * time.Second
+		long, err := Simulate(cfg)
+		require.NoError(t, err)
+		ld := long.Result.Deadlock
+		require.NotNil(t, ld, "seed %d: the deadlock at %v is gone later", seed, cfg.Until)
+		assert.Equal(t, d.Since, ld.Since, "seed %d", seed)
+		assert.Equal(t, d.Checkpoint, ld.Checkpoint, "seed %d", seed)
+		for _, c := range long.Result.Checkpoints {
+			if c.Status == sim.Completed {
+				assert.Less(t, c.EndAt, d.Since, "seed %d: checkpoint %d completed after the deadlock", seed, c.ID)
+			}
+		}
+		assert.Positive(t, long.Result.Summary.Expired, "seed %d", seed)
+	}
+	t.Logf("%d of 12 seeds deadlock", found)
+	assert.Positive(t, found, "some seed deadlocks")
+}
+
+func waitSubtasks(r *Run, d *sim.Deadlock) []string {
+	var out []string
+	for _, w := range d.Waits {
+		out = append(out, r.Graph.Subtasks[w.Subtask].Name)
+	}
+	return out
+}
+
+func waitKinds(d *sim.Deadlock) []sim.WaitKind {
+	var out []sim.WaitKind
+	for _, w := range d.Waits {
+		out = append(out, w.Kind)
+	}
+	return out
+}

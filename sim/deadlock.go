@@ -1,0 +1,383 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ckptsim/ckptsim/sim/protocol"
+)
+
+// Deadlock is a cycle of waits that keeps a checkpoint's barrier alignment
+// from ever ending, as Flink's own runtime has it: a subtask aligns
+// checkpoint Checkpoint on channels without unaligned checkpoints (the
+// inputs of an operator with a forward or broadcast input, whose barriers
+// are forced aligned: CheckpointOptions.withUnalignedUnsupported, never
+// timing out) and blocks the channels that delivered the barrier; the
+// barrier it still waits for has not been emitted, because its sender is
+// backpressured and its own forced-aligned barrier is queued behind
+// records it cannot take; and the backpressure runs back, through full
+// output channels, to a channel the aligning subtask blocked. An unaligned
+// task on the way (one whose inputs all support unaligned checkpoints)
+// started the checkpoint on the first barrier of another sender and let
+// it reach the aligning subtask first.
+//
+// Nothing in Flink breaks the cycle: an alignment ends only when every
+// barrier arrived, or on a CancelCheckpointMarker or a newer barrier
+// (SingleCheckpointBarrierHandler; AbstractAlternatingAlignedBarrierHandlerState
+// switches to unaligned only if the barrier isTimedOut, which a forced
+// aligned one never is), and those would have to come through the stuck
+// senders too; the coordinator's abort of the expired checkpoint reaches
+// the tasks as notifyCheckpointAborted, which SubtaskCheckpointCoordinatorImpl
+// only records (abortedCheckpointIds) and which leaves the barrier handler
+// alone. The job stalls until the checkpoint expires and then stays stuck:
+// without tolerable checkpoint failures the expiry fails the job over.
+type Deadlock struct {
+	// Checkpoint is the checkpoint the subtask of the first wait aligns.
+	Checkpoint int64
+	// Since is when the subtask of the first wait learned of the
+	// checkpoint (its first barrier).
+	Since int64
+	// Waits is the cycle, each subtask waiting for the next one's progress
+	// and the last for the first's: it starts at an aligning subtask.
+	Waits []Wait
+	// Text describes the waits with the names of the subtasks and
+	// channels, one after the other.
+	Text string
+}
+
+// WaitKind is why a subtask of a Deadlock waits.
+type WaitKind uint8
+
+// The kinds of waits.
+const (
+	// WaitBarrier: the subtask aligns the deadlock's checkpoint, holds back
+	// the channels that delivered its barrier, and waits for the barrier
+	// on Channel, which the sender has not emitted.
+	WaitBarrier WaitKind = iota
+	// WaitBehind: the subtask has not taken the barrier of the checkpoint
+	// (Checkpoint): its inputs carry it forced aligned, behind records,
+	// and it takes no record while it is backpressured. Channel is an
+	// input that holds the barrier, -1 if none does yet.
+	WaitBehind
+	// WaitUpstream: the subtask waits for the barrier of Checkpoint from
+	// the sender of its input Channel, which has not emitted it.
+	WaitUpstream
+	// WaitOutput: the subtask is backpressured: its output Channel holds
+	// buffers it cannot send, because the receiver holds the channel back
+	// (alignment) or takes nothing itself.
+	WaitOutput
+)
+
+// Wait is one step of a Deadlock.
+type Wait struct {
+	Kind    WaitKind
+	Subtask int32
+	Channel int32
+	// Checkpoint is the barrier waited for (WaitBarrier, WaitBehind,
+	// WaitUpstream).
+	Checkpoint int64
+}
+
+// deadlockText describes d's waits with the subtask and channel names of
+// the execution graph, one after the other.
+func (s *Sim) deadlockText(d *Deadlock) string {
+	eg := s.eg
+	name := func(id int32) string { return eg.Subtasks[id].Name }
+	ch := func(id int32) string { return eg.Channels[id].Name }
+	var parts []string
+	for _, w := range d.Waits {
+		switch w.Kind {
+		case WaitBarrier:
+			parts = append(parts, fmt.Sprintf("%s aligns checkpoint %d and waits for its barrier on %s", name(w.Subtask), w.Checkpoint, ch(w.Channel)))
+		case WaitBehind:
+			where := "its inputs"
+			if w.Channel >= 0 {
+				where = ch(w.Channel)
+			}
+			parts = append(parts, fmt.Sprintf("%s has not taken barrier %d, queued forced aligned behind records on %s", name(w.Subtask), w.Checkpoint, where))
+		case WaitUpstream:
+			parts = append(parts, fmt.Sprintf("%s waits for barrier %d on %s", name(w.Subtask), w.Checkpoint, ch(w.Channel)))
+		case WaitOutput:
+			c := &eg.Channels[w.Channel]
+			why := "whose receiver is backpressured itself"
+			if s.chans[w.Channel].blocked {
+				why = fmt.Sprintf("which %s holds back while it aligns", name(int32(c.To)))
+			}
+			parts = append(parts, fmt.Sprintf("%s is backpressured by %s, %s", name(w.Subtask), ch(w.Channel), why))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// waitFacts are the waits of a deadlock analysis, each assumed true until
+// shown breakable (a greatest fixpoint): align[t] "t's alignment of
+// alignN[t] never ends", emits[t] "t never emits barrier emitN[t]", bp[t]
+// "t stays backpressured".
+type waitFacts struct {
+	align, bp, emits []bool
+	alignN, emitN    []int64
+}
+
+// Deadlock finds a cycle of waits that no event of the run can break (see
+// Deadlock), nil if there is none. It changes nothing.
+func (s *Sim) Deadlock() *Deadlock {
+	if s.tokens != nil || s.cfg.Checkpoint.Mode == AtLeastOnce || s.job.status != JobRunning {
+		return nil
+	}
+	n := len(s.tasks)
+	f := waitFacts{align: make([]bool, n), bp: make([]bool, n), emits: make([]bool, n), alignN: make([]int64, n), emitN: make([]int64, n)}
+	any := false
+	for i := range s.tasks {
+		if ck, ok := s.aligningForced(&s.tasks[i]); ok {
+			f.align[i], f.alignN[i], any = true, ck, true
+		}
+	}
+	if !any {
+		return nil
+	}
+	// The barrier a sender would have to emit is the oldest its aligning
+	// receivers wait for, directly or through tasks that wait for it
+	// themselves; never emitting it, the sender emits no newer one.
+	lower := func(u int32, ck int64) bool {
+		if s.tasks[u].isSource() || ck == 0 || f.emitN[u] != 0 && f.emitN[u] <= ck {
+			return false
+		}
+		f.emitN[u] = ck
+		return true
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := range s.tasks {
+			for _, ck := range [2]int64{f.alignN[i], f.emitN[i]} {
+				for _, cid := range s.tasks[i].inputs {
+					changed = lower(s.chans[cid].from, ck) || changed
+				}
+			}
+		}
+	}
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		f.bp[i] = t.backpressured && !t.busy && !t.finished && !t.restoring
+		f.emits[i] = f.emitN[i] > 0 && !t.finished && !t.restoring && t.lastSnap < f.emitN[i]
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := range s.tasks {
+			t := &s.tasks[i]
+			if f.align[i] && s.missingInput(&f, t, f.alignN[i], true) < 0 {
+				f.align[i], changed = false, true
+			}
+			if f.emits[i] && !s.emitStuck(&f, t) {
+				f.emits[i], changed = false, true
+			}
+			if f.bp[i] && s.stuckOutput(&f, t) < 0 {
+				f.bp[i], changed = false, true
+			}
+		}
+	}
+	for i := range s.tasks {
+		if f.align[i] {
+			return s.witness(&f, int32(i))
+		}
+	}
+	return nil
+}
+
+// aligningForced reports the checkpoint t aligns, if it aligns forced
+// aligned barriers (unaligned mode, a checkpoint that is not a savepoint,
+// inputs without unaligned checkpoints: they never time out) and holds
+// back at least one channel. Only such an alignment starts a cycle in
+// Flink: with every barrier of a checkpoint aligned (aligned mode, a
+// savepoint) a task emits its barrier on all outputs at once, after all
+// its senders did, and none reaches an aligning task early.
+func (s *Sim) aligningForced(t *task) (int64, bool) {
+	h, ok := t.proto.(*protocol.SingleCheckpointBarrierHandler)
+	if !ok || t.finished || t.restoring || !h.Pending() || h.Unaligned() || s.cfg.Checkpoint.Mode != Unaligned || !s.forcedInputs(t) {
+		return 0, false
+	}
+	n := h.Current()
+	blocked := false
+	for i, cid := range t.inputs {
+		if s.chans[cid].blocked {
+			if !h.Delivered(i) {
+				return 0, false // held back for another reason than this alignment
+			}
+			blocked = true
+		}
+	}
+	return n, blocked && !s.coord.isSavepoint(n)
+}
+
+// forcedInputs reports whether t's inputs carry forced aligned barriers
+// (StreamGraphGenerator disables unaligned checkpoints on every input edge
+// of an operator with a forward or broadcast input).
+func (s *Sim) forcedInputs(t *task) bool {
+	for _, cid := range t.inputs {
+		if s.eg.Channels[cid].AlignedOnly {
+			return true
+		}
+	}
+	return false
+}
+
+// inOrder reports whether barriers reach t behind the records on its
+// inputs (forced aligned), not as priority barriers that t takes at once,
+// also while backpressured. The checkpoints of the analysis are unaligned
+// ones, not savepoints (aligningForced).
+func (s *Sim) inOrder(t *task) bool { return s.forcedInputs(t) }
+
+// missingInput returns an open input of t that t has not taken barrier n
+// from and whose sender never emits it; with all, only if every such input
+// is so (then no newer barrier and no cancel marker comes either). -1 if
+// there is none.
+func (s *Sim) missingInput(f *waitFacts, t *task, n int64, all bool) int32 {
+	found := int32(-1)
+	for _, cid := range t.inputs {
+		c := &s.chans[cid]
+		if c.ended || c.blocked {
+			continue
+		}
+		if c.epoch < n && f.emits[c.from] && f.emitN[c.from] <= n {
+			if found < 0 {
+				found = cid
+			}
+		} else if all {
+			return -1
+		}
+	}
+	return found
+}
+
+// emitStuck: t never emits barrier emitN[t]. A barrier that reaches t in
+// order is behind records, which t does not take while it stays
+// backpressured; or it needs an input whose sender never emits it; or
+// t's own alignment of it (or of an older one) never ends. A priority
+// barrier t takes at once, so then the sender of every input must be
+// stuck.
+func (s *Sim) emitStuck(f *waitFacts, t *task) bool {
+	n := f.emitN[t.id]
+	if t.isSource() {
+		return false
+	}
+	if !s.inOrder(t) {
+		return s.missingInput(f, t, n, true) >= 0
+	}
+	return f.bp[t.id] || s.missingInput(f, t, n, false) >= 0 || f.align[t.id] && f.alignN[t.id] <= n
+}
+
+// stuckOutput returns an output channel of t that keeps it backpressured
+// for good, -1 if none does: a subpartition at max-buffers-per-channel, or
+// one holding buffers of an exhausted pool whose every busy channel is
+// so, that can release no buffer because its receiver never takes from
+// it.
+func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
+	lim := int32(s.cfg.Channels.MaxBuffersPerChannel)
+	for g := range t.outputs {
+		gt := &t.outputs[g]
+		exhausted := gt.held >= gt.pool
+		first := int32(-1)
+		for _, cid := range gt.chans {
+			c := &s.chans[cid]
+			stuck := s.channelStuck(f, c)
+			if c.held >= lim && stuck {
+				return cid
+			}
+			if c.held > 0 {
+				if !stuck {
+					exhausted = false
+				} else if first < 0 {
+					first = cid
+				}
+			}
+		}
+		if exhausted && first >= 0 {
+			return first
+		}
+	}
+	return -1
+}
+
+// channelStuck reports whether c's sender can never release a buffer of
+// it: the receiver holds c back for an alignment that never ends (the
+// sender paused after the blocking barrier), or it takes nothing and the
+// sender cannot send either: it paused after a blocking barrier the
+// receiver has not taken, or the channel is local, or the receiver has no
+// buffer it could announce as credit (none free, none floating in its
+// gate, no credit left at the sender).
+func (s *Sim) channelStuck(f *waitFacts, c *channel) bool {
+	switch {
+	case c.blocked:
+		return !c.resuming && f.align[c.to]
+	case c.resuming || !f.bp[c.to]:
+		return false
+	case c.paused || c.local:
+		return true // the sender sends nothing until the receiver takes the barrier
+	}
+	return c.credit == 0 && c.exclusive+c.floating == 0 && s.tasks[c.to].gates[c.gate].free == 0
+}
+
+// witness walks the waits from aligning subtask t until it closes a cycle
+// and returns the cycle, starting at an aligning subtask.
+func (s *Sim) witness(f *waitFacts, t int32) *Deadlock {
+	var path []Wait
+	seen := map[[2]int32]int{} // (kind, subtask) -> index in path
+	cur, kind := t, WaitBarrier
+	for {
+		key := [2]int32{int32(kind), cur}
+		if i, ok := seen[key]; ok {
+			path = path[i:]
+			break
+		}
+		seen[key] = len(path)
+		task := &s.tasks[cur]
+		switch kind {
+		case WaitBarrier:
+			n := f.alignN[cur]
+			cid := s.missingInput(f, task, n, false)
+			path = append(path, Wait{Kind: WaitBarrier, Subtask: cur, Channel: cid, Checkpoint: n})
+			cur, kind = s.chans[cid].from, WaitBehind
+		case WaitBehind:
+			n := f.emitN[cur]
+			switch cid := s.missingInput(f, task, n, false); {
+			case s.inOrder(task) && f.bp[cur]:
+				path = append(path, Wait{Kind: WaitBehind, Subtask: cur, Channel: s.queuedBarrierInput(task, n), Checkpoint: n})
+				kind = WaitOutput
+			case cid < 0: // its own alignment never ends
+				kind = WaitBarrier
+			default:
+				path = append(path, Wait{Kind: WaitUpstream, Subtask: cur, Channel: cid, Checkpoint: n})
+				cur = s.chans[cid].from
+			}
+		case WaitOutput:
+			cid := s.stuckOutput(f, task)
+			path = append(path, Wait{Kind: WaitOutput, Subtask: cur, Channel: cid})
+			c := &s.chans[cid]
+			cur, kind = c.to, WaitOutput
+			if c.blocked {
+				kind = WaitBarrier
+			}
+		}
+	}
+	for i, w := range path {
+		if w.Kind == WaitBarrier {
+			path = append(path[i:], path[:i]...)
+			break
+		}
+	}
+	d := &Deadlock{Checkpoint: path[0].Checkpoint, Since: -1, Waits: path}
+	if h, ok := s.tasks[path[0].Subtask].proto.(*protocol.SingleCheckpointBarrierHandler); ok {
+		_, _, d.Since = h.Alignment()
+	}
+	d.Text = s.deadlockText(d)
+	return d
+}
+
+// queuedBarrierInput is an input of t on which barrier n is queued, -1 if none.
+func (s *Sim) queuedBarrierInput(t *task, n int64) int32 {
+	for _, cid := range t.inputs {
+		if s.chans[cid].epoch >= n {
+			return cid
+		}
+	}
+	return -1
+}
