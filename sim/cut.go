@@ -121,7 +121,7 @@ func (c *cutChecker) clone() cutChecker {
 // the invariant consistent-snapshot (at-least-once-snapshot in mode
 // AtLeastOnce).
 func (c *cutChecker) report(run *runView, r *Result) {
-	rows, total, detail := c.judge(run.stats, run.done, func(id int32) string { return run.eg.Subtasks[id].Name })
+	rows, total, detail := c.judge(run.stats, run.done, run.subtaskName)
 	for i, row := range rows {
 		r.Checkpoints[i].MissingRecords, r.Checkpoints[i].ExtraRecords = row.missing, row.extra
 	}
@@ -142,11 +142,11 @@ func (c *cutChecker) report(run *runView, r *Result) {
 
 // judge judges the observations against the completed checkpoints: the
 // coordinator's stats and done, the ids of every completed checkpoint
-// (evicted ones included); name names a subtask. It returns the counts of
+// (evicted ones included); name names a subtask of an execution. It returns the counts of
 // each checkpoint of stats, by index, their sum over every completed
 // checkpoint, and a description of the first few problems (records from
 // after a cut in a snapshot are none with atLeastOnce).
-func (c *cutChecker) judge(stats []*CheckpointStats, done idSet, name func(task int32) string) (rows []cutCount, total cutCount, detail string) {
+func (c *cutChecker) judge(stats []*CheckpointStats, done idSet, name func(exec int, task int32) string) (rows []cutCount, total cutCount, detail string) {
 	rows = make([]cutCount, len(stats))
 	for i, cs := range stats {
 		if cs.Status != Completed {
@@ -192,7 +192,7 @@ func (c *cutChecker) judge(stats []*CheckpointStats, done idSet, name func(task 
 		if o.extra {
 			side = "from after the cut was processed before the snapshot"
 		}
-		fmt.Fprintf(&b, "checkpoint %d, %s: %d record(s) %s; ", p.n, name(o.task), o.count, side)
+		fmt.Fprintf(&b, "checkpoint %d, %s: %d record(s) %s; ", p.n, name(o.exec, o.task), o.count, side)
 	}
 	if c.overflow > 0 {
 		fmt.Fprintf(&b, "(%d further observations were not kept) ", c.overflow)

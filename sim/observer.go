@@ -1,6 +1,10 @@
 package sim
 
-import "github.com/ckptsim/ckptsim/topology"
+import (
+	"fmt"
+
+	"github.com/ckptsim/ckptsim/topology"
+)
 
 // The checkers observe the run. Each is a type of its own that holds no
 // pointer into the run: what it needs of the configuration (the job
@@ -52,8 +56,10 @@ type runView struct {
 	stats     []*CheckpointStats
 	done      idSet
 	completed int
-	// eg is the job's present deployment.
-	eg *topology.ExecutionGraph
+	// eg is the job's present deployment, graphOf that of an execution
+	// (Sim.GraphOf: a rescaling restore deploys another graph).
+	eg      *topology.ExecutionGraph
+	graphOf func(exec int) *topology.ExecutionGraph
 	// finished: the job FINISHED, every subtask drained. Only then are
 	// states (the final keyed state by subtask of eg, nil for a stateless
 	// one) and inputEnd (by source partition, how far the job consumed
@@ -118,4 +124,19 @@ func (c *checkers) clone() *checkers {
 	x := &checkers{cut: c.cut.clone(), ref: c.ref.clone(), end: c.end.clone()}
 	x.end.ref = &x.ref
 	return x
+}
+
+// subtaskName names subtask id of execution exec, in the graph that
+// execution deployed (an observation of an earlier execution may index
+// past the present one's subtasks).
+func (run *runView) subtaskName(exec int, id int32) string {
+	if run.graphOf != nil {
+		if g := run.graphOf(exec); int(id) < len(g.Subtasks) {
+			return g.Subtasks[id].Name
+		}
+	}
+	if int(id) < len(run.eg.Subtasks) {
+		return run.eg.Subtasks[id].Name
+	}
+	return fmt.Sprintf("subtask %d of execution %d", id, exec)
 }

@@ -282,7 +282,7 @@ func (s *Sim) Result() *Result {
 // (observer.go).
 func (s *Sim) runView() runView {
 	co := &s.coord
-	run := runView{stats: co.stats, done: co.done, completed: co.counts[Completed], eg: s.eg, finished: s.job.status == JobFinished}
+	run := runView{stats: co.stats, done: co.done, completed: co.counts[Completed], eg: s.eg, graphOf: s.GraphOf, finished: s.job.status == JobFinished}
 	if !run.finished {
 		return run
 	}
