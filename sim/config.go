@@ -85,9 +85,48 @@ type CheckpointConfig struct {
 	// StorageBandwidth is bytes per second the async phase uploads to
 	// checkpoint storage; the async phase lasts AsyncBase + bytes/bandwidth.
 	StorageBandwidth int64
-	// Protocol makes the snapshot protocol of each process in mode
-	// ChandyLamport; nil is protocol.NewChandyLamport. A user's own
-	// protocol plugs in here and runs on the engine's channels.
+	// Protocol makes the snapshot protocol of every task (every process
+	// in mode ChandyLamport), in place of the one Mode selects: a user's
+	// own barrier handler, written outside sim against package protocol,
+	// runs on the engine's channels and is judged by its checkers (the
+	// consistent cut, the snapshot state). nil is the mode's own:
+	// protocol.NewAligned, NewUnaligned, NewAlignedWithTimeout (unaligned
+	// with AlignedCheckpointTimeout), NewCheckpointBarrierTracker
+	// (at-least-once), NewChandyLamport. It is Go code, so the library
+	// API only: a scenario file cannot name it (scenarios.Marshal refuses
+	// a config that has one).
+	//
+	// The engine calls it when a task is deployed and again when it is
+	// redeployed after a failover (Spec.Floor then is the newest
+	// checkpoint over for it); it must not return nil. A protocol that is
+	// not a protocol.Cloner is made afresh and fed every input again by
+	// Sim.Clone, so it must be pure (the same inputs give the same
+	// actions): implement Cloner to copy it cheaply. Actions that name an
+	// input channel the task does not have are dropped.
+	//
+	// In the Flink modes a task's protocol gets (protocol.Input): Record
+	// for every record it takes, Barrier for every barrier, Cancel for
+	// every cancel marker and EndOfPartition for every input that ends,
+	// each with its input Channel; Trigger when the coordinator triggers
+	// a checkpoint at the task itself (a source, Spec.Inputs 0, or a task
+	// whose inputs all ended); in unaligned mode with an aligned
+	// checkpoint timeout, Announcement for a barrier that arrived behind
+	// data; Timer when a timer it set fires. The engine carries out its
+	// actions (protocol.Action): the first Forward or Snapshot of a
+	// checkpoint starts the task's snapshot of it (at most one per
+	// checkpoint); Forward sends the barrier on every output (ahead of
+	// the output data with Priority); Snapshot takes the state (the sync
+	// phase; Unaligned: its input channel state is still being recorded);
+	// Acknowledge completes the task's part once its upload is done;
+	// StartRecording and StopRecording bound an input's channel state;
+	// Block holds an input back, Resume and UnblockAll let it go, Prioritize
+	// lets a queued barrier overtake the data ahead of it; Decline aborts
+	// the checkpoint; SetTimer, AlignmentStart, AlignmentEnd, TimedOut and
+	// Started feed the timer and the statistics. The mode still decides
+	// the network: in aligned and unaligned mode the sender of a barrier
+	// without Priority pauses that channel until the receiver Resumes it
+	// (or UnblockAll), as Flink's do (CheckpointableInput.
+	// resumeConsumption); in at-least-once mode nothing pauses.
 	Protocol func(protocol.Spec) protocol.Protocol
 }
 

@@ -14,9 +14,10 @@ import "github.com/ckptsim/ckptsim/sim/protocol"
 //	task loop, events ──Input──▶ protocol.Protocol ──Ready{Actions}──▶ stepProtocol
 //	(task.go, engine.go)          (sim/protocol)                        (this file)
 
-// newProtocol is the protocol of task t for the run's checkpointing mode;
-// floor is the newest checkpoint that is over for t when it starts
-// (protocol.Spec.Floor).
+// newProtocol is the protocol of task t: the user's own
+// (CheckpointConfig.Protocol, userprotocol.go), or the one the run's
+// checkpointing mode selects; floor is the newest checkpoint that is over
+// for t when it starts (protocol.Spec.Floor).
 func (s *Sim) newProtocol(t *task, floor int64) protocol.Cloner {
 	spec := protocol.Spec{Inputs: len(t.inputs), Floor: floor}
 	for g := range t.outputs {
@@ -24,8 +25,10 @@ func (s *Sim) newProtocol(t *task, floor int64) protocol.Cloner {
 	}
 	ck := &s.cfg.Checkpoint
 	switch {
+	case ck.Protocol != nil:
+		return newUserProtocol(ck.Protocol, spec)
 	case ck.Mode == ChandyLamport:
-		return processProtocol(ck.Protocol, spec)
+		return protocol.NewChandyLamport(spec)
 	case ck.Mode == AtLeastOnce:
 		return protocol.NewCheckpointBarrierTracker(spec)
 	case s.alternating():
@@ -44,6 +47,8 @@ func currentCheckpoint(p protocol.Protocol) int64 {
 		return p.Current()
 	case *protocol.CheckpointBarrierTracker:
 		return p.Latest()
+	case *userProtocol:
+		return p.heard
 	}
 	return 0
 }

@@ -131,6 +131,9 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.initPartitions()
 	s.build(eg)
+	if err := s.checkUserProtocols(); err != nil {
+		return nil, err
+	}
 	s.coord.running = len(s.tasks)
 	// A stop-with-savepoint drains an unbounded job too.
 	s.bounded = true

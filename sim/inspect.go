@@ -295,7 +295,11 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 		// was restored after.
 		v.Checkpoint = t.floor
 	} else {
-		switch p := t.proto.(type) {
+		var p protocol.Protocol = t.proto
+		if u, ok := p.(*userProtocol); ok {
+			p = u.p // Flink's handler through the user's factory shows as itself
+		}
+		switch p := p.(type) {
 		case *protocol.SingleCheckpointBarrierHandler:
 			v.Checkpoint, v.Pending, v.Unaligned = p.Current(), p.Pending(), p.Unaligned()
 			if v.Pending {

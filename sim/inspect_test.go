@@ -2,6 +2,7 @@ package sim
 
 import (
 	"cmp"
+	"github.com/ckptsim/ckptsim/examples/ownprotocol"
 	"reflect"
 	"slices"
 	"strings"
@@ -55,6 +56,10 @@ func cloneConfigs() map[string]Config {
 		"aligned-tmo":    fanIn(Unaligned, 20*time.Millisecond),
 		"at-least-once":  fanIn(AtLeastOnce, 0),
 		"unaligned-tiny": fanIn(Unaligned, 3*time.Millisecond),
+		// A user's own protocol that is not a Cloner: Clone replays its
+		// inputs to a fresh one (userprotocol.go).
+		"aligned-eager": withProtocol(fanIn(Aligned, 0), ownprotocol.NewEager),
+		"replayed-tmo":  withProtocol(fanIn(Unaligned, 20*time.Millisecond), flinkFactory(CheckpointConfig{Mode: Unaligned, AlignedCheckpointTimeout: 20 * time.Millisecond}, false)),
 	}
 }
 

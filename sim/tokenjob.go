@@ -224,26 +224,6 @@ func (s *Sim) executeToken(t *task, a *protocol.Action) {
 	}
 }
 
-// processProtocol is the protocol of a process with spec: mk's (the
-// user's own), or Chandy-Lamport's. A protocol that is not a
-// protocol.Cloner is shared by the copies Sim.Clone makes.
-func processProtocol(mk func(protocol.Spec) protocol.Protocol, spec protocol.Spec) protocol.Cloner {
-	if mk == nil {
-		return protocol.NewChandyLamport(spec)
-	}
-	p := mk(spec)
-	if c, ok := p.(protocol.Cloner); ok {
-		return c
-	}
-	return shared{p}
-}
-
-// shared is a protocol that cannot copy itself: its clone is itself.
-type shared struct{ protocol.Protocol }
-
-// Clone implements protocol.Cloner.
-func (p shared) Clone() protocol.Cloner { return p }
-
 // tokenTrace traces an event of the token job, which its checker
 // observes whether or not anyone listens to the trace.
 func (s *Sim) tokenTrace(ev TraceEvent) {

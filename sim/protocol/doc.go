@@ -43,5 +43,8 @@
 // whose executor (sim/driver.go) runs these same machines for every task.
 //
 // A user's own protocol is any type with a Step method; it needs nothing
-// from this package but its types.
+// from this package but its types. sim.CheckpointConfig.Protocol (and
+// check.Bounds.Protocol for sweeps) plugs it into the engine in place of
+// the mode's own, in every mode; its doc lists the inputs a task's
+// protocol gets there and what the engine does with each action.
 package protocol

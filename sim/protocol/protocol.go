@@ -15,8 +15,9 @@ type Protocol interface {
 
 // Cloner is a Protocol that copies itself: an executor that keeps
 // copies of a run (ckptsim's Sim.Clone, which the terminal UI steps back
-// with) needs it of every protocol it runs. Every protocol of this
-// package is one.
+// with) copies it with Clone. Every protocol of this package is one. A
+// user's protocol need not be: Sim.Clone then makes a fresh one with the
+// factory and replays the inputs the original took.
 type Cloner interface {
 	Protocol
 	// Clone returns an independent copy: stepping one leaves the other
