@@ -7,6 +7,7 @@ import (
 
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
+	"github.com/ckptsim/ckptsim/sim/protocol"
 	"github.com/ckptsim/ckptsim/topology"
 )
 
@@ -89,7 +90,13 @@ type Bounds struct {
 	// unaligned checkpoints get an aligned checkpoint timeout from
 	// AlignedTimeout unless AlignedTimeoutChoice is Never (Min 0 lets
 	// rapid shrink towards "unaligned from the start").
-	Modes                []sim.Mode
+	Modes []sim.Mode
+	// Protocol, if set, is the snapshot protocol of every task of every
+	// generated scenario (sim.CheckpointConfig.Protocol): a user's own
+	// barrier handler, swept, judged and shrunk as Flink's are (the
+	// pilot run of an aimed crash runs it too). nil is the mode's own,
+	// Flink's. Set Modes to the modes it is written for.
+	Protocol             func(protocol.Spec) protocol.Protocol
 	AlignedTimeoutChoice Choice
 	AlignedTimeout       DurationRange
 	// Interval, MinPause (0 allowed), MaxConcurrent, Timeout (drawn

@@ -83,6 +83,16 @@
 // keyed operators by key group, sources by their splits, two-phase commit
 // sinks by their transactions.
 //
+// # Your own protocol
+//
+// Bounds.Protocol puts a user's own barrier handler (a protocol.Protocol
+// factory, see sim.CheckpointConfig.Protocol) into every scenario the
+// generators draw, so a sweep judges it by the same properties and
+// shrinking keeps it: a handler that breaks the consistent cut fails
+// ConsistentCut and SnapshotState, and ShrinkSeeds turns the failing seeds
+// into a small counterexample (examples/ownprotocol). TokenSweep does the
+// same for protocols of mode chandy-lamport on token-passing systems.
+//
 // # Properties
 //
 // ConsistentCut, SnapshotState and Determinism hold on every run, with

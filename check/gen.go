@@ -55,6 +55,7 @@ func drawConfig(t *rapid.T, b *Bounds, runSeed *uint64) sim.Config {
 		Checkpoint: drawCheckpoint(t, b),
 		MaxEvents:  b.MaxEvents,
 	}
+	cfg.Checkpoint.Protocol = b.Protocol
 	if runSeed != nil {
 		cfg.Seed = *runSeed
 	}

@@ -271,13 +271,20 @@ func (rep *Report) add(r SeedResult) {
 	}
 }
 
-// yamlOrError is cfg as a scenario file, or why it cannot be written.
+// yamlOrError is cfg as a scenario file, or why it cannot be written. A
+// user's own protocol (Checkpoint.Protocol) is Go code, which the file
+// names in its description only: replay it with the protocol set.
 func yamlOrError(cfg sim.Config) string {
 	name := cfg.Name
 	if name == "" {
 		name = "counterexample"
 	}
-	data, err := scenarios.Marshal(cfg, name, "")
+	desc := ""
+	if cfg.Checkpoint.Protocol != nil {
+		cfg.Checkpoint.Protocol = nil
+		desc = "runs with the user's own protocol (Go code: set sim.CheckpointConfig.Protocol to replay it)"
+	}
+	data, err := scenarios.Marshal(cfg, name, desc)
 	if err != nil {
 		return fmt.Sprintf("(the scenario cannot be written: %v)\n%+v", err, cfg)
 	}
