@@ -340,12 +340,17 @@ func (s *Sim) Step() bool {
 	if s.stop != Running {
 		return false
 	}
+	var next *event
+	var from int8
+	if s.q.len() > 0 {
+		next, from = s.q.head()
+	}
 	switch {
 	case (s.job.status == JobFinished || s.job.status == JobFailed || s.job.status == JobCanceled) && s.job.restoresDue == 0:
 		s.stop = JobEnded // nothing will resubmit it
-	case s.q.len() == 0:
+	case next == nil:
 		s.stop = Quiescent
-	case s.q.peekTime() > s.until:
+	case next.at > s.until:
 		s.now = s.until
 		s.stop = EndTime
 	case s.fired >= s.maxEvents:
@@ -356,7 +361,7 @@ func (s *Sim) Step() bool {
 	if s.stop != Running {
 		return false
 	}
-	e := s.q.pop()
+	e := s.q.take(from)
 	if e.at < s.now {
 		panic(fmt.Sprintf("sim: event %d scheduled in the past (%d < %d)", e.kind(), e.at, s.now))
 	}

@@ -1,9 +1,6 @@
 package sim
 
-import (
-	"math"
-	"math/bits"
-)
+import "math/bits"
 
 // event is one scheduled happening. It is a 32-byte value, two to a cache
 // line, so that the queue holds events inline, without pointers or
@@ -146,28 +143,61 @@ func siftUp(h []event, i int, e event) {
 	h[i] = e
 }
 
-// pop removes and returns the next event; the queue must not be empty.
-func (q *queue) pop() event {
-	// The earliest head of the heap and the two FIFOs of later events.
+// The places an event can be in (see queue).
+const (
+	inHeap int8 = iota
+	inNow
+	inTimers
+	inNet
+)
+
+// head returns the next event and where it is; the queue must not be
+// empty. The earliest of the heads of the heap and of the FIFOs of later
+// events fires first, unless none of them is due at the current instant,
+// when the events scheduled during it, in the FIFO of now, come first.
+func (q *queue) head() (*event, int8) {
 	var first *event
-	var from *deque[event]
+	from := inHeap
 	if len(q.heap) > 0 {
 		first = &q.heap[0]
 	}
-	for _, f := range [...]*deque[event]{&q.timers, &q.net} {
-		if f.len() > 0 && (first == nil || before(f.at(0), first)) {
-			first, from = f.at(0), f
+	if q.timers.n > 0 {
+		if e := q.timers.at(0); first == nil || before(e, first) {
+			first, from = e, inTimers
 		}
 	}
-	if q.now.len() > 0 && (first == nil || first.at != q.at) {
+	if q.net.n > 0 {
+		if e := q.net.at(0); first == nil || before(e, first) {
+			first, from = e, inNet
+		}
+	}
+	if q.now.n > 0 && (first == nil || first.at != q.at) {
+		return q.now.at(0), inNow
+	}
+	return first, from
+}
+
+// take removes and returns the next event, which head said is in from.
+func (q *queue) take(from int8) event {
+	var e event
+	switch from {
+	case inNow:
 		return q.now.popFront()
+	case inTimers:
+		e = q.timers.popFront()
+	case inNet:
+		e = q.net.popFront()
+	default:
+		return q.popHeap()
 	}
-	if from != nil {
-		e := from.popFront()
-		q.at = e.at
-		return e
-	}
-	return q.popHeap()
+	q.at = e.at
+	return e
+}
+
+// pop removes and returns the next event; the queue must not be empty.
+func (q *queue) pop() event {
+	_, from := q.head()
+	return q.take(from)
 }
 
 // popHeap removes and returns the heap's earliest event. The hole left at
@@ -226,19 +256,8 @@ func (q *queue) len() int { return len(q.heap) + q.now.len() + q.timers.len() + 
 
 // peekTime is the time of the next event; the queue must not be empty.
 func (q *queue) peekTime() int64 {
-	if q.now.len() > 0 {
-		return q.at
-	}
-	at := int64(math.MaxInt64)
-	if len(q.heap) > 0 {
-		at = q.heap[0].at
-	}
-	for _, f := range [...]*deque[event]{&q.timers, &q.net} {
-		if f.len() > 0 {
-			at = min(at, f.at(0).at)
-		}
-	}
-	return at
+	e, _ := q.head()
+	return e.at
 }
 
 // clone returns an independent copy.
