@@ -128,6 +128,11 @@ func (s *Sim) resubmit(i int) {
 		rs.Rescaled = s.rescaledOperators(s.GraphOf(cs.Execution), co.stats[idx], cs)
 	}
 	co.execution++
+	// GraphOf indexes the graphs by execution: a restore that does not
+	// rescale deploys the graph the job has.
+	for len(s.graphs) <= co.execution {
+		s.graphs = append(s.graphs[:len(s.graphs):len(s.graphs)], s.eg)
+	}
 	rs.Execution, rs.RestoredFrom, rs.FromExecution, rs.Savepoint = co.execution, cs.ID, cs.Execution, cs.Savepoint
 	co.base, co.last, co.origin, co.savepoints = cs.ID, cs.ID, cs, nil
 	co.pending, co.queued, co.lastCompletion = nil, 0, -1

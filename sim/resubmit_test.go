@@ -152,3 +152,28 @@ func TestCancelTriggersNoCheckpoint(t *testing.T) {
 	}
 	assert.Greater(t, completed, 10, "the new execution's checkpoints complete")
 }
+
+// TestGraphOfEveryExecution: GraphOf is indexed by execution also when a
+// restore that does not rescale comes before one that does (the graphs
+// were appended by rescales only, so the report showed execution 2's
+// checkpoints with the subtasks of execution 3).
+func TestGraphOfEveryExecution(t *testing.T) {
+	cfg := bounded(0, "")
+	cfg.Until = 3 * time.Second
+	cfg.Recovery.Savepoints = []time.Duration{500 * time.Millisecond, 1500 * time.Millisecond}
+	cfg.Restores = []ManualRestore{
+		{At: time.Second, From: FromSavepoint},
+		{At: 2 * time.Second, From: FromSavepoint, Parallelism: map[string]int{"count": 3}},
+	}
+	s := newSim(t, cfg)
+	r := s.Run()
+	require.Len(t, r.Resubmissions, 2)
+	for exec, want := range []int{5, 5, 6} {
+		assert.Len(t, s.GraphOf(exec).Subtasks, want, "execution %d", exec)
+	}
+	for _, c := range r.Checkpoints {
+		assert.Len(t, c.Subtasks, len(s.GraphOf(c.Execution).Subtasks), "checkpoint %d of execution %d", c.ID, c.Execution)
+	}
+	require.Len(t, r.Resubmissions[1].Rescaled, 1)
+	assert.Equal(t, 2, r.Resubmissions[1].Rescaled[0].From)
+}
