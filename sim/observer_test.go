@@ -92,3 +92,26 @@ func TestCheckersAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckersAreFed: the engine tells the checkers what they observe. A
+// checker left unfed passes vacuously, so this pins that the reference
+// compared every completed checkpoint and that the end checker counted
+// every output (TestAtLeastOnceNeverBlocks pins that the cut checker sees
+// the records taken).
+func TestCheckersAreFed(t *testing.T) {
+	cfg := pipeline()
+	cfg.Graph.Operators[0].Source.Records = 1500
+	s := newSim(t, cfg)
+	r := s.Run()
+	require.Equal(t, JobFinished, r.Job)
+	require.Positive(t, r.Summary.Completed)
+	require.Equal(t, r.Summary.Completed, s.checks.ref.checked, "checkpoints the reference compared")
+	counted := int64(0)
+	for p := range s.logs {
+		for off := range int64(len(s.checks.end.delivered.countsOf(p))) {
+			counted += s.checks.end.delivered.count(int32(p), off)
+		}
+	}
+	require.Positive(t, counted)
+	require.Equal(t, r.Summary.RecordsOut, counted, "outputs the end checker counted")
+}
