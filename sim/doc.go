@@ -37,8 +37,10 @@
 //	├──────────────────────────────────────────────────────────────────────┤
 //	│ protocols    driver.go: the executor (stepProtocol, newProtocol) ────┼──▶ sim/protocol
 //	│              barrier.go (barriers on channels) · snapshot.go (a      │    (pure state
-//	│              task's snapshot: begin, forward, sync, async, ack)      │    machines: Step
-//	├──────────────────────────────────────────────────────────────────────┤    (Input) Ready)
+//	│              task's snapshot: begin, forward, sync, async, ack) ·    │    machines: Step
+//	│              userprotocol.go (a user's own protocol:                 │    (Input) Ready)
+//	│              CheckpointConfig.Protocol)                              │
+//	├──────────────────────────────────────────────────────────────────────┤
 //	│ job model    task.go (the task loop) · finish.go · source.go ·       │
 //	│              sink.go · chain.go · channel.go, network.go, credit.go, │
 //	│              inputs.go, debloat.go, placement.go, recordsize.go ·    │
@@ -67,7 +69,9 @@
 //     channel state), snapshot.go (begin, forward the barrier, take the
 //     sync snapshot, acknowledge) and coordinator.go (decline, alignment
 //     statistics); in mode ChandyLamport it hands them to tokenjob.go
-//     (executeToken) instead. The protocols hold no pointer into sim.
+//     (executeToken) instead. The protocols hold no pointer into sim. A
+//     user's own protocol (CheckpointConfig.Protocol) is made and copied
+//     by userprotocol.go and stepped as the mode's own would be.
 //   - snapshot.go acknowledges to coordinator.go; the coordinator completes,
 //     expires and aborts checkpoints, notifies tasks (sink.go commits) and
 //     keeps the history (history.go, stats.go) and the shared state
