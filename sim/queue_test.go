@@ -15,6 +15,17 @@ import (
 // timers and of the network as through the heap. Delays of zero and ties are frequent, as in
 // the engine.
 func TestQueueOrder(t *testing.T) {
+	// How an event is pushed: into the heap or the FIFO of now, the
+	// timers' FIFO, or the network's, each with delays of its own kind.
+	lanes := []struct {
+		label  string
+		delays []int64
+		push   func(q *queue, at int64, kind eventKind, a int32, b int64, gen uint32)
+	}{
+		{"delay", []int64{0, 0, 1, 2, 5, 1000}, (*queue).push},
+		{"timeout", []int64{0, 5, 1000, 1000, 3000}, (*queue).pushTimer},
+		{"latency", []int64{0, 2, 2, 2, 7}, (*queue).pushNet},
+	}
 	rapid.Check(t, func(rt *rapid.T) {
 		var q queue
 		type ref struct {
@@ -26,22 +37,9 @@ func TestQueueOrder(t *testing.T) {
 		var pushed int32
 		for i := range rapid.IntRange(1, 400).Draw(rt, "ops") {
 			if len(want) == 0 || rapid.IntRange(0, 2).Draw(rt, "op") > 0 {
-				switch rapid.IntRange(0, 2).Draw(rt, "fifo") {
-				case 1:
-					at := now + rapid.SampledFrom([]int64{0, 5, 1000, 1000, 3000}).Draw(rt, "timeout")
-					q.pushTimer(at, eventKind(i%20), pushed, int64(i), uint32(i))
-					want = append(want, ref{at, pushed})
-					pushed++
-					continue
-				case 2:
-					at := now + rapid.SampledFrom([]int64{0, 2, 2, 2, 7}).Draw(rt, "latency")
-					q.pushNet(at, eventKind(i%20), pushed, int64(i), uint32(i))
-					want = append(want, ref{at, pushed})
-					pushed++
-					continue
-				}
-				at := now + rapid.SampledFrom([]int64{0, 0, 1, 2, 5, 1000}).Draw(rt, "delay")
-				q.push(at, eventKind(i%20), pushed, int64(i), uint32(i))
+				l := lanes[rapid.IntRange(0, len(lanes)-1).Draw(rt, "fifo")]
+				at := now + rapid.SampledFrom(l.delays).Draw(rt, l.label)
+				l.push(&q, at, eventKind(i%20), pushed, int64(i), uint32(i))
 				want = append(want, ref{at, pushed})
 				pushed++
 				continue
