@@ -170,7 +170,7 @@ func drawFaults(t *rapid.T, b *Bounds, cfg *sim.Config, n int) (faults []sim.Fau
 		return eg.Subtasks[rapid.IntRange(0, len(eg.Subtasks)-1).Draw(t, label)].Name
 	}
 	channel := func(label string) string {
-		return eg.Channels[rapid.IntRange(0, len(eg.Channels)-1).Draw(t, label)].Name
+		return eg.ChannelName(rapid.IntRange(0, len(eg.Channels)-1).Draw(t, label))
 	}
 	window := func(f *sim.Fault, label string) {
 		f.At = drawTime(t, times, 10*time.Microsecond, label+".at")

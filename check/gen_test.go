@@ -153,8 +153,8 @@ func withinFaults(t require.TestingT, b Bounds, cfg sim.Config) {
 	for _, st := range eg.Subtasks {
 		subtasks[st.Name] = true
 	}
-	for _, c := range eg.Channels {
-		channels[c.Name] = true
+	for c := range eg.Channels {
+		channels[eg.ChannelName(c)] = true
 	}
 	inDur := func(r DurationRange, v time.Duration, what string) {
 		assert.True(t, v >= r.Min && v <= r.Max, "%s %v outside %v..%v", what, v, r.Min, r.Max)

@@ -677,7 +677,7 @@ func checkDrain(r *Run) error {
 	}
 	for _, c := range r.Graph.Channels {
 		if o.sent[c.ID] != o.taken[c.ID] {
-			return fmt.Errorf("channel %s: %d records sent, %d processed by the receiver", c.Name, o.sent[c.ID], o.taken[c.ID])
+			return fmt.Errorf("channel %s: %d records sent, %d processed by the receiver", r.Graph.ChannelName(int(c.ID)), o.sent[c.ID], o.taken[c.ID])
 		}
 	}
 	for _, st := range r.Graph.Subtasks {

@@ -112,12 +112,12 @@ func (st *spaceTime) writeSVG(b *bufio.Writer) {
 	}
 	for _, m := range st.records {
 		fmt.Fprintf(b, `<line class="rec" x1="%d" x2="%d" y1="%s" y2="%s" data-a="%d" data-b="%d" marker-end="url(#mr)"><title>record key %d value %d on %s: sent %s, received %s</title></line>`+"\n",
-			x(m.from), x(m.to), y(m.sent), y(m.recv), m.sent, m.recv, m.key, m.value, e(st.g.Channels[m.channel].Name), human.Duration(m.sent), human.Duration(m.recv))
+			x(m.from), x(m.to), y(m.sent), y(m.recv), m.sent, m.recv, m.key, m.value, e(st.g.ChannelName(m.channel)), human.Duration(m.sent), human.Duration(m.recv))
 	}
 	for _, m := range st.barriers {
 		c := int(m.checkpoint % int64(len(palette)))
 		fmt.Fprintf(b, `<line class="barrier" stroke="%s" x1="%d" x2="%d" y1="%s" y2="%s" data-a="%d" data-b="%d" marker-end="url(#m%d)"><title>barrier %d on %s: forwarded %s, received %s (%s)</title></line>`+"\n",
-			palette[c], x(m.from), x(m.to), y(m.sent), y(m.recv), m.sent, m.recv, c, m.checkpoint, e(st.g.Channels[m.channel].Name),
+			palette[c], x(m.from), x(m.to), y(m.sent), y(m.recv), m.sent, m.recv, c, m.checkpoint, e(st.g.ChannelName(m.channel)),
 			human.Duration(m.sent), human.Duration(m.recv), human.Duration(m.recv-m.sent))
 	}
 	for _, m := range st.marks {

@@ -74,7 +74,7 @@ func TestSpaceTimeArrows(t *testing.T) {
 	for _, m := range append(st.barriers, st.records...) {
 		assert.LessOrEqual(t, m.sent, m.recv)
 		ch := s.Graph().Channels[m.channel]
-		assert.Equal(t, [2]int{ch.From, ch.To}, [2]int{m.from, m.to})
+		assert.Equal(t, [2]int{int(ch.From), int(ch.To)}, [2]int{m.from, m.to})
 	}
 	for _, p := range st.periods {
 		assert.LessOrEqual(t, p.from, p.to, "%s of %d", periodNames[p.kind], p.subtask)

@@ -289,7 +289,7 @@ func (p *perfetto) event(ev sim.TraceEvent) {
 	case sim.RecordReceived:
 		p.queue(ev.Channel, ts, -1)
 		p.pop(st, spanRecord, ts)
-		p.push(st, spanRecord, ts, fmt.Sprintf(`"key":%d,"value":%d,"channel":%s`, ev.Key, ev.Value, sim.AppendJSONString(nil, p.g.Channels[ev.Channel].Name)))
+		p.push(st, spanRecord, ts, fmt.Sprintf(`"key":%d,"value":%d,"channel":%s`, ev.Key, ev.Value, sim.AppendJSONString(nil, p.g.ChannelName(int(ev.Channel)))))
 	case sim.RecordProcessed:
 		p.pop(st, spanRecord, ts)
 	case sim.SnapshotSyncStart:
@@ -316,7 +316,7 @@ func (p *perfetto) event(ev sim.TraceEvent) {
 		p.forward(st, ev.Checkpoint, ts)
 	case sim.BarrierReceived:
 		name := "barrier " + strconv.FormatInt(ev.Checkpoint, 10) + " received"
-		p.slice(st, name, ts, ckArgs(ev.Checkpoint)+`,"channel":`+string(sim.AppendJSONString(nil, p.g.Channels[ev.Channel].Name)))
+		p.slice(st, name, ts, ckArgs(ev.Checkpoint)+`,"channel":`+string(sim.AppendJSONString(nil, p.g.ChannelName(int(ev.Channel)))))
 		key := [2]int64{int64(ev.Channel), ev.Checkpoint}
 		if id, ok := p.flows[key]; ok {
 			p.flow("f", st, id, ts, "barrier "+strconv.FormatInt(ev.Checkpoint, 10))
@@ -384,7 +384,7 @@ func (p *perfetto) args(ev sim.TraceEvent) string {
 		s += `,"status":"` + sim.JobStatus(ev.N).String() + `"`
 	}
 	if ev.Channel >= 0 {
-		s += `,"channel":` + string(sim.AppendJSONString(nil, p.g.Channels[ev.Channel].Name))
+		s += `,"channel":` + string(sim.AppendJSONString(nil, p.g.ChannelName(int(ev.Channel))))
 	}
 	return s
 }
@@ -395,8 +395,7 @@ func (p *perfetto) queue(c int32, ts, d int64) {
 		return
 	}
 	p.queued[c] += d
-	ch := &p.g.Channels[c]
-	p.counter("queued "+ch.Name, p.g.Subtasks[ch.To].Operator+1, ts, "records", p.queued[c])
+	p.counter("queued "+p.g.ChannelName(int(c)), p.g.Subtasks[p.g.Channels[c].To].Operator+1, ts, "records", p.queued[c])
 }
 
 // forward is a barrier leaving subtask st on its output channels: a slice,
@@ -467,7 +466,7 @@ func (p *perfetto) fail(st int32, ts int64) {
 	}
 	for c := range p.g.Channels {
 		ch := &p.g.Channels[c]
-		if (ch.From == int(st) || ch.To == int(st)) && p.queued[c] != 0 {
+		if (ch.From == st || ch.To == st) && p.queued[c] != 0 {
 			p.queue(int32(c), ts, -p.queued[c])
 		}
 	}

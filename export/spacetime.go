@@ -106,7 +106,7 @@ func buildSpaceTime(g *topology.ExecutionGraph, events []sim.TraceEvent, end int
 			if count%every == 0 {
 				i = len(st.records)
 				ch := &g.Channels[c]
-				st.records = append(st.records, message{channel: c, from: ch.From, to: ch.To, sent: at, recv: -1, key: ev.Key, value: ev.Value})
+				st.records = append(st.records, message{channel: c, from: int(ch.From), to: int(ch.To), sent: at, recv: -1, key: ev.Key, value: ev.Value})
 			}
 			count++
 			inFlight[c] = append(inFlight[c], i)
@@ -122,7 +122,7 @@ func buildSpaceTime(g *topology.ExecutionGraph, events []sim.TraceEvent, end int
 		case sim.BarrierReceived:
 			ch := &g.Channels[c]
 			if t, ok := forwarded[[2]int64{int64(ch.From), n}]; ok {
-				st.barriers = append(st.barriers, message{channel: c, checkpoint: n, from: ch.From, to: ch.To, sent: t, recv: at})
+				st.barriers = append(st.barriers, message{channel: c, checkpoint: n, from: int(ch.From), to: int(ch.To), sent: t, recv: at})
 			}
 		case sim.ChannelBlocked:
 			if blocked[s] == 0 {
@@ -153,7 +153,7 @@ func buildSpaceTime(g *topology.ExecutionGraph, events []sim.TraceEvent, end int
 				}
 			}
 			for ci := range g.Channels {
-				if ch := &g.Channels[ci]; ch.From == s || ch.To == s {
+				if ch := &g.Channels[ci]; int(ch.From) == s || int(ch.To) == s {
 					inFlight[ci] = nil
 				}
 			}

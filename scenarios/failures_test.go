@@ -406,8 +406,8 @@ edges:
 	for _, st := range eg.Subtasks {
 		faults += fmt.Sprintf("  - {kind: slow, subtask: %q, factor: 2}\n", st.Name)
 	}
-	for _, c := range eg.Channels {
-		faults += fmt.Sprintf("  - {kind: partition, channel: %q}\n", c.Name)
+	for c := range eg.Channels {
+		faults += fmt.Sprintf("  - {kind: partition, channel: %q}\n", eg.ChannelName(c))
 	}
 	s, err := Parse("t.yaml", []byte(job+faults))
 	require.NoError(t, err)
@@ -417,8 +417,8 @@ edges:
 
 	// Any other pair of subtasks is refused.
 	names := make(map[string]bool)
-	for _, c := range eg.Channels {
-		names[c.Name] = true
+	for c := range eg.Channels {
+		names[eg.ChannelName(c)] = true
 	}
 	tg := newTargets(base.Config.Graph)
 	for _, a := range eg.Subtasks {

@@ -83,7 +83,7 @@ type Wait struct {
 func (s *Sim) deadlockText(d *Deadlock) string {
 	eg := s.eg
 	name := func(id int32) string { return eg.Subtasks[id].Name }
-	ch := func(id int32) string { return eg.Channels[id].Name }
+	ch := func(id int32) string { return eg.ChannelName(int(id)) }
 	var parts []string
 	for _, w := range d.Waits {
 		switch w.Kind {

@@ -537,7 +537,7 @@ func (s *Sim) barrierTrigger(c *channel, n int64) int64 {
 
 func (s *Sim) taskFinished(t *task) { s.coord.taskFinished(s, t) }
 
-func (s *Sim) channelName(id int) string { return s.eg.Channels[id].Name }
+func (s *Sim) channelName(id int) string { return s.eg.ChannelName(id) }
 
 // Now is the current virtual time in nanoseconds.
 func (s *Sim) Now() int64 { return s.now }

@@ -95,7 +95,7 @@ func fuzzFaults(t *rapid.T, eg *topology.ExecutionGraph) []Fault {
 	for range rapid.IntRange(0, 4).Draw(t, "faults") {
 		f := Fault{Kind: rapid.SampledFrom(FaultKinds).Draw(t, "kind"),
 			Subtask: eg.Subtasks[rapid.IntRange(0, len(eg.Subtasks)-1).Draw(t, "subtask")].Name,
-			Channel: eg.Channels[rapid.IntRange(0, len(eg.Channels)-1).Draw(t, "channel")].Name,
+			Channel: eg.ChannelName(rapid.IntRange(0, len(eg.Channels)-1).Draw(t, "channel")),
 			At:      edgeDuration(0).Draw(t, "at"), Checkpoint: edgeInt(1, 1<<62).Draw(t, "checkpoint"),
 			Factor: edgeFactor.Draw(t, "factor"), Delay: edgeDuration(1).Draw(t, "delay"), MTBF: edgeDuration(1).Draw(t, "mtbf"),
 			MachineLost: rapid.Bool().Draw(t, "machine lost")}

@@ -66,9 +66,9 @@ func TestPropertyInputSetMatchesScan(t *testing.T) {
 				}
 				// Partitions and delay spikes move the arrival of items
 				// already on the wire.
-				chans := probe.eg.Channels
+				eg := probe.eg
 				for i := range rapid.IntRange(0, 3).Draw(rt, "partitions") {
-					c := chans[rapid.IntRange(0, len(chans)-1).Draw(rt, fmt.Sprintf("partition%d", i))].Name
+					c := eg.ChannelName(rapid.IntRange(0, len(eg.Channels)-1).Draw(rt, fmt.Sprintf("partition%d", i)))
 					from := ms(rt, 0, 1000, "from")
 					kind := rapid.SampledFrom([]FaultKind{Partition, DelaySpike}).Draw(rt, "kind")
 					f := Fault{Kind: kind, Channel: c, At: from, Until: from + ms(rt, 1, 500, "length")}

@@ -304,7 +304,7 @@ func (s *Sim) reroute(list []persistedRecord, old *topology.ExecutionGraph) []pe
 		}
 		sender, receiver := senders[from.Index%len(senders)], receivers[ri]
 		for _, id := range s.eg.Subtasks[receiver].Inputs {
-			if ch := s.eg.Channels[id]; ch.From == sender && ch.Edge == c.Edge {
+			if ch := s.eg.Channels[id]; int(ch.From) == sender && ch.Edge == c.Edge {
 				p.channel = int32(id)
 				out = append(out, p)
 				break

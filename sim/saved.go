@@ -64,7 +64,7 @@ func (s *Sim) SavedState(n int64, id int) (SavedState, bool) {
 		output bool
 	}{{cs.inState, false}, {cs.outState, true}} {
 		for _, p := range list.recs {
-			if s.eg.Channels[p.channel].To == id {
+			if int(s.eg.Channels[p.channel].To) == id {
 				v.Channel = append(v.Channel, SavedRecord{Channel: int(p.channel), Key: p.item.key, Value: p.item.value, Bytes: int(p.item.bytes), Output: list.output})
 			}
 		}

@@ -93,7 +93,7 @@ func TestSavedChannelState(t *testing.T) {
 			v, ok := s.SavedState(n, id)
 			require.True(t, ok)
 			for _, rec := range v.Channel {
-				assert.Equal(t, id, s.Graph().Channels[rec.Channel].To)
+				assert.Equal(t, id, int(s.Graph().Channels[rec.Channel].To))
 			}
 			recs += int64(len(v.Channel))
 		}

@@ -163,7 +163,7 @@ func tokenChannel(eg *topology.ExecutionGraph, from, to string) (int, error) {
 	}
 	for _, g := range eg.Subtasks[f].Outputs {
 		for _, id := range g.Channels {
-			if eg.Channels[id].To == t {
+			if int(eg.Channels[id].To) == t {
 				return id, nil
 			}
 		}

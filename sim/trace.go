@@ -222,7 +222,14 @@ func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
 	}
 	if ev.Channel >= 0 {
 		b = append(b, `,"channel":`...)
-		b = AppendJSONString(b, s.channelName(int(ev.Channel)))
+		// The channel's name (topology.ExecutionGraph.ChannelName),
+		// written without making it.
+		c := &s.eg.Channels[ev.Channel]
+		b = append(b, '"')
+		b = appendJSONChars(b, s.eg.Subtasks[c.From].Name)
+		b = append(b, "->"...)
+		b = appendJSONChars(b, s.eg.Subtasks[c.To].Name)
+		b = append(b, '"')
 	}
 	if ev.Checkpoint != 0 {
 		b = append(b, `,"checkpoint":`...)
@@ -258,7 +265,12 @@ func (s *Sim) AppendJSON(b []byte, ev TraceEvent) []byte {
 // a trace file is valid JSON and safe to print; bytes that are not UTF-8
 // become U+FFFD, as with encoding/json.
 func AppendJSONString(b []byte, str string) []byte {
-	b = append(b, '"')
+	return append(appendJSONChars(append(b, '"'), str), '"')
+}
+
+// appendJSONChars appends str escaped as in a JSON string, without the
+// quotes.
+func appendJSONChars(b []byte, str string) []byte {
 	for i := 0; i < len(str); {
 		if c := str[i]; c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
 			b = append(b, c)
@@ -278,7 +290,7 @@ func AppendJSONString(b []byte, str string) []byte {
 			b = utf8.AppendRune(b, r)
 		}
 	}
-	return append(b, '"')
+	return b
 }
 
 // JSONLWriter returns a tracer that writes every trace event of s as one

@@ -99,8 +99,8 @@ func TestExpandChains(t *testing.T) {
 	assert.Equal(t, []bool{true, true, false}, eg.Chained)
 	assert.Equal(t, []string{"src -> a -> b[0]", "src -> a -> b[1]", "c[0]"}, subtaskNames(eg))
 	require.Len(t, eg.Channels, 2)
-	assert.Equal(t, "src -> a -> b[1]->c[0]", eg.Channels[1].Name)
-	assert.Equal(t, "a[1]->c[0]", eg.Channels[1].OperatorName)
+	assert.Equal(t, "src -> a -> b[1]->c[0]", eg.ChannelName(1))
+	assert.Equal(t, "a[1]->c[0]", eg.OperatorChannelName(1))
 	assert.Equal(t, 1, eg.Subtasks[0].Outputs[0].From, "the chained operator a writes the gate")
 	assert.Equal(t, eg.ByOperator[0], eg.ByOperator[2], "chained operators share their subtasks")
 	for name, want := range map[string]int{"a[1]": 1, "src -> a -> b[0]": 0, "c[0]": 2} {
@@ -110,6 +110,11 @@ func TestExpandChains(t *testing.T) {
 	}
 	_, ok := eg.SubtaskNamed("a[2]")
 	assert.False(t, ok)
+	for name, want := range map[string]int{"src -> a -> b[0]->c[0]": 0, "a[0]->c[0]": 0, "src -> a -> b[1]->c[0]": 1, "a[1]->c[0]": 1, "a[2]->c[0]": -1, "b[1]->c[0]": -1} {
+		id, ok := eg.ChannelNamed(name)
+		assert.Equal(t, want >= 0, ok, name)
+		assert.Equal(t, want, id, name)
+	}
 	assert.True(t, eg.HasKind(0, Sink))
 	assert.False(t, eg.HasKind(2, Map))
 }

@@ -72,7 +72,7 @@ func (eg *ExecutionGraph) AnnotatedDOT(title string, subtasks, channels []string
 	}
 	for _, c := range eg.Channels {
 		fmt.Fprintf(&b, "  %s -> %s [label=\"%s%s\"];\n", dotID(eg.Subtasks[c.From].Name), dotID(eg.Subtasks[c.To].Name),
-			dotLabel(string(eg.Graph.Edges[c.Edge].Partitioning)), note(channels, c.ID))
+			dotLabel(string(eg.Graph.Edges[c.Edge].Partitioning)), note(channels, int(c.ID)))
 	}
 	b.WriteString("}\n")
 	return b.String()

@@ -1,6 +1,9 @@
 package topology
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Subtask is one parallel instance of a job vertex: a task that runs the
 // vertex's chained operators.
@@ -42,20 +45,17 @@ type OutputGate struct {
 	KeyGroups int
 }
 
-// Channel is a point-to-point connection from one subtask to another.
+// Channel is a point-to-point connection from one subtask to another. A
+// big job has hundreds of thousands of them, so a channel holds indexes
+// only, 20 bytes: its names are computed when asked for
+// (ExecutionGraph.ChannelName, OperatorChannelName).
 type Channel struct {
 	// ID is the channel's index in ExecutionGraph.Channels.
-	ID int
+	ID int32
 	// Edge is the index of the logical edge it belongs to.
-	Edge int
+	Edge int32
 	// From and To are subtask IDs.
-	From, To int
-	// Name is "from->to" with subtask names.
-	Name string
-	// OperatorName is "from->to" with the operator subtask names of the
-	// edge's ends ("map[0]->sink[1]"), the same as Name unless a side is
-	// a chain of several operators.
-	OperatorName string
+	From, To int32
 	// AlignedOnly: unaligned checkpoints are not supported on the
 	// channel's edge (Graph.UnalignedUnsupported); its barriers are forced
 	// aligned.
@@ -125,9 +125,6 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 		}
 		from, to := index[e.From], index[e.To]
 		senders, receivers := eg.ByOperator[from], eg.ByOperator[to]
-		// Between vertices of one operator each, the operator subtask
-		// names are the subtask names.
-		single := len(eg.Vertices[eg.VertexOf[from]].Operators) == 1 && len(eg.Vertices[eg.VertexOf[to]].Operators) == 1
 		for si, s := range senders {
 			gate := OutputGate{Edge: ei, From: from, Partitioning: e.Partitioning}
 			if e.Partitioning == Hash {
@@ -138,13 +135,7 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 					continue
 				}
 				id := len(eg.Channels)
-				name := eg.Subtasks[s].Name + "->" + eg.Subtasks[r].Name
-				opName := name
-				if !single {
-					opName = fmt.Sprintf("%s[%d]->%s[%d]", e.From, si, e.To, ri)
-				}
-				eg.Channels = append(eg.Channels, Channel{ID: id, Edge: ei, From: s, To: r, AlignedOnly: aligned[ei],
-					Name: name, OperatorName: opName})
+				eg.Channels = append(eg.Channels, Channel{ID: int32(id), Edge: int32(ei), From: int32(s), To: int32(r), AlignedOnly: aligned[ei]})
 				gate.Channels = append(gate.Channels, id)
 			}
 			eg.Subtasks[s].Outputs = append(eg.Subtasks[s].Outputs, gate)
@@ -153,7 +144,7 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 	// Inputs ordered by edge, then sender: walk channels in creation order
 	// (grouped by edge, then by sender).
 	for _, c := range eg.Channels {
-		eg.Subtasks[c.To].Inputs = append(eg.Subtasks[c.To].Inputs, c.ID)
+		eg.Subtasks[c.To].Inputs = append(eg.Subtasks[c.To].Inputs, int(c.ID))
 	}
 	return eg, nil
 }
@@ -206,10 +197,47 @@ func (eg *ExecutionGraph) SubtaskNamed(name string) (id int, ok bool) {
 	return -1, false
 }
 
+// ChannelName is channel id's name: "from->to" with subtask names.
+func (eg *ExecutionGraph) ChannelName(id int) string {
+	return string(eg.AppendChannelName(nil, id))
+}
+
+// AppendChannelName appends ChannelName(id) to b.
+func (eg *ExecutionGraph) AppendChannelName(b []byte, id int) []byte {
+	c := &eg.Channels[id]
+	b = append(b, eg.Subtasks[c.From].Name...)
+	b = append(b, "->"...)
+	return append(b, eg.Subtasks[c.To].Name...)
+}
+
+// OperatorChannelName is channel id's name with the operator subtask
+// names of its edge's ends ("map[0]->sink[1]"): the same as ChannelName
+// unless a side is a chain of several operators.
+func (eg *ExecutionGraph) OperatorChannelName(id int) string {
+	return string(eg.appendOperatorChannelName(nil, id))
+}
+
+func (eg *ExecutionGraph) appendOperatorChannelName(b []byte, id int) []byte {
+	c := &eg.Channels[id]
+	e := &eg.Graph.Edges[c.Edge]
+	b = append(b, e.From...)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(eg.Subtasks[c.From].Index), 10)
+	b = append(b, "]->"...)
+	b = append(b, e.To...)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(eg.Subtasks[c.To].Index), 10)
+	return append(b, ']')
+}
+
 // ChannelNamed finds a channel by its name or its operator name.
 func (eg *ExecutionGraph) ChannelNamed(name string) (id int, ok bool) {
+	var b []byte
 	for i := range eg.Channels {
-		if eg.Channels[i].Name == name || eg.Channels[i].OperatorName == name {
+		if b = eg.AppendChannelName(b[:0], i); string(b) == name {
+			return i, true
+		}
+		if b = eg.appendOperatorChannelName(b[:0], i); string(b) == name {
 			return i, true
 		}
 	}

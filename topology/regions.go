@@ -19,7 +19,7 @@ func PipelinedRegions(eg *ExecutionGraph) []int {
 		return i
 	}
 	for _, c := range eg.Channels {
-		a, b := find(c.From), find(c.To)
+		a, b := find(int(c.From)), find(int(c.To))
 		if a != b {
 			parent[max(a, b)] = min(a, b)
 		}

@@ -151,7 +151,7 @@ func (m *Model) hopCause(cs *sim.CheckpointStats, ch int32, at, sent int64, dept
 		if wait < int64(m.cfg.Channels.Latency)*2 {
 			return nil
 		}
-		to := m.Graph().Channels[ch].To
+		to := int(m.Graph().Channels[ch].To)
 		if cs.Subtasks[to].Unaligned {
 			// An unaligned barrier overtakes the queued records: what held
 			// it is the record its receiver was busy with.

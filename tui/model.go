@@ -71,8 +71,8 @@ func newDeployment(eg *topology.ExecutionGraph, seq int64) deployment {
 	for _, st := range eg.Subtasks {
 		d.names = append(d.names, termsafe.Line(st.Name))
 	}
-	for _, c := range eg.Channels {
-		d.chNames = append(d.chNames, termsafe.Line(c.Name))
+	for c := range eg.Channels {
+		d.chNames = append(d.chNames, termsafe.Line(eg.ChannelName(c)))
 	}
 	return d
 }
