@@ -79,6 +79,55 @@ func (d *deque[T]) popFrontTo(p *ringPool[T]) T {
 	return x
 }
 
+// stack is a LIFO kept in blocks that are never copied, a pool's list of
+// what is free: it grows to the most rings or chunks ever free at once
+// (hundreds of thousands in a big job), and a slice appended to would
+// allocate about five times that, regrown by a quarter at a time, all of
+// it but the last copy garbage. Emptied blocks stay for the next pushes.
+type stack[E any] struct {
+	blocks [][]E // those before top are full, those after it empty
+	top    int   // the block being filled
+}
+
+// stackBlock is the most entries a block of a stack holds; the first
+// ones are smaller, so that a small run's pools stay small.
+const stackBlock = 4096
+
+func (s *stack[E]) push(x E) {
+	if len(s.blocks) == 0 {
+		s.blocks = append(s.blocks, make([]E, 0, 16))
+	}
+	b := s.blocks[s.top]
+	if len(b) == cap(b) {
+		if s.top++; s.top == len(s.blocks) {
+			s.blocks = append(s.blocks, make([]E, 0, min(2*cap(b), stackBlock)))
+		}
+		b = s.blocks[s.top]
+	}
+	s.blocks[s.top] = append(b, x)
+}
+
+// pop removes and returns the last entry pushed; ok is false when the
+// stack is empty.
+func (s *stack[E]) pop() (x E, ok bool) {
+	if len(s.blocks) == 0 {
+		return x, false
+	}
+	b := s.blocks[s.top]
+	if len(b) == 0 {
+		if s.top == 0 {
+			return x, false
+		}
+		s.top--
+		b = s.blocks[s.top]
+	}
+	x = b[len(b)-1]
+	var zero E
+	b[len(b)-1] = zero
+	s.blocks[s.top] = b[:len(b)-1]
+	return x, true
+}
+
 // ringPoolClasses is the number of ring sizes a ringPool keeps: 2 to 2^16
 // slots; larger rings are left to the garbage collector.
 const ringPoolClasses = 16
@@ -87,7 +136,7 @@ const ringPoolClasses = 16
 // next deque that needs one: a run's channels share as many rings as they
 // have non-empty queues at once. A nil pool makes every ring.
 type ringPool[T any] struct {
-	free [ringPoolClasses][][]T // free[k] holds rings of 2<<k slots
+	free [ringPoolClasses]stack[[]T] // free[k] holds rings of 2<<k slots
 }
 
 // ringClass is the index in ringPool.free of rings of n slots (a power of
@@ -104,15 +153,12 @@ func (p *ringPool[T]) get(n int) []T {
 	if p == nil {
 		return make([]T, n)
 	}
-	k := ringClass(n)
-	if k < 0 || len(p.free[k]) == 0 {
-		return make([]T, n)
+	if k := ringClass(n); k >= 0 {
+		if b, ok := p.free[k].pop(); ok {
+			return b
+		}
 	}
-	f := p.free[k]
-	b := f[len(f)-1]
-	f[len(f)-1] = nil
-	p.free[k] = f[:len(f)-1]
-	return b
+	return make([]T, n)
 }
 
 // put keeps the zeroed ring b for a later get.
@@ -121,6 +167,6 @@ func (p *ringPool[T]) put(b []T) {
 		return
 	}
 	if k := ringClass(len(b)); k >= 0 {
-		p.free[k] = append(p.free[k], b)
+		p.free[k].push(b)
 	}
 }

@@ -27,23 +27,22 @@ const chunkItems = 2
 type itemChunk [chunkItems]item
 
 // chunkPool keeps the zeroed chunks that queues gave back.
-type chunkPool struct{ free []*itemChunk }
+type chunkPool struct{ free stack[*itemChunk] }
 
 // get returns a zeroed chunk.
 func (p *chunkPool) get() *itemChunk {
-	if p == nil || len(p.free) == 0 {
-		return new(itemChunk)
+	if p != nil {
+		if c, ok := p.free.pop(); ok {
+			return c
+		}
 	}
-	c := p.free[len(p.free)-1]
-	p.free[len(p.free)-1] = nil
-	p.free = p.free[:len(p.free)-1]
-	return c
+	return new(itemChunk)
 }
 
 // put keeps the zeroed chunk c for a later get.
 func (p *chunkPool) put(c *itemChunk) {
 	if p != nil {
-		p.free = append(p.free, c)
+		p.free.push(c)
 	}
 }
 

@@ -95,3 +95,42 @@ func TestChannelLayout(t *testing.T) {
 		require.Equal(t, f.line, line(f.off), f.name)
 	}
 }
+
+// TestStack: a pool's free list pops what was pushed last first, across
+// its blocks, is empty once all is popped (with every slot cleared, so
+// that it holds no chunk or ring the pool handed out again), and fills
+// the blocks it emptied before it makes new ones.
+func TestStack(t *testing.T) {
+	for _, n := range []int{0, 1, 16, 17, 48, 49, 3*stackBlock + 5} {
+		var s stack[int]
+		var blocks []*int // the blocks' arrays
+		for round := range 2 {
+			for i := range n {
+				s.push(i + 1)
+			}
+			s.push(-1)
+			x, ok := s.pop()
+			require.True(t, ok)
+			require.Equal(t, -1, x)
+			arrays := make([]*int, len(s.blocks))
+			for i, b := range s.blocks {
+				arrays[i] = unsafe.SliceData(b)
+			}
+			if round == 0 {
+				blocks = arrays
+			}
+			require.Equal(t, blocks, arrays, "n=%d: round %d made blocks", n, round)
+			for i := n; i > 0; i-- {
+				x, ok := s.pop()
+				require.True(t, ok, "n=%d", n)
+				require.Equal(t, i, x, "n=%d", n)
+			}
+			_, ok = s.pop()
+			require.False(t, ok, "n=%d", n)
+			for _, b := range s.blocks {
+				require.Empty(t, b)
+				require.Zero(t, slices.Max(append(b[:cap(b)], 0)), "n=%d: a popped slot is not cleared", n)
+			}
+		}
+	}
+}
