@@ -44,7 +44,7 @@ func newEndChecker(g *topology.Graph, ref *reference, bounded, atLeastOnce bool)
 // output counts output o, which a sink made visible.
 func (e *endChecker) output(o output) {
 	if e.counted {
-		e.delivered.add(o, &e.g.Operators[o.op])
+		e.delivered.add(o, &e.g.Operators[o.op], e.ref.logs[o.part].spec.Records)
 	}
 }
 
@@ -216,13 +216,20 @@ type outputCounts struct {
 	tables   map[string]map[int64]int64 // by upsert sink operator
 }
 
-// add counts output o of a sink of operator op.
-func (d *outputCounts) add(o output, op *topology.Operator) {
+// add counts output o of a sink of operator op. records bounds the
+// length of o's partition (0: unbounded): its counts take room for all of
+// it at once, rather than being copied into larger ones as the offsets
+// grow (a byte for each of the big job's 10 M records, about three times
+// as many bytes allocated by regrowing).
+func (d *outputCounts) add(o output, op *topology.Operator, records int64) {
 	for int(o.part) >= len(d.counts) {
 		d.counts = append(d.counts, nil)
 	}
 	c := d.counts[o.part]
 	if int(o.off) >= len(c) {
+		if c == nil && o.off < records {
+			c = make([]uint8, 0, records)
+		}
 		c = slices.Grow(c, int(o.off)+1-len(c))[:o.off+1]
 		d.counts[o.part] = c
 	}
