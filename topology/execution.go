@@ -126,7 +126,11 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 		from, to := index[e.From], index[e.To]
 		senders, receivers := eg.ByOperator[from], eg.ByOperator[to]
 		for si, s := range senders {
-			gate := OutputGate{Edge: ei, From: from, Partitioning: e.Partitioning}
+			width := len(receivers)
+			if e.Partitioning == Forward {
+				width = 1
+			}
+			gate := OutputGate{Edge: ei, From: from, Partitioning: e.Partitioning, Channels: make([]int, 0, width)}
 			if e.Partitioning == Hash {
 				gate.KeyGroups = g.MaxParallelismOf(to)
 			}
@@ -143,6 +147,15 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 	}
 	// Inputs ordered by edge, then sender: walk channels in creation order
 	// (grouped by edge, then by sender).
+	inputs := make([]int, len(eg.Subtasks))
+	for _, c := range eg.Channels {
+		inputs[c.To]++
+	}
+	for i, n := range inputs {
+		if n > 0 {
+			eg.Subtasks[i].Inputs = make([]int, 0, n)
+		}
+	}
 	for _, c := range eg.Channels {
 		eg.Subtasks[c.To].Inputs = append(eg.Subtasks[c.To].Inputs, int(c.ID))
 	}
