@@ -3,6 +3,7 @@ package sim
 import (
 	"maps"
 	"testing"
+	"unsafe"
 
 	"github.com/ckptsim/ckptsim/topology"
 	"github.com/stretchr/testify/require"
@@ -114,4 +115,29 @@ func TestCheckersAreFed(t *testing.T) {
 	}
 	require.Positive(t, counted)
 	require.Equal(t, r.Summary.RecordsOut, counted, "outputs the end checker counted")
+}
+
+// TestOutputCountsAllocateOnce: the counts of a bounded partition are
+// made once, at its first output, whatever order its offsets come in; an
+// unbounded one's grow.
+func TestOutputCountsAllocateOnce(t *testing.T) {
+	op := &topology.Operator{Name: "sink", Kind: topology.Sink}
+	for _, tc := range []struct {
+		name    string
+		records int64
+		regrown bool
+	}{{"bounded", 1000, false}, {"unbounded", 0, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var d outputCounts
+			d.add(output{off: 3}, op, tc.records)
+			first := unsafe.SliceData(d.countsOf(0))
+			for _, off := range []int64{0, 400, 999, 1, 400} {
+				d.add(output{off: off}, op, tc.records)
+			}
+			require.EqualValues(t, 2, d.count(0, 400))
+			require.EqualValues(t, 1, d.count(0, 999))
+			require.Len(t, d.countsOf(0), 1000)
+			require.Equal(t, tc.regrown, first != unsafe.SliceData(d.countsOf(0)))
+		})
+	}
 }
