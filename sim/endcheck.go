@@ -44,7 +44,7 @@ func newEndChecker(g *topology.Graph, ref *reference, bounded, atLeastOnce bool)
 // output counts output o, which a sink made visible.
 func (e *endChecker) output(o output) {
 	if e.counted {
-		e.delivered.add(o, &e.g.Operators[o.op], e.ref.logs[o.part].spec.Records)
+		e.delivered.add(o, &e.g.Operators[o.op])
 	}
 }
 
@@ -183,7 +183,7 @@ func (e *endChecker) appendDuplicates(buf []Duplicate, limit int) (out []Duplica
 	}
 	ref := e.ref
 	for p, l := range ref.logs {
-		for off := range int64(len(e.delivered.countsOf(p))) {
+		for off := range e.delivered.end(p) {
 			got := e.delivered.count(int32(p), off)
 			if got == 0 {
 				continue
@@ -209,32 +209,43 @@ type origin struct {
 // outputCounts is what the sinks made visible, kept so that memory does not
 // grow with the outputs: per source record the number of outputs that
 // derive from it (one byte; the rare counts past 255 go to overflow), and
-// per upsert sink the external table, key by key.
+// per upsert sink the external table, key by key. A partition's counts
+// are in pages of countPage offsets, made as its outputs reach them: a
+// slice of them all would be copied into larger ones as the offsets
+// advance (a byte for each of the big job's 10 M records, and about
+// three times that allocated regrowing it).
 type outputCounts struct {
-	counts   [][]uint8 // by source partition, by offset
+	counts   []partCounts // by source partition
 	overflow map[origin]int64
 	tables   map[string]map[int64]int64 // by upsert sink operator
 }
 
-// add counts output o of a sink of operator op. records bounds the
-// length of o's partition (0: unbounded): its counts take room for all of
-// it at once, rather than being copied into larger ones as the offsets
-// grow (a byte for each of the big job's 10 M records, about three times
-// as many bytes allocated by regrowing).
-func (d *outputCounts) add(o output, op *topology.Operator, records int64) {
+// partCounts are a partition's counts: of offset off in pages[off /
+// countPage], and end is one past the highest offset counted.
+type partCounts struct {
+	pages [][]uint8
+	end   int64
+}
+
+// countPage is the number of offsets a page of counts holds.
+const countPage = 4096
+
+// add counts output o of a sink of operator op.
+func (d *outputCounts) add(o output, op *topology.Operator) {
 	for int(o.part) >= len(d.counts) {
-		d.counts = append(d.counts, nil)
+		d.counts = append(d.counts, partCounts{})
 	}
-	c := d.counts[o.part]
-	if int(o.off) >= len(c) {
-		if c == nil && o.off < records {
-			c = make([]uint8, 0, records)
-		}
-		c = slices.Grow(c, int(o.off)+1-len(c))[:o.off+1]
-		d.counts[o.part] = c
+	c := &d.counts[o.part]
+	k := int(o.off / countPage)
+	for k >= len(c.pages) {
+		c.pages = append(c.pages, nil)
 	}
-	if c[o.off] < math.MaxUint8 {
-		c[o.off]++
+	if c.pages[k] == nil {
+		c.pages[k] = make([]uint8, countPage)
+	}
+	c.end = max(c.end, o.off+1)
+	if n := &c.pages[k][o.off%countPage]; *n < math.MaxUint8 {
+		*n++
 	} else {
 		if d.overflow == nil {
 			d.overflow = map[origin]int64{}
@@ -256,25 +267,32 @@ func (d *outputCounts) add(o output, op *topology.Operator, records int64) {
 
 // count is the number of outputs that derive from source record (part, off).
 func (d *outputCounts) count(part int32, off int64) int64 {
-	if int(part) >= len(d.counts) || int(off) >= len(d.counts[part]) {
+	if int(part) >= len(d.counts) || off >= d.counts[part].end {
 		return 0
 	}
-	return int64(d.counts[part][off]) + d.overflow[origin{part, off}]
+	page := d.counts[part].pages[off/countPage]
+	if page == nil {
+		return 0
+	}
+	return int64(page[off%countPage]) + d.overflow[origin{part, off}]
 }
 
-// countsOf is partition part's counts, by offset.
-func (d *outputCounts) countsOf(part int) []uint8 {
+// end is one past the highest offset of partition part that was counted.
+func (d *outputCounts) end(part int) int64 {
 	if part >= len(d.counts) {
-		return nil
+		return 0
 	}
-	return d.counts[part]
+	return d.counts[part].end
 }
 
 // clone returns a deep copy.
 func (d *outputCounts) clone() outputCounts {
-	c := outputCounts{counts: make([][]uint8, len(d.counts)), overflow: maps.Clone(d.overflow)}
+	c := outputCounts{counts: make([]partCounts, len(d.counts)), overflow: maps.Clone(d.overflow)}
 	for i, x := range d.counts {
-		c.counts[i] = slices.Clone(x)
+		c.counts[i] = partCounts{pages: make([][]uint8, len(x.pages)), end: x.end}
+		for k, page := range x.pages {
+			c.counts[i].pages[k] = slices.Clone(page)
+		}
 	}
 	if d.tables != nil {
 		c.tables = make(map[string]map[int64]int64, len(d.tables))

@@ -109,7 +109,7 @@ func TestCheckersAreFed(t *testing.T) {
 	require.Equal(t, r.Summary.Completed, s.checks.ref.checked, "checkpoints the reference compared")
 	counted := int64(0)
 	for p := range s.logs {
-		for off := range int64(len(s.checks.end.delivered.countsOf(p))) {
+		for off := range s.checks.end.delivered.end(p) {
 			counted += s.checks.end.delivered.count(int32(p), off)
 		}
 	}
@@ -117,27 +117,27 @@ func TestCheckersAreFed(t *testing.T) {
 	require.Equal(t, r.Summary.RecordsOut, counted, "outputs the end checker counted")
 }
 
-// TestOutputCountsAllocateOnce: the counts of a bounded partition are
-// made once, at its first output, whatever order its offsets come in; an
-// unbounded one's grow.
-func TestOutputCountsAllocateOnce(t *testing.T) {
+// TestOutputCountsInPages: a partition's output counts are pages made as
+// the outputs reach them, whatever order the offsets come in, and are
+// never copied.
+func TestOutputCountsInPages(t *testing.T) {
 	op := &topology.Operator{Name: "sink", Kind: topology.Sink}
-	for _, tc := range []struct {
-		name    string
-		records int64
-		regrown bool
-	}{{"bounded", 1000, false}, {"unbounded", 0, true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			var d outputCounts
-			d.add(output{off: 3}, op, tc.records)
-			first := unsafe.SliceData(d.countsOf(0))
-			for _, off := range []int64{0, 400, 999, 1, 400} {
-				d.add(output{off: off}, op, tc.records)
-			}
-			require.EqualValues(t, 2, d.count(0, 400))
-			require.EqualValues(t, 1, d.count(0, 999))
-			require.Len(t, d.countsOf(0), 1000)
-			require.Equal(t, tc.regrown, first != unsafe.SliceData(d.countsOf(0)))
-		})
+	var d outputCounts
+	d.add(output{off: 3}, op)
+	first := unsafe.SliceData(d.counts[0].pages[0])
+	for _, off := range []int64{0, 5 * countPage, 400, countPage - 1, 1, 400} {
+		d.add(output{off: off}, op)
 	}
+	for off, want := range map[int64]int64{3: 1, 400: 2, countPage - 1: 1, countPage: 0, 5 * countPage: 1, 5*countPage + 1: 0, 2: 0} {
+		require.Equal(t, want, d.count(0, off), "offset %d", off)
+	}
+	require.Equal(t, int64(5*countPage+1), d.end(0))
+	require.Same(t, first, unsafe.SliceData(d.counts[0].pages[0]), "the first page was copied")
+	made := 0
+	for _, page := range d.counts[0].pages {
+		if page != nil {
+			made++
+		}
+	}
+	require.Equal(t, 2, made, "pages made")
 }
