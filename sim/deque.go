@@ -51,8 +51,11 @@ func (d *deque[T]) pushBackIn(p *ringPool[T], x T) {
 	d.n++
 }
 
-func (d *deque[T]) pushFront(x T) {
-	d.grow(nil)
+func (d *deque[T]) pushFront(x T) { d.pushFrontIn(nil, x) }
+
+// pushFrontIn adds x at the front of a deque whose rings come from p.
+func (d *deque[T]) pushFrontIn(p *ringPool[T], x T) {
+	d.grow(p)
 	d.head = (d.head - 1) & int32(len(d.buf)-1)
 	d.buf[d.head] = x
 	d.n++

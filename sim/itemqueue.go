@@ -13,8 +13,8 @@ type itemQueue struct {
 	// first is the chunk of the first items (nil: none), rest the chunks
 	// after it, in order: a short queue's items are one load away.
 	first *itemChunk
-	rest  deque[*itemChunk] // its ring stays
-	pool  *chunkPool        // nil: chunks are made, and dropped when empty
+	rest  deque[*itemChunk] // its ring from the pool's rings
+	pool  *chunkPool        // nil: chunks and rings are made, and dropped when empty
 	head  int32             // position of the first item in first
 	n     int32
 }
@@ -26,8 +26,22 @@ const chunkItems = 2
 // itemChunk is a piece of a queue's storage.
 type itemChunk [chunkItems]item
 
-// chunkPool keeps the zeroed chunks that queues gave back.
-type chunkPool struct{ free stack[*itemChunk] }
+// chunkPool keeps the zeroed chunks that queues gave back, and the rings
+// of their rest: a ring of its own, grown to the longest queue the
+// channel ever had, would hold memory in proportion to the channels (6
+// MiB of the big job's).
+type chunkPool struct {
+	free  stack[*itemChunk]
+	rings ringPool[*itemChunk]
+}
+
+// restRings is the pool of the rings of queues' rest (nil: none).
+func (p *chunkPool) restRings() *ringPool[*itemChunk] {
+	if p == nil {
+		return nil
+	}
+	return &p.rings
+}
 
 // get returns a zeroed chunk.
 func (p *chunkPool) get() *itemChunk {
@@ -58,7 +72,7 @@ func (q *itemQueue) clone(p *chunkPool) itemQueue {
 		c.first = copyOf(q.first)
 	}
 	for i := range q.rest.len() {
-		c.rest.pushBack(copyOf(*q.rest.at(i)))
+		c.rest.pushBackIn(p.restRings(), copyOf(*q.rest.at(i)))
 	}
 	return c
 }
@@ -85,7 +99,7 @@ func (q *itemQueue) pushBack(x item) {
 	case q.first == nil:
 		q.first = q.pool.get()
 	case j == (1+q.rest.len())*chunkItems:
-		q.rest.pushBack(q.pool.get())
+		q.rest.pushBackIn(q.pool.restRings(), q.pool.get())
 	}
 	q.chunk(j / chunkItems)[j%chunkItems] = x
 	q.n++
@@ -94,7 +108,7 @@ func (q *itemQueue) pushBack(x item) {
 func (q *itemQueue) pushFront(x item) {
 	if q.head == 0 {
 		if q.first != nil {
-			q.rest.pushFront(q.first)
+			q.rest.pushFrontIn(q.pool.restRings(), q.first)
 		}
 		q.first = q.pool.get()
 		q.head = chunkItems
@@ -113,7 +127,7 @@ func (q *itemQueue) popFront() item {
 		q.pool.put(q.first) // every item taken, so all zero
 		q.first = nil
 		if q.rest.len() > 0 {
-			q.first = q.rest.popFront()
+			q.first = q.rest.popFrontTo(q.pool.restRings())
 		}
 		q.head = 0
 	}
