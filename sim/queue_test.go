@@ -134,3 +134,46 @@ func TestStack(t *testing.T) {
 		}
 	}
 }
+
+// TestItemQueue: a channel's item queue holds what a slice would,
+// whatever the mix of pushes at both ends, pops, insertions and
+// removals, and once empty it holds no chunk and no ring: all went back
+// to the pool, which the next items take them from.
+func TestItemQueue(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var pool chunkPool
+		q := itemQueue{pool: &pool}
+		var model []int64
+		next := int64(0)
+		for range rapid.IntRange(0, 200).Draw(t, "ops") {
+			next++
+			switch op := rapid.IntRange(0, 4).Draw(t, "op"); {
+			case op == 0 || len(model) == 0 && op >= 2:
+				q.pushBack(item{key: next})
+				model = append(model, next)
+			case op == 1:
+				q.pushFront(item{key: next})
+				model = slices.Insert(model, 0, next)
+			case op == 2:
+				require.Equal(t, model[0], q.popFront().key)
+				model = model[1:]
+			case op == 3:
+				i := rapid.IntRange(0, len(model)).Draw(t, "at")
+				q.insert(i, item{key: next})
+				model = slices.Insert(model, i, next)
+			default:
+				i := rapid.IntRange(0, len(model)-1).Draw(t, "at")
+				require.Equal(t, model[i], q.remove(i).key)
+				model = slices.Delete(model, i, i+1)
+			}
+			require.Equal(t, len(model), q.len())
+			for i, k := range model {
+				require.Equal(t, k, q.at(i).key, "item %d", i)
+			}
+			if q.len() == 0 {
+				require.Nil(t, q.first, "a chunk stayed with the empty queue")
+				require.Nil(t, q.rest.buf, "a ring stayed with the empty queue")
+			}
+		}
+	})
+}
