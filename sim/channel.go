@@ -158,6 +158,11 @@ type channel struct {
 	paused             bool  // the sender stopped after a blocking barrier
 	resuming           bool  // the receiver's resumeConsumption is on its way to the sender
 	dataEnded          bool  // the receiver consumed EndOfData (or end of partition)
+	// lazy: a credit announced to the sender is kept aside in Sim.lazy
+	// rather than scheduled (see grantCredit); starved: the sender has a
+	// finished buffer waiting for credit, so a credit that reaches it must
+	// be an event.
+	lazy, starved bool
 }
 
 // inQueue is the receiver's queue of a channel: what was transmitted and
@@ -235,8 +240,9 @@ func (s *Sim) delay(c *channel) int64 {
 // BufferWritingResultPartition.broadcastEvent finishes every buffer
 // builder before it adds an event.
 func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
-	if n == c.out().len() {
+	if n == c.out().len() && (c.openRecs > 0 || c.openBytes > 0) {
 		s.finishOpen(c)
+		s.starve(c, true) // a buffer waits, sent by the next transmit
 	}
 	// The overtaken records are in the finished buffers at the head of
 	// the backlog (an event finishes the buffer before it), each buffer
@@ -281,6 +287,7 @@ func (s *Sim) resumed(c *channel) {
 	c.resuming = false
 	if c.paused {
 		c.paused = false
+		s.landLazy(c)
 		if c.sendGen != c.creditGen {
 			c.credit, c.sendGen = 0, c.creditGen
 		}

@@ -15,6 +15,26 @@ package sim
 // which hands it to the first channel waiting for one. A sender with a
 // backlog and no credit announces the backlog (BacklogAnnouncement,
 // FLINK-16641), so a channel without exclusive buffers gets floating ones.
+//
+// Credits are modelled lazily. An AddCredit that reaches a sender with no
+// finished buffer waiting only adds to its credit
+// (PartitionRequestQueue.addCreditOrResumeConsumption: the reader's
+// addCredit, then enqueueAvailableReader, which does nothing for a reader
+// with nothing available), and most of a big job's credits do just that.
+// So a credit is not scheduled as an event unless its sender is starved
+// (it has a finished buffer waiting for credit): it is kept aside on the
+// channel (Sim.lazy, one per channel) with the time it reaches the sender
+// and the schedule order its event would have had (queue.reserve), and
+// applied when the sender's credit is next read (landLazy): in transmit
+// and resumed, by the views and the deadlock analysis, always before the
+// first event that comes after it in (time, order). A channel whose
+// sender becomes starved while a credit is kept aside, a second credit
+// while one is, a channel reset or the end of the run turn the kept
+// credit into the event it would have been, with its time and order
+// (scheduleLazy). Every other event keeps its order (the orders are taken
+// as before), and no credit that stayed lazy would have done anything
+// when it fired but add to the credit, which nothing read in between: the
+// traces are those of a credit event each, with fewer events.
 
 // inGate is one input gate of a task: the channels of one input edge and
 // their shared floating buffers.
@@ -131,10 +151,82 @@ func (s *Sim) inUse(c *channel, d int) {
 }
 
 // grantCredit announces n new credits of c to its sender, which gets them
-// one latency later.
+// one latency later: as an event when the sender is starved, or one
+// credit is kept aside already, else kept aside (see the top of the file).
 func (s *Sim) grantCredit(c *channel, n int) {
-	if n > 0 {
-		s.deliver(c, s.delay(c), evCredit, int64(c.creditGen)<<32|int64(n))
+	if n <= 0 {
+		return
+	}
+	at := s.delay(c)
+	if c.starved || c.lazy || at == s.now || n > maxLazyCredits || s.eagerCredits {
+		s.deliver(c, at, evCredit, int64(c.creditGen)<<32|int64(n))
+		return
+	}
+	s.lazy[c.id] = lazyCredit{at: at, ord: s.q.reserve(evCredit)&^0xff | uint64(n)}
+	c.lazy = true
+	s.lazyN++
+}
+
+// lazyCredit is a credit kept aside rather than scheduled (see the top of
+// the file): when it reaches the sender and the order its event would have
+// had, with its number of credits in place of the event kind. Its
+// generation is the channel's creditGen: a new generation schedules
+// it first (releaseBlocked).
+type lazyCredit struct {
+	at  int64
+	ord uint64
+}
+
+// maxLazyCredits is the most credits a lazy credit holds.
+const maxLazyCredits = 0xff
+
+// landLazy applies the credit kept aside on c if it reached the sender
+// before the event being handled (or the time the run is observed at,
+// ObserveAt).
+func (s *Sim) landLazy(c *channel) {
+	if c.lazy {
+		s.landDue(c)
+	}
+}
+
+// landDue is landLazy for a channel with a credit kept aside.
+func (s *Sim) landDue(c *channel) {
+	l := &s.lazy[c.id]
+	if l.at > s.seenAt || (l.at == s.seenAt && l.ord > s.seenOrd) {
+		return
+	}
+	c.lazy = false
+	s.lazyN--
+	c.addCredit(c.creditGen, int(l.ord&maxLazyCredits))
+}
+
+// scheduleLazy schedules the credit kept aside on c, if one has not
+// reached the sender yet, as the event it would have been.
+func (s *Sim) scheduleLazy(c *channel) {
+	s.landLazy(c)
+	if !c.lazy {
+		return
+	}
+	l := s.lazy[c.id]
+	c.lazy = false
+	s.lazyN--
+	s.q.pushReserved(event{at: l.at, ord: l.ord&^0xff | uint64(evCredit), a: c.id,
+		b: int64(c.creditGen)<<32 | int64(l.ord&maxLazyCredits), gen: c.attempt})
+}
+
+// scheduleAllLazy schedules the credits kept aside on every channel.
+func (s *Sim) scheduleAllLazy() {
+	for i := 0; s.lazyN > 0 && i < len(s.chans); i++ {
+		s.scheduleLazy(&s.chans[i])
+	}
+}
+
+// starve notes whether c's sender has a finished buffer waiting for
+// credit: then a credit reaching it transmits, so it must be an event.
+func (s *Sim) starve(c *channel, starved bool) {
+	c.starved = starved
+	if starved {
+		s.scheduleLazy(c)
 	}
 }
 
@@ -230,6 +322,7 @@ func (s *Sim) releaseBlocked(c *channel) {
 	s.landArrived(c)
 	s.setRequired(c, 0)
 	c.waiting = false
+	s.scheduleLazy(c) // of the generation it voids
 	c.creditGen++
 	for ; c.floating > 0; c.floating-- {
 		s.giveFloating(c.to, c.gate)
@@ -239,14 +332,23 @@ func (s *Sim) releaseBlocked(c *channel) {
 // credited is an AddCredit of generation gen reaching the sender of c:
 // credits of a voided generation are dropped.
 func (s *Sim) credited(c *channel, gen uint32, n int) {
+	s.landLazy(c)
+	if c.addCredit(gen, n) {
+		s.transmit(c)
+	}
+}
+
+// addCredit adds n credits of generation gen to the sender's; it reports
+// false for credits of a voided generation, which are dropped.
+func (c *channel) addCredit(gen uint32, n int) bool {
 	switch {
 	case gen < c.sendGen:
-		return
+		return false
 	case gen > c.sendGen:
 		c.credit, c.sendGen = 0, gen
 	}
 	c.credit += int32(n)
-	s.transmit(c)
+	return true
 }
 
 // announceBacklog sends c's backlog to the receiver when the sender has

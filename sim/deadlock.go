@@ -313,6 +313,7 @@ func (s *Sim) channelStuck(f *waitFacts, c *channel) bool {
 	case c.paused || c.local:
 		return true // the sender sends nothing until the receiver takes the barrier
 	}
+	s.landLazy(c)
 	return c.credit == 0 && c.exclusive+c.floating == 0 && s.tasks[c.to].gates[c.gate].free == 0
 }
 

@@ -71,6 +71,17 @@ type Sim struct {
 	bufs   ringPool[netBuf]
 	// tokens is the token job of mode ChandyLamport (nil otherwise).
 	tokens *tokenJob
+	// lazy are the credits kept aside, by channel (credit.go), lazyN how
+	// many channels have one. Everything before (seenAt, seenOrd) in the
+	// order of events has happened: the event being handled, or the time
+	// the run is observed at (ObserveAt).
+	lazy    []lazyCredit
+	lazyN   int
+	seenAt  int64
+	seenOrd uint64
+	// eagerCredits makes every credit an event, as before credits were
+	// lazy: the tests compare the two.
+	eagerCredits bool
 }
 
 // StopReason says why a run ended.
@@ -187,8 +198,10 @@ func New(cfg Config) (*Sim, error) {
 // build creates the subtasks and channels of execution graph eg: the job's
 // deployment, at the start and again after a rescaling restore.
 func (s *Sim) build(eg *topology.ExecutionGraph) {
+	s.scheduleAllLazy() // the credit events of the old deployment are stale
 	s.eg = eg
 	s.chans = make([]channel, len(eg.Channels))
+	s.lazy = make([]lazyCredit, len(eg.Channels))
 	pl := &s.cfg.Placement
 	for i, c := range eg.Channels {
 		s.chans[i] = channel{id: int32(i), from: int32(c.From), to: int32(c.To),
@@ -345,11 +358,7 @@ func (s *Sim) Step() bool {
 	if s.stop != Running {
 		return false
 	}
-	var next *event
-	var from int8
-	if s.q.len() > 0 {
-		next, from = s.q.head()
-	}
+	next, from := s.next()
 	switch {
 	case (s.job.status == JobFinished || s.job.status == JobFailed || s.job.status == JobCanceled) && s.job.restoresDue == 0:
 		s.stop = JobEnded // nothing will resubmit it
@@ -371,9 +380,28 @@ func (s *Sim) Step() bool {
 		panic(fmt.Sprintf("sim: event %d scheduled in the past (%d < %d)", e.kind(), e.at, s.now))
 	}
 	s.now = e.at
+	s.seenAt, s.seenOrd = e.at, e.ord
 	s.fired++
 	s.dispatch(e)
 	return true
+}
+
+// next returns the next event and where it is in the queue (nil: none).
+// Once nothing else is due by the end time, the credits kept aside
+// (credit.go) are scheduled: they fire before the run ends, as they did.
+func (s *Sim) next() (*event, int8) {
+	var next *event
+	var from int8
+	if s.q.len() > 0 {
+		next, from = s.q.head()
+	}
+	if s.lazyN > 0 && (next == nil || next.at > s.until) {
+		s.scheduleAllLazy()
+		if s.q.len() > 0 {
+			next, from = s.q.head()
+		}
+	}
+	return next, from
 }
 
 // Run steps until the end and returns the result.

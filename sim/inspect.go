@@ -3,6 +3,7 @@ package sim
 import (
 	"cmp"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -86,6 +87,7 @@ func (s *Sim) ChannelView(id int) ChannelView {
 		return s.tokenChannelView(id)
 	}
 	c := &s.chans[id]
+	s.landLazy(c)
 	return ChannelView{
 		AtSender: c.out().len(), AtReceiver: c.in().len(),
 		SenderRecords: int(c.outRecs), ReceiverRecords: int(c.inRecs), SenderBytes: c.outBytes,
@@ -428,10 +430,29 @@ func (s *Sim) Stopped() StopReason { return s.stop }
 
 // NextEventAt is the time of the next event to fire, if any.
 func (s *Sim) NextEventAt() (int64, bool) {
-	if s.stop != Running || s.q.len() == 0 {
+	if s.stop != Running {
 		return 0, false
 	}
-	return s.q.peekTime(), true
+	if e, _ := s.next(); e != nil {
+		return e.at, true
+	}
+	return 0, false
+}
+
+// ObserveAt says that the run is looked at as it stands at virtual time
+// t, at or after its last event and before its next (the caller stepped
+// every event due by t): the views then also show the credits that
+// reached their senders by t, which the engine keeps aside rather than
+// fire as events (credit.go). Any other t changes nothing; the next Step
+// moves on from the event it fires.
+func (s *Sim) ObserveAt(t int64) {
+	if t < s.seenAt {
+		return
+	}
+	if e, _ := s.next(); e != nil && e.at <= t {
+		return
+	}
+	s.seenAt, s.seenOrd = t, math.MaxUint64
 }
 
 // Clone returns an independent copy of the run: stepping either leaves the
@@ -445,6 +466,7 @@ func (s *Sim) Clone() *Sim {
 	c.pcg = &pcg
 	c.rng = rand.New(c.pcg)
 	c.q = s.q.clone()
+	c.lazy = slices.Clone(s.lazy)
 	c.chunks, c.bufs = chunkPool{}, ringPool[netBuf]{}
 	if s.tokens != nil {
 		c.tokens = s.tokens.clone()

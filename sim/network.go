@@ -122,6 +122,8 @@ func (s *Sim) flushOutputs(t *task) {
 // finished buffers while there is credit (a local channel needs none), all
 // of it only while the sender is not paused after a blocking barrier.
 func (s *Sim) transmit(c *channel) {
+	s.landLazy(c)
+	starved := false
 	for c.out().len() > 0 && !c.paused {
 		if c.out().at(0).kind != itemRecord {
 			s.wire(c, c.out().remove(0))
@@ -132,6 +134,7 @@ func (s *Sim) transmit(c *channel) {
 		}
 		if !c.local && c.credit <= 0 {
 			s.announceBacklog(c)
+			starved = true
 			break
 		}
 		b := c.outBufs.popFrontTo(&s.bufs)
@@ -143,6 +146,7 @@ func (s *Sim) transmit(c *channel) {
 		}
 		s.wireBuffer(c, b)
 	}
+	s.starve(c, starved)
 	// Freed buffers may release a backpressured sender.
 	s.tasks[c.from].maybeResume(s)
 }

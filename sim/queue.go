@@ -123,6 +123,27 @@ func (q *queue) pushFIFO(f *deque[event], at int64, kind eventKind, a int32, b i
 	q.seq++
 }
 
+// reserve takes the next schedule order for an event of kind that is not
+// scheduled now but kept aside (a lazy credit, credit.go): it gets the
+// order it would have had, and every event scheduled after it the order
+// it would have had too.
+func (q *queue) reserve(kind eventKind) uint64 {
+	ord := q.seq<<8 | uint64(kind)
+	q.seq++
+	return ord
+}
+
+// pushReserved schedules e, whose order was reserved earlier: into the
+// net FIFO when it keeps that FIFO in (at, ord) order, else into the heap.
+// Never into the FIFO of now, whose events were all scheduled after it.
+func (q *queue) pushReserved(e event) {
+	if q.net.n == 0 || !before(&e, q.net.at(q.net.len()-1)) {
+		q.net.pushBack(e)
+		return
+	}
+	q.pushHeap(e)
+}
+
 // pushHeap adds e to the heap.
 func (q *queue) pushHeap(e event) {
 	q.heap = append(q.heap, e)

@@ -145,6 +145,7 @@ func (s *Sim) stopTask(t *task) {
 // sender's buffers return to its pool, the receiver's floating buffers to
 // its gate.
 func (s *Sim) resetChannel(c *channel) {
+	s.scheduleLazy(c) // the credit event of the old incarnation is stale
 	s.setHeld(c, -int(c.held))
 	s.inFlight -= int64(c.inRecs + c.outRecs)
 	floating := c.floating

@@ -186,6 +186,7 @@ func (s *Sim) scriptStart() {
 		s.send(out, item{kind: itemRecord, key: outputKey, value: n, bytes: 1})
 		s.finishOpen(out) // each its own buffer, waiting for credit
 	}
+	s.starve(out, len(sc.OutputQueued) > 0)
 	for i := range s.tasks {
 		if s.tasks[i].isSource() {
 			s.tasks[i].finished = true // scripted senders never run

@@ -458,6 +458,7 @@ func (m *Model) AdvanceTo(t int64, over func() bool) (reached, ended bool) {
 			return true, true
 		}
 		if at > t {
+			m.cur.ObserveAt(t) // the state at t: credits that came by then too
 			return true, false
 		}
 		if !m.step() {

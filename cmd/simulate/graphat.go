@@ -18,6 +18,7 @@ func stateAt(s *sim.Sim, at int64) string {
 			break
 		}
 	}
+	s.ObserveAt(at)
 	eg := s.Graph()
 	subtasks := make([]string, len(eg.Subtasks))
 	for i := range subtasks {
