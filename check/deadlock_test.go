@@ -38,7 +38,7 @@ func TestForcedAlignmentDeadlock(t *testing.T) {
 	d := res.Deadlock
 	require.NotNil(t, d, "the run ends deadlocked")
 	assert.Greater(t, d.Since, rs.RestoredAt, "in the restored execution")
-	assert.Equal(t, []string{"sink1[0]", "map1[0]", "map1[0]", "agg1[1]", "agg2[2]"}, waitSubtasks(run, d))
+	assert.Equal(t, []string{"sink1[0]", "map1[1]", "map1[1]", "agg1[1]", "agg2[2]"}, waitSubtasks(run, d))
 	assert.Equal(t, []sim.WaitKind{sim.WaitBarrier, sim.WaitBehind, sim.WaitOutput, sim.WaitOutput, sim.WaitOutput}, waitKinds(d))
 	assert.Contains(t, d.Text, "sink1[0] aligns checkpoint")
 	for _, c := range res.Checkpoints {

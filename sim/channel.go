@@ -163,6 +163,10 @@ type channel struct {
 	// finished buffer waiting for credit, so a credit that reaches it must
 	// be an event.
 	lazy, starved bool
+	// unrequested: the receiver has not requested the subpartition yet
+	// (its input gate still reads recovered channel state, see
+	// requestPartitions), so nothing leaves the sender's queue.
+	unrequested bool
 }
 
 // inQueue is the receiver's queue of a channel: what was transmitted and
@@ -263,6 +267,10 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 		s.persist(t, c, r, it.ck, bufs)
 	}
 	it.priority, it.blocking, it.timeoutable = true, false, false
+	if c.unrequested {
+		s.queuePriority(c, it)
+		return
+	}
 	s.wire(c, it)
 }
 

@@ -48,6 +48,11 @@ type inGate struct {
 	ema     float64      // BufferSizeEMA's lastBufferSize
 	// throughput is the last throughput measured, in bytes per second.
 	throughput float64
+	// recovering: the gate's channels are still RecoveredInputChannels,
+	// with recoveredLeft records of input channel state to take before
+	// the gate requests its partitions (see requestPartitions).
+	recovering    bool
+	recoveredLeft int
 }
 
 // reset gives gate g all its floating buffers back, at full size.

@@ -80,7 +80,7 @@ type readyState struct {
 // actions of the Ready it answers, in order. overtook is, for a Barrier,
 // the records it jumped on its channel, still queued behind it.
 func (s *Sim) stepProtocol(t *task, in protocol.Input, overtook int) {
-	in.Now = s.now
+	in.Now, in.Recovering = s.now, t.recovering > 0
 	if r := t.proto.Step(in); len(r.Actions) > 0 {
 		s.executeReady(t, &in, overtook, r.Actions)
 	}
@@ -198,6 +198,8 @@ func reasonOf(r protocol.Reason) Reason {
 		return ReasonSubsumed
 	case protocol.Cancelled:
 		return ReasonCancelled
+	case protocol.TaskNotReady:
+		return ReasonTaskNotReady
 	}
 	return ReasonDeclined
 }

@@ -465,7 +465,7 @@ func (s *Sim) dispatch(e event) {
 		case evDebloat:
 			s.debloat(t)
 		}
-	case evArrive, evOutputTimeout, evAnnounce, evResume, evBuffer, evCredit, evBacklog, evBufferSize:
+	case evArrive, evOutputTimeout, evAnnounce, evResume, evBuffer, evCredit, evBacklog, evBufferSize, evPartitionRequest:
 		if int(e.a) >= len(s.chans) {
 			return // for a channel a rescaling restore removed
 		}
@@ -494,6 +494,8 @@ func (s *Sim) dispatch(e event) {
 			s.backlogAnnounced(c, int(e.b))
 		case evBufferSize:
 			s.resized(c, int32(e.b))
+		case evPartitionRequest:
+			s.partitionRequested(c)
 		}
 	case evPeriodicTrigger:
 		s.coord.periodic(s, e.b)

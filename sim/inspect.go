@@ -586,6 +586,7 @@ func cloneTask(t *task) {
 	t.localCopies = slices.Clone(t.localCopies)
 	t.backend.clone()
 	t.dirty = slices.Clone(t.dirty)
+	t.recoveredOut = slices.Clone(t.recoveredOut)
 	t.gates = slices.Clone(t.gates)
 	for i := range t.gates {
 		t.gates[i].waiters.buf = slices.Clone(t.gates[i].waiters.buf)

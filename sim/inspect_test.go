@@ -169,7 +169,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.readable.which": "copied", "task.readable.pos": "copied",
 		"gate.chans":     "shared",
 		"taskSnap.state": "shared", "taskSnap.opStateBytes": "shared", "SubtaskStats.OperatorStateBytes": "shared",
-		"task.gates": "copied", "task.dirty": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
+		"task.gates": "copied", "task.dirty": "copied", "task.recoveredOut": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
 		"channel.outBufs.buf": "copied", "channel.inBufs.buf": "copied",
 		"channel.items.first": "copied", "channel.items.rest.buf": "copied", "channel.items.pool": "repointed", "Sim.chunks.free.blocks": "reset",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",

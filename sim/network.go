@@ -120,11 +120,12 @@ func (s *Sim) flushOutputs(t *task) {
 
 // transmit sends what the head of c's queue allows: events at once,
 // finished buffers while there is credit (a local channel needs none), all
-// of it only while the sender is not paused after a blocking barrier.
+// of it only while the sender is not paused after a blocking barrier and
+// once the receiver requested the subpartition (requestPartitions).
 func (s *Sim) transmit(c *channel) {
 	s.landLazy(c)
 	starved := false
-	for c.out().len() > 0 && !c.paused {
+	for c.out().len() > 0 && !c.paused && !c.unrequested {
 		if c.out().at(0).kind != itemRecord {
 			s.wire(c, c.out().remove(0))
 			continue

@@ -52,6 +52,7 @@ const (
 	evTokenSnapshot                      // token job: initiation a of the workload happens
 	evTokenRule                          // token job: a round of the seeded sends
 	evTokenArrive                        // token job: the head message of channel a arrives
+	evPartitionRequest                   // channel a: the receiver's partition request reaches the sender
 )
 
 // queue holds the scheduled events in the order they fire: by time, then

@@ -133,6 +133,7 @@ func (s *Sim) stopTask(t *task) {
 	t.proto = s.newProtocol(t, currentCheckpoint(t.proto))
 	clear(t.recording)
 	t.resumeAfterSync = false
+	t.recovering, t.recoveredOut = 0, nil
 	if t.restoring {
 		t.restoring = false
 		s.job.restoring--
@@ -272,6 +273,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	for gi := range t.gates {
 		t.gates[gi].reset(&s.cfg.Channels)
 	}
+	s.startRecovery(t)
 	s.scheduleDebloat(t)
 	// A redeployed subtask has a fresh barrier handler: only the
 	// checkpoints triggered from now on reach it. For a resubmitted job the
@@ -350,6 +352,7 @@ func (s *Sim) restored(t *task) {
 	t.restoring = false
 	j.restoring--
 	s.trace(TraceEvent{Kind: SubtaskRestored, Subtask: t.id, Channel: -1})
+	s.finishRestore(t)
 	if req := &j.restarts[t.restartReq]; req.restoring > 0 {
 		if req.restoring--; req.restoring == 0 {
 			if req.failover >= 0 {
@@ -365,21 +368,22 @@ func (s *Sim) restored(t *task) {
 	s.tryWork(t)
 }
 
-// replayChannelState puts the in-flight data a checkpoint persisted back
-// on the channels of the restarted subtasks, ahead of any new data: on each channel first what the
-// receiver had persisted (input channel state), then what the sender had
-// (output channel state), each in its original order.
+// replayChannelState hands the in-flight data a checkpoint persisted to
+// the restarted subtasks, each list in its original order: the input
+// channel state to the receivers' RecoveredInputChannels at once, the
+// output channel state to the senders, which write it into their
+// subpartitions once their state is restored (recovered.go).
 func (s *Sim) replayChannelState(cs *CheckpointStats, restarted []bool) {
-	for _, list := range [][]persistedRecord{cs.inState, cs.outState} {
-		for _, p := range list {
-			c := &s.chans[p.channel]
-			if !restarted[c.to] {
-				continue // a region that kept running
-			}
+	for _, p := range cs.inState {
+		if c := &s.chans[p.channel]; restarted[c.to] { // not a region that kept running
 			it := p.item
 			it.arrival = s.now
-			s.deliverRecovered(c, it)
-			s.scheduleOn(c, s.now, evArrive, 0)
+			s.recoverInput(c, it)
+		}
+	}
+	for _, p := range cs.outState {
+		if t := &s.tasks[s.chans[p.channel].from]; restarted[t.id] {
+			t.recoveredOut = append(t.recoveredOut, p)
 		}
 	}
 }

@@ -95,6 +95,12 @@ type task struct {
 	// the output flusher sends when it fires at flushAt (-1: none due).
 	dirty   []int32
 	flushAt int64
+	// recovering counts the input gates still reading recovered input
+	// channel state: the task is RUNNING once it is 0 (see
+	// requestPartitions). recoveredOut is the output channel state it
+	// writes into its subpartitions once its state is restored.
+	recovering   int
+	recoveredOut []persistedRecord
 }
 
 func (t *task) isSource() bool { return t.op.Kind == topology.Source }
@@ -178,6 +184,9 @@ func (s *Sim) takeRecord(t *task, c *channel, it *item) {
 		s.emitTrace(TraceEvent{Kind: RecordReceived, Subtask: t.id, Channel: c.id, Key: it.key, Value: it.value})
 	}
 	s.consumed(c, it.bytes)
+	if t.recovering > 0 {
+		s.recoveredTaken(t, c)
+	}
 	s.startRecord(t, it, c.id)
 }
 

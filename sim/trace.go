@@ -132,6 +132,11 @@ const (
 	// RecordingStopped: Subtask's recording of Channel for Checkpoint is
 	// complete (mode chandy-lamport).
 	RecordingStopped
+	// InputRecovered: Subtask took the last record of the recovered input
+	// channel state of its input gate and requested the gate's partitions
+	// (SingleInputGate.requestPartitions); N gates still recover. At 0
+	// the subtask is RUNNING.
+	InputRecovered
 	numTraceKinds
 )
 
@@ -148,6 +153,7 @@ var traceKindNames = [numTraceKinds]string{
 	"job_resubmitted", "restore_refused", "end_of_data", "end_of_input", "stop_failed",
 	"materialization_started", "materialization_completed",
 	"tokens_recorded", "recording_started", "recording_stopped",
+	"input_recovered",
 }
 
 // String is the kind's snake_case name, as in JSON traces.
@@ -178,9 +184,14 @@ const (
 	ReasonFinished
 	// ReasonTaskFailure: a subtask it needed failed (TASK_FAILURE).
 	ReasonTaskFailure
+	// ReasonTaskNotReady: a subtask took a barrier that starts the
+	// checkpoint unaligned while one of its input gates still read
+	// recovered channel state (RecoveredInputChannel.checkpointStarted:
+	// CHECKPOINT_DECLINED_TASK_NOT_READY).
+	ReasonTaskNotReady
 )
 
-var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished", "task failure"}
+var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished", "task failure", "task not ready"}
 
 // String is the reason's name.
 func (r Reason) String() string { return reasonNames[r] }

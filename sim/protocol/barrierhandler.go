@@ -43,6 +43,9 @@ type SingleCheckpointBarrierHandler struct {
 	// checkpoint's first barrier (bytesProcessedDuringAlignment).
 	alignBytes int64
 	now        int64
+	// recovering is the last input's Recovering: an input gate still
+	// reads recovered channel state.
+	recovering bool
 }
 
 // NewAligned is the handler of aligned checkpoints (Flink's
@@ -126,7 +129,7 @@ func (h *SingleCheckpointBarrierHandler) Unaligned() bool {
 // Step implements Protocol.
 func (h *SingleCheckpointBarrierHandler) Step(in Input) Ready {
 	h.out.reset()
-	h.now = in.Now
+	h.now, h.recovering = in.Now, in.Recovering
 	switch in.Kind {
 	case Record:
 		// addProcessedBytes: between the first and the last barrier.

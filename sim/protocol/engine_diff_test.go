@@ -57,6 +57,9 @@ func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
 	var eg *topology.ExecutionGraph
 	var protos []protocol.Protocol
 	var input []map[int]int // per subtask: channel id -> input index
+	// recovering: the subtask's input gates still read recovered channel
+	// state (from its SubtaskRestoring to its last InputRecovered).
+	var recovering []bool
 	reset := func(id int) {
 		protos[id], _ = forMode(cfg.Checkpoint, protocol.Spec{Inputs: len(eg.Subtasks[id].Inputs)})
 	}
@@ -68,7 +71,7 @@ func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
 		}
 		eg = s.Graph()
 		n := len(eg.Subtasks)
-		protos, input = make([]protocol.Protocol, n), make([]map[int]int, n)
+		protos, input, recovering = make([]protocol.Protocol, n), make([]map[int]int, n), make([]bool, n)
 		for len(engine) < n {
 			engine, replayed = append(engine, nil), append(replayed, nil)
 		}
@@ -88,6 +91,7 @@ func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
 		return cv.Savepoint
 	}
 	step := func(id int, in protocol.Input) {
+		in.Recovering = recovering[id]
 		for _, a := range protos[id].Step(in).Actions {
 			switch a.Kind {
 			case protocol.Block:
@@ -116,6 +120,9 @@ func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
 			aborted[ev.Checkpoint] = true
 		case sim.SubtaskFailed, sim.SubtaskRestoring:
 			reset(id)
+			recovering[id] = ev.Kind == sim.SubtaskRestoring
+		case sim.InputRecovered:
+			recovering[id] = ev.N > 0
 		case sim.BarrierReceived:
 			sp := savepoint(ev.Checkpoint)
 			step(id, protocol.Input{Kind: protocol.Barrier, Channel: ch, Checkpoint: ev.Checkpoint, Now: s.Now(), Unaligned: unaligned && !sp, Savepoint: sp})

@@ -110,6 +110,12 @@ type Input struct {
 	// withUnalignedUnsupported): it is aligned in unaligned mode too, and
 	// the checkpoint it starts never times out.
 	ForcedAligned bool
+	// Recovering: an input gate of the task still reads the input channel
+	// state of a restore (its channels are RecoveredInputChannels, whose
+	// checkpointStarted throws CHECKPOINT_DECLINED_TASK_NOT_READY), so a
+	// checkpoint this input would start unaligned is declined instead.
+	// The executor sets it on every input while the task recovers.
+	Recovering bool
 }
 
 // Ready is a protocol's answer to one input: the actions to carry out, in
@@ -225,6 +231,10 @@ const (
 	// Cancelled: a cancel marker arrived
 	// (CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER).
 	Cancelled
+	// TaskNotReady: the checkpoint would start unaligned while an input
+	// still reads recovered channel state (Input.Recovering;
+	// CHECKPOINT_DECLINED_TASK_NOT_READY).
+	TaskNotReady
 )
 
 // String is the reason as ckptsim's trace writes it.
@@ -234,6 +244,8 @@ func (r Reason) String() string {
 		return "subsumed"
 	case Cancelled:
 		return "cancelled"
+	case TaskNotReady:
+		return "task not ready"
 	}
 	return "none"
 }

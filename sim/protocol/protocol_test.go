@@ -73,6 +73,22 @@ func TestHandlers(t *testing.T) {
 		want:  []string{"block c0"},
 		state: "CollectingBarriers",
 	}, {
+		name: "unaligned: a barrier while an input still recovers declines (task not ready); its next barrier is obsolete",
+		p:    protocol.NewUnaligned(spec2),
+		ins: []protocol.Input{{Kind: protocol.Barrier, Channel: 1, Checkpoint: 1, Unaligned: true, Recovering: true},
+			{Kind: protocol.Barrier, Channel: 0, Checkpoint: 1, Unaligned: true}, {Kind: protocol.Barrier, Channel: 1, Checkpoint: 2, Unaligned: true}},
+		want: []string{"unblock all, decline 1 task not ready", "", "forward 2 priority, persist output 2, snapshot 2, start recording c1, stop recording c1, start recording c0, prioritize c0"},
+	}, {
+		name: "aligned timeout: the alignment times out while an input still recovers: declined",
+		p:    protocol.NewAlignedWithTimeout(spec2, 10),
+		ins:  []protocol.Input{{Kind: protocol.Barrier, Channel: 0, Checkpoint: 1, Recovering: true}, {Kind: protocol.Timer, Checkpoint: 1, Now: 11, Recovering: true}},
+		want: []string{"set timer 1 at 11, block c0", "timed out 1, unblock all, decline 1 task not ready"},
+	}, {
+		name: "aligned: a barrier while an input still recovers aligns",
+		p:    protocol.NewAligned(spec2),
+		ins:  []protocol.Input{{Kind: protocol.Barrier, Channel: 0, Checkpoint: 1, Recovering: true}, {Kind: protocol.Barrier, Channel: 1, Checkpoint: 1}},
+		want: []string{"block c0", "block c1, forward 1, snapshot 1, acknowledge 1, unblock all"},
+	}, {
 		name: "unaligned: the first barrier triggers, records the other channel and prioritizes its barrier",
 		p:    protocol.NewUnaligned(spec2),
 		ins:  []protocol.Input{{Kind: protocol.Barrier, Channel: 1, Checkpoint: 1, Unaligned: true}, {Kind: protocol.Barrier, Channel: 0, Checkpoint: 1, Unaligned: true}},

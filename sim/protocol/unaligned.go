@@ -76,9 +76,17 @@ func (collectingBarriersUnaligned) String() string { return "CollectingBarriersU
 // barrier, taken from channel ch, or when its alignment timed out (ch -1).
 // The records the barrier overtook on ch are its channel state; every
 // other channel still waiting for its barrier is recorded up to it, and
-// its barrier, if queued behind data, jumps ahead.
+// its barrier, if queued behind data, jumps ahead. While an input still
+// reads recovered channel state the start fails instead: checkpointStarted
+// of a RecoveredInputChannel throws CHECKPOINT_DECLINED_TASK_NOT_READY,
+// and SingleCheckpointBarrierHandler.markCheckpointAlignedAndTransformState
+// aborts the checkpoint (abortInternal) before it is triggered.
 func (h *SingleCheckpointBarrierHandler) startUnaligned(ch int) barrierHandlerState {
 	n := h.current
+	if h.recovering {
+		h.abort(n, TaskNotReady)
+		return h.waiting
+	}
 	h.snapshot(true)
 	if ch >= 0 {
 		h.out.add(Action{Kind: StartRecording, Channel: ch, Checkpoint: n})
