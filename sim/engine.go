@@ -215,12 +215,11 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		op := eg.Op(i)
 		t := &s.tasks[i]
 		*t = task{id: int32(i), op: op, opIdx: st.Operator, chain: layout.chain(eg, st), wakeAt: -1, curCh: -1, flushAt: -1, idleSince: -1}
-		// An input gate's channels are a run of the inputs (they are
-		// ordered by edge): its chans share their room.
-		t.inputs = make([]int32, len(st.Inputs))
+		// The task's inputs are the graph's, and an input gate's channels
+		// a run of them (they are ordered by edge).
+		t.inputs = st.Inputs
 		first := 0 // the current gate's first input
 		for in, id := range st.Inputs {
-			t.inputs[in] = int32(id)
 			c := &s.chans[id]
 			c.input = int32(in)
 			if in == 0 || eg.Channels[id].Edge != eg.Channels[t.inputs[in-1]].Edge {
@@ -237,9 +236,8 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		t.readable = newInputSet(len(t.inputs))
 		t.recording = make([]int64, len(t.inputs))
 		for _, g := range st.Outputs {
-			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups, pool: s.cfg.Channels.outputPool(len(g.Channels)), chans: make([]int32, 0, len(g.Channels))}
+			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups, pool: s.cfg.Channels.outputPool(len(g.Channels)), chans: g.Channels}
 			for _, id := range g.Channels {
-				gt.chans = append(gt.chans, int32(id))
 				s.chans[id].outGate = int32(len(t.outputs))
 			}
 			if gt.part == topology.Rebalance {

@@ -9,9 +9,9 @@ import (
 // picks among them.
 type gate struct {
 	part      topology.Partitioning
-	chans     []int32
-	rr        int // next channel of a rebalance gate
-	keyGroups int // a hash gate's key groups: the receiver's max parallelism
+	chans     []int32 // the graph's (topology.OutputGate.Channels)
+	rr        int     // next channel of a rebalance gate
+	keyGroups int     // a hash gate's key groups: the receiver's max parallelism
 	// held is the buffers of the result partition's pool in use, pool its
 	// size (ChannelConfig.outputPool).
 	held, pool int
@@ -44,7 +44,7 @@ type task struct {
 	timeoutDue int64              // aligned checkpoint timeout that fired while busy, or 0
 	lastSnap   int64              // id of the last checkpoint this task snapshotted
 	floor      int64              // the coordinator's latest id when this incarnation was restored
-	inputs     []int32
+	inputs     []int32            // the graph's (topology.Subtask.Inputs)
 	outputs    []gate
 	// Keyed state of an aggregate, the chain's head: key -> count or sum;
 	// backend models the state backend that holds it.

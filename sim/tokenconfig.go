@@ -164,7 +164,7 @@ func tokenChannel(eg *topology.ExecutionGraph, from, to string) (int, error) {
 	for _, g := range eg.Subtasks[f].Outputs {
 		for _, id := range g.Channels {
 			if int(eg.Channels[id].To) == t {
-				return id, nil
+				return int(id), nil
 			}
 		}
 	}

@@ -91,7 +91,9 @@ func (s *Sim) startTokenJob() {
 func (s *Sim) tokenOutputs(i int) []int {
 	var out []int
 	for _, g := range s.eg.Subtasks[i].Outputs {
-		out = append(out, g.Channels...)
+		for _, id := range g.Channels {
+			out = append(out, int(id))
+		}
 	}
 	return out
 }

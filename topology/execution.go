@@ -22,7 +22,7 @@ type Subtask struct {
 	Name string
 	// Inputs are the channel IDs that feed the subtask, ordered by input
 	// edge and then by sender subtask index (Flink's input channel order).
-	Inputs []int
+	Inputs []int32
 	// Outputs has one gate per output edge.
 	Outputs []OutputGate
 }
@@ -38,7 +38,7 @@ type OutputGate struct {
 	Partitioning Partitioning
 	// Channels are channel IDs, indexed by receiver subtask index; forward
 	// gates hold exactly one channel.
-	Channels []int
+	Channels []int32
 	// KeyGroups is, for a hash gate, the receiving operator's max
 	// parallelism: the number of key groups its KeyGroupStreamPartitioner
 	// routes by (Flink configures it with getNumTargetKeyGroups).
@@ -130,7 +130,7 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 			if e.Partitioning == Forward {
 				width = 1
 			}
-			gate := OutputGate{Edge: ei, From: from, Partitioning: e.Partitioning, Channels: make([]int, 0, width)}
+			gate := OutputGate{Edge: ei, From: from, Partitioning: e.Partitioning, Channels: make([]int32, 0, width)}
 			if e.Partitioning == Hash {
 				gate.KeyGroups = g.MaxParallelismOf(to)
 			}
@@ -140,7 +140,7 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 				}
 				id := len(eg.Channels)
 				eg.Channels = append(eg.Channels, Channel{ID: int32(id), Edge: int32(ei), From: int32(s), To: int32(r), AlignedOnly: aligned[ei]})
-				gate.Channels = append(gate.Channels, id)
+				gate.Channels = append(gate.Channels, int32(id))
 			}
 			eg.Subtasks[s].Outputs = append(eg.Subtasks[s].Outputs, gate)
 		}
@@ -153,11 +153,11 @@ func Expand(g *Graph) (*ExecutionGraph, error) {
 	}
 	for i, n := range inputs {
 		if n > 0 {
-			eg.Subtasks[i].Inputs = make([]int, 0, n)
+			eg.Subtasks[i].Inputs = make([]int32, 0, n)
 		}
 	}
 	for _, c := range eg.Channels {
-		eg.Subtasks[c.To].Inputs = append(eg.Subtasks[c.To].Inputs, int(c.ID))
+		eg.Subtasks[c.To].Inputs = append(eg.Subtasks[c.To].Inputs, c.ID)
 	}
 	return eg, nil
 }

@@ -77,7 +77,7 @@ func TestExpand(t *testing.T) {
 	require.Len(t, eg.Subtasks[m1].Outputs, 1)
 	assert.Len(t, eg.Subtasks[m1].Outputs[0].Channels, 3, "hash writes one channel per receiver")
 	for _, c := range eg.Channels {
-		assert.Contains(t, eg.Subtasks[c.To].Inputs, int(c.ID))
+		assert.Contains(t, eg.Subtasks[c.To].Inputs, c.ID)
 	}
 	assert.Equal(t, "src -> m[1]", eg.Subtasks[m1].Name)
 	assert.Equal(t, "m[1]->count[2]", eg.OperatorChannelName(5))

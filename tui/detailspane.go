@@ -134,7 +134,7 @@ func (p *detailsPane) network(id int, add func(...dpart), plain func(string, ...
 		add(dpart{"inputs", th.header})
 	}
 	for _, ch := range st.Inputs {
-		c := s.ChannelView(ch)
+		c := s.ChannelView(int(ch))
 		parts := []dpart{plain("  %s  %s", u.m.ChannelName(int32(ch)), inputText(c))}
 		if c.Network.WaitingForFloating {
 			parts = append(parts, dpart{" waiting for a floating buffer", th.warn})
@@ -156,7 +156,7 @@ func (p *detailsPane) network(id int, add func(...dpart), plain func(string, ...
 	}
 	for _, g := range st.Outputs {
 		for _, ch := range g.Channels {
-			c := s.ChannelView(ch)
+			c := s.ChannelView(int(ch))
 			parts := []dpart{plain("  %s  %s · %s", u.m.ChannelName(int32(ch)), g.Partitioning, outputText(c))}
 			if c.Full {
 				parts = append(parts, dpart{" FULL: backpressured", th.warn})

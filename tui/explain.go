@@ -239,7 +239,7 @@ func snapPhase(v sim.SubtaskView, n int64) int {
 func (m *Model) barrierQueued(sub int, n int64, buf *[]sim.QueuedItem) (ch int32, ahead int) {
 	ch = -1
 	for _, id := range m.Graph().Subtasks[sub].Inputs {
-		*buf = m.cur.AppendQueued((*buf)[:0], id)
+		*buf = m.cur.AppendQueued((*buf)[:0], int(id))
 		recs := 0
 		for _, it := range *buf {
 			if it.Kind == sim.QueuedBarrier && it.Checkpoint == n {

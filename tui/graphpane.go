@@ -44,7 +44,7 @@ func (p *graphPane) sync() {
 	for _, id := range u.order {
 		p.rows = append(p.rows, graphRow{id, -1})
 		for _, ch := range p.eg.Subtasks[id].Inputs {
-			p.rows = append(p.rows, graphRow{id, ch})
+			p.rows = append(p.rows, graphRow{id, int(ch)})
 		}
 	}
 }

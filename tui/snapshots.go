@@ -90,7 +90,7 @@ func (u *UI) processActivity(id int, s *sim.Sim) (rune, tcell.Style, string) {
 	text := fmt.Sprintf("holds %d tokens", s.TokensHeld(id))
 	var recording []string
 	for _, ch := range u.m.Graph().Subtasks[id].Inputs {
-		for _, n := range s.Recording(ch) {
+		for _, n := range s.Recording(int(ch)) {
 			if r := fmt.Sprintf("ck%d", n); !slices.Contains(recording, r) {
 				recording = append(recording, r)
 			}
@@ -128,9 +128,9 @@ func (p *detailsPane) processLines(id int, add func(...dpart), plain func(string
 		add(dpart{"inputs", th.header})
 	}
 	for _, ch := range st.Inputs {
-		c := s.ChannelView(ch)
+		c := s.ChannelView(int(ch))
 		parts := []dpart{plain("  %s  %d in flight", u.m.ChannelName(int32(ch)), c.ReceiverRecords)}
-		for _, n := range s.Recording(ch) {
+		for _, n := range s.Recording(int(ch)) {
 			got := int64(0)
 			for _, m := range snaps[n-1].Messages {
 				if m.From == eg.Subtasks[eg.Channels[ch].From].Name && m.To == st.Name {

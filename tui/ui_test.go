@@ -859,7 +859,7 @@ func TestNetworkOnScreen(t *testing.T) {
 	// The receiver's side, unwrapped: all its buffers hold data, so it
 	// has no credit, and it knows of the sender's backlog.
 	s := tu.u.m.Sim()
-	in := s.ChannelView(m.Graph().Subtasks[src].Outputs[0].Channels[1])
+	in := s.ChannelView(int(m.Graph().Subtasks[src].Outputs[0].Channels[1]))
 	require.Regexp(t, `^\d+ buffers queued \([^)]+\) · credit 0 \(exclusive 0/2, floating 0\) · sender backlog \d+$`, inputText(in))
 	require.Regexp(t, `^backlog \d+( \+ filling \S+ B/32 KiB)? · credit 0 · 10/10 buffers$`, outputText(in))
 	require.True(t, in.Network.WaitingForFloating)

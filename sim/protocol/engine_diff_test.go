@@ -78,7 +78,7 @@ func replay(t *testing.T, cfg sim.Config) (engine, replayed [][]string) {
 		for id := range n {
 			input[id] = map[int]int{}
 			for i, c := range eg.Subtasks[id].Inputs {
-				input[id][c] = i
+				input[id][int(c)] = i
 			}
 			reset(id)
 		}
