@@ -28,7 +28,7 @@ for bin in "$@"; do
 		/LL misses/ { l = $4 }
 		/Mispredicts/ { m = $3 }
 		END {
-			printf "%s: %d instructions, %d D1 misses, %d LL misses, %d mispredicts, ~%d cycles\n",
+			printf "%s: %.0f instructions, %.0f D1 misses, %.0f LL misses, %.0f mispredicts, ~%.0f cycles\n",
 				b, i, d, l, m, i + 10 * d + 60 * l + 15 * m
 		}'
 done
