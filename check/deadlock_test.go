@@ -12,9 +12,12 @@ import (
 )
 
 // deadlockFile is the job the finding of session 10 described, rebuilt:
-// unaligned checkpoints, a diamond whose sink has broadcast inputs, flink
-// stop and a restore of its savepoint, after which it deadlocks as Flink
-// does (docs/flink-semantics.md, "Forced alignment deadlock").
+// unaligned checkpoints, a diamond whose sink has broadcast inputs, which
+// deadlocks as Flink does (docs/flink-semantics.md, "Forced alignment
+// deadlock"). Session 10 found it after flink stop and a restore of its
+// savepoint; since the output flusher sends slices (a buffer being filled
+// keeps its segment), the backpressure that closes the cycle comes early
+// and checkpoint 2 of the first execution deadlocks.
 const deadlockFile = "../testdata/regression/forced-alignment-deadlock.yaml"
 
 func loadDeadlock(t *testing.T) sim.Config {
@@ -32,13 +35,9 @@ func TestForcedAlignmentDeadlock(t *testing.T) {
 	run, verdicts, err := Evaluate(cfg, Liveness)
 	require.NoError(t, err)
 	res := run.Result
-	require.Len(t, res.Resubmissions, 1)
-	rs := res.Resubmissions[0]
-	require.Positive(t, rs.RestoredAt)
 	d := res.Deadlock
 	require.NotNil(t, d, "the run ends deadlocked")
-	assert.Greater(t, d.Since, rs.RestoredAt, "in the restored execution")
-	assert.Equal(t, []string{"sink1[0]", "map1[1]", "map1[1]", "agg1[1]", "agg2[2]"}, waitSubtasks(run, d))
+	assert.Equal(t, []string{"sink1[0]", "map1[0]", "map1[0]", "agg1[1]", "agg2[2]"}, waitSubtasks(run, d))
 	assert.Equal(t, []sim.WaitKind{sim.WaitBarrier, sim.WaitBehind, sim.WaitOutput, sim.WaitOutput, sim.WaitOutput}, waitKinds(d))
 	assert.Contains(t, d.Text, "sink1[0] aligns checkpoint")
 	for _, c := range res.Checkpoints {

@@ -122,9 +122,10 @@ func TestCalibrationUnalignedPersistsBuffers(t *testing.T) {
 }
 
 // TestPersistedBuffers: persisted in-flight data counts whole buffers,
-// each with its readable bytes and its header: flushed after every record
-// a buffer holds one record, so each persisted record adds its 1000 bytes
-// and a header; records of exactly three segments fill three buffers
+// each with its readable bytes and its header: a record of exactly one
+// segment fills a buffer, so each persisted record adds its bytes and a
+// header, flushed after every record or not (a flush adds no buffer to a
+// full one); records of exactly three segments fill three buffers
 // each, so each adds three headers, but for the first one of each end: at
 // the sender its first buffers may be on the wire already (the receiver
 // persists them), at the receiver the deserializer may hold its first
@@ -136,7 +137,7 @@ func TestPersistedBuffers(t *testing.T) {
 		timeout           time.Duration
 		perRecord, missed int64 // headers per persisted record, at most missed fewer
 	}{
-		{"a buffer per record", 1000, 0, 1, 0},
+		{"a buffer per record", 32 << 10, 0, 1, 0},
 		{"records of three buffers", 3 * 32 << 10, NoBufferTimeout, 3, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

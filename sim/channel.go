@@ -100,14 +100,21 @@ type channel struct {
 	// Line 1, the sender writing records. outBufs are the finished data
 	// buffers in out, oldest first.
 	outBufs  deque[netBuf]
-	epoch    int64 // id of the last barrier the sender emitted here
 	outBytes int64 // bytes of records in out
-	outRecs  int32 // records in out
-	// openRecs and openBytes are the buffer being filled, whose records
+	// epoch is the id of the last barrier the sender emitted here
+	// (checkpoint ids stay far below 2^31, see item.persistedFrom).
+	epoch   int32
+	outRecs int32 // records in out
+	// The buffer being filled (the BufferBuilder): room is what it can
+	// still take (getWritableBytes), 0 when there is none (a full one is
+	// finished at once); openRecs and openBytes are what was written to
+	// it since the output flusher last sent a slice of it (the readable
+	// part of its BufferConsumer, from the reader index), whose records
 	// are the last openRecs records of out.
-	openRecs, openBytes int32
-	// bufSize is the size the sender fills buffers to: the segment size,
-	// or the size the receiver's buffer debloater last announced.
+	openRecs, openBytes, room int32
+	// bufSize is the size the sender's next buffer is trimmed to: the
+	// segment size, or the size the receiver's buffer debloater last
+	// announced (the buffer being filled keeps its own).
 	bufSize int32
 
 	// Line 2, the receiver taking records.
@@ -167,6 +174,10 @@ type channel struct {
 	// (its input gate still reads recovered channel state, see
 	// requestPartitions), so nothing leaves the sender's queue.
 	unrequested bool
+	// flushReq is PipelinedSubpartition.flushRequested: the output flusher
+	// asked for the buffer being filled to be sent, and the backlog counts
+	// it, until the subpartition's queue is drained to it.
+	flushReq bool
 }
 
 // inQueue is the receiver's queue of a channel: what was transmitted and
@@ -244,7 +255,7 @@ func (s *Sim) delay(c *channel) int64 {
 // BufferWritingResultPartition.broadcastEvent finishes every buffer
 // builder before it adds an event.
 func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
-	if n == c.out().len() && (c.openRecs > 0 || c.openBytes > 0) {
+	if n == c.out().len() && (c.room > 0 || c.openBytes > 0) {
 		s.finishOpen(c)
 		s.starve(c, true) // a buffer waits, sent by the next transmit
 	}

@@ -268,8 +268,12 @@ func (s *Sim) recycle(c *channel) {
 	switch {
 	case b.recovered:
 	case c.local:
-		s.setHeld(c, -1)
-		s.tasks[c.from].maybeResume(s)
+		// The receiver read the sender's segment: it returns to the pool
+		// with its last slice.
+		if b.last {
+			s.setHeld(c, -1)
+			s.tasks[c.from].maybeResume(s)
+		}
 	case b.floating:
 		s.inUse(c, -1)
 		s.giveFloating(c.to, c.gate)
@@ -357,14 +361,20 @@ func (c *channel) addCredit(gen uint32, n int) bool {
 }
 
 // announceBacklog sends c's backlog to the receiver when the sender has
-// finished buffers and no credit, and the receiver has no exclusive
-// buffers, whose recycling would bring credit
-// (CreditBasedSequenceNumberingViewReader.needAnnounceBacklog): once per
-// backlog the sender has not announced yet since its last buffer, which
-// carried the backlog itself. The announcement travels on the channel's
-// connection, behind the buffers sent before it.
+// data to send and no credit, and the receiver has no exclusive buffers,
+// whose recycling would bring credit
+// (CreditBasedSequenceNumberingViewReader.needAnnounceBacklog,
+// PartitionRequestQueue.announceBacklog: a backlog above 0, as
+// getBuffersInBacklogUnsafe counts it, so with a buffer being filled that
+// a flush requested to send): once per backlog the sender has not
+// announced yet since its last buffer, which carried the backlog itself.
+// The announcement travels on the channel's connection, behind the
+// buffers sent before it.
 func (s *Sim) announceBacklog(c *channel) {
-	if n := int32(c.outBufs.len()); s.cfg.Channels.BuffersPerChannel == 0 && n != c.announced {
+	if s.cfg.Channels.BuffersPerChannel > 0 {
+		return
+	}
+	if n := int32(s.backlog(c)); n > 0 && n != c.announced {
 		c.announced = n
 		c.lastArr = max(c.lastArr, s.delay(c))
 		s.deliver(c, c.lastArr, evBacklog, int64(n))

@@ -237,7 +237,7 @@ func (s *Sim) missingInput(f *waitFacts, t *task, n int64, all bool) int32 {
 		if c.ended || c.blocked {
 			continue
 		}
-		if c.epoch < n && f.emits[c.from] && f.emitN[c.from] <= n {
+		if int64(c.epoch) < n && f.emits[c.from] && f.emitN[c.from] <= n {
 			if found < 0 {
 				found = cid
 			}
@@ -269,7 +269,7 @@ func (s *Sim) emitStuck(f *waitFacts, t *task) bool {
 // for good, -1 if none does: a subpartition at max-buffers-per-channel, or
 // one holding buffers of an exhausted pool whose every busy channel is
 // so, that can release no buffer because its receiver never takes from
-// it.
+// it (a channel holding only the buffer being filled releases none).
 func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
 	lim := int32(s.cfg.Channels.MaxBuffersPerChannel)
 	for g := range t.outputs {
@@ -282,7 +282,10 @@ func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
 			if c.held >= lim && stuck {
 				return cid
 			}
-			if c.held > 0 {
+			// The buffer being filled is finished only by the records
+			// the backpressured task does not write, or an event: its
+			// segment returns to the pool only with the others.
+			if c.held > 0 && (c.room == 0 || c.held > 1) {
 				if !stuck {
 					exhausted = false
 				} else if first < 0 {
@@ -376,7 +379,7 @@ func (s *Sim) witness(f *waitFacts, t int32) *Deadlock {
 // queuedBarrierInput is an input of t on which barrier n is queued, -1 if none.
 func (s *Sim) queuedBarrierInput(t *task, n int64) int32 {
 	for _, cid := range t.inputs {
-		if s.chans[cid].epoch >= n {
+		if int64(s.chans[cid].epoch) >= n {
 			return cid
 		}
 	}

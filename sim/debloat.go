@@ -97,13 +97,8 @@ func abs32(x int32) int32 {
 	return x
 }
 
-// resized is a new buffer size reaching the sender of c: buffers it fills
-// from now on end there, and the one being filled ends at once when it
-// already holds that much (BufferBuilder.trim).
-func (s *Sim) resized(c *channel, size int32) {
-	c.bufSize = size
-	if c.openBytes >= size {
-		s.finishOpen(c)
-		s.transmit(c)
-	}
-}
+// resized is a new buffer size reaching the sender of c
+// (PipelinedSubpartition.bufferSize): it applies to the next buffer the
+// sender requests, which add returns it for (see openBuffer); the one
+// being filled keeps its capacity.
+func (s *Sim) resized(c *channel, size int32) { c.bufSize = size }

@@ -93,7 +93,7 @@ func (s *Sim) ChannelView(id int) ChannelView {
 		SenderRecords: int(c.outRecs), ReceiverRecords: int(c.inRecs), SenderBytes: c.outBytes,
 		Credit: int(c.credit), Blocked: c.blocked, Paused: c.paused, Ended: c.ended,
 		Full:  int(c.held) >= s.cfg.Channels.MaxBuffersPerChannel,
-		Epoch: c.epoch, Network: s.networkChannel(c),
+		Epoch: int64(c.epoch), Network: s.networkChannel(c),
 	}
 }
 

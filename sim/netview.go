@@ -17,10 +17,12 @@ type NetworkChannel struct {
 	// (the subpartition's buffers in backlog, which every BufferResponse
 	// announces to the receiver).
 	Backlog int
-	// FillingBytes is what the buffer being filled holds (0: none is),
-	// BufferSize the size buffers are filled to: the segment size, or the
-	// size the receiver's debloater announced.
-	FillingBytes, BufferSize int
+	// FillingBytes is what the buffer being filled holds that no slice
+	// sent yet (what the output flusher would send), FillingRoom what it
+	// can still take (0: no buffer is being filled). BufferSize is the
+	// size the next buffer is trimmed to: the segment size, or the size
+	// the receiver's debloater announced.
+	FillingBytes, FillingRoom, BufferSize int
 	// Held is the sender's pool buffers the subpartition holds (the
 	// backlog, the one being filled and, for a local channel, those the
 	// receiver has not consumed); at MaxBuffers its sender is
@@ -46,8 +48,9 @@ type NetworkChannel struct {
 // networkChannel is c's NetworkChannel.
 func (s *Sim) networkChannel(c *channel) NetworkChannel {
 	v := NetworkChannel{
-		Local: c.local, Backlog: c.outBufs.len(), FillingBytes: int(c.openBytes), BufferSize: int(c.bufSize),
-		Held: int(c.held), MaxBuffers: s.cfg.Channels.MaxBuffersPerChannel,
+		Local: c.local, Backlog: c.outBufs.len(), FillingBytes: int(c.openBytes), FillingRoom: int(c.room),
+		BufferSize: int(c.bufSize),
+		Held:       int(c.held), MaxBuffers: s.cfg.Channels.MaxBuffersPerChannel,
 		Queued: int(c.landed), OnTheWire: c.inBufs.len() - int(c.landed),
 	}
 	for i := range int(c.landed) {
@@ -116,7 +119,7 @@ func (s *Sim) TaskNetwork(id int) TaskNetwork {
 		held, pool = held+g.held, pool+g.pool
 		for _, id := range g.chans {
 			c := &s.chans[id]
-			v.OutputQueueLength += c.outBufs.len() + min(1, int(c.openBytes)) + c.out().len() - int(c.outRecs)
+			v.OutputQueueLength += s.queued(c)
 		}
 	}
 	v.InPoolUsage = usage(exclUsed+floatUsed, exclAll+floatAll)

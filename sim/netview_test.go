@@ -33,8 +33,8 @@ func TestTaskNetwork(t *testing.T) {
 	nw := c.Network
 	assert.Zero(t, c.Credit)
 	assert.Equal(t, 10, nw.Held)
-	assert.Equal(t, nw.Held, nw.Backlog+min(1, nw.FillingBytes), "the pool's buffers are the backlog and the one being filled")
-	assert.Equal(t, nw.Backlog+min(1, nw.FillingBytes), out.OutputQueueLength, "outputQueueLength counts the buffer being filled (PipelinedSubpartition's queue holds its BufferConsumer)")
+	assert.Equal(t, nw.Held, nw.Backlog+min(1, nw.FillingRoom), "the pool's buffers are the backlog and the one being filled")
+	assert.Equal(t, nw.Backlog+min(1, nw.FillingRoom), out.OutputQueueLength, "outputQueueLength counts the buffer being filled (PipelinedSubpartition's queue holds its BufferConsumer)")
 	assert.LessOrEqual(t, nw.ExclusiveFree+nw.FloatingFree, 1, "the free buffers are the credit the receiver grants")
 	assert.Equal(t, nw.Queued, in.InputQueueLength)
 	assert.Equal(t, 10, nw.Queued+nw.ExclusiveFree, "an exclusive buffer is free until the data its credit brought lands")
@@ -72,7 +72,7 @@ func TestQueueLengthsCountEvents(t *testing.T) {
 		}
 		events := c.AtSender - c.SenderRecords
 		out, in := s.TaskNetwork(src), s.TaskNetwork(snk)
-		require.Equal(t, c.Network.Backlog+min(1, c.Network.FillingBytes)+events, out.OutputQueueLength)
+		require.Equal(t, c.Network.Backlog+min(1, c.Network.FillingRoom)+events, out.OutputQueueLength)
 		require.Equal(t, c.Network.Queued+arrived, in.InputQueueLength)
 		atSender = atSender || events > 0
 		atReceiver = atReceiver || arrived > 0

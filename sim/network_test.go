@@ -151,6 +151,10 @@ func backpressuredJob() Config {
 // senders fill their buffers to the size announced.
 func TestDebloatShrinksBackpressuredGate(t *testing.T) {
 	cfg := backpressuredJob()
+	// The senders' buffers are full ones under backpressure (the output
+	// flusher sends slices only with credit), so fewer are in use and the
+	// size takes some 25 s to settle.
+	cfg.Until = 30*time.Second + 100*time.Millisecond
 	s := newSim(t, cfg)
 	lo, hi := int32(DefaultDebloatConfig().MinSegmentSize), int32(cfg.Channels.SegmentSize)
 	slow, idle := subtaskID(t, s, "agg[1]"), subtaskID(t, s, "agg[0]")

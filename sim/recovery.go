@@ -304,7 +304,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	s.restoreSink(t, cs)
 	for _, c := range t.outputs {
 		for _, ch := range c.chans {
-			s.chans[ch].epoch = id
+			s.chans[ch].epoch = int32(id)
 		}
 	}
 	r := &s.cfg.Recovery

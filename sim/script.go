@@ -221,10 +221,10 @@ func (s *Sim) scriptStep(i int) {
 	case StepEndOfPartition:
 		it = item{kind: itemEOP}
 	default:
-		it.ck = c.epoch
+		it.ck = int64(c.epoch)
 	}
 	if it.kind == itemBarrier {
-		c.epoch = it.ck
+		c.epoch = int32(it.ck)
 	}
 	// The item is available now: put it on the wire with no latency.
 	it.arrival = s.now

@@ -103,7 +103,7 @@ func (s *Sim) forwardBarrier(t *task, sn *taskSnap, trigger int64, priority bool
 	for g := range t.outputs {
 		for _, id := range t.outputs[g].chans {
 			c := &s.chans[id]
-			c.epoch = n
+			c.epoch = int32(n)
 			chans++
 			forced := s.eg.Channels[id].AlignedOnly && mode == Unaligned && !s.coord.isSavepoint(n)
 			if priority && !forced {

@@ -133,17 +133,16 @@ func TestNoSavepointAfterStop(t *testing.T) {
 	cfg.Restores[0].At = 600 * time.Millisecond
 	// The savepoint comes between the stop's completion and the job's end.
 	var stopped, finished int64
-	evs, _, _ := runTraced(t, cfg)
+	evs, probe, _ := runTraced(t, cfg)
 	for _, ev := range evs {
 		switch {
-		case ev.Kind == CheckpointCompleted && stopped == 0:
-			if ev.At > int64(cfg.Recovery.Stop.At) {
-				stopped = ev.At
-			}
+		case ev.Kind == CheckpointCompleted && ev.Checkpoint == probe.StopWithSavepoint.Savepoint:
+			stopped = ev.At
 		case ev.Kind == JobStatusChanged && JobStatus(ev.N) == JobFinished && finished == 0:
 			finished = ev.At
 		}
 	}
+	require.Positive(t, stopped, "the stop's savepoint completed")
 	require.Less(t, stopped, finished)
 	cfg.Recovery.Savepoints = []time.Duration{time.Duration(stopped+finished) / 2}
 	r := newSim(t, cfg).Run()

@@ -90,19 +90,22 @@ func describeCheckpoints(r *Result) string {
 	return s
 }
 
-// recordNetwork sets ch up as a network of one record per buffer (a
-// buffer timeout of 0): credit exclusive buffers per channel and no
-// floating ones, and a sender backpressured once a channel holds more
-// than outbuf records, so that a test counts credits in records.
+// recordNetwork sets ch up as a network of one record per buffer while
+// there is credit: a buffer timeout of 0 sends each record at once, a
+// slice of its own (without credit the records wait together in the
+// buffer being filled), in segments of three 100-byte records; credit
+// exclusive buffers per channel and no floating ones, and a sender
+// backpressured once a channel holds more than outbuf segments, so that a
+// test counts credits in records.
 func recordNetwork(ch *ChannelConfig, credit, outbuf int) {
-	ch.BufferTimeout = 0
+	ch.BufferTimeout, ch.SegmentSize = 0, 300
 	ch.BuffersPerChannel, ch.FloatingBuffersPerGate = credit, 0
 	ch.MaxBuffersPerChannel = outbuf + 1
 }
 
 // recordChannels is the network most engine tests were written against:
 // one record per buffer, ten records of credit, a sender backpressured
-// past two waiting records.
+// past two waiting segments of three records.
 func recordChannels() ChannelConfig {
 	ch := DefaultChannelConfig()
 	recordNetwork(&ch, 10, 2)

@@ -110,7 +110,7 @@ func sumRows(c *CheckpointStats, f func(SubtaskStats) int64) int64 {
 func TestAlignedCheckpointTimeout(t *testing.T) {
 	// Longer than the aggregate takes to reach a's barrier behind b's
 	// queued buffers, shorter than it takes to reach b's.
-	const timeout = 20 * time.Millisecond
+	const timeout = 40 * time.Millisecond
 	t.Run("times-out", func(t *testing.T) {
 		evs, r, s := runTraced(t, backloggedJob(Unaligned, timeout))
 		requireInvariants(t, r, "consistent-snapshot", "snapshot-state")
@@ -185,7 +185,7 @@ func doublePersistJob() Config {
 	return Config{
 		Name: "double-persist",
 		Graph: &topology.Graph{
-			Operators: []topology.Operator{s0, s1, agg("agg", 1, 0), sink("sink", 1)},
+			Operators: []topology.Operator{s0, s1, agg("agg", 1, 2*time.Millisecond), sink("sink", 1)},
 			Edges: []topology.Edge{
 				{From: "s0", To: "agg", Partitioning: topology.Hash},
 				{From: "s1", To: "agg", Partitioning: topology.Hash},

@@ -203,8 +203,8 @@ func inputText(c sim.ChannelView) string {
 func outputText(c sim.ChannelView) string {
 	nw := c.Network
 	s := fmt.Sprintf("backlog %d", nw.Backlog)
-	if nw.FillingBytes > 0 {
-		s += fmt.Sprintf(" + filling %s/%s", fmtBytes(int64(nw.FillingBytes)), fmtBytes(int64(nw.BufferSize)))
+	if nw.FillingRoom > 0 {
+		s += fmt.Sprintf(" + filling (%s unsent, %s free)", fmtBytes(int64(nw.FillingBytes)), fmtBytes(int64(nw.FillingRoom)))
 	}
 	if !nw.Local {
 		s += fmt.Sprintf(" · credit %d", c.Credit)
