@@ -73,7 +73,7 @@ func TestReportHistory(t *testing.T) {
 	code, text, errs := runArgs("run", path)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, text, "(17 older checkpoint(s) not listed: the history keeps the latest 3 in full")
-	assert.Contains(t, text, "all 20 completed, min / avg / max: end-to-end 10.1ms / 10.24ms / 10.45ms")
+	assert.Contains(t, text, "all 20 completed, min / avg / max: end-to-end 9ms / 10.18ms / 10.45ms")
 	assert.Contains(t, text, "checkpoints: 20 completed, 0 expired, 0 aborted, 0 in progress")
 	assert.Regexp(t, `\n +18 +COMPLETED`, text)
 	assert.NotRegexp(t, `\n +17 +COMPLETED`, text)
