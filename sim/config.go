@@ -160,9 +160,10 @@ type ChannelConfig struct {
 	// (taskmanager.network.memory.max-buffers-per-channel, 10; 0 means
 	// that default).
 	MaxBuffersPerChannel int
-	// BufferTimeout is how often the output flusher sends buffers that are
-	// not full (execution.buffer-timeout, 100 ms); 0 sends every record at
-	// once, NoBufferTimeout only full buffers.
+	// BufferTimeout is how often the output flusher has what the buffers
+	// being filled hold sent as slices, finishing none
+	// (execution.buffer-timeout, 100 ms); 0 flushes after every record,
+	// NoBufferTimeout never (only finished buffers go).
 	BufferTimeout time.Duration
 	// Debloat configures buffer debloating (FLIP-183).
 	Debloat DebloatConfig
