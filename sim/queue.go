@@ -1,6 +1,9 @@
 package sim
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // event is one scheduled happening. It is a 32-byte value, two to a cache
 // line, so that the queue holds events inline, without pointers or
@@ -59,8 +62,12 @@ const (
 // by the order they were scheduled (at, ord). Most events are in a 4-ary
 // min-heap, written out rather than built on container/heap so that events
 // stay values and comparisons inline; four children share one or two cache
-// lines, and the heap is half as deep as a binary one. Two FIFOs keep
-// events out of it whose order is known without one:
+// lines, and the heap is half as deep as a binary one. A small heap, of at
+// most smallMax events, is a list sorted latest first instead: a typical
+// job has two to six events there (the sources' next records, the ends of
+// processing), and popping the last of a short sorted list, or inserting
+// into it, takes a fraction of a heap's sifting. Two FIFOs keep events out
+// of it whose order is known without one:
 //
 //   - now: events due at the current instant (the time of the last pop),
 //     such as a wake-up when credit comes back. They were scheduled after
@@ -79,7 +86,8 @@ const (
 // Which FIFO an event is in never changes when it fires: pop takes the
 // earliest (at, ord) of all of them.
 type queue struct {
-	heap   []event
+	heap   []event      // a 4-ary min-heap if big, else sorted latest first
+	big    bool         // heap is a heap (it outgrew smallMax)
 	now    deque[event] // due at the time of the last pop, in schedule order
 	timers deque[event] // ascending (at, ord)
 	net    deque[event] // ascending (at, ord)
@@ -89,6 +97,11 @@ type queue struct {
 
 // arity is the heap's number of children per node.
 const arity = 4
+
+// A heap of more than smallMax events is a 4-ary heap, one of at most
+// smallMax/2 sorted again (the gap keeps a length near the bound from
+// switching at every push and pop).
+const smallMax = 16
 
 // push schedules an event; its schedule order is assigned here.
 func (q *queue) push(at int64, kind eventKind, a int32, b int64, gen uint32) {
@@ -145,10 +158,26 @@ func (q *queue) pushReserved(e event) {
 	q.pushHeap(e)
 }
 
-// pushHeap adds e to the heap.
+// pushHeap adds e to the heap, or inserts it into the sorted list, which
+// becomes a heap when it outgrows smallMax: sorted earliest first, it is
+// one already.
 func (q *queue) pushHeap(e event) {
-	q.heap = append(q.heap, e)
-	siftUp(q.heap, len(q.heap)-1, e)
+	h := append(q.heap, e)
+	q.heap = h
+	if q.big {
+		siftUp(h, len(h)-1, e)
+		return
+	}
+	i := len(h) - 1
+	for i > 0 && before(&h[i-1], &e) {
+		h[i] = h[i-1]
+		i--
+	}
+	h[i] = e
+	if len(h) > smallMax {
+		slices.Reverse(h)
+		q.big = true
+	}
 }
 
 // siftUp moves the hole at i of heap h up to where e belongs and puts e
@@ -180,8 +209,12 @@ const (
 func (q *queue) head() (*event, int8) {
 	var first *event
 	from := inHeap
-	if len(q.heap) > 0 {
-		first = &q.heap[0]
+	if n := len(q.heap); n > 0 {
+		if q.big {
+			first = &q.heap[0]
+		} else {
+			first = &q.heap[n-1]
+		}
 	}
 	if q.timers.n > 0 {
 		if e := q.timers.at(0); first == nil || before(e, first) {
@@ -222,7 +255,8 @@ func (q *queue) pop() event {
 	return q.take(from)
 }
 
-// popHeap removes and returns the heap's earliest event. The hole left at
+// popHeap removes and returns the heap's earliest event: the last of the
+// sorted list of a small heap. A big heap's hole left at
 // the root sinks along the earliest children to the bottom, each level's
 // earliest of four children chosen without a branch, and the last event
 // rises into it from there (Floyd's bottom-up variant): the last event
@@ -230,13 +264,20 @@ func (q *queue) pop() event {
 // with it at every level.
 func (q *queue) popHeap() event {
 	h := q.heap
-	top := h[0]
-	q.at = top.at
 	n := len(h) - 1
 	last := h[n]
 	h = h[:n]
 	q.heap = h
-	if n == 0 {
+	if !q.big {
+		q.at = last.at
+		return last
+	}
+	top := h[0]
+	q.at = top.at
+	if n <= smallMax/2 {
+		q.big = false
+		h[0] = last
+		slices.SortFunc(h, func(a, b event) int { return lessBit(&a, &b) - lessBit(&b, &a) })
 		return top
 	}
 	i := 0

@@ -12,8 +12,8 @@ import (
 // TestQueueOrder: whatever the mix of pushes and pops, the queue pops
 // events by time, then in the order they were pushed, as a plain sort
 // of everything pushed would, through the FIFOs of events due now, of
-// timers and of the network as through the heap. Delays of zero and ties are frequent, as in
-// the engine.
+// timers and of the network as through the heap, small (a sorted list) or
+// big. Delays of zero and ties are frequent, as in the engine.
 func TestQueueOrder(t *testing.T) {
 	// How an event is pushed: into the heap or the FIFO of now, the
 	// timers' FIFO, or the network's, each with delays of its own kind.
@@ -36,7 +36,14 @@ func TestQueueOrder(t *testing.T) {
 		var now int64
 		var pushed int32
 		for i := range rapid.IntRange(1, 400).Draw(rt, "ops") {
-			if len(want) == 0 || rapid.IntRange(0, 2).Draw(rt, "op") > 0 {
+			// Phases of 50 operations fill the queue (two pushes to a pop)
+			// and drain it (one to two), so that the heap grows past
+			// smallMax and shrinks back.
+			push := rapid.IntRange(0, 2).Draw(rt, "op") > 0
+			if (i/50)%2 == 1 {
+				push = !push
+			}
+			if len(want) == 0 || push {
 				l := lanes[rapid.IntRange(0, len(lanes)-1).Draw(rt, "fifo")]
 				at := now + rapid.SampledFrom(l.delays).Draw(rt, l.label)
 				l.push(&q, at, eventKind(i%20), pushed, int64(i), uint32(i))
