@@ -14,7 +14,11 @@ import (
 type link struct {
 	op    *topology.Operator
 	opIdx int
-	cost  int64   // processing cost of one record in this subtask
+	cost  int64 // processing cost of one record in this subtask
+	// whole is the cost of a record entering the chain here, when no
+	// filter it could reach can drop it (it does not depend on the
+	// record), else -1 (chainCost).
+	whole int64
 	next  []int32 // chain positions of the operators chained to its output
 	gates []int32 // the task's output gates it writes, indexes in task.outputs
 	sizes recordSizer
@@ -64,15 +68,44 @@ func (cl *chainLayout) chain(eg *topology.ExecutionGraph, st *topology.Subtask) 
 		i := cl.pos[out.From]
 		chain[i].gates = append(chain[i].gates, int32(g))
 	}
+	for i := range chain {
+		chain[i].whole = wholeCost(chain, int32(i))
+	}
 	return chain
+}
+
+// wholeCost is the cost of a record entering chain at position i if no
+// filter on its way can drop it, else -1: the sum of the costs of the
+// operators it reaches, which a sink ends (it emits nothing).
+func wholeCost(chain []link, i int32) int64 {
+	l := &chain[i]
+	if l.op.Kind == topology.Filter {
+		return -1
+	}
+	cost := l.cost
+	if l.op.Kind == topology.Sink {
+		return cost
+	}
+	for _, j := range l.next {
+		c := wholeCost(chain, j)
+		if c < 0 {
+			return -1
+		}
+		cost += c
+	}
+	return cost
 }
 
 // chainCost is the processing cost of record it entering the chain at
 // position i: the sum of the costs of the operators it reaches (a filter
-// that drops it spares the operators after it). Nothing changes: the
+// that drops it spares the operators after it; without a filter on its
+// way, the sum is the link's whole cost). Nothing changes: the
 // operators apply it when its processing ends.
 func (t *task) chainCost(i int32, it *item) int64 {
 	l := &t.chain[i]
+	if l.whole >= 0 {
+		return l.whole // what the operators make of it does not matter
+	}
 	cost := l.cost
 	if len(l.next) == 0 {
 		return cost
@@ -112,17 +145,18 @@ func (t *task) transform(l *link, it *item) (out item, ok bool) {
 // apply runs record it through the chain from position i: the operator
 // applies it (an aggregate updates its keyed state, a sink writes), then
 // what it emits goes to its gates and to its chained operators, depth
-// first.
+// first. A sink emits nothing, so what it would emit is not made.
 func (s *Sim) apply(t *task, i int32, it *item) {
 	l := &t.chain[i]
+	if l.op.Kind == topology.Sink {
+		t.sunk++
+		s.write(t, l.opIdx, it)
+		return
+	}
 	out, ok := t.transform(l, it)
-	switch l.op.Kind {
-	case topology.Aggregate:
+	if l.op.Kind == topology.Aggregate {
 		t.state[it.key] = out.value
 		s.stateWritten(t, it.key)
-	case topology.Sink:
-		t.sunk++
-		s.write(t, l.opIdx, *it)
 	}
 	if !ok {
 		return

@@ -37,7 +37,7 @@ type sinkState struct {
 // world's copy of the output is kept only when the run can drain (every
 // source bounded), since only a drained run is checked end to end; commit
 // latencies are measured either way.
-func (s *Sim) write(t *task, op int, it item) {
+func (s *Sim) write(t *task, op int, it *item) {
 	o := output{part: it.part, off: it.off, key: it.key, value: it.value, written: s.now, op: int32(op)}
 	if s.cfg.Graph.Operators[op].SinkMode != topology.TwoPhaseCommitSink {
 		o.visible, o.committed = s.now, true
