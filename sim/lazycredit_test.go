@@ -12,10 +12,10 @@ import (
 // lazyViolation says why a credit kept aside on a channel of s would do
 // more than add to the sender's credit if it reached the sender now ("":
 // none would): its sender transmits when credit comes (an event, a
-// finished buffer or a slice a flush requested heads a queue that is not
-// paused, of a subpartition the receiver requested), or some task is
-// backpressured with an output that is no longer full, which the
-// maybeResume of a credit's transmit would release.
+// finished buffer, an empty one to drop or a slice a flush requested
+// heads a queue that is not paused, of a subpartition the receiver
+// requested), or some task is backpressured with an output that is no
+// longer full, which the maybeResume of a credit's transmit would release.
 func lazyViolation(s *Sim) string {
 	for i := range s.tasks {
 		if t := &s.tasks[i]; t.backpressured && !s.outputFull(t) {
@@ -32,7 +32,8 @@ func lazyViolation(s *Sim) string {
 		if c.starved {
 			return fmt.Sprintf("channel %d keeps a credit aside for a starved sender", i)
 		}
-		if !c.paused && !c.unrequested && c.out().len() > 0 && (c.out().at(0).kind != itemRecord || c.outBufs.len() > 0 || c.flushReq && c.openBytes > 0) {
+		if !c.paused && !c.unrequested && (c.outBufs.len() > 0 && c.outBufs.at(0).bytes == 0 ||
+			c.out().len() > 0 && (c.out().at(0).kind != itemRecord || c.outBufs.len() > 0 || c.flushReq && c.openBytes > 0)) {
 			return fmt.Sprintf("channel %d keeps a credit aside whose sender would transmit", i)
 		}
 	}
