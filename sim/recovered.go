@@ -24,7 +24,7 @@ package sim
 // recovering: its channels request nothing until the gate's recovered
 // input is taken.
 func (s *Sim) startRecovery(t *task) {
-	t.recovering = len(t.gates)
+	t.recovering = int32(len(t.gates))
 	t.recoveredOut = t.recoveredOut[:0]
 	for gi := range t.gates {
 		g := &t.gates[gi]

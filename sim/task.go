@@ -37,8 +37,12 @@ type task struct {
 	finalDone bool
 	// suspended: a source that took the synchronous savepoint of a stop
 	// without drain, waiting for it to complete.
-	suspended  bool
-	curCh      int32              // the channel of the record being processed, -1 for a source
+	suspended bool
+	curCh     int32 // the channel of the record being processed, -1 for a source
+	// recovering counts the input gates still reading recovered input
+	// channel state: the task is RUNNING once it is 0 (see
+	// requestPartitions). Every record taken reads it.
+	recovering int32
 	op         *topology.Operator // the chain's head
 	chain      []link             // the chained operators, head first
 	timeoutDue int64              // aligned checkpoint timeout that fired while busy, or 0
@@ -95,11 +99,8 @@ type task struct {
 	// the output flusher sends when it fires at flushAt (-1: none due).
 	dirty   []int32
 	flushAt int64
-	// recovering counts the input gates still reading recovered input
-	// channel state: the task is RUNNING once it is 0 (see
-	// requestPartitions). recoveredOut is the output channel state it
-	// writes into its subpartitions once its state is restored.
-	recovering   int
+	// recoveredOut is the output channel state it writes into its
+	// subpartitions once its state is restored (recovered.go).
 	recoveredOut []persistedRecord
 }
 
