@@ -16,16 +16,23 @@ import (
 // reports what it did. The first signal says so on stderr and restores
 // the default handling, so a second one ends the process at once. stop
 // releases the signals: until it is called, they do not end the process.
+// It returns once the notice of an interrupt is written, so a command that
+// calls it before it returns never exits ahead of that line.
 func interruptContext(parent context.Context, stderr io.Writer) (ctx context.Context, stop func()) {
-	ctx, stop = signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	ctx, release := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	announced := make(chan struct{})
 	go func() {
+		defer close(announced)
 		<-ctx.Done()
-		stop()
+		release()
 		if context.Cause(ctx) != context.Canceled {
 			fmt.Fprintln(stderr, "simulate: interrupted; printing what was done so far (interrupt again to quit at once)")
 		}
 	}()
-	return ctx, stop
+	return ctx, func() {
+		release()
+		<-announced
+	}
 }
 
 // stepsBetweenChecks is how many events a run fires between two looks at
