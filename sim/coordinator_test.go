@@ -288,14 +288,14 @@ func TestFirstTrigger(t *testing.T) {
 }
 
 // subsumeJob has two independent pipelines: a (bounded, finishes after
-// about 0.3 s) into an aggregate with a huge state that takes seconds to
-// upload, and b (unbounded) into a small one. A checkpoint triggered while
-// a runs is slow; one triggered after a finished counts the finished tasks
-// as acknowledged and is fast, so it completes first.
+// about 0.3 s) into an aggregate big whose uploads take 125 ms, and b
+// (unbounded) into a small one. The upload of big's first checkpoint is
+// 20 times slower (a slow-upload fault), so with concurrent checkpoints
+// the next one completes first.
 func subsumeJob(maxConcurrent int) Config {
 	a := src("a", 1, 1000, 300)
 	big := agg("big", 1, 0)
-	big.StateBytesPerKey = 1 << 20 // 20 keys: 20 MiB
+	big.StateBytesPerKey = 1 << 16 // 20 keys: 1.25 MiB
 	return Config{
 		Name: "subsume",
 		Seed: 11,
@@ -314,7 +314,9 @@ func subsumeJob(maxConcurrent int) Config {
 			Timeout: time.Minute, NumRetained: 1, History: testHistory, SyncDuration: time.Millisecond,
 			AsyncBase: 5 * time.Millisecond, StorageBandwidth: 10 << 20,
 		},
-		Until: 4 * time.Second,
+		// The first checkpoint is triggered at about 170 ms.
+		Faults: []Fault{{Kind: SlowUpload, Subtask: "big -> sa[0]", Factor: 20, At: 150 * time.Millisecond, Until: 250 * time.Millisecond}},
+		Until:  4 * time.Second,
 	}
 }
 
@@ -375,8 +377,8 @@ func TestSubsumedByNewerCompletion(t *testing.T) {
 // pending when the task finished; the snapshot-state invariant must hold.
 func TestFinishedTaskStateInLaterCheckpoints(t *testing.T) {
 	cfg := subsumeJob(1)
-	// big[0] finishes once its final checkpoint, whose 20 MiB upload takes
-	// 2s, completed (FLIP-147).
+	// big[0] finishes once its final checkpoint completed and its slow
+	// upload ended (FLIP-147).
 	cfg.Until = 10 * time.Second
 	s := newSim(t, cfg)
 	r := s.Run()

@@ -50,11 +50,18 @@ func (s *Sim) endInput(t *task) {
 	s.broadcastEvent(t, item{kind: itemEndOfData})
 }
 
-// readyToFinish reports whether a task that reached the end of its input
-// may finish: its final checkpoint completed and every receiver consumed
-// its EndOfData.
-func (s *Sim) readyToFinish(t *task) bool {
-	if !t.endOfData || !t.finalDone {
+// closing reports whether a task that reached the end of its input has
+// met StreamTask.afterInvoke's termination conditions: every input
+// delivered end of partition (its upstream tasks finished; the task
+// reaches afterInvoke only on END_OF_INPUT and until then goes on taking
+// barriers), its final checkpoint completed, and every receiver consumed
+// its EndOfData. Its mailbox then closes (prepareClose): a checkpoint
+// triggered at it is declined (Task.triggerCheckpointBarrier:
+// CHECKPOINT_DECLINED_TASK_CLOSING), and it waits for the uploads of its
+// pending snapshots (SubtaskCheckpointCoordinatorImpl.
+// waitForPendingCheckpoints) before it finishes.
+func (s *Sim) closing(t *task) bool {
+	if !t.endOfData || !t.finalDone || t.openInputs > 0 {
 		return false
 	}
 	for g := range t.outputs {
@@ -66,6 +73,10 @@ func (s *Sim) readyToFinish(t *task) bool {
 	}
 	return true
 }
+
+// readyToFinish reports whether a closing task has no snapshot left to
+// upload.
+func (s *Sim) readyToFinish(t *task) bool { return len(t.snaps) == 0 && s.closing(t) }
 
 // notified tells a task that checkpoint n completed: with n at or past its
 // final checkpoint, a task at the end of its input may finish.
@@ -121,6 +132,15 @@ func (s *Sim) triggerDirect(t *task, n int64) {
 	s.stepProtocol(t, protocol.Input{Kind: protocol.Trigger, Checkpoint: n, Triggered: s.coord.triggerTime(n), Savepoint: s.coord.isSavepoint(n)}, 0)
 }
 
+// declineClosing declines checkpoint n, triggered at a closing task whose
+// mailbox no longer takes it (Task.triggerCheckpointBarrier catches the
+// RejectedExecutionException): CHECKPOINT_DECLINED_TASK_CLOSING, which
+// CheckpointFailureManager does not count.
+func (s *Sim) declineClosing(t *task, n int64) {
+	s.trace(TraceEvent{Channel: -1, Kind: TaskCheckpointAborted, Subtask: t.id, Checkpoint: n, Reason: ReasonTaskClosing})
+	s.coord.decline(s, t, n, ReasonTaskClosing)
+}
+
 // stallLimit is how many checkpoints in a row must fail after the end of
 // input before a run counts as stalled.
 const stallLimit = 10
@@ -137,7 +157,8 @@ func (s *Sim) stallCheck() {
 		return
 	}
 	for i := range s.tasks {
-		if t := &s.tasks[i]; !t.finished && !t.endOfData {
+		// A closing task finishes once its uploads end.
+		if t := &s.tasks[i]; !t.finished && (!t.endOfData || s.closing(t)) {
 			s.failedSinceEnd = 0
 			return
 		}

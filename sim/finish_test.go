@@ -12,8 +12,10 @@ import (
 
 // TestFinalCheckpoint: since Flink 1.15 (FLIP-147) a subtask that read its
 // last record waits for a checkpoint it took part in after that to
-// complete, and finishes on its notification; the two-phase commit sink
-// commits its last transaction then.
+// complete, and finishes on its notification once its upstream subtasks
+// finished (end of partition on every input, StreamTask's END_OF_INPUT);
+// the two-phase commit sink commits its last transaction on that
+// notification.
 func TestFinalCheckpoint(t *testing.T) {
 	cfg := bounded(1500, topology.TwoPhaseCommitSink)
 	evs, r, s := runTraced(t, cfg)
@@ -21,12 +23,13 @@ func TestFinalCheckpoint(t *testing.T) {
 	sinkID := subtaskID(t, s, "sink[0]")
 	for i := range s.tasks {
 		id := int32(i)
+		name := s.eg.Subtasks[i].Name
 		end := at(evs, EndOfInput, id, 0)
 		done := at(evs, SubtaskFinished, id, 0)
-		require.Len(t, end, 1, "%s reaches the end of its input once", s.eg.Subtasks[i].Name)
+		require.Len(t, end, 1, "%s reaches the end of its input once", name)
 		require.Len(t, done, 1)
 		// The final checkpoint: the first it snapshotted after its end of
-		// input; it finishes when that one is notified complete.
+		// input; it finishes after its notification.
 		var final int64
 		for _, ev := range ofKind(evs, SnapshotSyncStart) {
 			if ev.Subtask == id && ev.At >= end[0].At {
@@ -34,14 +37,23 @@ func TestFinalCheckpoint(t *testing.T) {
 				break
 			}
 		}
-		require.Positive(t, final, "%s took part in a checkpoint after its end of input", s.eg.Subtasks[i].Name)
+		require.Positive(t, final, "%s took part in a checkpoint after its end of input", name)
 		assert.Equal(t, Completed, r.Checkpoints[final-1].Status)
-		assert.GreaterOrEqual(t, done[0].At, r.Checkpoints[final-1].EndAt, "%s finishes after its final checkpoint", s.eg.Subtasks[i].Name)
+		notified := at(evs, NotifyComplete, id, final)
+		require.Len(t, notified, 1, "%s is notified of its final checkpoint", name)
+		assert.GreaterOrEqual(t, done[0].At, notified[0].At, "%s finishes after its final checkpoint", name)
+		// It finishes only after the end of partition of every input.
+		eops := at(evs, EndOfPartition, id, 0)
+		assert.Len(t, eops, len(s.tasks[i].inputs), "%s takes the end of partition of every input", name)
+		for _, eop := range eops {
+			assert.GreaterOrEqual(t, done[0].At, eop.At, "%s finishes after its upstream", name)
+		}
+		if id == sinkID {
+			last := ofKind(evs, TransactionCommitted)
+			require.NotEmpty(t, last)
+			assert.Equal(t, notified[0].At, last[len(last)-1].At, "the last transaction commits on the final checkpoint's notification")
+		}
 	}
-	last := ofKind(evs, TransactionCommitted)
-	require.NotEmpty(t, last)
-	finish := at(evs, SubtaskFinished, sinkID, 0)[0]
-	assert.Equal(t, finish.At, last[len(last)-1].At, "the last transaction commits on the final checkpoint's notification")
 	// The job finishes up to an interval (and a checkpoint) after the end
 	// of the input.
 	assert.Less(t, r.VirtualEnd-r.Summary.LastEndOfInput, int64(cfg.Checkpoint.Interval)+r.Summary.MaxEndToEnd+int64(time.Millisecond))
@@ -122,4 +134,47 @@ func TestStalledFinalCheckpoint(t *testing.T) {
 	cfg.MaxEvents = 200_000
 	r = newSim(t, cfg).Run()
 	assert.Equal(t, EventBudget, r.Stop)
+}
+
+// TestClosingTaskWaitsForUploads: a subtask whose input ended and whose
+// final checkpoint completed still finishes only once the uploads of its
+// pending snapshots end (StreamTask.afterInvoke:
+// waitForPendingCheckpoints); a checkpoint triggered at it meanwhile is
+// declined (CHECKPOINT_DECLINED_TASK_CLOSING), which is not a counted
+// failure.
+func TestClosingTaskWaitsForUploads(t *testing.T) {
+	cfg := subsumeJob(3)
+	cfg.Faults = nil
+	cfg.Graph.Operators[1].Source.Records = 300       // b is bounded too: the job ends
+	cfg.Graph.Operators[2].StateBytesPerKey = 1 << 20 // 20 MiB: 2 s per upload
+	cfg.Recovery.TolerableFailures = 0
+	// Enough declines in a row to count as a stall, were the closing task
+	// not known to move on.
+	cfg.Checkpoint.Interval = 100 * time.Millisecond
+	cfg.Until = 8 * time.Second
+	evs, r, s := runTraced(t, cfg)
+	require.Equal(t, JobFinished, r.Job, "stop: %s", r.Stop)
+	big := subtaskID(t, s, "big[0]")
+	done := at(evs, SubtaskFinished, big, 0)
+	require.Len(t, done, 1)
+	eop := at(evs, EndOfPartition, big, 0)
+	require.Len(t, eop, 1)
+	acks := at(evs, CheckpointAcked, big, 0)
+	require.NotEmpty(t, acks)
+	assert.Equal(t, done[0].At, acks[len(acks)-1].At, "big[0] finishes with its last upload")
+	assert.Greater(t, done[0].At, eop[0].At, "big[0] waits for its uploads after its end of input")
+	closing := 0
+	for _, ev := range ofKind(evs, TaskCheckpointAborted) {
+		if ev.Reason == ReasonTaskClosing {
+			require.Equal(t, big, ev.Subtask)
+			assert.Greater(t, ev.At, eop[0].At)
+			assert.Less(t, ev.At, done[0].At)
+			assert.Equal(t, Aborted, r.Checkpoints[ev.Checkpoint-1].Status)
+			assert.Equal(t, ReasonTaskClosing, r.Checkpoints[ev.Checkpoint-1].Reason)
+			closing++
+		}
+	}
+	assert.GreaterOrEqual(t, closing, stallLimit, describeCheckpoints(r))
+	assert.Zero(t, r.Summary.Restarts, "a decline of a closing task is not a counted failure")
+	requireInvariants(t, r, "consistent-snapshot", "snapshot-state", "exactly-once-state", "no-loss", "end-to-end")
 }

@@ -46,12 +46,16 @@ func (t *task) snap(n int64) *taskSnap {
 	return nil
 }
 
-// dropSnap forgets checkpoint n at the task: its async phase and channel
-// state writing are cancelled and it will not be acknowledged.
+// dropSnap forgets checkpoint n at the task: it was acknowledged, or its
+// async phase and channel state writing are cancelled. A closing task
+// whose last snapshot this was can finish.
 func (s *Sim) dropSnap(t *task, n int64) {
 	for i, sn := range t.snaps {
 		if sn.id == n {
 			t.snaps = append(t.snaps[:i], t.snaps[i+1:]...)
+			if s.readyToFinish(t) {
+				s.schedule(t, s.now, evWake, 0)
+			}
 			return
 		}
 	}

@@ -116,15 +116,19 @@ func (s *Sim) tryWork(t *task) {
 			s.alignmentTimeout(t, n)
 			continue
 		}
-		if len(t.triggers) > 0 {
-			n := t.triggers[0]
-			t.triggers = t.triggers[1:]
-			s.triggerDirect(t, n)
-			continue
-		}
 		if s.readyToFinish(t) {
 			s.finish(t)
 			return
+		}
+		if len(t.triggers) > 0 {
+			n := t.triggers[0]
+			t.triggers = t.triggers[1:]
+			if s.closing(t) {
+				s.declineClosing(t, n)
+			} else {
+				s.triggerDirect(t, n)
+			}
+			continue
 		}
 		if t.isSource() {
 			if !s.sourceStep(t) {

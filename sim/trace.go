@@ -189,9 +189,13 @@ const (
 	// recovered channel state (RecoveredInputChannel.checkpointStarted:
 	// CHECKPOINT_DECLINED_TASK_NOT_READY).
 	ReasonTaskNotReady
+	// ReasonTaskClosing: the coordinator triggered it at a subtask that
+	// was closing: its input had ended and its final checkpoint completed,
+	// and it waited for its last uploads (CHECKPOINT_DECLINED_TASK_CLOSING).
+	ReasonTaskClosing
 )
 
-var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished", "task failure", "task not ready"}
+var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished", "task failure", "task not ready", "task closing"}
 
 // String is the reason's name.
 func (r Reason) String() string { return reasonNames[r] }
