@@ -169,15 +169,19 @@ func recoveringJoin(mode Mode, alignedTimeout time.Duration) Config {
 	return cfg
 }
 
-// TestCheckpointDeclinedWhileRecovering: a barrier that would start an
-// unaligned checkpoint at a task one of whose gates still reads recovered
-// input declines it (RecoveredInputChannel.checkpointStarted:
-// CHECKPOINT_DECLINED_TASK_NOT_READY), which the statistics show as the
-// checkpoint's reason: in unaligned mode the first barrier, which comes on
-// the gate that requested its partitions first; with an aligned checkpoint
-// timeout the timer, the barrier having started an alignment. The decline
-// is not a counted failure (CheckpointFailureManager ignores the reason).
-func TestCheckpointDeclinedWhileRecovering(t *testing.T) {
+// TestNoCheckpointWhileRecovering: no checkpoint is triggered while a
+// redeployed subtask still recovers its input channel state, even once
+// every state download is done: the subtask is INITIALIZING until every
+// gate has consumed its recovered input (StreamTask.restoreInternal,
+// Task.restoreAndInvoke), and DefaultCheckpointPlanCalculator.
+// checkTasksStarted requires every task to wait for to be RUNNING, so the
+// periodic requests in between are dropped (NOT_ALL_REQUIRED_TASKS_RUNNING,
+// not a failure) and no barrier ever reaches a recovering gate: nothing is
+// declined "task not ready". join recovers its input for longer than a
+// checkpoint interval after every download is done, so a coordinator that
+// checked only the sources, or only the downloads, would trigger in
+// between.
+func TestNoCheckpointWhileRecovering(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		timeout time.Duration
@@ -186,37 +190,62 @@ func TestCheckpointDeclinedWhileRecovering(t *testing.T) {
 		{"aligned checkpoint timeout", 20 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runRecovered(t, recoveringJoin(Unaligned, tc.timeout), "join[0]", 500*time.Millisecond)
+			cfg := recoveringJoin(Unaligned, tc.timeout)
+			r := runRecovered(t, cfg, "join[0]", 500*time.Millisecond)
 			res := r.s.Result()
 			join := subtaskID(t, r.s, "join[0]")
-			var notReady []CheckpointStats
+			// The restore: every download done, then join RUNNING once
+			// both its gates consumed their recovered input.
+			var restored int64 = -1
+			for _, ev := range ofKind(r.evs, SubtaskRestored) {
+				if ev.At > r.restart {
+					restored = max(restored, ev.At)
+				}
+			}
+			running := r.running(join)
+			require.Positive(t, restored)
+			require.Positive(t, running, "join is RUNNING again")
+			require.Greater(t, running-restored, int64(cfg.Checkpoint.Interval),
+				"join recovers for longer than an interval after the downloads")
+			var after []CheckpointStats
 			for _, c := range res.Checkpoints {
-				if c.Reason == ReasonTaskNotReady {
-					notReady = append(notReady, c)
+				assert.NotEqual(t, ReasonTaskNotReady, c.Reason, "checkpoint %d", c.ID)
+				if c.TriggerAt > r.restart {
+					after = append(after, c)
 				}
 			}
-			require.NotEmpty(t, notReady, "a checkpoint triggered while join recovers: %s", describeCheckpoints(res))
-			c := notReady[0]
-			assert.Equal(t, Aborted, c.Status)
-			assert.Equal(t, "task not ready", c.Reason.String())
-			assert.Greater(t, c.TriggerAt, r.restart)
-			// join declined it while its busy gate still recovered, after
-			// its quiet gate requested its partitions.
-			var decline, running int64 = -1, -1
-			for _, ev := range r.evs {
-				switch {
-				case ev.Kind == TaskCheckpointAborted && ev.Subtask == join && ev.Checkpoint == c.ID:
-					assert.Equal(t, ReasonTaskNotReady, ev.Reason)
-					decline = ev.At
-				case ev.Kind == InputRecovered && ev.Subtask == join && ev.N == 0 && ev.At > r.restart:
-					running = ev.At
-				}
-			}
-			require.Positive(t, decline)
-			assert.GreaterOrEqual(t, decline, c.TriggerAt+int64(tc.timeout), "declined when the checkpoint would turn unaligned")
-			assert.Less(t, decline, running, "join declines before it is RUNNING")
-			assert.Len(t, res.Failovers, 1, "a not-ready decline is not a counted failure")
+			require.NotEmpty(t, after, "checkpoints after the restore: %s", describeCheckpoints(res))
+			assert.GreaterOrEqual(t, after[0].TriggerAt, running, "the first checkpoint after the restart waits for join to be RUNNING")
+			assert.Equal(t, Completed, after[0].Status)
+			assert.Empty(t, ofKind(r.evs, TaskCheckpointAborted), "no subtask declines a checkpoint")
+			assert.Len(t, res.Failovers, 1)
 			requireInvariants(t, res)
+		})
+	}
+}
+
+// TestAllRunning: the coordinator triggers only when every subtask is
+// RUNNING (DefaultCheckpointPlanCalculator: checkAllTasksInitiated and
+// checkTasksStarted over the tasks to wait for): not while the job
+// restarts, a subtask waits for its restart, a subtask downloads its state,
+// or a subtask's input gate still recovers its channel state.
+func TestAllRunning(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		set   func(s *Sim)
+		ready bool
+	}{
+		{"every subtask running", func(*Sim) {}, true},
+		{"job restarting", func(s *Sim) { s.job.status = JobRestarting }, false},
+		{"a subtask waiting for its restart", func(s *Sim) { s.job.waiting[1] = true }, false},
+		{"a subtask downloading its state", func(s *Sim) { s.job.restoring = 1 }, false},
+		{"a subtask recovering its channel state", func(s *Sim) { s.tasks[len(s.tasks)-1].recovering = 1 }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(t, recoveringJoin(Unaligned, 0))
+			require.True(t, s.allRunning(), "a new job")
+			tc.set(s)
+			assert.Equal(t, tc.ready, s.allRunning())
 		})
 	}
 }

@@ -52,9 +52,28 @@ type restartReq struct {
 	restoring    int // its redeployed subtasks still restoring
 }
 
-// running reports whether every subtask is deployed and restored.
+// allRunning reports whether every subtask is RUNNING, as the coordinator
+// needs it to trigger a checkpoint or savepoint: DefaultCheckpointPlanCalculator.
+// calculateCheckpointPlan fails the trigger with NOT_ALL_REQUIRED_TASKS_RUNNING
+// unless every task has an execution (checkAllTasksInitiated) and every task
+// to wait for, that is every task not finished, is RUNNING
+// (checkTasksStarted(result.getTasksToWaitFor()); before FLINK-22379, fixed
+// in 1.13.1 and so in every modelled version, it checked only the tasks to
+// trigger). A redeployed subtask is INITIALIZING until it has loaded its
+// state and every input gate has consumed its recovered channel state
+// (Task.restoreAndInvoke: INITIALIZING to RUNNING after
+// StreamTask.restoreInternal, which waits for restoreGates' futures), so
+// no checkpoint is triggered while a subtask still recovers its input.
 func (s *Sim) allRunning() bool {
-	return s.job.status == JobRunning && s.job.restoring == 0 && !slices.Contains(s.job.waiting, true)
+	if s.job.status != JobRunning || s.job.restoring > 0 || slices.Contains(s.job.waiting, true) {
+		return false
+	}
+	for i := range s.tasks {
+		if s.tasks[i].recovering > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // failover reacts to a failure of the given subtasks (nil: a global
