@@ -15,10 +15,13 @@ package sim
 // only once the task has taken all of its recovered records
 // (getStateConsumedFuture), so new data and barriers reach the task on
 // that gate only behind them. The task is RUNNING once every gate has
-// (Task.restoreAndInvoke: INITIALIZING to RUNNING after restore). A
-// barrier that would start an unaligned checkpoint while a gate still
+// (Task.restoreAndInvoke: INITIALIZING to RUNNING after restore), and
+// the coordinator triggers no checkpoint before every subtask is
+// (allRunning: DefaultCheckpointPlanCalculator.checkTasksStarted). A
+// barrier that would still start an unaligned checkpoint while a gate
 // recovers is declined (RecoveredInputChannel.checkpointStarted throws
-// CHECKPOINT_DECLINED_TASK_NOT_READY; protocol.Input.Recovering).
+// CHECKPOINT_DECLINED_TASK_NOT_READY; protocol.Input.Recovering), a guard
+// that the engine's runs do not reach.
 
 // startRecovery marks every input gate of the redeployed subtask t as
 // recovering: its channels request nothing until the gate's recovered

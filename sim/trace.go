@@ -187,7 +187,9 @@ const (
 	// ReasonTaskNotReady: a subtask took a barrier that starts the
 	// checkpoint unaligned while one of its input gates still read
 	// recovered channel state (RecoveredInputChannel.checkpointStarted:
-	// CHECKPOINT_DECLINED_TASK_NOT_READY).
+	// CHECKPOINT_DECLINED_TASK_NOT_READY). The coordinator triggers only
+	// when every subtask is RUNNING (allRunning), so a run does not show
+	// it; the barrier handler keeps Flink's guard.
 	ReasonTaskNotReady
 	// ReasonTaskClosing: the coordinator triggered it at a subtask that
 	// was closing: its input had ended and its final checkpoint completed,
