@@ -164,6 +164,11 @@ type channel struct {
 	dirty              bool  // on its sender's list of channels for the output flusher
 	paused             bool  // the sender stopped after a blocking barrier
 	resuming           bool  // the receiver's resumeConsumption is on its way to the sender
+	// pauseTaken: the receiver took the blocking barrier that paused the
+	// sender and owes it a resumeConsumption, which the end of the
+	// alignment sends (a sender paused by a barrier still on its way is
+	// not resumed before the receiver takes it).
+	pauseTaken bool
 	dataEnded          bool  // the receiver consumed EndOfData (or end of partition)
 	// lazy: a credit announced to the sender is kept aside in Sim.lazy
 	// rather than scheduled (see grantCredit); starved: the sender has a
@@ -292,6 +297,7 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 // one network latency later.
 func (s *Sim) resume(c *channel) {
 	s.setBlocked(c, false)
+	c.pauseTaken = false
 	if c.paused && !c.resuming {
 		c.resuming = true
 		s.deliver(c, s.delay(c), evResume, 0)

@@ -32,18 +32,30 @@ func genNetwork(t *rapid.T) Config {
 	return cfg
 }
 
-// checkBuffers fails unless every buffer of every remote channel's
+// fataler is what checkBuffers reports to: a *testing.T or a *rapid.T.
+type fataler interface{ Fatalf(format string, args ...any) }
+
+// checkBuffers fails unless no sender sent past a blocking barrier its
+// receiver has not taken, and every buffer of every remote channel's
 // receiver is accounted for: each exclusive buffer is free or held by a
 // landed buffer of data, and each floating buffer of a gate is in the
 // gate's pool, free at one of its channels or held by landed data.
 // held is scratch space: floating buffers held per task and gate.
-func checkBuffers(t *rapid.T, s *Sim, held [][]int) {
+func checkBuffers(t fataler, s *Sim, held [][]int) {
 	e, f := s.cfg.Channels.BuffersPerChannel, s.cfg.Channels.FloatingBuffersPerGate
 	for ti := range held {
 		clear(held[ti])
 	}
 	for i := range s.chans {
 		c := &s.chans[i]
+		// The sender pauses after a blocking barrier until the receiver
+		// took it and resumed consumption: nothing follows it (unless it
+		// became a priority barrier and jumped the data ahead of it).
+		for j := range c.in().len() - 1 {
+			if it := c.in().at(j); it.kind == itemBarrier && it.blocking && !it.priority {
+				t.Fatalf("channel %d at %d: something was sent after blocking barrier %d before it was taken", c.id, s.now, it.ck)
+			}
+		}
 		if c.local {
 			continue
 		}
@@ -91,6 +103,48 @@ func TestPropertyBuffersConserved(t *testing.T) {
 			checkBuffers(t, s, held)
 		}
 	})
+}
+
+// TestResumeOnlyTakenBarriers: the end of an alignment resumes the inputs
+// the task blocked, not one whose sender paused after the barrier of the
+// next checkpoint, which is still on its way (ChannelState.
+// unblockAllChannels). Found by TestPropertyBuffersConserved (seed
+// 15770414709739704337): checkpoint 39 ended unaligned at mid while barrier
+// 40 had paused s0; s0, resumed, later sent with a credit of the floating
+// buffer mid had released when it blocked the channel for barrier 40, and
+// the buffer landed with no free buffer (-1 exclusive buffers).
+func TestResumeOnlyTakenBarriers(t *testing.T) {
+	m := topology.Operator{Name: "mid", Kind: topology.Map, Parallelism: 1, Cost: 3 * time.Microsecond, Multiply: 2, Add: 1}
+	snk := sink("sink", 1)
+	snk.SubtaskCost = map[int]time.Duration{0: 1867 * time.Microsecond}
+	source := src("s0", 1, 2000, 0)
+	source.Source.Keys, source.Cost = 1, 16*time.Microsecond
+	cfg := Config{
+		Name: "resume", Seed: 0x10,
+		Graph: &topology.Graph{
+			Operators: []topology.Operator{source, m, agg("agg", 1, 264*time.Microsecond), snk},
+			Edges: []topology.Edge{
+				{From: "s0", To: "mid", Partitioning: topology.Rebalance},
+				{From: "mid", To: "agg", Partitioning: topology.Hash},
+				{From: "agg", To: "sink", Partitioning: topology.Rebalance},
+			},
+		},
+		Channels: ChannelConfig{Latency: 3 * time.Microsecond, Jitter: 72 * time.Microsecond, SegmentSize: 534,
+			FloatingBuffersPerGate: 2, MaxBuffersPerChannel: 2, BufferTimeout: time.Millisecond},
+		Checkpoint: CheckpointConfig{Interval: 10 * time.Millisecond, Mode: Unaligned, AlignedCheckpointTimeout: 10 * time.Millisecond,
+			MaxConcurrent: 3, Timeout: 30 * time.Millisecond, MinPause: 3 * time.Millisecond, NumRetained: 1, History: 1,
+			SyncDuration: 40 * time.Microsecond, AsyncBase: 2 * time.Millisecond, StorageBandwidth: 3 << 20},
+		Recovery: RecoveryConfig{TolerableFailures: -1},
+		Until:    409 * time.Millisecond,
+	}
+	s := newSim(t, cfg)
+	held := make([][]int, len(s.tasks))
+	for ti := range held {
+		held[ti] = make([]int, len(s.tasks[ti].gates))
+	}
+	for s.Step() {
+		checkBuffers(t, s, held)
+	}
 }
 
 // TestBufferSizeEMA follows Flink's BufferSizeEMATest: new
