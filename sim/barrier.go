@@ -68,7 +68,7 @@ func (s *Sim) block(t *task, c *channel, n int64) {
 func (s *Sim) unblockAll(t *task) {
 	for _, id := range t.inputs {
 		c := &s.chans[id]
-		if c.blocked || c.pauseTaken {
+		if c.blocked || c.resumption == resumeOwed {
 			if c.blocked {
 				s.trace(TraceEvent{Kind: ChannelUnblocked, Subtask: t.id, Channel: c.id})
 			}

@@ -163,13 +163,8 @@ type channel struct {
 	lastArr            int64 // arrival time of the last transmitted item (FIFO)
 	dirty              bool  // on its sender's list of channels for the output flusher
 	paused             bool  // the sender stopped after a blocking barrier
-	resuming           bool  // the receiver's resumeConsumption is on its way to the sender
-	// pauseTaken: the receiver took the blocking barrier that paused the
-	// sender and owes it a resumeConsumption, which the end of the
-	// alignment sends (a sender paused by a barrier still on its way is
-	// not resumed before the receiver takes it).
-	pauseTaken bool
-	dataEnded          bool  // the receiver consumed EndOfData (or end of partition)
+	resumption         resumption
+	dataEnded          bool // the receiver consumed EndOfData (or end of partition)
 	// lazy: a credit announced to the sender is kept aside in Sim.lazy
 	// rather than scheduled (see grantCredit); starved: the sender has a
 	// finished buffer waiting for credit, so a credit that reaches it must
@@ -184,6 +179,23 @@ type channel struct {
 	// it, until the subpartition's queue is drained to it.
 	flushReq bool
 }
+
+// resumption is where the receiver's resumeConsumption to a sender paused
+// after a blocking barrier stands.
+type resumption uint8
+
+const (
+	// resumeNone: nothing to resume, or the barrier that paused the sender
+	// is still on its way (the receiver resumes the sender only after it
+	// took that barrier).
+	resumeNone resumption = iota
+	// resumeOwed: the receiver took the blocking barrier that paused the
+	// sender and owes it a resumeConsumption, which the end of the
+	// alignment sends.
+	resumeOwed
+	// resumeSent: the resumeConsumption is on its way to the sender.
+	resumeSent
+)
 
 // inQueue is the receiver's queue of a channel: what was transmitted and
 // not yet taken, in order, each item with its arrival.
@@ -297,10 +309,12 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 // one network latency later.
 func (s *Sim) resume(c *channel) {
 	s.setBlocked(c, false)
-	c.pauseTaken = false
-	if c.paused && !c.resuming {
-		c.resuming = true
+	switch {
+	case c.paused && c.resumption != resumeSent:
+		c.resumption = resumeSent
 		s.deliver(c, s.delay(c), evResume, 0)
+	case c.resumption == resumeOwed:
+		c.resumption = resumeNone
 	}
 }
 
@@ -309,7 +323,7 @@ func (s *Sim) resume(c *channel) {
 // their floating buffers back when it blocked the channel
 // (CreditBasedSequenceNumberingViewReader.resumeConsumption).
 func (s *Sim) resumed(c *channel) {
-	c.resuming = false
+	c.resumption = resumeNone
 	if c.paused {
 		c.paused = false
 		s.landLazy(c)

@@ -310,8 +310,8 @@ func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
 func (s *Sim) channelStuck(f *waitFacts, c *channel) bool {
 	switch {
 	case c.blocked:
-		return !c.resuming && f.align[c.to]
-	case c.resuming || !f.bp[c.to]:
+		return c.resumption != resumeSent && f.align[c.to]
+	case c.resumption == resumeSent || !f.bp[c.to]:
 		return false
 	case c.paused || c.local:
 		return true // the sender sends nothing until the receiver takes the barrier

@@ -33,7 +33,9 @@ func genNetwork(t *rapid.T) Config {
 }
 
 // fataler is what checkBuffers reports to: a *testing.T or a *rapid.T.
-type fataler interface{ Fatalf(format string, args ...any) }
+type fataler interface {
+	Fatalf(format string, args ...any)
+}
 
 // checkBuffers fails unless no sender sent past a blocking barrier its
 // receiver has not taken, and every buffer of every remote channel's

@@ -152,7 +152,9 @@ func (s *Sim) tryWork(t *task) {
 		case itemRecord:
 			s.takeRecord(t, c, &it)
 		case itemBarrier:
-			c.pauseTaken = it.blocking
+			if it.blocking {
+				c.resumption = resumeOwed
+			}
 			s.trace(TraceEvent{Kind: BarrierReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
 			s.stepProtocol(t, s.barrierInput(c, &it), int(it.overtook()))
 		case itemCancel:
