@@ -265,8 +265,9 @@ func (s *Sim) delay(c *channel) int64 {
 	return s.channelDelay(c, later(s.now, s.latency()))
 }
 
-// sendPriority sends an unaligned barrier of the sender t at once, ahead
-// of the first n items waiting in the output queue, whose records become
+// sendPriority sends an unaligned barrier of the sender t at once (unless
+// the channel is paused or not yet requested), ahead of the first n items
+// waiting in the output queue, whose records become
 // output channel state of the checkpoint. When it overtakes the whole
 // queue, the buffer being filled is finished first, as
 // BufferWritingResultPartition.broadcastEvent finishes every buffer
@@ -295,7 +296,11 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 		s.persist(t, c, r, it.ck, bufs)
 	}
 	it.priority, it.blocking, it.timeoutable = true, false, false
-	if c.unrequested {
+	if c.unrequested || c.paused {
+		// A subpartition blocked after an aligned barrier sends nothing,
+		// priority events included (PipelinedSubpartition.pollBuffer
+		// returns null while isBlocked): the barrier waits at the head of
+		// the queue for resumeConsumption.
 		s.queuePriority(c, it)
 		return
 	}

@@ -137,8 +137,8 @@ const (
 	// every channel whose sender paused after an aligned barrier (Flink's
 	// ChannelState.unblockAllChannels).
 	UnblockAll
-	// Resume input Channel after an obsolete aligned barrier: its sender
-	// paused after it and may send again
+	// Resume input Channel after an obsolete aligned barrier, prioritized
+	// or not: its sender paused after it and may send again
 	// (CheckpointableInput.resumeConsumption).
 	Resume
 	// StartRecording input Channel for Checkpoint: every record taken from

