@@ -181,7 +181,7 @@ func (s *Sim) emit(t *task, l *link, it *item) {
 			s.send(&s.chans[gt.chans[gt.rr]], *it)
 			gt.rr = (gt.rr + 1) % len(gt.chans)
 		case topology.Hash:
-			s.send(&s.chans[gt.chans[topology.KeyOwner(it.key, gt.keyGroups, len(gt.chans))]], *it)
+			s.send(&s.chans[gt.chans[gt.owners.of(it.key)]], *it)
 		case topology.Broadcast:
 			for _, c := range gt.chans {
 				s.send(&s.chans[c], *it)

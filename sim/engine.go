@@ -60,6 +60,7 @@ type Sim struct {
 	// zipf are the Zipf tables of the sources; graphs the execution
 	// graph of each execution (a rescaling restore deploys a new one).
 	zipf   zipfTables
+	owners ownerTables // the hash gates' key-owner tables
 	graphs []*topology.ExecutionGraph
 	// fileSeq numbers the shared state files (backend.go); sharedLost
 	// says how the registry deleted a file a retained checkpoint
@@ -236,7 +237,10 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		t.readable = newInputSet(len(t.inputs))
 		t.recording = make([]int64, len(t.inputs))
 		for _, g := range st.Outputs {
-			gt := gate{part: g.Partitioning, keyGroups: g.KeyGroups, pool: s.cfg.Channels.outputPool(len(g.Channels)), chans: g.Channels}
+			gt := gate{part: g.Partitioning, pool: s.cfg.Channels.outputPool(len(g.Channels)), chans: g.Channels}
+			if gt.part == topology.Hash {
+				gt.owners = s.owners.get(ownerKeys(s.cfg.Graph), g.KeyGroups, len(g.Channels))
+			}
 			for _, id := range g.Channels {
 				s.chans[id].outGate = int32(len(t.outputs))
 			}

@@ -27,6 +27,7 @@ type reference struct {
 	srcOp       []int               // operator of each partition
 	outs        [][]flowEdge        // by operator: the edges it emits on, in the graph's order
 	maxPar      []int               // max parallelism of each operator
+	owners      []*ownerTable       // by operator: who owns a key, for the compared aggregates
 	checked     int                 // checkpoints compared
 	bad         int                 // checkpoints that differed
 	detail      string
@@ -74,6 +75,7 @@ func newReference(g *topology.Graph, logs []*sourceLog, atLeastOnce bool) refere
 			tainted[op] = true
 		}
 	}
+	r.owners = r.ownerTables()
 	r.logs = logs
 	r.offsets = make([]int64, len(logs))
 	for op := range g.Operators {
@@ -111,7 +113,7 @@ func (r *reference) propagate(op int, key, value int64) {
 	r.flow(op, key, value, func(to int, key, value int64) bool {
 		o := &r.g.Operators[to]
 		if st := r.state[to]; st != nil {
-			m := st[topology.KeyOwner(key, r.maxPar[to], o.Parallelism)]
+			m := st[r.owners[to].of(key)]
 			if o.Func == topology.Sum {
 				m[key] += value
 			} else {
@@ -208,6 +210,20 @@ func (r *reference) rescaled(g *topology.Graph) {
 		}
 		r.state[op] = splitByKeyGroup(subs, g.MaxParallelismOf(op), g.Operators[op].Parallelism)
 	}
+	r.owners = r.ownerTables()
+}
+
+// ownerTables builds the key-owner tables of the compared aggregates of
+// r's graph (a new list: clones share the old one).
+func (r *reference) ownerTables() []*ownerTable {
+	owners := make([]*ownerTable, len(r.g.Operators))
+	for op, st := range r.state {
+		if st != nil {
+			t := newOwnerTable(ownerKeys(r.g), r.maxPar[op], r.g.Operators[op].Parallelism)
+			owners[op] = &t
+		}
+	}
+	return owners
 }
 
 // report appends the invariant snapshot-state (none in mode AtLeastOnce).

@@ -8,10 +8,10 @@ import (
 // gate is one output edge of a subtask: the channels it writes and how it
 // picks among them.
 type gate struct {
-	part      topology.Partitioning
-	chans     []int32 // the graph's (topology.OutputGate.Channels)
-	rr        int     // next channel of a rebalance gate
-	keyGroups int     // a hash gate's key groups: the receiver's max parallelism
+	part   topology.Partitioning
+	chans  []int32     // the graph's (topology.OutputGate.Channels)
+	rr     int         // next channel of a rebalance gate
+	owners *ownerTable // a hash gate's: which of its channels a key goes to (the receiver's key group ranges)
 	// held is the buffers of the result partition's pool in use, pool its
 	// size (ChannelConfig.outputPool).
 	held, pool int
