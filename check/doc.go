@@ -113,9 +113,9 @@
 // property that does not apply to a run (liveness with bounded sources, an
 // end-to-end property on a job that failed) reports ErrNotApplicable rather
 // than passing silently; sweeps count those runs as skipped. A run that
-// violates a property the way Flink itself does (liveness in a
-// forced-alignment deadlock, sim.Deadlock) reports ErrFlinkBehaviour, a
-// skip that sweeps count apart.
+// violates a property the way Flink itself does (liveness or bounded-drain
+// in a forced-alignment deadlock, sim.Deadlock) reports ErrFlinkBehaviour,
+// a skip that sweeps count apart.
 //
 // A property's Focus tightens bounds to the runs it applies to: the
 // properties about recovery draw bounded runs with faults in every run,

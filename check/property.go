@@ -665,8 +665,17 @@ func checkDrain(r *Run) error {
 	if res.Stop == sim.Stalled {
 		return notApplicable("no checkpoint completes after the end of input: the job waits for its final checkpoint, as Flink's does")
 	}
+	unfinished := res.Stop != sim.Quiescent && (res.Stop != sim.JobEnded || res.Job != sim.JobFinished)
+	if d := res.Deadlock; unfinished && d != nil {
+		// The job cannot finish for a reason of Flink's own: it ends in
+		// the cycle of waits around a forced aligned barrier, while newer
+		// checkpoints may keep coming and failing until the event budget
+		// is spent (docs/flink-semantics.md, "Forced alignment deadlock").
+		return flinkBehaviour(ForcedAlignmentDeadlock, fmt.Sprintf("the run stopped by %s at %v: checkpoint %d can never complete: %s",
+			res.Stop, time.Duration(res.VirtualEnd), d.Checkpoint, d.Text))
+	}
 	switch {
-	case res.Stop != sim.Quiescent && (res.Stop != sim.JobEnded || res.Job != sim.JobFinished):
+	case unfinished:
 		return fmt.Errorf("the run stopped by %s at %v with the job %s, not finished", res.Stop, time.Duration(res.VirtualEnd), res.Job)
 	case o.finished != len(r.Graph.Subtasks):
 		return fmt.Errorf("only %d of %d subtasks finished", o.finished, len(r.Graph.Subtasks))
