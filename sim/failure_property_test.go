@@ -99,6 +99,9 @@ func TestPropertyRecovery(t *testing.T) {
 				if r.Stop == Stalled {
 					return // no checkpoint completes after the end of input: Flink's job waits too
 				}
+				if r.Deadlock != nil {
+					return // the forced-alignment deadlock: Flink's job never finishes either
+				}
 				if r.Job != JobFinished {
 					t.Fatalf("the job is %s (stop: %s at %v), want FINISHED; failovers: %+v", r.Job, r.Stop, time.Duration(r.VirtualEnd), r.Failovers)
 				}

@@ -215,6 +215,9 @@ func TestPropertyBoundedDrains(t *testing.T) {
 				if r.Stop == Stalled {
 					return // no checkpoint completes after the end of input: Flink's job waits too
 				}
+				if r.Deadlock != nil {
+					return // the forced-alignment deadlock: Flink's job never finishes either
+				}
 				if r.Stop != JobEnded || r.Job != JobFinished {
 					t.Fatalf("run stopped by %s at %v with the job %s, want a finished job", r.Stop, time.Duration(r.VirtualEnd), r.Job)
 				}
