@@ -93,6 +93,18 @@ func checkBuffers(t fataler, s *Sim, held [][]int) {
 	}
 }
 
+// stepCheckingBuffers runs s to its end, checking its buffers after every
+// step (checkBuffers).
+func stepCheckingBuffers(t fataler, s *Sim) {
+	held := make([][]int, len(s.tasks))
+	for ti := range held {
+		held[ti] = make([]int, len(s.tasks[ti].gates))
+	}
+	for s.Step() {
+		checkBuffers(t, s, held)
+	}
+}
+
 // TestPropertyBuffersConserved: after every step of a failure-free run, no
 // receiver's buffer is lost or made up, whatever the network.
 func TestPropertyBuffersConserved(t *testing.T) {
@@ -101,13 +113,7 @@ func TestPropertyBuffersConserved(t *testing.T) {
 		cfg.Until = ms(t, 300, 1500, "short until")
 		s, err := New(cfg)
 		require.NoError(t, err)
-		held := make([][]int, len(s.tasks))
-		for ti := range held {
-			held[ti] = make([]int, len(s.tasks[ti].gates))
-		}
-		for s.Step() {
-			checkBuffers(t, s, held)
-		}
+		stepCheckingBuffers(t, s)
 	})
 }
 
@@ -143,14 +149,7 @@ func TestResumeOnlyTakenBarriers(t *testing.T) {
 		Recovery: RecoveryConfig{TolerableFailures: -1},
 		Until:    409 * time.Millisecond,
 	}
-	s := newSim(t, cfg)
-	held := make([][]int, len(s.tasks))
-	for ti := range held {
-		held[ti] = make([]int, len(s.tasks[ti].gates))
-	}
-	for s.Step() {
-		checkBuffers(t, s, held)
-	}
+	stepCheckingBuffers(t, newSim(t, cfg))
 }
 
 // TestPausedSenderSendsOnlyPriorityBarriers: a sender paused after a
@@ -183,14 +182,7 @@ func TestPausedSenderSendsOnlyPriorityBarriers(t *testing.T) {
 		Placement: Placement{TaskManagers: 3, SlotsPerTaskManager: 3},
 		Until:     300 * time.Millisecond,
 	}
-	s := newSim(t, cfg)
-	held := make([][]int, len(s.tasks))
-	for ti := range held {
-		held[ti] = make([]int, len(s.tasks[ti].gates))
-	}
-	for s.Step() {
-		checkBuffers(t, s, held)
-	}
+	stepCheckingBuffers(t, newSim(t, cfg))
 }
 
 // TestBufferSizeEMA follows Flink's BufferSizeEMATest: new
