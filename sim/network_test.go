@@ -185,6 +185,48 @@ func TestPausedSenderSendsOnlyPriorityBarriers(t *testing.T) {
 	stepCheckingBuffers(t, newSim(t, cfg))
 }
 
+// TestObsoletePrioritizedBarrierResumes: an aligned barrier that a
+// timed-out alignment moved to the front of its queue stays aligned
+// (RemoteInputChannel.convertToPriorityEvent), so when it turns out
+// obsolete it resumes its paused sender, as SingleCheckpointBarrierHandler.
+// processBarrier resumes every obsolete barrier but an unaligned one.
+// Found by TestPropertyRecovery (seed 9392324429919241617): at agg[2],
+// whose single input is mid, barrier 638 timed out and jumped the queue,
+// barrier 639 overtook it and subsumed 638, and the obsolete 638 left mid
+// paused: every later checkpoint expired until the event budget ran out.
+func TestObsoletePrioritizedBarrierResumes(t *testing.T) {
+	s0, s1 := src("s0", 2, 300, 1500), src("s1", 3, 300, 1500)
+	s0.Source.Keys, s0.Cost = 2, 18*time.Microsecond
+	s1.Source.Keys, s1.Cost = 15, 97*time.Microsecond
+	a := agg("agg", 3, 92*time.Microsecond)
+	a.Func = topology.Sum
+	snk := exactlyOnceSink("sink", 3)
+	snk.SubtaskCost = map[int]time.Duration{2: 1066 * time.Microsecond}
+	cfg := Config{
+		Name: "obsolete-prioritized", Seed: 1,
+		Graph: &topology.Graph{
+			Operators: []topology.Operator{s0, s1, {Name: "mid", Kind: topology.Map, Parallelism: 1, Cost: 30 * time.Microsecond, Multiply: 2, Add: 1}, a, snk},
+			Edges: []topology.Edge{
+				{From: "s0", To: "mid", Partitioning: topology.Broadcast},
+				{From: "s1", To: "mid", Partitioning: topology.Broadcast},
+				{From: "mid", To: "agg", Partitioning: topology.Hash},
+				{From: "agg", To: "sink", Partitioning: topology.Broadcast},
+			},
+		},
+		Channels: ChannelConfig{Latency: 291 * time.Microsecond, Jitter: 2 * time.Microsecond, SegmentSize: 1114,
+			BuffersPerChannel: 2, FloatingBuffersPerGate: 1, MaxBuffersPerChannel: 2},
+		Checkpoint: CheckpointConfig{Interval: 12 * time.Millisecond, Mode: Unaligned, AlignedCheckpointTimeout: 26 * time.Millisecond,
+			MaxConcurrent: 2, Timeout: 21 * time.Millisecond, NumRetained: 2, History: 2,
+			SyncDuration: time.Microsecond, AsyncBase: 11 * time.Millisecond, StorageBandwidth: 9 << 20},
+		MaxEvents: 2_000_000,
+	}
+	cfg.Recovery = recoveryWith(RestartStrategy{Kind: FailureRate, MaxFailures: 1000, Interval: 2 * time.Millisecond, Delay: time.Millisecond})
+	cfg.Recovery.Failover, cfg.Recovery.LocalRecovery, cfg.Recovery.Savepoints = RegionFailover, true, []time.Duration{1}
+	cfg.Faults = []Fault{{Kind: Crash, Subtask: "s0[0]", Phase: Aligning, Checkpoint: 19}}
+	r := newSim(t, cfg).Run()
+	require.Equal(t, JobFinished, r.Job, "stop: %s at %v, %d checkpoints expired", r.Stop, time.Duration(r.VirtualEnd), r.Summary.Expired)
+}
+
 // TestBufferSizeEMA follows Flink's BufferSizeEMATest: new
 // BufferSizeEMA(200, 10, 3) fed the same totals gives the same sizes.
 func TestBufferSizeEMA(t *testing.T) {
