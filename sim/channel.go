@@ -159,12 +159,12 @@ type channel struct {
 	// buffers voids the credits granted before (releaseBlocked).
 	creditGen, sendGen uint32
 	framed             uint32
-	prio               int32 // priority barriers in `in` that have not yet jumped the queue
-	lastArr            int64 // arrival time of the last transmitted item (FIFO)
-	dirty              bool  // on its sender's list of channels for the output flusher
-	paused             bool  // the sender stopped after a blocking barrier
-	resumption         resumption
-	dataEnded          bool // the receiver consumed EndOfData (or end of partition)
+	prio               int32      // priority barriers in `in` that have not yet jumped the queue
+	lastArr            int64      // arrival time of the last transmitted item (FIFO)
+	dirty              bool       // on its sender's list of channels for the output flusher
+	paused             bool       // the sender stopped after a blocking barrier
+	resumption         resumption // the receiver's resumeConsumption to the paused sender
+	dataEnded          bool       // the receiver consumed EndOfData (or end of partition)
 	// lazy: a credit announced to the sender is kept aside in Sim.lazy
 	// rather than scheduled (see grantCredit); starved: the sender has a
 	// finished buffer waiting for credit, so a credit that reaches it must

@@ -168,12 +168,12 @@ func (h *SingleCheckpointBarrierHandler) Step(in Input) Ready {
 func (h *SingleCheckpointBarrierHandler) processBarrier(in Input) {
 	n := in.Checkpoint
 	if h.current > n || (h.current == n && !h.Pending()) {
-		// Obsolete: its checkpoint was subsumed or cancelled here. The
-		// upstream, which paused after an aligned barrier, may send again;
-		// so after an aligned barrier that a timed-out alignment moved to
-		// the front of the queue (RemoteInputChannel.convertToPriorityEvent
-		// moves it and leaves it aligned), which only
-		// isUnalignedCheckpoint exempts.
+		// Obsolete: its checkpoint was subsumed or cancelled here. Unless
+		// the barrier is unaligned (isUnalignedCheckpoint), its sender
+		// paused after it and may send again; so after an aligned barrier
+		// that a timed-out alignment moved to the front of the queue too
+		// (RemoteInputChannel.convertToPriorityEvent moves it and leaves
+		// it aligned).
 		if !in.Unaligned {
 			h.out.add(Action{Kind: Resume, Channel: in.Channel, Checkpoint: n})
 		}
