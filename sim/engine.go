@@ -211,6 +211,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 	}
 	s.tasks = make([]task, len(eg.Subtasks))
 	layout := newChainLayout(eg, s.cfg.Seed)
+	keys := ownerKeys(s.cfg.Graph) // of the hash gates' key-owner tables
 	for i := range eg.Subtasks {
 		st := &eg.Subtasks[i]
 		op := eg.Op(i)
@@ -239,7 +240,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		for _, g := range st.Outputs {
 			gt := gate{part: g.Partitioning, pool: s.cfg.Channels.outputPool(len(g.Channels)), chans: g.Channels}
 			if gt.part == topology.Hash {
-				gt.owners = s.owners.get(ownerKeys(s.cfg.Graph), g.KeyGroups, len(g.Channels))
+				gt.owners = s.owners.get(keys, g.KeyGroups, len(g.Channels))
 			}
 			for _, id := range g.Channels {
 				s.chans[id].outGate = int32(len(t.outputs))
