@@ -107,9 +107,13 @@ const (
 	// InFlightBudget: the channels held more than MaxInFlightRecords
 	// records at once.
 	InFlightBudget
+	// RestoreLoop: a restore failed on state that cannot be read, and
+	// every restart to come would restore the same state and fail again
+	// (see restoreLoopCheck). Flink's job would fail over forever.
+	RestoreLoop
 )
 
-var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended", "stalled", "in-flight budget"}
+var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended", "stalled", "in-flight budget", "restore loop"}
 
 // String names the reason.
 func (r StopReason) String() string { return stopNames[r] }

@@ -366,6 +366,7 @@ func (s *Sim) restored(t *task) {
 	j := &s.job
 	if cs := s.coord.get(t.restored); cs != nil && cs.unreadable {
 		s.failover(fmt.Sprintf("restore of %s failed: its state cannot be read", s.coord.label(t.restored)), t.id)
+		s.restoreLoopCheck()
 		return
 	}
 	t.restoring = false

@@ -66,6 +66,9 @@ type Result struct {
 	// from ever ending at the end of the run, as it would in Flink (see
 	// Deadlock), nil if there is none.
 	Deadlock *Deadlock
+	// RestoreLoop, when Stop is RestoreLoop, names the unreadable state
+	// every restart would restore: "checkpoint N" or "savepoint N".
+	RestoreLoop string
 }
 
 // Summary condenses a run.
@@ -231,6 +234,9 @@ func (s *Sim) Result() *Result {
 	r.CompletedSummary = co.summary
 	r.AlignedEdges = s.alignedEdges()
 	r.Deadlock = s.Deadlock()
+	if s.stop == RestoreLoop {
+		r.RestoreLoop = co.label(co.restorePoint(s).ID)
+	}
 	sm := &r.Summary
 	sm.LastEndOfInput = s.lastEndOfInput
 	for i := range s.tasks {

@@ -62,6 +62,10 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 		fmt.Fprintf(w, "STALLED at virtual time %s: every subtask still running read its last record and waits for its final checkpoint (FLIP-147), and checkpoint after checkpoint fails with nothing left that could change it; Flink's job would stay RUNNING. Let checkpoints complete (a longer timeout, a faster upload) for the job to finish.\n\n",
 			dur(r.VirtualEnd))
 	}
+	if r.Stop == sim.RestoreLoop {
+		fmt.Fprintf(w, "RESTORE LOOP at virtual time %s: every restart restores %s, whose state cannot be read, and fails again: a failover restores the latest completed checkpoint and never an older one (FLINK-22502), none can complete while the job restores, and the restart strategy (exponential-delay without attempts_before_reset_backoff) restarts forever. Flink's job would fail over forever; the run ends here. Limit the restarts (attempts_before_reset_backoff, or another strategy) for the job to FAIL, or restore another checkpoint by hand (restore: {from: ...}).\n\n",
+			dur(r.VirtualEnd), r.RestoreLoop)
+	}
 	if r.Stop == sim.EventBudget {
 		fmt.Fprintf(w, "STOPPED EARLY: the event budget of %d events was spent at virtual time %s, before the run's end; raise max_events or lower until.\n\n",
 			r.Events, dur(r.VirtualEnd))
@@ -486,7 +490,7 @@ type jsonInvariant struct {
 // writeJSON prints the result as one JSON object.
 func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.ExpectationResult, warnings []string) error {
 	out := jsonResult{SchemaVersion: reportSchemaVersion, Scenario: r.Scenario, Seed: r.Seed, Mode: string(r.Mode), FlinkVersion: r.FlinkVersion.String(), Warnings: warnings, VirtualEndNs: r.VirtualEnd,
-		Events: r.Events, Stop: strings.ReplaceAll(stopWord(r.Stop), " ", "_"), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
+		Events: r.Events, Stop: strings.NewReplacer(" ", "_", "-", "_").Replace(stopWord(r.Stop)), Checkpoints: []jsonCheckpoint{}, ScriptLog: s.ScriptLog(),
 		Expectations: jsonExpectations(exps), Chains: chainNames(s.Graph()), AlignedEdges: r.AlignedEdges, TokenTotal: r.TokenTotal}
 	if d := r.Deadlock; d != nil {
 		out.Deadlock = &jsonDeadlock{Checkpoint: d.Checkpoint, SinceNs: d.Since, Waits: d.Text}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +136,29 @@ func TestTokenJobReport(t *testing.T) {
 	}
 	assert.Equal(t, "a[0]", r.Snapshots[2].Processes[0].Process)
 	assert.Equal(t, int64(12), r.Snapshots[2].Processes[0].Tokens)
+}
+
+// TestReportRestoreLoop: a job whose every restart restores an unreadable
+// checkpoint, under an exponential-delay strategy that never gives up,
+// ends as a restore loop; the text report says why and what to change,
+// the JSON names the stop.
+func TestReportRestoreLoop(t *testing.T) {
+	b, err := os.ReadFile("../../scenarios/bundled/unreadable-checkpoint.yaml")
+	require.NoError(t, err)
+	yaml, _, ok := strings.Cut(string(b), "\nrestore:")
+	require.True(t, ok, "the bundled scenario has a manual restore")
+	yaml = strings.Replace(yaml, "restart: {strategy: fixed-delay, attempts: 3, delay: 50ms}", "restart: {strategy: exponential-delay, delay: 50ms}", 1)
+	require.Contains(t, yaml, "exponential-delay")
+	file := filepath.Join(t.TempDir(), "loop.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(yaml), 0o644))
+
+	code, out, errs := runArgs("run", file)
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "(restore loop)")
+	assert.Contains(t, out, "RESTORE LOOP at virtual time 1.96s: every restart restores checkpoint 6, whose state cannot be read")
+	code, out, errs = runArgs("run", file, "--format", "json")
+	require.Equal(t, 0, code, errs)
+	var got jsonResult
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	assert.Equal(t, "restore_loop", got.Stop)
 }
