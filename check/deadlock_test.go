@@ -152,3 +152,30 @@ func waitKinds(d *sim.Deadlock) []sim.WaitKind {
 	}
 	return out
 }
+
+// TestForcedAlignmentDeadlockStops: with checkpoint failures tolerated the
+// deadlocked job is stuck for good, and the run ends as Deadlocked once
+// checkpoints keep failing with no record moving; with a limit on the
+// tolerated failures (here above the ten failed checkpoints the stop waits
+// for) an expiry fails the job over in the end, and the run goes on.
+func TestForcedAlignmentDeadlockStops(t *testing.T) {
+	cfg := loadDeadlock(t)
+	cfg.Until = 0
+	cfg.Checkpoint.Timeout = time.Second
+	cfg.Recovery.TolerableFailures = -1
+	run, err := Simulate(cfg)
+	require.NoError(t, err)
+	res := run.Result
+	require.Equal(t, sim.Deadlocked, res.Stop)
+	require.NotNil(t, res.Deadlock)
+	assert.Greater(t, res.VirtualEnd, res.Deadlock.Since+int64(10*time.Second), "ten checkpoints of 1s failed first")
+	assert.Less(t, res.VirtualEnd, res.Deadlock.Since+int64(time.Minute))
+	assert.GreaterOrEqual(t, res.Summary.Expired, 10)
+
+	cfg.Recovery.TolerableFailures = 15
+	cfg.Until = time.Minute
+	again, err := Simulate(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, sim.EndTime, again.Result.Stop)
+	assert.NotEmpty(t, again.Result.Failovers, "the 16th failed checkpoint fails the job over")
+}

@@ -383,7 +383,7 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 	s.checks.completed(cs, s.eg)
 	// CheckpointFailureManager.handleCheckpointSuccess, savepoints included.
 	s.job.failedCheckpoints, s.job.lastSuccess = 0, cs.ID
-	s.failedSinceEnd = 0
+	s.failedSinceEnd, s.stuckFor = 0, 0
 	cs.InStorage = true // a savepoint stays there: it is the user's
 	co.shared.private += cs.privateBytes
 	if s.job.corrupt[cs.ID] && cs.Execution == 0 {
@@ -470,6 +470,7 @@ func (co *coordinator) abort(s *Sim, n int64, why Reason) {
 		s.dropSnap(t, n)
 	}
 	s.stallCheck()
+	s.deadlockCheck()
 	cause := co.countFailure(s, n, why)
 	if cs.Synchronous {
 		s.stopSavepointFailed(why, cause != "")

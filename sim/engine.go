@@ -50,6 +50,11 @@ type Sim struct {
 	// (stallCheck).
 	lastEndOfInput int64
 	failedSinceEnd int
+	// stuckMoves is the records moved (read, taken, emitted) when the
+	// last checkpoint failed, stuckFor how many failed in a row since
+	// without a record moving (deadlockCheck).
+	stuckMoves int64
+	stuckFor   int
 	// bounded reports whether the run can drain and be checked end to
 	// end: every source is bounded, or a stop-with-savepoint ends the job.
 	bounded bool
@@ -111,9 +116,13 @@ const (
 	// every restart to come would restore the same state and fail again
 	// (see restoreLoopCheck). Flink's job would fail over forever.
 	RestoreLoop
+	// Deadlocked: the job is stuck in a forced-alignment deadlock
+	// (Result.Deadlock) with nothing left that could change it (see
+	// deadlockCheck). Flink's job would stay RUNNING forever.
+	Deadlocked
 )
 
-var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended", "stalled", "in-flight budget", "restore loop"}
+var stopNames = [...]string{"running", "end time", "event budget", "quiescent", "job ended", "stalled", "in-flight budget", "restore loop", "deadlock"}
 
 // String names the reason.
 func (r StopReason) String() string { return stopNames[r] }

@@ -153,7 +153,7 @@ const stallLimit = 10
 // next one differ: no fault window still open or to come, no restart, stop
 // or manual restore pending.
 func (s *Sim) stallCheck() {
-	if !s.finalCheckpoints() || s.job.status != JobRunning || s.job.restoresDue > 0 || s.cfg.Recovery.Stop.At > 0 && s.job.stop == nil {
+	if !s.finalCheckpoints() || s.job.status != JobRunning || s.userAhead() {
 		return
 	}
 	for i := range s.tasks {
@@ -163,14 +163,54 @@ func (s *Sim) stallCheck() {
 			return
 		}
 	}
-	for i := range s.cfg.Faults {
-		if s.faultAhead(i) {
-			return
-		}
+	if s.faultsAhead() {
+		return
 	}
 	if s.failedSinceEnd++; s.failedSinceEnd >= stallLimit {
 		s.stop = Stalled
 	}
+}
+
+// deadlockCheck counts a failed checkpoint and ends the run as Deadlocked
+// when the job is stuck for good in a forced-alignment deadlock: the
+// deadlock analysis finds a cycle of waits that no event can break (see
+// Deadlock), no record moved anywhere while stallLimit checkpoints in a
+// row failed, a failed checkpoint never fails the job over (tolerable
+// failed checkpoints unlimited: CheckpointFailureManager), and nothing
+// scheduled could change the run (stallCheck's rules). Flink's job would
+// stay RUNNING, one failed checkpoint after the other.
+func (s *Sim) deadlockCheck() {
+	if s.stop != Running {
+		return // stalled
+	}
+	moves := s.sourceReads
+	for i := range s.tasks {
+		moves += s.tasks[i].processed + s.tasks[i].emitted
+	}
+	if moves != s.stuckMoves || s.cfg.Recovery.TolerableFailures >= 0 || s.job.status != JobRunning || s.userAhead() || s.faultsAhead() {
+		s.stuckMoves, s.stuckFor = moves, 0
+		return
+	}
+	if s.stuckFor++; s.stuckFor >= stallLimit && s.Deadlock() != nil {
+		s.stop = Deadlocked
+	}
+}
+
+// userAhead reports whether the user still acts on the job: a manual
+// restore or a stop-with-savepoint is still to come.
+func (s *Sim) userAhead() bool {
+	return s.job.restoresDue > 0 || s.cfg.Recovery.Stop.At > 0 && s.job.stop == nil
+}
+
+// faultsAhead reports whether a fault may still change the run
+// (faultAhead).
+func (s *Sim) faultsAhead() bool {
+	for i := range s.cfg.Faults {
+		if s.faultAhead(i) {
+			return true
+		}
+	}
+	return false
 }
 
 // faultAhead reports whether fault i may still change the run: it has not

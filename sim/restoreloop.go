@@ -35,7 +35,7 @@ func (s *Sim) restoreLoopCheck() {
 	if next := co.restorePoint(s); next == nil || !next.unreadable || len(co.pending) > 0 {
 		return
 	}
-	if j.restoresDue > 0 || s.cfg.Recovery.Stop.At > 0 && j.stop == nil {
+	if s.userAhead() {
 		return
 	}
 	for i := range s.tasks {
