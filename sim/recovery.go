@@ -43,6 +43,9 @@ type job struct {
 	lastSuccess       int64
 	// fired marks the faults that already struck.
 	fired []bool
+	// failedRestore is the latest failed restore that may be part of a
+	// restore loop (restoreLoopCheck).
+	failedRestore failedRestore
 }
 
 // restartReq is a scheduled restart, or the deployment of a resubmission.

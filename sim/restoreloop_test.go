@@ -75,6 +75,31 @@ func TestRestoreLoop(t *testing.T) {
 			assert.False(t, cs.Status == Completed && cs.TriggerAt > int64(crash), "checkpoint %d completed while the job looped", cs.ID)
 		}
 	})
+	t.Run("failure-rate restarts forever when the failures come too slowly", func(t *testing.T) {
+		for _, tc := range []struct {
+			interval time.Duration
+			crash    time.Duration // a crash to come, which may add a failure
+			forever  bool
+		}{{time.Second, 0, true}, {10 * time.Second, 0, false}, {time.Second, 5 * time.Second, true}} {
+			cfg := base
+			cfg.Recovery.Restart = RestartStrategy{Kind: FailureRate, MaxFailures: 5, Interval: tc.interval, Delay: 300 * time.Millisecond}
+			if tc.crash > 0 {
+				cfg.Faults = append(slices.Clone(cfg.Faults), crashAt("src[0]", tc.crash))
+			}
+			r := newSim(t, cfg).Run()
+			if !tc.forever {
+				assert.Equal(t, JobFailed, r.Job, "5 failures every 310ms fall within %v", tc.interval)
+				continue
+			}
+			require.Equal(t, RestoreLoop, r.Stop, "5 failures take longer than %v", tc.interval)
+			assert.Equal(t, r.Failovers[len(r.Failovers)-1].At, r.VirtualEnd)
+			if tc.crash == 0 {
+				assert.Len(t, r.Failovers, 3, "the crash, then two failed restores that show the pace")
+			} else {
+				assert.Greater(t, r.VirtualEnd, int64(tc.crash), "not before the crash to come")
+			}
+		}
+	})
 	t.Run("a manual restore to come can end the loop", func(t *testing.T) {
 		cfg := base
 		cfg.Recovery.Externalized = RetainOnCancellation

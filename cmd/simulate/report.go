@@ -63,8 +63,13 @@ func writeText(w io.Writer, sc *scenarios.Scenario, s *sim.Sim, r *sim.Result, e
 			dur(r.VirtualEnd))
 	}
 	if r.Stop == sim.RestoreLoop {
-		fmt.Fprintf(w, "RESTORE LOOP at virtual time %s: every restart restores %s, whose state cannot be read, and fails again: a failover restores the latest completed checkpoint and never an older one (FLINK-22502), none can complete while the job restores, and the restart strategy (exponential-delay without attempts_before_reset_backoff) restarts forever. Flink's job would fail over forever; the run ends here. Limit the restarts (attempts_before_reset_backoff, or another strategy) for the job to FAIL, or restore another checkpoint by hand (restore: {from: ...}).\n\n",
-			dur(r.VirtualEnd), r.RestoreLoop)
+		why, fix := "exponential-delay without attempts_before_reset_backoff never gives up", "attempts_before_reset_backoff"
+		if rs := cfg.Recovery.Restart; rs.Kind == sim.FailureRate {
+			why = fmt.Sprintf("failure-rate: the failures come too slowly to reach %d in %s", rs.MaxFailures, rs.Interval)
+			fix = "a longer interval"
+		}
+		fmt.Fprintf(w, "RESTORE LOOP at virtual time %s: every restart restores %s, whose state cannot be read, and fails again: a failover restores the latest completed checkpoint and never an older one (FLINK-22502), none can complete while the job restores, and the restart strategy restarts forever (%s). Flink's job would fail over forever; the run ends here. Limit the restarts (%s, or another strategy) for the job to FAIL, or restore another checkpoint by hand (restore: {from: ...}).\n\n",
+			dur(r.VirtualEnd), r.RestoreLoop, why, fix)
 	}
 	if r.Stop == sim.Deadlocked {
 		fmt.Fprintf(w, "DEADLOCKED at virtual time %s: the job is stuck in the deadlock below with nothing left that could change it: no record moved while checkpoint after checkpoint failed, failed checkpoints are tolerated (tolerable_failed_checkpoints: unlimited), and no fault, stop or restore is to come. Flink's job would stay RUNNING; the run ends here.\n\n",
