@@ -77,26 +77,38 @@ func TestForcedAlignmentDeadlock(t *testing.T) {
 
 // TestBoundedDrainForcedDeadlock: a bounded job that ends in the
 // forced-alignment deadlock does not drain, as in Flink, and bounded-drain
-// counts it as Flink's behaviour even though later checkpoints keep the
-// run busy until its event budget is spent (simulate check found it at
-// seed 1375 of --mode unaligned); without the cycle the same run fails.
+// counts it as Flink's behaviour, whether later checkpoints keep the run
+// busy until its event budget is spent (simulate check found it at seed
+// 1375 of --mode unaligned) or the run ends as Deadlocked (seed 1380,
+// which failed before the deadlock analysis saw its cycle); without the
+// cycle the same run fails.
 func TestBoundedDrainForcedDeadlock(t *testing.T) {
-	sc, err := scenarios.Load("../testdata/regression/bounded-drain-deadlock.yaml")
-	require.NoError(t, err)
-	run, verdicts, err := Evaluate(sc.Config, BoundedDrain)
-	require.NoError(t, err)
-	require.Equal(t, sim.EventBudget, run.Result.Stop)
-	require.NotNil(t, run.Result.Deadlock)
-	require.Len(t, verdicts, 1)
-	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
-	assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
-	r := *run
-	res := *run.Result
-	res.Deadlock = nil
-	r.Result = &res
-	err = checkDrain(&r)
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrNotApplicable)
+	for _, tc := range []struct {
+		file string
+		stop sim.StopReason
+	}{
+		{"bounded-drain-deadlock.yaml", sim.EventBudget},
+		{"bounded-drain-deadlock-zero-buffers.yaml", sim.Deadlocked},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			sc, err := scenarios.Load("../testdata/regression/" + tc.file)
+			require.NoError(t, err)
+			run, verdicts, err := Evaluate(sc.Config, BoundedDrain)
+			require.NoError(t, err)
+			require.Equal(t, tc.stop, run.Result.Stop)
+			require.NotNil(t, run.Result.Deadlock)
+			require.Len(t, verdicts, 1)
+			assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+			assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
+			r := *run
+			res := *run.Result
+			res.Deadlock = nil
+			r.Result = &res
+			err = checkDrain(&r)
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, ErrNotApplicable)
+		})
+	}
 }
 
 // TestForcedAlignmentDeadlockLasts: what the run reports as a deadlock is
@@ -178,4 +190,55 @@ func TestForcedAlignmentDeadlockStops(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, sim.EndTime, again.Result.Stop)
 	assert.NotEmpty(t, again.Result.Failovers, "the 16th failed checkpoint fails the job over")
+}
+
+// TestDeadlockLasts: whatever cycle Sim.Deadlock reports holds for the
+// rest of the run: none of its subtasks processes or emits another record
+// and its checkpoint never completes. A false witness would let
+// bounded-drain and liveness pass a stuck engine off as Flink's behaviour,
+// and end a run as Deadlocked. The runs are those of simulate check
+// --mode unaligned --property bounded-drain, seeds 1360-1399 (1375 and 1380
+// deadlock), checked every 64 events.
+func TestDeadlockLasts(t *testing.T) {
+	b := DefaultBounds()
+	BoundedDrain.Focus(&b)
+	b.Modes = []sim.Mode{sim.Unaligned}
+	found := 0
+	for seed := uint64(1360); seed < 1400; seed++ {
+		if deadlockLasts(t, Scenario(b, seed)) {
+			found++
+		}
+	}
+	assert.GreaterOrEqual(t, found, 2, "seeds 1375 and 1380 deadlock")
+}
+
+// deadlockLasts runs cfg, looks for a deadlock every 64 events, and fails t
+// if one it found breaks later; it reports whether it found one.
+func deadlockLasts(t *testing.T, cfg sim.Config) bool {
+	t.Helper()
+	s, err := sim.New(cfg)
+	require.NoError(t, err)
+	var d *sim.Deadlock
+	var counts []int64
+	for i := 0; s.Step(); i++ {
+		if d == nil && i%64 == 0 {
+			if d = s.Deadlock(); d != nil {
+				for _, w := range d.Waits {
+					v := s.SubtaskView(int(w.Subtask))
+					counts = append(counts, v.Processed, v.Emitted)
+				}
+			}
+		}
+	}
+	if d == nil {
+		return false
+	}
+	for k, w := range d.Waits {
+		v := s.SubtaskView(int(w.Subtask))
+		assert.Equal(t, counts[2*k:2*k+2], []int64{v.Processed, v.Emitted}, "%s: the cycle of checkpoint %d broke: subtask %d moved records after %s", cfg.Name, d.Checkpoint, w.Subtask, d.Text)
+	}
+	if cs, ok := s.CheckpointView(d.Checkpoint, false); ok {
+		assert.NotEqual(t, sim.Completed, cs.Status, "%s: checkpoint %d completed after the deadlock %s", cfg.Name, d.Checkpoint, d.Text)
+	}
+	return true
 }

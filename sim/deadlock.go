@@ -137,7 +137,9 @@ func (s *Sim) Deadlock() *Deadlock {
 	}
 	// The barrier a sender would have to emit is the oldest its aligning
 	// receivers wait for, directly or through tasks that wait for it
-	// themselves; never emitting it, the sender emits no newer one.
+	// themselves (and have not emitted it yet: one that has needs nothing
+	// more of its senders for it); never emitting it, the sender emits no
+	// newer one.
 	lower := func(u int32, ck int64) bool {
 		if s.tasks[u].isSource() || ck == 0 || f.emitN[u] != 0 && f.emitN[u] <= ck {
 			return false
@@ -148,8 +150,12 @@ func (s *Sim) Deadlock() *Deadlock {
 	for changed := true; changed; {
 		changed = false
 		for i := range s.tasks {
+			t := &s.tasks[i]
 			for _, ck := range [2]int64{f.alignN[i], f.emitN[i]} {
-				for _, cid := range s.tasks[i].inputs {
+				if t.lastSnap >= ck {
+					continue
+				}
+				for _, cid := range t.inputs {
 					changed = lower(s.chans[cid].from, ck) || changed
 				}
 			}
@@ -272,6 +278,12 @@ func (s *Sim) emitStuck(f *waitFacts, t *task) bool {
 // it (a channel holding only the buffer being filled releases none).
 func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
 	lim := int32(s.cfg.Channels.MaxBuffersPerChannel)
+	// A task that takes barriers with priority takes the next
+	// checkpoint's while backpressured, and broadcasting it (or a cancel
+	// marker) finishes every buffer being filled
+	// (BufferWritingResultPartition.broadcastEvent): a receiver that takes
+	// from the channel then frees that buffer too.
+	events := !s.inOrder(t)
 	for g := range t.outputs {
 		gt := &t.outputs[g]
 		exhausted := gt.held >= gt.pool
@@ -284,8 +296,9 @@ func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
 			}
 			// The buffer being filled is finished only by the records
 			// the backpressured task does not write, or an event: its
-			// segment returns to the pool only with the others.
-			if c.held > 0 && (c.room == 0 || c.held > 1) {
+			// segment returns to the pool only with the others, unless
+			// the task emits an event.
+			if c.held > 0 && (c.room == 0 || c.held > 1 || events) {
 				if !stuck {
 					exhausted = false
 				} else if first < 0 {

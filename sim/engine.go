@@ -55,6 +55,10 @@ type Sim struct {
 	// without a record moving (deadlockCheck).
 	stuckMoves int64
 	stuckFor   int
+	// deadlock is the cycle deadlockCheck found when it stopped the run:
+	// the state right after, in the same instant, may be one the analysis
+	// cannot judge (a task busy with a snapshot for a moment).
+	deadlock *Deadlock
 	// bounded reports whether the run can drain and be checked end to
 	// end: every source is bounded, or a stop-with-savepoint ends the job.
 	bounded bool

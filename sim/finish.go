@@ -191,7 +191,10 @@ func (s *Sim) deadlockCheck() {
 		s.stuckMoves, s.stuckFor = moves, 0
 		return
 	}
-	if s.stuckFor++; s.stuckFor >= stallLimit && s.Deadlock() != nil {
+	if s.stuckFor++; s.stuckFor < stallLimit {
+		return
+	}
+	if s.deadlock = s.Deadlock(); s.deadlock != nil {
 		s.stop = Deadlocked
 	}
 }

@@ -234,6 +234,9 @@ func (s *Sim) Result() *Result {
 	r.CompletedSummary = co.summary
 	r.AlignedEdges = s.alignedEdges()
 	r.Deadlock = s.Deadlock()
+	if s.stop == Deadlocked {
+		r.Deadlock = s.deadlock
+	}
 	if s.stop == RestoreLoop {
 		r.RestoreLoop = co.label(co.restorePoint(s).ID)
 	}
