@@ -108,8 +108,12 @@
 // the two-phase commit sinks' transactions from the trace of every run,
 // drained or not: none commits before a checkpoint at or after its own
 // completed, and a restore commits every transaction of the restored
-// snapshot. AtLeastOnceIsExactlyOnce is false on purpose, a teaching
-// example that checking must refute. A
+// snapshot. BoundedEnds requires a bounded job's run to end, faults or
+// not: the job finishes, fails or is cancelled, or reaches a state
+// Flink's job stays in forever, which the engine proves and stops at
+// (stalled, a restore loop, a forced-alignment deadlock); a run that goes
+// on until its event budget is a livelock. AtLeastOnceIsExactlyOnce is
+// false on purpose, a teaching example that checking must refute. A
 // property that does not apply to a run (liveness with bounded sources, an
 // end-to-end property on a job that failed) reports ErrNotApplicable rather
 // than passing silently; sweeps count those runs as skipped. A run that

@@ -52,19 +52,24 @@ func Evaluate(cfg sim.Config, props ...Property) (run *Run, verdicts []Verdict, 
 		return nil, nil, err
 	}
 	for _, p := range props {
-		v := Verdict{Property: p.Name}
-		switch e := p.Check(run); {
-		case e == nil:
-		case errors.Is(e, ErrFlinkBehaviour):
-			v.Status, v.Detail = Flink, e.Error()
-		case errors.Is(e, ErrNotApplicable):
-			v.Status, v.Detail = Skip, e.Error()
-		default:
-			v.Status, v.Detail = Fail, e.Error()
-		}
-		verdicts = append(verdicts, v)
+		verdicts = append(verdicts, judge(run, p))
 	}
 	return run, verdicts, nil
+}
+
+// judge checks p on run and classifies its error as a verdict.
+func judge(run *Run, p Property) Verdict {
+	v := Verdict{Property: p.Name}
+	switch e := p.Check(run); {
+	case e == nil:
+	case errors.Is(e, ErrFlinkBehaviour):
+		v.Status, v.Detail = Flink, e.Error()
+	case errors.Is(e, ErrNotApplicable):
+		v.Status, v.Detail = Skip, e.Error()
+	default:
+		v.Status, v.Detail = Fail, e.Error()
+	}
+	return v
 }
 
 // TB is the part of *testing.T and *rapid.T that Require uses.

@@ -108,6 +108,7 @@ func ExampleSweep() {
 	// determinism                    passed 100 failed  0 skipped   0
 	// liveness                       passed   3 failed  0 skipped  97
 	// bounded-drain                  passed  15 failed  0 skipped  85
+	// bounded-ends                   passed  48 failed  0 skipped  52
 	// at-least-once-is-exactly-once  passed  10 failed  1 skipped  89
 	// 100 runs: 53 with faults, 29 failed over, 22 restored (9 rescaled), 41 drained
 }

@@ -292,6 +292,22 @@ var (
 		Check: checkDrain,
 	}
 
+	// BoundedEnds: a bounded job's run ends, whatever fails on the way.
+	// The job FINISHES, FAILS (its restarts exhausted) or is CANCELED, or
+	// it reaches a state Flink's job would stay in forever, which the
+	// engine proves and stops at: stalled (no final checkpoint
+	// completes), a restore loop (an unreadable checkpoint, restarts
+	// without end) or a forced-alignment deadlock; those count as Flink's
+	// behaviour. A run that goes on until its event budget is a livelock
+	// of the engine's making, which the end-to-end properties, skipping
+	// undrained runs, would not see.
+	BoundedEnds = Property{
+		Name:  "bounded-ends",
+		Doc:   "a bounded job's run ends, whatever fails: the job finishes, fails or is cancelled, or stays as Flink's would forever (stalled, restore loop, deadlock), never running on until the event budget",
+		Focus: focusRecovery(nil),
+		Check: checkEnds,
+	}
+
 	// AtLeastOnceIsExactlyOnce is false on purpose: it claims that an
 	// at-least-once checkpoint holds no record from after its cut. A task
 	// with several inputs keeps processing the inputs that already
@@ -327,7 +343,7 @@ var (
 // Properties returns the shipped properties, the negative one last.
 func Properties() []Property {
 	return []Property{ConsistentCut, SnapshotState, ExactlyOnceState, EndToEnd, NoLoss, TwoPhaseCommit, SharedState, Determinism, Liveness, BoundedDrain,
-		AtLeastOnceIsExactlyOnce}
+		BoundedEnds, AtLeastOnceIsExactlyOnce}
 }
 
 // focusRecovery tightens bounds to drained runs with faults (bounded
@@ -638,6 +654,40 @@ func CheckpointBound(cfg *sim.Config, eg *topology.ExecutionGraph) time.Duration
 
 // boundSlack is added to CheckpointBound.
 const boundSlack = 10 * time.Millisecond
+
+// The Flink behaviours of the runs that never end (BoundedEnds).
+const (
+	// FinalCheckpointStall: the job waits for a final checkpoint that
+	// never completes (sim.Stalled).
+	FinalCheckpointStall = "final-checkpoint stall"
+	// RestoreLoop: every restart restores an unreadable checkpoint
+	// (sim.RestoreLoop).
+	RestoreLoop = "restore loop"
+)
+
+func checkEnds(r *Run) error {
+	cfg, res := &r.Config, r.Result
+	for _, op := range cfg.Graph.Operators {
+		if op.Source != nil && op.Source.Records == 0 {
+			return notApplicable("unbounded sources")
+		}
+	}
+	if cfg.Until != 0 {
+		return notApplicable("the run has an end time")
+	}
+	at := time.Duration(res.VirtualEnd)
+	switch {
+	case res.Stop == sim.JobEnded, res.Stop == sim.Quiescent && res.Job == sim.JobFinished:
+		return nil
+	case res.Stop == sim.Stalled:
+		return flinkBehaviour(FinalCheckpointStall, fmt.Sprintf("no checkpoint completes after the end of input, the job stays %s (stalled at %v)", res.Job, at))
+	case res.Stop == sim.RestoreLoop:
+		return flinkBehaviour(RestoreLoop, fmt.Sprintf("every restart restores %s, which cannot be read (from %v on)", res.RestoreLoop, at))
+	case res.Deadlock != nil:
+		return flinkBehaviour(ForcedAlignmentDeadlock, fmt.Sprintf("the run stopped by %s at %v: checkpoint %d can never complete: %s", res.Stop, at, res.Deadlock.Checkpoint, res.Deadlock.Text))
+	}
+	return fmt.Errorf("the run stopped by %s at %v with the job %s: it neither ended nor reached a state Flink's job stays in (stalled, restore loop, deadlock)", res.Stop, at, res.Job)
+}
 
 func checkDrain(r *Run) error {
 	cfg, res := &r.Config, r.Result

@@ -38,7 +38,11 @@ type Deadlock struct {
 	// checkpoint (its first barrier).
 	Since int64
 	// Waits is the cycle, each subtask waiting for the next one's progress
-	// and the last for the first's: it starts at an aligning subtask.
+	// and the last for the first's: it starts at an aligning subtask. Or
+	// the last waits, on an output, for a credit that its receiver is
+	// never asked for (no exclusive buffers, no output flusher, the
+	// finished buffer left out of the backlog), which only a record or an
+	// event of its own would change.
 	Waits []Wait
 	// Text describes the waits with the names of the subtasks and
 	// channels, one after the other.
@@ -100,8 +104,11 @@ func (s *Sim) deadlockText(d *Deadlock) string {
 		case WaitOutput:
 			c := &eg.Channels[w.Channel]
 			why := "whose receiver is backpressured itself"
-			if s.chans[w.Channel].blocked {
+			switch ch := &s.chans[w.Channel]; {
+			case ch.blocked:
 				why = fmt.Sprintf("which %s holds back while it aligns", name(int32(c.To)))
+			case s.hiddenBacklog(ch):
+				why = "whose receiver is never told of the finished buffer waiting there (no exclusive buffers, no output flusher, and the backlog leaves out the last buffer)"
 			}
 			parts = append(parts, fmt.Sprintf("%s is backpressured by %s, %s", name(w.Subtask), ch(w.Channel), why))
 		}
@@ -290,7 +297,7 @@ func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
 		first := int32(-1)
 		for _, cid := range gt.chans {
 			c := &s.chans[cid]
-			stuck := s.channelStuck(f, c)
+			stuck := s.channelStuck(f, c) || !events && s.hiddenBacklog(c)
 			if c.held >= lim && stuck {
 				return cid
 			}
@@ -333,12 +340,32 @@ func (s *Sim) channelStuck(f *waitFacts, c *channel) bool {
 	return c.credit == 0 && c.exclusive+c.floating == 0 && s.tasks[c.to].gates[c.gate].free == 0
 }
 
+// hiddenBacklog reports whether the receiver of c never learns of the
+// finished buffer c's sender holds for it, so never gives it a credit:
+// the receiver has no exclusive buffer (whose recycling would bring
+// credit) and none for c now, nor waits for a floating one; the sender
+// has no credit, and its backlog, as announced, is 0: without a flush
+// (no output flusher) getBuffersInBacklogUnsafe leaves out the last data
+// buffer of the queue, finished or not, and only adding the next buffer,
+// a flush or an event notifies the reader (PipelinedSubpartition.add,
+// shouldNotifyDataAvailable). The caller knows that the sender writes no
+// record and emits no event.
+func (s *Sim) hiddenBacklog(c *channel) bool {
+	ch := &s.cfg.Channels
+	if c.local || c.paused || ch.BuffersPerChannel > 0 || ch.BufferTimeout >= 0 || c.outBufs.len() == 0 {
+		return false
+	}
+	s.landLazy(c)
+	return c.credit == 0 && c.availableBuffers() == 0 && !c.waiting && s.backlog(c) == 0
+}
+
 // witness walks the waits from aligning subtask t until it closes a cycle
 // and returns the cycle, starting at an aligning subtask.
 func (s *Sim) witness(f *waitFacts, t int32) *Deadlock {
 	var path []Wait
 	seen := map[[2]int32]int{} // (kind, subtask) -> index in path
 	cur, kind := t, WaitBarrier
+walk:
 	for {
 		key := [2]int32{int32(kind), cur}
 		if i, ok := seen[key]; ok {
@@ -369,6 +396,9 @@ func (s *Sim) witness(f *waitFacts, t int32) *Deadlock {
 			cid := s.stuckOutput(f, task)
 			path = append(path, Wait{Kind: WaitOutput, Subtask: cur, Channel: cid})
 			c := &s.chans[cid]
+			if !c.blocked && !f.bp[c.to] {
+				break walk // a credit its receiver is never asked for (hiddenBacklog)
+			}
 			cur, kind = c.to, WaitOutput
 			if c.blocked {
 				kind = WaitBarrier

@@ -1,0 +1,84 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckptsim/ckptsim/sim"
+)
+
+// TestBoundedEnds: a bounded run passes bounded-ends if its job ended,
+// counts as Flink's behaviour if it stopped in a state the engine proves
+// Flink's job stays in, and fails if it ran on until its event budget;
+// unbounded jobs and runs with an end time are outside it.
+func TestBoundedEnds(t *testing.T) {
+	b := DefaultBounds()
+	BoundedEnds.Focus(&b)
+	run, _, err := Evaluate(Scenario(b, 1), BoundedEnds)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		edit   func(r *Run, res *sim.Result)
+		status Status
+		detail string
+	}{
+		{"finished", func(r *Run, res *sim.Result) { res.Stop, res.Job = sim.JobEnded, sim.JobFinished }, Pass, ""},
+		{"failed", func(r *Run, res *sim.Result) { res.Stop, res.Job = sim.JobEnded, sim.JobFailed }, Pass, ""},
+		{"stalled", func(r *Run, res *sim.Result) { res.Stop, res.Job = sim.Stalled, sim.JobRunning }, Flink, FinalCheckpointStall},
+		{"restore loop", func(r *Run, res *sim.Result) { res.Stop, res.RestoreLoop = sim.RestoreLoop, "checkpoint 3" }, Flink, RestoreLoop},
+		{"deadlock", func(r *Run, res *sim.Result) {
+			res.Stop, res.Deadlock = sim.Deadlocked, &sim.Deadlock{Checkpoint: 2, Text: "a cycle"}
+		}, Flink, ForcedAlignmentDeadlock},
+		{"event budget", func(r *Run, res *sim.Result) { res.Stop, res.Job, res.Deadlock = sim.EventBudget, sim.JobRunning, nil }, Fail, "neither ended"},
+		{"event budget in a deadlock", func(r *Run, res *sim.Result) {
+			res.Stop, res.Deadlock = sim.EventBudget, &sim.Deadlock{Checkpoint: 2, Text: "a cycle"}
+		}, Flink, ForcedAlignmentDeadlock},
+		{"end time", func(r *Run, res *sim.Result) { r.Config.Until = 1 }, Skip, "end time"},
+		{"unbounded", func(r *Run, res *sim.Result) {
+			ops := append(r.Config.Graph.Operators[:0:0], r.Config.Graph.Operators...)
+			for i := range ops {
+				if ops[i].Source != nil {
+					src := *ops[i].Source
+					src.Records = 0
+					ops[i].Source = &src
+				}
+			}
+			g := *r.Config.Graph
+			g.Operators = ops
+			r.Config.Graph = &g
+		}, Skip, "unbounded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, res := *run, *run.Result
+			r.Result = &res
+			tc.edit(&r, &res)
+			v := judge(&r, BoundedEnds)
+			assert.Equal(t, tc.status, v.Status, v.Detail)
+			assert.Contains(t, v.Detail, tc.detail)
+		})
+	}
+}
+
+// TestBoundedEndsHiddenBacklog: seed 1375 of simulate check --mode
+// unaligned --property bounded-ends (no exclusive buffers, no output
+// flusher) ends in a wait that only the finished buffer its receiver is
+// never told of keeps: before Sim.hiddenBacklog saw it, the run spent its
+// 50 million events.
+func TestBoundedEndsHiddenBacklog(t *testing.T) {
+	b := DefaultBounds()
+	BoundedEnds.Focus(&b)
+	b.Modes = []sim.Mode{sim.Unaligned}
+	run, verdicts, err := Evaluate(Scenario(b, 1375), BoundedEnds)
+	require.NoError(t, err)
+	res := run.Result
+	require.Equal(t, sim.Deadlocked, res.Stop, "the run ran on, by %s", res.Stop)
+	require.NotNil(t, res.Deadlock)
+	assert.Contains(t, res.Deadlock.Text, "never told of the finished buffer")
+	last := res.Deadlock.Waits[len(res.Deadlock.Waits)-1]
+	assert.Equal(t, sim.WaitOutput, last.Kind)
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+	assert.Less(t, res.Events, int64(5_000_000))
+}
