@@ -54,26 +54,7 @@ func aimCrash(t *rapid.T, b *Bounds, cfg *sim.Config, i int) {
 	if len(members) < 2 {
 		return
 	}
-	lo, hi := int64(b.FaultTimes.Min), int64(b.FaultTimes.Max)
-	acks := map[int64][]int64{} // by checkpoint: each subtask's acknowledgement time, 0 for none yet
-	var windows []completing
-	s.Tracer = func(ev sim.TraceEvent) {
-		switch ev.Kind {
-		case sim.CheckpointAcked:
-			a := acks[ev.Checkpoint]
-			if a == nil {
-				a = make([]int64, len(region))
-				acks[ev.Checkpoint] = a
-			}
-			a[ev.Subtask] = ev.At + 1 // an acknowledgement at 0 is not "none"
-		case sim.CheckpointCompleted:
-			windows = append(windows, regionWindows(acks[ev.Checkpoint], region, ev.At, lo, hi)...)
-			delete(acks, ev.Checkpoint)
-		case sim.CheckpointAborted, sim.CheckpointExpired:
-			delete(acks, ev.Checkpoint)
-		}
-	}
-	s.Run()
+	windows := pilotWindows(s, region, int64(b.FaultTimes.Min), int64(b.FaultTimes.Max), true)
 	if len(windows) == 0 {
 		return
 	}
@@ -89,6 +70,43 @@ func aimCrash(t *rapid.T, b *Bounds, cfg *sim.Config, i int) {
 	f := &cfg.Faults[i]
 	f.Subtask = eg.Subtasks[in[rapid.IntRange(0, len(in)-1).Draw(t, "aimed crash.subtask")]].Name
 	f.At = time.Duration(w.from + 1 + uniformInt64(t, w.to-w.from-1, "aimed crash.at"))
+}
+
+// pilotWindows runs the pilot s and returns the windows of its completed
+// checkpoints (regionWindows), region being each subtask's pipelined
+// region; with stopEarly it stops once no other window can come.
+func pilotWindows(s *sim.Sim, region []int, lo, hi int64, stopEarly bool) []completing {
+	acks := map[int64][]int64{} // by checkpoint: each subtask's acknowledgement time, 0 for none yet
+	// early holds the pending checkpoints first acknowledged by hi: only
+	// they can give a window (a region's last acknowledgement before hi).
+	early := map[int64]bool{}
+	var windows []completing
+	s.Tracer = func(ev sim.TraceEvent) {
+		switch ev.Kind {
+		case sim.CheckpointAcked:
+			a := acks[ev.Checkpoint]
+			if a == nil {
+				a = make([]int64, len(region))
+				acks[ev.Checkpoint] = a
+				if ev.At <= hi {
+					early[ev.Checkpoint] = true
+				}
+			}
+			a[ev.Subtask] = ev.At + 1 // an acknowledgement at 0 is not "none"
+		case sim.CheckpointCompleted:
+			windows = append(windows, regionWindows(acks[ev.Checkpoint], region, ev.At, lo, hi)...)
+			delete(acks, ev.Checkpoint)
+			delete(early, ev.Checkpoint)
+		case sim.CheckpointAborted, sim.CheckpointExpired:
+			delete(acks, ev.Checkpoint)
+			delete(early, ev.Checkpoint)
+		}
+	}
+	// Past hi, with no early checkpoint pending, no window can come: the
+	// pilot ends there (stopEarly) rather than with the job.
+	for s.Step() && (!stopEarly || s.Now() <= hi || len(early) > 0) {
+	}
+	return windows
 }
 
 // regionWindows are the windows of one checkpoint completed at end: for

@@ -79,6 +79,10 @@ type Sim struct {
 	// chunks and bufs are the storage the channels' queues share.
 	chunks chunkPool
 	bufs   ringPool[netBuf]
+	// txnRecs are the record slices of committed transactions, emptied
+	// for the next transactions to fill: a sink writes every record it
+	// takes into one.
+	txnRecs stack[[]output]
 	// tokens is the token job of mode ChandyLamport (nil otherwise).
 	tokens *tokenJob
 	// lazy are the credits kept aside, by channel (credit.go), lazyN how

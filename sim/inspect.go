@@ -467,7 +467,7 @@ func (s *Sim) Clone() *Sim {
 	c.rng = rand.New(c.pcg)
 	c.q = s.q.clone()
 	c.lazy = slices.Clone(s.lazy)
-	c.chunks, c.bufs = chunkPool{}, ringPool[netBuf]{}
+	c.chunks, c.bufs, c.txnRecs = chunkPool{}, ringPool[netBuf]{}, stack[[]output]{}
 	if s.tokens != nil {
 		c.tokens = s.tokens.clone()
 	}

@@ -206,6 +206,18 @@ func (s *Sim) alignedEdges() []string {
 	return out
 }
 
+// carve copies xs to the end of buf, whose capacity must hold them, and
+// returns the copy, capped so that appending to it copies, and buf; nil
+// for none, as a fresh copy would be.
+func carve[T any](buf, xs []T) (copied, rest []T) {
+	if len(xs) == 0 {
+		return nil, buf
+	}
+	i := len(buf)
+	buf = append(buf, xs...)
+	return buf[i:len(buf):len(buf)], buf
+}
+
 // Result describes the run so far (it may be called before the end).
 func (s *Sim) Result() *Result {
 	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
@@ -220,13 +232,21 @@ func (s *Sim) Result() *Result {
 		r.StopWithSavepoint = &c
 	}
 	co := &s.coord
+	rows, offsets := 0, 0
+	for _, cs := range co.stats {
+		rows, offsets = rows+len(cs.Subtasks), offsets+len(cs.Offsets)
+	}
+	// The copies share two arrays, one allocation each (every checkpoint
+	// has a row per subtask): a check sweep makes a Result twice per run.
+	r.Checkpoints = make([]CheckpointStats, 0, len(co.stats))
+	subs, offs := make([]SubtaskStats, 0, rows), make([]int64, 0, offsets)
 	for _, cs := range co.stats {
 		if cs.InStorage && cs.Execution == co.execution {
 			r.Retained = append(r.Retained, cs.ID)
 		}
 		c := *cs
-		c.Subtasks = append([]SubtaskStats(nil), cs.Subtasks...)
-		c.Offsets = append([]int64(nil), cs.Offsets...)
+		c.Subtasks, subs = carve(subs, cs.Subtasks)
+		c.Offsets, offs = carve(offs, cs.Offsets)
 		c.states = nil
 		r.Checkpoints = append(r.Checkpoints, c)
 	}

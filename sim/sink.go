@@ -45,7 +45,8 @@ func (s *Sim) write(t *task, op int, it *item) {
 		return
 	}
 	if t.sink.open == nil {
-		t.sink.open = &txn{sink: t.id}
+		recs, _ := s.txnRecs.pop()
+		t.sink.open = &txn{sink: t.id, recs: recs}
 	}
 	t.sink.open.recs = append(t.sink.open.recs, o)
 }
@@ -96,7 +97,12 @@ func (s *Sim) commit(x *txn) {
 		s.keep(o)
 	}
 	s.trace(TraceEvent{Kind: TransactionCommitted, Subtask: x.sink, Channel: -1, Checkpoint: x.ck, N: int64(len(x.recs))})
-	x.recs = nil // committed once for all: snapshots that still hold x need only the flag
+	// Committed once for all: snapshots that still hold x need only the
+	// flag, and the next transaction gets the slice.
+	if cap(x.recs) > 0 {
+		s.txnRecs.push(x.recs[:0])
+	}
+	x.recs = nil
 }
 
 // restoreSink recovers a two-phase commit sink from checkpoint cs: the

@@ -160,6 +160,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := writableDir("--out", o.out); err != nil {
 		return err
 	}
+	defer tuneGC(sweepGCPercent)()
 	return o.sweep(ctx, b, props, stdout, stderr)
 }
 
