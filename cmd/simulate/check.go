@@ -47,7 +47,7 @@ Runs --runs random scenarios, seeds --seed .. --seed+runs-1, and judges each
 by the properties. Each scenario is a pure function of its seed (and --mode,
 --property, --faults, --max-faults, --restores), so a sweep can be split
 across machines by seed ranges and any seed replayed; --workers only splits the seeds among cores and never changes
-a result. On a failure it shrinks the scenario, writes the smallest it finds
+a result (a sweep runs with the garbage collector's GOGC at 400, unless you set GOGC). On a failure it shrinks the scenario, writes the smallest it finds
 to --out as a scenario file (never overwriting one) and prints how to replay
 it; the exit code is then 1.
 
