@@ -86,6 +86,8 @@ Usage:
                                     in the COS 418 assignment's files (simulate cl --help)
 
 A scenario argument of - reads the scenario from standard input.
+SIMULATE_CPUPROFILE=FILE in the environment writes a CPU profile of the command
+to FILE (pprof's format; never over an existing file).
 
 Exit codes: 0 success, 1 a run's invariants failed, 2 bad input, 130 interrupted
 (Ctrl-C: the summary of the work done so far is printed and files are left whole).
@@ -106,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer out.Flush()
 	defer errOut.Flush()
 	stdout, stderr = out, errOut
-	err := dispatch(ctx, args, stdout, stderr)
+	err := profiled(func() error { return dispatch(ctx, args, stdout, stderr) })
 	var ue usageError
 	switch {
 	case err == nil:
