@@ -238,7 +238,9 @@ func (s *Sim) Result() *Result {
 	}
 	// The copies share two arrays, one allocation each (every checkpoint
 	// has a row per subtask): a check sweep makes a Result twice per run.
-	r.Checkpoints = make([]CheckpointStats, 0, len(co.stats))
+	if len(co.stats) > 0 {
+		r.Checkpoints = make([]CheckpointStats, 0, len(co.stats))
+	}
 	subs, offs := make([]SubtaskStats, 0, rows), make([]int64, 0, offsets)
 	for _, cs := range co.stats {
 		if cs.InStorage && cs.Execution == co.execution {
