@@ -667,13 +667,8 @@ const (
 
 func checkEnds(r *Run) error {
 	cfg, res := &r.Config, r.Result
-	for _, op := range cfg.Graph.Operators {
-		if op.Source != nil && op.Source.Records == 0 {
-			return notApplicable("unbounded sources")
-		}
-	}
-	if cfg.Until != 0 {
-		return notApplicable("the run has an end time")
+	if err := drainable(cfg); err != nil {
+		return err
 	}
 	at := time.Duration(res.VirtualEnd)
 	switch {
@@ -684,9 +679,33 @@ func checkEnds(r *Run) error {
 	case res.Stop == sim.RestoreLoop:
 		return flinkBehaviour(RestoreLoop, fmt.Sprintf("every restart restores %s, which cannot be read (from %v on)", res.RestoreLoop, at))
 	case res.Deadlock != nil:
-		return flinkBehaviour(ForcedAlignmentDeadlock, fmt.Sprintf("the run stopped by %s at %v: checkpoint %d can never complete: %s", res.Stop, at, res.Deadlock.Checkpoint, res.Deadlock.Text))
+		return deadlocked(res)
 	}
 	return fmt.Errorf("the run stopped by %s at %v with the job %s: it neither ended nor reached a state Flink's job stays in (stalled, restore loop, deadlock)", res.Stop, at, res.Job)
+}
+
+// drainable reports, as ErrNotApplicable, why cfg's job cannot drain:
+// an unbounded source, or an end time that may come first.
+func drainable(cfg *sim.Config) error {
+	for _, op := range cfg.Graph.Operators {
+		if op.Source != nil && op.Source.Records == 0 {
+			return notApplicable("unbounded sources")
+		}
+	}
+	if cfg.Until != 0 {
+		return notApplicable("the run has an end time")
+	}
+	return nil
+}
+
+// deadlocked is the Flink behaviour of a run that ends in the cycle of
+// waits around a forced aligned barrier (res.Deadlock), whatever stopped
+// it: newer checkpoints may keep coming and failing until the event
+// budget is spent (docs/flink-semantics.md, "Forced alignment deadlock").
+func deadlocked(res *sim.Result) error {
+	d := res.Deadlock
+	return flinkBehaviour(ForcedAlignmentDeadlock, fmt.Sprintf("the run stopped by %s at %v: checkpoint %d can never complete: %s",
+		res.Stop, time.Duration(res.VirtualEnd), d.Checkpoint, d.Text))
 }
 
 func checkDrain(r *Run) error {
@@ -699,30 +718,22 @@ func checkDrain(r *Run) error {
 	case len(cfg.Restores) > 0 || cfg.Recovery.Stop.At > 0:
 		return errRestore
 	}
+	if err := drainable(cfg); err != nil {
+		return err
+	}
 	var want int64
 	for _, op := range cfg.Graph.Operators {
 		if op.Source != nil {
-			if op.Source.Records == 0 {
-				return notApplicable("unbounded sources")
-			}
 			want += int64(op.Parallelism) * op.Source.Records
 		}
-	}
-	if cfg.Until != 0 {
-		return notApplicable("the run has an end time")
 	}
 	o := r.obs
 	if res.Stop == sim.Stalled {
 		return notApplicable("no checkpoint completes after the end of input: the job waits for its final checkpoint, as Flink's does")
 	}
 	unfinished := res.Stop != sim.Quiescent && (res.Stop != sim.JobEnded || res.Job != sim.JobFinished)
-	if d := res.Deadlock; unfinished && d != nil {
-		// The job cannot finish for a reason of Flink's own: it ends in
-		// the cycle of waits around a forced aligned barrier, while newer
-		// checkpoints may keep coming and failing until the event budget
-		// is spent (docs/flink-semantics.md, "Forced alignment deadlock").
-		return flinkBehaviour(ForcedAlignmentDeadlock, fmt.Sprintf("the run stopped by %s at %v: checkpoint %d can never complete: %s",
-			res.Stop, time.Duration(res.VirtualEnd), d.Checkpoint, d.Text))
+	if unfinished && res.Deadlock != nil {
+		return deadlocked(res) // the job cannot finish for a reason of Flink's own
 	}
 	switch {
 	case unfinished:

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"runtime/pprof"
 )
@@ -21,10 +19,9 @@ func profiled(f func() error) error {
 	if path == "" {
 		return f()
 	}
+	// createOut would say to add --force, which no command has for this.
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
 		return bad("%s=%s: the file exists; remove it or name another", cpuProfileEnv, path)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return bad("%s=%s: %v", cpuProfileEnv, path, unwrapPath(err))
 	}
 	out, err := createOut(cpuProfileEnv, path, false)
 	if err != nil {
