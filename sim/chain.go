@@ -132,9 +132,9 @@ func (t *task) transform(l *link, it *item) (out item, ok bool) {
 		return out, keeps(l.op, it.key, it.value)
 	case topology.Aggregate:
 		if l.op.Func == topology.Sum {
-			out.value = t.state[it.key] + it.value
+			out.value = t.state.get(it.key) + it.value
 		} else {
-			out.value = t.state[it.key] + 1
+			out.value = t.state.get(it.key) + 1
 		}
 	case topology.Sink:
 		return out, false
@@ -155,7 +155,7 @@ func (s *Sim) apply(t *task, i int32, it *item) {
 	}
 	out, ok := t.transform(l, it)
 	if l.op.Kind == topology.Aggregate {
-		t.state[it.key] = out.value
+		t.state.set(it.key, out.value)
 		s.stateWritten(t, it.key)
 	}
 	if !ok {
@@ -224,7 +224,7 @@ func (t *task) operatorStateBytes() []int64 {
 	for i := range t.chain {
 		switch op := t.chain[i].op; op.Kind {
 		case topology.Aggregate:
-			b[i] = int64(len(t.state)) * int64(op.StateBytesPerKey)
+			b[i] = int64(t.state.len()) * int64(op.StateBytesPerKey)
 		case topology.Source:
 			b[i] = splitStateBytes * int64(len(t.splits))
 		}

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 )
 
@@ -262,7 +261,7 @@ func (co *coordinator) register(s *Sim, n, at int64) {
 		if t.finished || (s.cfg.Script != nil && t.id != s.scriptTask) {
 			// A finished subtask's final state is its part of the snapshot.
 			cs.Subtasks[i].Finished, cs.Subtasks[i].Acked = true, true
-			cs.states[i] = maps.Clone(t.state)
+			cs.states[i] = t.state.toMap()
 			cs.txns[i] = slices.Clone(t.sink.pending)
 			cs.Acked++
 		}
@@ -542,7 +541,7 @@ func (co *coordinator) taskFinished(s *Sim, t *task) {
 		r := &cs.Subtasks[t.id]
 		if cs.Status == InProgress && !r.Acked && t.lastSnap < n {
 			r.Acked, r.Finished, r.AckAt = true, true, s.now
-			cs.states[t.id] = maps.Clone(t.state)
+			cs.states[t.id] = t.state.toMap()
 			cs.txns[t.id] = slices.Clone(t.sink.pending)
 			cs.Acked++
 			if cs.Acked == cs.Total {

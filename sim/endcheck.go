@@ -130,9 +130,9 @@ func (e *endChecker) checkState(run *runView) (bool, string) {
 			continue
 		}
 		want, got := st[run.eg.Subtasks[i].Index], run.states[i]
-		if !maps.Equal(want, got) {
+		if !want.equal(got) {
 			return false, fmt.Sprintf("%s: final state holds %d keys, the failure-free reference %d keys%s",
-				run.eg.Subtasks[i].Name, len(got), len(want), firstDiff(want, got))
+				run.eg.Subtasks[i].Name, len(got), want.len(), firstDiff(want.toMap(), got))
 		}
 	}
 	return true, "the final keyed state equals the failure-free reference over the whole input"
@@ -162,8 +162,8 @@ func (e *endChecker) checkUpserts() (bool, string) {
 			if st == nil {
 				return true, ""
 			}
-			for _, m := range st {
-				maps.Copy(want, m)
+			for _, ks := range st {
+				ks.each(func(k, v int64) { want[k] = v })
 			}
 		}
 		if !maps.Equal(want, table) {

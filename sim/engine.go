@@ -277,7 +277,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 		case topology.Source:
 			t.splits = s.initialSplits(st.Operator, st.Index)
 		case topology.Aggregate:
-			t.state = map[int64]int64{}
+			t.state = newKeyedState(s.owners.get(keys, s.cfg.Graph.MaxParallelismOf(st.Operator), op.Parallelism), st.Index)
 			t.backend = backend{memtable: map[int64]struct{}{}, base: map[int64]int64{}}
 			s.startBackend(t)
 		}

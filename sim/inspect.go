@@ -2,7 +2,6 @@ package sim
 
 import (
 	"cmp"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -282,7 +281,7 @@ func (s *Sim) SubtaskView(id int) SubtaskView {
 	t := &s.tasks[id]
 	v := SubtaskView{
 		LastSnapshot: t.lastSnap, Processed: t.processed, Emitted: t.emitted,
-		Source: t.isSource(), StateKeys: len(t.state), StateBytes: stateBytesOf(t), FirstBarrierAt: -1,
+		Source: t.isSource(), StateKeys: t.state.len(), StateBytes: stateBytesOf(t), FirstBarrierAt: -1,
 		RestoredFrom: t.restored, SinkOpenRecords: -1, Failover: -1, FailedBy: -1,
 	}
 	if t.sink.open != nil {
@@ -361,9 +360,7 @@ type KeyValue struct{ Key, Value int64 }
 func (s *Sim) AppendKeyedState(buf []KeyValue, id int) []KeyValue {
 	t := &s.tasks[id]
 	n := len(buf)
-	for k, v := range t.state {
-		buf = append(buf, KeyValue{k, v})
-	}
+	t.state.each(func(k, v int64) { buf = append(buf, KeyValue{k, v}) })
 	slices.SortFunc(buf[n:], func(a, b KeyValue) int { return cmp.Compare(a.Key, b.Key) })
 	return buf
 }
@@ -569,9 +566,7 @@ func cloneTask(t *task) {
 	t.outputs = slices.Clone(t.outputs)
 	t.triggers = slices.Clone(t.triggers)
 	t.splits = slices.Clone(t.splits)
-	if t.state != nil {
-		t.state = maps.Clone(t.state)
-	}
+	t.state = t.state.clone()
 	t.proto = t.proto.Clone()
 	t.recording = slices.Clone(t.recording)
 	t.readable = t.readable.clone()

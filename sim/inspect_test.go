@@ -173,7 +173,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"channel.outBufs.buf": "copied", "channel.inBufs.buf": "copied",
 		"channel.items.first": "copied", "channel.items.rest.buf": "copied", "channel.items.pool": "repointed", "Sim.chunks.free.blocks": "reset", "Sim.txnRecs.blocks": "reset",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
-		"Sim.zipf": "shared", "Sim.graphs": "shared", "Sim.owners": "shared", "gate.owners": "shared", "checkers.ref.owners": "shared",
+		"Sim.zipf": "shared", "Sim.graphs": "shared", "Sim.owners": "shared", "gate.owners": "shared", "checkers.ref.owners": "shared", "keyedState.owners": "shared", "keyedState.vals": "copied", "keyedState.has": "copied", "keyedState.more": "copied",
 		"task.backend.memtable": "copied", "task.backend.l0keys": "copied", "task.backend.levels": "copied", "task.backend.snapped": "copied", "task.backend.base": "shared",
 		"task.backend.segments": "copied", "task.backend.mat": "copied", "task.backend.matPending": "copied", "snappedFiles.files": "shared",
 		"taskSnap.files": "shared", "CheckpointStats.files": "copied", "Sim.coord.shared.entries": "copied", "Sim.coord.shared.deleted": "copied",

@@ -13,10 +13,14 @@ const maxOwnerKeys = 1 << 16
 // ownerTable is topology.KeyOwner over the keys the job's sources read,
 // for one receiver's max parallelism and parallelism: a record routed on
 // a hash edge, or fed into the reference, looks its subtask up rather
-// than hashing its key (murmur and two divisions) on every record.
+// than hashing its key (murmur and two divisions) on every record. It
+// numbers each subtask's keys too, the slots of its keyed state
+// (keyedstate.go).
 type ownerTable struct {
 	maxPar, par int
-	owner       []int32 // by key
+	owner       []int32   // by key
+	slot        []int32   // by key: its place among its owner's keys
+	keys        [][]int32 // by subtask: its keys, by slot
 }
 
 // ownerKeys is how many keys from 0 the key-owner tables of graph g hold:
@@ -34,9 +38,11 @@ func ownerKeys(g *topology.Graph) int {
 
 // newOwnerTable is the table of the first keys keys.
 func newOwnerTable(keys, maxPar, par int) ownerTable {
-	t := ownerTable{maxPar: maxPar, par: par, owner: make([]int32, keys)}
+	t := ownerTable{maxPar: maxPar, par: par, owner: make([]int32, keys), slot: make([]int32, keys), keys: make([][]int32, par)}
 	for k := range t.owner {
-		t.owner[k] = int32(topology.KeyOwner(int64(k), maxPar, par))
+		o := topology.KeyOwner(int64(k), maxPar, par)
+		t.owner[k], t.slot[k] = int32(o), int32(len(t.keys[o]))
+		t.keys[o] = append(t.keys[o], int32(k))
 	}
 	return t
 }

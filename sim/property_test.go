@@ -244,7 +244,7 @@ func TestPropertyBoundedDrains(t *testing.T) {
 					if !tk.finished {
 						t.Fatalf("%s did not finish", s.eg.Subtasks[i].Name)
 					}
-					for k, v := range tk.state {
+					for k, v := range tk.state.toMap() {
 						if o := topology.KeyOwner(k, cfg.Graph.MaxParallelismOf(aggOp), tk.op.Parallelism); o != s.eg.Subtasks[i].Index {
 							t.Fatalf("key %d is in %s, but belongs to subtask %d", k, s.eg.Subtasks[i].Name, o)
 						}

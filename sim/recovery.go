@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 )
 
@@ -310,10 +309,10 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	t.lastSnap, t.floor, t.restored = id, s.coord.lastID(), id
 	switch {
 	case t.state != nil:
-		t.state = map[int64]int64{}
+		t.state.reset()
 		var files []stateFile
 		if cs != nil && cs.states[t.id] != nil {
-			t.state = maps.Clone(cs.states[t.id])
+			t.state.load(cs.states[t.id])
 			files = cs.files[t.id]
 		}
 		// A checkpoint of an earlier execution is restored in mode

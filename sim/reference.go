@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/ckptsim/ckptsim/topology"
@@ -22,14 +21,14 @@ type reference struct {
 	g           *topology.Graph // the job graph as deployed (a rescale changes parallelisms)
 	atLeastOnce bool            // mode AtLeastOnce: snapshots are not compared
 	offsets     []int64
-	state       [][]map[int64]int64 // by operator, by subtask index; nil if unchecked
-	logs        []*sourceLog        // by partition
-	srcOp       []int               // operator of each partition
-	outs        [][]flowEdge        // by operator: the edges it emits on, in the graph's order
-	maxPar      []int               // max parallelism of each operator
-	owners      []*ownerTable       // by operator: who owns a key, for the compared aggregates
-	checked     int                 // checkpoints compared
-	bad         int                 // checkpoints that differed
+	state       [][]*keyedState // by operator, by subtask index; nil if unchecked
+	logs        []*sourceLog    // by partition
+	srcOp       []int           // operator of each partition
+	outs        [][]flowEdge    // by operator: the edges it emits on, in the graph's order
+	maxPar      []int           // max parallelism of each operator
+	owners      []*ownerTable   // by operator: who owns a key, for the compared aggregates
+	checked     int             // checkpoints compared
+	bad         int             // checkpoints that differed
 	detail      string
 }
 
@@ -44,7 +43,7 @@ type flowEdge struct {
 // partition, at offset 0 of each.
 func newReference(g *topology.Graph, logs []*sourceLog, atLeastOnce bool) reference {
 	r := reference{g: g, atLeastOnce: atLeastOnce}
-	r.state = make([][]map[int64]int64, len(g.Operators))
+	r.state = make([][]*keyedState, len(g.Operators))
 	order, _ := g.Order()
 	from, to := g.EdgeEnds()
 	inputs := operatorInputs(g)
@@ -67,15 +66,17 @@ func newReference(g *topology.Graph, logs []*sourceLog, atLeastOnce bool) refere
 		}
 		if g.Operators[op].Kind == topology.Aggregate {
 			if !tainted[op] {
-				r.state[op] = make([]map[int64]int64, g.Operators[op].Parallelism)
-				for i := range r.state[op] {
-					r.state[op][i] = map[int64]int64{}
-				}
+				r.state[op] = make([]*keyedState, g.Operators[op].Parallelism)
 			}
 			tainted[op] = true
 		}
 	}
 	r.owners = r.ownerTables()
+	for op, st := range r.state {
+		for i := range st {
+			st[i] = newKeyedState(r.owners[op], i)
+		}
+	}
 	r.logs = logs
 	r.offsets = make([]int64, len(logs))
 	for op := range g.Operators {
@@ -113,12 +114,11 @@ func (r *reference) propagate(op int, key, value int64) {
 	r.flow(op, key, value, func(to int, key, value int64) bool {
 		o := &r.g.Operators[to]
 		if st := r.state[to]; st != nil {
-			m := st[r.owners[to].of(key)]
+			inc := int64(1)
 			if o.Func == topology.Sum {
-				m[key] += value
-			} else {
-				m[key]++
+				inc = value
 			}
+			st[r.owners[to].of(key)].add(key, inc)
 		}
 		return false
 	})
@@ -190,11 +190,11 @@ func (r *reference) completed(cs *CheckpointStats, eg *topology.ExecutionGraph) 
 		}
 		want := st[eg.Subtasks[i].Index]
 		got := cs.states[i]
-		if !maps.Equal(want, got) {
+		if !want.equal(got) {
 			r.bad++
 			if r.detail == "" {
 				r.detail = fmt.Sprintf("checkpoint %d, %s: snapshot holds %d keys, the reference at its offsets %d keys%s",
-					cs.ID, eg.Subtasks[i].Name, len(got), len(want), firstDiff(want, got))
+					cs.ID, eg.Subtasks[i].Name, len(got), want.len(), firstDiff(want.toMap(), got))
 			}
 			return
 		}
@@ -204,13 +204,21 @@ func (r *reference) completed(cs *CheckpointStats, eg *topology.ExecutionGraph) 
 // rescaled splits the reference state anew by key group, for job graph g.
 func (r *reference) rescaled(g *topology.Graph) {
 	r.g = g
+	r.owners = r.ownerTables()
 	for op, subs := range r.state {
 		if subs == nil {
 			continue
 		}
-		r.state[op] = splitByKeyGroup(subs, g.MaxParallelismOf(op), g.Operators[op].Parallelism)
+		old := make([]map[int64]int64, len(subs))
+		for i, ks := range subs {
+			old[i] = ks.toMap()
+		}
+		r.state[op] = make([]*keyedState, g.Operators[op].Parallelism)
+		for i, m := range splitByKeyGroup(old, g.MaxParallelismOf(op), g.Operators[op].Parallelism) {
+			r.state[op][i] = newKeyedState(r.owners[op], i)
+			r.state[op][i].load(m)
+		}
 	}
-	r.owners = r.ownerTables()
 }
 
 // ownerTables builds the key-owner tables of the compared aggregates of
@@ -248,8 +256,8 @@ func (r *reference) clone() reference {
 			continue
 		}
 		x.state[op] = slices.Clone(subs)
-		for i, m := range subs {
-			x.state[op][i] = maps.Clone(m)
+		for i, ks := range subs {
+			x.state[op][i] = ks.clone()
 		}
 	}
 	return x

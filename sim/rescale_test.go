@@ -46,7 +46,7 @@ func finalState(t require.TestingT, s *Sim, op string) (values map[int64]int64, 
 		if tk.op.Name != op {
 			continue
 		}
-		for k, v := range tk.state {
+		for k, v := range tk.state.toMap() {
 			_, dup := owner[k]
 			require.False(t, dup, "key %d at two subtasks", k)
 			values[k], owner[k] = v, s.eg.Subtasks[i].Index

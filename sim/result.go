@@ -319,7 +319,7 @@ func (s *Sim) runView() runView {
 	}
 	run.states = make([]map[int64]int64, len(s.tasks))
 	for i := range s.tasks {
-		run.states[i] = s.tasks[i].state
+		run.states[i] = s.tasks[i].state.toMap()
 	}
 	run.inputEnd = make([]int64, len(s.logs))
 	for p, l := range s.logs {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"maps"
 	"slices"
 )
 
@@ -140,9 +139,7 @@ func (s *Sim) snapshotState(t *task, sn *taskSnap, unaligned bool) {
 	n := sn.id
 	// A source has no input channel state to collect.
 	sn.channelDone = !unaligned || t.isSource()
-	if t.state != nil {
-		sn.state = maps.Clone(t.state)
-	}
+	sn.state = t.state.toMap()
 	s.preCommit(t, sn, n)
 	bs := s.snapshotBackend(t, n, s.coord.isSavepoint(n))
 	sn.stateBytes, sn.files, sn.private, sn.checkpointed, sn.upload = bs.full, bs.files, bs.private, bs.checkpointed, bs.upload

@@ -52,7 +52,7 @@ type task struct {
 	outputs    []gate
 	// Keyed state of an aggregate, the chain's head: key -> count or sum;
 	// backend models the state backend that holds it.
-	state       map[int64]int64
+	state       *keyedState
 	fullOutputs int  // exhausted subpartitions and result partitions (setHeld)
 	cur         item // the record being processed
 	// idleSince is when the task started waiting for input (-1: it does
