@@ -179,7 +179,9 @@ func (s *Sim) emit(t *task, l *link, it *item) {
 			s.send(&s.chans[gt.chans[0]], *it)
 		case topology.Rebalance:
 			s.send(&s.chans[gt.chans[gt.rr]], *it)
-			gt.rr = (gt.rr + 1) % len(gt.chans)
+			if gt.rr++; gt.rr == len(gt.chans) {
+				gt.rr = 0
+			}
 		case topology.Hash:
 			s.send(&s.chans[gt.chans[gt.owners.of(it.key)]], *it)
 		case topology.Broadcast:
