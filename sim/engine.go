@@ -414,16 +414,10 @@ func (s *Sim) Step() bool {
 // Once nothing else is due by the end time, the credits kept aside
 // (credit.go) are scheduled: they fire before the run ends, as they did.
 func (s *Sim) next() (*event, int8) {
-	var next *event
-	var from int8
-	if s.q.len() > 0 {
-		next, from = s.q.head()
-	}
+	next, from := s.q.head()
 	if s.lazyN > 0 && (next == nil || next.at > s.until) {
 		s.scheduleAllLazy()
-		if s.q.len() > 0 {
-			next, from = s.q.head()
-		}
+		next, from = s.q.head()
 	}
 	return next, from
 }

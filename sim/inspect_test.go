@@ -148,7 +148,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 	known := map[string]string{
 		"Sim.Tracer": "reset", "Sim.cfg.Graph": "shared", "Sim.cfg.Script": "shared",
 		"Sim.cfg.Recovery.Savepoints": "shared", "Sim.cfg.Faults": "shared", "Sim.cfg.Restores": "shared", "Sim.job.resubmissions": "copied", "Sim.job.stop": "copied",
-		"Sim.eg": "shared", "Sim.q.heap": "copied", "Sim.q.now.buf": "copied", "Sim.q.timers.buf": "copied", "Sim.q.net.buf": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
+		"Sim.eg": "shared", "Sim.q.heap": "copied", "Sim.q.now.buf": "copied", "Sim.q.fifos.buf": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
 		"Sim.job.restarter.failures": "copied", "Sim.job.failovers": "copied", "Sim.job.waiting": "copied", "Sim.job.waitingFor": "copied", "Sim.job.stoppedBy": "copied", "Sim.job.restarts": "copied",
 		"Sim.job.region": "shared", "Sim.job.corrupt": "shared", "Sim.job.fired": "copied",
 		"Sim.faultSubtask": "shared", "Sim.faultChannel": "shared", "Sim.observe": "shared",
@@ -171,7 +171,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"taskSnap.state": "shared", "taskSnap.opStateBytes": "shared", "SubtaskStats.OperatorStateBytes": "shared",
 		"task.gates": "copied", "task.dirty": "copied", "task.recoveredOut": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
 		"channel.outBufs.buf": "copied", "channel.inBufs.buf": "copied",
-		"channel.items.first": "copied", "channel.items.rest.buf": "copied", "channel.items.pool": "repointed", "Sim.chunks.free.blocks": "reset", "Sim.txnRecs.blocks": "reset",
+		"channel.items.first": "copied", "channel.items.rest.buf": "copied", "channel.items.pool": "repointed", "Sim.chunks.free.blocks": "reset", "Sim.chunks.rings.free.blocks": "reset", "Sim.bufs.free.blocks": "reset", "Sim.txnRecs.blocks": "reset",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
 		"Sim.zipf": "shared", "Sim.graphs": "shared", "Sim.owners": "shared", "gate.owners": "shared", "checkers.ref.owners": "shared", "keyedState.owners": "shared", "keyedState.vals": "copied", "keyedState.has": "copied", "keyedState.more": "copied",
 		"task.backend.memtable": "copied", "task.backend.l0keys": "copied", "task.backend.levels": "copied", "task.backend.snapped": "copied", "task.backend.base": "shared",
@@ -202,6 +202,11 @@ func TestCloneKnowsEveryField(t *testing.T) {
 				}
 				if ft.Name() == "Config" {
 					walk(name, ft)
+				}
+				continue
+			case reflect.Array: // its elements' references are the array's
+				if el := ft.Elem(); el.Kind() == reflect.Struct && strings.HasPrefix(el.PkgPath(), "github.com/ckptsim/ckptsim/sim") {
+					walk(name, el)
 				}
 				continue
 			case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Func, reflect.Interface, reflect.Chan:

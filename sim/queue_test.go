@@ -12,9 +12,11 @@ import (
 // TestQueueOrder: whatever the mix of pushes and pops, the queue pops
 // events by time, then in the order they were pushed, as a plain sort
 // of everything pushed would, through the FIFOs of events due now, of
-// timers and of the network as through the heap, small (a sorted list) or
-// big. Delays of zero and ties are frequent, as in the engine.
+// timers, of the network and the lanes of a kind (open once the heap grew
+// big) as through the heap, small (a sorted list) or big. Delays of zero
+// and ties are frequent, as in the engine.
 func TestQueueOrder(t *testing.T) {
+	const numKinds = evPartitionRequest + 1 // every kind, those with a lane too
 	// How an event is pushed: into the heap or the FIFO of now, the
 	// timers' FIFO, or the network's, each with delays of its own kind.
 	lanes := []struct {
@@ -22,7 +24,7 @@ func TestQueueOrder(t *testing.T) {
 		delays []int64
 		push   func(q *queue, at int64, kind eventKind, a int32, b int64, gen uint32)
 	}{
-		{"delay", []int64{0, 0, 1, 2, 5, 1000}, (*queue).push},
+		{"delay", []int64{0, 0, 1, 2, 5, 1000}, (*queue).push}, // into a lane for some kinds
 		{"timeout", []int64{0, 5, 1000, 1000, 3000}, (*queue).pushTimer},
 		{"latency", []int64{0, 2, 2, 2, 7}, (*queue).pushNet},
 	}
@@ -46,7 +48,7 @@ func TestQueueOrder(t *testing.T) {
 			if len(want) == 0 || push {
 				l := lanes[rapid.IntRange(0, len(lanes)-1).Draw(rt, "fifo")]
 				at := now + rapid.SampledFrom(l.delays).Draw(rt, l.label)
-				l.push(&q, at, eventKind(i%20), pushed, int64(i), uint32(i))
+				l.push(&q, at, eventKind(i%int(numKinds)), pushed, int64(i), uint32(i))
 				want = append(want, ref{at, pushed})
 				pushed++
 				continue
@@ -64,7 +66,7 @@ func TestQueueOrder(t *testing.T) {
 			e := q.pop()
 			require.Equal(rt, want[first].at, e.at)
 			require.Equal(rt, want[first].seq, e.a, "ties pop in push order")
-			require.Equal(rt, eventKind(e.b%20), e.kind())
+			require.Equal(rt, eventKind(e.b%int64(numKinds)), e.kind())
 			require.Equal(rt, uint32(e.b), e.gen)
 			now = e.at
 			want = slices.Delete(want, first, first+1)
@@ -74,6 +76,35 @@ func TestQueueOrder(t *testing.T) {
 			require.Equal(rt, q.pop(), c.pop(), "a clone pops as the original")
 		}
 	})
+}
+
+// TestQueueLanes: the lanes open once the heap outgrew smallMax and then
+// take the events of their kinds that come in order, and only those; the
+// heap keeps the rest. A small job's events stay in the sorted list.
+func TestQueueLanes(t *testing.T) {
+	var q queue
+	q.push(5, evProcessDone, 0, 0, 0)
+	require.Len(t, q.heap, 1, "lanes closed: in the heap")
+	for i := range smallMax {
+		q.push(int64(100+i), evExpire, 0, 0, 0)
+	}
+	require.True(t, q.lanes, "the heap outgrew smallMax")
+	q.push(10, evProcessDone, 1, 0, 0)
+	q.push(20, evProcessDone, 2, 0, 0)
+	q.push(15, evProcessDone, 3, 0, 0) // before the lane's last: to the heap
+	q.push(30, evSourceNext, 4, 0, 0)
+	q.push(40, evFlush, 5, 0, 0)
+	require.Equal(t, 2, q.fifos[fifoProcess].len())
+	require.Equal(t, 1, q.fifos[fifoSource].len())
+	require.Equal(t, 1, q.fifos[fifoFlush].len())
+	require.Len(t, q.heap, smallMax+2)
+	var order []int32
+	for q.len() > 0 {
+		if e := q.pop(); e.kind() != evExpire {
+			order = append(order, e.a)
+		}
+	}
+	require.Equal(t, []int32{0, 1, 3, 2, 4, 5}, order)
 }
 
 // TestItemIsACacheLine: an item fills one 64-byte cache line, and a chunk
