@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -90,15 +91,23 @@ func fuzzGraph(t *rapid.T) *topology.Graph {
 }
 
 // fuzzFaults draws up to four faults on the subtasks and channels of eg.
+// A job chained into one task has no channel for a delay spike or a
+// partition to strike.
 func fuzzFaults(t *rapid.T, eg *topology.ExecutionGraph) []Fault {
+	kinds := FaultKinds
+	if len(eg.Channels) == 0 {
+		kinds = slices.DeleteFunc(slices.Clone(kinds), func(k FaultKind) bool { return k == DelaySpike || k == Partition })
+	}
 	var faults []Fault
 	for range rapid.IntRange(0, 4).Draw(t, "faults") {
-		f := Fault{Kind: rapid.SampledFrom(FaultKinds).Draw(t, "kind"),
+		f := Fault{Kind: rapid.SampledFrom(kinds).Draw(t, "kind"),
 			Subtask: eg.Subtasks[rapid.IntRange(0, len(eg.Subtasks)-1).Draw(t, "subtask")].Name,
-			Channel: eg.ChannelName(rapid.IntRange(0, len(eg.Channels)-1).Draw(t, "channel")),
 			At:      edgeDuration(0).Draw(t, "at"), Checkpoint: edgeInt(1, 1<<62).Draw(t, "checkpoint"),
 			Factor: edgeFactor.Draw(t, "factor"), Delay: edgeDuration(1).Draw(t, "delay"), MTBF: edgeDuration(1).Draw(t, "mtbf"),
 			MachineLost: rapid.Bool().Draw(t, "machine lost")}
+		if len(eg.Channels) > 0 {
+			f.Channel = eg.ChannelName(rapid.IntRange(0, len(eg.Channels)-1).Draw(t, "channel"))
+		}
 		if rapid.Bool().Draw(t, "window?") {
 			f.Until = f.At + time.Duration(rapid.Int64Range(0, int64(Horizon-f.At)).Draw(t, "length"))
 		}
