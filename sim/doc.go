@@ -44,9 +44,10 @@
 //	│ job model    task.go (the task loop) · finish.go · source.go ·       │
 //	│              sink.go · chain.go · channel.go, network.go, credit.go, │
 //	│              inputs.go, debloat.go, placement.go, recordsize.go ·    │
-//	│              backend.go, backendconfig.go · script.go (one scripted  │
-//	│              task) · tokenjob.go, tokenconfig.go (the token job of   │
-//	│              mode ChandyLamport: processes and FIFO links)           │
+//	│              backend.go, backendconfig.go · keyedstate.go,           │
+//	│              keyowner.go · script.go (one scripted task) ·           │
+//	│              tokenjob.go, tokenconfig.go (the token job of mode      │
+//	│              ChandyLamport: processes and FIFO links)                │
 //	├──────────────────────────────────────────────────────────────────────┤
 //	│ kernel       engine.go (Sim, New, Step, event dispatch) · queue.go,  │
 //	│              deque.go · trace.go · progress.go · config.go,          │
@@ -101,8 +102,8 @@
 // far the input was consumed), which result.go fills, and adds its
 // invariants to the Result. cut.go (cutChecker) and reference.go
 // (reference) depend on nothing else of the package but its types (item,
-// CheckpointStats, idSet, sourceLog) and two pure functions (keeps of
-// task.go, splitByKeyGroup of rescale.go); endcheck.go
+// CheckpointStats, idSet, sourceLog, keyedState, ownerTable) and two pure
+// functions (keeps of task.go, splitByKeyGroup of rescale.go); endcheck.go
 // (endChecker) reads reference.go's reference and owns the sinks' output
 // counts; observer_test.go runs all three without an engine.
 // tokencheck.go (TokenChecker, mode ChandyLamport) observes the trace
