@@ -43,10 +43,17 @@ func (ks *keyedState) slotOf(key int64) int {
 
 // get is key's value (0 when it has none).
 func (ks *keyedState) get(key int64) int64 {
+	v, _ := ks.lookup(key)
+	return v
+}
+
+// lookup is key's value and whether it has one.
+func (ks *keyedState) lookup(key int64) (int64, bool) {
 	if i := ks.slotOf(key); i >= 0 {
-		return ks.vals[i]
+		return ks.vals[i], ks.has[i]
 	}
-	return ks.more[key]
+	v, ok := ks.more[key]
+	return v, ok
 }
 
 // set gives key the value v.
@@ -152,11 +159,7 @@ func (ks *keyedState) equal(m map[int64]int64) bool {
 		return false
 	}
 	for k, v := range m {
-		if i := ks.slotOf(k); i >= 0 {
-			if !ks.has[i] || ks.vals[i] != v {
-				return false
-			}
-		} else if w, ok := ks.more[k]; !ok || w != v {
+		if w, ok := ks.lookup(k); !ok || w != v {
 			return false
 		}
 	}

@@ -136,8 +136,7 @@ const smallMax = 16
 
 // push schedules an event; its schedule order is assigned here.
 func (q *queue) push(at int64, kind eventKind, a int32, b int64, gen uint32) {
-	e := event{at: at, ord: q.seq<<8 | uint64(kind), a: a, b: b, gen: gen}
-	q.seq++
+	e := event{at: at, ord: q.reserve(kind), a: a, b: b, gen: gen}
 	switch {
 	case at == q.at:
 		q.now.pushBack(e)
@@ -163,8 +162,7 @@ func (q *queue) pushNet(at int64, kind eventKind, a int32, b int64, gen uint32) 
 // pushFIFO schedules an event like push, into f when it keeps f in (at,
 // ord) order.
 func (q *queue) pushFIFO(f *deque[event], at int64, kind eventKind, a int32, b int64, gen uint32) {
-	e := event{at: at, ord: q.seq<<8 | uint64(kind), a: a, b: b, gen: gen}
-	q.seq++
+	e := event{at: at, ord: q.reserve(kind), a: a, b: b, gen: gen}
 	if at == q.at {
 		q.now.pushBack(e)
 		return
@@ -182,8 +180,9 @@ func (q *queue) pushOrdered(f *deque[event], e event) {
 	f.pushBack(e)
 }
 
-// reserve takes the next schedule order for an event of kind that is not
-// scheduled now but kept aside (a lazy credit, credit.go): it gets the
+// reserve takes the next schedule order for an event of kind: push and
+// pushFIFO stamp an event with it, and an event that is not scheduled now
+// but kept aside (a lazy credit, credit.go) keeps it, so that it gets the
 // order it would have had, and every event scheduled after it the order
 // it would have had too.
 func (q *queue) reserve(kind eventKind) uint64 {
