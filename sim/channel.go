@@ -84,27 +84,31 @@ func (it *item) setOvertook(n int32) { it.key = int64(n) }
 // consumes it; the recycled buffer becomes a credit again, announced to
 // the sender one latency later.
 type channel struct {
-	// The fields are int32 where they can be and laid out in four cache
+	// The fields are int32 where they can be and laid out in six cache
 	// lines by who reads them (a big job has hundreds of thousands of
 	// channels, and the engine's time goes to reading them from memory):
-	// a record written touches lines 0 and 1, a record taken lines 0 and
-	// 2, a buffer transmitted line 3 too. TestChannelLayout keeps it so.
+	// the first two hold the first items, line 2 the rest of the queue;
+	// a record written touches lines 2 and 3 and the line of its item, a
+	// record taken lines 2 and 4 and the line of its item, a buffer
+	// transmitted line 5 too. All of them are at offsets from the
+	// channel's address, so their misses overlap. TestChannelLayout keeps
+	// it so.
 
-	// Line 0, both ends. items are the receiver's queue (in: the first
-	// nIn, what was transmitted) followed by the sender's (out), in one
-	// ring: a transmission moves the boundary rather than the items.
+	// Lines 0 to 2, both ends. items are the receiver's queue (in: the
+	// first nIn, what was transmitted) followed by the sender's (out), in
+	// one ring: a transmission moves the boundary rather than the items.
 	items  itemQueue
 	nIn    int32
 	inRecs int32 // records in `in` (in flight or queued at the receiver)
-
-	// Line 1, the sender writing records. outBufs are the finished data
-	// buffers in out, oldest first.
-	outBufs  deque[netBuf]
-	outBytes int64 // bytes of records in out
 	// epoch is the id of the last barrier the sender emitted here
 	// (checkpoint ids stay far below 2^31, see item.persistedFrom).
 	epoch   int32
 	outRecs int32 // records in out
+
+	// Line 3, the sender writing records. outBufs are the finished data
+	// buffers in out, oldest first.
+	outBufs  deque[netBuf]
+	outBytes int64 // bytes of records in out
 	// The buffer being filled (the BufferBuilder): room is what it can
 	// still take (getWritableBytes), 0 when there is none (a full one is
 	// finished at once); openRecs and openBytes are what was written to
@@ -116,8 +120,18 @@ type channel struct {
 	// segment size, or the size the receiver's buffer debloater last
 	// announced (the buffer being filled keeps its own).
 	bufSize int32
+	// held counts the sender's buffers of this subpartition that its
+	// buffer pool has handed out (LocalBufferPool.subpartitionBuffersCount):
+	// the buffer being filled, the backlog, and for a local channel the
+	// buffers the receiver has not recycled yet.
+	held  int32
+	dirty bool // on its sender's list of channels for the output flusher
+	// flushReq is PipelinedSubpartition.flushRequested: the output flusher
+	// asked for the buffer being filled to be sent, and the backlog counts
+	// it, until the subpartition's queue is drained to it.
+	flushReq bool
 
-	// Line 2, the receiver taking records.
+	// Line 4, the receiver taking records.
 	inBufs deque[netBuf] // data buffers transmitted and not yet recycled
 	landed int32         // the first landed of inBufs have reached the receiver
 	// recycled counts the receiver's recycled buffers, modulo 2^32:
@@ -141,17 +155,12 @@ type channel struct {
 	waiting bool
 	ended   bool // the receiver consumed end of partition
 
-	// Line 3, the rest.
-	id      int32
-	attempt uint32 // incarnation: a restart resets the channel
-	from    int32
-	input   int32 // index among the receiver's inputs
-	outGate int32 // the sender's output gate (result partition)
-	// held counts the sender's buffers of this subpartition that its
-	// buffer pool has handed out (LocalBufferPool.subpartitionBuffersCount):
-	// the buffer being filled, the backlog, and for a local channel the
-	// buffers the receiver has not recycled yet.
-	held      int32
+	// Line 5, the rest.
+	id        int32
+	attempt   uint32 // incarnation: a restart resets the channel
+	from      int32
+	input     int32 // index among the receiver's inputs
+	outGate   int32 // the sender's output gate (result partition)
 	credit    int32 // buffers the sender may still transmit
 	announced int32 // the backlog the sender last announced, 0 after a buffer
 	// creditGen is the receiver's generation of credits, sendGen the one
@@ -161,7 +170,6 @@ type channel struct {
 	framed             uint32
 	prio               int32      // priority barriers in `in` that have not yet jumped the queue
 	lastArr            int64      // arrival time of the last transmitted item (FIFO)
-	dirty              bool       // on its sender's list of channels for the output flusher
 	paused             bool       // the sender stopped after a blocking barrier
 	resumption         resumption // the receiver's resumeConsumption to the paused sender
 	dataEnded          bool       // the receiver consumed EndOfData (or end of partition)
@@ -174,10 +182,6 @@ type channel struct {
 	// (its input gate still reads recovered channel state, see
 	// requestPartitions), so nothing leaves the sender's queue.
 	unrequested bool
-	// flushReq is PipelinedSubpartition.flushRequested: the output flusher
-	// asked for the buffer being filled to be sent, and the backlog counts
-	// it, until the subpartition's queue is drained to it.
-	flushReq bool
 }
 
 // resumption is where the receiver's resumeConsumption to a sender paused

@@ -9,10 +9,15 @@ package sim
 // ones cannot serve the long ones, and a big job's channels would hold the
 // sum of both bursts (about 90 MiB of its 187,500 channels) rather than
 // the larger one.
+//
+// The first chunk is in the queue itself, and so in the channel: a short
+// queue's items, which are most of a big job's, are then at an address
+// known from the channel's own, read together with its other lines
+// rather than after them through a pointer (on the big job, whose time
+// is misses to memory, a miss that waited for another).
 type itemQueue struct {
-	// first is the chunk of the first items (nil: none), rest the chunks
-	// after it, in order: a short queue's items are one load away.
-	first *itemChunk
+	// first holds the first items, rest the chunks after it, in order.
+	first itemChunk
 	rest  deque[*itemChunk] // its ring from the pool's rings
 	pool  *chunkPool        // nil: chunks and rings are made, and dropped when empty
 	head  int32             // position of the first item in first
@@ -62,17 +67,11 @@ func (p *chunkPool) put(c *itemChunk) {
 
 // clone returns a copy of q with chunks of its own, from p.
 func (q *itemQueue) clone(p *chunkPool) itemQueue {
-	c := itemQueue{head: q.head, n: q.n, pool: p}
-	copyOf := func(ch *itemChunk) *itemChunk {
-		x := p.get()
-		*x = *ch
-		return x
-	}
-	if q.first != nil {
-		c.first = copyOf(q.first)
-	}
+	c := itemQueue{first: q.first, head: q.head, n: q.n, pool: p}
 	for i := range q.rest.len() {
-		c.rest.pushBackIn(p.restRings(), copyOf(*q.rest.at(i)))
+		x := p.get()
+		*x = **q.rest.at(i)
+		c.rest.pushBackIn(p.restRings(), x)
 	}
 	return c
 }
@@ -82,7 +81,7 @@ func (q *itemQueue) len() int { return int(q.n) }
 // chunk is the k-th chunk of q.
 func (q *itemQueue) chunk(k int) *itemChunk {
 	if k == 0 {
-		return q.first
+		return &q.first
 	}
 	return *q.rest.at(k - 1)
 }
@@ -95,10 +94,7 @@ func (q *itemQueue) at(i int) *item {
 
 func (q *itemQueue) pushBack(x item) {
 	j := int(q.head) + int(q.n)
-	switch {
-	case q.first == nil:
-		q.first = q.pool.get()
-	case j == (1+q.rest.len())*chunkItems:
+	if j == (1+q.rest.len())*chunkItems {
 		q.rest.pushBackIn(q.pool.restRings(), q.pool.get())
 	}
 	q.chunk(j / chunkItems)[j%chunkItems] = x
@@ -107,10 +103,12 @@ func (q *itemQueue) pushBack(x item) {
 
 func (q *itemQueue) pushFront(x item) {
 	if q.head == 0 {
-		if q.first != nil {
-			q.rest.pushFrontIn(q.pool.restRings(), q.first)
+		if q.n > 0 {
+			c := q.pool.get()
+			*c = q.first
+			q.rest.pushFrontIn(q.pool.restRings(), c)
+			q.first = itemChunk{}
 		}
-		q.first = q.pool.get()
 		q.head = chunkItems
 	}
 	q.head--
@@ -124,12 +122,13 @@ func (q *itemQueue) popFront() item {
 	q.head++
 	q.n--
 	if q.head == chunkItems || q.n == 0 {
-		q.pool.put(q.first) // every item taken, so all zero
-		q.first = nil
-		if q.rest.len() > 0 {
-			q.first = q.rest.popFrontTo(q.pool.restRings())
-		}
+		// Every item of first taken, so all zero: the next chunk moves in.
 		q.head = 0
+		if q.rest.len() > 0 {
+			c := q.rest.popFrontTo(q.pool.restRings())
+			q.first, *c = *c, itemChunk{}
+			q.pool.put(c)
+		}
 	}
 	return x
 }

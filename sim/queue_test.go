@@ -114,21 +114,23 @@ func TestItemIsACacheLine(t *testing.T) {
 	require.EqualValues(t, 128, unsafe.Sizeof(itemChunk{}))
 }
 
-// TestChannelLayout: a channel is four cache lines, its fields grouped by
+// TestChannelLayout: a channel is six cache lines, its fields grouped by
 // who reads them (see channel).
 func TestChannelLayout(t *testing.T) {
 	var c channel
-	require.EqualValues(t, 256, unsafe.Sizeof(c))
+	require.EqualValues(t, 384, unsafe.Sizeof(c))
 	line := func(off uintptr) uintptr { return off / 64 }
 	for _, f := range []struct {
 		name string
 		off  uintptr
 		line uintptr
 	}{
-		{"items", unsafe.Offsetof(c.items), 0}, {"inRecs", unsafe.Offsetof(c.inRecs), 0},
-		{"outBufs", unsafe.Offsetof(c.outBufs), 1}, {"bufSize", unsafe.Offsetof(c.bufSize), 1},
-		{"inBufs", unsafe.Offsetof(c.inBufs), 2}, {"ended", unsafe.Offsetof(c.ended), 2},
-		{"id", unsafe.Offsetof(c.id), 3}, {"dataEnded", unsafe.Offsetof(c.dataEnded), 3},
+		{"items.first", unsafe.Offsetof(c.items) + unsafe.Offsetof(c.items.first), 0},
+		{"items.rest", unsafe.Offsetof(c.items) + unsafe.Offsetof(c.items.rest), 2},
+		{"items.n", unsafe.Offsetof(c.items) + unsafe.Offsetof(c.items.n), 2}, {"outRecs", unsafe.Offsetof(c.outRecs), 2},
+		{"outBufs", unsafe.Offsetof(c.outBufs), 3}, {"flushReq", unsafe.Offsetof(c.flushReq), 3},
+		{"inBufs", unsafe.Offsetof(c.inBufs), 4}, {"ended", unsafe.Offsetof(c.ended), 4},
+		{"id", unsafe.Offsetof(c.id), 5}, {"dataEnded", unsafe.Offsetof(c.dataEnded), 5},
 	} {
 		require.Equal(t, f.line, line(f.off), f.name)
 	}
@@ -175,7 +177,7 @@ func TestStack(t *testing.T) {
 
 // TestItemQueue: a channel's item queue holds what a slice would,
 // whatever the mix of pushes at both ends, pops, insertions and
-// removals, and once empty it holds no chunk and no ring: all went back
+// removals, and once empty it holds no item and no ring: all went back
 // to the pool, which the next items take them from.
 func TestItemQueue(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
@@ -209,7 +211,7 @@ func TestItemQueue(t *testing.T) {
 				require.Equal(t, k, q.at(i).key, "item %d", i)
 			}
 			if q.len() == 0 {
-				require.Nil(t, q.first, "a chunk stayed with the empty queue")
+				require.Zero(t, q.first, "an item stayed with the empty queue")
 				require.Nil(t, q.rest.buf, "a ring stayed with the empty queue")
 			}
 		}
