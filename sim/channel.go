@@ -84,13 +84,13 @@ func (it *item) setOvertook(n int32) { it.key = int64(n) }
 // consumes it; the recycled buffer becomes a credit again, announced to
 // the sender one latency later.
 type channel struct {
-	// The fields are int32 where they can be and laid out in six cache
+	// The fields are int32 where they can be and laid out in seven cache
 	// lines by who reads them (a big job has hundreds of thousands of
 	// channels, and the engine's time goes to reading them from memory):
 	// the first two hold the first items, line 2 the rest of the queue;
 	// a record written touches lines 2 and 3 and the line of its item, a
-	// record taken lines 2 and 4 and the line of its item, a buffer
-	// transmitted line 5 too. All of them are at offsets from the
+	// record taken lines 2, 4 and 5 and the line of its item, a buffer
+	// transmitted line 6 too. All of them are at offsets from the
 	// channel's address, so their misses overlap. TestChannelLayout keeps
 	// it so.
 
@@ -131,9 +131,12 @@ type channel struct {
 	// it, until the subpartition's queue is drained to it.
 	flushReq bool
 
-	// Line 4, the receiver taking records.
-	inBufs deque[netBuf] // data buffers transmitted and not yet recycled
-	landed int32         // the first landed of inBufs have reached the receiver
+	// Line 4, the receiver's buffers: data buffers transmitted and not
+	// yet recycled.
+	inBufs bufQueue
+
+	// Line 5, the receiver taking records.
+	landed int32 // the first landed of inBufs have reached the receiver
 	// recycled counts the receiver's recycled buffers, modulo 2^32:
 	// inBufs.at(j) is the channel's buffer recycled+j. The input channel
 	// state being recorded holds its buffers up to framed (see
@@ -146,6 +149,18 @@ type channel struct {
 	required            int32
 	gate                int32 // the receiver's input gate (one per input edge)
 	to                  int32
+	input               int32 // index among the receiver's inputs
+	id                  int32
+	attempt             uint32 // incarnation: a restart resets the channel
+	// creditGen is the receiver's generation of credits, sendGen the one
+	// the sender's credit belongs to: blocking a channel without exclusive
+	// buffers voids the credits granted before (releaseBlocked).
+	creditGen uint32
+	// lazy: a credit announced to the sender is kept aside in Sim.lazy
+	// rather than scheduled (see grantCredit); starved: the sender has a
+	// finished buffer waiting for credit, so a credit that reaches it must
+	// be an event.
+	lazy, starved bool
 	// local: both ends run in one TaskManager, so the receiver reads the
 	// sender's subpartition directly (LocalInputChannel): no latency, no
 	// credits; the buffers stay the sender's until the receiver recycles
@@ -155,33 +170,26 @@ type channel struct {
 	waiting bool
 	ended   bool // the receiver consumed end of partition
 
-	// Line 5, the rest.
-	id        int32
-	attempt   uint32 // incarnation: a restart resets the channel
-	from      int32
-	input     int32 // index among the receiver's inputs
-	outGate   int32 // the sender's output gate (result partition)
-	credit    int32 // buffers the sender may still transmit
-	announced int32 // the backlog the sender last announced, 0 after a buffer
-	// creditGen is the receiver's generation of credits, sendGen the one
-	// the sender's credit belongs to: blocking a channel without exclusive
-	// buffers voids the credits granted before (releaseBlocked).
-	creditGen, sendGen uint32
-	framed             uint32
-	prio               int32      // priority barriers in `in` that have not yet jumped the queue
-	lastArr            int64      // arrival time of the last transmitted item (FIFO)
-	paused             bool       // the sender stopped after a blocking barrier
-	resumption         resumption // the receiver's resumeConsumption to the paused sender
-	dataEnded          bool       // the receiver consumed EndOfData (or end of partition)
-	// lazy: a credit announced to the sender is kept aside in Sim.lazy
-	// rather than scheduled (see grantCredit); starved: the sender has a
-	// finished buffer waiting for credit, so a credit that reaches it must
-	// be an event.
-	lazy, starved bool
+	// Line 6, the rest.
+	from       int32
+	outGate    int32  // the sender's output gate (result partition)
+	credit     int32  // buffers the sender may still transmit
+	announced  int32  // the backlog the sender last announced, 0 after a buffer
+	sendGen    uint32 // the generation of credits the sender's credit belongs to
+	framed     uint32
+	prio       int32      // priority barriers in `in` that have not yet jumped the queue
+	lastArr    int64      // arrival time of the last transmitted item (FIFO)
+	paused     bool       // the sender stopped after a blocking barrier
+	resumption resumption // the receiver's resumeConsumption to the paused sender
+	dataEnded  bool       // the receiver consumed EndOfData (or end of partition)
 	// unrequested: the receiver has not requested the subpartition yet
 	// (its input gate still reads recovered channel state, see
 	// requestPartitions), so nothing leaves the sender's queue.
 	unrequested bool
+
+	// Padding to whole lines, so that every channel of a run's array
+	// starts on one (TestChannelLayout).
+	_ [36]byte
 }
 
 // resumption is where the receiver's resumeConsumption to a sender paused

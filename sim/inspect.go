@@ -506,7 +506,7 @@ func (s *Sim) Clone() *Sim {
 		ch := &c.chans[i]
 		ch.items = ch.items.clone(&c.chunks)
 		ch.outBufs.buf = slices.Clone(ch.outBufs.buf)
-		ch.inBufs.buf = slices.Clone(ch.inBufs.buf)
+		ch.inBufs.rest.buf = slices.Clone(ch.inBufs.rest.buf)
 		c.poolQueues(ch)
 	}
 	co := &c.coord

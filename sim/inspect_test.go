@@ -170,7 +170,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"gate.chans":     "shared",
 		"taskSnap.state": "shared", "taskSnap.opStateBytes": "shared", "SubtaskStats.OperatorStateBytes": "shared",
 		"task.gates": "copied", "task.dirty": "copied", "task.recoveredOut": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
-		"channel.outBufs.buf": "copied", "channel.inBufs.buf": "copied",
+		"channel.outBufs.buf": "copied", "channel.inBufs.rest.buf": "copied",
 		"channel.items.rest.buf": "copied", "channel.items.pool": "repointed", "Sim.chunks.free.blocks": "reset", "Sim.chunks.rings.free.blocks": "reset", "Sim.bufs.free.blocks": "reset", "Sim.txnRecs.blocks": "reset",
 		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
 		"Sim.zipf": "shared", "Sim.graphs": "shared", "Sim.owners": "shared", "gate.owners": "shared", "checkers.ref.owners": "shared", "keyedState.owners": "shared", "keyedState.vals": "copied", "keyedState.has": "copied", "keyedState.more": "copied",

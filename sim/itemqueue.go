@@ -152,3 +152,45 @@ func (q *itemQueue) remove(i int) item {
 	q.popFront()
 	return x
 }
+
+// bufQueue is a FIFO of network buffers whose first buffer is in the
+// queue itself, as an itemQueue's first items are: a receiver mostly has
+// one buffer of a channel at a time, and finds it beside the channel's
+// other lines rather than behind a pointer to a ring.
+type bufQueue struct {
+	first netBuf
+	rest  deque[netBuf] // the buffers after first, its ring from a pool
+	n     int32
+}
+
+func (q *bufQueue) len() int { return int(q.n) }
+
+// at returns the i-th buffer from the front.
+func (q *bufQueue) at(i int) *netBuf {
+	if i == 0 {
+		return &q.first
+	}
+	return q.rest.at(i - 1)
+}
+
+// pushBackIn adds b at the back, taking a ring from p when first is taken.
+func (q *bufQueue) pushBackIn(p *ringPool[netBuf], b netBuf) {
+	if q.n == 0 {
+		q.first = b
+	} else {
+		q.rest.pushBackIn(p, b)
+	}
+	q.n++
+}
+
+// popFrontTo removes and returns the front buffer, giving the ring back
+// to p once it is empty.
+func (q *bufQueue) popFrontTo(p *ringPool[netBuf]) netBuf {
+	b := q.first
+	q.first = netBuf{}
+	if q.rest.len() > 0 {
+		q.first = q.rest.popFrontTo(p)
+	}
+	q.n--
+	return b
+}

@@ -114,11 +114,11 @@ func TestItemIsACacheLine(t *testing.T) {
 	require.EqualValues(t, 128, unsafe.Sizeof(itemChunk{}))
 }
 
-// TestChannelLayout: a channel is six cache lines, its fields grouped by
+// TestChannelLayout: a channel is seven cache lines, its fields grouped by
 // who reads them (see channel).
 func TestChannelLayout(t *testing.T) {
 	var c channel
-	require.EqualValues(t, 384, unsafe.Sizeof(c))
+	require.EqualValues(t, 448, unsafe.Sizeof(c))
 	line := func(off uintptr) uintptr { return off / 64 }
 	for _, f := range []struct {
 		name string
@@ -129,8 +129,10 @@ func TestChannelLayout(t *testing.T) {
 		{"items.rest", unsafe.Offsetof(c.items) + unsafe.Offsetof(c.items.rest), 2},
 		{"items.n", unsafe.Offsetof(c.items) + unsafe.Offsetof(c.items.n), 2}, {"outRecs", unsafe.Offsetof(c.outRecs), 2},
 		{"outBufs", unsafe.Offsetof(c.outBufs), 3}, {"flushReq", unsafe.Offsetof(c.flushReq), 3},
-		{"inBufs", unsafe.Offsetof(c.inBufs), 4}, {"ended", unsafe.Offsetof(c.ended), 4},
-		{"id", unsafe.Offsetof(c.id), 5}, {"dataEnded", unsafe.Offsetof(c.dataEnded), 5},
+		{"inBufs.first", unsafe.Offsetof(c.inBufs), 4}, {"inBufs.n", unsafe.Offsetof(c.inBufs) + unsafe.Offsetof(c.inBufs.n), 4},
+		{"landed", unsafe.Offsetof(c.landed), 5}, {"ended", unsafe.Offsetof(c.ended), 5},
+		{"id", unsafe.Offsetof(c.id), 5}, {"attempt", unsafe.Offsetof(c.attempt), 5}, {"starved", unsafe.Offsetof(c.starved), 5},
+		{"lastArr", unsafe.Offsetof(c.lastArr), 6}, {"dataEnded", unsafe.Offsetof(c.dataEnded), 6},
 	} {
 		require.Equal(t, f.line, line(f.off), f.name)
 	}
