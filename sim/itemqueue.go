@@ -20,7 +20,7 @@ type itemQueue struct {
 	first itemChunk
 	rest  deque[*itemChunk] // its ring from the pool's rings
 	pool  *chunkPool        // nil: chunks and rings are made, and dropped when empty
-	head  int32             // position of the first item in first
+	head  int32             // position of the first item: in first, or in rest's first chunk after it
 	n     int32
 }
 
@@ -112,23 +112,29 @@ func (q *itemQueue) pushFront(x item) {
 		q.head = chunkItems
 	}
 	q.head--
-	q.first[q.head] = x
+	*q.at(0) = x
 	q.n++
 }
 
+// popFront takes the first item. Once first is used up, the items go on
+// in the chunks of rest, which are not moved into it: a long queue's
+// first stays empty until the queue is.
 func (q *itemQueue) popFront() item {
-	x := q.first[q.head]
-	q.first[q.head] = item{}
+	p := q.at(0)
+	x := *p
+	*p = item{}
 	q.head++
 	q.n--
-	if q.head == chunkItems || q.n == 0 {
-		// Every item of first taken, so all zero: the next chunk moves in.
-		q.head = 0
-		if q.rest.len() > 0 {
-			c := q.rest.popFrontTo(q.pool.restRings())
-			q.first, *c = *c, itemChunk{}
-			q.pool.put(c)
+	switch {
+	case q.n == 0:
+		q.head = 0 // every item taken, so first and rest all zero
+		for q.rest.len() > 0 {
+			q.pool.put(q.rest.popFrontTo(q.pool.restRings()))
 		}
+	case q.head == 2*chunkItems:
+		// The first chunk of rest is used up too (and first before it).
+		q.pool.put(q.rest.popFrontTo(q.pool.restRings()))
+		q.head = chunkItems
 	}
 	return x
 }
