@@ -138,6 +138,38 @@ func TestChannelLayout(t *testing.T) {
 	}
 }
 
+// TestBufQueue: a channel's queue of buffers holds what a slice would,
+// whatever the mix of pushes and pops, with its first buffer in the
+// queue itself, and once empty it holds no buffer and no ring.
+func TestBufQueue(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var pool ringPool[netBuf]
+		var q bufQueue
+		var model []int32
+		next := int32(0)
+		for range rapid.IntRange(0, 100).Draw(t, "ops") {
+			if len(model) == 0 || rapid.Bool().Draw(t, "push") {
+				next++
+				q.pushBackIn(&pool, netBuf{recs: next})
+				model = append(model, next)
+			} else {
+				require.Equal(t, model[0], q.popFrontTo(&pool).recs)
+				model = model[1:]
+			}
+			require.Equal(t, len(model), q.len())
+			for i, r := range model {
+				require.Equal(t, r, q.at(i).recs, "buffer %d", i)
+			}
+			if len(model) > 0 {
+				require.Same(t, &q.first, q.at(0), "the first buffer is not in the queue")
+			} else {
+				require.Zero(t, q.first, "a buffer stayed with the empty queue")
+				require.Nil(t, q.rest.buf, "a ring stayed with the empty queue")
+			}
+		}
+	})
+}
+
 // TestStack: a pool's free list pops what was pushed last first, across
 // its blocks, is empty once all is popped (with every slot cleared, so
 // that it holds no chunk or ring the pool handed out again), and fills
