@@ -42,10 +42,11 @@
 //	│              CheckpointConfig.Protocol)                              │
 //	├──────────────────────────────────────────────────────────────────────┤
 //	│ job model    task.go (the task loop) · finish.go · source.go ·       │
-//	│              sink.go · chain.go · channel.go, network.go, credit.go, │
-//	│              inputs.go, debloat.go, placement.go, recordsize.go ·    │
-//	│              backend.go, backendconfig.go · keyedstate.go,           │
-//	│              keyowner.go · script.go (one scripted task) ·           │
+//	│              sink.go · chain.go · channel.go, itemqueue.go,          │
+//	│              network.go, credit.go, inputs.go, debloat.go,           │
+//	│              placement.go, recordsize.go · backend.go,               │
+//	│              backendconfig.go · keyedstate.go, keyowner.go ·         │
+//	│              script.go (one scripted task) ·                         │
 //	│              tokenjob.go, tokenconfig.go (the token job of mode      │
 //	│              ChandyLamport: processes and FIFO links)                │
 //	├──────────────────────────────────────────────────────────────────────┤
