@@ -170,7 +170,7 @@ type channel struct {
 	waiting bool
 	ended   bool // the receiver consumed end of partition
 
-	// Line 6, the rest.
+	// Line 6, the rest (from, outGate and credit at the end of line 5).
 	from       int32
 	outGate    int32  // the sender's output gate (result partition)
 	credit     int32  // buffers the sender may still transmit

@@ -13,8 +13,9 @@ package sim
 // The first chunk is in the queue itself, and so in the channel: a short
 // queue's items, which are most of a big job's, are then at an address
 // known from the channel's own, read together with its other lines
-// rather than after them through a pointer (on the big job, whose time
-// is misses to memory, a miss that waited for another).
+// rather than after them through a pointer. On the big job, whose time
+// goes to misses to memory, their miss no longer waits for the
+// channel's.
 type itemQueue struct {
 	// first holds the first items, rest the chunks after it, in order.
 	first itemChunk
