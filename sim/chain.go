@@ -174,19 +174,16 @@ func (s *Sim) apply(t *task, i int32, it *item) {
 func (s *Sim) emit(t *task, l *link, it *item) {
 	for _, g := range l.gates {
 		gt := &t.outputs[g]
-		switch gt.part {
-		case topology.Forward:
-			s.send(&s.chans[gt.chans[0]], *it)
-		case topology.Rebalance:
-			s.send(&s.chans[gt.chans[gt.rr]], *it)
-			if gt.rr++; gt.rr == len(gt.chans) {
-				gt.rr = 0
-			}
-		case topology.Hash:
-			s.send(&s.chans[gt.chans[gt.owners.of(it.key)]], *it)
-		case topology.Broadcast:
+		if gt.broadcast() {
 			for _, c := range gt.chans {
 				s.send(&s.chans[c], *it)
+			}
+			continue
+		}
+		s.send(&s.chans[gt.pick(it.key)], *it)
+		if gt.part == topology.Rebalance {
+			if gt.rr++; gt.rr == len(gt.chans) {
+				gt.rr = 0
 			}
 		}
 	}

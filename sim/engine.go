@@ -30,6 +30,9 @@ type Sim struct {
 	partBase []int32
 	tasks    []task
 	chans    []channel
+	// prefetch: the channels do not fit in the caches, so the engine
+	// gives the CPU hints of the ones it will visit (prefetch.go).
+	prefetch bool
 	coord    coordinator
 	stop     StopReason
 	job      job
@@ -223,6 +226,7 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 	s.scheduleAllLazy() // the credit events of the old deployment are stale
 	s.eg = eg
 	s.chans = make([]channel, len(eg.Channels))
+	s.prefetch = prefetches(len(s.chans))
 	s.lazy = make([]lazyCredit, len(eg.Channels))
 	pl := &s.cfg.Placement
 	for i, c := range eg.Channels {
@@ -400,6 +404,9 @@ func (s *Sim) Step() bool {
 		return false
 	}
 	e := s.q.take(from)
+	if s.prefetch {
+		s.prefetchNet()
+	}
 	if e.at < s.now {
 		panic(fmt.Sprintf("sim: event %d scheduled in the past (%d < %d)", e.kind(), e.at, s.now))
 	}

@@ -17,6 +17,22 @@ type gate struct {
 	held, pool int
 }
 
+// broadcast reports whether the gate sends every record on all its
+// channels.
+func (gt *gate) broadcast() bool { return gt.part == topology.Broadcast }
+
+// pick is the channel the gate sends the next record, with key, on; not
+// for a broadcast gate.
+func (gt *gate) pick(key int64) int32 {
+	switch gt.part {
+	case topology.Rebalance:
+		return gt.chans[gt.rr]
+	case topology.Hash:
+		return gt.chans[gt.owners.of(key)]
+	}
+	return gt.chans[0] // forward
+}
+
 // task is the runtime of one subtask: Flink's StreamTask with its mailbox
 // reduced to "one record, barrier or timer at a time", running the
 // operators of its chain.
@@ -207,6 +223,9 @@ func (s *Sim) startRecord(t *task, it *item, ch int32) {
 	if cost := s.costOf(t, t.chainCost(0, it)); cost > 0 {
 		t.busy = true
 		s.schedule(t, s.now+cost, evProcessDone, 0)
+		if s.prefetch {
+			s.prefetchBusy(t)
+		}
 		return
 	}
 	s.finishRecord(t)
@@ -287,6 +306,10 @@ func (s *Sim) sourceStep(t *task) bool {
 		if t.wakeAt != at {
 			t.wakeAt = at
 			s.schedule(t, at, evSourceNext, 0)
+			if s.prefetch {
+				key, _ := next.log.record(next.offset)
+				s.prefetchOutputs(t, key)
+			}
 		}
 		return false
 	}

@@ -1,0 +1,9 @@
+package sim
+
+import "unsafe"
+
+// prefetchLines asks the CPU for the n >= 1 cache lines from p without
+// waiting for them (PREFETCHT0, in prefetch_amd64.s).
+//
+//go:noescape
+func prefetchLines(p unsafe.Pointer, n int)

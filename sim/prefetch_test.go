@@ -1,0 +1,69 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// TestPropertyPrefetchChangesNothing: the prefetch hints change nothing
+// but time. Random jobs, some with faults, give byte-identical traces and
+// the same number of events with the hints forced on and off (a bundled
+// job's channels are too few for them to be on by themselves).
+func TestPropertyPrefetchChangesNothing(t *testing.T) {
+	for _, pm := range propModes {
+		t.Run(pm.name, func(t *testing.T) {
+			rapid.Check(t, func(t *rapid.T) {
+				cfg := genConfig(t, pm, rapid.Bool().Draw(t, "bounded"))
+				if rapid.Bool().Draw(t, "faults?") {
+					probe, err := New(cfg)
+					if err != nil {
+						t.Fatalf("invalid config: %v", err)
+					}
+					cfg.Recovery = recoveryWith(genRestart(t))
+					cfg.Faults = genFaults(t, probe, 2*time.Second)
+				}
+				run := func(prefetch bool) (uint64, int64) {
+					s, err := New(cfg)
+					if err != nil {
+						t.Fatalf("invalid config: %v", err)
+					}
+					s.prefetch = prefetch
+					h, sum := s.TraceHasher()
+					s.Tracer = h
+					events := s.Run().Events
+					return sum(), events
+				}
+				offHash, offEvents := run(false)
+				onHash, onEvents := run(true)
+				if onHash != offHash || onEvents != offEvents {
+					t.Fatalf("with prefetch hints: trace %x, %d events; without: %x, %d events", onHash, onEvents, offHash, offEvents)
+				}
+			})
+		})
+	}
+}
+
+// TestPrefetchOnlyForBigJobs: the hints are given when the channels take
+// more than prefetchMinBytes, as the big job's do, and not for a small
+// job's, which are in the caches.
+func TestPrefetchOnlyForBigJobs(t *testing.T) {
+	for _, tc := range []struct {
+		channels int
+		want     bool
+	}{
+		{0, false},
+		{12, false},
+		{prefetchMinBytes / channelBytes, false},
+		{prefetchMinBytes/channelBytes + 1, true},
+		{187_500, true},
+	} {
+		if got := prefetches(tc.channels); got != tc.want {
+			t.Errorf("prefetches(%d) = %v, want %v", tc.channels, got, tc.want)
+		}
+	}
+	if got := newSim(t, pipeline()).prefetch; got {
+		t.Error("the pipeline's few channels get prefetch hints")
+	}
+}
