@@ -51,8 +51,9 @@
 //	│              ChandyLamport: processes and FIFO links)                │
 //	├──────────────────────────────────────────────────────────────────────┤
 //	│ kernel       engine.go (Sim, New, Step, event dispatch) · queue.go,  │
-//	│              deque.go · trace.go · progress.go · config.go,          │
-//	│              bounds.go, version.go                                   │
+//	│              deque.go · prefetch.go (cache hints for big jobs) ·     │
+//	│              trace.go · progress.go · config.go, bounds.go,          │
+//	│              version.go                                              │
 //	└──────────────────────────────────────────────────────────────────────┘
 //
 // Which file depends on which, in words:
