@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"pgregory.net/rapid"
 )
 
@@ -59,11 +60,7 @@ func TestPrefetchOnlyForBigJobs(t *testing.T) {
 		{prefetchMinBytes/channelBytes + 1, true},
 		{187_500, true},
 	} {
-		if got := prefetches(tc.channels); got != tc.want {
-			t.Errorf("prefetches(%d) = %v, want %v", tc.channels, got, tc.want)
-		}
+		assert.Equalf(t, tc.want, prefetches(tc.channels), "prefetches(%d)", tc.channels)
 	}
-	if got := newSim(t, pipeline()).prefetch; got {
-		t.Error("the pipeline's few channels get prefetch hints")
-	}
+	assert.False(t, newSim(t, pipeline()).prefetch, "the pipeline's few channels get prefetch hints")
 }
