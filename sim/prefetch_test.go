@@ -3,8 +3,10 @@ package sim
 import (
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 )
 
@@ -63,4 +65,19 @@ func TestPrefetchOnlyForBigJobs(t *testing.T) {
 		assert.Equalf(t, tc.want, prefetches(tc.channels), "prefetches(%d)", tc.channels)
 	}
 	assert.False(t, newSim(t, pipeline()).prefetch, "the pipeline's few channels get prefetch hints")
+}
+
+// TestPrefetchLinesAnyCount: prefetchLines returns for any count, none
+// included, and changes nothing it is given.
+func TestPrefetchLinesAnyCount(t *testing.T) {
+	buf := make([]byte, 8*64)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	for _, n := range []int{-1, 0, 1, 8} {
+		prefetchLines(unsafe.Pointer(&buf[0]), n)
+	}
+	for i := range buf {
+		require.Equal(t, byte(i), buf[i])
+	}
 }
