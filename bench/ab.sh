@@ -11,7 +11,9 @@
 #   bench/ab.sh 5 /tmp/old /tmp/new run testdata/bench/big-job.yaml --until 2s
 #
 # Differences below the machine's noise (often ±10 % on a run of a
-# second) need more runs, or bench/cachegrind.sh. Not part of CI.
+# second) need more runs, or bench/cachegrind.sh. The ratio of the
+# minimums is a second estimate: on a shared machine, the fastest run of
+# each is the least disturbed. Not part of CI.
 set -eu
 runs=$1 old=$2 new=$3
 shift 3
@@ -37,4 +39,6 @@ stats() { # stats FILE: min/median/max of its numbers
 med() { sort -n "$1" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 echo "old $old: $(stats "$dir/old") s CPU"
 echo "new $new: $(stats "$dir/new") s CPU"
+least() { sort -n "$1" | head -1; }
 awk -v o="$(med "$dir/old")" -v n="$(med "$dir/new")" 'BEGIN {printf "new / old (medians): %.3f\n", n / o}'
+awk -v o="$(least "$dir/old")" -v n="$(least "$dir/new")" 'BEGIN {printf "new / old (minimums): %.3f\n", n / o}'
