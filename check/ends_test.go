@@ -2,10 +2,12 @@ package check
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
 )
 
@@ -81,4 +83,42 @@ func TestBoundedEndsHiddenBacklog(t *testing.T) {
 	require.Len(t, verdicts, 1)
 	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
 	assert.Less(t, res.Events, int64(5_000_000))
+}
+
+// TestBoundedEndsRestoreLoopRegions: seed 7018623 of simulate check
+// --faults always (shrunk) resubmits a job from a savepoint that cannot be
+// read, under region failover and failure-rate: both regions fail their
+// restore again and again, at once or each at its own pace. Before the
+// restore-loop check followed each region's pace, the run spent its 50
+// million events and failed bounded-ends.
+func TestBoundedEndsRestoreLoopRegions(t *testing.T) {
+	for _, tc := range []struct {
+		file     string
+		gap, max time.Duration // between the regions' first failed restores
+	}{
+		{"restore-loop-regions.yaml", 152, time.Microsecond},
+		{"restore-loop-regions-paces.yaml", 62500 * time.Microsecond, time.Second},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			sc, err := scenarios.Load("../testdata/regression/" + tc.file)
+			require.NoError(t, err)
+			run, verdicts, err := Evaluate(sc.Config, BoundedEnds)
+			require.NoError(t, err)
+			res := run.Result
+			require.Equal(t, sim.RestoreLoop, res.Stop, "the run ran on, by %s", res.Stop)
+			require.Len(t, res.Failovers, 4, "each region's failed restore, twice")
+			for _, f := range res.Failovers {
+				assert.Contains(t, f.Cause, "restore of savepoint 1 failed")
+				assert.Less(t, f.Subtasks, len(run.Graph.Subtasks), "a region, not the whole job")
+			}
+			fo := res.Failovers
+			gap := time.Duration(fo[1].At - fo[0].At)
+			assert.Equal(t, tc.gap, gap)
+			assert.Less(t, gap, tc.max)
+			assert.Equal(t, fo[3].At, res.VirtualEnd, "the second failure of the last region proves the loop")
+			require.Len(t, verdicts, 1)
+			assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+			assert.Contains(t, verdicts[0].Detail, RestoreLoop)
+		})
+	}
 }

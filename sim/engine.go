@@ -33,9 +33,12 @@ type Sim struct {
 	// prefetch: the channels do not fit in the caches, so the engine
 	// gives the CPU hints of the ones it will visit (prefetch.go).
 	prefetch bool
-	coord    coordinator
-	stop     StopReason
-	job      job
+	// loopsOn: a proven restore loop does not end the run, so that a test
+	// can watch it go on (TestRestoreLoopLasts).
+	loopsOn bool
+	coord   coordinator
+	stop    StopReason
+	job     job
 	// checks are the checkers (observer.go): the engine tells them what
 	// they observe; they hold no pointer into the run.
 	checks *checkers

@@ -544,6 +544,7 @@ func (s *Sim) Clone() *Sim {
 	co.done = slices.Clone(co.done)
 	j := &c.job
 	j.restarter.failures = slices.Clone(j.restarter.failures)
+	j.loop.units = slices.Clone(j.loop.units)
 	j.failovers = slices.Clone(j.failovers)
 	j.resubmissions = slices.Clone(j.resubmissions)
 	if j.stop != nil {

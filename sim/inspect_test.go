@@ -149,7 +149,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"Sim.Tracer": "reset", "Sim.cfg.Graph": "shared", "Sim.cfg.Script": "shared",
 		"Sim.cfg.Recovery.Savepoints": "shared", "Sim.cfg.Faults": "shared", "Sim.cfg.Restores": "shared", "Sim.job.resubmissions": "copied", "Sim.job.stop": "copied",
 		"Sim.eg": "shared", "Sim.q.heap": "copied", "Sim.q.now.buf": "copied", "Sim.q.fifos.buf": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
-		"Sim.job.restarter.failures": "copied", "Sim.job.failovers": "copied", "Sim.job.waiting": "copied", "Sim.job.waitingFor": "copied", "Sim.job.stoppedBy": "copied", "Sim.job.restarts": "copied",
+		"Sim.job.restarter.failures": "copied", "Sim.job.loop.units": "copied", "Sim.job.failovers": "copied", "Sim.job.waiting": "copied", "Sim.job.waitingFor": "copied", "Sim.job.stoppedBy": "copied", "Sim.job.restarts": "copied",
 		"Sim.job.region": "shared", "Sim.job.corrupt": "shared", "Sim.job.fired": "copied",
 		"Sim.faultSubtask": "shared", "Sim.faultChannel": "shared", "Sim.observe": "shared",
 		"task.sink.open": "copied", "task.sink.pending": "copied", "taskSnap.txns": "copied",

@@ -42,9 +42,9 @@ type job struct {
 	lastSuccess       int64
 	// fired marks the faults that already struck.
 	fired []bool
-	// failedRestore is the latest failed restore that may be part of a
-	// restore loop (restoreLoopCheck).
-	failedRestore failedRestore
+	// loop is the chain of failed restores that may be a restore loop
+	// (restoreLoopCheck).
+	loop restoreLoop
 }
 
 // restartReq is a scheduled restart, or the deployment of a resubmission.
@@ -368,7 +368,7 @@ func (s *Sim) restored(t *task) {
 	j := &s.job
 	if cs := s.coord.get(t.restored); cs != nil && cs.unreadable {
 		s.failover(fmt.Sprintf("restore of %s failed: its state cannot be read", s.coord.label(t.restored)), t.id)
-		s.restoreLoopCheck()
+		s.restoreLoopCheck(t.id)
 		return
 	}
 	t.restoring = false

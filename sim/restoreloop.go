@@ -2,8 +2,9 @@ package sim
 
 import "slices"
 
-// restoreLoopCheck ends the run as RestoreLoop after a restore failed on
-// unreadable state, when that proves the job fails over forever:
+// restoreLoopCheck ends the run as RestoreLoop after subtask origin
+// failed to restore unreadable state, when that proves the job fails over
+// forever:
 //
 //   - every restart restores the latest completed checkpoint
 //     (coordinator.restorePoint; Flink never falls back to an older one,
@@ -19,62 +20,83 @@ import "slices"
 //     end the job or deploy other state;
 //   - the restart strategy restarts forever (restartsForever).
 //
-// Else the run would hold nothing but the same failover again and again
+// Else the run would hold nothing but the same failovers again and again
 // until its event budget: hundreds of thousands of them.
-func (s *Sim) restoreLoopCheck() {
+func (s *Sim) restoreLoopCheck(origin int32) {
 	j, co := &s.job, &s.coord
-	prev := j.failedRestore
-	j.failedRestore = failedRestore{}
+	chain := j.loop
+	j.loop = restoreLoop{}
 	if j.status == JobFailed || s.userAhead() {
 		return
 	}
 	if next := co.restorePoint(s); next == nil || !next.unreadable || len(co.pending) > 0 {
 		return
 	}
-	req := len(j.restarts) - 1 // the restart of this failure
-	whole := true
 	for i := range s.tasks {
 		t := &s.tasks[i]
 		switch {
 		case t.finished:
 		case j.waiting[i]:
-			w := j.waitingFor[i]
-			if w < 0 || j.restarts[w].failover < 0 {
+			if w := j.waitingFor[i]; w < 0 || j.restarts[w].failover < 0 {
 				return // a manual restore's deployment: it restores the user's choice
 			}
-			whole = whole && w == req
 		case t.restoring:
 			if cs := co.get(t.restored); cs == nil || !cs.unreadable {
 				return
 			}
-			whole = false
 		case t.endOfData && !t.finalDone:
 			// It read its last record and waits for a final checkpoint
 			// (FLIP-147), which cannot complete: a region that kept
 			// running under region failover has nothing else to do.
-			whole = false
 		default:
 			return // RUNNING
 		}
 	}
-	j.failedRestore = failedRestore{at: s.now, failover: len(j.failovers) - 1, whole: whole}
-	if s.restartsForever(prev, j.failedRestore) {
+	fo := len(j.failovers) - 1 // the failover of this failure
+	if chain.units == nil || chain.next != fo {
+		// The first failed restore of a chain, or one after a failover
+		// of another cause.
+		chain = restoreLoop{units: make([]unitRestores, len(s.tasks))}
+	}
+	u := &chain.units[s.restartUnit(origin)]
+	if u.n > 0 {
+		u.period = s.now - u.last
+	}
+	u.last, u.n, chain.next = s.now, u.n+1, fo+1
+	j.loop = chain
+	if s.restartsForever(&chain) && !s.loopsOn {
 		s.stop = RestoreLoop
 	}
 }
 
-// failedRestore is what restoreLoopCheck learned at a failed restore: when
-// it was, its failover (an index in job.failovers), and whether that
-// failover's one restart redeploys every subtask not FINISHED.
-type failedRestore struct {
-	at       int64
-	failover int
-	whole    bool
+// restoreLoop is what restoreLoopCheck learned from an unbroken chain of
+// failed restores: failovers with no failover of another cause between
+// them, each found the job in a loop.
+type restoreLoop struct {
+	next  int            // the index in job.failovers the chain's next failover will have
+	units []unitRestores // by restart unit (restartUnit)
+}
+
+// unitRestores is a restart unit's failed restores in a chain: how many,
+// when the latest was, and the time since the one before.
+type unitRestores struct {
+	n            int
+	last, period int64
+}
+
+// restartUnit is what a failure of subtask id restarts: its pipelined
+// region under region failover, named by its lowest subtask, or the whole
+// job (0).
+func (s *Sim) restartUnit(id int32) int {
+	if s.cfg.Recovery.Failover == RegionFailover {
+		return s.job.region[id]
+	}
+	return 0
 }
 
 // restartsForever reports whether the restart strategy restarts a job
-// whose restores keep failing forever, cur being the latest failed restore
-// and prev the one before it.
+// whose restores keep failing forever, the failed restores so far being
+// chain.
 //
 //   - exponential-delay without attempts-before-reset-backoff
 //     (ExponentialDelayRestartBackoffTimeStrategy with Integer.MAX_VALUE
@@ -83,33 +105,81 @@ type failedRestore struct {
 //     copies or slow it down, never make a checkpoint complete or the
 //     state readable.
 //   - failure-rate does if the failures come too slowly to reach
-//     max-failures-per-interval. That needs their pace: cur and prev each
-//     redeployed the whole job in one restart, one failover after the
-//     other, so every cycle repeats the same delay and the same restores
-//     and the next failures come every cur.at - prev.at; and no fault may
-//     add one.
+//     max-failures-per-interval. That needs their pace: every unit (a
+//     region, or the whole job) that fails over has failed twice in the
+//     chain, so each cycle of it repeats the same delay and the same
+//     restores and its next failures come every period after its last;
+//     and no fault may add one. Under region failover the regions keep
+//     their own paces, each failure counted (FailureRateRestartBackoff-
+//     TimeStrategy.notifyFailure per failover).
 //   - fixed-delay gives up after its attempts, and so does failure-rate
 //     otherwise: the run shows the job FAILED.
-func (s *Sim) restartsForever(prev, cur failedRestore) bool {
+func (s *Sim) restartsForever(chain *restoreLoop) bool {
 	rs := &s.cfg.Recovery.Restart
 	switch rs.Kind {
 	case ExponentialDelay:
 		return rs.AttemptsBeforeReset == 0
 	case FailureRate:
-		return prev.whole && cur.whole && prev.failover == cur.failover-1 && !s.faultsAhead() &&
-			s.job.restarter.rateHolds(cur.at, cur.at-prev.at)
+		if s.faultsAhead() {
+			return false
+		}
+		var last, period []int64
+		counted := make([]bool, len(chain.units))
+		for i := range s.tasks {
+			if !s.job.waiting[i] && !s.tasks[i].restoring {
+				continue // finished, or waiting for its final checkpoint
+			}
+			k := s.restartUnit(int32(i))
+			if u := &chain.units[k]; u.n < 2 || u.period <= 0 {
+				return false // its pace is not known yet
+			} else if !counted[k] {
+				counted[k] = true
+				last, period = append(last, u.last), append(period, u.period)
+			}
+		}
+		return s.job.restarter.rateHolds(last, period)
 	}
 	return false
 }
 
-// rateHolds reports whether failure-rate restarts forever when failures
-// come every period after the one at now, which it counted: it plays the
-// window of failures forward until it holds only those.
-func (r *restarter) rateHolds(now, period int64) bool {
+// rateHolds reports whether failure-rate restarts forever when the
+// failures to come are those of units failing every period[i] after
+// last[i]. No window of the interval may hold more than max-failures of
+// them: a unit puts at most interval/period + 1 into one, and the sum of
+// those bounds every window of failures to come, and with the failures
+// counted so far every window. When that is not enough, the windows that
+// hold failures counted so far are played forward one failure at a time,
+// as failure counts them, until the latest of those is an interval
+// behind. Both take a number of steps bounded by that sum, never by
+// max-failures, which may be huge.
+func (r *restarter) rateHolds(last, period []int64) bool {
 	c := &r.cfg
+	lim, bound := int64(c.MaxFailures), int64(0)
+	for _, p := range period {
+		if bound += int64(c.Interval)/p + 1; bound > lim {
+			return false
+		}
+	}
+	if int64(len(r.failures)) <= lim-bound {
+		return true // not even with every failure counted so far in one window
+	}
 	w := slices.Clone(r.failures)
-	for range c.MaxFailures {
-		now += period
+	reach := w[len(w)-1] + int64(c.Interval)
+	next := make([]int64, len(last))
+	for i := range last {
+		next[i] = last[i] + period[i]
+	}
+	for {
+		i := 0 // the unit that fails next (the lowest on a tie: the window sees only times)
+		for k := range next {
+			if next[k] < next[i] {
+				i = k
+			}
+		}
+		now := next[i]
+		if now > reach {
+			return true
+		}
 		if len(w) >= c.MaxFailures {
 			if now-w[0] <= int64(c.Interval) {
 				return false
@@ -117,6 +187,6 @@ func (r *restarter) rateHolds(now, period int64) bool {
 			w = w[1:]
 		}
 		w = append(w, now)
+		next[i] += period[i]
 	}
-	return true
 }

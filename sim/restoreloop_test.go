@@ -111,3 +111,115 @@ func TestRestoreLoop(t *testing.T) {
 		assert.Equal(t, JobFinished, r.Job)
 	})
 }
+
+// TestRateHolds: failure-rate restarts forever exactly when no window of
+// its interval will hold more than max-failures failures, those counted
+// so far and those of units that keep failing at their own paces; it
+// decides in a number of steps bounded by the failures that fit in an
+// interval, not by max-failures.
+func TestRateHolds(t *testing.T) {
+	const ms = int64(time.Millisecond)
+	for _, tc := range []struct {
+		name         string
+		max          int
+		interval     time.Duration
+		past         []int64 // failures counted so far, the last at now
+		last, period []int64
+		want         bool
+	}{
+		{"one unit: 5 failures take 5 periods, longer than the interval", 5, time.Second, []int64{0, 310 * ms}, []int64{310 * ms}, []int64{310 * ms}, true},
+		{"one unit: 5 periods within the interval", 5, 1550 * time.Millisecond, []int64{0, 310 * ms}, []int64{310 * ms}, []int64{310 * ms}, false},
+		{"two units at once: twice the failures", 5, time.Second, []int64{0, 0, 310 * ms, 310 * ms}, []int64{310 * ms, 310 * ms}, []int64{310 * ms, 310 * ms}, false},
+		{"two units at once, room for both", 8, time.Second, []int64{0, 0, 310 * ms, 310 * ms}, []int64{310 * ms, 310 * ms}, []int64{310 * ms, 310 * ms}, true},
+		{"two paces", 1000, time.Minute, []int64{62 * ms, 125 * ms, 1072 * ms, 1197 * ms}, []int64{1072 * ms, 1197 * ms}, []int64{1010 * ms, 1072 * ms}, true},
+		{"failures counted so far fill the window", 3, time.Second, []int64{900 * ms, 950 * ms, 1000 * ms}, []int64{1000 * ms}, []int64{600 * ms}, false},
+		{"huge max-failures decides at once", 1 << 40, time.Hour, []int64{0, ms}, []int64{ms}, []int64{ms}, true},
+		{"a pace faster than the bound allows", 1 << 40, 876000 * time.Hour, []int64{0, 1}, []int64{1}, []int64{1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := restarter{cfg: RestartStrategy{Kind: FailureRate, MaxFailures: tc.max, Interval: tc.interval}, failures: tc.past}
+			assert.Equal(t, tc.want, r.rateHolds(tc.last, tc.period))
+		})
+	}
+}
+
+// regionsLoop is a job of two pipelined regions that the user stops with a
+// savepoint and resubmits from it, the savepoint unreadable: both regions
+// fail their restore again and again, under restart strategy rs. The
+// second region is one subtask (other chained with otherSink); with
+// paces, its restore downloads the split state of 64 partitions, so the
+// regions fail at their own paces.
+func regionsLoop(t *testing.T, rs RestartStrategy, paces bool) Config {
+	cfg := bounded(1500, topology.TwoPhaseCommitSink)
+	g := *cfg.Graph
+	other := src("other", 1, 1000, 3000)
+	if paces {
+		other.Source.Partitions = 64
+	}
+	g.Operators = append(slices.Clone(g.Operators), other, sink("otherSink", 1))
+	g.Edges = append(slices.Clone(g.Edges), topology.Edge{From: "other", To: "otherSink", Partitioning: topology.Forward})
+	cfg.Graph = &g
+	cfg.Recovery = recoveryWith(rs)
+	cfg.Recovery.Failover = RegionFailover
+	cfg.Recovery.RemoteBandwidth = 64 << 10
+	cfg.Recovery.Stop.At = 420 * time.Millisecond
+	cfg.Restores = []ManualRestore{{At: 500 * time.Millisecond, From: FromSavepoint}}
+	r := newSim(t, cfg).Run()
+	require.NotNil(t, r.StopWithSavepoint)
+	sp := r.StopWithSavepoint.Savepoint
+	require.Positive(t, sp, "the stop took a savepoint")
+	cfg.Faults = []Fault{{Kind: CorruptCheckpoint, Checkpoint: sp}}
+	cfg.MaxEvents = 200_000
+	return cfg
+}
+
+// TestRestoreLoopLasts: a restore loop the run stops at is one. Run on
+// past the stop, the regions fail their restores of the same savepoint
+// for as long as the run goes, and the job neither finishes nor fails; a
+// job whose failures come too fast for failure-rate is not stopped as a
+// loop, and fails. Region failover: the regions fail at once or each at
+// its own pace, and each failure counts.
+func TestRestoreLoopLasts(t *testing.T) {
+	slow := RestartStrategy{Kind: FailureRate, MaxFailures: 1000, Interval: time.Minute, Delay: 300 * time.Millisecond}
+	// One region failing every 310ms would restart forever under fast
+	// (TestRestoreLoop); two count twice the failures.
+	fast := RestartStrategy{Kind: FailureRate, MaxFailures: 5, Interval: time.Second, Delay: 300 * time.Millisecond}
+	for _, tc := range []struct {
+		name  string
+		rs    RestartStrategy
+		paces bool
+		loops bool
+	}{
+		{"failure-rate, regions at once", slow, false, true},
+		{"failure-rate, regions at their own paces", slow, true, true},
+		{"failure-rate reached: two failures a cycle", fast, false, false},
+		{"exponential-delay", DefaultRestartStrategy(), true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := regionsLoop(t, tc.rs, tc.paces)
+			r := newSim(t, cfg).Run()
+			if !tc.loops {
+				require.Equal(t, JobEnded, r.Stop)
+				assert.Equal(t, JobFailed, r.Job)
+				return
+			}
+			require.Equal(t, RestoreLoop, r.Stop)
+			stoppedAt, failovers := r.VirtualEnd, len(r.Failovers)
+			s := newSim(t, cfg)
+			s.loopsOn = true
+			on := s.Run()
+			require.Equal(t, EventBudget, on.Stop, "the job ended after all: %s", on.Job)
+			require.Greater(t, len(on.Failovers), 10*failovers)
+			for i, f := range on.Failovers {
+				require.Contains(t, f.Cause, "restore of savepoint", "failover %d", i)
+			}
+			for _, cs := range on.Checkpoints {
+				assert.False(t, cs.Status == Completed && cs.TriggerAt > stoppedAt, "checkpoint %d completed in the loop", cs.ID)
+			}
+			if tc.paces {
+				fo := on.Failovers
+				assert.NotEqual(t, fo[0].At, fo[1].At, "the regions fail at their own paces")
+			}
+		})
+	}
+}
