@@ -109,7 +109,7 @@ func (s *Sim) restartUnit(id int32) int {
 //     region, or the whole job) that fails over has failed twice in the
 //     chain, so each cycle of it repeats the same delay and the same
 //     restores and its next failures come every period after its last;
-//     and no fault may add one. Under region failover the regions keep
+//     and no fault may add one (loopFaultsAhead). Under region failover the regions keep
 //     their own paces, each failure counted (FailureRateRestartBackoff-
 //     TimeStrategy.notifyFailure per failover).
 //   - fixed-delay gives up after its attempts, and so does failure-rate
@@ -120,13 +120,12 @@ func (s *Sim) restartsForever(chain *restoreLoop) bool {
 	case ExponentialDelay:
 		return rs.AttemptsBeforeReset == 0
 	case FailureRate:
-		if s.faultsAhead() {
-			return false
-		}
 		var last, period []int64
 		counted := make([]bool, len(chain.units))
+		outside := false
 		for i := range s.tasks {
 			if !s.job.waiting[i] && !s.tasks[i].restoring {
+				outside = outside || !s.tasks[i].finished
 				continue // finished, or waiting for its final checkpoint
 			}
 			k := s.restartUnit(int32(i))
@@ -137,7 +136,35 @@ func (s *Sim) restartsForever(chain *restoreLoop) bool {
 				last, period = append(last, u.last), append(period, u.period)
 			}
 		}
-		return s.job.restarter.rateHolds(last, period)
+		return !s.loopFaultsAhead(outside) && s.job.restarter.rateHolds(last, period)
+	}
+	return false
+}
+
+// loopFaultsAhead reports whether a fault may still add a failure to a
+// restore loop, or change a unit's pace: a crash to come at a time, random
+// crashes, a crash in the restore after a failover still to come, or,
+// when some subtask is outside the loop (it waits for its final
+// checkpoint), a crash in a phase of a checkpoint whose barrier it may
+// still take. In the loop no checkpoint is triggered and no subtask runs,
+// so no other fault can strike: not one in a phase of a checkpoint at a
+// subtask of the loop, of an upload, or on a channel.
+func (s *Sim) loopFaultsAhead(outside bool) bool {
+	for i := range s.cfg.Faults {
+		switch f := &s.cfg.Faults[i]; {
+		case f.Kind == RandomCrashes, f.Kind == Crash && f.Phase == AtTime:
+			if s.faultAhead(i) {
+				return true
+			}
+		case f.Kind == Crash && f.Phase == Restoring:
+			if !s.job.fired[i] && f.Checkpoint >= int64(len(s.job.failovers)) {
+				return true
+			}
+		case f.Kind == Crash:
+			if outside && s.faultAhead(i) {
+				return true
+			}
+		}
 	}
 	return false
 }

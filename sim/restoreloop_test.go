@@ -78,13 +78,22 @@ func TestRestoreLoop(t *testing.T) {
 	t.Run("failure-rate restarts forever when the failures come too slowly", func(t *testing.T) {
 		for _, tc := range []struct {
 			interval time.Duration
-			crash    time.Duration // a crash to come, which may add a failure
+			fault    *Fault // one to come, which may add a failure
 			forever  bool
-		}{{time.Second, 0, true}, {10 * time.Second, 0, false}, {time.Second, 5 * time.Second, true}} {
+			after    int // failovers the loop is not proven before
+		}{
+			{time.Second, nil, true, 3},
+			{10 * time.Second, nil, false, 0},
+			{time.Second, ptr(crashAt("src[0]", 5*time.Second)), true, 16},
+			// No checkpoint is triggered in the loop: its phases never come.
+			{time.Second, ptr(crashIn("count[0]", SyncPhase, 1000)), true, 3},
+			// The restore after the 8th failover comes in the loop.
+			{time.Second, ptr(crashIn("count[0]", Restoring, 8)), true, 11},
+		} {
 			cfg := base
 			cfg.Recovery.Restart = RestartStrategy{Kind: FailureRate, MaxFailures: 5, Interval: tc.interval, Delay: 300 * time.Millisecond}
-			if tc.crash > 0 {
-				cfg.Faults = append(slices.Clone(cfg.Faults), crashAt("src[0]", tc.crash))
+			if tc.fault != nil {
+				cfg.Faults = append(slices.Clone(cfg.Faults), *tc.fault)
 			}
 			r := newSim(t, cfg).Run()
 			if !tc.forever {
@@ -93,11 +102,7 @@ func TestRestoreLoop(t *testing.T) {
 			}
 			require.Equal(t, RestoreLoop, r.Stop, "5 failures take longer than %v", tc.interval)
 			assert.Equal(t, r.Failovers[len(r.Failovers)-1].At, r.VirtualEnd)
-			if tc.crash == 0 {
-				assert.Len(t, r.Failovers, 3, "the crash, then two failed restores that show the pace")
-			} else {
-				assert.Greater(t, r.VirtualEnd, int64(tc.crash), "not before the crash to come")
-			}
+			assert.Len(t, r.Failovers, tc.after, "the crash, failed restores that show the pace, and what the fault to come adds")
 		}
 	})
 	t.Run("a manual restore to come can end the loop", func(t *testing.T) {
@@ -223,3 +228,6 @@ func TestRestoreLoopLasts(t *testing.T) {
 		})
 	}
 }
+
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }
