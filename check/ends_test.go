@@ -122,3 +122,19 @@ func TestBoundedEndsRestoreLoopRegions(t *testing.T) {
 		})
 	}
 }
+
+// TestBoundedEndsRestoreLoopPastPhase: seed 7019822 of simulate check
+// --faults always (shrunk by hand) waited for a crash in a phase of
+// checkpoint 1, long complete, as for a fault still to come, and spent
+// its event budget in a restore loop.
+func TestBoundedEndsRestoreLoopPastPhase(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/restore-loop-past-phase.yaml")
+	require.NoError(t, err)
+	run, verdicts, err := Evaluate(sc.Config, BoundedEnds)
+	require.NoError(t, err)
+	res := run.Result
+	require.Equal(t, sim.RestoreLoop, res.Stop, "the run ran on, by %s", res.Stop)
+	require.Len(t, res.Failovers, 3, "the crash, then two failed restores that show the pace")
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+}
