@@ -138,3 +138,18 @@ func TestBoundedEndsRestoreLoopPastPhase(t *testing.T) {
 	require.Len(t, verdicts, 1)
 	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
 }
+
+// TestBoundedEndsPartitionHeldBuffer: seed 7116835 of simulate check
+// --faults always (shrunk): a buffer a partition held on the wire never
+// landed, so its receiver, without exclusive buffers, never gave the
+// credit its sender waited for, and the run spent its event budget.
+func TestBoundedEndsPartitionHeldBuffer(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/partition-held-buffer.yaml")
+	require.NoError(t, err)
+	run, verdicts, err := Evaluate(sc.Config, BoundedEnds)
+	require.NoError(t, err)
+	assert.Equal(t, sim.JobEnded, run.Result.Stop)
+	assert.Equal(t, sim.JobFinished, run.Result.Job)
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Pass, verdicts[0].Status, verdicts[0].Detail)
+}

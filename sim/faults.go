@@ -132,7 +132,9 @@ func (s *Sim) crash(id int32, machineLost bool) {
 
 // partition starts a partition of channel c: what is on the wire stays
 // there until the partition heals (what is sent during it, channelDelay
-// holds back).
+// holds back). The buffers held land when it heals: the event that was to
+// land them finds them still on the wire, and a buffer that never lands
+// is never recycled, so its receiver would never give the credit back.
 func (s *Sim) partition(c *channel, f *Fault) {
 	heal := int64(never)
 	if f.Until > 0 {
@@ -148,12 +150,13 @@ func (s *Sim) partition(c *channel, f *Fault) {
 	for i := range c.inBufs.len() {
 		if b := c.inBufs.at(i); b.arrival > s.now {
 			b.arrival = max(b.arrival, heal)
+			held = true
 		}
 	}
 	if held {
 		s.refreshInput(c)
 		c.lastArr = max(c.lastArr, heal)
-		s.scheduleOn(c, heal, evArrive, 0)
+		s.scheduleOn(c, heal, evBuffer, 0)
 	}
 }
 
