@@ -100,10 +100,7 @@ func TestBoundedEndsRestoreLoopRegions(t *testing.T) {
 		{"restore-loop-regions-paces.yaml", 62500 * time.Microsecond, time.Second},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			sc, err := scenarios.Load("../testdata/regression/" + tc.file)
-			require.NoError(t, err)
-			run, verdicts, err := Evaluate(sc.Config, BoundedEnds)
-			require.NoError(t, err)
+			run, verdicts := regressionEnds(t, tc.file)
 			res := run.Result
 			require.Equal(t, sim.RestoreLoop, res.Stop, "the run ran on, by %s", res.Stop)
 			require.Len(t, res.Failovers, 4, "each region's failed restore, twice")
@@ -128,10 +125,7 @@ func TestBoundedEndsRestoreLoopRegions(t *testing.T) {
 // checkpoint 1, long complete, as for a fault still to come, and spent
 // its event budget in a restore loop.
 func TestBoundedEndsRestoreLoopPastPhase(t *testing.T) {
-	sc, err := scenarios.Load("../testdata/regression/restore-loop-past-phase.yaml")
-	require.NoError(t, err)
-	run, verdicts, err := Evaluate(sc.Config, BoundedEnds)
-	require.NoError(t, err)
+	run, verdicts := regressionEnds(t, "restore-loop-past-phase.yaml")
 	res := run.Result
 	require.Equal(t, sim.RestoreLoop, res.Stop, "the run ran on, by %s", res.Stop)
 	require.Len(t, res.Failovers, 3, "the crash, then two failed restores that show the pace")
@@ -144,12 +138,20 @@ func TestBoundedEndsRestoreLoopPastPhase(t *testing.T) {
 // landed, so its receiver, without exclusive buffers, never gave the
 // credit its sender waited for, and the run spent its event budget.
 func TestBoundedEndsPartitionHeldBuffer(t *testing.T) {
-	sc, err := scenarios.Load("../testdata/regression/partition-held-buffer.yaml")
-	require.NoError(t, err)
-	run, verdicts, err := Evaluate(sc.Config, BoundedEnds)
-	require.NoError(t, err)
+	run, verdicts := regressionEnds(t, "partition-held-buffer.yaml")
 	assert.Equal(t, sim.JobEnded, run.Result.Stop)
 	assert.Equal(t, sim.JobFinished, run.Result.Job)
 	require.Len(t, verdicts, 1)
 	assert.Equal(t, Pass, verdicts[0].Status, verdicts[0].Detail)
+}
+
+// regressionEnds judges the scenario file of testdata/regression by
+// bounded-ends.
+func regressionEnds(t *testing.T, file string) (*Run, []Verdict) {
+	t.Helper()
+	sc, err := scenarios.Load("../testdata/regression/" + file)
+	require.NoError(t, err)
+	run, verdicts, err := Evaluate(sc.Config, BoundedEnds)
+	require.NoError(t, err)
+	return run, verdicts
 }
