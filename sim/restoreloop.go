@@ -109,9 +109,9 @@ func (s *Sim) restartUnit(id int32) int {
 //     region, or the whole job) that fails over has failed twice in the
 //     chain, so each cycle of it repeats the same delay and the same
 //     restores and its next failures come every period after its last;
-//     and no fault may add one (loopFaultsAhead). Under region failover the regions keep
-//     their own paces, each failure counted (FailureRateRestartBackoff-
-//     TimeStrategy.notifyFailure per failover).
+//     and no fault may add one (loopFaultsAhead). Under region failover
+//     the regions keep their own paces, and each failure counts
+//     (FailureRateRestartBackoffTimeStrategy.notifyFailure per failover).
 //   - fixed-delay gives up after its attempts, and so does failure-rate
 //     otherwise: the run shows the job FAILED.
 func (s *Sim) restartsForever(chain *restoreLoop) bool {
