@@ -179,6 +179,12 @@ type channel struct {
 	framed     uint32
 	prio       int32      // priority barriers in `in` that have not yet jumped the queue
 	lastArr    int64      // arrival time of the last transmitted item (FIFO)
+	// heal is when the latest partition of the channel heals (0: none
+	// struck), struck the schedule order at its strike: the messages of
+	// the sender scheduled before it and due by heal were on the wire,
+	// and the partition holds them (Sim.heldByPartition).
+	heal   int64
+	struck uint64
 	paused     bool       // the sender stopped after a blocking barrier
 	resumption resumption // the receiver's resumeConsumption to the paused sender
 	dataEnded  bool       // the receiver consumed EndOfData (or end of partition)
@@ -189,7 +195,7 @@ type channel struct {
 
 	// Padding to whole lines, so that every channel of a run's array
 	// starts on one (TestChannelLayout).
-	_ [36]byte
+	_ [20]byte
 }
 
 // resumption is where the receiver's resumeConsumption to a sender paused

@@ -513,13 +513,17 @@ func (s *Sim) dispatch(e event) {
 		case evOutputTimeout:
 			s.outputTimeout(c, e.b)
 		case evAnnounce:
-			s.announce(c, e.b, s.barrierTrigger(c, e.b))
+			if !s.heldByPartition(c, &e) {
+				s.announce(c, e.b, s.barrierTrigger(c, e.b))
+			}
 		case evResume:
 			s.resumed(c)
 		case evCredit:
 			s.credited(c, uint32(e.b>>32), int(e.b&(1<<32-1)))
 		case evBacklog:
-			s.backlogAnnounced(c, int(e.b))
+			if !s.heldByPartition(c, &e) {
+				s.backlogAnnounced(c, int(e.b))
+			}
 		case evBufferSize:
 			s.resized(c, int32(e.b))
 		case evPartitionRequest:

@@ -140,6 +140,7 @@ func (s *Sim) partition(c *channel, f *Fault) {
 	if f.Until > 0 {
 		heal = int64(f.Until)
 	}
+	c.heal, c.struck = max(c.heal, heal), s.q.seq
 	held := false
 	for i := range c.in().len() {
 		if it := c.in().at(i); it.arrival > s.now {
@@ -158,6 +159,21 @@ func (s *Sim) partition(c *channel, f *Fault) {
 		c.lastArr = max(c.lastArr, heal)
 		s.scheduleOn(c, heal, evBuffer, 0)
 	}
+}
+
+// heldByPartition reports whether e, a message of c's sender to its
+// receiver (a backlog announcement, an event announcement), was on the
+// wire when a partition of c struck and is due by the time it heals: it
+// then arrives when it heals, behind the data sent before it, which one
+// TCP connection keeps in order, and is scheduled again for then. Let
+// through, a backlog announcement would overtake a held buffer whose own,
+// older backlog the receiver would then take last.
+func (s *Sim) heldByPartition(c *channel, e *event) bool {
+	if s.now > c.heal || e.ord>>8 >= c.struck {
+		return false
+	}
+	s.scheduleOn(c, c.heal, e.kind(), e.b)
+	return true
 }
 
 // phaseHook crashes subtask t if a fault says it crashes in this phase of
