@@ -171,20 +171,20 @@ type channel struct {
 	ended   bool // the receiver consumed end of partition
 
 	// Line 6, the rest (from, outGate and credit at the end of line 5).
-	from       int32
-	outGate    int32  // the sender's output gate (result partition)
-	credit     int32  // buffers the sender may still transmit
-	announced  int32  // the backlog the sender last announced, 0 after a buffer
-	sendGen    uint32 // the generation of credits the sender's credit belongs to
-	framed     uint32
-	prio       int32      // priority barriers in `in` that have not yet jumped the queue
-	lastArr    int64      // arrival time of the last transmitted item (FIFO)
+	from      int32
+	outGate   int32  // the sender's output gate (result partition)
+	credit    int32  // buffers the sender may still transmit
+	announced int32  // the backlog the sender last announced, 0 after a buffer
+	sendGen   uint32 // the generation of credits the sender's credit belongs to
+	framed    uint32
+	prio      int32 // priority barriers in `in` that have not yet jumped the queue
+	lastArr   int64 // arrival time of the last transmitted item (FIFO)
 	// heal is when the latest partition of the channel heals (0: none
 	// struck), struck the schedule order at its strike: the messages of
 	// the sender scheduled before it and due by heal were on the wire,
 	// and the partition holds them (Sim.heldByPartition).
-	heal   int64
-	struck uint64
+	heal       int64
+	struck     uint64
 	paused     bool       // the sender stopped after a blocking barrier
 	resumption resumption // the receiver's resumeConsumption to the paused sender
 	dataEnded  bool       // the receiver consumed EndOfData (or end of partition)
