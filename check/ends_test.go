@@ -161,3 +161,15 @@ func regressionEnds(t *testing.T, file string) (*Run, []Verdict) {
 	require.NoError(t, err)
 	return run, verdicts
 }
+
+// TestBoundedEndsSubsumedAlignmentResume: seed 7033818 of simulate check
+// --faults always (shrunk): the abort of a subsumed alignment resumed the
+// sender that paused after the newer barrier, whose backlog announcement
+// its receiver then dropped, so no credit came again.
+func TestBoundedEndsSubsumedAlignmentResume(t *testing.T) {
+	run, verdicts := regressionEnds(t, "subsumed-alignment-resume.yaml")
+	assert.Equal(t, sim.JobEnded, run.Result.Stop)
+	assert.Equal(t, sim.JobFinished, run.Result.Job)
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Pass, verdicts[0].Status, verdicts[0].Detail)
+}

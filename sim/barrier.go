@@ -59,16 +59,19 @@ func (s *Sim) block(t *task, c *channel, n int64) {
 	s.trace(TraceEvent{Kind: ChannelBlocked, Subtask: t.id, Channel: c.id, Checkpoint: n})
 }
 
-// unblockAll resumes every input of t held back by the alignment that
-// ends: those it blocked and those whose blocking barrier it took without
-// blocking them (the last barrier of an unaligned checkpoint that arrived
-// aligned), as ChannelState.unblockAllChannels resumes the blocked ones.
-// An input whose sender paused after a barrier the task has not taken yet
-// stays paused: the task resumes it after taking that barrier.
-func (s *Sim) unblockAll(t *task) {
+// unblockAll resumes every input of t held back by the alignment of
+// checkpoint n that ends: those it blocked and those whose blocking
+// barrier of n or older it took without blocking them (the last barrier
+// of an unaligned checkpoint that arrived aligned), as
+// ChannelState.unblockAllChannels resumes the blocked ones. An input whose
+// sender paused after a barrier the task has not taken yet stays paused:
+// the task resumes it after taking that barrier; so does one whose sender
+// paused after a newer barrier, whose alignment this ends by subsuming n:
+// that barrier's own alignment blocks it next.
+func (s *Sim) unblockAll(t *task, n int64) {
 	for _, id := range t.inputs {
 		c := &s.chans[id]
-		if c.blocked || c.resumption == resumeOwed {
+		if c.blocked || c.resumption == resumeOwed && c.owed <= n {
 			if c.blocked {
 				s.trace(TraceEvent{Kind: ChannelUnblocked, Subtask: t.id, Channel: c.id})
 			}

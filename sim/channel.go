@@ -183,8 +183,11 @@ type channel struct {
 	// struck), struck the schedule order at its strike: the messages of
 	// the sender scheduled before it and due by heal were on the wire,
 	// and the partition holds them (Sim.heldByPartition).
-	heal       int64
-	struck     uint64
+	heal   int64
+	struck uint64
+	// owed is the checkpoint of the blocking barrier whose resumption the
+	// receiver owes the paused sender (resumeOwed).
+	owed       int64
 	paused     bool       // the sender stopped after a blocking barrier
 	resumption resumption // the receiver's resumeConsumption to the paused sender
 	dataEnded  bool       // the receiver consumed EndOfData (or end of partition)
@@ -195,7 +198,7 @@ type channel struct {
 
 	// Padding to whole lines, so that every channel of a run's array
 	// starts on one (TestChannelLayout).
-	_ [20]byte
+	_ [12]byte
 }
 
 // resumption is where the receiver's resumeConsumption to a sender paused

@@ -115,7 +115,7 @@ func (s *Sim) execute(t *task, in *protocol.Input, overtook int, a *protocol.Act
 			t.resumeAfterSync = true
 			return
 		}
-		s.unblockAll(t)
+		s.unblockAll(t, a.Checkpoint)
 	case protocol.Resume:
 		s.resume(&s.chans[t.inputs[a.Channel]])
 	case protocol.StartRecording:

@@ -179,7 +179,7 @@ func (s *Sim) syncDone(t *task, n int64) {
 	}
 	if t.resumeAfterSync {
 		t.resumeAfterSync = false
-		s.unblockAll(t)
+		s.unblockAll(t, n)
 	}
 	s.tryWork(t)
 }

@@ -169,7 +169,7 @@ func (s *Sim) tryWork(t *task) {
 			s.takeRecord(t, c, &it)
 		case itemBarrier:
 			if it.blocking {
-				c.resumption = resumeOwed
+				c.resumption, c.owed = resumeOwed, it.ck
 			}
 			s.trace(TraceEvent{Kind: BarrierReceived, Subtask: t.id, Channel: c.id, Checkpoint: it.ck})
 			s.stepProtocol(t, s.barrierInput(c, &it), int(it.overtook()))
