@@ -90,11 +90,9 @@ func (s *Sim) failover(cause string, failed ...int32) {
 	}
 	restart := make([]bool, len(s.tasks))
 	for i := range restart {
-		restart[i] = failed == nil || s.cfg.Recovery.Failover == FullFailover
-	}
-	for _, id := range failed {
-		for i := range restart {
-			restart[i] = restart[i] || j.region[i] == j.region[id]
+		restart[i] = failed == nil
+		for _, id := range failed {
+			restart[i] = restart[i] || s.restartUnit(int32(i)) == s.restartUnit(id)
 		}
 	}
 	// The restart of this failure takes over the subtasks it restarts,

@@ -84,9 +84,9 @@ type unitRestores struct {
 	last, period int64
 }
 
-// restartUnit is what a failure of subtask id restarts: its pipelined
-// region under region failover, named by its lowest subtask, or the whole
-// job (0).
+// restartUnit is what a failure of subtask id restarts (failover): its
+// pipelined region under region failover, named by its lowest subtask, or
+// the whole job (0).
 func (s *Sim) restartUnit(id int32) int {
 	if s.cfg.Recovery.Failover == RegionFailover {
 		return s.job.region[id]
