@@ -330,6 +330,12 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 	// simulate check cannot tell that cycle from an engine bug yet
 	// (docs/flink-semantics.md, section 4).
 	s.wire(c, it)
+	// The priority event makes the subpartition available
+	// (PipelinedSubpartition.notifyPriorityEvent), so the reader polls it
+	// and then the finished buffers behind it while there is credit: a
+	// credit that reached the sender while the buffer was still being
+	// filled sends it now, rather than waiting for the next record.
+	s.transmit(c)
 }
 
 // resume lets the sender transmit again after alignment. The receiver

@@ -29,8 +29,9 @@ func flushChannel(t *testing.T, credit, buffersPerChannel int, local bool) (*Sim
 // builder goes on filling the same segment, which is finished only when
 // full or ahead of an event, and returns to the sender's pool with its
 // last slice. Steps: rN writes a record of N bytes, f fires the flusher,
-// e sends an event, cN grants N credits, sN resizes the next buffers, R
-// recycles the receiver's oldest buffer.
+// e sends an event, u an unaligned barrier that overtakes the whole
+// queue, cN grants N credits, sN resizes the next buffers, R recycles the
+// receiver's oldest buffer.
 func TestOutputFlusherSlices(t *testing.T) {
 	type buf struct{ bytes, recs int32 }
 	for _, tc := range []struct {
@@ -72,6 +73,12 @@ func TestOutputFlusherSlices(t *testing.T) {
 		{name: "an event finishes the builder: what the slice left goes before it",
 			credit: 5, bpc: 2, steps: []string{"r90", "f", "r90", "e"},
 			sent: []buf{{90, 1}, {90, 1}}, credits: 3},
+		{name: "an unaligned barrier finishes the builder, which goes behind it on the credit there",
+			credit: 5, bpc: 2, steps: []string{"r90", "u"},
+			// The priority event makes the subpartition available
+			// (notifyPriorityEvent): the reader takes it, then the buffer
+			// it finished, without waiting for another record.
+			sent: []buf{{90, 1}}, credits: 4},
 		{name: "an event after a slice took all: the empty buffer is dropped, no credit",
 			credit: 5, bpc: 2, steps: []string{"r90", "f", "e"},
 			sent: []buf{{90, 1}}, credits: 4},
@@ -117,6 +124,8 @@ func TestOutputFlusherSlices(t *testing.T) {
 					s.flushSub(c)
 				case 'e':
 					s.send(c, barrierItem(1, 0))
+				case 'u':
+					s.sendPriority(&s.tasks[c.from], c, barrierItem(1, 0), c.out().len())
 				case 'c':
 					c.credit += int32(n)
 					s.transmit(c)
