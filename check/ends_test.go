@@ -173,3 +173,23 @@ func TestBoundedEndsSubsumedAlignmentResume(t *testing.T) {
 	require.Len(t, verdicts, 1)
 	assert.Equal(t, Pass, verdicts[0].Status, verdicts[0].Detail)
 }
+
+// TestBoundedEndsPriorityTaskWithoutBarrier: a task that takes barriers
+// with priority stays backpressured when none of its senders can emit
+// one. Seed 7228927 of simulate check --faults always (shrunk) deadlocked
+// through such a task, which the analysis took to move on with the next
+// checkpoint's barrier, and the run spent its event budget.
+func TestBoundedEndsPriorityTaskWithoutBarrier(t *testing.T) {
+	run, verdicts := regressionEnds(t, "deadlock-priority-task-no-barrier.yaml")
+	res := run.Result
+	require.Equal(t, sim.Deadlocked, res.Stop, "the run ran on, by %s", res.Stop)
+	require.NotNil(t, res.Deadlock)
+	var through []string
+	for _, w := range res.Deadlock.Waits {
+		through = append(through, run.Graph.Subtasks[w.Subtask].Name)
+	}
+	assert.Contains(t, through, "agg1[0]", "the cycle runs through the task that takes barriers with priority")
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+	assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
+}

@@ -146,13 +146,24 @@ func (s *Sim) Deadlock() *Deadlock {
 	// receivers wait for, directly or through tasks that wait for it
 	// themselves (and have not emitted it yet: one that has needs nothing
 	// more of its senders for it); never emitting it, the sender emits no
-	// newer one.
+	// newer one. A barrier it emitted already it need not emit.
 	lower := func(u int32, ck int64) bool {
-		if s.tasks[u].isSource() || ck == 0 || f.emitN[u] != 0 && f.emitN[u] <= ck {
+		if s.tasks[u].isSource() || ck <= s.tasks[u].lastSnap || f.emitN[u] != 0 && f.emitN[u] <= ck {
 			return false
 		}
 		f.emitN[u] = ck
 		return true
+	}
+	// A backpressured task that takes barriers with priority moves on
+	// only when one comes (see stuckOutput): it needs of each sender the
+	// barrier after the last one that sender emitted to it.
+	for i := range s.tasks {
+		if t := &s.tasks[i]; !s.inOrder(t) && t.backpressured {
+			for _, cid := range t.inputs {
+				c := &s.chans[cid]
+				lower(c.from, int64(c.epoch)+1)
+			}
+		}
 	}
 	for changed := true; changed; {
 		changed = false
@@ -289,8 +300,10 @@ func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
 	// checkpoint's while backpressured, and broadcasting it (or a cancel
 	// marker) finishes every buffer being filled
 	// (BufferWritingResultPartition.broadcastEvent): a receiver that takes
-	// from the channel then frees that buffer too.
-	events := !s.inOrder(t)
+	// from the channel then frees that buffer too. Only if one of its
+	// senders emits such a barrier: seed 7228927 of simulate check
+	// --faults always deadlocked with every sender stuck.
+	events := !s.inOrder(t) && s.barrierComes(f, t)
 	for g := range t.outputs {
 		gt := &t.outputs[g]
 		exhausted := gt.held >= gt.pool
@@ -318,6 +331,19 @@ func (s *Sim) stuckOutput(f *waitFacts, t *task) int32 {
 		}
 	}
 	return -1
+}
+
+// barrierComes reports whether a sender of t may emit a barrier newer
+// than the last it emitted to t, or a cancel marker, which would be its
+// next event on that channel.
+func (s *Sim) barrierComes(f *waitFacts, t *task) bool {
+	for _, cid := range t.inputs {
+		c := &s.chans[cid]
+		if !c.ended && !(f.emits[c.from] && f.emitN[c.from] <= int64(c.epoch)+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // channelStuck reports whether c's sender can never release a buffer of
