@@ -329,10 +329,30 @@ func (s *Sim) releaseBlocked(c *channel) {
 	// free. (A barrier that jumped the queue can be taken in the instant
 	// the data behind it arrives, before that data landed.)
 	s.landArrived(c)
-	s.setRequired(c, 0)
-	c.waiting = false
 	s.scheduleLazy(c) // of the generation it voids
 	c.creditGen++
+	s.returnFloating(c)
+}
+
+// releaseEnded gives the floating buffers of a channel whose receiver took
+// its end of partition back to its gate: SingleInputGate, taking the
+// EndOfPartitionEvent, calls the channel's releaseAllResources, whose
+// BufferManager.releaseAllBuffers recycles them to the gate's pool
+// (AvailableBufferQueue.releaseAll), which hands them to the channels
+// waiting for one. Kept, they would be lost to the gate's other channels
+// for good: seed 7574644 of simulate check --mode unaligned --faults
+// always left a channel without exclusive buffers waiting for them.
+func (s *Sim) releaseEnded(c *channel) {
+	if !c.local {
+		s.returnFloating(c)
+	}
+}
+
+// returnFloating sets c's required buffers to none and returns its free
+// floating buffers to its gate.
+func (s *Sim) returnFloating(c *channel) {
+	s.setRequired(c, 0)
+	c.waiting = false
 	for ; c.floating > 0; c.floating-- {
 		s.giveFloating(c.to, c.gate)
 	}

@@ -12,12 +12,12 @@ import (
 	"github.com/ckptsim/ckptsim/topology"
 )
 
-// genNetwork draws a run of genConfig with a random network: no exclusive
-// buffers (floating ones only, FLINK-16641) or a few, debloating, and a
-// placement with local channels.
-func genNetwork(t *rapid.T) Config {
+// genNetwork draws a run of genConfig (bounded or not) with a random
+// network: no exclusive buffers (floating ones only, FLINK-16641) or a few,
+// debloating, and a placement with local channels.
+func genNetwork(t *rapid.T, bounded bool) Config {
 	pm := rapid.SampledFrom(propModes).Draw(t, "mode")
-	cfg := genConfig(t, pm, false)
+	cfg := genConfig(t, pm, bounded)
 	ch := &cfg.Channels
 	ch.BuffersPerChannel = rapid.IntRange(0, 3).Draw(t, "exclusive")
 	ch.FloatingBuffersPerGate = rapid.IntRange(max(0, 1-ch.BuffersPerChannel), 6).Draw(t, "floating")
@@ -41,7 +41,8 @@ type fataler interface {
 // receiver has not taken, and every buffer of every remote channel's
 // receiver is accounted for: each exclusive buffer is free or held by a
 // landed buffer of data, and each floating buffer of a gate is in the
-// gate's pool, free at one of its channels or held by landed data.
+// gate's pool, free at one of its channels or held by landed data, and a
+// channel whose receiver took its end of partition holds none.
 // held is scratch space: floating buffers held per task and gate.
 func checkBuffers(t fataler, s *Sim, held [][]int) {
 	e, f := s.cfg.Channels.BuffersPerChannel, s.cfg.Channels.FloatingBuffersPerGate
@@ -67,6 +68,9 @@ func checkBuffers(t fataler, s *Sim, held [][]int) {
 		}
 		if c.exclusive < 0 || c.floating < 0 {
 			t.Fatalf("channel %d at %d: %d exclusive, %d floating buffers", c.id, s.now, c.exclusive, c.floating)
+		}
+		if c.ended && c.floating > 0 {
+			t.Fatalf("channel %d at %d: ended, and keeps %d floating buffers from its gate", c.id, s.now, c.floating)
 		}
 		exclusive := int(c.exclusive)
 		held[c.to][c.gate] += int(c.floating)
@@ -109,8 +113,26 @@ func stepCheckingBuffers(t fataler, s *Sim) {
 // receiver's buffer is lost or made up, whatever the network.
 func TestPropertyBuffersConserved(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		cfg := genNetwork(t)
+		cfg := genNetwork(t, false)
 		cfg.Until = ms(t, 300, 1500, "short until")
+		s, err := New(cfg)
+		require.NoError(t, err)
+		stepCheckingBuffers(t, s)
+	})
+}
+
+// TestPropertyEndedChannelsReleaseBuffers: as a bounded job drains, a
+// channel whose receiver takes its end of partition gives its floating
+// buffers back to the gate (RemoteInputChannel.releaseAllResources), which
+// hands them to the channels still waiting; buffers stay conserved to the
+// end of the run.
+func TestPropertyEndedChannelsReleaseBuffers(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := genNetwork(t, true)
+		// Floating buffers only, so that the gate's are all there is: a
+		// channel that kept them would starve the others.
+		cfg.Channels.BuffersPerChannel = 0
+		cfg.Channels.FloatingBuffersPerGate = max(1, cfg.Channels.FloatingBuffersPerGate)
 		s, err := New(cfg)
 		require.NoError(t, err)
 		stepCheckingBuffers(t, s)

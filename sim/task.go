@@ -182,6 +182,7 @@ func (s *Sim) tryWork(t *task) {
 		case itemEOP:
 			s.trace(TraceEvent{Kind: EndOfPartition, Subtask: t.id, Channel: c.id})
 			c.ended = true
+			s.releaseEnded(c)
 			t.openInputs--
 			s.stepProtocol(t, protocol.Input{Kind: protocol.EndOfPartition, Channel: int(c.input)}, 0)
 			if !c.dataEnded {
