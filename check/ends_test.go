@@ -133,18 +133,45 @@ func TestBoundedEndsRestoreLoopPastPhase(t *testing.T) {
 	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
 }
 
-// TestBoundedEndsPartitionHeld: what a partition holds on the wire
-// arrives, in order, when it heals. Seed 7116835 of simulate check
-// --faults always (shrunk): a buffer it held never landed; seed 7201872: a
-// backlog announcement overtook the buffer it held. Either way the
-// receiver, without exclusive buffers, never gave the credit its sender
-// waited for, and the run spent its event budget.
-func TestBoundedEndsPartitionHeld(t *testing.T) {
-	for _, file := range []string{"partition-held-buffer.yaml", "partition-held-announcement.yaml"} {
-		t.Run(file, func(t *testing.T) {
-			run, verdicts := regressionEnds(t, file)
-			assert.Equal(t, sim.JobEnded, run.Result.Stop)
-			assert.Equal(t, sim.JobFinished, run.Result.Job)
+// TestBoundedEndsRestoreLoopPhaseCrashInLoop: seed 7503678 of simulate
+// check --mode unaligned --faults always (shrunk) waited, beside a region
+// that waits for its final checkpoint, for a crash in the aligning phase
+// of a source of the loop, which never runs, and spent its event budget
+// in a restore loop.
+func TestBoundedEndsRestoreLoopPhaseCrashInLoop(t *testing.T) {
+	run, verdicts := regressionEnds(t, "restore-loop-phase-crash-in-loop.yaml")
+	res := run.Result
+	require.Equal(t, sim.RestoreLoop, res.Stop, "the run ran on, by %s", res.Stop)
+	assert.Equal(t, 4, res.Summary.AwaitingFinal, "src2 and sink2 wait for their final checkpoint")
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+}
+
+// TestBoundedEndsFinishes: regression scenarios of simulate check that
+// spent their event budget, each on an engine bug, and whose jobs finish.
+func TestBoundedEndsFinishes(t *testing.T) {
+	for _, tc := range []struct{ file, bug string }{
+		// Seed 7116835 of --faults always: a buffer a partition held never
+		// landed, and the receiver, without exclusive buffers, never gave
+		// the credit its sender waited for.
+		{"partition-held-buffer.yaml", "what a partition holds on the wire arrives when it heals"},
+		// Seed 7201872 of --faults always: a backlog announcement overtook
+		// the buffer a partition held, with the same end.
+		{"partition-held-announcement.yaml", "what a partition holds arrives in order"},
+		// Seed 7033818 of --faults always: the abort of a subsumed
+		// alignment resumed the sender that paused after the newer
+		// barrier, whose backlog announcement its receiver then dropped,
+		// so no credit came again.
+		{"subsumed-alignment-resume.yaml", "an aborted alignment resumes only its own channels"},
+		// Seed 7574644 of --mode unaligned --faults always: channels that
+		// ended kept their gate's floating buffers, and the gate's last
+		// channel, without exclusive buffers, waited for them forever.
+		{"ended-channel-floating-buffers.yaml", "an ended channel gives its floating buffers back"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			run, verdicts := regressionEnds(t, tc.file)
+			assert.Equal(t, sim.JobEnded, run.Result.Stop, tc.bug)
+			assert.Equal(t, sim.JobFinished, run.Result.Job, tc.bug)
 			require.Len(t, verdicts, 1)
 			assert.Equal(t, Pass, verdicts[0].Status, verdicts[0].Detail)
 		})
@@ -160,18 +187,6 @@ func regressionEnds(t *testing.T, file string) (*Run, []Verdict) {
 	run, verdicts, err := Evaluate(sc.Config, BoundedEnds)
 	require.NoError(t, err)
 	return run, verdicts
-}
-
-// TestBoundedEndsSubsumedAlignmentResume: seed 7033818 of simulate check
-// --faults always (shrunk): the abort of a subsumed alignment resumed the
-// sender that paused after the newer barrier, whose backlog announcement
-// its receiver then dropped, so no credit came again.
-func TestBoundedEndsSubsumedAlignmentResume(t *testing.T) {
-	run, verdicts := regressionEnds(t, "subsumed-alignment-resume.yaml")
-	assert.Equal(t, sim.JobEnded, run.Result.Stop)
-	assert.Equal(t, sim.JobFinished, run.Result.Job)
-	require.Len(t, verdicts, 1)
-	assert.Equal(t, Pass, verdicts[0].Status, verdicts[0].Detail)
 }
 
 // TestBoundedEndsPriorityTaskWithoutBarrier: a task that takes barriers
