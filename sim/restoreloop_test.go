@@ -80,6 +80,16 @@ func TestRestoreLoop(t *testing.T) {
 			r := newSim(t, cfg).Run()
 			require.Equal(t, RestoreLoop, r.Stop, "%s in %s of checkpoint %d: %s, job %s, %d failovers", f.Subtask, f.Phase, f.Checkpoint, r.Stop, r.Job, len(r.Failovers))
 			assert.Equal(t, 2, r.Summary.AwaitingFinal)
+			// Run on past the stop: the crash never strikes, and the loop
+			// lasts.
+			s := newSim(t, cfg)
+			s.loopsOn = true
+			on := s.Run()
+			require.Equal(t, EventBudget, on.Stop, "the job ended after all: %s", on.Job)
+			require.Greater(t, len(on.Failovers), 10*len(r.Failovers))
+			for i, fo := range on.Failovers[1:] {
+				require.Contains(t, fo.Cause, "restore of checkpoint", "failover %d", i+2)
+			}
 		}
 	})
 	t.Run("limited restarts: the same failed restore until they run out", func(t *testing.T) {
