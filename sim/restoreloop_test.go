@@ -72,8 +72,10 @@ func TestRestoreLoop(t *testing.T) {
 		// waits for (seed 7503678 of simulate check --mode unaligned
 		// --faults always: a source, which never aligns); one of the region
 		// outside it may still take a barrier in flight, but not of a
-		// checkpoint it snapshotted.
-		for _, f := range []Fault{crashIn("src[0]", Aligning, 1), crashIn("count[0]", SyncPhase, 1000), crashIn("other[0]", Aligning, 1)} {
+		// checkpoint it snapshotted, nor of one never triggered (seed
+		// 7848592).
+		for _, f := range []Fault{crashIn("src[0]", Aligning, 1), crashIn("count[0]", SyncPhase, 1000),
+			crashIn("other[0]", Aligning, 1), crashIn("otherSink[0]", SyncPhase, 1000)} {
 			cfg := regions(t)
 			cfg.Recovery.Restart = RestartStrategy{Kind: FailureRate, MaxFailures: 5, Interval: time.Second, Delay: 300 * time.Millisecond}
 			cfg.Faults = append(cfg.Faults, f)
