@@ -84,6 +84,14 @@ func (s *Sim) allRunning() bool {
 // pending checkpoints that need them are aborted, and the restart strategy
 // decides whether and when they are redeployed.
 func (s *Sim) failover(cause string, failed ...int32) {
+	s.handleFailure(cause, true, failed)
+}
+
+// handleFailure is failover, and for a failure that is not recoverable
+// (an exception Flink annotates ThrowableType.NonRecoverableError) the
+// job's end: ExecutionFailureHandler fails it without asking the restart
+// strategy.
+func (s *Sim) handleFailure(cause string, recoverable bool, failed []int32) {
 	j := &s.job
 	if j.status == JobFailed || j.status == JobFinished || j.status == JobCanceled {
 		return
@@ -121,7 +129,10 @@ func (s *Sim) failover(cause string, failed ...int32) {
 	if len(failed) == 1 {
 		fs.Origin = failed[0]
 	}
-	ok, delay := j.restarter.failure(s.now, s.rng.Float64)
+	ok, delay := false, int64(0)
+	if recoverable {
+		ok, delay = j.restarter.failure(s.now, s.rng.Float64)
+	}
 	s.trace(TraceEvent{Kind: JobFailover, Subtask: -1, Channel: -1, N: int64(n)})
 	if !ok {
 		fs.RestoredFrom = -1
@@ -135,6 +146,9 @@ func (s *Sim) failover(cause string, failed ...int32) {
 	}
 	j.failovers = append(j.failovers, fs)
 	s.q.push(s.now+delay, evRestart, 0, int64(req), 0)
+	if j.stopped {
+		s.stopNotFinished()
+	}
 }
 
 // stopTask cancels a subtask: whatever it was doing is dropped.

@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // StopWithSavepoint is `flink stop` (REST `POST /jobs/:jobid/stop`): the
 // job takes a synchronous savepoint and ends. The checkpoint scheduler
@@ -73,6 +76,34 @@ func (s *Sim) stopSavepointDone() {
 			s.schedule(t, s.now, evWake, 0)
 		}
 	}
+}
+
+// stopNotFinished is a failure after the synchronous savepoint completed,
+// before every task finished: the sinks may not have committed on it yet.
+// StopWithSavepointTerminationHandlerImpl finds an execution that did not
+// finish, fails the stop and triggers a global failure. Since Flink 1.15
+// (FLINK-26783) that failure is a StopWithSavepointStoppingException,
+// which is not recoverable: the job FAILS, and the savepoint, which is
+// consistent, is the user's to restore from (restarting from the latest
+// checkpoint instead would write again what the sinks committed on the
+// savepoint). Before, it was a recoverable global failover, and the job
+// went on from the latest checkpoint in the store, which held savepoints
+// too. Either way the sources no longer stand stopped: seed 8293833 of
+// simulate check --mode unaligned --faults always --restores always
+// --max-faults 6 restarted from a checkpoint whose sources then ended at
+// once, as the stop had left them, and lost the records after it.
+func (s *Sim) stopNotFinished() {
+	st := s.job.stop
+	s.job.stopped = false
+	stopping := s.cfg.FlinkVersion.StopWithSavepointStopping()
+	if stopping {
+		st.Failed = fmt.Sprintf("savepoint %d completed, but the job failed during stopping "+
+			"(StopWithSavepointStoppingException): the savepoint is consistent, restore from it", st.Savepoint)
+	} else {
+		st.Failed = fmt.Sprintf("savepoint %d completed, but not every task finished: a global failover recovers the job", st.Savepoint)
+	}
+	s.trace(TraceEvent{Kind: StopFailed, Subtask: -1, Channel: -1, Checkpoint: st.Savepoint})
+	s.handleFailure("stop-with-savepoint: an execution did not finish after the savepoint", !stopping, nil)
 }
 
 // stopSavepointFailed lets the job go on after its synchronous savepoint

@@ -94,6 +94,52 @@ func TestStopWithSavepointFails(t *testing.T) {
 		assert.Contains(t, r.StopWithSavepoint.Failed, "declined")
 		assert.Equal(t, JobRunning, r.Job)
 	})
+	t.Run("a crash after the savepoint, before every task finished", func(t *testing.T) {
+		// A bounded job, so that it drains if it goes on; a latency, so
+		// that its tasks take a while to finish after the savepoint.
+		cfg := bounded(2000, topology.TwoPhaseCommitSink)
+		cfg.Channels.Latency = 20 * time.Millisecond
+		cfg.Recovery.Stop = StopWithSavepoint{At: 500 * time.Millisecond}
+		evs, probe, _ := runTraced(t, cfg)
+		sp := probe.StopWithSavepoint.Savepoint
+		var done int64
+		for _, ev := range ofKind(evs, CheckpointCompleted) {
+			if ev.Checkpoint == sp {
+				done = ev.At
+			}
+		}
+		require.Positive(t, done)
+		require.Greater(t, probe.VirtualEnd, done+int64(time.Millisecond), "the tasks finish after the savepoint")
+		cfg.Faults = []Fault{crashAt("count[0]", time.Duration(done)+time.Millisecond/2)}
+
+		// Since 1.15 the job fails (StopWithSavepointStoppingException),
+		// and the savepoint is kept for the user to restore.
+		r := newSim(t, cfg).Run()
+		st := r.StopWithSavepoint
+		assert.Contains(t, st.Failed, "StopWithSavepointStoppingException")
+		require.Len(t, r.Failovers, 2, "the crash, then the global failure of the stop")
+		assert.Contains(t, r.Failovers[1].Cause, "stop-with-savepoint")
+		assert.Equal(t, JobFailed, r.Job)
+		assert.Contains(t, r.Retained, sp, "the savepoint is kept")
+		requireInvariants(t, r)
+
+		// Before, a global failover restored the latest checkpoint of the
+		// store, the savepoint itself, and the job went on: its sources
+		// read on to their end, nothing lost and nothing twice. (An
+		// at-least-once sink: without final checkpoints, 1.14's two-phase
+		// commit sink never commits its last transaction.)
+		cfg.FlinkVersion = FlinkVersion{Major: 1, Minor: 14}
+		cfg.Graph.Operators[2].SinkMode = topology.AtLeastOnceSink
+		r = newSim(t, cfg).Run()
+		assert.Contains(t, r.StopWithSavepoint.Failed, "global failover")
+		require.Len(t, r.Failovers, 2)
+		assert.Equal(t, -1, int(r.Failovers[1].Origin), "a global failure")
+		assert.Equal(t, sp, r.Failovers[1].RestoredFrom)
+		assert.Equal(t, JobFinished, r.Job)
+		requireInvariants(t, r)
+		assert.Zero(t, r.Summary.Lost)
+		assert.Zero(t, r.Summary.Duplicates)
+	})
 	t.Run("not all tasks running: refused", func(t *testing.T) {
 		cfg := stopJob(false)
 		cfg.Faults = []Fault{crashAt("count[0]", 990*time.Millisecond)}

@@ -96,6 +96,13 @@ func (v FlinkVersion) SavepointsInStore() bool { return !v.atLeast(1, 15) }
 // to trigger once a task had finished (NOT_ALL_REQUIRED_TASKS_RUNNING).
 func (v FlinkVersion) CheckpointsAfterTasksFinish() bool { return v.atLeast(1, 15) }
 
+// StopWithSavepointStopping reports whether a job that fails after the
+// synchronous savepoint of a stop-with-savepoint completed, before every
+// task finished, fails for good (StopWithSavepointStoppingException, not
+// recoverable: FLINK-26783, 1.15) rather than failing over to its latest
+// checkpoint.
+func (v FlinkVersion) StopWithSavepointStopping() bool { return v.atLeast(1, 15) }
+
 // HasPreferCheckpointForRecovery reports whether
 // execution.checkpointing.prefer-checkpoint-for-recovery exists: removed
 // in 1.15 (FLINK-20427: it could lose data), where savepoints are no longer in the store it

@@ -652,6 +652,8 @@ func writeStop(w io.Writer, r *sim.Result) {
 		return c.ID == st.Savepoint && c.Synchronous && c.Status == sim.Completed
 	})
 	switch {
+	case st.Failed != "" && done:
+		fmt.Fprintf(w, "failed, %s\n", st.Failed) // after its savepoint: the text says what follows
 	case st.Failed != "":
 		fmt.Fprintf(w, "failed, %s; the job goes on\n", st.Failed)
 	case done && slices.ContainsFunc(r.Resubmissions, func(rs sim.ResubmissionStats) bool { return rs.At > st.At }):
