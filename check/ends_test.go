@@ -173,6 +173,11 @@ func TestBoundedEndsFinishes(t *testing.T) {
 		// ended kept their gate's floating buffers, and the gate's last
 		// channel, without exclusive buffers, waited for them forever.
 		{"ended-channel-floating-buffers.yaml", "an ended channel gives its floating buffers back"},
+		// Seed 8324072 of --faults always --max-faults 6 --restores always:
+		// a record a priority barrier jumped stayed held back with the
+		// channel the barrier blocked, and kept the gate's only floating
+		// buffer.
+		{"blocked-channel-jumped-data.yaml", "what a barrier jumped is taken although it blocked the channel"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			run, verdicts := regressionEnds(t, tc.file)

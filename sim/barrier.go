@@ -43,7 +43,7 @@ func (s *Sim) jumpPriority(c *channel) {
 		}
 		b := c.in().remove(i)
 		b.jumped = true
-		b.setOvertook(overtook)
+		b.setOvertook(overtook, int32(i))
 		c.in().pushFront(b)
 		s.refreshInput(c)
 		if b.overtook() > 0 {

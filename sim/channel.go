@@ -19,7 +19,7 @@ const (
 type item struct {
 	arrival int64 // when it reaches the receiver; set on transmission
 	// key and value are a record's; a barrier keeps its trigger time in
-	// value and what it overtook in key.
+	// value and what it overtook in key and off.
 	key   int64
 	value int64
 	// ck is the checkpoint id of a barrier or cancel marker; for a record,
@@ -69,8 +69,12 @@ func (it *item) trigger() int64 { return it.value }
 // (they follow it in the queue).
 func (it *item) overtook() int32 { return int32(it.key) }
 
-// setOvertook records that a priority barrier jumped n records.
-func (it *item) setOvertook(n int32) { it.key = int64(n) }
+// setOvertook records that a priority barrier jumped n records, and
+// items in all (records and events).
+func (it *item) setOvertook(n, items int32) { it.key, it.off = int64(n), int64(items) }
+
+// jumpedItems counts the items a priority barrier jumped at the receiver.
+func (it *item) jumpedItems() int32 { return int32(it.off) }
 
 // channel is one subpartition of a sender's result partition and the
 // input channel that reads it, with Flink's network buffers and
@@ -196,9 +200,16 @@ type channel struct {
 	// requestPartitions), so nothing leaves the sender's queue.
 	unrequested bool
 
+	// passable counts the items at the head of `in` that the receiver
+	// takes although it blocked the channel: those a priority barrier
+	// jumped, sent before it. Blocking is the sender's (it pauses after the
+	// barrier, PipelinedSubpartition.isBlockingUpstream); Flink's input
+	// gate reads what arrived before it.
+	passable int32
+
 	// Padding to whole lines, so that every channel of a run's array
 	// starts on one (TestChannelLayout).
-	_ [12]byte
+	_ [8]byte
 }
 
 // resumption is where the receiver's resumeConsumption to a sender paused

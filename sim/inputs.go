@@ -156,7 +156,7 @@ func (s *Sim) refreshInput(c *channel) {
 		r.set(in, ch, inPrio, 0)
 	case h.priority && h.kind == itemBarrier:
 		r.set(in, ch, inPrioWait, h.arrival)
-	case c.blocked:
+	case c.blocked && c.passable == 0:
 		r.set(in, ch, inNone, 0)
 	default:
 		r.set(in, ch, inReady, h.arrival)
@@ -168,6 +168,9 @@ func (s *Sim) refreshInput(c *channel) {
 func (s *Sim) setBlocked(c *channel, blocked bool) {
 	if c.blocked != blocked {
 		c.blocked = blocked
+		if !blocked {
+			c.passable = 0
+		}
 		s.refreshInput(c)
 	}
 }

@@ -25,7 +25,7 @@ func scanInput(s *Sim, t *task) *channel {
 		if h.priority && h.kind == itemBarrier {
 			return c
 		}
-		if c.blocked || t.backpressured {
+		if c.blocked && c.passable == 0 || t.backpressured {
 			continue
 		}
 		if best == nil || h.arrival < best.in().at(0).arrival {

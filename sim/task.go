@@ -163,6 +163,12 @@ func (s *Sim) tryWork(t *task) {
 			t.idle(s.now, false)
 		}
 		it := c.in().popFront()
+		switch {
+		case it.kind == itemBarrier && it.jumped:
+			c.passable = it.jumpedItems() // what it jumped was sent before it
+		case c.passable > 0:
+			c.passable--
+		}
 		s.refreshInput(c)
 		switch it.kind {
 		case itemRecord:
