@@ -134,19 +134,22 @@ func (s *Sim) handleFailure(cause string, recoverable bool, failed []int32) {
 		ok, delay = j.restarter.failure(s.now, s.rng.Float64)
 	}
 	s.trace(TraceEvent{Kind: JobFailover, Subtask: -1, Channel: -1, N: int64(n)})
-	if !ok {
+	switch {
+	case !ok:
 		fs.RestoredFrom = -1
 		j.failovers = append(j.failovers, fs)
 		s.stopJob(JobFailed)
-		return
+	default:
+		if !slices.Contains(j.waiting, false) {
+			j.status = JobRestarting
+			s.coord.stop()
+		}
+		j.failovers = append(j.failovers, fs)
+		s.q.push(s.now+delay, evRestart, 0, int64(req), 0)
 	}
-	if !slices.Contains(j.waiting, false) {
-		j.status = JobRestarting
-		s.coord.stop()
-	}
-	j.failovers = append(j.failovers, fs)
-	s.q.push(s.now+delay, evRestart, 0, int64(req), 0)
 	if j.stopped {
+		// The stop's savepoint completed, and now a task will not finish,
+		// whether or not the restart strategy gave up.
 		s.stopNotFinished()
 	}
 }

@@ -96,10 +96,14 @@ func (s *Sim) stopNotFinished() {
 	st := s.job.stop
 	s.job.stopped = false
 	stopping := s.cfg.FlinkVersion.StopWithSavepointStopping()
-	if stopping {
+	switch {
+	case stopping:
 		st.Failed = fmt.Sprintf("savepoint %d completed, but the job failed during stopping "+
 			"(StopWithSavepointStoppingException): the savepoint is consistent, restore from it", st.Savepoint)
-	} else {
+	case s.job.status == JobFailed: // the restart strategy gave up on the failure itself
+		st.Failed = fmt.Sprintf("savepoint %d completed, but a task failed before every task finished, "+
+			"and the job failed: the savepoint is consistent, restore from it", st.Savepoint)
+	default:
 		st.Failed = fmt.Sprintf("savepoint %d completed, but not every task finished: a global failover recovers the job", st.Savepoint)
 	}
 	s.trace(TraceEvent{Kind: StopFailed, Subtask: -1, Channel: -1, Checkpoint: st.Savepoint})

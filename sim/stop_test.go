@@ -139,6 +139,14 @@ func TestStopWithSavepointFails(t *testing.T) {
 		requireInvariants(t, r)
 		assert.Zero(t, r.Summary.Lost)
 		assert.Zero(t, r.Summary.Duplicates)
+
+		// A restart strategy that gives up on the crash itself fails the
+		// job first: the stop fails all the same.
+		cfg.Recovery.Restart = fixedDelay(0, 50*time.Millisecond)
+		r = newSim(t, cfg).Run()
+		assert.Equal(t, JobFailed, r.Job)
+		require.Len(t, r.Failovers, 1, "no global failure after the job failed")
+		assert.Contains(t, r.StopWithSavepoint.Failed, "the job failed")
 	})
 	t.Run("not all tasks running: refused", func(t *testing.T) {
 		cfg := stopJob(false)
