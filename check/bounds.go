@@ -115,6 +115,13 @@ type Bounds struct {
 	// seed are what they were without backends; none leaves the default,
 	// hashmap.
 	Backends []sim.StateBackendConfig
+	// Versions are the Flink releases whose rules the runs follow
+	// (sim.Config.FlinkVersion): a run gets the one its seed picks (a hash
+	// of the seed modulo their number, independent of the backend's
+	// pick), so that the other draws of a seed are what they were without
+	// versions (but for an aimed crash, which a pilot run of the release
+	// places); none leaves the current release.
+	Versions []sim.FlinkVersion
 
 	// SinkModes are the sink modes drawn for sinks ("" is the format's
 	// default, at-least-once).
@@ -369,6 +376,11 @@ func (b *Bounds) Validate() error {
 	for _, c := range []Choice{b.SlowSubtask, b.Zipf, b.Bounded, b.AlignedTimeoutChoice, b.MachineLost, b.AimedCrashes, b.LocalRecovery, b.PreferCheckpoint} {
 		if c > Always {
 			return fmt.Errorf("bounds: unknown choice %d", c)
+		}
+	}
+	for _, v := range b.Versions {
+		if _, err := sim.ParseFlinkVersion(v.String()); err != nil {
+			return fmt.Errorf("bounds: %v", err)
 		}
 	}
 	if b.MaxEvents < 1 {

@@ -34,8 +34,11 @@ func (s Status) String() string { return statusNames[s] }
 type Verdict struct {
 	Property string
 	Status   Status
-	// Detail says why the property failed or does not apply.
-	Detail string
+	// Detail says why the property failed or does not apply; Behaviour
+	// names the Flink behaviour of status Flink (ForcedAlignmentDeadlock,
+	// say; "" if the property named none).
+	Detail    string
+	Behaviour string
 }
 
 // Evaluate runs cfg once and judges it by every property, in order. The
@@ -63,7 +66,7 @@ func judge(run *Run, p Property) Verdict {
 	switch e := p.Check(run); {
 	case e == nil:
 	case errors.Is(e, ErrFlinkBehaviour):
-		v.Status, v.Detail = Flink, e.Error()
+		v.Status, v.Detail, v.Behaviour = Flink, e.Error(), BehaviourOf(e)
 	case errors.Is(e, ErrNotApplicable):
 		v.Status, v.Detail = Skip, e.Error()
 	default:

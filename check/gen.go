@@ -65,6 +65,9 @@ func drawConfig(t *rapid.T, b *Bounds, runSeed *uint64) sim.Config {
 		// first, Flink's default.
 		cfg.StateBackend = b.Backends[cfg.Seed%n]
 	}
+	if n := uint64(len(b.Versions)); n > 0 {
+		cfg.FlinkVersion = b.Versions[scramble(cfg.Seed)%n] // as the backend, from the seed
+	}
 	tol := drawInt(t, b.TolerableFailures, "tolerable failed checkpoints")
 	if tol != 0 {
 		cfg.Recovery = sim.DefaultRecoveryConfig()
@@ -85,6 +88,15 @@ func drawConfig(t *rapid.T, b *Bounds, runSeed *uint64) sim.Config {
 	}
 	drawRestore(t, b, &cfg)
 	return cfg
+}
+
+// scramble mixes the bits of a seed (SplitMix64's finalizer), so that a
+// pick from it does not follow the pick of Seed modulo another number.
+func scramble(seed uint64) uint64 {
+	z := seed + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }
 
 // drawCount draws whether a count in r is positive: always when Min > 0,

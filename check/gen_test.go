@@ -507,3 +507,29 @@ func TestAimedCrashes(t *testing.T) {
 	assert.Greater(t, aimed, 40)
 	assert.Greater(t, aimed, 5*unaimed)
 }
+
+// TestVersionsFromSeed: Bounds.Versions gives each run the release its
+// seed picks, about evenly, and leaves every other draw of the seed as it
+// was without them (an aimed crash aside: its pilot run follows the
+// release); without versions a run follows the current release.
+func TestVersionsFromSeed(t *testing.T) {
+	b := DefaultBounds()
+	b.AimedCrashes = Never
+	vb := b
+	vb.Versions = []sim.FlinkVersion{{Major: 1, Minor: 14}, sim.CurrentFlinkVersion}
+	picked := map[sim.FlinkVersion]int{}
+	for seed := uint64(1); seed <= 200; seed++ {
+		plain, versioned := Scenario(b, seed), Scenario(vb, seed)
+		assert.Zero(t, plain.FlinkVersion)
+		picked[versioned.FlinkVersion]++
+		versioned.FlinkVersion = sim.FlinkVersion{}
+		require.Equal(t, yamlOrError(plain), yamlOrError(versioned), "seed %d", seed)
+	}
+	assert.Len(t, picked, 2)
+	for v, n := range picked {
+		assert.Greater(t, n, 60, "release %s", v)
+	}
+	bad := b
+	bad.Versions = []sim.FlinkVersion{{Major: 1, Minor: 13}}
+	assert.ErrorContains(t, bad.Validate(), "1.13 is not modelled")
+}

@@ -47,8 +47,46 @@ var ErrFlinkBehaviour = fmt.Errorf("%w, as in Flink", ErrNotApplicable)
 // ends in a cycle of waits around a forced aligned barrier (sim.Deadlock).
 const ForcedAlignmentDeadlock = "forced-alignment deadlock"
 
-func flinkBehaviour(name, why string) error {
-	return fmt.Errorf("%w: %s: %s", ErrFlinkBehaviour, name, why)
+// UncommittedAtFinish names the Flink behaviour of a bounded run whose
+// exactly-once sinks finished without checkpoints after tasks finished
+// (before Flink 1.15, FLIP-147): the records of the transactions they
+// held then are never committed (sim.Summary.LostAtFinish).
+const UncommittedAtFinish = "uncommitted at finish"
+
+// lostAtFinish reports, as Flink's behaviour, a drained run whose every
+// lost record was in a transaction that a finishing exactly-once sink
+// dropped, and, if duplicates count, that wrote no record twice; nil for
+// any other run.
+func lostAtFinish(res *sim.Result, duplicates bool) error {
+	s := res.Summary
+	if s.Lost == 0 || s.Lost != s.LostAtFinish || (duplicates && s.Duplicates != 0) {
+		return nil
+	}
+	return flinkBehaviour(UncommittedAtFinish, fmt.Sprintf("the %d lost record(s) were in the transactions the exactly-once sinks held when they finished: Flink %s takes no checkpoint after tasks finished (FLIP-147), so close aborts the open transaction and the pre-committed ones are never committed",
+		s.Lost, res.FlinkVersion))
+}
+
+// behaviourError is a run's violation of a property as Flink's own: the
+// behaviour's name (ForcedAlignmentDeadlock, say) and why.
+type behaviourError struct{ name, why string }
+
+func (e *behaviourError) Error() string {
+	return fmt.Sprintf("%v: %s: %s", ErrFlinkBehaviour, e.name, e.why)
+}
+func (e *behaviourError) Is(target error) bool {
+	return target == ErrFlinkBehaviour || target == ErrNotApplicable
+}
+
+func flinkBehaviour(name, why string) error { return &behaviourError{name, why} }
+
+// BehaviourOf names the Flink behaviour err reports ("" if it names
+// none).
+func BehaviourOf(err error) string {
+	var b *behaviourError
+	if errors.As(err, &b) {
+		return b.name
+	}
+	return ""
 }
 
 // errFaults is the verdict of the fault-free properties on a run with
@@ -175,6 +213,9 @@ var (
 		Doc:   "in every mode and with every sink, a drained run loses no record: each reaches the sinks, whatever failed and recovered on the way",
 		Focus: focusRecovery(nil),
 		Check: func(r *Run) error {
+			if err := lostAtFinish(r.Result, false); err != nil {
+				return err
+			}
 			if err := endInvariant(r, "no-loss"); err != nil {
 				return err
 			}
@@ -403,6 +444,9 @@ func checkEndToEnd(r *Run) error {
 	}
 	if older, why := RestoredOlder(res); older {
 		return notApplicable(why)
+	}
+	if err := lostAtFinish(res, true); err != nil {
+		return err
 	}
 	if err := endInvariant(r, "end-to-end"); err != nil {
 		return err
@@ -742,6 +786,8 @@ func checkDrain(r *Run) error {
 		return fmt.Errorf("only %d of %d subtasks finished", o.finished, len(r.Graph.Subtasks))
 	case res.Summary.RecordsIn != want:
 		return fmt.Errorf("the sources read %d records, want %d", res.Summary.RecordsIn, want)
+	case lostAtFinish(res, true) != nil:
+		return lostAtFinish(res, true)
 	case (res.Summary.Lost != 0 || res.Summary.Duplicates != 0) && !filterAfterAggregate(cfg.Graph):
 		return fmt.Errorf("compared with the failure-free output the sinks lost %d records and wrote %d twice", res.Summary.Lost, res.Summary.Duplicates)
 	}

@@ -3,6 +3,7 @@ package check
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -83,6 +84,9 @@ type PropertySummary struct {
 	// FlinkBehaviour counts the skipped runs that violate the property as
 	// Flink itself would (PropertyStats.FlinkBehaviour).
 	FlinkBehaviour int `json:"flink_behaviour,omitempty"`
+	// Behaviours counts them by the behaviour's name
+	// (PropertyStats.Behaviours).
+	Behaviours map[string]int `json:"flink_behaviours,omitempty"`
 	// FailingSeeds are the lowest failing seeds (at most
 	// MaxFailingSeeds), FirstDetail the verdict on the lowest.
 	FailingSeeds []uint64 `json:"failing_seeds,omitempty"`
@@ -129,7 +133,7 @@ func (r *Report) Summary(id SweepID, first uint64, workers int) Summary {
 	}
 	for _, st := range r.Stats {
 		ps := PropertySummary{Name: st.Property.Name, Negative: st.Property.Negative, Passed: st.Passed, Failed: st.Failed, Skipped: st.Skipped,
-			FlinkBehaviour: st.FlinkBehaviour, FailingSeeds: slices.Clone(st.FailingSeeds)}
+			FlinkBehaviour: st.FlinkBehaviour, Behaviours: maps.Clone(st.Behaviours), FailingSeeds: slices.Clone(st.FailingSeeds)}
 		if st.First != nil {
 			for _, v := range st.First.Verdicts {
 				if v.Property == ps.Name {
@@ -211,6 +215,12 @@ func Merge(sums ...Summary) (Summary, error) {
 			mp.Failed += p.Failed
 			mp.Skipped += p.Skipped
 			mp.FlinkBehaviour += p.FlinkBehaviour
+			for name, n := range p.Behaviours {
+				if mp.Behaviours == nil {
+					mp.Behaviours = map[string]int{}
+				}
+				mp.Behaviours[name] += n
+			}
 			if len(p.FailingSeeds) > 0 && (len(mp.FailingSeeds) == 0 || p.FailingSeeds[0] < slices.Min(mp.FailingSeeds)) {
 				mp.FirstDetail = p.FirstDetail
 			}

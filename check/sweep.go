@@ -108,6 +108,9 @@ type PropertyStats struct {
 	// FlinkBehaviour counts the skipped runs that violate the property as
 	// Flink itself would (status Flink, ErrFlinkBehaviour).
 	FlinkBehaviour int
+	// Behaviours counts those runs by the name of the behaviour
+	// (Verdict.Behaviour).
+	Behaviours map[string]int
 	// First is the lowest failing seed's result, if any failed, and
 	// FailingSeeds the lowest failing seeds (at most MaxFailingSeeds).
 	First        *SeedResult
@@ -259,6 +262,10 @@ func (rep *Report) add(r SeedResult) {
 		case Flink:
 			st.Skipped++
 			st.FlinkBehaviour++
+			if st.Behaviours == nil {
+				st.Behaviours = map[string]int{}
+			}
+			st.Behaviours[v.Behaviour]++
 		case Fail:
 			st.Failed++
 			if st.First == nil {

@@ -87,6 +87,7 @@ var expectTable = []expectRow{
 	{name: "completed_snapshots", typ: expectCount, value: func(r *sim.Result) int64 { return int64(r.CompletedSnapshots()) }},
 	{name: "duplicates", typ: expectCount, value: func(r *sim.Result) int64 { return r.Summary.Duplicates }, counted: "no-loss"},
 	{name: "lost", typ: expectCount, value: func(r *sim.Result) int64 { return r.Summary.Lost }, counted: "no-loss"},
+	{name: "lost_at_finish", typ: expectCount, value: func(r *sim.Result) int64 { return r.Summary.LostAtFinish }, counted: "no-loss"},
 	{name: "restarts", typ: expectCount, value: func(r *sim.Result) int64 { return int64(r.Summary.Restarts) }},
 	{name: "resubmissions", typ: expectCount, value: func(r *sim.Result) int64 { return int64(countResubmissions(r, false)) }},
 	{name: "restores_refused", typ: expectCount, value: func(r *sim.Result) int64 { return int64(countResubmissions(r, true)) }},

@@ -162,6 +162,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"checkers.ref.g": "shared", "checkers.ref.offsets": "copied", "checkers.ref.state": "copied", "checkers.ref.logs": "shared", "checkers.ref.srcOp": "shared", "checkers.ref.outs": "shared", "checkers.ref.maxPar": "shared",
 		"checkers.end.g": "shared", "checkers.end.ref": "repointed", "checkers.end.modes": "shared",
 		"checkers.end.delivered.counts": "copied", "partCounts.pages": "copied", "checkers.end.delivered.overflow": "copied", "checkers.end.delivered.tables": "copied",
+		"checkers.end.dropped.counts": "copied", "checkers.end.dropped.overflow": "copied", "checkers.end.dropped.tables": "copied",
 		"task.op": "shared", "task.chain": "shared", "task.inputs": "shared", "task.outputs": "copied", "task.cur": "value",
 		"task.splits": "copied", "split.log": "shared", "CheckpointStats.splits": "shared", "Sim.logs": "shared", "Sim.partBase": "shared", "task.triggers": "copied", "task.state": "copied",
 		"task.proto": "copied", "task.recording": "copied",

@@ -98,6 +98,10 @@ func (c *checkers) taken(exec int, task int32, n, floor int64, it *item) {
 // output tells the end checker that a sink made output o visible.
 func (c *checkers) output(o output) { c.end.output(o) }
 
+// abandoned tells the end checker that a finishing sink dropped output o,
+// uncommitted (see endChecker.abandoned).
+func (c *checkers) abandoned(o output) { c.end.abandoned(o) }
+
 // completed tells every observer that checkpoint cs completed.
 func (c *checkers) completed(cs *CheckpointStats, eg *topology.ExecutionGraph) {
 	for _, o := range c.all() {

@@ -105,6 +105,13 @@ type Summary struct {
 	// For an exactly-once (two-phase commit) sink only committed output
 	// counts.
 	Duplicates, Lost int64
+	// LostAtFinish counts the lost records, of Lost, that were in the
+	// transactions of a two-phase commit sink when it finished without
+	// checkpoints after tasks finished (Flink before 1.15, FLIP-147):
+	// TwoPhaseCommitSinkFunction.close aborts the open transaction, and the
+	// pre-committed ones wait for a notification that a finished task never
+	// gets. Flink loses these records too.
+	LostAtFinish int64
 	// MeanCommitLatency and MaxCommitLatency are how long a record written
 	// to a two-phase commit sink waited until its transaction committed and
 	// a read-committed reader could see it, ns.

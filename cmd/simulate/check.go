@@ -30,6 +30,7 @@ type checkOptions struct {
 	faults     string
 	maxFaults  int
 	restores   string
+	versions   string // --flink-version
 	// shardK of shardN, format and the counterexamples found: sweeps
 	// beyond one machine (checkshard.go).
 	shardK, shardN int
@@ -45,7 +46,7 @@ const checkUsage = `Usage: simulate check [flags] [FILE|NAME...]
 
 Runs --runs random scenarios, seeds --seed .. --seed+runs-1, and judges each
 by the properties. Each scenario is a pure function of its seed (and --mode,
---property, --faults, --max-faults, --restores), so a sweep can be split
+--property, --faults, --max-faults, --restores, --flink-version), so a sweep can be split
 across machines by seed ranges and any seed replayed; --workers only splits the seeds among cores and never changes
 a result (a sweep runs with the garbage collector's GOGC at 400, unless you set GOGC). On a failure it shrinks the scenario, writes the smallest it finds
 to --out as a scenario file (never overwriting one) and prints how to replay
@@ -76,6 +77,14 @@ it over each span in which the job runs (from its start or the end of the
 restore to the stop, the next cancellation or the end of the run). A run whose
 job deadlocks as Flink's does (a forced-alignment deadlock: simulate run
 reports DEADLOCK) is counted as a skip of liveness, apart, not as a failure.
+
+Flink releases: every run follows the current release's rules unless
+--flink-version lists others (1.14,2.1, say): each run then follows the one
+its seed picks, its other draws unchanged. Under 1.14 no checkpoint is taken
+after a task finished (FLIP-147 came in 1.15), so a bounded job's
+exactly-once sinks drop their last transactions when they finish; a run that
+loses those records and no others counts as Flink's behaviour (uncommitted at
+finish) for no-loss, end-to-end and bounded-drain.
 
 With scenario files (or bundled names; - reads one from standard input) it
 judges those instead.
@@ -116,6 +125,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.faults, "faults", "", "fault schedules: none, some (about half of the runs) or always (default: some, or what --property needs)")
 	fs.IntVar(&o.maxFaults, "max-faults", check.DefaultBounds().Faults.Max, "most faults in a run's schedule")
 	fs.StringVar(&o.restores, "restores", "", "manual restores (some rescaling): none, some (a third of the runs) or always (default: some, or what --property needs)")
+	fs.StringVar(&o.versions, "flink-version", "", "the Flink releases whose rules the runs follow, comma-separated, each run the one its seed picks (default: the current, "+sim.CurrentFlinkVersion.String()+")")
 	o.shardN = 1
 	fs.Func("shard", "run only shard `K/N`: the K-th (0..N-1) of N disjoint slices of the seeds (default: all)", func(v string) (err error) {
 		o.shardK, o.shardN, err = parseShard(v)
@@ -223,7 +233,26 @@ func (o *checkOptions) setup() ([]check.Property, check.Bounds, error) {
 	default:
 		return nil, b, bad("--restores %q: allowed are %s", o.restores, strings.Join(faultChoices, ", "))
 	}
+	if o.versions != "" {
+		for _, text := range strings.Split(o.versions, ",") {
+			v, err := sim.ParseFlinkVersion(strings.TrimSpace(text))
+			if err != nil {
+				return nil, b, bad("--flink-version: %v", err)
+			}
+			b.Versions = append(b.Versions, v)
+		}
+		o.versions = versionsWord(b, ",") // as the replay command says it
+	}
 	return props, b, nil
+}
+
+// versionsWord lists the bounds' Flink releases, separated by sep.
+func versionsWord(b check.Bounds, sep string) string {
+	names := make([]string, len(b.Versions))
+	for i, v := range b.Versions {
+		names[i] = v.String()
+	}
+	return strings.Join(names, sep)
 }
 
 // faultsWord describes the bounds' fault schedules.
@@ -294,6 +323,9 @@ func (o *checkOptions) sweepText(ctx context.Context, b check.Bounds, props []ch
 		mode = "all"
 	}
 	seed, runs := o.shardRange()
+	if len(b.Versions) > 0 {
+		mode += ", Flink " + versionsWord(b, ", ")
+	}
 	fmt.Fprintf(stdout, "simulate check: seeds %d..%d%s, mode %s, faults: %s, restores: %s, %d worker(s)\nproperties: %s\n\n", seed, seed+uint64(runs)-1, o.shardWord(),
 		mode, faultsWord(b), restoresWord(b.Restores), o.workers, strings.Join(names, ", "))
 
@@ -484,6 +516,9 @@ func (o *checkOptions) flags() string {
 	}
 	if o.restores != "" {
 		f += " --restores " + o.restores
+	}
+	if o.versions != "" {
+		f += " --flink-version " + o.versions
 	}
 	return f
 }

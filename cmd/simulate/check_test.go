@@ -43,6 +43,8 @@ func TestCheckFaults(t *testing.T) {
 		{[]string{"--property", "no-loss", "--faults", "none", "--restores", "none"}, []string{"faults: none", "20 runs: 0 with faults, 0 failed over, 0 restored manually (0 rescaled), 20 drained"}},
 		{[]string{"--property", "exactly-once-state", "--restores", "always"}, []string{"restores: every run", "exactly-once-state"}},
 		{[]string{"--property", "liveness"}, []string{"faults: none"}},
+		{[]string{"--flink-version", "1.14", "--property", "no-loss"}, []string{"mode all, Flink 1.14,", "no-loss: 9 of the skipped runs violate it as Flink does (9 uncommitted at finish: see docs/flink-semantics.md)"}},
+		{[]string{"--flink-version", "1.14, 2.1"}, []string{"mode all, Flink 1.14, 2.1,"}},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -152,6 +154,8 @@ func TestCheckBadInput(t *testing.T) {
 		{[]string{"check", "--seed", "-1"}, "seed"},
 		{[]string{"check", "--faults", "often"}, "allowed are none, some, always"},
 		{[]string{"check", "--max-faults", "0"}, "--max-faults must be 1..1000"},
+		{[]string{"check", "--flink-version", "1.13"}, "--flink-version: Flink version 1.13 is not modelled (allowed: 1.14"},
+		{[]string{"check", "--flink-version", "1.14,"}, "--flink-version: Flink version \"\": expected major.minor"},
 		{[]string{"check", "no-such-scenario"}, "no-such-scenario"},
 	}
 	for _, tc := range cases {

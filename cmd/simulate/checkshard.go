@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ckptsim/ckptsim/check"
@@ -100,6 +102,23 @@ func writeSummaryJSON(w io.Writer, s check.Summary) error {
 	return err
 }
 
+// behavioursWord lists the known Flink behaviours of a property's skipped
+// runs with their counts, by name.
+func behavioursWord(counts map[string]int) string {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(counts)) {
+		word := name
+		if word == "" {
+			word = "another known Flink behaviour"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", counts[name], word))
+	}
+	if len(parts) == 0 {
+		return "a known Flink behaviour"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // printTable prints a summary's verdict counts and run figures; merged
 // summaries give machine time summed over shards.
 func printTable(w io.Writer, s *check.Summary, merged bool) {
@@ -109,8 +128,8 @@ func printTable(w io.Writer, s *check.Summary, merged bool) {
 	}
 	for _, p := range s.Properties {
 		if p.FlinkBehaviour > 0 {
-			fmt.Fprintf(w, "%s: %d of the skipped runs violate it as Flink does (a known Flink behaviour, such as a %s: see docs/flink-semantics.md)\n",
-				p.Name, p.FlinkBehaviour, check.ForcedAlignmentDeadlock)
+			fmt.Fprintf(w, "%s: %d of the skipped runs violate it as Flink does (%s: see docs/flink-semantics.md)\n",
+				p.Name, p.FlinkBehaviour, behavioursWord(p.Behaviours))
 		}
 	}
 	fmt.Fprintf(w, "\n%d runs: %d with faults, %d failed over, %d restored manually (%d rescaled), %d drained (job FINISHED)\n",

@@ -412,6 +412,7 @@ type jsonSummary struct {
 	PeakStorageBytes          int64 `json:"peak_storage_bytes,omitempty"`
 	Duplicates                int64 `json:"duplicates"`
 	Lost                      int64 `json:"lost"`
+	LostAtFinish              int64 `json:"lost_at_finish,omitempty"`
 	MeanCommitLatencyNs       int64 `json:"mean_commit_latency_ns"`
 	MaxCommitLatencyNs        int64 `json:"max_commit_latency_ns"`
 }
@@ -544,7 +545,7 @@ func writeJSON(w io.Writer, s *sim.Sim, r *sim.Result, exps []scenarios.Expectat
 		Aborted: sm.Aborted, InProgress: sm.InProgress, MeanEndToEndNs: sm.MeanEndToEnd, MaxEndToEndNs: sm.MaxEndToEnd,
 		MeanAlignmentNs: sm.MeanAlignment, MaxAlignmentNs: sm.MaxAlignment, PersistedBytes: sm.PersistedBytes,
 		RecordsBetweenCheckpoints: sm.RecordsBetweenCheckpoints, Restarts: sm.Restarts, AwaitingFinalCheckpoint: sm.AwaitingFinal, MeanRestoreNs: sm.MeanRestoreTime,
-		MaxRestoreNs: sm.MaxRestoreTime, Duplicates: sm.Duplicates, Lost: sm.Lost,
+		MaxRestoreNs: sm.MaxRestoreTime, Duplicates: sm.Duplicates, Lost: sm.Lost, LostAtFinish: sm.LostAtFinish,
 		MeanCommitLatencyNs: sm.MeanCommitLatency, MaxCommitLatencyNs: sm.MaxCommitLatency}
 	if b := r.StateBackend; !b.IsDefault() {
 		out.StateBackend = b.String()
