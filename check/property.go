@@ -462,16 +462,23 @@ func checkEndToEnd(r *Run) error {
 // restore rolled the job back, or before Flink 1.15
 // prefer-checkpoint-for-recovery chose a checkpoint over a newer
 // savepoint. A two-phase commit sink then writes again what it committed
-// after the restored checkpoint, as Flink's does.
+// after the restored checkpoint, as Flink's does. Before Flink 1.15 a
+// savepoint commits like a checkpoint (it is notified), so a manual
+// restore behind one rolls back too.
 func RestoredOlder(res *sim.Result) (bool, string) {
 	for _, rs := range res.Resubmissions {
 		if rs.Refused != "" {
 			continue
 		}
 		for _, c := range res.Checkpoints {
-			if c.Status == sim.Completed && !c.Savepoint && c.Execution == rs.Execution-1 && c.EndAt <= rs.At &&
+			committed := !c.Savepoint || res.FlinkVersion.SavepointsInStore()
+			if c.Status == sim.Completed && committed && c.Execution == rs.Execution-1 && c.EndAt <= rs.At &&
 				(c.Execution > rs.FromExecution || c.ID > rs.RestoredFrom) {
-				return true, fmt.Sprintf("the manual restore at %v restored %d although %d was completed", time.Duration(rs.At), rs.RestoredFrom, c.ID)
+				kind := "checkpoint"
+				if c.Savepoint {
+					kind = "savepoint"
+				}
+				return true, fmt.Sprintf("the manual restore at %v restored %d although %s %d was completed", time.Duration(rs.At), rs.RestoredFrom, kind, c.ID)
 			}
 		}
 	}

@@ -218,3 +218,37 @@ func completedAfterRestart(res *sim.Result) []int64 {
 	}
 	return ids
 }
+
+// TestRegressionStopAfterFailoverFromScratch: a job stopped with a
+// savepoint behind a savepoint compared earlier (a failover that found no
+// checkpoint to restore read the input again) drains exactly once; the
+// reference starts again from the beginning rather than compare the end
+// with a state past it.
+func TestRegressionStopAfterFailoverFromScratch(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/stop-after-failover-from-scratch.yaml")
+	require.NoError(t, err)
+	run := Require(t, sc.Config, SnapshotState, ExactlyOnceState, NoLoss)
+	res := run.Result
+	require.Len(t, res.Failovers, 1)
+	assert.Zero(t, res.Failovers[0].RestoredFrom, "the failover restores no savepoint: nothing")
+	require.NotNil(t, res.StopWithSavepoint)
+	assert.Equal(t, sim.JobFinished, res.Job)
+}
+
+// TestRegressionRestoreBehindSavepoint: under Flink 1.14 a manual restore
+// behind a savepoint the sink committed on writes it again, so end-to-end
+// does not apply; since 1.15 the savepoint committed nothing and the run
+// is exactly once.
+func TestRegressionRestoreBehindSavepoint(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/restore-behind-savepoint.yaml")
+	require.NoError(t, err)
+	run, verdicts, err := Evaluate(sc.Config, EndToEnd)
+	require.NoError(t, err)
+	assert.Positive(t, run.Result.Summary.Duplicates)
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Skip, verdicts[0].Status, verdicts[0].Detail)
+	assert.Contains(t, verdicts[0].Detail, "although savepoint 3 was completed")
+	cfg := sc.Config
+	cfg.FlinkVersion = sim.CurrentFlinkVersion
+	Require(t, cfg, EndToEnd)
+}

@@ -98,9 +98,7 @@ func (e *endChecker) report(run *runView, r *Result) {
 	r.Summary.Duplicates, r.Summary.Lost, r.Summary.LostAtFinish = duplicates, lost, atFinish
 	// Keyed state: the final state of every first-level aggregate equals
 	// the reference over the whole logs.
-	for p := range ref.logs {
-		ref.advance(p, run.inputEnd[p])
-	}
+	ref.advanceAll(run.inputEnd)
 	if !e.atLeastOnce {
 		ok, d := e.checkState(run)
 		r.Invariants = append(r.Invariants, Invariant{Name: "exactly-once-state", OK: ok, Detail: d})

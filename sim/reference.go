@@ -108,6 +108,35 @@ func (r *reference) advance(p int, offset int64) {
 	}
 }
 
+// advanceAll feeds every partition p of the log up to offsets[p] into the
+// reference. A reference past one of them (a checkpoint compared earlier
+// lies beyond the end: a job stopped with a savepoint after a failover
+// that found no checkpoint to restore read its input again from the
+// start, since Flink 1.15 does not restore a savepoint on a failover)
+// starts again from offset 0.
+func (r *reference) advanceAll(offsets []int64) {
+	for p := range r.offsets {
+		if r.offsets[p] > offsets[p] {
+			r.rewind()
+			break
+		}
+	}
+	for p, off := range offsets {
+		r.advance(p, off)
+	}
+}
+
+// rewind puts the reference back at offset 0 of every partition, with
+// empty state.
+func (r *reference) rewind() {
+	clear(r.offsets)
+	for op, st := range r.state {
+		for i := range st {
+			st[i] = newKeyedState(r.owners[op], i)
+		}
+	}
+}
+
 // propagate feeds a record emitted by operator op into the reference
 // state of the first-level aggregates it reaches.
 func (r *reference) propagate(op int, key, value int64) {
