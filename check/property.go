@@ -793,9 +793,11 @@ func checkDrain(r *Run) error {
 		return fmt.Errorf("only %d of %d subtasks finished", o.finished, len(r.Graph.Subtasks))
 	case res.Summary.RecordsIn != want:
 		return fmt.Errorf("the sources read %d records, want %d", res.Summary.RecordsIn, want)
-	case lostAtFinish(res, true) != nil:
-		return lostAtFinish(res, true)
-	case (res.Summary.Lost != 0 || res.Summary.Duplicates != 0) && !filterAfterAggregate(cfg.Graph):
+	}
+	if err := lostAtFinish(res, true); err != nil {
+		return err
+	}
+	if (res.Summary.Lost != 0 || res.Summary.Duplicates != 0) && !filterAfterAggregate(cfg.Graph) {
 		return fmt.Errorf("compared with the failure-free output the sinks lost %d records and wrote %d twice", res.Summary.Lost, res.Summary.Duplicates)
 	}
 	for _, c := range r.Graph.Channels {
