@@ -122,6 +122,14 @@ type Bounds struct {
 	// versions (but for an aimed crash, which a pilot run of the release
 	// places); none leaves the current release.
 	Versions []sim.FlinkVersion
+	// SharedTaskManagers is whether the runs place their subtasks in
+	// TaskManagers of several slots (sim.Placement), so that the channels
+	// between subtasks of one TaskManager are local (LocalInputChannel)
+	// and a lost machine takes every subtask on it. A run that does gets
+	// the placement its seed picks (drawPlacement), its other draws
+	// unchanged as with Versions; Never, the default, gives every subtask
+	// a TaskManager of its own.
+	SharedTaskManagers Choice
 
 	// SinkModes are the sink modes drawn for sinks ("" is the format's
 	// default, at-least-once).
@@ -258,9 +266,10 @@ func DefaultBounds() Bounds {
 		AsyncBase:            DurationRange{0, 30 * time.Millisecond},
 		StorageBandwidthMiBs: Range{1, 100},
 
-		SinkModes:         []topology.SinkMode{"", topology.TwoPhaseCommitSink, topology.UpsertSink},
-		Backends:          Backends(),
-		TolerableFailures: Range{-1, -1},
+		SinkModes:          []topology.SinkMode{"", topology.TwoPhaseCommitSink, topology.UpsertSink},
+		Backends:           Backends(),
+		SharedTaskManagers: Never,
+		TolerableFailures:  Range{-1, -1},
 
 		Faults:          Range{0, 3},
 		FaultKinds:      slices.Clone(sim.FaultKinds),
@@ -373,7 +382,7 @@ func (b *Bounds) Validate() error {
 			return err
 		}
 	}
-	for _, c := range []Choice{b.SlowSubtask, b.Zipf, b.Bounded, b.AlignedTimeoutChoice, b.MachineLost, b.AimedCrashes, b.LocalRecovery, b.PreferCheckpoint} {
+	for _, c := range []Choice{b.SlowSubtask, b.Zipf, b.Bounded, b.AlignedTimeoutChoice, b.MachineLost, b.AimedCrashes, b.LocalRecovery, b.PreferCheckpoint, b.SharedTaskManagers} {
 		if c > Always {
 			return fmt.Errorf("bounds: unknown choice %d", c)
 		}

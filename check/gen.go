@@ -68,6 +68,7 @@ func drawConfig(t *rapid.T, b *Bounds, runSeed *uint64) sim.Config {
 	if n := uint64(len(b.Versions)); n > 0 {
 		cfg.FlinkVersion = b.Versions[scramble(cfg.Seed)%n] // as the backend, from the seed
 	}
+	cfg.Placement = drawPlacement(b.SharedTaskManagers, cfg.Seed, cfg.Graph)
 	tol := drawInt(t, b.TolerableFailures, "tolerable failed checkpoints")
 	if tol != 0 {
 		cfg.Recovery = sim.DefaultRecoveryConfig()
@@ -87,7 +88,41 @@ func drawConfig(t *rapid.T, b *Bounds, runSeed *uint64) sim.Config {
 		aimCrash(t, b, &cfg, aimed)
 	}
 	drawRestore(t, b, &cfg)
+	coverRestores(&cfg)
 	return cfg
+}
+
+// drawPlacement picks the TaskManagers of a run from its seed, not from a
+// draw (see Bounds.SharedTaskManagers): Sometimes for half of the seeds, 1
+// to 4 slots per TaskManager, and as many TaskManagers as the job's highest
+// parallelism needs with slot sharing, or one more. The zero Placement
+// gives every subtask a TaskManager of its own.
+func drawPlacement(c Choice, seed uint64, g *topology.Graph) sim.Placement {
+	h := scramble(seed ^ 0x7a5c) // another pick than the version's
+	if c == Never || (c == Sometimes && h&1 == 0) {
+		return sim.Placement{}
+	}
+	need := 1
+	for _, op := range g.Operators {
+		need = max(need, op.Parallelism)
+	}
+	slots := 1 + int(h>>1%4)
+	return sim.Placement{TaskManagers: (need+slots-1)/slots + int(h>>3%2), SlotsPerTaskManager: slots}
+}
+
+// coverRestores adds TaskManagers to a run's placement for the highest
+// parallelism its rescaling restores ask for, as Flink's resource manager
+// starts the TaskManagers a resubmitted job needs.
+func coverRestores(cfg *sim.Config) {
+	p := &cfg.Placement
+	if p.TaskManagers == 0 {
+		return
+	}
+	for _, r := range cfg.Restores {
+		for _, n := range r.Parallelism {
+			p.TaskManagers = max(p.TaskManagers, (n+p.SlotsPerTaskManager-1)/p.SlotsPerTaskManager)
+		}
+	}
 }
 
 // scramble mixes the bits of a seed (SplitMix64's finalizer), so that a

@@ -533,3 +533,48 @@ func TestVersionsFromSeed(t *testing.T) {
 	bad.Versions = []sim.FlinkVersion{{Major: 1, Minor: 13}}
 	assert.ErrorContains(t, bad.Validate(), "1.13 is not modelled")
 }
+
+// TestPlacementFromSeed: Bounds.SharedTaskManagers places the subtasks of
+// half of the runs (Sometimes) or of every run (Always) in TaskManagers
+// with enough slots for the job and for its rescaling restores, so that
+// some channels are local; the other draws of a seed stay as they were.
+func TestPlacementFromSeed(t *testing.T) {
+	b := DefaultBounds()
+	b.AimedCrashes = Never
+	b.Restores, b.Rescale = Always, Always
+	for _, tc := range []struct {
+		c        Choice
+		min, max int // placed runs of 200
+	}{{Never, 0, 0}, {Sometimes, 70, 130}, {Always, 200, 200}} {
+		sb := b
+		sb.SharedTaskManagers = tc.c
+		placed, local := 0, 0
+		for seed := uint64(1); seed <= 200; seed++ {
+			plain, cfg := Scenario(b, seed), Scenario(sb, seed)
+			p := cfg.Placement
+			if p != (sim.Placement{}) {
+				placed++
+				for _, r := range cfg.Restores {
+					for name, n := range r.Parallelism {
+						assert.LessOrEqual(t, n, p.TaskManagers*p.SlotsPerTaskManager, "seed %d: %s rescaled to %d", seed, name, n)
+					}
+				}
+				s, err := sim.New(cfg)
+				require.NoError(t, err, "seed %d", seed)
+				eg := s.Graph()
+				for _, c := range eg.Channels {
+					if p.TaskManagerOf(&eg.Subtasks[c.From]) == p.TaskManagerOf(&eg.Subtasks[c.To]) {
+						local++
+					}
+				}
+			}
+			cfg.Placement = sim.Placement{}
+			require.Equal(t, yamlOrError(plain), yamlOrError(cfg), "seed %d", seed)
+		}
+		assert.GreaterOrEqual(t, placed, tc.min, "%v", tc.c)
+		assert.LessOrEqual(t, placed, tc.max, "%v", tc.c)
+		if tc.c != Never {
+			assert.Positive(t, local, "%v: no local channel", tc.c)
+		}
+	}
+}

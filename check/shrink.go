@@ -248,7 +248,10 @@ func candidates(cfg sim.Config) []sim.Config {
 			}
 		}
 	}
-	// Channels.
+	// A TaskManager of its own for every subtask, then the channels.
+	if cfg.Placement != (sim.Placement{}) {
+		try(func(c *sim.Config) bool { c.Placement = sim.Placement{}; return true })
+	}
 	ch, dc := cfg.Channels, sim.DefaultChannelConfig()
 	for _, v := range durations(ch.Jitter, 0) {
 		try(func(c *sim.Config) bool { c.Channels.Jitter = v; return true })

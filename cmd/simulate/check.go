@@ -31,6 +31,7 @@ type checkOptions struct {
 	maxFaults  int
 	restores   string
 	versions   string // --flink-version
+	shared     string // --taskmanagers
 	// shardK of shardN, format and the counterexamples found: sweeps
 	// beyond one machine (checkshard.go).
 	shardK, shardN int
@@ -46,7 +47,8 @@ const checkUsage = `Usage: simulate check [flags] [FILE|NAME...]
 
 Runs --runs random scenarios, seeds --seed .. --seed+runs-1, and judges each
 by the properties. Each scenario is a pure function of its seed (and --mode,
---property, --faults, --max-faults, --restores, --flink-version), so a sweep can be split
+--property, --faults, --max-faults, --restores, --flink-version,
+--taskmanagers), so a sweep can be split
 across machines by seed ranges and any seed replayed; --workers only splits the seeds among cores and never changes
 a result (a sweep runs with the garbage collector's GOGC at 400, unless you set GOGC). On a failure it shrinks the scenario, writes the smallest it finds
 to --out as a scenario file (never overwriting one) and prints how to replay
@@ -77,6 +79,13 @@ it over each span in which the job runs (from its start or the end of the
 restore to the stop, the next cancellation or the end of the run). A run whose
 job deadlocks as Flink's does (a forced-alignment deadlock: simulate run
 reports DEADLOCK) is counted as a skip of liveness, apart, not as a failure.
+
+TaskManagers: every subtask runs on a TaskManager of its own unless
+--taskmanagers some (half of the runs) or always places the subtasks in
+TaskManagers of 1 to 4 slots (Flink's slot sharing: subtask i of every
+operator in slot i), so that channels within a TaskManager are local
+(LocalInputChannel: no latency, no credits) and a crash with machine_lost
+fails every subtask of its TaskManager.
 
 Flink releases: every run follows the current release's rules unless
 --flink-version lists others (1.14,2.1, say): each run then follows the one
@@ -126,6 +135,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.maxFaults, "max-faults", check.DefaultBounds().Faults.Max, "most faults in a run's schedule")
 	fs.StringVar(&o.restores, "restores", "", "manual restores (some rescaling): none, some (a third of the runs) or always (default: some, or what --property needs)")
 	fs.StringVar(&o.versions, "flink-version", "", "the Flink releases whose rules the runs follow, comma-separated, each run the one its seed picks (default: the current, "+sim.CurrentFlinkVersion.String()+")")
+	fs.StringVar(&o.shared, "taskmanagers", "", "shared TaskManagers (local channels): none, some (half of the runs) or always (default: none, a TaskManager for every subtask)")
 	o.shardN = 1
 	fs.Func("shard", "run only shard `K/N`: the K-th (0..N-1) of N disjoint slices of the seeds (default: all)", func(v string) (err error) {
 		o.shardK, o.shardN, err = parseShard(v)
@@ -233,6 +243,17 @@ func (o *checkOptions) setup() ([]check.Property, check.Bounds, error) {
 	default:
 		return nil, b, bad("--restores %q: allowed are %s", o.restores, strings.Join(faultChoices, ", "))
 	}
+	switch o.shared {
+	case "":
+	case "none":
+		b.SharedTaskManagers = check.Never
+	case "some":
+		b.SharedTaskManagers = check.Sometimes
+	case "always":
+		b.SharedTaskManagers = check.Always
+	default:
+		return nil, b, bad("--taskmanagers %q: allowed are %s", o.shared, strings.Join(faultChoices, ", "))
+	}
 	if o.versions != "" {
 		for _, text := range strings.Split(o.versions, ",") {
 			v, err := sim.ParseFlinkVersion(strings.TrimSpace(text))
@@ -325,6 +346,12 @@ func (o *checkOptions) sweepText(ctx context.Context, b check.Bounds, props []ch
 	seed, runs := o.shardRange()
 	if len(b.Versions) > 0 {
 		mode += ", Flink " + versionsWord(b, ", ")
+	}
+	switch b.SharedTaskManagers {
+	case check.Sometimes:
+		mode += ", shared TaskManagers in half of the runs"
+	case check.Always:
+		mode += ", shared TaskManagers in every run"
 	}
 	fmt.Fprintf(stdout, "simulate check: seeds %d..%d%s, mode %s, faults: %s, restores: %s, %d worker(s)\nproperties: %s\n\n", seed, seed+uint64(runs)-1, o.shardWord(),
 		mode, faultsWord(b), restoresWord(b.Restores), o.workers, strings.Join(names, ", "))
@@ -519,6 +546,9 @@ func (o *checkOptions) flags() string {
 	}
 	if o.versions != "" {
 		f += " --flink-version " + o.versions
+	}
+	if o.shared != "" {
+		f += " --taskmanagers " + o.shared
 	}
 	return f
 }

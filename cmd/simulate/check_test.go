@@ -45,6 +45,8 @@ func TestCheckFaults(t *testing.T) {
 		{[]string{"--property", "liveness"}, []string{"faults: none"}},
 		{[]string{"--flink-version", "1.14", "--property", "no-loss"}, []string{"mode all, Flink 1.14,", "no-loss: 9 of the skipped runs violate it as Flink does (9 uncommitted at finish: see docs/flink-semantics.md)"}},
 		{[]string{"--flink-version", "1.14, 2.1"}, []string{"mode all, Flink 1.14, 2.1,"}},
+		{[]string{"--taskmanagers", "always", "--faults", "always"}, []string{"mode all, shared TaskManagers in every run, faults"}},
+		{[]string{"--taskmanagers", "some"}, []string{"shared TaskManagers in half of the runs"}},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -154,6 +156,7 @@ func TestCheckBadInput(t *testing.T) {
 		{[]string{"check", "--seed", "-1"}, "seed"},
 		{[]string{"check", "--faults", "often"}, "allowed are none, some, always"},
 		{[]string{"check", "--max-faults", "0"}, "--max-faults must be 1..1000"},
+		{[]string{"check", "--taskmanagers", "many"}, "--taskmanagers \"many\": allowed are none, some, always"},
 		{[]string{"check", "--flink-version", "1.13"}, "--flink-version: Flink version 1.13 is not modelled (allowed: 1.14"},
 		{[]string{"check", "--flink-version", "1.14,"}, "--flink-version: Flink version \"\": expected major.minor"},
 		{[]string{"check", "no-such-scenario"}, "no-such-scenario"},
