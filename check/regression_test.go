@@ -252,3 +252,14 @@ func TestRegressionRestoreBehindSavepoint(t *testing.T) {
 	cfg.FlinkVersion = sim.CurrentFlinkVersion
 	Require(t, cfg, EndToEnd)
 }
+
+// TestRegressionSavepointKeepsCheckpoint: under Flink 1.14 a savepoint in
+// the store, num_retained 1, keeps the newest checkpoint beside it, on
+// which the next incremental checkpoint builds, so checkpoints go on
+// completing.
+func TestRegressionSavepointKeepsCheckpoint(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/savepoint-keeps-checkpoint.yaml")
+	require.NoError(t, err)
+	run := Require(t, sc.Config, Liveness, SharedState)
+	assert.Zero(t, run.Result.Summary.Aborted, "no checkpoint fails to register its files")
+}

@@ -123,6 +123,37 @@ func (co *coordinator) restorePoint(s *Sim) *CheckpointStats {
 	return co.get(latest)
 }
 
+// subsume drops what the completed-checkpoint store holds beyond
+// num_retained once latest joined it, oldest first, as
+// CheckpointSubsumeHelper.subsume does: latest stays; a savepoint (in the
+// store only before Flink 1.15) may go, its files staying the user's; a
+// checkpoint may go unless it is the newest one that is not a savepoint,
+// which the next incremental checkpoint may build on (FLINK-21351), but
+// for a stop's synchronous savepoint, after which no checkpoint follows.
+// Since 1.15 the store holds checkpoints only, and the oldest go.
+func (co *coordinator) subsume(s *Sim, latest *CheckpointStats) {
+	n := s.cfg.Checkpoint.NumRetained
+	if len(co.retained) <= n {
+		return
+	}
+	var newest int64 = -1 // the newest checkpoint that is not a savepoint
+	for _, id := range co.retained {
+		if !co.isSavepoint(id) {
+			newest = id
+		}
+	}
+	kept := co.retained[:0]
+	for i, id := range co.retained {
+		left := len(kept) + len(co.retained) - i // in the store if id goes on
+		if left > n && id != latest.ID && (co.isSavepoint(id) || latest.Synchronous || (newest >= 0 && id != newest)) {
+			co.deleteCheckpoint(co.get(id), fmt.Sprintf("it left the store when %s completed (num_retained: %d)", co.label(latest.ID), n))
+			continue
+		}
+		kept = append(kept, id)
+	}
+	co.retained = kept
+}
+
 // savepoint triggers a savepoint: an aligned checkpoint that is not
 // subject to max concurrent checkpoints or the min pause.
 func (co *coordinator) savepoint(s *Sim) {
@@ -390,10 +421,7 @@ func (co *coordinator) complete(s *Sim, cs *CheckpointStats) {
 	}
 	if !cs.Savepoint || s.cfg.FlinkVersion.SavepointsInStore() {
 		co.retained = append(co.retained, cs.ID)
-		if len(co.retained) > s.cfg.Checkpoint.NumRetained {
-			co.deleteCheckpoint(co.get(co.retained[0]), fmt.Sprintf("it left the store when checkpoint %d completed (num_retained: %d)", cs.ID, s.cfg.Checkpoint.NumRetained))
-			co.retained = co.retained[1:]
-		}
+		co.subsume(s, cs)
 		co.unregisterUnused(s)
 	}
 	co.shared.note()

@@ -422,9 +422,8 @@ func TestSavepoints(t *testing.T) {
 	t.Run("1.14: prefer_checkpoint_for_recovery restores the checkpoint", func(t *testing.T) {
 		cfg := old
 		cfg.Recovery.PreferCheckpointForRecovery = true
-		// The store holds savepoints too: with one retained, the savepoint
-		// evicts the checkpoint and is all there is to restore.
-		cfg.Checkpoint.NumRetained = 2
+		// The store holds savepoints too, and keeps the checkpoint before
+		// the savepoint although one is retained (FLINK-21351).
 		cfg.Faults = []Fault{crashAt("count[0]", crash)}
 		r := newSim(t, cfg).Run()
 		require.NotEmpty(t, r.Failovers)
@@ -440,6 +439,20 @@ func TestSavepoints(t *testing.T) {
 		}
 		assert.Equal(t, replayed, r.Summary.Duplicates)
 		requireLostTail(t, r)
+	})
+	t.Run("1.14: the store keeps the newest checkpoint beside a savepoint", func(t *testing.T) {
+		// CheckpointSubsumeHelper (FLINK-21351): with one retained, the
+		// savepoint does not subsume the checkpoint before it, on which the
+		// next incremental checkpoint may build; that checkpoint does.
+		s := newSim(t, old)
+		for s.Step() && s.Now() < int64(crash) {
+		}
+		before := s.Result()
+		assert.Contains(t, before.Retained, sp-1)
+		assert.Contains(t, before.Retained, sp)
+		r := s.Run()
+		assert.False(t, r.Checkpoints[sp-2].InStorage, "the next checkpoint subsumes it")
+		assert.Contains(t, r.Checkpoints[sp-2].deleted, "left the store when checkpoint")
 	})
 	t.Run("prefer_checkpoint_for_recovery changes nothing since 1.15", func(t *testing.T) {
 		cfg := cfg
