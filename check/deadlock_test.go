@@ -245,3 +245,29 @@ func deadlockLasts(t *testing.T, cfg sim.Config) bool {
 	}
 	return true
 }
+
+// TestOwnBufferWait: with max_buffers_per_channel 1 a subtask's buffer
+// being filled keeps it backpressured for good (sim.WaitOwnBuffer), and
+// liveness counts the run as Flink's behaviour; with 2 buffers the job
+// goes on.
+func TestOwnBufferWait(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/own-buffer-wait.yaml")
+	require.NoError(t, err)
+	run, verdicts, err := Evaluate(sc.Config, Liveness)
+	require.NoError(t, err)
+	d := run.Result.Deadlock
+	require.NotNil(t, d)
+	assert.True(t, d.OwnBuffer())
+	assert.Equal(t, int64(1), d.Checkpoint)
+	assert.Contains(t, d.Text, "map1[0] is backpressured by map1[0]->sink2[0]")
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+	assert.Equal(t, OwnBufferWait, verdicts[0].Behaviour)
+
+	cfg := sc.Config
+	cfg.Channels.MaxBuffersPerChannel = 2
+	run, _, err = Evaluate(cfg, Liveness)
+	require.NoError(t, err)
+	assert.Nil(t, run.Result.Deadlock)
+	assert.Positive(t, run.Result.Summary.Completed)
+}

@@ -47,6 +47,19 @@ var ErrFlinkBehaviour = fmt.Errorf("%w, as in Flink", ErrNotApplicable)
 // ends in a cycle of waits around a forced aligned barrier (sim.Deadlock).
 const ForcedAlignmentDeadlock = "forced-alignment deadlock"
 
+// OwnBufferWait names the Flink behaviour of a run in which a subtask
+// waits for good for its own buffer being filled, its one buffer of a
+// subpartition at max-buffers-per-channel 1 (sim.WaitOwnBuffer).
+const OwnBufferWait = "own-buffer wait"
+
+// deadlockName names the Flink behaviour of deadlock d.
+func deadlockName(d *sim.Deadlock) string {
+	if d.OwnBuffer() {
+		return OwnBufferWait
+	}
+	return ForcedAlignmentDeadlock
+}
+
 // UncommittedAtFinish names the Flink behaviour of a bounded run whose
 // exactly-once sinks finished without checkpoints after tasks finished
 // (before Flink 1.15, FLIP-147): the records of the transactions they
@@ -598,7 +611,7 @@ func checkLiveness(r *Run) error {
 		if d := res.Deadlock; d != nil && sp.to == int64(cfg.Until) && d.Since <= last+int64(window) {
 			// The stall is Flink's: the run ends in a cycle of waits that
 			// began within the window (docs/flink-semantics.md).
-			return flinkBehaviour(ForcedAlignmentDeadlock, fmt.Sprintf("no checkpoint completed after %v: checkpoint %d can never complete: %s",
+			return flinkBehaviour(deadlockName(d), fmt.Sprintf("no checkpoint completed after %v: checkpoint %d can never complete: %s",
 				time.Duration(last), d.Checkpoint, d.Text))
 		}
 		return fmt.Errorf("no checkpoint completed between %v and %v although one must every %v (interval %v + min pause %v + bound %v)%s; %d completed, %d expired, %d aborted, %d in progress",
@@ -755,7 +768,7 @@ func drainable(cfg *sim.Config) error {
 // budget is spent (docs/flink-semantics.md, "Forced alignment deadlock").
 func deadlocked(res *sim.Result) error {
 	d := res.Deadlock
-	return flinkBehaviour(ForcedAlignmentDeadlock, fmt.Sprintf("the run stopped by %s at %v: checkpoint %d can never complete: %s",
+	return flinkBehaviour(deadlockName(d), fmt.Sprintf("the run stopped by %s at %v: checkpoint %d can never complete: %s",
 		res.Stop, time.Duration(res.VirtualEnd), d.Checkpoint, d.Text))
 }
 

@@ -544,6 +544,16 @@ func (co *coordinator) countFailure(s *Sim, n int64, why Reason) string {
 	return ""
 }
 
+// pendingAfter is the oldest pending checkpoint newer than n, 0 if none.
+func (co *coordinator) pendingAfter(n int64) int64 {
+	for _, p := range co.pending {
+		if p > n {
+			return p
+		}
+	}
+	return 0
+}
+
 func (co *coordinator) removePending(n int64) {
 	if i := slices.Index(co.pending, n); i >= 0 {
 		co.pending = slices.Delete(co.pending, i, i+1)

@@ -31,6 +31,15 @@ import (
 // only records (abortedCheckpointIds) and which leaves the barrier handler
 // alone. The job stalls until the checkpoint expires and then stays stuck:
 // without tolerable checkpoint failures the expiry fails the job over.
+//
+// A Deadlock may also be a single wait, WaitOwnBuffer, without an
+// alignment: with max-buffers-per-channel 1 a subtask's one buffer of a
+// subpartition, the one it is filling, makes its buffer pool unavailable
+// (LocalBufferPool.requestMemorySegment: ++subpartitionBuffersCount ==
+// maxBuffersPerChannel), so it takes no input; only its own next record
+// or event would finish that buffer, and the output flusher only sends
+// what it holds. Its barriers come behind records, so no checkpoint it
+// takes part in completes.
 type Deadlock struct {
 	// Checkpoint is the checkpoint the subtask of the first wait aligns.
 	Checkpoint int64
@@ -48,6 +57,10 @@ type Deadlock struct {
 	// channels, one after the other.
 	Text string
 }
+
+// OwnBuffer reports whether d is a subtask's wait for its own buffer being
+// filled (a single WaitOwnBuffer), not a cycle around an alignment.
+func (d *Deadlock) OwnBuffer() bool { return len(d.Waits) == 1 && d.Waits[0].Kind == WaitOwnBuffer }
 
 // WaitKind is why a subtask of a Deadlock waits.
 type WaitKind uint8
@@ -70,6 +83,12 @@ const (
 	// buffers it cannot send, because the receiver holds the channel back
 	// (alignment) or takes nothing itself.
 	WaitOutput
+	// WaitOwnBuffer: the subtask is backpressured by its output Channel,
+	// at max-buffers-per-channel 1, whose one buffer is the one it is
+	// filling: only its own next record or event would finish it (see
+	// Deadlock). Checkpoint is the oldest pending checkpoint it has not
+	// taken (0: none).
+	WaitOwnBuffer
 )
 
 // Wait is one step of a Deadlock.
@@ -111,6 +130,8 @@ func (s *Sim) deadlockText(d *Deadlock) string {
 				why = "whose receiver is never told of the finished buffer waiting there (no exclusive buffers, no output flusher, and the backlog leaves out the last buffer)"
 			}
 			parts = append(parts, fmt.Sprintf("%s is backpressured by %s, %s", name(w.Subtask), ch(w.Channel), why))
+		case WaitOwnBuffer:
+			parts = append(parts, fmt.Sprintf("%s is backpressured by %s, whose one buffer (max_buffers_per_channel: 1) is the one %s is filling: only its next record or event would finish it, and it takes none, its barriers queued behind records", name(w.Subtask), ch(w.Channel), name(w.Subtask)))
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -128,7 +149,19 @@ type waitFacts struct {
 // Deadlock finds a cycle of waits that no event of the run can break (see
 // Deadlock), nil if there is none. It changes nothing.
 func (s *Sim) Deadlock() *Deadlock {
-	if s.tokens != nil || s.cfg.Checkpoint.Mode == AtLeastOnce || s.job.status != JobRunning {
+	if s.tokens != nil || s.job.status != JobRunning {
+		return nil
+	}
+	if d := s.alignmentDeadlock(); d != nil {
+		return d
+	}
+	return s.ownBufferWait()
+}
+
+// alignmentDeadlock finds a cycle of waits around a forced aligned
+// barrier, nil if there is none.
+func (s *Sim) alignmentDeadlock() *Deadlock {
+	if s.cfg.Checkpoint.Mode == AtLeastOnce {
 		return nil
 	}
 	n := len(s.tasks)
@@ -202,6 +235,38 @@ func (s *Sim) Deadlock() *Deadlock {
 	for i := range s.tasks {
 		if f.align[i] {
 			return s.witness(&f, int32(i))
+		}
+	}
+	return nil
+}
+
+// ownBufferWait finds a subtask that waits for its own buffer being filled
+// (WaitOwnBuffer), nil if none does. The subtask takes barriers in order
+// (not unaligned mode, or forced aligned inputs: a priority barrier would
+// be taken and its broadcast would finish the buffer), is not triggered
+// directly (a source, or a task whose upstream finished), and no task can
+// finish (unbounded sources): then nothing but its own progress could free
+// the buffer.
+func (s *Sim) ownBufferWait() *Deadlock {
+	if s.cfg.Channels.MaxBuffersPerChannel != 1 || s.bounded {
+		return nil
+	}
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if !t.backpressured || t.busy || t.finished || t.restoring || t.isSource() || len(t.triggers) > 0 ||
+			s.cfg.Checkpoint.Mode == Unaligned && !s.inOrder(t) {
+			continue
+		}
+		for g := range t.outputs {
+			for _, cid := range t.outputs[g].chans {
+				if c := &s.chans[cid]; c.held == 1 && c.room > 0 && c.outBufs.len() == 0 {
+					d := &Deadlock{Checkpoint: s.coord.pendingAfter(t.lastSnap), Since: -1,
+						Waits: []Wait{{Kind: WaitOwnBuffer, Subtask: t.id, Channel: cid}}}
+					d.Waits[0].Checkpoint = d.Checkpoint
+					d.Text = s.deadlockText(d)
+					return d
+				}
+			}
 		}
 	}
 	return nil
