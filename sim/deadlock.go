@@ -253,7 +253,7 @@ func (s *Sim) ownBufferWait() *Deadlock {
 	}
 	for i := range s.tasks {
 		t := &s.tasks[i]
-		if !t.backpressured || t.busy || t.finished || t.restoring || t.isSource() || len(t.triggers) > 0 ||
+		if !t.backpressured || t.busy || t.finished || t.restoring || s.job.waiting[t.id] || t.isSource() || len(t.triggers) > 0 ||
 			s.cfg.Checkpoint.Mode == Unaligned && !s.inOrder(t) {
 			continue
 		}
