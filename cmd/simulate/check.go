@@ -232,27 +232,11 @@ func (o *checkOptions) setup() ([]check.Property, check.Bounds, error) {
 	default:
 		return nil, b, bad("--faults %q: allowed are %s", o.faults, strings.Join(faultChoices, ", "))
 	}
-	switch o.restores {
-	case "":
-	case "none":
-		b.Restores = check.Never
-	case "some":
-		b.Restores = check.Sometimes
-	case "always":
-		b.Restores = check.Always
-	default:
-		return nil, b, bad("--restores %q: allowed are %s", o.restores, strings.Join(faultChoices, ", "))
+	if err := setChoice(&b.Restores, "--restores", o.restores); err != nil {
+		return nil, b, err
 	}
-	switch o.shared {
-	case "":
-	case "none":
-		b.SharedTaskManagers = check.Never
-	case "some":
-		b.SharedTaskManagers = check.Sometimes
-	case "always":
-		b.SharedTaskManagers = check.Always
-	default:
-		return nil, b, bad("--taskmanagers %q: allowed are %s", o.shared, strings.Join(faultChoices, ", "))
+	if err := setChoice(&b.SharedTaskManagers, "--taskmanagers", o.shared); err != nil {
+		return nil, b, err
 	}
 	if o.versions != "" {
 		for _, text := range strings.Split(o.versions, ",") {
@@ -265,6 +249,23 @@ func (o *checkOptions) setup() ([]check.Property, check.Bounds, error) {
 		o.versions = versionsWord(b, ",") // as the replay command says it
 	}
 	return props, b, nil
+}
+
+// setChoice sets *c from the value of flag (none, some or always); ""
+// leaves it as it is.
+func setChoice(c *check.Choice, flag, value string) error {
+	switch value {
+	case "":
+	case "none":
+		*c = check.Never
+	case "some":
+		*c = check.Sometimes
+	case "always":
+		*c = check.Always
+	default:
+		return bad("%s %q: allowed are %s", flag, value, strings.Join(faultChoices, ", "))
+	}
+	return nil
 }
 
 // versionsWord lists the bounds' Flink releases, separated by sep.
