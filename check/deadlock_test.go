@@ -80,10 +80,8 @@ func TestForcedAlignmentDeadlock(t *testing.T) {
 // counts it as Flink's behaviour, whether later checkpoints keep the run
 // busy until its event budget is spent (simulate check found it at seed
 // 1375 of --mode unaligned) or the run ends as Deadlocked (seed 1380,
-// which failed before the deadlock analysis saw its cycle, and seed
-// 7382427 of the default sweep, which spent its event budget before an
-// unaligned barrier sent the buffer it finished); without the cycle the
-// same run fails.
+// which failed before the deadlock analysis saw its cycle); without the
+// cycle the same run fails.
 func TestBoundedDrainForcedDeadlock(t *testing.T) {
 	for _, tc := range []struct {
 		file string
@@ -91,7 +89,6 @@ func TestBoundedDrainForcedDeadlock(t *testing.T) {
 	}{
 		{"bounded-drain-deadlock.yaml", sim.EventBudget},
 		{"bounded-drain-deadlock-zero-buffers.yaml", sim.Deadlocked},
-		{"priority-barrier-finished-buffer.yaml", sim.Deadlocked},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			sc, err := scenarios.Load("../testdata/regression/" + tc.file)

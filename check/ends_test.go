@@ -169,6 +169,11 @@ func TestBoundedEndsFinishes(t *testing.T) {
 		// barrier, whose backlog announcement its receiver then dropped,
 		// so no credit came again.
 		{"subsumed-alignment-resume.yaml", "an aborted alignment resumes only its own channels"},
+		// Seed 7382427 of the default sweep spent its event budget before
+		// an unaligned barrier sent the buffer it finished; found with
+		// concurrent unaligned checkpoints, which Flink refuses, and run
+		// with one now.
+		{"priority-barrier-finished-buffer.yaml", "the buffer an unaligned barrier finished goes out behind it"},
 		// Seed 7574644 of --mode unaligned --faults always: channels that
 		// ended kept their gate's floating buffers, and the gate's last
 		// channel, without exclusive buffers, waited for them forever.

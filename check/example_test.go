@@ -98,8 +98,8 @@ func ExampleSweep() {
 	}
 	fmt.Printf("%d runs: %d with faults, %d failed over, %d restored (%d rescaled), %d drained\n", rep.Runs, rep.WithFaults, rep.FailedOver, rep.Restored, rep.Rescaled, rep.Drained)
 	// Output:
-	// consistent-cut                 passed  91 failed  0 skipped   9
-	// snapshot-state                 passed  61 failed  0 skipped  39
+	// consistent-cut                 passed  90 failed  0 skipped  10
+	// snapshot-state                 passed  60 failed  0 skipped  40
 	// exactly-once-state             passed   9 failed  0 skipped  91
 	// end-to-end                     passed   5 failed  0 skipped  95
 	// no-loss                        passed  36 failed  0 skipped  64

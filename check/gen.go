@@ -699,5 +699,11 @@ func drawCheckpoint(t *rapid.T, b *Bounds) sim.CheckpointConfig {
 		}
 		c.AlignedCheckpointTimeout = drawOptDur(t, r, time.Millisecond, "aligned checkpoint timeout")
 	}
+	if c.Mode == sim.Unaligned {
+		// Flink refuses concurrent unaligned checkpoints
+		// (CheckpointCoordinatorConfiguration, FLINK-17342); the draw above
+		// is kept so that the other draws of a seed stay the same.
+		c.MaxConcurrent = 1
+	}
 	return c
 }

@@ -190,6 +190,8 @@ edges:
 		`t.yaml:9:31: aligned checkpoint timeout applies to unaligned mode only (mode is aligned)`},
 	{"zero max_concurrent (from sim)", "name: a\n" + graph + "checkpoint: {max_concurrent: 0}\n",
 		`t.yaml:7:30: max concurrent checkpoints must be at least 1`},
+	{"concurrent unaligned checkpoints (from sim)", "name: a\n" + graph + "checkpoint:\n  mode: unaligned\n  max_concurrent: 2\n",
+		`t.yaml:9:19: max concurrent checkpoints 2 with unaligned checkpoints: Flink refuses the job ("maxConcurrentCheckpoints can't be > 1 if UnalignedCheckpoints enabled", CheckpointCoordinatorConfiguration); use 1, or mode aligned`},
 	{"negative async_base (from sim)", "name: a\n" + graph + "checkpoint: {sync_duration: 1ms, async_base: -1ms}\n",
 		`t.yaml:7:46: snapshot durations must not be negative`},
 	{"bandwidth unit", "name: a\n" + graph + "checkpoint: {storage_bandwidth: 100Mbit}\n",
@@ -306,7 +308,7 @@ checkpoint:
   mode: unaligned
   aligned_checkpoint_timeout: 100ms
   min_pause: 500ms
-  max_concurrent: 2
+  max_concurrent: 1
   timeout: 1m
   num_retained: 3
   history: 25
@@ -340,7 +342,7 @@ checkpoint:
 	assert.Equal(t, want, c.Channels)
 	assert.Equal(t, sim.CheckpointConfig{
 		Interval: 2 * time.Second, Mode: sim.Unaligned, AlignedCheckpointTimeout: 100 * time.Millisecond,
-		MinPause: 500 * time.Millisecond, MaxConcurrent: 2, Timeout: time.Minute, NumRetained: 3, History: 25,
+		MinPause: 500 * time.Millisecond, MaxConcurrent: 1, Timeout: time.Minute, NumRetained: 3, History: 25,
 		SyncDuration: 2 * time.Millisecond, AsyncBase: 10 * time.Millisecond, StorageBandwidth: 50 << 20,
 	}, c.Checkpoint)
 }

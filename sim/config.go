@@ -60,7 +60,8 @@ type CheckpointConfig struct {
 	// the trigger of the next (setMinPauseBetweenCheckpoints).
 	MinPause time.Duration
 	// MaxConcurrent is the number of checkpoints that may be in progress at
-	// once (setMaxConcurrentCheckpoints).
+	// once (setMaxConcurrentCheckpoints); at most 1 with Unaligned, as
+	// Flink requires.
 	MaxConcurrent int
 	// Timeout after which an incomplete checkpoint expires and is discarded
 	// (setCheckpointTimeout).
@@ -341,6 +342,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("min pause between checkpoints must not be negative")
 	case ck.MaxConcurrent < 1:
 		return fmt.Errorf("max concurrent checkpoints must be at least 1")
+	case ck.MaxConcurrent > 1 && ck.Mode == Unaligned:
+		// CheckpointCoordinatorConfiguration's constructor (FLINK-17342,
+		// Flink 1.11): checkArgument(!isUnalignedCheckpointsEnabled ||
+		// maxConcurrentCheckpoints <= 1), so the job is refused.
+		return fmt.Errorf("max concurrent checkpoints %d with unaligned checkpoints: Flink refuses the job (\"maxConcurrentCheckpoints can't be > 1 if UnalignedCheckpoints enabled\", CheckpointCoordinatorConfiguration); use 1, or mode aligned", ck.MaxConcurrent)
 	case ck.Timeout < time.Millisecond:
 		return fmt.Errorf("checkpoint timeout must be at least 1ms")
 	case ck.NumRetained < 1:

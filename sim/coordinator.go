@@ -45,8 +45,12 @@ type coordinator struct {
 	evicted        int
 	pending        []int64 // ids in progress, ascending
 	queued         int     // periodic requests waiting for a free slot
-	lastCompletion int64   // -1 before the first completion
-	gen            int64   // generation of the periodic timer
+	// queuedSavepoints counts the savepoint requests waiting for a free
+	// slot: with unaligned checkpoints a savepoint is not forced (see
+	// savepoint).
+	queuedSavepoints int
+	lastCompletion   int64 // -1 before the first completion
+	gen              int64 // generation of the periodic timer
 	// retained is the completed-checkpoint store of the current
 	// execution: the ids it restores from, oldest first.
 	retained  []int64
@@ -58,11 +62,25 @@ type coordinator struct {
 }
 
 // stop stops the periodic timer and forgets queued requests (on a global
-// failover, a failure or the end of the job).
+// failover, a failure or the end of the job): abortPendingAndQueuedCheckpoints
+// fails the queued savepoint requests too.
 func (co *coordinator) stop() {
 	co.gen++
 	co.scheduled = false
-	co.queued = 0
+	co.queued, co.queuedSavepoints = 0, 0
+}
+
+// suspend is CheckpointCoordinator.stopCheckpointScheduler as a
+// stop-with-savepoint calls it before its synchronous savepoint
+// (SchedulerBase.stopWithSavepoint: "so that we are guaranteed to have
+// only the data of the synchronous savepoint committed"): the timer stops
+// and every pending checkpoint is aborted (CHECKPOINT_COORDINATOR_SUSPEND,
+// not counted as a failure).
+func (co *coordinator) suspend(s *Sim) {
+	co.stop()
+	for _, n := range slices.Clone(co.pending) {
+		co.abort(s, n, ReasonSuspended)
+	}
 }
 
 // lastID is the id of the current execution's latest checkpoint.
@@ -157,12 +175,31 @@ func (co *coordinator) subsume(s *Sim, latest *CheckpointStats) {
 // savepoint triggers a savepoint: an aligned checkpoint that is not
 // subject to max concurrent checkpoints or the min pause.
 func (co *coordinator) savepoint(s *Sim) {
-	// A job stopped with a savepoint takes no other: its sources ended
-	// where they stood, not at the end of their input.
-	if !s.allRunning() || co.running == 0 || co.tasksFinished(s) || s.job.stopped {
+	if s.cfg.Checkpoint.Mode == Unaligned && len(co.pending) >= s.cfg.Checkpoint.MaxConcurrent {
+		// CheckpointCoordinator.triggerSavepoint: forSavepoint(
+		// !unalignedCheckpointsEnabled, ...), so with unaligned checkpoints
+		// the savepoint is not forced past max concurrent checkpoints and
+		// waits for the pending checkpoint (CheckpointRequestDecider; the
+		// docs: "savepoints can also not happen concurrently to unaligned
+		// checkpoints"). Queued savepoints go before periodic requests.
+		if co.queuedSavepoints+co.queued < maxQueuedRequests {
+			co.queuedSavepoints++
+		}
 		return
 	}
+	co.triggerSavepoint(s)
+}
+
+// triggerSavepoint triggers a savepoint, unless not every task runs
+// (NOT_ALL_REQUIRED_TASKS_RUNNING: the request fails), and reports
+// whether it did. A job stopped with a savepoint takes no other: its
+// sources ended where they stood, not at the end of their input.
+func (co *coordinator) triggerSavepoint(s *Sim) bool {
+	if !s.allRunning() || co.running == 0 || co.tasksFinished(s) || s.job.stopped {
+		return false
+	}
 	co.trigger(s, true)
+	return true
 }
 
 // get is checkpoint n of the current execution (the checkpoint it was
@@ -229,8 +266,14 @@ func (co *coordinator) periodic(s *Sim, gen int64) {
 // too early after the last completion is dropped and the periodic timer is
 // moved to lastCompletion + minPause.
 func (co *coordinator) decide(s *Sim) {
-	if co.queued == 0 || len(co.pending) >= s.cfg.Checkpoint.MaxConcurrent || co.running == 0 {
+	if co.queued+co.queuedSavepoints == 0 || len(co.pending) >= s.cfg.Checkpoint.MaxConcurrent || co.running == 0 {
 		return
+	}
+	if co.queuedSavepoints > 0 { // CheckpointRequestDecider: savepoints first, without a min pause
+		co.queuedSavepoints--
+		if co.triggerSavepoint(s) || co.queued == 0 {
+			return
+		}
 	}
 	co.queued--
 	if !s.allRunning() || co.tasksFinished(s) {

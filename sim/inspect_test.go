@@ -41,7 +41,9 @@ func cloneConfigs() map[string]Config {
 		cfg.Checkpoint.Mode = mode
 		cfg.Checkpoint.AlignedCheckpointTimeout = timeout
 		cfg.Checkpoint.Interval = 200 * time.Millisecond
-		cfg.Checkpoint.MaxConcurrent = 2
+		if mode != Unaligned { // Flink refuses concurrent unaligned checkpoints
+			cfg.Checkpoint.MaxConcurrent = 2
+		}
 		cfg.Checkpoint.Timeout = 300 * time.Millisecond
 		return cfg
 	}

@@ -145,6 +145,9 @@ func genConfig(t *rapid.T, pm propMode, bounded bool) Config {
 	if pm.timeout {
 		cfg.Checkpoint.AlignedCheckpointTimeout = ms(t, 1, 30, "alignedTimeout")
 	}
+	if pm.mode == Unaligned {
+		cfg.Checkpoint.MaxConcurrent = 1 // Flink refuses more
+	}
 	return cfg
 }
 

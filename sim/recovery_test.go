@@ -787,3 +787,44 @@ func TestCrashOfAFinishedSubtask(t *testing.T) {
 	r := newSim(t, cfg).Run()
 	assert.Empty(t, r.Failovers, "%s had finished: nothing to crash", first)
 }
+
+// TestUnalignedSavepointWaits: with unaligned checkpoints a savepoint is
+// not forced (CheckpointCoordinator.triggerSavepoint: forSavepoint(
+// !unalignedCheckpointsEnabled)), so one asked for while a checkpoint is
+// pending waits for it, and CheckpointRequestDecider triggers it as soon
+// as that checkpoint ends, before any periodic request and without the min
+// pause. With aligned checkpoints it is forced: triggered at once, beside
+// the pending one.
+func TestUnalignedSavepointWaits(t *testing.T) {
+	base := bounded(1500, topology.TwoPhaseCommitSink)
+	base.Checkpoint.AsyncBase = 40 * time.Millisecond // each checkpoint pending for a while
+	base.Checkpoint.MinPause = 50 * time.Millisecond
+	for _, mode := range []Mode{Aligned, Unaligned} {
+		t.Run(string(mode), func(t *testing.T) {
+			cfg := base
+			cfg.Checkpoint.Mode = mode
+			probe := newSim(t, cfg).Run()
+			pending := probe.Checkpoints[1]
+			require.Equal(t, Completed, pending.Status)
+			at := (pending.TriggerAt + pending.EndAt) / 2
+			cfg.Recovery.Savepoints = []time.Duration{time.Duration(at)}
+			r := newSim(t, cfg).Run()
+			ids := savepointIDs(r)
+			require.Len(t, ids, 1)
+			sp := r.Checkpoints[ids[0]-1]
+			require.Equal(t, Completed, sp.Status)
+			before := r.Checkpoints[sp.ID-2]
+			if mode == Aligned {
+				assert.Equal(t, at, sp.TriggerAt, "forced: triggered when asked for")
+				assert.Greater(t, before.EndAt, sp.TriggerAt, "beside the pending checkpoint")
+			} else {
+				assert.Equal(t, before.EndAt, sp.TriggerAt, "triggered when the pending checkpoint ended, without the min pause")
+				assert.Greater(t, sp.TriggerAt, at)
+				after := r.Checkpoints[sp.ID]
+				assert.GreaterOrEqual(t, after.TriggerAt, sp.EndAt, "one checkpoint at a time")
+			}
+			requireInvariants(t, r)
+			requireDrainedExactlyOnce(t, r)
+		})
+	}
+}

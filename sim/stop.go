@@ -50,7 +50,7 @@ func (s *Sim) stopWithSavepoint() {
 		s.trace(TraceEvent{Kind: StopFailed, Subtask: -1, Channel: -1})
 		return
 	}
-	co.stop() // CheckpointCoordinator.stopCheckpointScheduler
+	co.suspend(s) // CheckpointCoordinator.stopCheckpointScheduler
 	n := co.lastID() + 1
 	co.trigger(s, true)
 	co.get(n).Synchronous = true

@@ -205,3 +205,50 @@ func TestNoSavepointAfterStop(t *testing.T) {
 	requireDrainedExactlyOnce(t, r)
 	assert.Equal(t, int64(4*600), r.Summary.RecordsIn)
 }
+
+// TestStopWithSavepointSuspends: a stop-with-savepoint first stops the
+// coordinator's scheduler (SchedulerBase.stopWithSavepoint calls
+// CheckpointCoordinator.stopCheckpointScheduler), which aborts the pending
+// checkpoint (CHECKPOINT_COORDINATOR_SUSPEND, not counted as a failure),
+// so the sinks commit only on the synchronous savepoint.
+func TestStopWithSavepointSuspends(t *testing.T) {
+	for _, mode := range []Mode{Aligned, Unaligned} {
+		t.Run(string(mode), func(t *testing.T) {
+			cfg := stopJob(false)
+			cfg.Checkpoint.Mode = mode
+			cfg.Checkpoint.AsyncBase = 40 * time.Millisecond
+			cfg.Recovery.TolerableFailures = 0
+			probe := newSim(t, cfg).Run()
+			var pending *CheckpointStats
+			for i := range probe.Checkpoints {
+				if c := &probe.Checkpoints[i]; c.TriggerAt > int64(500*time.Millisecond) && c.Status == Completed {
+					pending = c
+					break
+				}
+			}
+			require.NotNil(t, pending)
+			at := (pending.TriggerAt + pending.EndAt) / 2
+			cfg.Recovery.Stop.At = time.Duration(at)
+			evs, r, _ := runTraced(t, cfg)
+			suspended := r.Checkpoints[pending.ID-1]
+			assert.Equal(t, Aborted, suspended.Status)
+			assert.Equal(t, ReasonSuspended, suspended.Reason)
+			assert.Equal(t, at, suspended.EndAt, "aborted when the stop was asked for")
+			st := r.StopWithSavepoint
+			require.NotNil(t, st)
+			require.Empty(t, st.Failed)
+			sp := r.Checkpoints[st.Savepoint-1]
+			for _, ev := range ofKind(evs, TransactionCommitted) {
+				if ev.At > at {
+					// The suspended checkpoint's transaction is committed
+					// with the savepoint's, on its notification.
+					assert.GreaterOrEqual(t, ev.At, sp.EndAt, "nothing commits before the savepoint completes")
+				}
+			}
+			assert.Equal(t, at, sp.TriggerAt, "the synchronous savepoint is triggered at once")
+			assert.Equal(t, Completed, sp.Status)
+			assert.Equal(t, JobFinished, r.Job, "the abort is not counted against tolerable_failed_checkpoints: 0")
+			requireDrainedExactlyOnce(t, r)
+		})
+	}
+}

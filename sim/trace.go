@@ -195,9 +195,12 @@ const (
 	// was closing: its input had ended and its final checkpoint completed,
 	// and it waited for its last uploads (CHECKPOINT_DECLINED_TASK_CLOSING).
 	ReasonTaskClosing
+	// ReasonSuspended: the coordinator's scheduler stopped for a
+	// stop-with-savepoint (CHECKPOINT_COORDINATOR_SUSPEND).
+	ReasonSuspended
 )
 
-var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished", "task failure", "task not ready", "task closing"}
+var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished", "task failure", "task not ready", "task closing", "suspended"}
 
 // String is the reason's name.
 func (r Reason) String() string { return reasonNames[r] }
