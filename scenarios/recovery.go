@@ -298,11 +298,29 @@ var recoveryErrors = []recoveryError{
 
 // warnings lists the keys the file gave that Flink version v removed or
 // deprecated, with where they are and what they mean there.
-func (d *decoder) warnings(v sim.FlinkVersion) []string {
+func (d *decoder) warnings(c *sim.Config) []string {
+	v := c.FlinkVersion
 	var out []string
 	warn := func(path, msg string) {
 		if p, ok := d.values[path]; ok {
 			out = append(out, d.located(p.err(d.file, "warning: %s", msg)).Error())
+		}
+	}
+	if !v.NetworkBuffersConfigurable() {
+		fixed := sim.DefaultChannelConfig()
+		for _, k := range []struct {
+			key, option  string
+			value, flink int
+		}{
+			{"buffers_per_channel", "buffers-per-channel", c.Channels.BuffersPerChannel, fixed.BuffersPerChannel},
+			{"floating_buffers_per_gate", "floating-buffers-per-gate", c.Channels.FloatingBuffersPerGate, fixed.FloatingBuffersPerGate},
+			{"max_buffers_per_channel", "max-buffers-per-channel", c.Channels.MaxBuffersPerChannel, fixed.MaxBuffersPerChannel},
+		} {
+			if k.value != k.flink {
+				warn("channels."+k.key, fmt.Sprintf("Flink %s has no taskmanager.network.memory.%s (removed in 2.0, FLINK-33750) and always uses %d; "+
+					"the run uses %d as a what-if (an input gate gets fewer exclusive buffers only through taskmanager.network.memory.read-buffer.required-per-gate.max; set flink_version: 1.20 for a release with the option)",
+					v.OrCurrent(), k.option, k.flink, k.value))
+			}
 		}
 	}
 	if !v.HasPreferCheckpointForRecovery() {

@@ -99,7 +99,7 @@ func (d *decoder) parse(data []byte) (*Scenario, error) {
 	}
 	s.at = d.positions
 	d.applyRecordSize(s)
-	s.Warnings = d.warnings(s.Config.FlinkVersion)
+	s.Warnings = d.warnings(&s.Config)
 	if s.Config.Script == nil && !d.has("operators") {
 		return nil, d.root.err(filename, "missing required field \"operators\" at top level (or a script section)")
 	}

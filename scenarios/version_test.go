@@ -52,3 +52,42 @@ recovery: {prefer_checkpoint_for_recovery: true, fail_on_checkpointing_errors: f
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "v.yaml:2:16: flink_version: Flink version 1.12 is not modelled (allowed: 1.14,")
 }
+
+// TestRemovedNetworkOptionWarnings: under Flink 2.0 and later, a channels
+// value that Flink 2 fixes (FLINK-33750) warns at its position with the
+// value Flink uses; the run keeps the value. A value equal to Flink's, or
+// a release that has the option, does not warn.
+func TestRemovedNetworkOptionWarnings(t *testing.T) {
+	const job = `name: v
+%s
+operators:
+  - {name: s, kind: source}
+  - {name: k, kind: sink}
+edges: [{from: s, to: k}]
+channels: {buffers_per_channel: %d, floating_buffers_per_gate: 8, max_buffers_per_channel: %d}
+`
+	cases := []struct {
+		version           string
+		exclusive, maxBuf int
+		want              []string
+	}{
+		{"", 0, 1, []string{
+			"v.yaml:7:33: warning: Flink 2.1 has no taskmanager.network.memory.buffers-per-channel (removed in 2.0, FLINK-33750) and always uses 2; the run uses 0 as a what-if",
+			"v.yaml:7:91: warning: Flink 2.1 has no taskmanager.network.memory.max-buffers-per-channel (removed in 2.0, FLINK-33750) and always uses 10; the run uses 1 as a what-if",
+		}},
+		{"flink_version: 2.0", 2, 10, nil},
+		{"flink_version: 2.0", 2, 3, []string{"v.yaml:7:91: warning: Flink 2.0 has no taskmanager.network.memory.max-buffers-per-channel"}},
+		{"flink_version: 1.20", 0, 1, nil},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s %d %d", c.version, c.exclusive, c.maxBuf), func(t *testing.T) {
+			sc, err := Parse("v.yaml", []byte(fmt.Sprintf(job, c.version, c.exclusive, c.maxBuf)))
+			require.NoError(t, err)
+			require.Len(t, sc.Warnings, len(c.want), "%q", sc.Warnings)
+			for i, w := range c.want {
+				assert.True(t, strings.HasPrefix(sc.Warnings[i], w), "%q\nwant prefix %q", sc.Warnings[i], w)
+			}
+			assert.Equal(t, c.exclusive, sc.Config.Channels.BuffersPerChannel, "the run keeps the value")
+		})
+	}
+}

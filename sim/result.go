@@ -228,7 +228,7 @@ func carve[T any](buf, xs []T) (copied, rest []T) {
 // Result describes the run so far (it may be called before the end).
 func (s *Sim) Result() *Result {
 	r := &Result{Scenario: s.cfg.Name, Seed: s.cfg.Seed, VirtualEnd: s.now, Events: s.fired, Stop: s.stop,
-		Mode: s.cfg.Checkpoint.Mode, StateBackend: s.cfg.StateBackend, FlinkVersion: s.cfg.FlinkVersion.orCurrent(), Job: s.job.status, Failovers: slices.Clone(s.job.failovers),
+		Mode: s.cfg.Checkpoint.Mode, StateBackend: s.cfg.StateBackend, FlinkVersion: s.cfg.FlinkVersion.OrCurrent(), Job: s.job.status, Failovers: slices.Clone(s.job.failovers),
 		Resubmissions: slices.Clone(s.job.resubmissions)}
 	if s.tokens != nil {
 		s.tokenResult(r)

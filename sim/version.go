@@ -67,8 +67,8 @@ func (v FlinkVersion) known() bool {
 	return false
 }
 
-// orCurrent is v, or CurrentFlinkVersion for the zero value.
-func (v FlinkVersion) orCurrent() FlinkVersion {
+// OrCurrent is v, or CurrentFlinkVersion for the zero value.
+func (v FlinkVersion) OrCurrent() FlinkVersion {
 	if v == (FlinkVersion{}) {
 		return CurrentFlinkVersion
 	}
@@ -77,7 +77,7 @@ func (v FlinkVersion) orCurrent() FlinkVersion {
 
 // atLeast reports whether v is major.minor or later.
 func (v FlinkVersion) atLeast(major, minor int) bool {
-	v = v.orCurrent()
+	v = v.OrCurrent()
 	return v.Major > major || v.Major == major && v.Minor >= minor
 }
 
@@ -108,3 +108,14 @@ func (v FlinkVersion) StopWithSavepointStopping() bool { return v.atLeast(1, 15)
 // in 1.15 (FLINK-20427: it could lose data), where savepoints are no longer in the store it
 // chose from.
 func (v FlinkVersion) HasPreferCheckpointForRecovery() bool { return !v.atLeast(1, 15) }
+
+// NetworkBuffersConfigurable reports whether Flink reads
+// taskmanager.network.memory.buffers-per-channel,
+// floating-buffers-per-gate and max-buffers-per-channel: deprecated in
+// 1.20 (FLINK-35461) and removed in 2.0 (FLINK-33750), where
+// NettyShuffleEnvironmentConfiguration.fromConfiguration fixes them at 2,
+// 8 and 10 and an input gate gets fewer exclusive buffers only through
+// taskmanager.network.memory.read-buffer.required-per-gate.max
+// (InputGateSpecUtils). A run uses ChannelConfig's values whatever the
+// release; a scenario that sets other values warns under 2.0 and later.
+func (v FlinkVersion) NetworkBuffersConfigurable() bool { return !v.atLeast(2, 0) }
