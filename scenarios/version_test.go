@@ -11,18 +11,21 @@ import (
 	"github.com/ckptsim/ckptsim/sim"
 )
 
-// TestFlinkVersionWarnings: keys that the chosen Flink version removed or
-// deprecated are accepted with a warning at their position that says
-// what they mean there.
-func TestFlinkVersionWarnings(t *testing.T) {
-	const job = `name: v
+// versionJob is a scenario with a flink_version line (the %s) and a job,
+// for a test to add the section it warns about.
+const versionJob = `name: v
 %s
 operators:
   - {name: s, kind: source}
   - {name: k, kind: sink}
 edges: [{from: s, to: k}]
-recovery: {prefer_checkpoint_for_recovery: true, fail_on_checkpointing_errors: false}
 `
+
+// TestFlinkVersionWarnings: keys that the chosen Flink version removed or
+// deprecated are accepted with a warning at their position that says
+// what they mean there.
+func TestFlinkVersionWarnings(t *testing.T) {
+	const job = versionJob + "recovery: {prefer_checkpoint_for_recovery: true, fail_on_checkpointing_errors: false}\n"
 	cases := []struct {
 		version string
 		want    sim.FlinkVersion
@@ -58,14 +61,7 @@ recovery: {prefer_checkpoint_for_recovery: true, fail_on_checkpointing_errors: f
 // value Flink uses; the run keeps the value. A value equal to Flink's, or
 // a release that has the option, does not warn.
 func TestRemovedNetworkOptionWarnings(t *testing.T) {
-	const job = `name: v
-%s
-operators:
-  - {name: s, kind: source}
-  - {name: k, kind: sink}
-edges: [{from: s, to: k}]
-channels: {buffers_per_channel: %d, floating_buffers_per_gate: 8, max_buffers_per_channel: %d}
-`
+	const job = versionJob + "channels: {buffers_per_channel: %d, floating_buffers_per_gate: 8, max_buffers_per_channel: %d}\n"
 	cases := []struct {
 		version           string
 		exclusive, maxBuf int
