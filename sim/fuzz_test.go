@@ -135,6 +135,9 @@ func fuzzConfig(t *rapid.T) Config {
 	ck.MinPause, ck.Timeout = edgeDuration(0).Draw(t, "min pause"), edgeDuration(time.Millisecond).Draw(t, "timeout")
 	ck.SyncDuration, ck.AsyncBase = edgeDuration(0).Draw(t, "sync"), edgeDuration(0).Draw(t, "async")
 	ck.MaxConcurrent = int(edgeInt(1, MaxCheckpoints).Draw(t, "max concurrent"))
+	if ck.Mode == Unaligned {
+		ck.MaxConcurrent = 1 // Flink refuses more (CheckpointCoordinatorConfiguration)
+	}
 	ck.NumRetained = int(edgeInt(1, MaxCheckpoints).Draw(t, "num retained"))
 	ck.StorageBandwidth = edgeInt(1, MaxBandwidth).Draw(t, "storage bandwidth")
 	cfg.Checkpoint = ck
