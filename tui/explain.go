@@ -78,8 +78,11 @@ func (m *Model) Explain(n int64) string {
 		return m.explainWaiting(&cs)
 	case sim.Aborted, sim.Expired:
 		why := cs.Reason.String()
-		if cs.Status == sim.Expired {
+		switch {
+		case cs.Status == sim.Expired:
 			why = "expired: not complete within the checkpoint timeout"
+		case cs.Reason == sim.ReasonSuspended:
+			why = "suspended: a stop-with-savepoint stopped the checkpoint scheduler, which aborts the pending checkpoints before the synchronous savepoint"
 		}
 		return fmt.Sprintf("%s after %s (%d/%d acknowledged): %s", strings.ToLower(cs.Status.String()), fmtDur(cs.EndAt-cs.TriggerAt), cs.Acked, cs.Total, why)
 	}

@@ -187,6 +187,17 @@ func TestExplain(t *testing.T) {
 	m.GoToTime(m.marks[1].trigger + int64(20*time.Millisecond))
 	require.Contains(t, m.Explain(2), "waiting for")
 	require.Empty(t, m.Explain(99))
+
+	// A checkpoint pending when the user stops the job with a savepoint.
+	probe, err := sim.New(cfg)
+	require.NoError(t, err)
+	pending := probe.Run().Checkpoints[1]
+	cfg.Recovery.Stop = sim.StopWithSavepoint{At: time.Duration((pending.TriggerAt + pending.EndAt) / 2)}
+	m, err = NewModel(cfg)
+	require.NoError(t, err)
+	m.GoTo(1 << 40)
+	require.Contains(t, m.Explain(pending.ID), "aborted after")
+	require.Contains(t, m.Explain(pending.ID), "suspended: a stop-with-savepoint stopped the checkpoint scheduler")
 }
 
 func TestFilter(t *testing.T) {
