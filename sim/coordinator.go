@@ -172,8 +172,9 @@ func (co *coordinator) subsume(s *Sim, latest *CheckpointStats) {
 	co.retained = kept
 }
 
-// savepoint triggers a savepoint: an aligned checkpoint that is not
-// subject to max concurrent checkpoints or the min pause.
+// savepoint handles a savepoint request: an aligned checkpoint, never
+// subject to the min pause, and forced past max concurrent checkpoints
+// unless the checkpoints are unaligned.
 func (co *coordinator) savepoint(s *Sim) {
 	if s.cfg.Checkpoint.Mode == Unaligned && len(co.pending) >= s.cfg.Checkpoint.MaxConcurrent {
 		// CheckpointCoordinator.triggerSavepoint: forSavepoint(

@@ -43,14 +43,17 @@ type StopStats struct {
 // stopWithSavepoint starts the stop-with-savepoint of the configuration.
 func (s *Sim) stopWithSavepoint() {
 	st := &StopStats{At: s.now, Drain: s.cfg.Recovery.Stop.Drain}
-	s.job.stop = st
 	co := &s.coord
 	if !s.allRunning() || co.running == 0 || co.tasksFinished(s) {
+		s.job.stop = st
 		st.Failed = "not all required tasks are running (NOT_ALL_REQUIRED_TASKS_RUNNING)"
 		s.trace(TraceEvent{Kind: StopFailed, Subtask: -1, Channel: -1})
 		return
 	}
-	co.suspend(s) // CheckpointCoordinator.stopCheckpointScheduler
+	// CheckpointCoordinator.stopCheckpointScheduler, while the stop still
+	// counts as ahead (userAhead): its aborts are no stall or deadlock.
+	co.suspend(s)
+	s.job.stop = st
 	n := co.lastID() + 1
 	co.trigger(s, true)
 	co.get(n).Synchronous = true
