@@ -135,7 +135,7 @@ func (s *Sim) resubmit(i int) {
 	}
 	rs.Execution, rs.RestoredFrom, rs.FromExecution, rs.Savepoint = co.execution, cs.ID, cs.Execution, cs.Savepoint
 	co.base, co.last, co.origin, co.savepoints = cs.ID, cs.ID, cs, nil
-	co.pending, co.queued, co.lastCompletion = nil, 0, -1
+	co.pending, co.queued, co.queuedSavepoints, co.lastCompletion = nil, 0, 0, -1
 	co.retained = []int64{cs.ID}
 	j := &s.job
 	j.restarter = restarter{cfg: s.cfg.Recovery.Restart}
