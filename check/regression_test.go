@@ -263,3 +263,15 @@ func TestRegressionSavepointKeepsCheckpoint(t *testing.T) {
 	run := Require(t, sc.Config, Liveness, SharedState)
 	assert.Zero(t, run.Result.Summary.Aborted, "no checkpoint fails to register its files")
 }
+
+// TestRegressionTimeoutPrioritizesBackpressured: an aligned checkpoint
+// timeout turns the barrier at the head of a backpressured task's input
+// into a priority barrier, which the task takes at once (its mailbox goes
+// on after the timer). The engine stepped the timer and left the task
+// idle, so checkpoints stopped completing after the restore.
+func TestRegressionTimeoutPrioritizesBackpressured(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/timeout-prioritizes-backpressured.yaml")
+	require.NoError(t, err)
+	run := Require(t, sc.Config, Liveness)
+	assert.Zero(t, run.Result.Summary.InProgress, "the checkpoint triggered after the restore completes")
+}

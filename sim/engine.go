@@ -480,6 +480,12 @@ func (s *Sim) dispatch(e event) {
 			s.asyncDone(t, e.b)
 		case evAlignTimeout:
 			s.alignmentTimeout(t, e.b)
+			// The timer is a mail of the task's mailbox; the barriers it
+			// prioritized are priority events, which the task takes next,
+			// also while backpressured (CheckpointedInputGate's
+			// processPriorityEvents mail, on the priority event that
+			// RemoteInputChannel.convertToPriorityEvent announces).
+			s.tryWork(t)
 		case evWake:
 			s.tryWork(t)
 		case evRestored:
