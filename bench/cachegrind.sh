@@ -22,7 +22,7 @@
 # took that machine's LL for a direct-mapped cache of 256 MiB, which the
 # big job's 140 MiB fit in: its misses to memory did not show. The cycle
 # estimate weighs them as 60 cycles, where one costs about 250 here (see
-# the README's Performance): for a run bound by memory, such as the big
+# docs/performance.md): for a run bound by memory, such as the big
 # job, compare the LL misses themselves.
 #
 # Needs valgrind (apt-get install valgrind). Not part of CI.
