@@ -268,3 +268,24 @@ func TestOwnBufferWait(t *testing.T) {
 	assert.Nil(t, run.Result.Deadlock)
 	assert.Positive(t, run.Result.Summary.Completed)
 }
+
+// TestOwnBufferWaitRecovering: a subtask that takes barriers with
+// priority is in an own-buffer wait for good while it recovers its input
+// channel state: it stays INITIALIZING, so no checkpoint, and no priority
+// barrier that would finish its buffer, is triggered.
+func TestOwnBufferWaitRecovering(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/own-buffer-wait-recovering.yaml")
+	require.NoError(t, err)
+	run, verdicts, err := Evaluate(sc.Config, Liveness)
+	require.NoError(t, err)
+	d := run.Result.Deadlock
+	require.NotNil(t, d)
+	assert.True(t, d.OwnBuffer())
+	assert.Zero(t, d.Checkpoint)
+	assert.Equal(t, "no checkpoint can be triggered", d.Stuck())
+	assert.Contains(t, d.Text, "agg1[0] is backpressured by agg1[0]->sink1[0]")
+	assert.Contains(t, d.Text, "stays INITIALIZING")
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+	assert.Equal(t, OwnBufferWait, verdicts[0].Behaviour)
+}

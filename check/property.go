@@ -611,8 +611,8 @@ func checkLiveness(r *Run) error {
 		if d := res.Deadlock; d != nil && sp.to == int64(cfg.Until) && d.Since <= last+int64(window) {
 			// The stall is Flink's: the run ends in a cycle of waits that
 			// began within the window (docs/flink-semantics.md).
-			return flinkBehaviour(deadlockName(d), fmt.Sprintf("no checkpoint completed after %v: checkpoint %d can never complete: %s",
-				time.Duration(last), d.Checkpoint, d.Text))
+			return flinkBehaviour(deadlockName(d), fmt.Sprintf("no checkpoint completed after %v: %s: %s",
+				time.Duration(last), d.Stuck(), d.Text))
 		}
 		return fmt.Errorf("no checkpoint completed between %v and %v although one must every %v (interval %v + min pause %v + bound %v)%s; %d completed, %d expired, %d aborted, %d in progress",
 			time.Duration(last), min(time.Duration(last)+window, time.Duration(sp.to)), window, ck.Interval, ck.MinPause, bound, sp.what,
@@ -768,8 +768,8 @@ func drainable(cfg *sim.Config) error {
 // budget is spent (docs/flink-semantics.md, "Forced alignment deadlock").
 func deadlocked(res *sim.Result) error {
 	d := res.Deadlock
-	return flinkBehaviour(deadlockName(d), fmt.Sprintf("the run stopped by %s at %v: checkpoint %d can never complete: %s",
-		res.Stop, time.Duration(res.VirtualEnd), d.Checkpoint, d.Text))
+	return flinkBehaviour(deadlockName(d), fmt.Sprintf("the run stopped by %s at %v: %s: %s",
+		res.Stop, time.Duration(res.VirtualEnd), d.Stuck(), d.Text))
 }
 
 func checkDrain(r *Run) error {

@@ -62,6 +62,17 @@ type Deadlock struct {
 // filled (a single WaitOwnBuffer), not a cycle around an alignment.
 func (d *Deadlock) OwnBuffer() bool { return len(d.Waits) == 1 && d.Waits[0].Kind == WaitOwnBuffer }
 
+// Stuck says which checkpoint can never complete: "checkpoint N can never
+// complete", or, when no checkpoint is pending (Checkpoint 0: a subtask
+// stuck while it recovers its input keeps the job from RUNNING, so none is
+// triggered), "no checkpoint can be triggered".
+func (d *Deadlock) Stuck() string {
+	if d.Checkpoint == 0 {
+		return "no checkpoint can be triggered"
+	}
+	return fmt.Sprintf("checkpoint %d can never complete", d.Checkpoint)
+}
+
 // WaitKind is why a subtask of a Deadlock waits.
 type WaitKind uint8
 
@@ -131,7 +142,11 @@ func (s *Sim) deadlockText(d *Deadlock) string {
 			}
 			parts = append(parts, fmt.Sprintf("%s is backpressured by %s, %s", name(w.Subtask), ch(w.Channel), why))
 		case WaitOwnBuffer:
-			parts = append(parts, fmt.Sprintf("%s is backpressured by %s, whose one buffer (max_buffers_per_channel: 1) is the one %s is filling: only its next record or event would finish it, and it takes none, its barriers queued behind records", name(w.Subtask), ch(w.Channel), name(w.Subtask)))
+			why := "its barriers queued behind records"
+			if s.tasks[w.Subtask].recovering > 0 {
+				why = "so it never consumes its recovered input channel state and stays INITIALIZING"
+			}
+			parts = append(parts, fmt.Sprintf("%s is backpressured by %s, whose one buffer (max_buffers_per_channel: 1) is the one %s is filling: only its next record or event would finish it, and it takes none, %s", name(w.Subtask), ch(w.Channel), name(w.Subtask), why))
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -243,7 +258,9 @@ func (s *Sim) alignmentDeadlock() *Deadlock {
 // ownBufferWait finds a subtask that waits for its own buffer being filled
 // (WaitOwnBuffer), nil if none does. The subtask takes barriers in order
 // (not unaligned mode, or forced aligned inputs: a priority barrier would
-// be taken and its broadcast would finish the buffer), is not triggered
+// be taken and its broadcast would finish the buffer), or still recovers
+// its input channel state (INITIALIZING: no checkpoint is triggered until
+// every subtask is RUNNING, allRunning, so no barrier comes), is not triggered
 // directly (a source, or a task whose upstream finished), and no task can
 // finish (unbounded sources): then nothing but its own progress could free
 // the buffer.
@@ -254,7 +271,7 @@ func (s *Sim) ownBufferWait() *Deadlock {
 	for i := range s.tasks {
 		t := &s.tasks[i]
 		if !t.backpressured || t.busy || t.finished || t.restoring || s.job.waiting[t.id] || t.isSource() || len(t.triggers) > 0 ||
-			s.cfg.Checkpoint.Mode == Unaligned && !s.inOrder(t) {
+			s.cfg.Checkpoint.Mode == Unaligned && !s.inOrder(t) && t.recovering == 0 {
 			continue
 		}
 		for g := range t.outputs {

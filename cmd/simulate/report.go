@@ -156,11 +156,11 @@ func writeDeadlock(w io.Writer, r *sim.Result) {
 		return
 	}
 	if d.OwnBuffer() {
-		fmt.Fprintf(w, "\nDEADLOCK: checkpoint %d can never complete and the subtask below makes no progress, as in Flink:\n  %s.\n", d.Checkpoint, d.Text)
+		fmt.Fprintf(w, "\nDEADLOCK: %s and the subtask below makes no progress, as in Flink:\n  %s.\n", d.Stuck(), d.Text)
 		fmt.Fprintln(w, "  Nothing in Flink ends it: with max-buffers-per-channel 1 the buffer being filled makes the task's buffer pool unavailable (LocalBufferPool), so the task takes no input, and the output flusher sends what the buffer holds without finishing it; raise max_buffers_per_channel (docs/flink-semantics.md, \"Own-buffer wait\").")
 		return
 	}
-	fmt.Fprintf(w, "\nDEADLOCK: checkpoint %d can never complete and the subtasks below make no progress, as in Flink: forced-aligned barriers (an operator with a forward or broadcast input) wait behind records that a cycle of backpressure holds back:\n  %s.\n", d.Checkpoint, d.Text)
+	fmt.Fprintf(w, "\nDEADLOCK: %s and the subtasks below make no progress, as in Flink: forced-aligned barriers (an operator with a forward or broadcast input) wait behind records that a cycle of backpressure holds back:\n  %s.\n", d.Stuck(), d.Text)
 	fmt.Fprintln(w, "  Nothing in Flink ends it: the alignment waits for a barrier, a cancel marker or a newer barrier, all behind the same records; the checkpoint expires after checkpoint.timeout and, without tolerable failed checkpoints, the job fails over (docs/flink-semantics.md, \"Forced alignment deadlock\").")
 }
 
