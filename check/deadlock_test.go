@@ -282,7 +282,7 @@ func TestOwnBufferWaitRecovering(t *testing.T) {
 	require.NotNil(t, d)
 	assert.True(t, d.OwnBuffer())
 	assert.Zero(t, d.Checkpoint)
-	assert.Equal(t, "no checkpoint can be triggered", d.Stuck())
+	assert.Equal(t, "no checkpoint can complete", d.Stuck())
 	assert.Contains(t, d.Text, "agg1[0] is backpressured by agg1[0]->sink1[0]")
 	assert.Contains(t, d.Text, "stays INITIALIZING")
 	require.Len(t, verdicts, 1)

@@ -63,12 +63,12 @@ type Deadlock struct {
 func (d *Deadlock) OwnBuffer() bool { return len(d.Waits) == 1 && d.Waits[0].Kind == WaitOwnBuffer }
 
 // Stuck says which checkpoint can never complete: "checkpoint N can never
-// complete", or, when no checkpoint is pending (Checkpoint 0: a subtask
-// stuck while it recovers its input keeps the job from RUNNING, so none is
-// triggered), "no checkpoint can be triggered".
+// complete", or "no checkpoint can complete" when none is pending yet
+// (Checkpoint 0): the next one would not either, or, while a subtask stuck
+// recovering its input keeps the job from RUNNING, none is triggered.
 func (d *Deadlock) Stuck() string {
 	if d.Checkpoint == 0 {
-		return "no checkpoint can be triggered"
+		return "no checkpoint can complete"
 	}
 	return fmt.Sprintf("checkpoint %d can never complete", d.Checkpoint)
 }
