@@ -248,10 +248,7 @@ func deadlockLasts(t *testing.T, cfg sim.Config) bool {
 // liveness counts the run as Flink's behaviour; with 2 buffers the job
 // goes on.
 func TestOwnBufferWait(t *testing.T) {
-	sc, err := scenarios.Load("../testdata/regression/own-buffer-wait.yaml")
-	require.NoError(t, err)
-	run, verdicts, err := Evaluate(sc.Config, Liveness)
-	require.NoError(t, err)
+	sc, run, verdicts := livenessOf(t, "own-buffer-wait.yaml")
 	d := run.Result.Deadlock
 	require.NotNil(t, d)
 	assert.True(t, d.OwnBuffer())
@@ -263,7 +260,7 @@ func TestOwnBufferWait(t *testing.T) {
 
 	cfg := sc.Config
 	cfg.Channels.MaxBuffersPerChannel = 2
-	run, _, err = Evaluate(cfg, Liveness)
+	run, _, err := Evaluate(cfg, Liveness)
 	require.NoError(t, err)
 	assert.Nil(t, run.Result.Deadlock)
 	assert.Positive(t, run.Result.Summary.Completed)
@@ -274,10 +271,7 @@ func TestOwnBufferWait(t *testing.T) {
 // channel state: it stays INITIALIZING, so no checkpoint, and no priority
 // barrier that would finish its buffer, is triggered.
 func TestOwnBufferWaitRecovering(t *testing.T) {
-	sc, err := scenarios.Load("../testdata/regression/own-buffer-wait-recovering.yaml")
-	require.NoError(t, err)
-	run, verdicts, err := Evaluate(sc.Config, Liveness)
-	require.NoError(t, err)
+	_, run, verdicts := livenessOf(t, "own-buffer-wait-recovering.yaml")
 	d := run.Result.Deadlock
 	require.NotNil(t, d)
 	assert.True(t, d.OwnBuffer())
@@ -288,4 +282,29 @@ func TestOwnBufferWaitRecovering(t *testing.T) {
 	require.Len(t, verdicts, 1)
 	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
 	assert.Equal(t, OwnBufferWait, verdicts[0].Behaviour)
+}
+
+// TestOwnBufferWaitCancelled: an own-buffer wait that a resubmission's
+// cancellation ends is Flink's behaviour for the span it ends, as one that
+// lasts to the end of the run is.
+func TestOwnBufferWaitCancelled(t *testing.T) {
+	_, run, verdicts := livenessOf(t, "own-buffer-wait-cancelled.yaml")
+	require.NotEmpty(t, run.Result.Resubmissions)
+	d := run.Result.Resubmissions[0].Deadlock
+	require.NotNil(t, d, "the job was in an own-buffer wait when the user cancelled it")
+	assert.True(t, d.OwnBuffer())
+	assert.Equal(t, int64(9), d.Checkpoint)
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+	assert.Contains(t, verdicts[0].Detail, "checkpoint 9 can never complete")
+}
+
+// livenessOf judges the scenario file of testdata/regression by liveness.
+func livenessOf(t *testing.T, file string) (*scenarios.Scenario, *Run, []Verdict) {
+	t.Helper()
+	sc, err := scenarios.Load("../testdata/regression/" + file)
+	require.NoError(t, err)
+	run, verdicts, err := Evaluate(sc.Config, Liveness)
+	require.NoError(t, err)
+	return sc, run, verdicts
 }

@@ -608,9 +608,9 @@ func checkLiveness(r *Run) error {
 		if sp.to-last <= int64(window) {
 			continue
 		}
-		if d := res.Deadlock; d != nil && sp.to == int64(cfg.Until) && d.Since <= last+int64(window) {
-			// The stall is Flink's: the run ends in a cycle of waits that
-			// began within the window (docs/flink-semantics.md).
+		if d := sp.deadlock; d != nil && d.Since <= last+int64(window) {
+			// The stall is Flink's: the span ends in a cycle of waits
+			// that began within the window (docs/flink-semantics.md).
 			return flinkBehaviour(deadlockName(d), fmt.Sprintf("no checkpoint completed after %v: %s: %s",
 				time.Duration(last), d.Stuck(), d.Text))
 		}

@@ -11,10 +11,20 @@ import (
 // tasks and its checkpoint scheduler on: from (its start, or the end of a
 // resubmission's restore) to to (a stop with savepoint, the cancellation
 // before a resubmission, or the end of the run). what names it in a
-// verdict, "" for a run without stop or restore.
+// verdict, "" for a run without stop or restore. deadlock is the cycle of
+// waits the job was in when the span ended, if any (the run's at its end,
+// a resubmission's at its cancellation).
 type span struct {
 	from, to int64
 	what     string
+	deadlock *sim.Deadlock
+}
+
+// spanEnd is when an execution may stop running, and the deadlock it was
+// in then.
+type spanEnd struct {
+	at       int64
+	deadlock *sim.Deadlock
 }
 
 // runningSpans are the spans of a fault-free run in which its job must keep
@@ -27,34 +37,33 @@ type span struct {
 // after it or the end of the run. A refused resubmission leaves the job
 // cancelled or finished: no span.
 func runningSpans(cfg *sim.Config, res *sim.Result) []span {
-	var ends []int64 // when an execution may stop running, in time order
+	var ends []spanEnd
 	if st := res.StopWithSavepoint; st != nil && st.Failed == "" && st.Savepoint > 0 {
-		ends = append(ends, st.At)
+		ends = append(ends, spanEnd{at: st.At})
 	}
 	for _, rs := range res.Resubmissions {
-		ends = append(ends, rs.At)
+		ends = append(ends, spanEnd{at: rs.At, deadlock: rs.Deadlock})
 	}
-	end := func(from int64) int64 {
-		to := int64(cfg.Until)
+	spanFrom := func(from int64, what string) span {
+		sp := span{from: from, to: int64(cfg.Until), what: what, deadlock: res.Deadlock}
 		for _, e := range ends {
-			if e >= from {
-				to = min(to, e)
+			if e.at >= from && e.at < sp.to {
+				sp.to, sp.deadlock = e.at, e.deadlock
 			}
 		}
-		return to
+		return sp
 	}
 	var spans []span
 	first := ""
 	if len(ends) > 0 {
 		first = " in execution 1"
 	}
-	spans = append(spans, span{from: 0, to: end(0), what: first})
+	spans = append(spans, spanFrom(0, first))
 	for _, rs := range res.Resubmissions {
 		if rs.Execution == 0 || rs.RestoredAt == 0 {
 			continue
 		}
-		spans = append(spans, span{from: rs.RestoredAt, to: end(rs.RestoredAt),
-			what: fmt.Sprintf(" in execution %d, restored at %v", rs.Execution+1, time.Duration(rs.RestoredAt))})
+		spans = append(spans, spanFrom(rs.RestoredAt, fmt.Sprintf(" in execution %d, restored at %v", rs.Execution+1, time.Duration(rs.RestoredAt))))
 	}
 	return spans
 }

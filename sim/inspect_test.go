@@ -175,7 +175,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.gates": "copied", "task.dirty": "copied", "task.recoveredOut": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
 		"channel.outBufs.buf": "copied", "channel.inBufs.rest.buf": "copied",
 		"channel.items.rest.buf": "copied", "channel.items.pool": "repointed", "Sim.chunks.free.blocks": "reset", "Sim.chunks.rings.free.blocks": "reset", "Sim.bufs.free.blocks": "reset", "Sim.txnRecs.blocks": "reset",
-		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared",
+		"ResubmissionStats.Parallelism": "shared", "ResubmissionStats.Rescaled": "shared", "ResubmissionStats.Deadlock": "shared",
 		"Sim.zipf": "shared", "Sim.graphs": "shared", "Sim.owners": "shared", "gate.owners": "shared", "checkers.ref.owners": "shared", "keyedState.owners": "shared", "keyedState.vals": "copied", "keyedState.has": "copied", "keyedState.more": "copied",
 		"task.backend.memtable": "copied", "task.backend.l0keys": "copied", "task.backend.levels": "copied", "task.backend.snapped": "copied", "task.backend.base": "shared",
 		"task.backend.segments": "copied", "task.backend.mat": "copied", "task.backend.matPending": "copied", "snappedFiles.files": "shared",

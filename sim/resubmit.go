@@ -88,6 +88,10 @@ type ResubmissionStats struct {
 	// in the job's operator order.
 	Parallelism map[string]int
 	Rescaled    []OperatorRescale
+	// Deadlock is the cycle of waits (or own-buffer wait) the cancelled
+	// job was in when the user cancelled it (Sim.Deadlock then), nil if
+	// none: Flink's reason why its checkpoints had stopped completing.
+	Deadlock *Deadlock
 }
 
 // resubmit carries out manual restore i.
@@ -97,6 +101,7 @@ func (s *Sim) resubmit(i int) {
 	rs := ResubmissionStats{At: s.now, RestoredFrom: -1, Parallelism: r.Parallelism}
 	if st := s.job.status; st != JobFailed && st != JobFinished && st != JobCanceled {
 		rs.Cancelled = true
+		rs.Deadlock = s.Deadlock()
 		s.cancel()
 	}
 	if s.job.status == JobFinished {
