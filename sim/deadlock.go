@@ -62,10 +62,10 @@ type Deadlock struct {
 // filled (a single WaitOwnBuffer), not a cycle around an alignment.
 func (d *Deadlock) OwnBuffer() bool { return len(d.Waits) == 1 && d.Waits[0].Kind == WaitOwnBuffer }
 
-// Stuck says which checkpoint can never complete: "checkpoint N can never
-// complete", or "no checkpoint can complete" when none is pending yet
-// (Checkpoint 0): the next one would not either, or, while a subtask stuck
-// recovering its input keeps the job from RUNNING, none is triggered.
+// Stuck says what the deadlock keeps from completing: "checkpoint N can
+// never complete", or "no checkpoint can complete" when none is pending
+// (Checkpoint 0), as before the first is triggered or while a stuck
+// subtask still recovers its input and so none is.
 func (d *Deadlock) Stuck() string {
 	if d.Checkpoint == 0 {
 		return "no checkpoint can complete"
