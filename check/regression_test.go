@@ -275,3 +275,33 @@ func TestRegressionTimeoutPrioritizesBackpressured(t *testing.T) {
 	run := Require(t, sc.Config, Liveness)
 	assert.Zero(t, run.Result.Summary.InProgress, "the checkpoint triggered after the restore completes")
 }
+
+// TestRegressionPriorityBarrierWaitsForResume: an unaligned barrier does
+// not leave a subpartition paused after an aligned barrier; it waits at
+// the head of the queue for the receiver's resumeConsumption, which takes
+// a latency to reach the sender, and then takes one more to arrive.
+func TestRegressionPriorityBarrierWaitsForResume(t *testing.T) {
+	sc, err := scenarios.Load("../testdata/regression/priority-barrier-waits-for-resume.yaml")
+	require.NoError(t, err)
+	s, err := sim.New(sc.Config)
+	require.NoError(t, err)
+	ch, ok := s.Graph().ChannelNamed("src1[0]->sink1[0]")
+	require.True(t, ok)
+	var unblocked, triggered, arrived int64
+	s.Tracer = func(ev sim.TraceEvent) {
+		switch {
+		case ev.Kind == sim.ChannelUnblocked && int(ev.Channel) == ch:
+			unblocked = ev.At
+		case ev.Kind == sim.CheckpointTriggered && ev.Checkpoint == 2:
+			triggered = ev.At
+		case ev.Kind == sim.BarrierReceived && int(ev.Channel) == ch && ev.Checkpoint == 2:
+			arrived = ev.At
+		}
+	}
+	res := s.Run()
+	latency := int64(sc.Config.Channels.Latency)
+	require.Positive(t, unblocked)
+	assert.Less(t, triggered, unblocked+latency, "checkpoint 2 is triggered while src1[0] is still paused")
+	assert.Equal(t, unblocked+2*latency, arrived, "the barrier goes out when the resumption arrives")
+	assert.Equal(t, sim.Completed, res.Checkpoints[1].Status)
+}

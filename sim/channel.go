@@ -297,10 +297,11 @@ func (s *Sim) delay(c *channel) int64 {
 	return s.channelDelay(c, later(s.now, s.latency()))
 }
 
-// sendPriority sends an unaligned barrier of the sender t at once (unless
-// the subpartition is not requested yet), ahead of the first n items
-// waiting in the output queue, whose records become
-// output channel state of the checkpoint. When it overtakes the whole
+// sendPriority sends an unaligned barrier of the sender t at once, ahead
+// of the first n items waiting in the output queue, whose records become
+// output channel state of the checkpoint; while the subpartition is not
+// requested yet, or paused after a blocking barrier, it waits at the head
+// of the queue instead (queuePriority). When it overtakes the whole
 // queue, the buffer being filled is finished first, as
 // BufferWritingResultPartition.broadcastEvent finishes every buffer
 // builder before it adds an event.
@@ -328,18 +329,14 @@ func (s *Sim) sendPriority(t *task, c *channel, it item, n int) {
 		s.persist(t, c, r, it.ck, bufs)
 	}
 	it.priority, it.blocking, it.timeoutable = true, false, false
-	if c.unrequested {
+	// A subpartition blocked after an aligned barrier sends nothing,
+	// priority events included (PipelinedSubpartition.pollBuffer returns
+	// null while isBlocked, and addPriorityElement does not notify the
+	// reader), so the barrier waits for the receiver's resumeConsumption.
+	if c.unrequested || c.paused {
 		s.queuePriority(c, it)
 		return
 	}
-	// Not modelled yet: a subpartition blocked after an aligned barrier
-	// sends nothing, priority events included (PipelinedSubpartition.
-	// pollBuffer returns null while isBlocked); here the barrier goes out
-	// even while c is paused. Held back, it lets a forced alignment and a
-	// timed-out one wait on each other for good (probably as in Flink),
-	// and the deadlock analysis (deadlock.go), the property tests and
-	// simulate check cannot tell that cycle from an engine bug yet
-	// (docs/flink-semantics.md, section 4).
 	s.wire(c, it)
 	// The priority event makes the subpartition available
 	// (PipelinedSubpartition.notifyPriorityEvent), so the reader polls it
