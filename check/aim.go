@@ -12,14 +12,16 @@ import (
 
 // A crash drawn at random times rarely strikes where region failover is
 // delicate: after every subtask of one pipelined region acknowledged a
-// checkpoint that another region is still completing. Flink keeps such a
-// checkpoint pending (CheckpointCoordinator.failUnacknowledgedPendingCheckpointsFor
-// fails only those the failed task has not acknowledged), it completes
-// while the crashed region waits for its restart, so its tasks miss the
-// notification, and the restart restores it: only the restore may commit
-// what the region's two-phase commit sinks pre-committed for it
-// (TwoPhaseCommitSinkFunction.initializeState, recoverAndCommit). An
-// aimed crash strikes in such a window.
+// checkpoint that another region is still completing. The failover moves
+// the job to RESTARTING, which aborts that checkpoint although the crashed
+// region's snapshots of it are complete and uploaded
+// (CheckpointCoordinatorDeActivator, stopCheckpointScheduler:
+// CHECKPOINT_COORDINATOR_SUSPEND), and the restart restores an older one:
+// the region's two-phase commit sinks must drop what they pre-committed
+// for it, and its sources rewind past it. (A Flink older than the modelled
+// releases kept such a checkpoint pending, failUnacknowledgedPendingCheckpointsFor,
+// unused since the legacy scheduler went and removed in 2023.) An aimed
+// crash strikes in such a window.
 
 // completing is a window in which every subtask of a region has
 // acknowledged a checkpoint that is not complete yet.

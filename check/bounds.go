@@ -164,8 +164,8 @@ type Bounds struct {
 	// moments when every subtask of one pipelined region has
 	// acknowledged a checkpoint that another region is still completing,
 	// and the crash strikes a subtask of that region at one of them, so
-	// that the checkpoint completes while the region waits for its
-	// restart and is what the restart restores.
+	// that the failover aborts a checkpoint the region acknowledged and
+	// the restart restores an older one (see aim.go).
 	AimedCrashes Choice
 	// FaultCheckpoint bounds the checkpoint of a crash in a phase, of a
 	// failed upload and of a corrupt checkpoint (also kept within the

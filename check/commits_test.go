@@ -78,6 +78,6 @@ func TestTwoPhaseCommitOnTheBlindSpot(t *testing.T) {
 	sc, err := scenarios.Load("../testdata/regression/restore-commit.yaml")
 	require.NoError(t, err)
 	run := Require(t, sc.Config, TwoPhaseCommit, NoLoss, EndToEnd)
-	require.Len(t, run.Result.Failovers, 1)
+	require.Len(t, run.Result.Resubmissions, 1)
 	assert.NotEmpty(t, run.obs.commits.owed, "the restore owes a commit")
 }

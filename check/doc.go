@@ -70,7 +70,7 @@
 // aimed (Bounds.AimedCrashes): a pilot run finds when every subtask of
 // one region has acknowledged a checkpoint that another region is still
 // completing, and the crash strikes that region then, so that the
-// checkpoint completes while the region waits for its restart. Bounds.Faults sets how many (Range{0, 0}: none,
+// failover aborts a checkpoint the region acknowledged. Bounds.Faults sets how many (Range{0, 0}: none,
 // Min 1: every run), and the other fault and recovery fields of Bounds
 // what they may be. The schedule is drawn last, so a run without faults is
 // the scenario the same seed gave before the generators had faults.

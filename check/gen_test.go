@@ -475,10 +475,11 @@ func TestBoundsValidate(t *testing.T) {
 
 // TestAimedCrashes: with region failover, aimed crashes strike a region
 // that acknowledged a checkpoint another region is still completing, so
-// that the checkpoint completes while the crashed region waits for its
-// restart; without them (AimedCrashes Never) that hardly ever happens.
+// that the failover (the job RESTARTING) aborts a checkpoint the crashed
+// region had acknowledged, and the restart restores an older one; without
+// them (AimedCrashes Never) that hardly ever happens.
 func TestAimedCrashes(t *testing.T) {
-	completedWhileWaiting := func(aim Choice) int {
+	abortedAcked := func(aim Choice) int {
 		b := DefaultBounds()
 		b.Faults = Range{1, 1}
 		b.FaultKinds, b.CrashPhases = []sim.FaultKind{sim.Crash}, []sim.Phase{sim.AtTime}
@@ -491,9 +492,10 @@ func TestAimedCrashes(t *testing.T) {
 			withinFaults(t, b, cfg)
 			r, err := Simulate(cfg)
 			require.NoError(t, err)
+			region := topology.PipelinedRegions(r.Graph)
 			for _, f := range r.Result.Failovers {
-				if slices.ContainsFunc(r.Result.Checkpoints, func(c sim.CheckpointStats) bool {
-					return c.Status == sim.Completed && c.TriggerAt < f.At && c.EndAt > f.At && (f.RestartAt == 0 || c.EndAt < f.RestartAt)
+				if f.Origin >= 0 && slices.ContainsFunc(r.Result.Checkpoints, func(c sim.CheckpointStats) bool {
+					return c.Status == sim.Aborted && c.Reason == sim.ReasonSuspended && c.EndAt == f.At && ackedBy(c, region, region[f.Origin])
 				}) {
 					n++
 					break
@@ -502,10 +504,21 @@ func TestAimedCrashes(t *testing.T) {
 		}
 		return n
 	}
-	aimed, unaimed := completedWhileWaiting(Always), completedWhileWaiting(Never)
-	t.Logf("a checkpoint completed while the crashed region waited in %d of 100 runs aimed, %d unaimed", aimed, unaimed)
+	aimed, unaimed := abortedAcked(Always), abortedAcked(Never)
+	t.Logf("the failover aborted a checkpoint the crashed region had acknowledged in %d of 100 runs aimed, %d unaimed", aimed, unaimed)
 	assert.Greater(t, aimed, 40)
 	assert.Greater(t, aimed, 5*unaimed)
+}
+
+// ackedBy reports whether every subtask of region r (region maps
+// subtasks to regions) acknowledged checkpoint c.
+func ackedBy(c sim.CheckpointStats, region []int, r int) bool {
+	for st, sr := range region {
+		if sr == r && !c.Subtasks[st].Acked {
+			return false
+		}
+	}
+	return true
 }
 
 // TestVersionsFromSeed: Bounds.Versions gives each run the release its

@@ -53,29 +53,28 @@ type coordinator struct {
 	gen              int64 // generation of the periodic timer
 	// retained is the completed-checkpoint store of the current
 	// execution: the ids it restores from, oldest first.
-	retained  []int64
-	running   int  // subtasks not finished
-	scheduled bool // the periodic timer runs
+	retained []int64
+	running  int // subtasks not finished
 	// shared is the shared-state registry and the storage the
 	// checkpoints in storage take.
 	shared sharedRegistry
 }
 
-// stop stops the periodic timer and forgets queued requests (on a global
-// failover, a failure or the end of the job): abortPendingAndQueuedCheckpoints
-// fails the queued savepoint requests too.
+// stop stops the periodic timer and forgets queued requests (at the end
+// of the job, and in suspend): abortPendingAndQueuedCheckpoints fails the
+// queued savepoint requests too.
 func (co *coordinator) stop() {
 	co.gen++
-	co.scheduled = false
 	co.queued, co.queuedSavepoints = 0, 0
 }
 
-// suspend is CheckpointCoordinator.stopCheckpointScheduler as a
-// stop-with-savepoint calls it before its synchronous savepoint
-// (SchedulerBase.stopWithSavepoint: "so that we are guaranteed to have
-// only the data of the synchronous savepoint committed"): the timer stops
-// and every pending checkpoint is aborted (CHECKPOINT_COORDINATOR_SUSPEND,
-// not counted as a failure).
+// suspend is CheckpointCoordinator.stopCheckpointScheduler, as
+// CheckpointCoordinatorDeActivator calls it when a failover moves the job
+// to RESTARTING, and as a stop-with-savepoint calls it before its
+// synchronous savepoint (SchedulerBase.stopWithSavepoint: "so that we are
+// guaranteed to have only the data of the synchronous savepoint
+// committed"): the timer stops and every pending checkpoint is aborted
+// (CHECKPOINT_COORDINATOR_SUSPEND, not counted as a failure).
 func (co *coordinator) suspend(s *Sim) {
 	co.stop()
 	for _, n := range slices.Clone(co.pending) {
@@ -101,21 +100,6 @@ func (co *coordinator) isSavepoint(n int64) bool {
 		return cs.Savepoint
 	}
 	return slices.Contains(co.savepoints, n)
-}
-
-// abortNeeding aborts the pending checkpoints that a restarted subtask
-// (restart[i], or every subtask when restart is nil) has not acknowledged
-// (Flink's failUnacknowledgedPendingCheckpointsFor: not a counted failure).
-func (co *coordinator) abortNeeding(s *Sim, restart []bool) {
-	for _, n := range slices.Clone(co.pending) {
-		cs := co.get(n)
-		for i := range cs.Subtasks {
-			if (restart == nil || restart[i]) && !cs.Subtasks[i].Acked {
-				co.abort(s, n, ReasonTaskFailure)
-				break
-			}
-		}
-	}
 }
 
 // restorePoint picks what a failover restores: the latest checkpoint in
@@ -238,13 +222,15 @@ func (co *coordinator) interval(s *Sim) int64 {
 }
 
 // start schedules the first periodic trigger at a uniformly random time in
-// [minPause, interval] from now, as Flink's getRandomInitDelay does, when
-// the job starts and again when it runs after a global failover.
+// [minPause, interval] from now, as Flink's startCheckpointScheduler does
+// with getRandomInitDelay whenever the job becomes RUNNING: when it
+// starts or is resubmitted, after a failover, after a failed
+// stop-with-savepoint. A timer still running stops first.
 func (co *coordinator) start(s *Sim) {
 	if s.cfg.Checkpoint.Interval == 0 {
 		return
 	}
-	co.scheduled = true
+	co.gen++
 	lo := int64(s.cfg.Checkpoint.MinPause)
 	first := lo + s.rng.Int64N(co.interval(s)-lo+1)
 	s.q.push(s.now+first, evPeriodicTrigger, 0, co.gen, 0)

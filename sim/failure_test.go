@@ -184,7 +184,7 @@ func TestCrashInCheckpointPhase(t *testing.T) {
 			assert.Empty(t, at(evs, CheckpointAcked, id, 3))
 			c3 := r.Checkpoints[2]
 			assert.Equal(t, Aborted, c3.Status)
-			assert.Equal(t, ReasonTaskFailure, c3.Reason, "a task failure is not a counted checkpoint failure")
+			assert.Equal(t, ReasonSuspended, c3.Reason, "the failover suspends the coordinator; not a counted checkpoint failure")
 			assert.Equal(t, int64(2), f.RestoredFrom)
 			assert.Len(t, r.Failovers, 1, "the fault strikes once")
 			requireDrainedExactlyOnce(t, r)

@@ -124,7 +124,6 @@ func (s *Sim) handleFailure(cause string, recoverable bool, failed []int32) {
 			s.resetChannel(c)
 		}
 	}
-	s.coord.abortNeeding(s, restart)
 	fs := FailoverStats{At: s.now, Cause: cause, Subtasks: n, Origin: -1}
 	if len(failed) == 1 {
 		fs.Origin = failed[0]
@@ -140,9 +139,16 @@ func (s *Sim) handleFailure(cause string, recoverable bool, failed []int32) {
 		j.failovers = append(j.failovers, fs)
 		s.stopJob(JobFailed)
 	default:
-		if !slices.Contains(j.waiting, false) {
-			j.status = JobRestarting
-			s.coord.stop()
+		// DefaultScheduler.restartTasksWithDelay: addVerticesToRestartPending
+		// moves a RUNNING job to RESTARTING, for a region's failover too,
+		// and CheckpointCoordinatorDeActivator stops the periodic scheduler
+		// on any status but RUNNING (stopCheckpointScheduler: the timer
+		// stops and every pending checkpoint is aborted,
+		// CHECKPOINT_COORDINATOR_SUSPEND, not counted). A job already
+		// RESTARTING stays so, its scheduler stopped.
+		if j.status == JobRunning {
+			s.setJobStatus(JobRestarting)
+			s.coord.suspend(s)
 		}
 		j.failovers = append(j.failovers, fs)
 		s.q.push(s.now+delay, evRestart, 0, int64(req), 0)
@@ -216,15 +222,25 @@ func (s *Sim) stopJob(status JobStatus) {
 	for i := range s.chans {
 		s.resetChannel(&s.chans[i])
 	}
-	// The scheduler stops before the pending checkpoints are aborted, as
-	// in CheckpointCoordinator.stopCheckpointScheduler (periodicScheduling
-	// = false, cancelPeriodicTrigger, then abortPendingAndQueuedCheckpoints):
+	// The job leaving RUNNING (FAILING, CANCELLING, FINISHED) stops the
+	// periodic scheduler (CheckpointCoordinatorDeActivator). It stops
+	// before the pending checkpoints are aborted, as in
+	// CheckpointCoordinator.stopCheckpointScheduler (periodicScheduling =
+	// false, cancelPeriodicTrigger, then abortPendingAndQueuedCheckpoints):
 	// an abort frees a slot, and a queued request must not take it and
 	// trigger a checkpoint of the ending job, whose barriers the restarted
 	// subtasks of a resubmission would then inject.
-	s.coord.stop()
-	s.coord.abortNeeding(s, nil)
+	s.coord.suspend(s)
 	s.enterTerminal(status)
+}
+
+// setJobStatus moves the job to status st and traces the change, as
+// Flink logs "Job ... switched from state RUNNING to RESTARTING".
+func (s *Sim) setJobStatus(st JobStatus) {
+	if s.job.status != st {
+		s.job.status = st
+		s.trace(TraceEvent{Kind: JobStatusChanged, Subtask: -1, Channel: -1, N: int64(st)})
+	}
 }
 
 // enterTerminal sets the job's final status and applies the retention
@@ -269,7 +285,20 @@ func (s *Sim) restart(req int64) {
 	if cs != nil {
 		fs.RestoredFrom, fs.Savepoint = cs.ID, cs.Savepoint
 	}
-	j.status = JobRunning
+	// DefaultScheduler.restartTasks: removeVerticesFromRestartPending
+	// moves the job back to RUNNING once no subtask waits for a restart,
+	// before the state is restored, and the deactivator starts the
+	// periodic scheduler again with a random initial delay
+	// (startCheckpointScheduler); its requests are dropped until every
+	// subtask is RUNNING (allRunning).
+	waiting := false
+	for i, w := range j.waiting {
+		waiting = waiting || w && !restarted[i]
+	}
+	if !waiting {
+		s.setJobStatus(JobRunning)
+		s.coord.start(s)
+	}
 	fs.LocalRestores = s.redeploy(int(req), restarted, cs)
 }
 
@@ -278,10 +307,11 @@ func (s *Sim) restart(req int64) {
 // their task-local copy.
 func (s *Sim) redeploy(req int, restarted []bool, cs *CheckpointStats) (local int) {
 	j := &s.job
-	// SchedulerBase.restoreState aborts every pending checkpoint when
-	// restarted tasks restore: one could otherwise complete with their
-	// snapshots from before the failure.
-	s.coord.abortNeeding(s, nil)
+	// SchedulerBase.restoreState aborts every pending checkpoint
+	// (JOB_FAILOVER_REGION) so that none completes with snapshots from
+	// before the failure; here none is pending: the failover's RESTARTING
+	// aborted them (handleFailure), no checkpoint is triggered before
+	// every subtask runs again, and a resubmission starts without any.
 	for i := range s.tasks {
 		if restarted[i] {
 			j.waiting[i], j.waitingFor[i] = false, -1
@@ -398,9 +428,6 @@ func (s *Sim) restored(t *task) {
 				j.resubmissions[req.resubmission].RestoredAt = s.now
 			}
 		}
-	}
-	if j.restoring == 0 && !slices.Contains(j.waiting, true) && !s.coord.scheduled {
-		s.coord.start(s)
 	}
 	s.tryWork(t)
 }

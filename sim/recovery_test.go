@@ -119,8 +119,12 @@ func TestFailoverStrategies(t *testing.T) {
 					}
 					assert.Positive(t, during, "%s processes records while the failed region waits for its restart", name)
 				}
-				assert.Equal(t, JobRunning, jobStatusAt(evs, f.At), "a region failover does not restart the job")
 			}
+			// Every failover, a region's too, moves the job to RESTARTING
+			// (DefaultScheduler.addVerticesToRestartPending) and back to
+			// RUNNING at the restart.
+			assert.Equal(t, JobRestarting, jobStatusAt(evs, f.At))
+			assert.Equal(t, JobRunning, jobStatusAt(evs, f.RestartAt))
 			requireDrainedExactlyOnce(t, r)
 		})
 	}
@@ -289,12 +293,12 @@ func TestTolerableFailedCheckpoints(t *testing.T) {
 		requireDrainedExactlyOnce(t, r)
 	})
 
-	t.Run("checkpoints aborted by a task failure do not count", func(t *testing.T) {
+	t.Run("checkpoints aborted by a failover do not count", func(t *testing.T) {
 		cfg := bounded(1500, topology.TwoPhaseCommitSink)
 		cfg.Recovery.TolerableFailures = 0
 		cfg.Faults = []Fault{crashIn("count[0]", AsyncPhase, 3)}
 		r := newSim(t, cfg).Run()
-		require.Equal(t, ReasonTaskFailure, r.Checkpoints[2].Reason)
+		require.Equal(t, ReasonSuspended, r.Checkpoints[2].Reason, "the failover's RESTARTING suspends the coordinator")
 		require.Len(t, r.Failovers, 1, "only the crash fails the job over")
 		assert.Equal(t, "crash of count[0]", r.Failovers[0].Cause)
 	})
@@ -728,7 +732,7 @@ func TestCountedCheckpointFailures(t *testing.T) {
 	cfg.Recovery.TolerableFailures = 2
 	s := newSim(t, cfg)
 	co := &s.coord
-	for _, why := range []Reason{ReasonSubsumed, ReasonCancelled, ReasonTaskFailure, ReasonFinished} {
+	for _, why := range []Reason{ReasonSubsumed, ReasonCancelled, ReasonSuspended, ReasonTaskNotReady, ReasonTaskClosing} {
 		assert.Empty(t, co.countFailure(s, 5, why), why.String())
 	}
 	assert.Zero(t, s.job.failedCheckpoints)
@@ -827,4 +831,27 @@ func TestUnalignedSavepointWaits(t *testing.T) {
 			requireDrainedExactlyOnce(t, r)
 		})
 	}
+}
+
+// TestSchedulerStartsAtRestart: the checkpoint scheduler starts again when
+// the restart moves the job back to RUNNING (DefaultScheduler.restartTasks,
+// before the state is restored), not once it is restored: with the min
+// pause equal to the interval its ticks fall at the restart plus whole
+// intervals, the ticks during the restore are dropped
+// (NOT_ALL_REQUIRED_TASKS_RUNNING), and the first after it triggers.
+func TestSchedulerStartsAtRestart(t *testing.T) {
+	cfg := bounded(1500, topology.TwoPhaseCommitSink)
+	cfg.Checkpoint.Interval, cfg.Checkpoint.MinPause = 100*time.Millisecond, 100*time.Millisecond
+	cfg.Recovery.RestoreBase = 130 * time.Millisecond
+	cfg.Faults = []Fault{crashAt("count[1]", 450*time.Millisecond)}
+	r := newSim(t, cfg).Run()
+	require.Len(t, r.Failovers, 1)
+	f := r.Failovers[0]
+	i := slices.IndexFunc(r.Checkpoints, func(c CheckpointStats) bool { return c.TriggerAt > f.At })
+	require.GreaterOrEqual(t, i, 0)
+	first, interval := r.Checkpoints[i], int64(cfg.Checkpoint.Interval)
+	assert.Zero(t, (first.TriggerAt-f.RestartAt)%interval, "a tick of the timer started at the restart")
+	assert.GreaterOrEqual(t, first.TriggerAt, f.RestoredAt)
+	assert.Less(t, first.TriggerAt-f.RestoredAt, interval, "the first tick after every subtask runs")
+	assert.Greater(t, first.TriggerAt-f.RestartAt, interval, "the restore outlasts the first tick")
 }

@@ -65,7 +65,7 @@ func TestRestoreLoop(t *testing.T) {
 		assert.Greater(t, len(r.Failovers), 2, "the first failed restores came while the other region still read")
 		assert.Greater(t, r.VirtualEnd, int64(3*time.Second), "the other region reads for 3s")
 		assert.Equal(t, 2, r.Summary.AwaitingFinal, "other and otherSink wait for their final checkpoint")
-		assert.Equal(t, JobRunning, r.Job, "a region failover leaves the job RUNNING")
+		assert.Equal(t, JobRestarting, r.Job, "a region failover moves the job to RESTARTING too")
 	})
 	t.Run("beside a region that waits for its final checkpoint, a phase crash in the loop never strikes", func(t *testing.T) {
 		// A subtask of the loop never runs, whatever checkpoint the crash

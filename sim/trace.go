@@ -180,10 +180,6 @@ const (
 	ReasonExpired
 	// ReasonDeclined: a subtask declined the checkpoint.
 	ReasonDeclined
-	// ReasonFinished: the job finished before the checkpoint completed.
-	ReasonFinished
-	// ReasonTaskFailure: a subtask it needed failed (TASK_FAILURE).
-	ReasonTaskFailure
 	// ReasonTaskNotReady: a subtask took a barrier that starts the
 	// checkpoint unaligned while one of its input gates still read
 	// recovered channel state (RecoveredInputChannel.checkpointStarted:
@@ -195,12 +191,14 @@ const (
 	// was closing: its input had ended and its final checkpoint completed,
 	// and it waited for its last uploads (CHECKPOINT_DECLINED_TASK_CLOSING).
 	ReasonTaskClosing
-	// ReasonSuspended: the coordinator's scheduler stopped for a
-	// stop-with-savepoint (CHECKPOINT_COORDINATOR_SUSPEND).
+	// ReasonSuspended: the coordinator's scheduler stopped
+	// (CHECKPOINT_COORDINATOR_SUSPEND): the job left RUNNING, for a
+	// failover (RESTARTING) or for good, or a stop-with-savepoint stopped
+	// it before its synchronous savepoint.
 	ReasonSuspended
 )
 
-var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "finished", "task failure", "task not ready", "task closing", "suspended"}
+var reasonNames = [...]string{"", "subsumed", "cancelled", "expired", "declined", "task not ready", "task closing", "suspended"}
 
 // String is the reason's name.
 func (r Reason) String() string { return reasonNames[r] }

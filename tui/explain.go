@@ -82,7 +82,7 @@ func (m *Model) Explain(n int64) string {
 		case cs.Status == sim.Expired:
 			why = "expired: not complete within the checkpoint timeout"
 		case cs.Reason == sim.ReasonSuspended:
-			why = "suspended: a stop-with-savepoint stopped the checkpoint scheduler, which aborts the pending checkpoints before the synchronous savepoint"
+			why = "suspended: " + suspendedBy(s, n, cs.EndAt) + " stopped the checkpoint scheduler, which aborts every pending checkpoint"
 		}
 		return fmt.Sprintf("%s after %s (%d/%d acknowledged): %s", strings.ToLower(cs.Status.String()), fmtDur(cs.EndAt-cs.TriggerAt), cs.Acked, cs.Total, why)
 	}
@@ -257,4 +257,30 @@ func (m *Model) barrierQueued(sub int, n int64, buf *[]sim.QueuedItem) (ch int32
 		}
 	}
 	return ch, ahead
+}
+
+// suspendedBy names what stopped the checkpoint scheduler when it
+// aborted checkpoint n at time at: a failover, which moves the job to
+// RESTARTING (for a region's failover too), a stop-with-savepoint before
+// its synchronous savepoint (triggered then, with a newer id), or the
+// job's end.
+func suspendedBy(s *sim.Sim, n, at int64) string {
+	for i := 0; ; i++ {
+		f, ok := s.Failover(i)
+		if !ok {
+			break
+		}
+		if f.At == at {
+			return "the failover at " + fmtDur(at) + " (job RESTARTING)"
+		}
+	}
+	for k := n + 1; ; k++ {
+		cs, ok := s.CheckpointView(k, false)
+		if !ok || cs.TriggerAt > at {
+			return "the job's end"
+		}
+		if cs.Synchronous && cs.TriggerAt == at {
+			return "a stop-with-savepoint"
+		}
+	}
 }

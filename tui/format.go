@@ -118,6 +118,9 @@ func (m *Model) fmtEvent(ev sim.TraceEvent) string {
 		fmt.Fprintf(&b, " execution %d: %s", ev.N+1, rescaleText(rs.Rescaled))
 		return b.String()
 	}
+	if ev.Kind == sim.JobStatusChanged {
+		return b.String() + " " + sim.JobStatus(ev.N).String()
+	}
 	if ev.N != 0 {
 		switch ev.Kind {
 		case sim.RecordProcessed, sim.BarrierInjected:
