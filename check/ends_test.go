@@ -224,3 +224,16 @@ func TestBoundedEndsPriorityTaskWithoutBarrier(t *testing.T) {
 	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
 	assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
 }
+
+// TestBoundedEndsAnnouncementBeforeBuffer: a buffer the receiver takes in
+// the instant it arrives does not overtake the BacklogAnnouncement sent
+// before it on its channel. Seed 11213272 of simulate check --faults
+// always (shrunk) stranded a floating buffer that way and ran to its
+// event budget.
+func TestBoundedEndsAnnouncementBeforeBuffer(t *testing.T) {
+	run, verdicts := regressionEnds(t, "announcement-before-buffer.yaml")
+	require.Equal(t, sim.JobEnded, run.Result.Stop, "the run ran on, by %s", run.Result.Stop)
+	assert.Equal(t, sim.JobFinished, run.Result.Job)
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Pass, verdicts[0].Status, verdicts[0].Detail)
+}

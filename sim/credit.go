@@ -1,5 +1,7 @@
 package sim
 
+import "slices"
+
 // The receiver's side of a channel: Flink's credit-based flow control
 // (RemoteInputChannel, BufferManager, CreditBasedPartitionRequestClientHandler).
 // Each input channel owns buffers-per-channel exclusive buffers; each input
@@ -98,6 +100,9 @@ func (s *Sim) landArrived(c *channel) {
 		b := c.inBufs.at(int(c.landed))
 		if b.arrival > s.now {
 			break
+		}
+		if len(s.announcing) > 0 {
+			s.takeAnnouncements(c, c.recycled+uint32(c.landed))
 		}
 		c.landed++
 		if c.local || b.recovered {
@@ -397,9 +402,58 @@ func (s *Sim) announceBacklog(c *channel) {
 	if n := int32(s.backlog(c)); n > 0 && n != c.announced {
 		c.announced = n
 		c.lastArr = max(c.lastArr, s.delay(c))
-		s.deliver(c, c.lastArr, evBacklog, int64(n))
+		s.annSeq++
+		s.announcing = append(s.announcing, announcement{ch: c.id, seq: s.annSeq,
+			before: c.recycled + uint32(c.inBufs.len()), backlog: n})
+		s.deliver(c, c.lastArr, evBacklog, int64(s.annSeq)<<32|int64(n))
 	}
 }
 
-// backlogAnnounced is a BacklogAnnouncement reaching the receiver of c.
-func (s *Sim) backlogAnnounced(c *channel, backlog int) { s.onSenderBacklog(c, backlog) }
+// announcement is a BacklogAnnouncement on its way to the receiver of
+// channel ch: seq is the id its event carries, before the number (modulo
+// 2^32, as channel.recycled) of the first buffer sent after it.
+type announcement struct {
+	ch      int32
+	seq     uint32
+	before  uint32
+	backlog int32
+	applied bool // the receiver took it before its event fired
+}
+
+// backlogAnnounced is BacklogAnnouncement b (its id << 32 | the backlog)
+// reaching the receiver of c, unless it was taken already, before a
+// buffer sent behind it (takeAnnouncements).
+func (s *Sim) backlogAnnounced(c *channel, b int64) {
+	i := slices.IndexFunc(s.announcing, func(a announcement) bool { return a.seq == uint32(b>>32) })
+	if i < 0 {
+		return
+	}
+	a := s.announcing[i]
+	s.announcing = slices.Delete(s.announcing, i, i+1)
+	if !a.applied {
+		s.onSenderBacklog(c, int(a.backlog))
+	}
+}
+
+// takeAnnouncements takes the announcements on c that were sent before
+// its buffer number idx, which lands ahead of its event: on the channel's
+// connection they come first (Netty delivers its messages in order).
+// Without it a buffer that the task reached in the instant it arrived
+// took its credit before the announcement sent ahead of it, whose late
+// backlog then drew a floating buffer that no buffer would use, and with
+// no exclusive buffers the gate's other channel waited for it for good
+// (seed 11213272 of simulate check --faults always).
+func (s *Sim) takeAnnouncements(c *channel, idx uint32) {
+	for i := range s.announcing {
+		if a := &s.announcing[i]; a.ch == c.id && !a.applied && int32(idx-a.before) >= 0 {
+			a.applied = true
+			s.onSenderBacklog(c, int(a.backlog))
+		}
+	}
+}
+
+// dropAnnouncements forgets the announcements on c, reset by a restart:
+// their events are stale.
+func (s *Sim) dropAnnouncements(c *channel) {
+	s.announcing = slices.DeleteFunc(s.announcing, func(a announcement) bool { return a.ch == c.id })
+}

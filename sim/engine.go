@@ -95,10 +95,14 @@ type Sim struct {
 	// many channels have one. Everything before (seenAt, seenOrd) in the
 	// order of events has happened: the event being handled, or the time
 	// the run is observed at (ObserveAt).
-	lazy    []lazyCredit
-	lazyN   int
-	seenAt  int64
-	seenOrd uint64
+	lazy  []lazyCredit
+	lazyN int
+	// announcing are the BacklogAnnouncements on their way, in the order
+	// sent, annSeq the id of the next (credit.go).
+	announcing []announcement
+	annSeq     uint32
+	seenAt     int64
+	seenOrd    uint64
 	// eagerCredits makes every credit an event, as before credits were
 	// lazy: the tests compare the two.
 	eagerCredits bool
@@ -528,7 +532,7 @@ func (s *Sim) dispatch(e event) {
 			s.credited(c, uint32(e.b>>32), int(e.b&(1<<32-1)))
 		case evBacklog:
 			if !s.heldByPartition(c, &e) {
-				s.backlogAnnounced(c, int(e.b))
+				s.backlogAnnounced(c, e.b)
 			}
 		case evBufferSize:
 			s.resized(c, int32(e.b))

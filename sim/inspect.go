@@ -464,6 +464,7 @@ func (s *Sim) Clone() *Sim {
 	c.rng = rand.New(c.pcg)
 	c.q = s.q.clone()
 	c.lazy = slices.Clone(s.lazy)
+	c.announcing = slices.Clone(s.announcing)
 	c.chunks, c.bufs, c.txnRecs = chunkPool{}, ringPool[netBuf]{}, stack[[]output]{}
 	if s.tokens != nil {
 		c.tokens = s.tokens.clone()

@@ -157,7 +157,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.sink.open": "copied", "task.sink.pending": "copied", "taskSnap.txns": "copied",
 		"taskSnap.inState": "copied", "taskSnap.outState": "copied", "txn.recs": "copied",
 		"CheckpointStats.txns": "copied", "CheckpointStats.inState": "copied", "CheckpointStats.outState": "copied",
-		"Sim.tasks": "copied", "Sim.chans": "copied", "Sim.lazy": "copied",
+		"Sim.tasks": "copied", "Sim.chans": "copied", "Sim.lazy": "copied", "Sim.announcing": "copied",
 		"Sim.coord.stats": "copied", "Sim.coord.pending": "copied", "Sim.coord.retained": "copied",
 		"Sim.coord.latest": "copied", "Sim.coord.origin": "copied", "Sim.coord.savepoints": "copied", "Sim.coord.done": "copied",
 		"Sim.script": "copied", "Sim.checks": "copied", "checkers.cut.obs": "copied",

@@ -189,6 +189,9 @@ func (s *Sim) stopTask(t *task) {
 // its gate.
 func (s *Sim) resetChannel(c *channel) {
 	s.scheduleLazy(c) // the credit event of the old incarnation is stale
+	if len(s.announcing) > 0 {
+		s.dropAnnouncements(c)
+	}
 	s.setHeld(c, -int(c.held))
 	s.inFlight -= int64(c.inRecs + c.outRecs)
 	floating := c.floating
