@@ -300,8 +300,9 @@ func (s *Sim) delay(c *channel) int64 {
 // sendPriority sends an unaligned barrier of the sender t at once, ahead
 // of the first n items waiting in the output queue, whose records become
 // output channel state of the checkpoint; while the subpartition is not
-// requested yet, or paused after a blocking barrier, it waits at the head
-// of the queue instead (queuePriority). When it overtakes the whole
+// requested yet, or paused after a blocking barrier with the receiver's
+// resumeConsumption on its way, it waits at the head of the queue instead
+// (queuePriority). When it overtakes the whole
 // queue, the buffer being filled is finished first, as
 // BufferWritingResultPartition.broadcastEvent finishes every buffer
 // builder before it adds an event.

@@ -115,9 +115,10 @@ func (s *Sim) partitionRequested(c *channel) {
 // queuePriority queues priority barrier it at the head of c's output queue,
 // behind the priority barriers already there, while the receiver has not
 // requested the subpartition or the sender, paused after a blocking
-// barrier, waits for the receiver's resumeConsumption: it overtakes the queued data there
-// (PipelinedSubpartition.addPriorityElement) and goes out first once the
-// subpartition is requested (partitionRequested) or resumed (resumed).
+// barrier, waits for the receiver's resumeConsumption: it overtakes the
+// queued data there (PipelinedSubpartition.addPriorityElement) and goes
+// out first once the subpartition is requested (partitionRequested) or
+// resumed (resumed).
 func (s *Sim) queuePriority(c *channel, it item) {
 	i := 0
 	for i < c.out().len() && c.out().at(i).kind == itemBarrier && c.out().at(i).priority {
