@@ -95,17 +95,17 @@ type Sim struct {
 	// many channels have one. Everything before (seenAt, seenOrd) in the
 	// order of events has happened: the event being handled, or the time
 	// the run is observed at (ObserveAt).
-	lazy  []lazyCredit
-	lazyN int
+	lazy    []lazyCredit
+	lazyN   int
+	seenAt  int64
+	seenOrd uint64
+	// eagerCredits makes every credit an event, as before credits were
+	// lazy: the tests compare the two.
+	eagerCredits bool
 	// announcing are the BacklogAnnouncements on their way, in the order
 	// sent, annSeq the id of the next (credit.go).
 	announcing []announcement
 	annSeq     uint32
-	seenAt     int64
-	seenOrd    uint64
-	// eagerCredits makes every credit an event, as before credits were
-	// lazy: the tests compare the two.
-	eagerCredits bool
 }
 
 // StopReason says why a run ended.
