@@ -147,7 +147,10 @@ func (s *Sim) tryWork(t *task) {
 			continue
 		}
 		if t.isSource() {
-			if !s.sourceStep(t) {
+			// A source whose records are all due now reads on within one
+			// event; past the in-flight budget it stops, and the run with
+			// it (Step), before they outgrow the memory the budget bounds.
+			if s.inFlight > MaxInFlightRecords || !s.sourceStep(t) {
 				return
 			}
 			continue
