@@ -198,6 +198,16 @@ func TestExplain(t *testing.T) {
 	m.GoTo(1 << 40)
 	require.Contains(t, m.Explain(pending.ID), "aborted after")
 	require.Contains(t, m.Explain(pending.ID), "suspended: a stop-with-savepoint stopped the checkpoint scheduler")
+
+	// A checkpoint pending when a subtask crashes: the failover moves the
+	// job to RESTARTING, which suspends the coordinator.
+	cfg.Recovery.Stop = sim.StopWithSavepoint{}
+	crash := time.Duration((pending.TriggerAt + pending.EndAt) / 2)
+	cfg.Faults = []sim.Fault{{Kind: sim.Crash, Subtask: "parse[0]", At: crash}}
+	m, err = NewModel(cfg)
+	require.NoError(t, err)
+	m.GoTo(1 << 40)
+	require.Contains(t, m.Explain(pending.ID), "suspended: the failover at "+fmtDur(int64(crash))+" (job RESTARTING) stopped the checkpoint scheduler")
 }
 
 func TestFilter(t *testing.T) {
