@@ -417,7 +417,6 @@ type announcement struct {
 	seq     uint32
 	before  uint32
 	backlog int32
-	applied bool // the receiver took it before its event fired
 }
 
 // backlogAnnounced is BacklogAnnouncement b (its id << 32 | the backlog)
@@ -428,11 +427,8 @@ func (s *Sim) backlogAnnounced(c *channel, b int64) {
 	if i < 0 {
 		return
 	}
-	a := s.announcing[i]
 	s.announcing = slices.Delete(s.announcing, i, i+1)
-	if !a.applied {
-		s.onSenderBacklog(c, int(a.backlog))
-	}
+	s.onSenderBacklog(c, int(b&(1<<32-1)))
 }
 
 // takeAnnouncements takes the announcements on c that were sent before
@@ -444,11 +440,13 @@ func (s *Sim) backlogAnnounced(c *channel, b int64) {
 // no exclusive buffers the gate's other channel waited for it for good
 // (seed 11213272 of simulate check --faults always).
 func (s *Sim) takeAnnouncements(c *channel, idx uint32) {
-	for i := range s.announcing {
-		if a := &s.announcing[i]; a.ch == c.id && !a.applied && int32(idx-a.before) >= 0 {
-			a.applied = true
+	for i := 0; i < len(s.announcing); {
+		if a := s.announcing[i]; a.ch == c.id && int32(idx-a.before) >= 0 {
+			s.announcing = slices.Delete(s.announcing, i, i+1)
 			s.onSenderBacklog(c, int(a.backlog))
+			continue
 		}
+		i++
 	}
 }
 

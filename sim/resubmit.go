@@ -148,14 +148,14 @@ func (s *Sim) resubmit(i int) {
 	// A job stopped with a savepoint (flink stop) and resubmitted from it
 	// (flink run -s) reads on: the stop was the old job's.
 	j.stopped = false
-	// The new job is RUNNING: JobResubmitted stands for its status too.
+	// The new job is RUNNING as its scheduler starts deploying it
+	// (SchedulerBase.startScheduling, transitionToRunning; JobResubmitted
+	// stands for that status change in the trace), and the deactivator
+	// starts the periodic scheduler then; its requests are dropped until
+	// every subtask has restored its state and is RUNNING.
 	j.status = JobRunning
 	j.resubmissions = append(j.resubmissions, rs)
 	s.trace(TraceEvent{Kind: JobResubmitted, Subtask: -1, Channel: -1, Checkpoint: cs.ID, N: int64(co.execution)})
-	// The new job is RUNNING as its scheduler starts deploying it
-	// (SchedulerBase.startScheduling, transitionToRunning), and the
-	// deactivator starts the periodic scheduler then; its requests are
-	// dropped until every subtask has restored its state and is RUNNING.
 	co.start(s)
 	all := make([]bool, len(s.tasks))
 	req := len(j.restarts)
