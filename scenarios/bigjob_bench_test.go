@@ -51,6 +51,41 @@ func BenchmarkBigJob(b *testing.B) {
 	b.ReportMetric(run.Seconds()/float64(records)*1e6, "cpu-s/Mrecords")
 }
 
+// BenchmarkBigJobZeroExclusive runs the first 0.3 s of the big job with
+// Flink's 2 exclusive buffers per input channel and with none (setup not
+// timed), and reports the CPU nanoseconds per event of both and their
+// ratio, which should stay near 1. Without exclusive buffers every sender
+// announces its backlog to get credit (credit.go), and a big job has
+// thousands of announcements on their way at once: what a buffer's
+// landing does with them must not grow with that number. A list of them
+// shared by all the job's channels (536cdd8 to d056c5e) made it 7.7.
+func BenchmarkBigJobZeroExclusive(b *testing.B) {
+	var cfgs [2]sim.Config
+	for i, exclusive := range []int{2, 0} {
+		cfgs[i] = bigJob(b)
+		cfgs[i].Until = 300 * time.Millisecond
+		cfgs[i].Channels.BuffersPerChannel = exclusive
+		cfgs[i].Channels.FloatingBuffersPerGate = 2 * 250 // as many buffers per gate as with 2 exclusive
+	}
+	var events [2]int64
+	var run [2]time.Duration
+	for b.Loop() {
+		for i, cfg := range cfgs {
+			b.StopTimer()
+			s, err := sim.New(cfg)
+			require.NoError(b, err)
+			b.StartTimer()
+			start := cpuTime(b)
+			events[i] += s.Run().Events
+			run[i] += cpuTime(b) - start
+		}
+	}
+	per := func(i int) float64 { return float64(run[i].Nanoseconds()) / float64(events[i]) }
+	b.ReportMetric(per(0), "ns/event@2")
+	b.ReportMetric(per(1), "ns/event@0")
+	b.ReportMetric(per(1)/per(0), "ratio")
+}
+
 // cpuTime is the CPU time the process has used so far.
 func cpuTime(tb testing.TB) time.Duration {
 	var ru syscall.Rusage

@@ -1,7 +1,5 @@
 package sim
 
-import "slices"
-
 // The receiver's side of a channel: Flink's credit-based flow control
 // (RemoteInputChannel, BufferManager, CreditBasedPartitionRequestClientHandler).
 // Each input channel owns buffers-per-channel exclusive buffers; each input
@@ -101,7 +99,7 @@ func (s *Sim) landArrived(c *channel) {
 		if b.arrival > s.now {
 			break
 		}
-		if len(s.announcing) > 0 {
+		if s.announcing != nil {
 			s.takeAnnouncements(c, c.recycled+uint32(c.landed))
 		}
 		c.landed++
@@ -403,17 +401,19 @@ func (s *Sim) announceBacklog(c *channel) {
 		c.announced = n
 		c.lastArr = max(c.lastArr, s.delay(c))
 		s.annSeq++
-		s.announcing = append(s.announcing, announcement{ch: c.id, seq: s.annSeq,
+		s.announcing[c.id].pushBackIn(&s.annRings, announcement{seq: s.annSeq,
 			before: c.recycled + uint32(c.inBufs.len()), backlog: n})
 		s.deliver(c, c.lastArr, evBacklog, int64(s.annSeq)<<32|int64(n))
 	}
 }
 
-// announcement is a BacklogAnnouncement on its way to the receiver of
-// channel ch: seq is the id its event carries, before the number (modulo
-// 2^32, as channel.recycled) of the first buffer sent after it.
+// announcement is a BacklogAnnouncement on its way to the receiver of a
+// channel: seq is the id its event carries, before the number (modulo
+// 2^32, as channel.recycled) of the first buffer sent after it. A
+// channel's announcements are a FIFO of their own (Sim.announcing), so
+// that what a buffer or an announcement does with them costs the same
+// whatever the job's other channels have on their way.
 type announcement struct {
-	ch      int32
 	seq     uint32
 	before  uint32
 	backlog int32
@@ -421,14 +421,11 @@ type announcement struct {
 
 // backlogAnnounced is BacklogAnnouncement b (its id << 32 | the backlog)
 // reaching the receiver of c, unless it was taken already, before a
-// buffer sent behind it (takeAnnouncements).
+// buffer sent behind it (takeAnnouncements). Those sent before it on the
+// connection came first (Netty delivers its messages in order).
 func (s *Sim) backlogAnnounced(c *channel, b int64) {
-	i := slices.IndexFunc(s.announcing, func(a announcement) bool { return a.seq == uint32(b>>32) })
-	if i < 0 {
-		return
-	}
-	s.announcing = slices.Delete(s.announcing, i, i+1)
-	s.onSenderBacklog(c, int(b&(1<<32-1)))
+	seq := uint32(b >> 32)
+	s.takeAnnounced(c, func(a *announcement) bool { return int32(a.seq-seq) <= 0 })
 }
 
 // takeAnnouncements takes the announcements on c that were sent before
@@ -440,18 +437,23 @@ func (s *Sim) backlogAnnounced(c *channel, b int64) {
 // no exclusive buffers the gate's other channel waited for it for good
 // (seed 11213272 of simulate check --faults always).
 func (s *Sim) takeAnnouncements(c *channel, idx uint32) {
-	for i := 0; i < len(s.announcing); {
-		if a := s.announcing[i]; a.ch == c.id && int32(idx-a.before) >= 0 {
-			s.announcing = slices.Delete(s.announcing, i, i+1)
-			s.onSenderBacklog(c, int(a.backlog))
-			continue
-		}
-		i++
+	s.takeAnnounced(c, func(a *announcement) bool { return int32(idx-a.before) >= 0 })
+}
+
+// takeAnnounced applies the announcements at the front of c's FIFO for
+// which sent says they came before.
+func (s *Sim) takeAnnounced(c *channel, sent func(*announcement) bool) {
+	d := &s.announcing[c.id]
+	for d.len() > 0 && sent(d.at(0)) {
+		a := d.popFrontTo(&s.annRings)
+		s.onSenderBacklog(c, int(a.backlog))
 	}
 }
 
 // dropAnnouncements forgets the announcements on c, reset by a restart:
 // their events are stale.
 func (s *Sim) dropAnnouncements(c *channel) {
-	s.announcing = slices.DeleteFunc(s.announcing, func(a announcement) bool { return a.ch == c.id })
+	for d := &s.announcing[c.id]; d.len() > 0; {
+		d.popFrontTo(&s.annRings)
+	}
 }

@@ -102,9 +102,12 @@ type Sim struct {
 	// eagerCredits makes every credit an event, as before credits were
 	// lazy: the tests compare the two.
 	eagerCredits bool
-	// announcing are the BacklogAnnouncements on their way, in the order
-	// sent, annSeq the id of the next (credit.go).
-	announcing []announcement
+	// announcing are the BacklogAnnouncements on their way, by channel in
+	// the order sent (nil when the receivers have exclusive buffers, which
+	// never announce), annRings their storage, annSeq the id of the next
+	// (credit.go).
+	announcing []deque[announcement]
+	annRings   ringPool[announcement]
 	annSeq     uint32
 }
 
@@ -235,6 +238,10 @@ func (s *Sim) build(eg *topology.ExecutionGraph) {
 	s.chans = make([]channel, len(eg.Channels))
 	s.prefetch = prefetches(len(s.chans))
 	s.lazy = make([]lazyCredit, len(eg.Channels))
+	s.announcing = nil
+	if s.cfg.Channels.BuffersPerChannel == 0 {
+		s.announcing = make([]deque[announcement], len(eg.Channels))
+	}
 	pl := &s.cfg.Placement
 	for i, c := range eg.Channels {
 		s.chans[i] = channel{id: int32(i), from: int32(c.From), to: int32(c.To),

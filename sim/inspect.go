@@ -464,8 +464,11 @@ func (s *Sim) Clone() *Sim {
 	c.rng = rand.New(c.pcg)
 	c.q = s.q.clone()
 	c.lazy = slices.Clone(s.lazy)
-	c.announcing = slices.Clone(s.announcing)
 	c.chunks, c.bufs, c.txnRecs = chunkPool{}, ringPool[netBuf]{}, stack[[]output]{}
+	c.announcing, c.annRings = slices.Clone(s.announcing), ringPool[announcement]{}
+	for i := range c.announcing {
+		c.announcing[i].buf = slices.Clone(c.announcing[i].buf)
+	}
 	if s.tokens != nil {
 		c.tokens = s.tokens.clone()
 	}

@@ -189,7 +189,7 @@ func (s *Sim) stopTask(t *task) {
 // its gate.
 func (s *Sim) resetChannel(c *channel) {
 	s.scheduleLazy(c) // the credit event of the old incarnation is stale
-	if len(s.announcing) > 0 {
+	if s.announcing != nil {
 		s.dropAnnouncements(c)
 	}
 	s.setHeld(c, -int(c.held))
