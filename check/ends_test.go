@@ -225,6 +225,23 @@ func TestBoundedEndsPriorityTaskWithoutBarrier(t *testing.T) {
 	assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
 }
 
+// TestBoundedEndsTimedOutAlignment: a task that collects a checkpoint
+// unaligned after its alignment timed out still holds back the channels
+// whose barrier came before, and a cycle of waits may run through them.
+// Seed 12246975 of simulate check --faults always (shrunk) deadlocked so,
+// which the analysis did not see, and the run spent its event budget.
+func TestBoundedEndsTimedOutAlignment(t *testing.T) {
+	run, verdicts := regressionEnds(t, "timed-out-alignment-deadlock.yaml")
+	res := run.Result
+	require.Equal(t, sim.Deadlocked, res.Stop, "the run ran on, by %s", res.Stop)
+	require.NotNil(t, res.Deadlock)
+	assert.Equal(t, int64(1), res.Deadlock.Checkpoint)
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+	assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
+	assert.True(t, deadlockLasts(t, run.Config), "the cycle holds to the end")
+}
+
 // TestBoundedEndsAnnouncementBeforeBuffer: a buffer the receiver takes in
 // the instant it arrives does not overtake the BacklogAnnouncement sent
 // before it on its channel. Seed 11213272 of simulate check --faults

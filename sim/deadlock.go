@@ -122,7 +122,11 @@ func (s *Sim) deadlockText(d *Deadlock) string {
 	for _, w := range d.Waits {
 		switch w.Kind {
 		case WaitBarrier:
-			parts = append(parts, fmt.Sprintf("%s aligns checkpoint %d and waits for its barrier on %s", name(w.Subtask), w.Checkpoint, ch(w.Channel)))
+			how := "aligns checkpoint %d"
+			if h, ok := s.tasks[w.Subtask].proto.(*protocol.SingleCheckpointBarrierHandler); ok && h.Unaligned() {
+				how = "collects checkpoint %d unaligned, still holding back the channels whose barrier came before its alignment timed out,"
+			}
+			parts = append(parts, fmt.Sprintf("%s "+how+" and waits for its barrier on %s", name(w.Subtask), w.Checkpoint, ch(w.Channel)))
 		case WaitBehind:
 			where := "its inputs"
 			if w.Channel >= 0 {
@@ -203,10 +207,12 @@ func (s *Sim) alignmentDeadlock() *Deadlock {
 		return true
 	}
 	// A backpressured task that takes barriers with priority moves on
-	// only when one comes (see stuckOutput): it needs of each sender the
-	// barrier after the last one that sender emitted to it.
+	// only when one comes (see stuckOutput), and so does the alignment of
+	// one that collects a checkpoint unaligned after a timeout
+	// (heldAfterTimeout): it needs of each sender the barrier after the
+	// last one that sender emitted to it.
 	for i := range s.tasks {
-		if t := &s.tasks[i]; !s.inOrder(t) && t.backpressured {
+		if t := &s.tasks[i]; !s.inOrder(t) && (t.backpressured || f.align[i]) {
 			for _, cid := range t.inputs {
 				c := &s.chans[cid]
 				lower(c.from, int64(c.epoch)+1)
@@ -289,16 +295,18 @@ func (s *Sim) ownBufferWait() *Deadlock {
 	return nil
 }
 
-// aligningForced reports the checkpoint t aligns, if it aligns forced
-// aligned barriers (unaligned mode, a checkpoint that is not a savepoint,
-// inputs without unaligned checkpoints: they never time out) and holds
-// back at least one channel. Only such an alignment starts a cycle in
-// Flink: with every barrier of a checkpoint aligned (aligned mode, a
-// savepoint) a task emits its barrier on all outputs at once, after all
-// its senders did, and none reaches an aligning task early.
+// aligningForced reports the checkpoint t aligns, if it holds back at
+// least one channel until every barrier of it came (unaligned mode, a
+// checkpoint that is not a savepoint): it aligns forced aligned barriers
+// (inputs without unaligned checkpoints: they never time out), or it
+// collects the checkpoint unaligned after its alignment timed out
+// (heldAfterTimeout). Only such an alignment starts a cycle in Flink: with
+// every barrier of a checkpoint aligned (aligned mode, a savepoint) a task
+// emits its barrier on all outputs at once, after all its senders did, and
+// none reaches an aligning task early.
 func (s *Sim) aligningForced(t *task) (int64, bool) {
 	h, ok := t.proto.(*protocol.SingleCheckpointBarrierHandler)
-	if !ok || t.finished || t.restoring || !h.Pending() || h.Unaligned() || s.cfg.Checkpoint.Mode != Unaligned || !s.forcedInputs(t) {
+	if !ok || t.finished || t.restoring || !h.Pending() || s.cfg.Checkpoint.Mode != Unaligned || !h.Unaligned() && !s.forcedInputs(t) {
 		return 0, false
 	}
 	n := h.Current()
@@ -326,6 +334,19 @@ func (s *Sim) forcedInputs(t *task) bool {
 	return false
 }
 
+// heldAfterTimeout reports whether t collects checkpoint n unaligned and
+// its input i delivered the barrier after the switch, so that t does not
+// hold the channel back. A timed-out alignment keeps holding back the
+// channels whose barrier came before (AlternatingCollectingBarriers.
+// alignedCheckpointTimeout leaves them blocked, and only
+// AlternatingCollectingBarriersUnaligned.finishCheckpoint, on the last
+// barrier, a newer one or an abort, unblocks them): what could end it on
+// such an input is a newer barrier.
+func (s *Sim) heldAfterTimeout(t *task, i int, n int64) bool {
+	h, ok := t.proto.(*protocol.SingleCheckpointBarrierHandler)
+	return ok && h.Unaligned() && h.Current() == n && h.Delivered(i)
+}
+
 // inOrder reports whether barriers reach t behind the records on its
 // inputs (forced aligned), not as priority barriers that t takes at once,
 // also while backpressured. The checkpoints of the analysis are unaligned
@@ -338,16 +359,19 @@ func (s *Sim) inOrder(t *task) bool { return s.forcedInputs(t) }
 // there is none.
 func (s *Sim) missingInput(f *waitFacts, t *task, n int64, all bool) int32 {
 	found := int32(-1)
-	for _, cid := range t.inputs {
+	for i, cid := range t.inputs {
 		c := &s.chans[cid]
 		if c.ended || c.blocked {
 			continue
 		}
-		if int64(c.epoch) < n && f.emits[c.from] && f.emitN[c.from] <= n {
+		switch {
+		case int64(c.epoch) < n && f.emits[c.from] && f.emitN[c.from] <= n:
 			if found < 0 {
 				found = cid
 			}
-		} else if all {
+		case int64(c.epoch) == n && s.heldAfterTimeout(t, i, n) && f.emits[c.from] && f.emitN[c.from] <= n+1:
+			// Delivered; its sender never emits the next barrier.
+		case all:
 			return -1
 		}
 	}
