@@ -209,7 +209,7 @@ func (s *Sim) alignmentDeadlock() *Deadlock {
 	// A backpressured task that takes barriers with priority moves on
 	// only when one comes (see stuckOutput), and so does the alignment of
 	// one that collects a checkpoint unaligned after a timeout
-	// (heldAfterTimeout): it needs of each sender the barrier after the
+	// (deliveredUnaligned): it needs of each sender the barrier after the
 	// last one that sender emitted to it.
 	for i := range s.tasks {
 		if t := &s.tasks[i]; !s.inOrder(t) && (t.backpressured || f.align[i]) {
@@ -300,7 +300,7 @@ func (s *Sim) ownBufferWait() *Deadlock {
 // checkpoint that is not a savepoint): it aligns forced aligned barriers
 // (inputs without unaligned checkpoints: they never time out), or it
 // collects the checkpoint unaligned after its alignment timed out
-// (heldAfterTimeout). Only such an alignment starts a cycle in Flink: with
+// (deliveredUnaligned). Only such an alignment starts a cycle in Flink: with
 // every barrier of a checkpoint aligned (aligned mode, a savepoint) a task
 // emits its barrier on all outputs at once, after all its senders did, and
 // none reaches an aligning task early.
@@ -334,15 +334,15 @@ func (s *Sim) forcedInputs(t *task) bool {
 	return false
 }
 
-// heldAfterTimeout reports whether t collects checkpoint n unaligned and
-// its input i delivered the barrier after the switch, so that t does not
-// hold the channel back. A timed-out alignment keeps holding back the
-// channels whose barrier came before (AlternatingCollectingBarriers.
-// alignedCheckpointTimeout leaves them blocked, and only
-// AlternatingCollectingBarriersUnaligned.finishCheckpoint, on the last
-// barrier, a newer one or an abort, unblocks them): what could end it on
-// such an input is a newer barrier.
-func (s *Sim) heldAfterTimeout(t *task, i int, n int64) bool {
+// deliveredUnaligned reports whether t collects checkpoint n unaligned
+// and its input i delivered the barrier. After an alignment timed out, t
+// keeps holding back the channels whose barrier came before
+// (AlternatingCollectingBarriers.alignedCheckpointTimeout leaves them
+// blocked, and only AlternatingCollectingBarriersUnaligned.finishCheckpoint,
+// on the last barrier, a newer one or an abort, unblocks them); on an
+// input that delivered it and is not held back, only a newer barrier
+// could end the checkpoint.
+func (s *Sim) deliveredUnaligned(t *task, i int, n int64) bool {
 	h, ok := t.proto.(*protocol.SingleCheckpointBarrierHandler)
 	return ok && h.Unaligned() && h.Current() == n && h.Delivered(i)
 }
@@ -369,7 +369,7 @@ func (s *Sim) missingInput(f *waitFacts, t *task, n int64, all bool) int32 {
 			if found < 0 {
 				found = cid
 			}
-		case int64(c.epoch) == n && s.heldAfterTimeout(t, i, n) && f.emits[c.from] && f.emitN[c.from] <= n+1:
+		case int64(c.epoch) == n && s.deliveredUnaligned(t, i, n) && f.emits[c.from] && f.emitN[c.from] <= n+1:
 			// Delivered; its sender never emits the next barrier.
 		case all:
 			return -1
