@@ -219,10 +219,10 @@ func TestDeadlockLasts(t *testing.T) {
 // unaligned checkpoints with an aligned checkpoint timeout in every run
 // (whose tasks with hash inputs align first), no restores or savepoints,
 // and checkpoint failures tolerated, so that nothing but the engine could
-// break a cycle: the 28 seeds of 1..40,000 that deadlock (a sweep of
-// 100,000 found no false witness). Seeds 5771, 14440 and 24770 go
-// through a task that waits for its senders' barrier and still takes
-// their records.
+// break a cycle: the 28 seeds of 1..40,000 that deadlock (seeds
+// 1..100,000 deadlock 69 times, none with a false witness). Seeds 5771,
+// 14440 and 24770 go through a task that waits for its senders' barrier
+// and still takes their records.
 func TestDeadlockLastsTimedOut(t *testing.T) {
 	b := DefaultBounds()
 	b.Faults = Range{0, 0}
