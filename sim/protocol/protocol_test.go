@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 
@@ -306,4 +307,11 @@ func TestClone(t *testing.T) {
 			assert.Equal(t, got, steps(p, rest...), "the original did not move with its clone")
 		})
 	}
+}
+
+// TestActionSize: an action takes 48 bytes (its small fields first), a
+// handler keeps its actions' buffer, and a task with many inputs fills it
+// with two per input at an unaligned start.
+func TestActionSize(t *testing.T) {
+	assert.Equal(t, uintptr(48), unsafe.Sizeof(protocol.Action{}))
 }
