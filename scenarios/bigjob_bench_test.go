@@ -52,13 +52,13 @@ func BenchmarkBigJob(b *testing.B) {
 }
 
 // BenchmarkBigJobZeroExclusive runs the first 0.3 s of the big job with
-// Flink's 2 exclusive buffers per input channel and with none (setup not
-// timed), and reports the CPU nanoseconds per event of both and their
-// ratio, which should stay near 1. Without exclusive buffers every sender
-// announces its backlog to get credit (credit.go), and a big job has
-// thousands of announcements on their way at once: what a buffer's
-// landing does with them must not grow with that number. A list of them
-// shared by all the job's channels (536cdd8 to d056c5e) made it 7.7.
+// Flink's 2 exclusive buffers per input channel and with none, and reports
+// the CPU nanoseconds per event of both and their ratio, which should stay
+// near 1. Without exclusive buffers every sender announces its backlog to
+// get credit (credit.go), and a big job has thousands of announcements on
+// their way at once: what a buffer's landing does with them must not grow
+// with that number. A list of them shared by all the job's channels
+// (536cdd8 to d056c5e) made it 7.7.
 func BenchmarkBigJobZeroExclusive(b *testing.B) {
 	var cfgs [2]sim.Config
 	for i, exclusive := range []int{2, 0} {
@@ -67,6 +67,33 @@ func BenchmarkBigJobZeroExclusive(b *testing.B) {
 		cfgs[i].Channels.BuffersPerChannel = exclusive
 		cfgs[i].Channels.FloatingBuffersPerGate = 2 * 250 // as many buffers per gate as with 2 exclusive
 	}
+	perEventRatio(b, cfgs, "2", "0")
+}
+
+// BenchmarkBigJobUnalignedFailover runs the first 1.3 s of the big job
+// with unaligned checkpoints, without a fault and with a crash of one
+// count subtask at 1.1 s, whose region (every subtask: the hash edge
+// connects them all) restores the first checkpoint and its persisted
+// in-flight data, and reports the CPU nanoseconds per event of both and
+// their ratio. Restoring must cost in proportion to the state restored:
+// sizing each subtask's channel state by a scan of the checkpoint's
+// persisted records for each subtask (until 2026-12-08) made it 8.9.
+func BenchmarkBigJobUnalignedFailover(b *testing.B) {
+	var cfgs [2]sim.Config
+	for i := range cfgs {
+		cfgs[i] = bigJob(b)
+		cfgs[i].Until = 1300 * time.Millisecond
+		cfgs[i].Checkpoint.Mode = sim.Unaligned
+		cfgs[i].Recovery.Restart = sim.RestartStrategy{Kind: sim.FixedDelay, Attempts: 5, Delay: 10 * time.Millisecond}
+	}
+	cfgs[1].Faults = []sim.Fault{{Kind: sim.Crash, Subtask: "count[3]", At: 1100 * time.Millisecond}}
+	perEventRatio(b, cfgs, "none", "crash")
+}
+
+// perEventRatio runs each of cfgs once per iteration (setup not timed) and
+// reports the CPU nanoseconds per event of each, named after names, and
+// the second's ratio to the first.
+func perEventRatio(b *testing.B, cfgs [2]sim.Config, names ...string) {
 	var events [2]int64
 	var run [2]time.Duration
 	for b.Loop() {
@@ -81,8 +108,8 @@ func BenchmarkBigJobZeroExclusive(b *testing.B) {
 		}
 	}
 	per := func(i int) float64 { return float64(run[i].Nanoseconds()) / float64(events[i]) }
-	b.ReportMetric(per(0), "ns/event@2")
-	b.ReportMetric(per(1), "ns/event@0")
+	b.ReportMetric(per(0), "ns/event@"+names[0])
+	b.ReportMetric(per(1), "ns/event@"+names[1])
 	b.ReportMetric(per(1)/per(0), "ratio")
 }
 

@@ -315,12 +315,16 @@ func (s *Sim) redeploy(req int, restarted []bool, cs *CheckpointStats) (local in
 	// before the failure; here none is pending: the failover's RESTARTING
 	// aborted them (handleFailure), no checkpoint is triggered before
 	// every subtask runs again, and a resubmission starts without any.
+	var channelBytes []int64
+	if cs != nil {
+		channelBytes = s.channelStateBytes(cs)
+	}
 	for i := range s.tasks {
 		if restarted[i] {
 			j.waiting[i], j.waitingFor[i] = false, -1
 			j.restarts[req].restoring++
 			s.tasks[i].restartReq = req
-			if s.restore(&s.tasks[i], cs) {
+			if s.restore(&s.tasks[i], cs, channelBytes) {
 				local++
 			}
 		}
@@ -331,9 +335,10 @@ func (s *Sim) redeploy(req int, restarted []bool, cs *CheckpointStats) (local in
 	return local
 }
 
-// restore redeploys subtask t with its state in cs (nil: no state). It
+// restore redeploys subtask t with its state in cs (nil: no state), whose
+// channel state for each subtask is channelBytes (channelStateBytes). It
 // reports whether the state came from the task-local copy.
-func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
+func (s *Sim) restore(t *task, cs *CheckpointStats, channelBytes []int64) (local bool) {
 	j := &s.job
 	t.attempt++
 	t.restoring = true
@@ -352,7 +357,7 @@ func (s *Sim) restore(t *task, cs *CheckpointStats) (local bool) {
 	var id, state, channel int64
 	if cs != nil {
 		id = cs.ID
-		state, channel = cs.Subtasks[t.id].StateBytes, cs.channelBytes(t)
+		state, channel = cs.Subtasks[t.id].StateBytes, channelBytes[t.id]
 	}
 	t.lastSnap, t.floor, t.restored = id, s.coord.lastID(), id
 	switch {
@@ -433,6 +438,22 @@ func (s *Sim) restored(t *task) {
 		}
 	}
 	s.tryWork(t)
+}
+
+// channelStateBytes is, by subtask, the size of the channel state it
+// restores from cs: what was persisted on its input channels, by it or by
+// their senders. One pass over the persisted records for all subtasks: a
+// big job's unaligned checkpoint holds hundreds of thousands of them.
+func (s *Sim) channelStateBytes(cs *CheckpointStats) []int64 {
+	n := make([]int64, len(s.tasks))
+	for _, list := range [][]persistedRecord{cs.inState, cs.outState} {
+		for _, p := range list {
+			if p.channel >= 0 && int(p.channel) < len(s.chans) {
+				n[s.chans[p.channel].to] += int64(p.item.bytes + p.header)
+			}
+		}
+	}
+	return n
 }
 
 // replayChannelState hands the in-flight data a checkpoint persisted to

@@ -111,22 +111,6 @@ func (c *CheckpointStats) discard(why string) {
 	c.states, c.txns, c.inState, c.outState, c.files = nil, nil, nil, nil, nil
 }
 
-// channelBytes is the size of the channel state subtask t restores: what
-// was persisted on its input channels, by it or by their senders.
-func (c *CheckpointStats) channelBytes(t *task) int64 {
-	var n int64
-	for _, list := range [][]persistedRecord{c.inState, c.outState} {
-		for _, p := range list {
-			for _, in := range t.inputs {
-				if in == p.channel {
-					n += int64(p.item.bytes + p.header)
-				}
-			}
-		}
-	}
-	return n
-}
-
 // EndToEnd is the trigger-to-end duration, or 0 while in progress.
 func (c *CheckpointStats) EndToEnd() int64 {
 	if c.Status == InProgress {
