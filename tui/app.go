@@ -174,6 +174,9 @@ func (u *UI) tick() {
 	if u.m.PlayTo(u.m.Clock()+adv, over) {
 		u.playing.Store(false)
 		u.msg = "end of the run: " + u.m.Sim().Stopped().String()
+		if u.m.AtCap() {
+			u.msg = u.m.capText()
+		}
 	}
 }
 
@@ -181,6 +184,9 @@ func (u *UI) tick() {
 func (u *UI) setPlaying(on bool) {
 	if on && u.m.AtEnd() {
 		u.msg = "at the end of the run (r restarts)"
+		if u.m.AtCap() {
+			u.msg = u.m.capText() + " (r restarts)"
+		}
 		on = false
 	}
 	u.playing.Store(on)
@@ -330,7 +336,9 @@ func (u *UI) seek(what string, forward bool, match func(sim.TraceEvent) bool) {
 	}
 	switch {
 	case !ok && forward:
-		if _, ended := u.m.End(); ended {
+		if _, ended := u.m.End(); u.m.AtCap() {
+			u.msg = fmt.Sprintf("no %s after %s: %s", what, fmtTime(u.m.Clock()), u.m.capText())
+		} else if ended {
 			u.msg = fmt.Sprintf("no %s after %s to the end of the run: the cursor stays", what, fmtTime(u.m.Clock()))
 		} else {
 			u.msg = fmt.Sprintf("no %s in the next %s events: the cursor stays", what, fmtCount(seekBudget))

@@ -28,6 +28,10 @@ type Model struct {
 	snaps     []*sim.Sim
 	snapEvery int64
 	maxSnaps  int
+	// traceCap bounds the recorded trace (maxTraceEvents); capped: the
+	// frontier stopped there, the run going on beyond it.
+	traceCap int64
+	capped   bool
 
 	// The end of the run, once the frontier reached it.
 	ended    bool
@@ -94,6 +98,11 @@ type ckMark struct {
 // 187,500 channels of testdata/bench/big-job.yaml copies about 90 MB in
 // 70 ms: one every 1.4 M events).
 const (
+	// maxTraceEvents bounds the trace the UI records (64 bytes each: 1
+	// GiB): a big job emits millions a second of virtual time, and the UI
+	// stops there rather than fill the machine's memory.
+	maxTraceEvents = 1 << 24
+
 	defaultSnapEvery   = 4096
 	maxSnapshots       = 256
 	snapBudget         = 1 << 30
@@ -117,7 +126,7 @@ func NewModel(cfg sim.Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{cfg: cfg, clock: -1}
+	m := &Model{cfg: cfg, clock: -1, traceCap: maxTraceEvents}
 	m.snapEvery, m.maxSnaps = snapSpacing(s.CloneBytes())
 	m.deps = []deployment{newDeployment(s.Graph(), 0)}
 	m.lanes = newLanes(s.Graph(), cfg.Checkpoint.SyncDuration)
@@ -178,6 +187,10 @@ func (m *Model) observe(ev sim.TraceEvent) {
 // step fires one event of the current engine.
 func (m *Model) step() bool {
 	m.clock = -1
+	if m.cur.Events() == m.Frontier() && m.trace.len() >= m.traceCap {
+		m.capped = true
+		return false
+	}
 	if !m.cur.Step() {
 		if k := m.cur.Events(); !m.ended && k == int64(len(m.stepEnd))-1 {
 			m.ended, m.endAt, m.endStop = true, k, m.cur.Stopped()
@@ -326,9 +339,20 @@ func (m *Model) Frontier() int64 { return int64(len(m.stepEnd)) - 1 }
 // End reports the number of events of the whole run once it is known.
 func (m *Model) End() (int64, bool) { return m.endAt, m.ended }
 
-// AtEnd reports whether the cursor is at the end of the run.
+// AtEnd reports whether the cursor is at the end of the run, or at the
+// frontier where the trace budget stopped it (Capped).
 func (m *Model) AtEnd() bool {
-	return m.cur.Stopped() != sim.Running || (m.ended && m.Event() == m.endAt)
+	return m.cur.Stopped() != sim.Running || (m.ended && m.Event() == m.endAt) || m.AtCap()
+}
+
+// AtCap reports whether the cursor is at the frontier and the recorded
+// trace reached its budget there, so that the UI goes no further.
+func (m *Model) AtCap() bool { return m.capped && m.Event() == m.Frontier() }
+
+// capText says where the trace budget stopped the UI and what shows the rest.
+func (m *Model) capText() string {
+	return fmt.Sprintf("the UI records at most %s trace events and stops here, at event %s; simulate run or simulate export take the whole run",
+		fmtCount(m.traceCap), fmtCount(m.Frontier()))
 }
 
 // Mismatches counts replayed trace events that differed from the first

@@ -282,3 +282,27 @@ func TestSnapSpacing(t *testing.T) {
 	require.Greater(t, m.snapEvery, int64(1_000_000), "the big job's clones are far apart")
 	require.LessOrEqual(t, int64(m.maxSnaps)*m.cur.CloneBytes(), int64(snapBudget))
 }
+
+// TestTraceBudget: the UI records at most traceCap trace events; at that
+// frontier it stops (AtEnd, AtCap) without ending the run, going back and
+// forward again still works, and stepping past the frontier stays refused.
+func TestTraceBudget(t *testing.T) {
+	m, err := NewModel(scenarioConfig(t, "minimal", time.Hour))
+	require.NoError(t, err)
+	m.traceCap = 500
+	require.True(t, m.PlayTo(int64(time.Hour), nil), "playing stops at the budget")
+	require.True(t, m.AtCap())
+	require.True(t, m.AtEnd())
+	_, ended := m.End()
+	require.False(t, ended, "the run itself did not end")
+	require.GreaterOrEqual(t, m.trace.len(), int64(500))
+	require.Less(t, m.trace.len(), int64(600), "one event adds a few trace events at most")
+	frontier := m.Frontier()
+	require.False(t, m.Next(), "no step past the frontier")
+	m.GoTo(frontier / 2)
+	require.False(t, m.AtEnd())
+	m.GoTo(frontier)
+	require.True(t, m.AtCap())
+	require.Equal(t, frontier, m.Frontier())
+	require.Zero(t, m.Mismatches())
+}

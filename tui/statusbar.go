@@ -29,6 +29,8 @@ func (b *statusBar) fields() []string {
 	switch {
 	case u.playing.Load():
 		play = "▶ playing"
+	case m.AtCap():
+		play = "■ trace budget"
 	case m.AtEnd():
 		play = "■ ended"
 	}
