@@ -351,7 +351,7 @@ func (m *Model) AtCap() bool { return m.capped && m.Event() == m.Frontier() }
 
 // capText says where the trace budget stopped the UI and what shows the rest.
 func (m *Model) capText() string {
-	return fmt.Sprintf("the UI records at most %s trace events and stops here, at event %s; simulate run or simulate export take the whole run",
+	return fmt.Sprintf("the UI records at most %s trace events and stops here, at event %s; simulate run --trace FILE writes the whole trace",
 		fmtCount(m.traceCap), fmtCount(m.Frontier()))
 }
 

@@ -70,10 +70,11 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer f.Close()
+	var kept *traceKeeper
 	if format == "perfetto" {
-		f.finish = perfettoTracer(s, f)
+		f.finish, kept = perfettoTracer(s, f)
 	} else {
-		f.finish = htmlTracer(s, f, sc.Name)
+		f.finish, kept = htmlTracer(s, f, sc.Name)
 	}
 	ctx, stop := interruptContext(ctx, stderr)
 	interrupted := step(ctx, s, newProgress(terminalStderr(), time.Now))
@@ -81,6 +82,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := f.Close(); err != nil {
 		return err
 	}
+	kept.warn(stderr, out)
 	if interrupted {
 		fmt.Fprintf(stderr, "simulate: interrupted at virtual time %s; %s holds the run so far\n", dur(s.Now()), out)
 		return errInterrupted
@@ -88,10 +90,10 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// htmlTracer keeps the trace events of s, and returns the function that
-// writes the page of the run to w.
-func htmlTracer(s *sim.Sim, w io.Writer, title string) func() error {
-	var events []sim.TraceEvent
-	s.Tracer = func(ev sim.TraceEvent) { events = append(events, ev) }
-	return func() error { return export.WriteHTML(w, title, s.Graph(), events, s.Result()) }
+// htmlTracer keeps the trace events of s (up to maxKeptTraceEvents), and
+// returns the function that writes the page of the run to w.
+func htmlTracer(s *sim.Sim, w io.Writer, title string) (func() error, *traceKeeper) {
+	k := &traceKeeper{}
+	s.Tracer = k.keep
+	return func() error { return export.WriteHTML(w, title, s.Graph(), k.events, s.Result()) }, k
 }

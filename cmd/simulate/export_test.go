@@ -84,3 +84,31 @@ func TestExportInterrupted(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, json.Valid(data))
 }
+
+// TestExportTraceBudget: the Perfetto and HTML outputs keep at most
+// maxKeptTraceEvents trace events in memory; past them the run goes on,
+// the file is whole and covers the run to the last event kept, and a
+// warning says so.
+func TestExportTraceBudget(t *testing.T) {
+	defer func(n int) { maxKeptTraceEvents = n }(maxKeptTraceEvents)
+	maxKeptTraceEvents = 200
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"export", "perfetto", "minimal", "--until", "5s", "-o", filepath.Join(dir, "a.json")},
+		{"export", "html", "minimal", "--until", "5s", "-o", filepath.Join(dir, "a.html")},
+		{"run", "minimal", "--until", "5s", "--trace-format", "perfetto", "--trace", filepath.Join(dir, "b.json")},
+	} {
+		code, _, errs := runArgs(args...)
+		require.Equal(t, 0, code, errs)
+		assert.Contains(t, errs, "its first 200 trace events: the file is built in memory and keeps at most that many", args)
+		path := args[len(args)-1]
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		if strings.HasSuffix(path, ".json") {
+			assert.True(t, json.Valid(data), path)
+		}
+	}
+	code, _, errs := runArgs("export", "perfetto", "minimal", "--until", "20ms", "-o", filepath.Join(dir, "c.json"))
+	require.Equal(t, 0, code, errs)
+	assert.NotContains(t, errs, "warning", "a run within the budget")
+}

@@ -22,6 +22,7 @@ type runOptions struct {
 	until          time.Duration
 	trace          string
 	traceFormat    string
+	kept           *traceKeeper // the Perfetto trace's events (--trace-format perfetto)
 	force          bool
 	format         string
 	mode           string
@@ -65,6 +66,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	res := s.Result()
 	if err := trace.Close(); err != nil {
 		return err
+	}
+	if o.kept != nil {
+		o.kept.warn(stderr, o.trace)
 	}
 	var exps []scenarios.ExpectationResult
 	if !interrupted { // the expectations are about the whole run
@@ -147,13 +151,14 @@ func (o *runOptions) apply(cfg sim.Config) (sim.Config, error) {
 	return cfg, nil
 }
 
-// perfettoTracer keeps the trace events of s, and returns the function
-// that writes them to w as Perfetto JSON, closing the spans still open at
-// the time the run reached (an interrupted run's too).
-func perfettoTracer(s *sim.Sim, w io.Writer) func() error {
-	var events []sim.TraceEvent
-	s.Tracer = func(ev sim.TraceEvent) { events = append(events, ev) }
-	return func() error { return export.WritePerfetto(w, s.Graph(), events, s.Now()) }
+// perfettoTracer keeps the trace events of s (up to maxKeptTraceEvents),
+// and returns the function that writes them to w as Perfetto JSON,
+// closing the spans still open at the time the run reached (an
+// interrupted run's too) or the last event kept.
+func perfettoTracer(s *sim.Sim, w io.Writer) (func() error, *traceKeeper) {
+	k := &traceKeeper{}
+	s.Tracer = k.keep
+	return func() error { return export.WritePerfetto(w, s.Graph(), k.events, k.end(s.Now())) }, k
 }
 
 // checkMode checks a value of --mode.
@@ -179,7 +184,7 @@ func (o *runOptions) openTrace(s *sim.Sim) (*outFile, error) {
 		return nil, err
 	}
 	if o.traceFormat == "perfetto" {
-		f.finish = perfettoTracer(s, f)
+		f.finish, o.kept = perfettoTracer(s, f)
 		return f, nil
 	}
 	tracer, werr := s.JSONLWriter(f)
