@@ -31,6 +31,9 @@ Runs the scenario (default %q) and writes it for another tool:
 
 The file appears whole or not at all, and an existing one is replaced only
 with --force. Ctrl-C stops the run and writes what it did (exit code 130).
+The file is built in memory from at most %d trace events: a run
+that emits more (a big job's first second) goes on, and the file covers
+it to the last event kept, with a warning.
 
 Flags:
 `
@@ -38,7 +41,7 @@ Flags:
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "perfetto" && args[0] != "html") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			fmt.Fprintf(stdout, exportUsage, scenarios.DefaultName)
+			fmt.Fprintf(stdout, exportUsage, scenarios.DefaultName, maxKeptTraceEvents)
 			return nil
 		}
 		return bad("export needs a format: simulate export perfetto|html [FILE|NAME] -o FILE")
@@ -51,7 +54,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&out, "o", "", "the `file` to write (required)")
 	fs.BoolVar(&o.force, "force", false, "allow -o to overwrite an existing file")
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, exportUsage, scenarios.DefaultName)
+		fmt.Fprintf(stdout, exportUsage, scenarios.DefaultName, maxKeptTraceEvents)
 		fs.PrintDefaults()
 	}
 	sc, cfg, err := o.scenario(fs, args[1:], stdout, "export")
