@@ -41,7 +41,7 @@ func (k *traceKeeper) end(now int64) int64 {
 	return now
 }
 
-// warn says on w, if the keeper dropped events, how far file covers the
+// warn says on w, if the keeper dropped events, how far the file covers the
 // run and what covers the rest.
 func (k *traceKeeper) warn(w io.Writer, file string) {
 	if k.dropped == 0 {
