@@ -242,6 +242,22 @@ func TestBoundedEndsTimedOutAlignment(t *testing.T) {
 	assert.True(t, deadlockLasts(t, run.Config), "the cycle holds to the end")
 }
 
+// TestBoundedEndsOwnBufferWait: a bounded job's own-buffer wait lasts when
+// no task can finish: its source waits for a final checkpoint that the
+// waiting task holds up. Seed 13092490 of simulate check --mode unaligned
+// --faults always --restores always (shrunk) spent its event budget so.
+func TestBoundedEndsOwnBufferWait(t *testing.T) {
+	run, verdicts := regressionEnds(t, "own-buffer-wait-bounded.yaml")
+	res := run.Result
+	require.Equal(t, sim.Deadlocked, res.Stop, "the run ran on, by %s", res.Stop)
+	require.NotNil(t, res.Deadlock)
+	assert.True(t, res.Deadlock.OwnBuffer())
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+	assert.Equal(t, OwnBufferWait, verdicts[0].Behaviour)
+	assert.True(t, deadlockLasts(t, run.Config), "the wait holds to the end")
+}
+
 // TestBoundedEndsAnnouncementBeforeBuffer: a buffer the receiver takes in
 // the instant it arrives does not overtake the BacklogAnnouncement sent
 // before it on its channel. Seed 11213272 of simulate check --faults
