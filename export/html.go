@@ -39,9 +39,14 @@ var palette = []string{"#1f77b4", "#ff7f0e", "#2ca02c", "#393b79", "#9467bd", "#
 // a sample of the records; alignment, sync and async phases shaded;
 // failures and restores marked; every checkpoint's end across the lines),
 // hover details and zoom on the time axis, and the checkpoint table.
-// title heads the page.
-func WriteHTML(w io.Writer, title string, g *topology.ExecutionGraph, events []sim.TraceEvent, r *sim.Result) error {
-	st := buildSpaceTime(g, events, r.VirtualEnd)
+// title heads the page. events are the run's trace from its start to
+// virtual time until: r.VirtualEnd for the whole run, earlier when the
+// caller kept only its first events (a big job's whole trace does not fit
+// in memory). The diagram then ends there and the page says so; the
+// checkpoint table, from r, covers the whole run.
+func WriteHTML(w io.Writer, title string, g *topology.ExecutionGraph, events []sim.TraceEvent, r *sim.Result, until int64) error {
+	until = min(until, r.VirtualEnd)
+	st := buildSpaceTime(g, events, until)
 	b := bufio.NewWriterSize(w, 1<<16)
 	e := html.EscapeString
 	fmt.Fprintf(b, `<!DOCTYPE html>
@@ -57,6 +62,10 @@ func WriteHTML(w io.Writer, title string, g *topology.ExecutionGraph, events []s
 <p class="sub">seed %d · mode %s · %d subtasks, %d channels · ran to %s (%s) · %d checkpoints completed, %d expired, %d aborted</p>
 `, e(title), pageStyle, e(title), r.Seed, e(string(r.Mode)), len(g.Subtasks), len(g.Channels), human.Duration(r.VirtualEnd), e(r.Stop.String()),
 		r.Summary.Completed, r.Summary.Expired, r.Summary.Aborted)
+	if until < r.VirtualEnd {
+		fmt.Fprintf(b, `<p class="sub">The diagram covers the run to %s, its first %d trace events (the page is built in memory); the checkpoint table covers all of it.</p>
+`, human.Duration(until), len(events))
+	}
 	b.WriteString(`<div class="bar"><button id="zin" title="zoom in on time (Ctrl+wheel)">zoom in</button> <button id="zout">zoom out</button> <button id="zfit">whole run</button>
 <span class="legend"><i class="k aligning"></i>aligning <i class="k sync"></i>sync phase <i class="k async"></i>async phase <i class="k failed"></i>failed <i class="k restoring"></i>restoring
 <i class="k rec"></i>records (a sample) · barriers coloured per checkpoint · hover for details</span></div>

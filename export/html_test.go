@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ckptsim/ckptsim/internal/human"
 	"github.com/ckptsim/ckptsim/scenarios"
 	"github.com/ckptsim/ckptsim/sim"
 )
@@ -24,7 +26,7 @@ func htmlOf(t *testing.T, src string) []byte {
 	require.NoError(t, err)
 	s, evs, r := traced(t, sc.Config)
 	var b bytes.Buffer
-	require.NoError(t, WriteHTML(&b, sc.Name, s.Graph(), evs, r))
+	require.NoError(t, WriteHTML(&b, sc.Name, s.Graph(), evs, r, r.VirtualEnd))
 	return b.Bytes()
 }
 
@@ -52,6 +54,32 @@ func TestHTMLPage(t *testing.T) {
 	hostile := string(htmlOf(t, strings.ReplaceAll(tinyJob, "count", "c<script>x</script>&")))
 	assert.False(t, strings.Contains(hostile, "<script>x"), "a name is not escaped")
 	assert.True(t, strings.Contains(hostile, "c&lt;script&gt;x&lt;/script&gt;&amp;"), "a name is not escaped")
+}
+
+// TestHTMLPrefix: a page of the first trace events of a run ends its
+// diagram at the last one kept, says how far it covers the run, and keeps
+// the checkpoint table of the whole run.
+func TestHTMLPrefix(t *testing.T) {
+	sc, err := scenarios.Parse("tiny.yaml", []byte(tinyJob))
+	require.NoError(t, err)
+	s, evs, r := traced(t, sc.Config)
+	whole := func() string {
+		var b bytes.Buffer
+		require.NoError(t, WriteHTML(&b, sc.Name, s.Graph(), evs, r, r.VirtualEnd))
+		return b.String()
+	}()
+	assert.NotContains(t, whole, "The diagram covers the run to")
+	kept := evs[:len(evs)/3]
+	until := kept[len(kept)-1].At
+	require.Less(t, until, r.VirtualEnd)
+	var b bytes.Buffer
+	require.NoError(t, WriteHTML(&b, sc.Name, s.Graph(), kept, r, until))
+	page := b.String()
+	assert.Contains(t, page, fmt.Sprintf("The diagram covers the run to %s, its first %d trace events", human.Duration(until), len(kept)))
+	assert.Equal(t, strings.Count(whole, "<tr class="), strings.Count(page, "<tr class="), "the table covers the whole run")
+	for _, p := range buildSpaceTime(s.Graph(), kept, until).periods {
+		assert.LessOrEqual(t, p.to, until, "a period open at the cut ends there")
+	}
 }
 
 // TestSpaceTimeArrows: every barrier that reached a subtask from a
@@ -120,7 +148,7 @@ func TestHTMLInChromium(t *testing.T) {
 	cfg.Checkpoint.Mode = sim.Unaligned
 	s, evs, r := traced(t, cfg)
 	var b bytes.Buffer
-	require.NoError(t, WriteHTML(&b, sc.Name+" (unaligned)", s.Graph(), evs, r))
+	require.NoError(t, WriteHTML(&b, sc.Name+" (unaligned)", s.Graph(), evs, r, r.VirtualEnd))
 	require.NoError(t, os.WriteFile(file, b.Bytes(), 0o644))
 	png, err := filepath.Abs(filepath.Join("..", "docs", "spacetime.png"))
 	require.NoError(t, err)

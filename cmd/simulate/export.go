@@ -98,5 +98,8 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func htmlTracer(s *sim.Sim, w io.Writer, title string) (func() error, *traceKeeper) {
 	k := &traceKeeper{}
 	s.Tracer = k.keep
-	return func() error { return export.WriteHTML(w, title, s.Graph(), k.events, s.Result()) }, k
+	return func() error {
+		r := s.Result()
+		return export.WriteHTML(w, title, s.Graph(), k.events, r, k.end(r.VirtualEnd))
+	}, k
 }

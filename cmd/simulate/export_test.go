@@ -88,7 +88,7 @@ func TestExportInterrupted(t *testing.T) {
 // TestExportTraceBudget: the Perfetto and HTML outputs keep at most
 // maxKeptTraceEvents trace events in memory; past them the run goes on,
 // the file is whole and covers the run to the last event kept, and a
-// warning says so.
+// warning (and the HTML page) says so.
 func TestExportTraceBudget(t *testing.T) {
 	defer func(n int) { maxKeptTraceEvents = n }(maxKeptTraceEvents)
 	maxKeptTraceEvents = 200
@@ -106,6 +106,8 @@ func TestExportTraceBudget(t *testing.T) {
 		require.NoError(t, err)
 		if strings.HasSuffix(path, ".json") {
 			assert.True(t, json.Valid(data), path)
+		} else {
+			assert.Contains(t, string(data), "its first 200 trace events (the page is built in memory); the checkpoint table covers all of it.")
 		}
 	}
 	code, _, errs := runArgs("export", "perfetto", "minimal", "--until", "20ms", "-o", filepath.Join(dir, "c.json"))
