@@ -150,7 +150,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 	known := map[string]string{
 		"Sim.Tracer": "reset", "Sim.cfg.Graph": "shared", "Sim.cfg.Script": "shared",
 		"Sim.cfg.Recovery.Savepoints": "shared", "Sim.cfg.Faults": "shared", "Sim.cfg.Restores": "shared", "Sim.job.resubmissions": "copied", "Sim.job.stop": "copied",
-		"Sim.eg": "shared", "Sim.q.heap": "copied", "Sim.q.now.buf": "copied", "Sim.q.fifos.buf": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
+		"Sim.eg": "shared", "Sim.q.heap": "copied", "Sim.q.rh.buckets": "copied", "Sim.q.rh.spare": "reset", "Sim.q.now.buf": "copied", "Sim.q.fifos.buf": "copied", "Sim.rng": "copied", "Sim.pcg": "copied",
 		"Sim.job.restarter.failures": "copied", "Sim.job.loop.units": "copied", "Sim.job.failovers": "copied", "Sim.job.waiting": "copied", "Sim.job.waitingFor": "copied", "Sim.job.stoppedBy": "copied", "Sim.job.restarts": "copied",
 		"Sim.job.region": "shared", "Sim.job.corrupt": "shared", "Sim.job.fired": "copied",
 		"Sim.faultSubtask": "shared", "Sim.faultChannel": "shared", "Sim.observe": "shared",
@@ -169,7 +169,7 @@ func TestCloneKnowsEveryField(t *testing.T) {
 		"task.splits": "copied", "split.log": "shared", "CheckpointStats.splits": "shared", "Sim.logs": "shared", "Sim.partBase": "shared", "task.triggers": "copied", "task.state": "copied",
 		"task.proto": "copied", "task.recording": "copied",
 		"task.snaps": "copied", "task.localCopies": "copied", "task.abortedCk": "copied",
-		"task.readable.which": "copied", "task.readable.pos": "copied",
+		"task.readable.which": "copied", "task.readable.pos": "copied", "task.readable.heaps": "copied",
 		"gate.chans":     "shared",
 		"taskSnap.state": "shared", "taskSnap.opStateBytes": "shared", "SubtaskStats.OperatorStateBytes": "shared",
 		"task.gates": "copied", "task.dirty": "copied", "task.recoveredOut": "copied", "inGate.waiters.buf": "copied", "inGate.chans": "shared",
@@ -208,13 +208,19 @@ func TestCloneKnowsEveryField(t *testing.T) {
 				}
 				continue
 			case reflect.Array: // its elements' references are the array's
-				if el := ft.Elem(); el.Kind() == reflect.Struct && strings.HasPrefix(el.PkgPath(), "github.com/ckptsim/ckptsim/sim") {
+				el := ft.Elem()
+				if el.Kind() == reflect.Struct && strings.HasPrefix(el.PkgPath(), "github.com/ckptsim/ckptsim/sim") {
 					walk(name, el)
+					continue
 				}
-				continue
-			case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Func, reflect.Interface, reflect.Chan:
+				if !isReference(el.Kind()) {
+					continue
+				}
+				ft = el // an array of references: each is one
 			default:
-				continue
+				if !isReference(ft.Kind()) {
+					continue
+				}
 			}
 			seen[name] = true
 			if _, ok := known[name]; !ok {
@@ -240,6 +246,16 @@ func TestCloneKnowsEveryField(t *testing.T) {
 			t.Errorf("%s is listed but no longer exists", name)
 		}
 	}
+}
+
+// isReference reports whether a value of kind k refers to memory that a
+// shallow copy shares.
+func isReference(k reflect.Kind) bool {
+	switch k {
+	case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Func, reflect.Interface, reflect.Chan:
+		return true
+	}
+	return false
 }
 
 func TestInspectViews(t *testing.T) {

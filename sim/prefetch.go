@@ -62,11 +62,18 @@ func (s *Sim) prefetchBusy(t *task) {
 }
 
 // prefetchNet asks for the channel of the network message netLookahead
-// messages after the next one.
+// messages after the next one, in the network's FIFO and, with jitter,
+// in the heap's sorted run (radixHeap), where buffers and credits out of
+// order for the FIFO go.
 func (s *Sim) prefetchNet() {
 	if f := &s.q.fifos[fifoNet]; f.len() > netLookahead {
 		if id := f.at(netLookahead).a; int(id) < len(s.chans) {
 			s.prefetchChannel(id)
+		}
+	}
+	if r := &s.q.rh; s.q.radix && r.first+netLookahead < len(r.buckets[0]) {
+		if e := &r.buckets[0][r.first+netLookahead]; (e.kind() == evBuffer || e.kind() == evCredit) && int(e.a) < len(s.chans) {
+			s.prefetchChannel(e.a)
 		}
 	}
 }

@@ -59,15 +59,18 @@ const (
 )
 
 // queue holds the scheduled events in the order they fire: by time, then
-// by the order they were scheduled (at, ord). Most events are in a 4-ary
-// min-heap, written out rather than built on container/heap so that events
-// stay values and comparisons inline; four children share one or two cache
-// lines, and the heap is half as deep as a binary one. A small heap, of at
-// most smallMax events, is a list sorted latest first instead: a typical
-// job has two to six events there (the sources' next records, the ends of
-// processing), and popping the last of a short sorted list, or inserting
-// into it, takes a fraction of a heap's sifting. FIFOs keep events out
-// of it whose order is known without one:
+// by the order they were scheduled (at, ord). The events that no FIFO
+// below takes are in a heap. While it holds at most smallMax events (a
+// typical job has two to six there: the sources' next records, the ends of
+// processing), it is a list sorted latest first: popping the last of a
+// short sorted list, or inserting into it, costs less than any heap's
+// sifting. Up to radixMin events it is a 4-ary min-heap, written out
+// rather than built on container/heap so that events stay values and
+// comparisons inline; four children share one or two cache lines, and the
+// heap is half as deep as a binary one. Beyond, where such a heap no
+// longer fits the nearest caches and every sift waits for memory, it is a
+// radix heap (radixheap.go), whose pushes are appends. FIFOs keep events
+// out of it whose order is known without one:
 //
 //   - now: events due at the current instant (the time of the last pop),
 //     such as a wake-up when credit comes back. They were scheduled after
@@ -99,6 +102,8 @@ const (
 type queue struct {
 	heap  []event                // a 4-ary min-heap if big, else sorted latest first
 	big   bool                   // heap is a heap (it outgrew smallMax)
+	radix bool                   // the heap's events are in rh instead (they outgrew radixMin)
+	rh    radixHeap              // the heap once radix
 	now   deque[event]           // due at the time of the last pop, in schedule order
 	fifos [numFIFOs]deque[event] // each ascending (at, ord)
 	lanes bool                   // the lanes are open
@@ -126,13 +131,18 @@ var laneOf = func() (l [256]int8) {
 	return l
 }()
 
-// arity is the heap's number of children per node.
+// arity is the 4-ary heap's number of children per node.
 const arity = 4
 
 // A heap of more than smallMax events is a 4-ary heap, one of at most
 // smallMax/2 sorted again (the gap keeps a length near the bound from
 // switching at every push and pop).
 const smallMax = 16
+
+// A heap of more than radixMin events is a radix heap, one of at most
+// radixMin/2 a 4-ary heap again: 4,096 events take 128 KiB. A variable so
+// that tests can lower it (to more than smallMax).
+var radixMin = 4096
 
 // push schedules an event; its schedule order is assigned here.
 func (q *queue) push(at int64, kind eventKind, a int32, b int64, gen uint32) {
@@ -203,13 +213,25 @@ func (q *queue) pushReserved(e event) {
 }
 
 // pushHeap adds e to the heap, or inserts it into the sorted list, which
-// becomes a heap when it outgrows smallMax: sorted earliest first, it is
-// one already.
+// becomes a heap when it outgrows smallMax (sorted earliest first, it is
+// one already), or pushes it into the radix heap, which takes the heap's
+// events once they outgrow radixMin.
 func (q *queue) pushHeap(e event) {
+	if q.big && q.radix {
+		q.rh.push(e)
+		return
+	}
 	h := append(q.heap, e)
 	q.heap = h
 	if q.big {
 		siftUp(h, len(h)-1, e)
+		if len(h) > radixMin {
+			q.rh.reset(q.at) // nothing is scheduled before the last event taken out
+			for _, e := range h {
+				q.rh.push(e)
+			}
+			q.heap, q.radix = h[:0], true
+		}
 		return
 	}
 	i := len(h) - 1
@@ -259,6 +281,8 @@ func (q *queue) head() (*event, int8) {
 		} else {
 			first = &q.heap[n-1]
 		}
+	} else if q.radix {
+		first = q.rh.min()
 	}
 	first, from = earlier(&q.fifos[fifoTimers], first, from, inFIFO+fifoTimers)
 	first, from = earlier(&q.fifos[fifoNet], first, from, inFIFO+fifoNet)
@@ -302,13 +326,24 @@ func (q *queue) pop() event {
 }
 
 // popHeap removes and returns the heap's earliest event: the last of the
-// sorted list of a small heap. A big heap's hole left at
-// the root sinks along the earliest children to the bottom, each level's
-// earliest of four children chosen without a branch, and the last event
-// rises into it from there (Floyd's bottom-up variant): the last event
-// belongs near the bottom, so this saves the unpredictable comparison
-// with it at every level.
+// sorted list of a small heap, the radix heap's, or the 4-ary heap's root.
+// A big heap's hole left at the root sinks along the earliest children to
+// the bottom, each level's earliest of four children chosen without a
+// branch, and the last event rises into it from there (Floyd's bottom-up
+// variant): the last event belongs near the bottom, so this saves the
+// unpredictable comparison with it at every level.
 func (q *queue) popHeap() event {
+	if len(q.heap) == 0 { // radix
+		top := q.rh.pop()
+		q.at = top.at
+		if q.rh.n <= radixMin/2 {
+			// Sorted earliest first, the events are a 4-ary heap.
+			q.heap = q.rh.drain(q.heap[:0])
+			slices.SortFunc(q.heap, func(a, b event) int { return lessBit(&b, &a) - lessBit(&a, &b) })
+			q.radix = false
+		}
+		return top
+	}
 	h := q.heap
 	n := len(h) - 1
 	last := h[n]
@@ -362,7 +397,7 @@ func lessBit(a, b *event) int {
 }
 
 func (q *queue) len() int {
-	n := len(q.heap) + q.now.len()
+	n := len(q.heap) + q.rh.n + q.now.len()
 	for f := range q.fifos {
 		n += q.fifos[f].len()
 	}
@@ -379,6 +414,7 @@ func (q *queue) peekTime() int64 {
 func (q *queue) clone() queue {
 	c := *q
 	c.heap = append([]event(nil), q.heap...)
+	c.rh = q.rh.clone()
 	c.now.buf = append([]event(nil), q.now.buf...)
 	for f := range q.fifos {
 		c.fifos[f].buf = append([]event(nil), q.fifos[f].buf...)

@@ -13,9 +13,14 @@ import (
 // events by time, then in the order they were pushed, as a plain sort
 // of everything pushed would, through the FIFOs of events due now, of
 // timers, of the network and the lanes of a kind (open once the heap grew
-// big) as through the heap, small (a sorted list) or big. Delays of zero
-// and ties are frequent, as in the engine.
+// big) as through the heap, small (a sorted list), big (a 4-ary heap) or
+// radix (a radix heap, once past radixMin, lowered here),
+// and events whose order was reserved before they were pushed (lazy
+// credits) among them. Delays of zero and ties are frequent, as in the
+// engine.
 func TestQueueOrder(t *testing.T) {
+	defer func(n int) { radixMin = n }(radixMin)
+	radixMin = smallMax + 4                 // the rapid runs' heaps pass it
 	const numKinds = evPartitionRequest + 1 // every kind, those with a lane too
 	// How an event is pushed: into the heap or the FIFO of now, the
 	// timers' FIFO, or the network's, each with delays of its own kind.
@@ -27,6 +32,9 @@ func TestQueueOrder(t *testing.T) {
 		{"delay", []int64{0, 0, 1, 2, 5, 1000}, (*queue).push}, // into a lane for some kinds
 		{"timeout", []int64{0, 5, 1000, 1000, 3000}, (*queue).pushTimer},
 		{"latency", []int64{0, 2, 2, 2, 7}, (*queue).pushNet},
+		// A lazy credit: its order is reserved now, and it is pushed later
+		// (pushReserved), here just before the next pop.
+		{"reserved", []int64{1, 2, 2, 7, 1000}, nil},
 	}
 	rapid.Check(t, func(rt *rapid.T) {
 		var q queue
@@ -37,22 +45,31 @@ func TestQueueOrder(t *testing.T) {
 		var want []ref // pushed and not yet popped
 		var now int64
 		var pushed int32
-		for i := range rapid.IntRange(1, 400).Draw(rt, "ops") {
-			// Phases of 50 operations fill the queue (two pushes to a pop)
+		var reserved []event // orders reserved, not yet pushed
+		for i := range rapid.IntRange(1, 1200).Draw(rt, "ops") {
+			// Phases of 150 operations fill the queue (two pushes to a pop)
 			// and drain it (one to two), so that the heap grows past
-			// smallMax and shrinks back.
+			// smallMax and radixMin and shrinks back.
 			push := rapid.IntRange(0, 2).Draw(rt, "op") > 0
-			if (i/50)%2 == 1 {
+			if (i/150)%2 == 1 {
 				push = !push
 			}
 			if len(want) == 0 || push {
 				l := lanes[rapid.IntRange(0, len(lanes)-1).Draw(rt, "fifo")]
 				at := now + rapid.SampledFrom(l.delays).Draw(rt, l.label)
-				l.push(&q, at, eventKind(i%int(numKinds)), pushed, int64(i), uint32(i))
+				if kind := eventKind(i % int(numKinds)); l.push != nil {
+					l.push(&q, at, kind, pushed, int64(i), uint32(i))
+				} else {
+					reserved = append(reserved, event{at: at, ord: q.reserve(kind), a: pushed, b: int64(i), gen: uint32(i)})
+				}
 				want = append(want, ref{at, pushed})
 				pushed++
 				continue
 			}
+			for _, e := range reserved {
+				q.pushReserved(e)
+			}
+			reserved = reserved[:0]
 			first := slices.IndexFunc(want, func(r ref) bool {
 				for _, o := range want {
 					if o.at < r.at || (o.at == r.at && o.seq < r.seq) {
@@ -70,6 +87,9 @@ func TestQueueOrder(t *testing.T) {
 			require.Equal(rt, uint32(e.b), e.gen)
 			now = e.at
 			want = slices.Delete(want, first, first+1)
+		}
+		for _, e := range reserved {
+			q.pushReserved(e)
 		}
 		c := q.clone()
 		for range want {
