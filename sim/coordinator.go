@@ -411,8 +411,12 @@ func (co *coordinator) ack(s *Sim, t *task, sn *taskSnap) {
 	cs.txns[t.id] = sn.txns
 	cs.files[t.id] = sn.files
 	cs.privateBytes += sn.private
-	cs.inState = append(cs.inState, sn.inState...)
-	cs.outState = append(cs.outState, sn.outState...)
+	if len(sn.inState) > 0 {
+		cs.inState = append(cs.inState, sn.inState)
+	}
+	if len(sn.outState) > 0 {
+		cs.outState = append(cs.outState, sn.outState)
+	}
 	cs.StateBytes += sn.stateBytes
 	cs.CheckpointedBytes += r.CheckpointedBytes
 	cs.ProcessedBytes += r.ProcessedBytes

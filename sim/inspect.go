@@ -540,7 +540,7 @@ func (s *Sim) Clone() *Sim {
 		for j := range x.txns {
 			x.txns[j] = cloneTxns(x.txns[j])
 		}
-		x.inState = slices.Clone(cs.inState)
+		x.inState = slices.Clone(cs.inState) // each subtask's list is never changed once acknowledged
 		x.outState = slices.Clone(cs.outState)
 		x.files = slices.Clone(cs.files) // each subtask's files are never changed once taken
 		return &x

@@ -292,9 +292,9 @@ func evenRuns(n, parts int) [][2]int {
 // old to the channels of the job now: the sender and receiver of the same
 // index (modulo the new parallelism), and for a hash edge the receiver
 // that owns the record's key.
-func (s *Sim) reroute(list []persistedRecord, old *topology.ExecutionGraph) []persistedRecord {
-	out := make([]persistedRecord, 0, len(list))
-	for _, p := range list {
+func (s *Sim) reroute(lists [][]persistedRecord, old *topology.ExecutionGraph) [][]persistedRecord {
+	var out []persistedRecord
+	for _, p := range slices.Concat(lists...) {
 		c := old.Channels[p.channel]
 		from, to := old.Subtasks[c.From], old.Subtasks[c.To]
 		senders, receivers := s.eg.ByOperator[from.Operator], s.eg.ByOperator[to.Operator]
@@ -311,7 +311,10 @@ func (s *Sim) reroute(list []persistedRecord, old *topology.ExecutionGraph) []pe
 			}
 		}
 	}
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	return [][]persistedRecord{out}
 }
 
 // validateRescaledGraphs checks the job graphs the manual restores deploy

@@ -59,13 +59,15 @@ func (s *Sim) SavedState(n int64, id int) (SavedState, bool) {
 			v.State = append(v.State, KeyValue{k, cs.states[id][k]})
 		}
 	}
-	for _, list := range []struct {
-		recs   []persistedRecord
+	for _, state := range []struct {
+		lists  [][]persistedRecord
 		output bool
 	}{{cs.inState, false}, {cs.outState, true}} {
-		for _, p := range list.recs {
-			if int(s.eg.Channels[p.channel].To) == id {
-				v.Channel = append(v.Channel, SavedRecord{Channel: int(p.channel), Key: p.item.key, Value: p.item.value, Bytes: int(p.item.bytes), Output: list.output})
+		for _, list := range state.lists {
+			for _, p := range list {
+				if int(s.eg.Channels[p.channel].To) == id {
+					v.Channel = append(v.Channel, SavedRecord{Channel: int(p.channel), Key: p.item.key, Value: p.item.value, Bytes: int(p.item.bytes), Output: state.output})
+				}
 			}
 		}
 	}
