@@ -41,3 +41,38 @@ func TestDefaultBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkPerEventBounded: a task takes at most MaxRecordsPerEvent inputs
+// within one event, so that a run's event budget bounds its work. A source
+// of 10^9 records/s, backpressured, reads on once credit comes back: every
+// record that appeared meanwhile, as many as its buffers take (here 80,000
+// per channel), all due at once. Within one event, a FuzzEngine run of
+// 20,000 events (buffers of 460,000 4-byte records) took a minute.
+func TestWorkPerEventBounded(t *testing.T) {
+	cfg := Config{
+		Name: "flood", Seed: 1,
+		Graph: &topology.Graph{
+			Operators: []topology.Operator{src("src", 2, 1e9, 0), sink("sink", 1)},
+			Edges:     []topology.Edge{{From: "src", To: "sink", Partitioning: topology.Hash}},
+		},
+		Channels: ChannelConfig{Latency: 13 * time.Millisecond, SegmentSize: 32 << 10, BuffersPerChannel: 2,
+			FloatingBuffersPerGate: 8, MaxBuffersPerChannel: 2, BufferTimeout: 300 * time.Microsecond},
+		Checkpoint: testCheckpoint(),
+		MaxEvents:  60_000,
+	}
+	cfg.Graph.Operators[0].Source.RecordBytes = 4
+	s := newSim(t, cfg)
+	taken := func() (n int64) {
+		for i := range s.tasks {
+			n += s.tasks[i].processed
+		}
+		return n
+	}
+	var most int64
+	for before := int64(0); s.Step(); {
+		now := taken()
+		most, before = max(most, now-before), now
+	}
+	assert.Equal(t, EventBudget, s.Result().Stop)
+	assert.Equal(t, int64(MaxRecordsPerEvent), most, "the most records taken in one event")
+}

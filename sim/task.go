@@ -125,7 +125,11 @@ func (t *task) isSource() bool { return t.op.Kind == topology.Source }
 // tryWork runs the task's loop until it has to wait: for an input, for
 // credit, or for the end of a record's processing or a sync phase.
 func (s *Sim) tryWork(t *task) {
-	for !t.busy && !t.finished && !t.restoring && !s.job.waiting[t.id] {
+	for started := 0; !t.busy && !t.finished && !t.restoring && !s.job.waiting[t.id]; started++ {
+		if started == MaxRecordsPerEvent {
+			s.schedule(t, s.now, evWake, 0) // the rest in an event of its own
+			return
+		}
 		if t.timeoutDue != 0 {
 			n := t.timeoutDue
 			t.timeoutDue = 0
