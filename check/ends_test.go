@@ -242,6 +242,26 @@ func TestBoundedEndsTimedOutAlignment(t *testing.T) {
 	assert.True(t, deadlockLasts(t, run.Config), "the cycle holds to the end")
 }
 
+// TestBoundedEndsPausedAfterLateBarrier: a channel whose sender paused
+// after a blocking barrier that the receiver took late, after its
+// alignment timed out, is held back as a blocked one is, until the
+// receiver is done with the checkpoint, and a cycle of waits may run
+// through it. Seed 14043008 of simulate check --faults always (shrunk)
+// deadlocked so, which the analysis did not see, and the run spent its
+// event budget.
+func TestBoundedEndsPausedAfterLateBarrier(t *testing.T) {
+	run, verdicts := regressionEnds(t, "paused-after-late-barrier-deadlock.yaml")
+	res := run.Result
+	require.Equal(t, sim.Deadlocked, res.Stop, "the run ran on, by %s", res.Stop)
+	require.NotNil(t, res.Deadlock)
+	assert.Equal(t, int64(2), res.Deadlock.Checkpoint)
+	assert.Contains(t, res.Deadlock.Text, "whose sender paused after the blocking barrier 2")
+	require.Len(t, verdicts, 1)
+	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
+	assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
+	assert.True(t, deadlockLasts(t, run.Config), "the cycle holds to the end")
+}
+
 // TestBoundedEndsOwnBufferWait: a bounded job's own-buffer wait lasts when
 // no task can finish: its source waits for a final checkpoint that the
 // waiting task holds up. Seed 13092490 of simulate check --mode unaligned

@@ -141,6 +141,8 @@ func (s *Sim) deadlockText(d *Deadlock) string {
 			switch ch := &s.chans[w.Channel]; {
 			case ch.blocked:
 				why = fmt.Sprintf("which %s holds back while it aligns", name(int32(c.To)))
+			case heldBack(ch):
+				why = fmt.Sprintf("whose sender paused after the blocking barrier %d, which %s took and resumes only when it is done with the checkpoint", ch.owed, name(int32(c.To)))
 			case s.hiddenBacklog(ch):
 				why = "whose receiver is never told of the finished buffer waiting there (no exclusive buffers, no output flusher, and the backlog leaves out the last buffer)"
 			}
@@ -492,7 +494,7 @@ func (s *Sim) barrierComes(f *waitFacts, t *task) bool {
 // gate, no credit left at the sender).
 func (s *Sim) channelStuck(f *waitFacts, c *channel) bool {
 	switch {
-	case c.blocked:
+	case heldBack(c):
 		return c.resumption != resumeSent && f.align[c.to]
 	case c.resumption == resumeSent || !f.bp[c.to]:
 		return false
@@ -501,6 +503,17 @@ func (s *Sim) channelStuck(f *waitFacts, c *channel) bool {
 	}
 	s.landLazy(c)
 	return c.credit == 0 && c.exclusive+c.floating == 0 && s.tasks[c.to].gates[c.gate].free == 0
+}
+
+// heldBack reports whether c's receiver holds c back for a checkpoint:
+// it blocked the channel, or it took the blocking barrier that paused the
+// sender and owes it the resumption, which it sends only when it is done
+// with the checkpoint. After an alignment timed out, an aligned barrier
+// that comes late leaves its channel so (the credit-based network blocks
+// it; AlternatingCollectingBarriersUnaligned.barrierReceived only books
+// it as blocked, and finishCheckpoint resumes it).
+func heldBack(c *channel) bool {
+	return c.blocked || c.paused && c.resumption == resumeOwed
 }
 
 // hiddenBacklog reports whether the receiver of c never learns of the
@@ -559,11 +572,11 @@ walk:
 			cid := s.stuckOutput(f, task)
 			path = append(path, Wait{Kind: WaitOutput, Subtask: cur, Channel: cid})
 			c := &s.chans[cid]
-			if !c.blocked && !f.bp[c.to] {
+			if !heldBack(c) && !f.bp[c.to] {
 				break walk // a credit its receiver is never asked for (hiddenBacklog)
 			}
 			cur, kind = c.to, WaitOutput
-			if c.blocked {
+			if heldBack(c) {
 				kind = WaitBarrier
 			}
 		}
