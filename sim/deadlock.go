@@ -141,7 +141,7 @@ func (s *Sim) deadlockText(d *Deadlock) string {
 			switch ch := &s.chans[w.Channel]; {
 			case ch.blocked:
 				why = fmt.Sprintf("which %s holds back while it aligns", name(int32(c.To)))
-			case heldBack(ch):
+			case ch.paused && ch.resumption == resumeOwed:
 				why = fmt.Sprintf("whose sender paused after the blocking barrier %d, which %s took and resumes only when it is done with the checkpoint", ch.owed, name(int32(c.To)))
 			case s.hiddenBacklog(ch):
 				why = "whose receiver is never told of the finished buffer waiting there (no exclusive buffers, no output flusher, and the backlog leaves out the last buffer)"
@@ -494,7 +494,7 @@ func (s *Sim) barrierComes(f *waitFacts, t *task) bool {
 // gate, no credit left at the sender).
 func (s *Sim) channelStuck(f *waitFacts, c *channel) bool {
 	switch {
-	case heldBack(c):
+	case heldBack(f, c):
 		return c.resumption != resumeSent && f.align[c.to]
 	case c.resumption == resumeSent || !f.bp[c.to]:
 		return false
@@ -506,14 +506,15 @@ func (s *Sim) channelStuck(f *waitFacts, c *channel) bool {
 }
 
 // heldBack reports whether c's receiver holds c back for a checkpoint:
-// it blocked the channel, or it took the blocking barrier that paused the
-// sender and owes it the resumption, which it sends only when it is done
-// with the checkpoint. After an alignment timed out, an aligned barrier
-// that comes late leaves its channel so (the credit-based network blocks
-// it; AlternatingCollectingBarriersUnaligned.barrierReceived only books
-// it as blocked, and finishCheckpoint resumes it).
-func heldBack(c *channel) bool {
-	return c.blocked || c.paused && c.resumption == resumeOwed
+// it blocked the channel, or, aligning one that never ends, it took the
+// blocking barrier that paused the sender and owes it the resumption,
+// which it sends only when it is done with the checkpoint. After an
+// alignment timed out, an aligned barrier that comes late leaves its
+// channel so (the credit-based network blocks it;
+// AlternatingCollectingBarriersUnaligned.barrierReceived only books it as
+// blocked, and finishCheckpoint resumes it).
+func heldBack(f *waitFacts, c *channel) bool {
+	return c.blocked || c.paused && c.resumption == resumeOwed && f.align[c.to]
 }
 
 // hiddenBacklog reports whether the receiver of c never learns of the
@@ -572,11 +573,11 @@ walk:
 			cid := s.stuckOutput(f, task)
 			path = append(path, Wait{Kind: WaitOutput, Subtask: cur, Channel: cid})
 			c := &s.chans[cid]
-			if !heldBack(c) && !f.bp[c.to] {
+			if !heldBack(f, c) && !f.bp[c.to] {
 				break walk // a credit its receiver is never asked for (hiddenBacklog)
 			}
 			cur, kind = c.to, WaitOutput
-			if heldBack(c) {
+			if heldBack(f, c) {
 				kind = WaitBarrier
 			}
 		}
