@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"slices"
 	"testing"
 	"time"
 
@@ -42,10 +41,10 @@ func runRecovered(t *testing.T, cfg Config, crash string, from time.Duration) re
 		if r.in == nil && r.s.job.status == JobRestarting {
 			r.in, r.out = map[int32][][2]int64{}, map[int32][][2]int64{}
 			cs := r.s.coord.get(ck.ID)
-			for _, p := range slices.Concat(cs.inState...) {
+			for p := range allRecords(cs.inState) {
 				r.in[p.channel] = append(r.in[p.channel], [2]int64{p.item.key, p.item.value})
 			}
-			for _, p := range slices.Concat(cs.outState...) {
+			for p := range allRecords(cs.outState) {
 				r.out[p.channel] = append(r.out[p.channel], [2]int64{p.item.key, p.item.value})
 			}
 		}

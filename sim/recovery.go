@@ -447,11 +447,9 @@ func (s *Sim) restored(t *task) {
 func (s *Sim) channelStateBytes(cs *CheckpointStats) []int64 {
 	n := make([]int64, len(s.tasks))
 	for _, lists := range [][][]persistedRecord{cs.inState, cs.outState} {
-		for _, list := range lists {
-			for _, p := range list {
-				if p.channel >= 0 && int(p.channel) < len(s.chans) {
-					n[s.chans[p.channel].to] += int64(p.item.bytes + p.header)
-				}
+		for p := range allRecords(lists) {
+			if p.channel >= 0 && int(p.channel) < len(s.chans) {
+				n[s.chans[p.channel].to] += int64(p.item.bytes + p.header)
 			}
 		}
 	}
@@ -464,20 +462,16 @@ func (s *Sim) channelStateBytes(cs *CheckpointStats) []int64 {
 // output channel state to the senders, which write it into their
 // subpartitions once their state is restored (recovered.go).
 func (s *Sim) replayChannelState(cs *CheckpointStats, restarted []bool) {
-	for _, list := range cs.inState {
-		for _, p := range list {
-			if c := &s.chans[p.channel]; restarted[c.to] { // not a region that kept running
-				it := p.item
-				it.arrival = s.now
-				s.recoverInput(c, it)
-			}
+	for p := range allRecords(cs.inState) {
+		if c := &s.chans[p.channel]; restarted[c.to] { // not a region that kept running
+			it := p.item
+			it.arrival = s.now
+			s.recoverInput(c, it)
 		}
 	}
-	for _, list := range cs.outState {
-		for _, p := range list {
-			if t := &s.tasks[s.chans[p.channel].from]; restarted[t.id] {
-				t.recoveredOut = append(t.recoveredOut, p)
-			}
+	for p := range allRecords(cs.outState) {
+		if t := &s.tasks[s.chans[p.channel].from]; restarted[t.id] {
+			t.recoveredOut = append(t.recoveredOut, *p)
 		}
 	}
 }

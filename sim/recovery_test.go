@@ -688,8 +688,8 @@ func TestUnalignedRecoveryReplaysChannelState(t *testing.T) {
 				if persisted == nil && s.job.status == JobRestarting {
 					persisted = map[int32][][2]int64{}
 					cs := s.coord.get(ck.ID)
-					for _, list := range [][]persistedRecord{slices.Concat(cs.inState...), slices.Concat(cs.outState...)} {
-						for _, p := range list {
+					for _, lists := range [][][]persistedRecord{cs.inState, cs.outState} {
+						for p := range allRecords(lists) {
 							persisted[p.channel] = append(persisted[p.channel], [2]int64{p.item.key, p.item.value})
 						}
 					}

@@ -294,7 +294,7 @@ func evenRuns(n, parts int) [][2]int {
 // that owns the record's key.
 func (s *Sim) reroute(lists [][]persistedRecord, old *topology.ExecutionGraph) [][]persistedRecord {
 	var out []persistedRecord
-	for _, p := range slices.Concat(lists...) {
+	for p := range allRecords(lists) {
 		c := old.Channels[p.channel]
 		from, to := old.Subtasks[c.From], old.Subtasks[c.To]
 		senders, receivers := s.eg.ByOperator[from.Operator], s.eg.ByOperator[to.Operator]
@@ -305,8 +305,9 @@ func (s *Sim) reroute(lists [][]persistedRecord, old *topology.ExecutionGraph) [
 		sender, receiver := senders[from.Index%len(senders)], receivers[ri]
 		for _, id := range s.eg.Subtasks[receiver].Inputs {
 			if ch := s.eg.Channels[id]; int(ch.From) == sender && ch.Edge == c.Edge {
-				p.channel = int32(id)
-				out = append(out, p)
+				q := *p // the checkpoint's own record stays as it was
+				q.channel = int32(id)
+				out = append(out, q)
 				break
 			}
 		}

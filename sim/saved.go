@@ -63,11 +63,9 @@ func (s *Sim) SavedState(n int64, id int) (SavedState, bool) {
 		lists  [][]persistedRecord
 		output bool
 	}{{cs.inState, false}, {cs.outState, true}} {
-		for _, list := range state.lists {
-			for _, p := range list {
-				if int(s.eg.Channels[p.channel].To) == id {
-					v.Channel = append(v.Channel, SavedRecord{Channel: int(p.channel), Key: p.item.key, Value: p.item.value, Bytes: int(p.item.bytes), Output: state.output})
-				}
+		for p := range allRecords(state.lists) {
+			if int(s.eg.Channels[p.channel].To) == id {
+				v.Channel = append(v.Channel, SavedRecord{Channel: int(p.channel), Key: p.item.key, Value: p.item.value, Bytes: int(p.item.bytes), Output: state.output})
 			}
 		}
 	}

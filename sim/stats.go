@@ -1,5 +1,7 @@
 package sim
 
+import "iter"
+
 // Status is a checkpoint's state, as Flink's web UI names it.
 type Status uint8
 
@@ -105,6 +107,20 @@ type CheckpointStats struct {
 	unreadable bool
 	// deleted says why the checkpoint left checkpoint storage.
 	deleted string
+}
+
+// allRecords yields the records of a checkpoint's channel state
+// (CheckpointStats.inState or outState), in the order of the acks.
+func allRecords(lists [][]persistedRecord) iter.Seq[*persistedRecord] {
+	return func(yield func(*persistedRecord) bool) {
+		for _, list := range lists {
+			for i := range list {
+				if !yield(&list[i]) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // discard deletes a checkpoint from checkpoint storage, with what only
