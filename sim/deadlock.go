@@ -573,11 +573,12 @@ walk:
 			cid := s.stuckOutput(f, task)
 			path = append(path, Wait{Kind: WaitOutput, Subtask: cur, Channel: cid})
 			c := &s.chans[cid]
-			if !heldBack(f, c) && !f.bp[c.to] {
+			held := heldBack(f, c)
+			if !held && !f.bp[c.to] {
 				break walk // a credit its receiver is never asked for (hiddenBacklog)
 			}
 			cur, kind = c.to, WaitOutput
-			if heldBack(f, c) {
+			if held {
 				kind = WaitBarrier
 			}
 		}
