@@ -231,15 +231,24 @@ func TestBoundedEndsPriorityTaskWithoutBarrier(t *testing.T) {
 // Seed 12246975 of simulate check --faults always (shrunk) deadlocked so,
 // which the analysis did not see, and the run spent its event budget.
 func TestBoundedEndsTimedOutAlignment(t *testing.T) {
-	run, verdicts := regressionEnds(t, "timed-out-alignment-deadlock.yaml")
+	requireForcedDeadlock(t, "timed-out-alignment-deadlock.yaml", 1)
+}
+
+// requireForcedDeadlock: the regression scenario file ends DEADLOCKED in
+// a forced-alignment deadlock of checkpoint ck, which bounded-ends counts
+// as Flink's and which lasts; it returns the deadlock.
+func requireForcedDeadlock(t *testing.T, file string, ck int64) *sim.Deadlock {
+	t.Helper()
+	run, verdicts := regressionEnds(t, file)
 	res := run.Result
 	require.Equal(t, sim.Deadlocked, res.Stop, "the run ran on, by %s", res.Stop)
 	require.NotNil(t, res.Deadlock)
-	assert.Equal(t, int64(1), res.Deadlock.Checkpoint)
+	assert.Equal(t, ck, res.Deadlock.Checkpoint)
 	require.Len(t, verdicts, 1)
 	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
 	assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
 	assert.True(t, deadlockLasts(t, run.Config), "the cycle holds to the end")
+	return res.Deadlock
 }
 
 // TestBoundedEndsPausedAfterLateBarrier: a channel whose sender paused
@@ -250,16 +259,8 @@ func TestBoundedEndsTimedOutAlignment(t *testing.T) {
 // deadlocked so, which the analysis did not see, and the run spent its
 // event budget.
 func TestBoundedEndsPausedAfterLateBarrier(t *testing.T) {
-	run, verdicts := regressionEnds(t, "paused-after-late-barrier-deadlock.yaml")
-	res := run.Result
-	require.Equal(t, sim.Deadlocked, res.Stop, "the run ran on, by %s", res.Stop)
-	require.NotNil(t, res.Deadlock)
-	assert.Equal(t, int64(2), res.Deadlock.Checkpoint)
-	assert.Contains(t, res.Deadlock.Text, "whose sender paused after the blocking barrier 2")
-	require.Len(t, verdicts, 1)
-	assert.Equal(t, Flink, verdicts[0].Status, verdicts[0].Detail)
-	assert.Contains(t, verdicts[0].Detail, ForcedAlignmentDeadlock)
-	assert.True(t, deadlockLasts(t, run.Config), "the cycle holds to the end")
+	d := requireForcedDeadlock(t, "paused-after-late-barrier-deadlock.yaml", 2)
+	assert.Contains(t, d.Text, "whose sender paused after the blocking barrier 2")
 }
 
 // TestBoundedEndsOwnBufferWait: a bounded job's own-buffer wait lasts when

@@ -60,10 +60,8 @@ func BenchmarkBigJob(b *testing.B) {
 // with that number. A list of them shared by all the job's channels
 // (536cdd8 to d056c5e) made it 7.7.
 func BenchmarkBigJobZeroExclusive(b *testing.B) {
-	var cfgs [2]sim.Config
+	cfgs := bigJobPair(b, 300*time.Millisecond)
 	for i, exclusive := range []int{2, 0} {
-		cfgs[i] = bigJob(b)
-		cfgs[i].Until = 300 * time.Millisecond
 		cfgs[i].Channels.BuffersPerChannel = exclusive
 		cfgs[i].Channels.FloatingBuffersPerGate = 2 * 250 // as many buffers per gate as with 2 exclusive
 	}
@@ -79,11 +77,7 @@ func BenchmarkBigJobZeroExclusive(b *testing.B) {
 // runs); the radix heap beyond radixMin events (sim/radixheap.go)
 // 1.32–1.54.
 func BenchmarkBigJobJitter(b *testing.B) {
-	var cfgs [2]sim.Config
-	for i := range cfgs {
-		cfgs[i] = bigJob(b)
-		cfgs[i].Until = 500 * time.Millisecond
-	}
+	cfgs := bigJobPair(b, 500*time.Millisecond)
 	cfgs[1].Channels.Jitter = 200 * time.Microsecond
 	perEventRatio(b, cfgs, "0", "200us")
 }
@@ -97,15 +91,23 @@ func BenchmarkBigJobJitter(b *testing.B) {
 // sizing each subtask's channel state by a scan of the checkpoint's
 // persisted records for each subtask (until 2026-12-08) made it 8.9.
 func BenchmarkBigJobUnalignedFailover(b *testing.B) {
-	var cfgs [2]sim.Config
+	cfgs := bigJobPair(b, 1300*time.Millisecond)
 	for i := range cfgs {
-		cfgs[i] = bigJob(b)
-		cfgs[i].Until = 1300 * time.Millisecond
 		cfgs[i].Checkpoint.Mode = sim.Unaligned
 		cfgs[i].Recovery.Restart = sim.RestartStrategy{Kind: sim.FixedDelay, Attempts: 5, Delay: 10 * time.Millisecond}
 	}
 	cfgs[1].Faults = []sim.Fault{{Kind: sim.Crash, Subtask: "count[3]", At: 1100 * time.Millisecond}}
 	perEventRatio(b, cfgs, "none", "crash")
+}
+
+// bigJobPair is two copies of the big job cut to its first until of
+// virtual time, for perEventRatio to compare.
+func bigJobPair(b *testing.B, until time.Duration) (cfgs [2]sim.Config) {
+	for i := range cfgs {
+		cfgs[i] = bigJob(b)
+		cfgs[i].Until = until
+	}
+	return cfgs
 }
 
 // perEventRatio runs each of cfgs once per iteration (setup not timed) and
